@@ -1,0 +1,81 @@
+"""featurevault: a production feature store.
+
+Definitions use Feast's names, so a Feast repo switches by changing its imports::
+
+    from featurevault import Entity, FeatureView, Field, FileSource, FeatureStore
+    from featurevault.types import Float32, Int64
+"""
+
+from featurevault.config import RepoConfig
+from featurevault.errors import FeatureVaultError
+from featurevault.model import (
+    CsvFormat,
+    DeltaFormat,
+    Entity,
+    FeatureService,
+    FeatureView,
+    Field,
+    FileSource,
+    OnDemandFeatureView,
+    ParquetFormat,
+    PushSource,
+    RequestSource,
+    on_demand_feature_view,
+)
+from featurevault.model.unsupported import (
+    BatchFeatureView,
+    BigQuerySource,
+    KafkaSource,
+    KinesisSource,
+    LabelView,
+    LoggingConfig,
+    RedshiftSource,
+    SnowflakeSource,
+    StreamFeatureView,
+    ValidationReference,
+)
+from featurevault.ops.write import PushMode
+from featurevault.types import ValueType
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # The facade pulls in the operation modules; load it on first use so that
+    # reading definitions (a repo's imports) stays cheap.
+    if name == "FeatureStore":
+        from featurevault.store import FeatureStore
+
+        return FeatureStore
+    raise AttributeError(f"module 'featurevault' has no attribute {name!r}")
+
+__all__ = [
+    "BatchFeatureView",
+    "BigQuerySource",
+    "CsvFormat",
+    "DeltaFormat",
+    "Entity",
+    "FeatureService",
+    "FeatureStore",
+    "FeatureVaultError",
+    "FeatureView",
+    "Field",
+    "FileSource",
+    "KafkaSource",
+    "KinesisSource",
+    "LabelView",
+    "LoggingConfig",
+    "OnDemandFeatureView",
+    "ParquetFormat",
+    "PushMode",
+    "PushSource",
+    "RedshiftSource",
+    "RepoConfig",
+    "RequestSource",
+    "SnowflakeSource",
+    "StreamFeatureView",
+    "ValidationReference",
+    "ValueType",
+    "__version__",
+    "on_demand_feature_view",
+]

@@ -1,0 +1,90 @@
+"""The offline engine interface: point-in-time joins, latest-row extraction, appends.
+
+An engine reads the batch sources of feature views (files, tables) and returns
+Arrow data. Everything that is not engine-specific (resolving feature
+references, on-demand transforms, masking, the RetrievalJob users hold) lives
+in :mod:`featurevault.ops`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from featurevault.model import DataSource, FeatureView
+
+#: name of the event-time column in tables an engine returns for materialization
+EVENT_TS = "__event_ts"
+
+
+@dataclass
+class ViewRequest:
+    """The features wanted from one feature view in a historical retrieval.
+
+    ``output_names[i]`` is the column name of ``features[i]`` in the result
+    (``view__feature`` with full feature names). ``join_key_map`` maps a view
+    join key to the entity column holding it (identity when empty).
+    """
+
+    view: FeatureView
+    features: list[str]
+    output_names: list[str]
+    join_key_map: dict[str, str] = field(default_factory=dict)
+
+    def entity_column(self, join_key: str) -> str:
+        return self.join_key_map.get(join_key, join_key)
+
+
+class OfflineStore(ABC):
+    """Base class of offline engines. Built once from its config section, then called."""
+
+    type_name: str = ""
+
+    @classmethod
+    @abstractmethod
+    def from_config(cls, config: Any, *, resolve: Callable[[str], Path]) -> OfflineStore:
+        """Build the engine; ``resolve`` turns a relative source path into one under the repo."""
+
+    @abstractmethod
+    def historical(self, entity: pa.Table | str, requests: list[ViewRequest], *, timestamp_column: str) -> pa.Table:
+        """Point-in-time join of ``entity`` (an Arrow table, or a SQL query) with each request.
+
+        The result has exactly one row per entity row, in the entity's order,
+        with the entity's own columns first (``timestamp_column`` as UTC
+        timestamps), then each request's ``output_names``. For each entity
+        row at time t and each view, the values come from the source row with
+        the greatest event time in [t - ttl, t] (unbounded when ttl is 0),
+        ties broken by the greatest created timestamp; null when none matches.
+        """
+
+    @abstractmethod
+    def latest_per_key(
+        self, view: FeatureView, start: datetime | None, end: datetime, *, batch_rows: int = 100_000
+    ) -> Iterator[pa.RecordBatch]:
+        """For materialization: per entity key, the latest source row with start <= event time <= end.
+
+        Batches carry the view's join keys, :data:`EVENT_TS` (UTC timestamps)
+        and the view's features, each batch at most ``batch_rows`` rows.
+        ``start`` None means from the beginning of the data.
+        """
+
+    @abstractmethod
+    def time_range(self, view: FeatureView) -> tuple[datetime | None, datetime | None]:
+        """The earliest and latest event time in a view's source (None, None when empty)."""
+
+    @abstractmethod
+    def schema(self, source: DataSource) -> pa.Schema:
+        """The columns a source provides, after its field mapping."""
+
+    @abstractmethod
+    def append(self, source: DataSource, table: pa.Table) -> None:
+        """Append rows to a batch source (offline push). Columns use the source's own names."""
+
+    def close(self) -> None:
+        """Release resources."""

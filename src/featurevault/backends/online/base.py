@@ -1,0 +1,62 @@
+"""The online store interface: a key-value store of packed records, one table per feature view.
+
+A backend stores opaque ``bytes`` records under ``bytes`` entity keys, grouped
+in tables named after feature views. Packing and unpacking records is done
+once, in :mod:`featurevault.ops.codec`, so every backend is a thin adapter
+over its driver and the conformance suite checks them all alike.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+
+class OnlineStore(ABC):
+    """Base class of online stores. Built once from its config section, then called."""
+
+    #: the ``type`` name in feature_store.yaml
+    type_name: str = ""
+    #: True when the store lives on this machine only (shown by readiness checks)
+    embedded: bool = False
+
+    @classmethod
+    @abstractmethod
+    def from_config(cls, config: Any, *, project: str, resolve: Callable[[str], Path]) -> OnlineStore:
+        """Build the store for ``project``; ``resolve`` turns a relative path into one under the repo."""
+
+    @abstractmethod
+    def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
+        """Upsert ``records[i]`` under ``keys[i]`` in ``table`` (created on first write).
+
+        All-or-nothing per call is not required, but each record is written whole:
+        a reader sees either the old or the new record for a key, never a mix.
+        """
+
+    @abstractmethod
+    def read(self, table: str, keys: Sequence[bytes]) -> list[bytes | None]:
+        """The record of each key, ``None`` where there is none, aligned with ``keys``.
+
+        One round trip for all keys. An unknown table reads as all ``None``.
+        """
+
+    @abstractmethod
+    def drop(self, table: str) -> None:
+        """Remove a table and every record in it; a table that does not exist is fine."""
+
+    @abstractmethod
+    def tables(self) -> list[str]:
+        """The tables of this project that hold data."""
+
+    def ping(self) -> None:
+        """Raise :class:`~featurevault.errors.BackendUnavailableError` if the store cannot be reached."""
+        self.read("__ping__", [b"ping"])
+
+    def close(self) -> None:
+        """Release connections; the store may not be used afterwards."""
+
+    def describe(self) -> str:
+        """A one-line description for logs and readiness reports (no secrets)."""
+        return self.type_name

@@ -1,0 +1,98 @@
+"""The registry interface: numbered versions of a project's definitions, plus operational state.
+
+Every ``apply`` writes a whole new version (a snapshot of all definitions) on
+top of the version it was planned against; a racing writer gets
+:class:`~featurevault.errors.RegistryConflictError`. Old versions are kept, so
+history and rollback are reads, not reconstructions. Materialization
+watermarks and other operational state change without creating versions.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One entry of a project's history."""
+
+    version: int
+    created_at: datetime
+    author: str
+    message: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A stored version: its info and the definitions as a JSON-able mapping."""
+
+    info: VersionInfo
+    contents: dict[str, Any]
+
+
+class Registry(ABC):
+    """Base class of registries. Built once from its config section, then called."""
+
+    type_name: str = ""
+    embedded: bool = False
+
+    @classmethod
+    @abstractmethod
+    def from_config(cls, config: Any, *, resolve: Callable[[str], Path]) -> Registry:
+        """Build the registry from the ``registry`` section."""
+
+    @abstractmethod
+    def latest_version(self, project: str) -> int:
+        """The newest version number of ``project``; 0 when nothing was applied."""
+
+    @abstractmethod
+    def load(self, project: str, version: int | None = None) -> Snapshot | None:
+        """A version (the newest when ``version`` is None), or None if there is none."""
+
+    @abstractmethod
+    def commit(
+        self,
+        project: str,
+        contents: dict[str, Any],
+        *,
+        expected_version: int,
+        author: str,
+        message: str,
+        meta: dict[str, Any] | None = None,
+    ) -> int:
+        """Store ``contents`` as version ``expected_version + 1``, atomically.
+
+        Raise :class:`~featurevault.errors.RegistryConflictError` if another
+        commit already took that number.
+        """
+
+    @abstractmethod
+    def history(self, project: str, limit: int | None = None) -> list[VersionInfo]:
+        """Versions, newest first."""
+
+    @abstractmethod
+    def get_state(self, project: str, namespace: str) -> dict[str, Any]:
+        """Operational state (e.g. materialization watermarks): key -> JSON value."""
+
+    @abstractmethod
+    def set_state(self, project: str, namespace: str, key: str, value: Any) -> None:
+        """Upsert one operational-state entry; ``None`` deletes it."""
+
+    @abstractmethod
+    def delete_project(self, project: str) -> None:
+        """Remove every version and all state of ``project`` (teardown)."""
+
+    def ping(self) -> None:
+        self.latest_version("__ping__")
+
+    def close(self) -> None:
+        """Release connections."""
+
+    def describe(self) -> str:
+        return self.type_name

@@ -1,0 +1,59 @@
+"""What every CLI command shares: the repo location, the store, error rendering."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+
+from featurevault.errors import FeatureVaultError
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass
+class CliState:
+    repo_path: Path = Path(".")
+    config_file: Path | None = None
+    debug: bool = False
+
+
+state = CliState()
+
+
+def open_store() -> FeatureStore:
+    from featurevault.store import FeatureStore
+
+    return FeatureStore(repo_path=state.repo_path, fs_yaml_file=state.config_file)
+
+
+def fail(message: str) -> None:
+    """Print one red line and exit 1."""
+    err_console.print(f"[red]Error:[/red] {message}", highlight=False, markup=True)
+    raise SystemExit(1)
+
+
+def run_app(app: Any) -> None:
+    try:
+        app(standalone_mode=False)
+    except FeatureVaultError as exc:
+        if state.debug:
+            traceback.print_exc()
+        err_console.print(f"[red]Error:[/red] {exc}", highlight=False)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

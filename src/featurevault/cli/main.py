@@ -1,0 +1,62 @@
+"""The ``featurevault`` command: a thin shell that parses, calls the library and renders.
+
+Each area's commands live in their own module with a ``register(app)``
+function, listed in ``COMMAND_MODULES``. Errors print one red line and exit 1;
+``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from featurevault.cli.common import state
+
+COMMAND_MODULES = [
+    "featurevault.cli.repo_commands",
+]
+
+app = typer.Typer(
+    name="featurevault",
+    help="featurevault: a production feature store.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    chdir: Annotated[
+        Path | None, typer.Option("--chdir", "-c", help="Run in this feature repo instead of the current directory.")
+    ] = None,
+    feature_store_yaml: Annotated[
+        Path | None, typer.Option("--feature-store-yaml", "-f", help="Use this config file instead.")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+    log_level: Annotated[str, typer.Option("--log-level", help="Library log level.")] = "WARNING",
+) -> None:
+    state.repo_path = (chdir or Path.cwd()).resolve()
+    state.config_file = feature_store_yaml
+    state.debug = debug
+    logging.basicConfig(level=logging.DEBUG if debug else log_level.upper(), stream=sys.stderr)
+
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
+
+
+def main() -> None:
+    """Entry point: run the app, turning library errors into one line and exit code 1."""
+    from featurevault.cli.common import run_app
+
+    run_app(app)
+
+
+if __name__ == "__main__":
+    main()

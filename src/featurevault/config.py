@@ -1,0 +1,198 @@
+"""Repo configuration: ``feature_store.yaml`` parsed into pydantic models.
+
+Unknown keys are an error naming the key and the file. Each backend's config
+model lives beside the backend; this module only knows where to find them, so
+that reading the config never imports a driver. ``${VAR}`` in a value is
+replaced from the environment.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from featurevault.errors import ConfigError
+
+CONFIG_FILE = "feature_store.yaml"
+
+# type name -> module holding ``Config`` (pydantic) and ``Store`` (the backend class)
+ONLINE_STORES = {
+    "sqlite": "featurevault.backends.online.sqlite",
+    "redis": "featurevault.backends.online.redis",
+    "postgres": "featurevault.backends.online.postgres",
+}
+OFFLINE_STORES = {
+    "duckdb": "featurevault.backends.offline.duckdb",
+    "file": "featurevault.backends.offline.duckdb",
+}
+REGISTRIES = {
+    "sqlite": "featurevault.backends.registry.sqlite",
+    "file": "featurevault.backends.registry.sqlite",
+    "sql": "featurevault.backends.registry.postgres",
+    "postgres": "featurevault.backends.registry.postgres",
+}
+
+
+class StrictModel(BaseModel):
+    """Base of every config section: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegistryConfig(StrictModel):
+    registry_type: str = "file"
+    path: str = "data/registry.db"
+    cache_ttl_seconds: float = 10.0
+
+    @field_validator("registry_type")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in REGISTRIES:
+            raise ValueError(f"registry_type {value!r} is not one of {sorted(REGISTRIES)}")
+        return value
+
+
+class AuthConfig(StrictModel):
+    type: Literal["no_auth"] = "no_auth"
+
+
+class BackendSection(BaseModel):
+    """An online/offline store section before its backend's own model validates it."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: str
+
+
+class RepoConfig(StrictModel):
+    """The whole feature_store.yaml."""
+
+    project: str
+    registry: RegistryConfig = RegistryConfig()
+    provider: Literal["local"] = "local"
+    online_store: BackendSection = BackendSection(type="sqlite")
+    offline_store: BackendSection = BackendSection(type="duckdb")
+    entity_key_serialization_version: int = 3
+    auth: AuthConfig = AuthConfig()
+    repo_path: Path | None = Field(default=None, description="set by the loader; not a yaml key")
+
+    @field_validator("project")
+    @classmethod
+    def _project_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError(f"project name {value!r} must be letters, digits and '_', starting with a letter")
+        return value
+
+    @field_validator("registry", mode="before")
+    @classmethod
+    def _registry_path(cls, value: Any) -> Any:
+        return {"path": value} if isinstance(value, str) else value
+
+    @field_validator("online_store", "offline_store", mode="before")
+    @classmethod
+    def _section_type(cls, value: Any) -> Any:
+        if value is None:
+            return value
+        if isinstance(value, str):
+            return {"type": value}
+        return value
+
+    @model_validator(mode="after")
+    def _known_backends(self) -> RepoConfig:
+        if self.online_store.type not in ONLINE_STORES:
+            raise ValueError(f"online_store.type {self.online_store.type!r} is not one of {sorted(ONLINE_STORES)}")
+        if self.offline_store.type not in OFFLINE_STORES:
+            raise ValueError(
+                f"offline_store.type {self.offline_store.type!r} is not one of {sorted(OFFLINE_STORES)}"
+            )
+        return self
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from the config, relative to the repo."""
+        p = Path(path).expanduser()
+        if p.is_absolute() or self.repo_path is None:
+            return p
+        return self.repo_path / p
+
+
+def backend_module(kind: str, type_name: str) -> Any:
+    table = {"online_store": ONLINE_STORES, "offline_store": OFFLINE_STORES, "registry": REGISTRIES}[kind]
+    return importlib.import_module(table[type_name])
+
+
+def section_config(config: RepoConfig, kind: str, source: str = CONFIG_FILE) -> Any:
+    """Validate one backend section with its backend's own model."""
+    section = getattr(config, kind)
+    module = backend_module(kind, section.type)
+    data = section.model_dump() if isinstance(section, BaseModel) else dict(section)
+    try:
+        return module.Config(**data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation(exc, source, prefix=kind)) from None
+
+
+def load_repo_config(repo_path: str | Path, filename: str | None = None) -> RepoConfig:
+    """Read ``feature_store.yaml`` from a repo (or the file given), validating every key."""
+    repo = Path(repo_path).expanduser().resolve()
+    path = Path(filename).resolve() if filename else repo / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError(f"{path}: not found; is {repo} a feature repo? (featurevault init creates one)")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys such as 'project', got {type(raw).__name__}")
+    raw = _expand_env(raw, path)
+    return parse_config(raw, source=str(path), repo_path=repo)
+
+
+def parse_config(data: dict[str, Any], *, source: str, repo_path: Path | None) -> RepoConfig:
+    """Validate a config mapping, turning pydantic's errors into one ConfigError naming the file."""
+    if "repo_path" in data:
+        raise ConfigError(f"{source}: 'repo_path' is not a configuration key")
+    try:
+        config = RepoConfig(**data, repo_path=repo_path)
+        section_config(config, "online_store", source)
+        section_config(config, "offline_store", source)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation(exc, source)) from None
+    return config
+
+
+def _format_validation(exc: ValidationError, source: str, prefix: str = "") -> str:
+    problems = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in ((prefix,) if prefix else ()) + tuple(err["loc"]))
+        if err["type"] == "extra_forbidden":
+            problems.append(f"unknown key '{loc}'")
+        elif err["type"] == "missing":
+            problems.append(f"missing key '{loc}'")
+        else:
+            problems.append(f"'{loc}': {err['msg']}" if loc else err["msg"])
+    return f"{source}: " + "; ".join(problems)
+
+
+_ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand_env(value: Any, path: Path) -> Any:
+    if isinstance(value, dict):
+        return {k: _expand_env(v, path) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, path) for v in value]
+    if isinstance(value, str):
+
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise ConfigError(f"{path}: environment variable {name} is not set (used as ${{{name}}})")
+            return os.environ[name]
+
+        return _ENV_RE.sub(sub, value)
+    return value

@@ -1,0 +1,135 @@
+"""The one exception tree of featurevault.
+
+Every error the library raises on purpose derives from :class:`FeatureVaultError`.
+Where a caller would naturally catch a builtin (``KeyError`` for a missing
+object, ``ValueError`` for bad input), the subclass derives from that too.
+
+    FeatureVaultError
+    ├── ConfigError (ValueError)                  feature_store.yaml or RepoConfig is wrong
+    ├── DefinitionError (ValueError)              an object in the repo is ill-formed
+    │   ├── DuplicateObjectError                  two objects of one kind share a name
+    │   └── UnsupportedConstructError             a Feast construct featurevault does not offer
+    ├── RepoLoadError                             a repo file failed to import
+    ├── NotFoundError (KeyError)                  a named object is not in the registry
+    │   ├── FeatureViewNotFoundError
+    │   ├── FeatureServiceNotFoundError
+    │   ├── EntityNotFoundError
+    │   ├── DataSourceNotFoundError
+    │   └── FeatureNotFoundError
+    ├── RequestError (ValueError)                 a read/write request is malformed
+    │   ├── EntityKeyError                        a join key is missing from entity rows
+    │   └── SchemaMismatchError                   a value or column has the wrong type
+    ├── DataSourceError                           a source path/table cannot be read
+    ├── RegistryError                             the registry cannot be read or written
+    │   └── RegistryConflictError                 another apply won the race; re-plan
+    ├── BackendError                              an online/offline backend failed
+    │   └── BackendUnavailableError               the backend cannot be reached (timeout, down)
+    ├── MissingDependencyError (ImportError)      an optional driver is not installed
+    ├── LintError                                 lint findings at error level block an apply
+    └── PermissionDeniedError (PermissionError)   a principal may not do an action
+"""
+
+from __future__ import annotations
+
+
+class FeatureVaultError(Exception):
+    """Root of every error featurevault raises on purpose."""
+
+
+class ConfigError(FeatureVaultError, ValueError):
+    """The repo configuration is invalid (names the file and key)."""
+
+
+class DefinitionError(FeatureVaultError, ValueError):
+    """A definition object is ill-formed."""
+
+
+class DuplicateObjectError(DefinitionError):
+    """Two objects of one kind share a name."""
+
+
+class UnsupportedConstructError(DefinitionError):
+    """A Feast construct that featurevault does not offer (yet)."""
+
+
+class RepoLoadError(FeatureVaultError):
+    """A Python file of the feature repo could not be imported."""
+
+
+class NotFoundError(FeatureVaultError, KeyError):
+    """A named object does not exist."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class FeatureViewNotFoundError(NotFoundError):
+    pass
+
+
+class FeatureServiceNotFoundError(NotFoundError):
+    pass
+
+
+class EntityNotFoundError(NotFoundError):
+    pass
+
+
+class DataSourceNotFoundError(NotFoundError):
+    pass
+
+
+class FeatureNotFoundError(NotFoundError):
+    pass
+
+
+class RequestError(FeatureVaultError, ValueError):
+    """A read or write request is malformed."""
+
+
+class EntityKeyError(RequestError):
+    """A join key is missing from the entity rows or entity dataframe."""
+
+
+class SchemaMismatchError(RequestError):
+    """A value or column does not match the declared schema."""
+
+
+class DataSourceError(FeatureVaultError):
+    """A data source cannot be read (missing path, unreadable file, bad query)."""
+
+
+class RegistryError(FeatureVaultError):
+    """The registry cannot be read or written."""
+
+
+class RegistryConflictError(RegistryError):
+    """Another apply committed first; re-plan against the new version and retry."""
+
+
+class BackendError(FeatureVaultError):
+    """An online or offline backend failed."""
+
+
+class BackendUnavailableError(BackendError):
+    """A backend could not be reached within its timeout."""
+
+
+class MissingDependencyError(FeatureVaultError, ImportError):
+    """An optional driver is not installed; the message names the extra."""
+
+
+class LintError(FeatureVaultError):
+    """Lint findings at error level block the operation."""
+
+
+class PermissionDeniedError(FeatureVaultError, PermissionError):
+    """A principal is not allowed to perform an action on a resource."""
+
+
+def missing_dependency(module: str, extra: str) -> MissingDependencyError:
+    """Build the error raised when an optional driver cannot be imported."""
+    return MissingDependencyError(
+        f"the '{module}' package is required for this backend: "
+        f"pip install 'featurevault[{extra}]'"
+    )

@@ -1,0 +1,5 @@
+"""Feast-compatible import path."""
+
+from featurevault.model.entity import Field
+
+__all__ = ["Field"]

@@ -1,0 +1,37 @@
+"""Definition objects: plain data, no I/O, serialisable to the registry."""
+
+from featurevault.model.base import DefinitionSite, FeatureObject
+from featurevault.model.contents import RepoContents
+from featurevault.model.entity import Entity, Field
+from featurevault.model.feature_service import FeatureService
+from featurevault.model.feature_view import FeatureView, Projection
+from featurevault.model.on_demand import OnDemandFeatureView, on_demand_feature_view
+from featurevault.model.sources import (
+    CsvFormat,
+    DataSource,
+    DeltaFormat,
+    FileSource,
+    ParquetFormat,
+    PushSource,
+    RequestSource,
+)
+
+__all__ = [
+    "CsvFormat",
+    "DataSource",
+    "DefinitionSite",
+    "DeltaFormat",
+    "Entity",
+    "FeatureObject",
+    "FeatureService",
+    "FeatureView",
+    "Field",
+    "FileSource",
+    "OnDemandFeatureView",
+    "ParquetFormat",
+    "Projection",
+    "PushSource",
+    "RepoContents",
+    "RequestSource",
+    "on_demand_feature_view",
+]

@@ -1,0 +1,62 @@
+"""Feature services: the feature set one model version reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from featurevault.errors import DefinitionError, UnsupportedConstructError
+from featurevault.model.base import FeatureObject
+from featurevault.model.feature_view import Projection, _Projectable
+
+
+class FeatureService(FeatureObject):
+    """A named list of feature views or projections, one per model version (``fraud_detection_v2``)."""
+
+    kind = "feature_service"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        features: list[Any],
+        description: str = "",
+        tags: dict[str, str] | None = None,
+        owner: str = "",
+        logging_config: Any = None,
+    ) -> None:
+        self._init_meta(name, description, tags, owner)
+        if logging_config is not None:
+            raise UnsupportedConstructError(
+                f"feature service {name!r}: logging_config (feature logging) is not supported by featurevault"
+            )
+        if not features:
+            raise DefinitionError(f"feature service {name!r}: features must list at least one feature view")
+        self.feature_view_projections: list[Projection] = []
+        for item in features:
+            if not isinstance(item, _Projectable):
+                raise DefinitionError(
+                    f"feature service {name!r}: {item!r} is not a feature view, on-demand view or projection"
+                )
+            self.feature_view_projections.append(
+                Projection(item.name, list(item.projection.features), item.projection.name_alias)
+            )
+        self.view_kinds = {item.name: item.kind for item in features}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self._meta_dict(),
+            "projections": [p.to_dict() for p in self.feature_view_projections],
+            "view_kinds": dict(self.view_kinds),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FeatureService:
+        service = cls.__new__(cls)
+        service._init_meta(data["name"], data.get("description", ""), data.get("tags"), data.get("owner", ""))
+        service.feature_view_projections = [Projection.from_dict(p) for p in data["projections"]]
+        service.view_kinds = dict(data.get("view_kinds", {}))
+        return service
+
+    def feature_refs(self) -> list[str]:
+        """``view:feature`` for every feature the service reads."""
+        return [f"{p.name}:{f}" for p in self.feature_view_projections for f in p.features]

@@ -1,0 +1,211 @@
+"""Feature views and projections of them."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from featurevault.errors import DefinitionError, FeatureNotFoundError
+from featurevault.model.base import FeatureObject
+from featurevault.model.entity import Entity, Field
+from featurevault.model.sources import DataSource, PushSource, RequestSource, source_from_dict
+
+
+@dataclass
+class Projection:
+    """A selection of a view's features, as used by a feature service or a request.
+
+    ``features`` is the list of selected feature names, in order.
+    """
+
+    name: str
+    features: list[str]
+    name_alias: str = ""
+    join_key_map: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name_to_use(self) -> str:
+        return self.name_alias or self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "features": list(self.features), "name_alias": self.name_alias}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Projection:
+        return cls(name=data["name"], features=list(data["features"]), name_alias=data.get("name_alias", ""))
+
+
+class _Projectable(FeatureObject):
+    """Shared by feature views and on-demand views: ``view[["a", "b"]]`` and ``with_name``."""
+
+    features: list[Field]
+    projection: Projection
+
+    def _init_projection(self) -> None:
+        self.projection = Projection(self.name, [f.name for f in self.features])
+
+    def __getitem__(self, names: list[str]) -> _Projectable:
+        if isinstance(names, str):
+            names = [names]
+        known = {f.name for f in self.features}
+        missing = [n for n in names if n not in known]
+        if missing:
+            raise FeatureNotFoundError(
+                f"{self.kind} {self.name!r} has no feature {missing[0]!r}; it has {sorted(known)}"
+            )
+        view = copy.copy(self)
+        view.projection = Projection(self.name, list(names), self.projection.name_alias)
+        return view
+
+    def with_name(self, alias: str) -> _Projectable:
+        view = copy.copy(self)
+        view.projection = Projection(self.name, list(self.projection.features), alias)
+        return view
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+    def feature(self, name: str) -> Field:
+        for f in self.features:
+            if f.name == name:
+                return f
+        raise FeatureNotFoundError(f"{self.kind} {self.name!r} has no feature {name!r}; it has {self.feature_names}")
+
+
+def _check_ttl(name: str, ttl: Any) -> timedelta | None:
+    if ttl is None:
+        return None
+    if isinstance(ttl, (int, float)):
+        ttl = timedelta(seconds=ttl)
+    if not isinstance(ttl, timedelta) or ttl < timedelta(0):
+        raise DefinitionError(f"feature view {name!r}: ttl must be a non-negative timedelta, got {ttl!r}")
+    return ttl
+
+
+class FeatureView(_Projectable):
+    """A group of features of some entities, read from one source, valid for ``ttl``.
+
+    A ttl of zero or None means values never expire (as in Feast).
+    """
+
+    kind = "feature_view"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        source: DataSource,
+        schema: list[Field] | None = None,
+        entities: list[Entity] | None = None,
+        ttl: timedelta | None = timedelta(0),
+        online: bool = True,
+        offline: bool = False,
+        description: str = "",
+        tags: dict[str, str] | None = None,
+        owner: str = "",
+    ) -> None:
+        self._init_meta(name, description, tags, owner)
+        if not isinstance(source, DataSource) or isinstance(source, RequestSource):
+            raise DefinitionError(
+                f"feature view {name!r}: source must be a batch or push source (FileSource, PushSource, ...), "
+                f"got {type(source).__name__}"
+            )
+        self.source = source
+        self.entities = _check_entities(name, entities)
+        self.ttl = _check_ttl(name, ttl)
+        self.online = bool(online)
+        self.offline = bool(offline)
+        self.schema = _check_schema(name, schema)
+        keys = set(self.join_keys)
+        self.entity_columns = [f for f in self.schema if f.name in keys]
+        self.features = [f for f in self.schema if f.name not in keys]
+        self._init_projection()
+
+    @property
+    def join_keys(self) -> list[str]:
+        """Every join key of every entity, in entity order."""
+        return [key for entity in self.entities for key in entity.join_keys]
+
+    @property
+    def entity_names(self) -> list[str]:
+        return [e.name for e in self.entities]
+
+    @property
+    def batch_source(self) -> DataSource:
+        """The source offline reads come from (a push source's batch source)."""
+        return self.source.batch_source if isinstance(self.source, PushSource) else self.source
+
+    @property
+    def stream_source(self) -> PushSource | None:
+        return self.source if isinstance(self.source, PushSource) else None
+
+    @property
+    def ttl_seconds(self) -> float:
+        """0 when values never expire."""
+        return self.ttl.total_seconds() if self.ttl else 0.0
+
+    def with_schema(self, schema: list[Field]) -> FeatureView:
+        """A copy with an inferred schema (used by apply when the schema is omitted)."""
+        view = copy.copy(self)
+        view.schema = _check_schema(self.name, schema)
+        keys = set(self.join_keys)
+        view.entity_columns = [f for f in view.schema if f.name in keys]
+        view.features = [f for f in view.schema if f.name not in keys]
+        view._init_projection()
+        return view
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self._meta_dict(),
+            "entities": [e.to_dict() for e in self.entities],
+            "schema": [f.to_dict() for f in self.schema],
+            "source": self.source.to_dict(),
+            "ttl_seconds": None if self.ttl is None else self.ttl.total_seconds(),
+            "online": self.online,
+            "offline": self.offline,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FeatureView:
+        ttl = data.get("ttl_seconds")
+        return cls(
+            name=data["name"],
+            source=source_from_dict(data["source"]),
+            schema=[Field.from_dict(f) for f in data["schema"]],
+            entities=[Entity.from_dict(e) for e in data["entities"]],
+            ttl=None if ttl is None else timedelta(seconds=ttl),
+            online=data.get("online", True),
+            offline=data.get("offline", False),
+            description=data.get("description", ""),
+            tags=data.get("tags"),
+            owner=data.get("owner", ""),
+        )
+
+
+def _check_entities(name: str, entities: list[Entity] | None) -> list[Entity]:
+    result = list(entities or [])
+    for entity in result:
+        if not isinstance(entity, Entity):
+            raise DefinitionError(
+                f"feature view {name!r}: entities must be Entity objects, got {entity!r}; "
+                "define the entity with Entity(name=..., join_keys=[...]) and pass the object"
+            )
+    keys = [k for e in result for k in e.join_keys]
+    if len(set(keys)) != len(keys):
+        raise DefinitionError(f"feature view {name!r}: two entities share a join key in {keys}")
+    return result
+
+
+def _check_schema(name: str, schema: list[Field] | None) -> list[Field]:
+    fields = list(schema or [])
+    seen: set[str] = set()
+    for f in fields:
+        if not isinstance(f, Field):
+            raise DefinitionError(f"feature view {name!r}: schema entries must be Field objects, got {f!r}")
+        if f.name in seen:
+            raise DefinitionError(f"feature view {name!r}: field {f.name!r} appears twice in the schema")
+        seen.add(f.name)
+    return fields

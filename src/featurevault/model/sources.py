@@ -1,0 +1,244 @@
+"""Data sources: where a feature view's rows come from.
+
+Each source class registers itself under a ``source_type`` so that the registry
+can rebuild it from its dictionary form; an offline engine dispatches on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from featurevault.errors import DefinitionError
+from featurevault.model.base import FeatureObject
+from featurevault.model.entity import Field
+
+_SOURCE_TYPES: dict[str, type[DataSource]] = {}
+
+
+class DataSource(FeatureObject):
+    """Base of every data source."""
+
+    kind = "data_source"
+    source_type: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.source_type:
+            _SOURCE_TYPES[cls.source_type] = cls
+
+    def _init_source(
+        self,
+        name: str,
+        timestamp_field: str,
+        created_timestamp_column: str,
+        field_mapping: dict[str, str] | None,
+        date_partition_column: str,
+        description: str,
+        tags: dict[str, str] | None,
+        owner: str,
+    ) -> None:
+        self._init_meta(name, description, tags, owner)
+        self.timestamp_field = timestamp_field or ""
+        self.created_timestamp_column = created_timestamp_column or ""
+        self.field_mapping = dict(field_mapping or {})
+        self.date_partition_column = date_partition_column or ""
+
+    def _source_dict(self) -> dict[str, Any]:
+        return {
+            **self._meta_dict(),
+            "type": self.source_type,
+            "timestamp_field": self.timestamp_field,
+            "created_timestamp_column": self.created_timestamp_column,
+            "field_mapping": dict(self.field_mapping),
+            "date_partition_column": self.date_partition_column,
+        }
+
+    @property
+    def event_timestamp_column(self) -> str:
+        """Feast's older name for ``timestamp_field``."""
+        return self.timestamp_field
+
+
+def source_from_dict(data: dict[str, Any]) -> DataSource:
+    """Rebuild any registered source from its dictionary form."""
+    cls = _SOURCE_TYPES.get(data.get("type", ""))
+    if cls is None:
+        raise DefinitionError(f"unknown data source type {data.get('type')!r} for source {data.get('name')!r}")
+    return cls.from_dict(data)  # type: ignore[attr-defined]
+
+
+class FileFormat:
+    """Feast-style format objects (``ParquetFormat()``); strings work as well."""
+
+    format_name: ClassVar[str] = ""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FileFormat) and other.format_name == self.format_name
+
+    def __hash__(self) -> int:
+        return hash(self.format_name)
+
+
+class ParquetFormat(FileFormat):
+    format_name = "parquet"
+
+
+class CsvFormat(FileFormat):
+    format_name = "csv"
+
+
+class DeltaFormat(FileFormat):
+    format_name = "delta"
+
+
+FILE_FORMATS = ("parquet", "csv", "delta")
+
+
+def _format_name(name: str, file_format: Any, path: str) -> str:
+    if file_format is None or file_format == "":
+        return "csv" if path.lower().endswith((".csv", ".csv.gz")) else "parquet"
+    fmt = file_format.format_name if isinstance(file_format, FileFormat) else str(file_format).lower()
+    if fmt not in FILE_FORMATS:
+        raise DefinitionError(f"file source {name!r}: file_format {file_format!r} is not one of {FILE_FORMATS}")
+    return fmt
+
+
+class FileSource(DataSource):
+    """A Parquet file, a directory of Parquet files, a hive-partitioned dataset, CSV or a Delta table.
+
+    ``path`` may be relative; it is resolved against the feature repo.
+    """
+
+    source_type = "file"
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        name: str = "",
+        timestamp_field: str = "",
+        created_timestamp_column: str = "",
+        field_mapping: dict[str, str] | None = None,
+        file_format: Any = None,
+        date_partition_column: str = "",
+        description: str = "",
+        tags: dict[str, str] | None = None,
+        owner: str = "",
+        event_timestamp_column: str = "",
+        s3_endpoint_override: str | None = None,
+    ) -> None:
+        if not path:
+            raise DefinitionError(f"file source {name!r}: path is required")
+        if s3_endpoint_override:
+            raise DefinitionError(f"file source {name!r}: object storage (s3_endpoint_override) is not supported")
+        self._init_source(
+            name or _name_from_path(path),
+            timestamp_field or event_timestamp_column,
+            created_timestamp_column,
+            field_mapping,
+            date_partition_column,
+            description,
+            tags,
+            owner,
+        )
+        self.path = str(path)
+        self.file_format = _format_name(self.name, file_format, self.path)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self._source_dict(), "path": self.path, "file_format": self.file_format}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FileSource:
+        return cls(
+            name=data["name"],
+            path=data["path"],
+            timestamp_field=data.get("timestamp_field", ""),
+            created_timestamp_column=data.get("created_timestamp_column", ""),
+            field_mapping=data.get("field_mapping"),
+            file_format=data.get("file_format"),
+            date_partition_column=data.get("date_partition_column", ""),
+            description=data.get("description", ""),
+            tags=data.get("tags"),
+            owner=data.get("owner", ""),
+        )
+
+
+def _name_from_path(path: str) -> str:
+    stem = str(path).rstrip("/").split("/")[-1].split(".")[0]
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in stem)
+    return cleaned if cleaned and not cleaned[0].isdigit() else f"source_{cleaned}"
+
+
+class PushSource(DataSource):
+    """Rows pushed by the application; ``batch_source`` keeps the offline copy."""
+
+    source_type = "push"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        batch_source: DataSource,
+        description: str = "",
+        tags: dict[str, str] | None = None,
+        owner: str = "",
+    ) -> None:
+        if not isinstance(batch_source, DataSource) or isinstance(batch_source, (PushSource, RequestSource)):
+            raise DefinitionError(f"push source {name!r}: batch_source must be a batch data source such as FileSource")
+        self._init_source(
+            name,
+            batch_source.timestamp_field,
+            batch_source.created_timestamp_column,
+            batch_source.field_mapping,
+            "",
+            description,
+            tags,
+            owner,
+        )
+        self.batch_source = batch_source
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self._meta_dict(), "type": self.source_type, "batch_source": self.batch_source.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PushSource:
+        return cls(
+            name=data["name"],
+            batch_source=source_from_dict(data["batch_source"]),
+            description=data.get("description", ""),
+            tags=data.get("tags"),
+            owner=data.get("owner", ""),
+        )
+
+
+class RequestSource(DataSource):
+    """Columns supplied with each request, feeding on-demand feature views."""
+
+    source_type = "request"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        schema: list[Field],
+        description: str = "",
+        tags: dict[str, str] | None = None,
+        owner: str = "",
+    ) -> None:
+        self._init_source(name, "", "", None, "", description, tags, owner)
+        if not schema or not all(isinstance(f, Field) for f in schema):
+            raise DefinitionError(f"request source {name!r}: schema must be a non-empty list of Field")
+        self.schema = list(schema)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self._meta_dict(), "type": self.source_type, "schema": [f.to_dict() for f in self.schema]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RequestSource:
+        return cls(
+            name=data["name"],
+            schema=[Field.from_dict(f) for f in data["schema"]],
+            description=data.get("description", ""),
+            tags=data.get("tags"),
+            owner=data.get("owner", ""),
+        )

@@ -1,0 +1,224 @@
+"""FeatureStore: the facade. It wires the config to backends and delegates to ``ops``."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from featurevault.backends.offline.base import OfflineStore
+from featurevault.backends.online.base import OnlineStore
+from featurevault.config import RepoConfig, backend_module, load_repo_config, section_config
+from featurevault.errors import ConfigError, DataSourceNotFoundError, EntityNotFoundError, FeatureViewNotFoundError
+from featurevault.model import (
+    DataSource,
+    Entity,
+    FeatureService,
+    FeatureView,
+    OnDemandFeatureView,
+    RepoContents,
+)
+from featurevault.ops import apply as apply_ops
+from featurevault.ops import historical, materialize, online, write
+from featurevault.ops.registry_cache import RegistryCache
+from featurevault.ops.resolve import get_feature_service
+from featurevault.ops.write import PushMode
+
+logger = logging.getLogger(__name__)
+
+
+class FeatureStore:
+    """A feature store for one project, configured by a repo or a :class:`RepoConfig`."""
+
+    def __init__(
+        self,
+        repo_path: str | Path | None = None,
+        config: RepoConfig | None = None,
+        fs_yaml_file: str | Path | None = None,
+    ) -> None:
+        if config is not None and repo_path is None:
+            self.config = config
+        else:
+            path = Path(repo_path) if repo_path is not None else Path.cwd()
+            self.config = (
+                config.model_copy(update={"repo_path": path.resolve()})
+                if config is not None
+                else load_repo_config(path, fs_yaml_file)
+            )
+        self.repo_path = self.config.repo_path or Path.cwd()
+        self.project = self.config.project
+
+    # -- backends, built once on first use ---------------------------------------------------
+
+    def _resolve(self, path: str) -> Path:
+        return self.config.resolve(path)
+
+    @cached_property
+    def _registry(self) -> RegistryCache:
+        cfg = self.config.registry
+        module = backend_module("registry", cfg.registry_type)
+        registry = module.Store.from_config(cfg, resolve=self._resolve)
+        return RegistryCache(registry, self.project, cfg.cache_ttl_seconds)
+
+    @cached_property
+    def online_store(self) -> OnlineStore:
+        return self._build("online_store", project=self.project)
+
+    @cached_property
+    def offline_store(self) -> OfflineStore:
+        return self._build("offline_store")
+
+    def _build(self, kind: str, **kwargs: Any) -> Any:
+        section = section_config(self.config, kind)
+        module = backend_module(kind, getattr(self.config, kind).type)
+        return module.Store.from_config(section, resolve=self._resolve, **kwargs)
+
+    @cached_property
+    def _online_reader(self) -> online.OnlineReader:
+        return online.OnlineReader(self.online_store)
+
+    @property
+    def registry(self) -> RegistryCache:
+        return self._registry
+
+    def refresh_registry(self) -> None:
+        """Reload the registry now instead of waiting for its cache to expire."""
+        self._registry.refresh(force=True)
+
+    def _contents(self) -> RepoContents:
+        return self._registry.contents()
+
+    # -- definitions ---------------------------------------------------------------------------
+
+    def apply(
+        self,
+        objects: Any,
+        objects_to_delete: list[Any] | None = None,
+        partial: bool = True,
+    ) -> apply_ops.ApplyResult:
+        """Register objects (one or a list). With ``partial=False`` anything not listed is removed."""
+        items = objects if isinstance(objects, (list, tuple)) else [objects]
+        return apply_ops.apply_objects(self, list(items), list(objects_to_delete or []), partial=partial)
+
+    def plan(self, desired: RepoContents) -> apply_ops.Plan:
+        """The diff between the registry and ``desired`` (nothing is written)."""
+        return apply_ops.plan(self, desired)
+
+    def teardown(self) -> None:
+        """Remove the project's online tables and registry entries."""
+        apply_ops.teardown(self)
+
+    def get_entity(self, name: str) -> Entity:
+        return _get(self._contents().entities, name, EntityNotFoundError, "entity")
+
+    def get_feature_view(self, name: str) -> FeatureView:
+        return _get(self._contents().feature_views, name, FeatureViewNotFoundError, "feature view")
+
+    def get_on_demand_feature_view(self, name: str) -> OnDemandFeatureView:
+        return _get(
+            self._contents().on_demand_feature_views, name, FeatureViewNotFoundError, "on-demand feature view"
+        )
+
+    def get_feature_service(self, name: str) -> FeatureService:
+        return get_feature_service(self._contents(), name)
+
+    def get_data_source(self, name: str) -> DataSource:
+        return _get(self._contents().data_sources, name, DataSourceNotFoundError, "data source")
+
+    def list_entities(self) -> list[Entity]:
+        return list(self._contents().entities.values())
+
+    def list_feature_views(self) -> list[FeatureView]:
+        return list(self._contents().feature_views.values())
+
+    def list_on_demand_feature_views(self) -> list[OnDemandFeatureView]:
+        return list(self._contents().on_demand_feature_views.values())
+
+    def list_feature_services(self) -> list[FeatureService]:
+        return list(self._contents().feature_services.values())
+
+    def list_data_sources(self) -> list[DataSource]:
+        return list(self._contents().data_sources.values())
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def get_historical_features(
+        self,
+        entity_df: Any,
+        features: Any = None,
+        full_feature_names: bool = False,
+        *,
+        feature_service: FeatureService | None = None,
+    ) -> historical.RetrievalJob:
+        """Point-in-time correct training data for the rows of ``entity_df``."""
+        return historical.get_historical_features(
+            self.offline_store,
+            self._contents(),
+            entity_df,
+            features if features is not None else feature_service,
+            full_feature_names=full_feature_names,
+        )
+
+    def get_online_features(
+        self,
+        features: Any,
+        entity_rows: Any,
+        full_feature_names: bool = False,
+    ) -> online.OnlineResponse:
+        """Latest values for each entity row, from the online store."""
+        version, contents = self._registry.versioned_contents()
+        return self._online_reader.read(version, contents, features, entity_rows, full_feature_names)
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def materialize(
+        self,
+        start_date: datetime,
+        end_date: datetime,
+        feature_views: list[str] | None = None,
+    ) -> materialize.MaterializeResult:
+        """Load the latest value per entity in [start_date, end_date] into the online store."""
+        return materialize.materialize(self, start_date, end_date, feature_views)
+
+    def materialize_incremental(
+        self, end_date: datetime, feature_views: list[str] | None = None
+    ) -> materialize.MaterializeResult:
+        """Materialize each view from its last watermark (or end - ttl) up to ``end_date``."""
+        return materialize.materialize_incremental(self, end_date, feature_views)
+
+    def write_to_online_store(self, feature_view_name: str, df: Any, inputs: Any = None) -> int:
+        """Write rows (join keys, event timestamp, features) straight to the online store."""
+        return write.write_to_online_store(self, feature_view_name, df if inputs is None else inputs)
+
+    def push(self, push_source_name: str, df: Any, to: PushMode | str = PushMode.ONLINE) -> int:
+        """Write rows to every view fed by a push source (online, offline, or both)."""
+        return write.push(self, push_source_name, df, to)
+
+    def close(self) -> None:
+        for name in ("online_store", "offline_store"):
+            if name in self.__dict__:
+                self.__dict__[name].close()
+        if "_registry" in self.__dict__:
+            self._registry.close()
+
+    def __enter__(self) -> FeatureStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"FeatureStore(project={self.project!r}, repo_path={str(self.repo_path)!r})"
+
+
+def _get(objects: dict[str, Any], name: str, error: type[Exception], label: str) -> Any:
+    try:
+        return objects[name]
+    except KeyError:
+        known = ", ".join(sorted(objects)) or "none"
+        raise error(f"no {label} named {name!r} in the registry (known: {known})") from None
+
+
+__all__ = ["ConfigError", "FeatureStore"]

@@ -1,0 +1,5 @@
+"""Feast-compatible import path."""
+
+from featurevault.types import ValueType
+
+__all__ = ["ValueType"]

@@ -7,6 +7,7 @@ module imports neither (it runs in both environments).
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from types import ModuleType
 from typing import Any
@@ -49,7 +50,7 @@ def build_objects(pkg: ModuleType, types: ModuleType, sources: dict[str, str], t
 
 def repo_yaml(project: str, registry: str, online: dict[str, Any], offline: str) -> str:
     """feature_store.yaml text, with the keys both stores read for a local repo."""
-    online_lines = "\n".join(f"  {k}: {v}" for k, v in online.items())
+    online_lines = "\n".join(f"  {k}: {json.dumps(v)}" for k, v in online.items())
     return (
         f"project: {project}\n"
         f"registry: {registry}\n"

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import random
 import shutil
+import subprocess
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from benchmarks.suite import server_process
 from benchmarks.suite.definitions import (
     HISTORICAL_VIEWS,
     JOIN_KEY,
@@ -24,19 +27,30 @@ from benchmarks.suite.definitions import (
     repo_yaml,
 )
 
+#: (repo directory, port) -> the command that serves that repo over HTTP on 127.0.0.1
+ServerArgv = Callable[[str, int], list[str]]
+
 
 class StoreWorkloads:
     """One worker's store: set up per step, then timed calls against it."""
 
-    def __init__(self, pkg: ModuleType, types: ModuleType) -> None:
+    def __init__(self, pkg: ModuleType, types: ModuleType, server_argv: ServerArgv) -> None:
         self.pkg = pkg
         self.types = types
+        self.server_argv = server_argv
         self.store: Any = None
         self.views: list[str] = []
+        self.repo_dir = ""
+        self.server: subprocess.Popen | None = None
+
+    def handlers(self) -> dict[str, Callable[..., dict]]:
+        names = ("setup", "historical", "materialize", "online_read", "serve_start", "serve_stop", "teardown")
+        return {name: getattr(self, name) for name in names}
 
     def setup(self, repo_dir: str, project: str, sources: dict[str, str], online: dict[str, Any], offline: str) -> dict:
         """A fresh repo with the benchmark definitions over ``sources`` (view -> parquet), applied."""
         self.teardown()
+        self.repo_dir = repo_dir
         repo = Path(repo_dir)
         shutil.rmtree(repo, ignore_errors=True)
         repo.mkdir(parents=True)
@@ -79,7 +93,18 @@ class StoreWorkloads:
             checksum += sum(1 for v in values[refs[0].split(":")[1]] if v is not None)
         return {"latencies": latencies, "non_null": checksum}
 
+    def serve_start(self, port: int) -> dict:
+        """The store's own HTTP server for the current repo, on loopback, once it answers."""
+        self.server = server_process.start(self.server_argv(self.repo_dir, port), f"http://127.0.0.1:{port}/health")
+        return {"pid": self.server.pid}
+
+    def serve_stop(self) -> dict:
+        server_process.stop(self.server)
+        self.server = None
+        return {}
+
     def teardown(self) -> dict:
+        self.serve_stop()
         if self.store is not None:
             self.store.teardown()
             self.store = None

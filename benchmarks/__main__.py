@@ -1,0 +1,49 @@
+"""``python -m benchmarks run --scale tiny|small|medium|large [--only ...] [--with-feast]``.
+
+Generates the scale's data (once, under ``benchmarks/.work``), runs every
+workload through featurevault, the raw floor and (with ``--with-feast``, on
+by default above ``tiny``) the comparator, interleaved, then writes
+``benchmarks/results/<date>/`` (report.md, results.json, plots). Exits 1 when
+a correctness cross-check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from benchmarks.suite.suite import WORKLOADS, run_suite
+
+ROOT = Path(__file__).resolve().parent
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the benchmark suite and write the report")
+    run.add_argument("--scale", default="small", choices=["tiny", "small", "medium", "large"])
+    run.add_argument("--only", default=",".join(WORKLOADS), help=f"comma-separated, from {','.join(WORKLOADS)}")
+    feast = run.add_mutually_exclusive_group()
+    feast.add_argument("--with-feast", dest="with_feast", action="store_true", default=None)
+    feast.add_argument("--without-feast", dest="with_feast", action="store_false")
+    run.add_argument("--out", type=Path, default=ROOT / "results", help="results folder (a dated subfolder is made)")
+    run.add_argument("--work", type=Path, default=ROOT / ".work", help="generated data and scratch space")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    with_feast = args.with_feast if args.with_feast is not None else args.scale != "tiny"
+    only = [name.strip() for name in args.only.split(",") if name.strip()]
+    outcome = run_suite(args.scale, only, with_feast, args.out, args.work)
+    print(f"report: {outcome.report_path}")
+    for line in outcome.failures:
+        print(f"FAILED: {line}", file=sys.stderr)
+    return 1 if outcome.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

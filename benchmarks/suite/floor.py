@@ -1,0 +1,172 @@
+"""The floor: the same work done by hand with the drivers alone, no feature store in between.
+
+Historical: one DuckDB query with the same point-in-time semantics (latest
+row at or before t, within ttl, ties to the latest created, one row per
+entity row in order). Materialization: DuckDB latest-per-key, msgpack, then
+sqlite ``executemany`` or Redis ``MSET``. Online: one ``SELECT .. IN`` or
+``MGET`` and a msgpack decode per record.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import struct
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import msgpack
+import pyarrow as pa
+
+from benchmarks.suite.definitions import CREATED_TS, EVENT_TS, HISTORICAL_VIEWS, JOIN_KEY, feature_names
+
+ROW = "__row"
+WRITE_CHUNK = 10_000
+
+
+def pit_sql(sources: dict[str, str], ttls: dict[str, timedelta]) -> str:
+    """A point-in-time join of the registered ``entity`` table with every view, as DuckDB SQL."""
+    ctes, joins, columns = [], [], [f"e.{JOIN_KEY}", f"e.{EVENT_TS}"]
+    for view, path in sources.items():
+        names = feature_names(view)
+        ctes.append(
+            f"{view} AS (SELECT {JOIN_KEY}, {EVENT_TS} AS {view}__ts, {', '.join(names)} "
+            f"FROM read_parquet('{path}') "
+            f"QUALIFY row_number() OVER (PARTITION BY {JOIN_KEY}, {EVENT_TS} ORDER BY {CREATED_TS} DESC) = 1)"
+        )
+        joins.append(
+            f"ASOF LEFT JOIN {view} ON e.{JOIN_KEY} = {view}.{JOIN_KEY} AND e.{EVENT_TS} >= {view}.{view}__ts"
+        )
+        ttl_us = int(ttls[view].total_seconds() * 1_000_000)
+        for name in names:
+            if ttl_us:
+                columns.append(
+                    f"CASE WHEN {view}.{view}__ts >= e.{EVENT_TS} - INTERVAL {ttl_us} MICROSECOND "
+                    f"THEN {view}.{name} END AS {name}"
+                )
+            else:
+                columns.append(f"{view}.{name}")
+    return (
+        f"WITH {', '.join(ctes)} SELECT {', '.join(columns)} FROM entity e {' '.join(joins)} ORDER BY e.{ROW}"
+    )
+
+
+def pack_key(entity_id: int) -> bytes:
+    return struct.pack(">q", entity_id)
+
+
+class Floor:
+    """The floor's worker state: where its data is and which online store it writes to."""
+
+    def __init__(self) -> None:
+        self.sources: dict[str, str] = {}
+        self.online: dict[str, Any] = {}
+        self.project = ""
+        self.sqlite: sqlite3.Connection | None = None
+        self.redis: Any = None
+
+    def setup(self, repo_dir: str, project: str, sources: dict[str, str], online: dict[str, Any], offline: str) -> dict:
+        self.teardown()
+        self.sources, self.online, self.project = dict(sources), dict(online), project
+        Path(repo_dir).mkdir(parents=True, exist_ok=True)
+        if online["type"] == "sqlite":
+            Path(online["path"]).unlink(missing_ok=True)
+            self.sqlite = sqlite3.connect(online["path"])
+            self.sqlite.execute("PRAGMA journal_mode=WAL")
+            self.sqlite.execute("CREATE TABLE IF NOT EXISTS records (k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID")
+        else:
+            import redis
+
+            self.redis = redis.Redis.from_url(online["url"])
+        return {"apply_s": 0.0}
+
+    def historical(self, entity_path: str, out_path: str | None = None) -> dict:
+        import pandas as pd
+
+        entity_df = pd.read_parquet(entity_path)
+        start = time.perf_counter()
+        entity = pa.Table.from_pandas(entity_df, preserve_index=False)
+        entity = entity.append_column(ROW, pa.array(range(entity.num_rows), pa.int64()))
+        con = duckdb.connect()
+        con.register("entity", entity)
+        frame = con.execute(pit_sql(self.sources, HISTORICAL_VIEWS)).to_arrow_table().to_pandas()
+        con.close()
+        seconds = time.perf_counter() - start
+        if out_path:
+            frame.to_parquet(out_path)
+        return {"seconds": seconds, "rows": len(frame)}
+
+    def materialize(self, start: str, end: str) -> dict:
+        begin = time.perf_counter()
+        (view, path), = self.sources.items()
+        names = feature_names(view)
+        query = (
+            f"SELECT {JOIN_KEY}, epoch_us({EVENT_TS}) AS ts, {', '.join(names)} FROM read_parquet('{path}') "
+            f"WHERE {EVENT_TS} BETWEEN ?::TIMESTAMPTZ AND ?::TIMESTAMPTZ "
+            f"QUALIFY row_number() OVER (PARTITION BY {JOIN_KEY} ORDER BY {EVENT_TS} DESC, {CREATED_TS} DESC) = 1"
+        )
+        con = duckdb.connect()
+        reader = con.execute(query, [start, end]).to_arrow_reader(WRITE_CHUNK)
+        rows = 0
+        for batch in reader:
+            columns = batch.to_pydict()
+            keys = [self._key(k) for k in columns[JOIN_KEY]]
+            records = [msgpack.packb(list(values)) for values in zip(*(columns[c] for c in ["ts", *names]))]
+            self._write(keys, records)
+            rows += len(keys)
+        con.close()
+        return {"seconds": time.perf_counter() - begin, "rows": rows}
+
+    def _key(self, entity_id: int) -> bytes:
+        key = pack_key(entity_id)
+        return key if self.sqlite is not None else f"floor:{self.project}:".encode() + key
+
+    def _write(self, keys: list[bytes], records: list[bytes]) -> None:
+        if self.sqlite is not None:
+            with self.sqlite:
+                self.sqlite.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)", zip(keys, records))
+        else:
+            self.redis.mset(dict(zip(keys, records)))
+
+    def online_read(self, batch: int, iterations: int, entities: int, seed: int) -> dict:
+        rng = random.Random(seed)
+        (view,) = self.sources
+        names = feature_names(view)
+        latencies, checksum = [], 0
+        for _ in range(iterations):
+            ids = [rng.randrange(entities) for _ in range(batch)]
+            start = time.perf_counter()
+            values = self._read(ids, names)
+            latencies.append(time.perf_counter() - start)
+            checksum += sum(1 for v in values[names[0]] if v is not None)
+        return {"latencies": latencies, "non_null": checksum}
+
+    def _read(self, ids: list[int], names: list[str]) -> dict[str, list[Any]]:
+        keys = [self._key(i) for i in ids]
+        if self.sqlite is not None:
+            marks = ",".join("?" * len(keys))
+            found = dict(self.sqlite.execute(f"SELECT k, v FROM records WHERE k IN ({marks})", keys).fetchall())
+            raw = [found.get(k) for k in keys]
+        else:
+            raw = self.redis.mget(keys)
+        records = [msgpack.unpackb(r) if r is not None else None for r in raw]
+        out: dict[str, list[Any]] = {JOIN_KEY: ids}
+        for j, name in enumerate(names, start=1):
+            out[name] = [r[j] if r is not None else None for r in records]
+        return out
+
+    def teardown(self) -> dict:
+        if self.sqlite is not None:
+            self.sqlite.close()
+            self.sqlite = None
+        if self.redis is not None:
+            keys = list(self.redis.scan_iter(match=f"floor:{self.project}:*", count=10_000))
+            for i in range(0, len(keys), WRITE_CHUNK):
+                self.redis.delete(*keys[i : i + WRITE_CHUNK])
+            self.redis.close()
+            self.redis = None
+        return {}
+

@@ -1,0 +1,76 @@
+"""The whole run: data, the comparator's venv, the workloads, the cross-checks, the report."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from benchmarks.suite import machine, report
+from benchmarks.suite.data import generate
+from benchmarks.suite.feast_env import FEAST_VERSION, ensure_feast_venv
+from benchmarks.suite.runner import Runner
+from benchmarks.suite.scales import get_scale
+from benchmarks.suite.serving import serve_workload
+from benchmarks.suite.guardrails import guardrails_workload
+
+logger = logging.getLogger(__name__)
+
+WORKLOADS = ("online", "historical", "materialize", "serve", "guardrails")
+
+
+@dataclass
+class Outcome:
+    report_path: Path
+    results: dict[str, Any]
+    failures: list[str] = field(default_factory=list)
+
+
+def _versions() -> dict[str, str]:
+    versions = {}
+    for name in ("duckdb", "pyarrow", "pandas", "redis", "msgpack"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def run_suite(scale_name: str, only: list[str], with_feast: bool, out_root: Path, work: Path) -> Outcome:
+    scale = get_scale(scale_name)
+    unknown = [name for name in only if name not in WORKLOADS]
+    if unknown:
+        raise ValueError(f"unknown workload {unknown[0]!r}; choose from {', '.join(WORKLOADS)}")
+    started = datetime.now(timezone.utc)
+    manifest = generate(scale, work / "data")
+    feast_python = ensure_feast_venv() if with_feast else None
+    runner = Runner(scale, manifest, work.resolve(), feast_python)
+    meta = {
+        "scale": scale_name,
+        "started_utc": started.isoformat(timespec="seconds"),
+        "machine": machine.describe(),
+        "feast": FEAST_VERSION if with_feast else None,
+        "versions": _versions(),
+        "rounds": scale.rounds,
+        "workloads": only,
+    }
+    begin = time.perf_counter()
+    results = runner.run(only, {"serve": serve_workload, "guardrails": guardrails_workload})
+    meta["wall_s"] = time.perf_counter() - begin
+    meta["load_avg_1m_end"] = machine.describe()["load_avg_1m"]
+    results = {"meta": meta, **results}
+    failures = [
+        f"{c['case']} vs {c['against']}: {c['mismatched_rows']} mismatched rows ({c['first_mismatch']})"
+        for c in results["crosscheck"]
+        if not c["ok"]
+    ]
+    out_dir = out_root / f"{started:%Y-%m-%d}" / scale_name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    report_path = report.write(results, out_dir)
+    return Outcome(report_path, results, failures)

@@ -28,6 +28,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     feast = run.add_mutually_exclusive_group()
     feast.add_argument("--with-feast", dest="with_feast", action="store_true", default=None)
     feast.add_argument("--without-feast", dest="with_feast", action="store_false")
+    run.add_argument("--backends", default="sqlite,redis", help="online stores to measure: sqlite,redis")
+    run.add_argument("--systems", default="featurevault,floor,feast", help="systems to run (feast needs --with-feast)")
     run.add_argument("--out", type=Path, default=ROOT / "results", help="results folder (a dated subfolder is made)")
     run.add_argument("--work", type=Path, default=ROOT / ".work", help="generated data and scratch space")
     return parser.parse_args(argv)
@@ -38,7 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     with_feast = args.with_feast if args.with_feast is not None else args.scale != "tiny"
     only = [name.strip() for name in args.only.split(",") if name.strip()]
-    outcome = run_suite(args.scale, only, with_feast, args.out, args.work)
+    backends = tuple(name.strip() for name in args.backends.split(",") if name.strip())
+    unknown = [name for name in backends if name not in ("sqlite", "redis")]
+    if unknown:
+        print(f"unknown online store {unknown[0]!r} in --backends; choose from sqlite,redis", file=sys.stderr)
+        return 2
+    systems = tuple(name.strip() for name in args.systems.split(",") if name.strip())
+    outcome = run_suite(args.scale, only, with_feast, args.out, args.work, backends, systems)
     print(f"report: {outcome.report_path}")
     for line in outcome.failures:
         print(f"FAILED: {line}", file=sys.stderr)

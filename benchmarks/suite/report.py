@@ -129,6 +129,8 @@ def write(results: dict[str, Any], out_dir: Path) -> Path:
     if "guardrails" in results:
         lines += _guardrails(results["guardrails"])
     lines += _crosscheck(results["crosscheck"])
+    for name, error in results.get("errors", {}).items():
+        lines += [f"## Workload `{name}` FAILED", "", "```", error, "```", ""]
     path = out_dir / "report.md"
     path.write_text("\n".join(lines))
     return path

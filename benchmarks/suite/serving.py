@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks.suite.definitions import JOIN_KEY, ONLINE_VIEW, feature_refs
 from benchmarks.suite.loadgen import run_load
-from benchmarks.suite.runner import MATERIALIZE_START, ONLINE_BACKENDS, percentile
+from benchmarks.suite.runner import MATERIALIZE_START, percentile
 from benchmarks.suite.scales import SERVE_CONCURRENCY
 from benchmarks.suite.systems import Side
 
@@ -38,7 +38,7 @@ def serve_workload(runner: Runner) -> list[dict[str, Any]]:
     ids = random.Random(5).sample(range(runner.manifest.online_entities), ENTITIES_PER_REQUEST)
     payload = {"features": feature_refs([ONLINE_VIEW]), "entities": {JOIN_KEY: ids}}
     rows: list[dict[str, Any]] = []
-    for backend in ONLINE_BACKENDS:
+    for backend in runner.backends:
         tag = f"serve-{backend}"
         with runner.workers(sides, tag) as workers:
             ports: dict[Side, int] = {}

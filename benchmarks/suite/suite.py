@@ -14,7 +14,7 @@ from typing import Any
 from benchmarks.suite import machine, report
 from benchmarks.suite.data import generate
 from benchmarks.suite.feast_env import FEAST_VERSION, ensure_feast_venv
-from benchmarks.suite.runner import Runner
+from benchmarks.suite.runner import ONLINE_BACKENDS, SYSTEMS, Runner
 from benchmarks.suite.scales import get_scale
 from benchmarks.suite.serving import serve_workload
 from benchmarks.suite.guardrails import guardrails_workload
@@ -41,7 +41,15 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def run_suite(scale_name: str, only: list[str], with_feast: bool, out_root: Path, work: Path) -> Outcome:
+def run_suite(
+    scale_name: str,
+    only: list[str],
+    with_feast: bool,
+    out_root: Path,
+    work: Path,
+    backends: tuple[str, ...] = ONLINE_BACKENDS,
+    systems: tuple[str, ...] = SYSTEMS,
+) -> Outcome:
     scale = get_scale(scale_name)
     unknown = [name for name in only if name not in WORKLOADS]
     if unknown:
@@ -49,7 +57,7 @@ def run_suite(scale_name: str, only: list[str], with_feast: bool, out_root: Path
     started = datetime.now(timezone.utc)
     manifest = generate(scale, work / "data")
     feast_python = ensure_feast_venv() if with_feast else None
-    runner = Runner(scale, manifest, work.resolve(), feast_python)
+    runner = Runner(scale, manifest, work.resolve(), feast_python, backends, systems)
     meta = {
         "scale": scale_name,
         "started_utc": started.isoformat(timespec="seconds"),
@@ -58,6 +66,8 @@ def run_suite(scale_name: str, only: list[str], with_feast: bool, out_root: Path
         "versions": _versions(),
         "rounds": scale.rounds,
         "workloads": only,
+        "online_backends": list(backends),
+        "systems": list(systems),
     }
     begin = time.perf_counter()
     results = runner.run(only, {"serve": serve_workload, "guardrails": guardrails_workload})
@@ -69,6 +79,7 @@ def run_suite(scale_name: str, only: list[str], with_feast: bool, out_root: Path
         for c in results["crosscheck"]
         if not c["ok"]
     ]
+    failures += [f"workload {name} failed: {error.splitlines()[0]}" for name, error in results.get("errors", {}).items()]
     out_dir = out_root / f"{started:%Y-%m-%d}" / scale_name
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(results, indent=1, default=str))

@@ -76,11 +76,13 @@ def test_failed_run_keeps_previous_values_and_watermark(repo: Harness) -> None:
 
 
 def test_progress_is_reported(repo: Harness) -> None:
-    events = []
-    materialize_ops.materialize(
-        repo, T0 - timedelta(days=30), T0 + timedelta(hours=2), ["driver_stats"], progress=events.append
+    events: list[tuple[str, int, int | None]] = []
+    result = materialize_ops.materialize(
+        repo, T0 - timedelta(days=30), T0 + timedelta(hours=2), ["driver_stats"],
+        progress=lambda *event: events.append(event),
     )
-    assert events[-1].done and events[-1].rows == 3 and events[-1].view == "driver_stats"
+    assert events == [("driver_stats", 3, None), ("driver_stats", 3, 3)]
+    assert result.lines()[0].startswith("driver_stats: 3 rows from 2023-12-02")
 
 
 def test_all_online_views_by_default_and_bad_names(repo: Harness) -> None:

@@ -111,3 +111,40 @@ def test_push_errors_write_nothing(repo: Harness) -> None:
     assert repo.offline_store.appended == [] and repo.online_store.tables() == []
     with pytest.raises(DataSourceNotFoundError, match="driver_source"):
         repo.push("driver_source", _rows())
+
+
+def test_every_type_round_trips_through_write_and_read(harness: Harness) -> None:
+    from datetime import UTC, datetime
+
+    from featurevault import Entity, FeatureView, Field, FileSource
+    from featurevault.types import Array, Bool, Bytes, Float32, Float64, Int32, Int64, Json, Map, String, UnixTimestamp
+
+    when = datetime(2024, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+    values = {
+        "i32": (Int32, [-(2**31), None]),
+        "i64": (Int64, [2**63 - 1, None]),
+        "f32": (Float32, [1.5, None]),
+        "f64": (Float64, [float("inf"), None]),
+        "flag": (Bool, [False, None]),
+        "text": (String, ["日本語 🎉", None]),
+        "blob": (Bytes, [b"\x00\xff", None]),
+        "when": (UnixTimestamp, [when, None]),
+        "attrs": (Map, [{"k": "v"}, None]),
+        "doc": (Json, ['{"a": 1}', None]),
+        "ints": (Array(Int64), [[1, None], None]),
+        "times": (Array(UnixTimestamp), [[when], None]),
+    }
+    thing = Entity(name="thing", join_keys=["thing_id"])
+    view = FeatureView(
+        name="all_types", entities=[thing], ttl=None,
+        schema=[Field(name=n, dtype=t) for n, (t, _) in values.items()],
+        source=FileSource(name="all_src", path="all.parquet", timestamp_field="ts"),
+    )
+    harness.apply(thing, view.source, view)
+    rows = {"thing_id": ["a", "b"], "ts": [when, when], **{n: v for n, (_, v) in values.items()}}
+    harness.write_to_online_store("all_types", rows)
+    resp = harness.get_online_features([f"all_types:{n}" for n in values], {"thing_id": ["a", "b"]})
+    assert resp.to_dict() == {"thing_id": ["a", "b"], **{n: v for n, (_, v) in values.items()}}
+    table = resp.to_arrow()
+    for name, (dtype, _) in values.items():
+        assert table.schema.field(name).type == dtype.to_arrow()

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from featurevault.cli.common import console, fail, open_store, state
 
@@ -220,7 +220,8 @@ def _object_group(group: str, list_method: str, get_method: str) -> typer.Typer:
     @sub.command("list")
     def list_objects() -> None:
         objects = getattr(open_store(), list_method)()
-        table = Table("name", "description", "owner", "tags")
+        table = Table("description", "owner", "tags")
+        table.columns.insert(0, Column("name", no_wrap=True))
         for obj in sorted(objects, key=lambda o: o.name):
             table.add_row(obj.name, obj.description, obj.owner, json.dumps(obj.tags) if obj.tags else "")
         console.print(table)

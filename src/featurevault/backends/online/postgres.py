@@ -52,7 +52,7 @@ class Config(StrictModel):
     db_schema: str = "public"
     min_conn: int = Field(default=1, ge=0)
     max_conn: int = Field(default=4, ge=1)
-    connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    connect_timeout_seconds: float = Field(default=1.0, gt=0)
     read_timeout_seconds: float = Field(default=0.5, gt=0)
     write_timeout_seconds: float = Field(default=300.0, gt=0)
 

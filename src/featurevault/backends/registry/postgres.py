@@ -218,7 +218,7 @@ class Store(Registry):
                     conn.execute(
                         psycopg.sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s, %s)").format(versions),
                         (project, new, datetime.now(timezone.utc), author, message,
-                         json.dumps(meta or {}), json.dumps(contents)),
+                         json.dumps(meta or {}), json.dumps(contents, sort_keys=True)),
                     )
             except psycopg.errors.UniqueViolation:
                 raise _conflict(project, expected_version, None) from None

@@ -127,7 +127,8 @@ class Store(OnlineStore):
     def _failure(self, exc: Exception, deadline: Deadline, action: str, timeout_key: str) -> BackendError:
         if deadline.fired or isinstance(exc, psycopg.errors.QueryCanceled):
             return BackendUnavailableError(
-                f"{self.describe()}: {action} timed out after {deadline.seconds:g}s (online_store.{timeout_key})"
+                f"{self.describe()}: {action} timed out after {getattr(self.config, timeout_key):g}s "
+                f"(online_store.{timeout_key})"
             )
         if isinstance(exc, psycopg.OperationalError):
             return BackendUnavailableError(f"{self.describe()}: {action} failed, server unreachable: {_one_line(exc)}")
@@ -139,23 +140,39 @@ class Store(OnlineStore):
         if not keys:
             return []
         query = psycopg.sql.SQL("SELECT key, record FROM {} WHERE key = ANY(%s)").format(self._qualified(table))
-        for attempt in (1, 2):
-            with self._connection() as conn:
-                deadline = Deadline(conn, self.config.read_timeout_seconds)
-                try:
-                    with deadline, conn.cursor(binary=True) as cur:
-                        cur.execute(query, (list(keys),), prepare=True)
-                        found = dict(cur.fetchall())
-                except psycopg.errors.UndefinedTable:
-                    return [None] * len(keys)
-                except psycopg.Error as exc:
-                    # a connection the server dropped while idle: one fresh try (reads are idempotent)
-                    if attempt == 1 and not deadline.fired and is_connection_lost(exc, conn):
-                        logger.info("%s: connection lost, retrying the read once", self.describe())
-                        continue
-                    raise self._failure(exc, deadline, "read", "read_timeout_seconds") from None
-            return [found.get(k) for k in keys]
-        raise AssertionError("unreachable")
+        try:
+            found = self._select(query, keys, may_retry=True)
+        except _ConnectionLost:
+            # the server dropped a connection (restart, kill): its idle siblings are likely dead too,
+            # so check the pool, then try once more (reads are idempotent)
+            logger.info("%s: connection lost, checking the pool and retrying the read once", self.describe())
+            self._check_pool()
+            found = self._select(query, keys, may_retry=False)
+        if found is None:
+            return [None] * len(keys)
+        return [found.get(k) for k in keys]
+
+    def _select(self, query: Any, keys: Sequence[bytes], *, may_retry: bool) -> dict[bytes, bytes] | None:
+        """key -> record of the keys found; None when the table does not exist."""
+        with self._connection() as conn:
+            # a little past the server's statement timeout, which cancels cleanly and keeps the connection
+            deadline = Deadline(conn, self.config.read_timeout_seconds * 1.2 + 0.05)
+            try:
+                with deadline, conn.cursor(binary=True) as cur:
+                    cur.execute(query, (list(keys),), prepare=True)
+                    return dict(cur.fetchall())
+            except psycopg.errors.UndefinedTable:
+                return None
+            except psycopg.Error as exc:
+                if may_retry and not deadline.fired and is_connection_lost(exc, conn):
+                    raise _ConnectionLost from None
+                raise self._failure(exc, deadline, "read", "read_timeout_seconds") from None
+
+    def _check_pool(self) -> None:
+        try:
+            self._pool.check()
+        except psycopg.Error:  # the server is really gone: the retry reports it
+            logger.debug("pool check failed", exc_info=True)
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -282,6 +299,10 @@ class Store(OnlineStore):
     def describe(self) -> str:
         c = self.config
         return f"postgres online store {c.user}@{c.host}:{c.port}/{c.database} schema {c.db_schema}"
+
+
+class _ConnectionLost(Exception):
+    """A pooled connection turned out dead before the statement ran."""
 
 
 def _one_line(exc: BaseException) -> str:

@@ -290,3 +290,30 @@ def test_postgres_registry_unreachable_fails_fast() -> None:
     assert elapsed < 2 + SLACK
     registry.close()
     proxy.close()
+
+
+def test_registry_cache_serves_last_good_copy_while_postgres_is_unreachable() -> None:
+    from featurevault.backends.registry.postgres import Store
+    from featurevault.model import Entity, RepoContents
+    from featurevault.ops.registry_cache import RegistryCache
+
+    proxy = TcpProxy("127.0.0.1", PG["port"])
+    registry = Store(f"postgresql://postgres@127.0.0.1:{proxy.port}/test?schema={SCHEMA}_registry")
+    contents = RepoContents()
+    contents.entities["driver"] = Entity(name="driver", join_keys=["driver_id"])
+    registry.commit("cached", contents.to_dict(), expected_version=0, author="t", message="m")
+    cache = RegistryCache(registry, "cached", ttl_seconds=0)
+    assert list(cache.contents().entities) == ["driver"] and not cache.stale
+
+    proxy.refuse()
+    elapsed, error = timed(lambda: cache.refresh(force=True))
+    assert error is None and elapsed < 2 + SLACK
+    assert cache.stale and cache.version == 1
+    assert list(cache.contents().entities) == ["driver"]  # reads keep working from the last good copy
+
+    proxy.forward()
+    cache.refresh(force=True)
+    assert not cache.stale
+    registry.delete_project("cached")
+    cache.close()
+    proxy.close()

@@ -21,7 +21,8 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     │   └── SchemaMismatchError                   a value or column has the wrong type
     ├── DataSourceError                           a source path/table cannot be read
     ├── RegistryError                             the registry cannot be read or written
-    │   └── RegistryConflictError                 another apply won the race; re-plan
+    │   ├── RegistryConflictError                 another apply won the race; re-plan
+    │   └── RegistryUnavailableError              the registry server cannot be reached (also BackendUnavailableError)
     ├── BackendError                              an online/offline backend failed
     │   └── BackendUnavailableError               the backend cannot be reached (timeout, down)
     ├── MissingDependencyError (ImportError)      an optional driver is not installed
@@ -113,6 +114,10 @@ class BackendError(FeatureVaultError):
 
 class BackendUnavailableError(BackendError):
     """A backend could not be reached within its timeout."""
+
+
+class RegistryUnavailableError(RegistryError, BackendUnavailableError):
+    """The registry server cannot be reached; a cached copy may still serve reads."""
 
 
 class MissingDependencyError(FeatureVaultError, ImportError):

@@ -37,7 +37,8 @@ def to_sarif(report: LintReport, *, tool_version: str = "") -> dict[str, Any]:
     if tool_version:
         driver["version"] = tool_version
     results = [_sarif_result(f, index[f.rule]) for f in report.findings]
-    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [{"tool": {"driver": driver}, "results": results}]}
+    run = {"tool": {"driver": driver}, "results": results}
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
 def _sarif_rule(rule_id: str, level: str) -> dict[str, Any]:

@@ -148,7 +148,8 @@ def check_apply(report: LintReport, *, skip_lint: bool = False) -> dict[str, Any
     first = errors[0]
     raise LintError(
         f"{len(errors)} lint error(s) block apply; first: {first.rule} {first.message} at {first.location} "
-        f"(fix: {first.fix}); run 'featurevault lint' for all, or apply --skip-lint to override"
+        f"(fix: {first.fix}); run 'featurevault lint' for all, or apply --skip-lint to override",
+        report,
     )
 
 

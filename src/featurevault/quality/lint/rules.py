@@ -259,8 +259,9 @@ def service_views_exist(s: Subject, ctx: LintContext) -> Iterator[str]:
 def service_features_exist(s: Subject, ctx: LintContext) -> Iterator[str]:
     for projection in s.obj.feature_view_projections:
         view = _projected_view(projection.name, ctx)
-        known = set(view.feature_names) if view is not None else None
-        for feature in projection.features if known is not None else []:
+        # A view without a declared schema gets one inferred at apply: nothing to compare yet.
+        known = set(view.feature_names) if view is not None else set()
+        for feature in projection.features if known else []:
             if feature not in known:
                 yield f"feature service {s.name} reads '{projection.name}:{feature}', which does not exist"
 
@@ -280,7 +281,7 @@ def odfv_sources_exist(s: Subject, ctx: LintContext) -> Iterator[str]:
         if view is None:
             yield f"on-demand feature view {s.name} reads view '{name}', which is not defined"
             continue
-        for feature in projection.features:
+        for feature in projection.features if view.feature_names else []:
             if feature not in view.feature_names:
                 yield f"on-demand feature view {s.name} reads '{name}:{feature}', which does not exist"
 

@@ -208,7 +208,10 @@ def registry_history(
     store = open_store()
     table = Table("version", "created (UTC)", "author", "summary")
     for info in store.registry.registry.history(store.project, limit):
-        table.add_row(str(info.version), info.created_at.strftime("%Y-%m-%d %H:%M:%S"), info.author, info.message)
+        summary = info.message
+        if info.meta.get("skip_lint"):
+            summary += f" (lint skipped: {info.meta.get('lint_errors', 0)} error(s))"
+        table.add_row(str(info.version), info.created_at.strftime("%Y-%m-%d %H:%M:%S"), info.author, summary)
     console.print(table)
 
 

@@ -109,7 +109,8 @@ class MaterializationCollector(Collector):
 def materialization_times(store: Any) -> dict[str, float]:
     """feature view -> unix time of its last successful materialization ("at" of its state entry)."""
     try:
-        state = store.registry.get_state("materialization")
+        cache = store.registry
+        state = cache.registry.get_state(cache.project, "materialization")
     except Exception as exc:
         logger.debug("materialization state unavailable: %s", exc)
         return {}

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from featurevault.server.auth import Principal, Resource, authorize, current_principal
-from featurevault.server.feast_shape import feature_vector, key_vector, response_body, rfc3339
+from featurevault.server.feast_shape import feast_body
 from featurevault.server.metrics import ServerMetrics
 from featurevault.server.schemas import (
     ERROR_RESPONSES,
@@ -57,25 +57,9 @@ def _read_and_encode(store: Any, metrics: ServerMetrics, body: GetOnlineFeatures
     start = time.perf_counter()
     result = store.get_online_features(features, body.entities, body.full_feature_names)
     metrics.online_read_latency.labels(body.feature_service or "").observe(time.perf_counter() - start)
-    return orjson.dumps(feast_body(result, body.entities))
+    return orjson.dumps(feast_body(result))
 
 
 def _views_of(refs: list[str]) -> list[Resource]:
     views = dict.fromkeys(ref.split(":", 1)[0] for ref in refs)
     return [("feature_view", name) for name in views]
-
-
-def feast_body(result: Any, entities: dict[str, list[Any]]) -> dict[str, Any]:
-    """Feast's JSON for an OnlineResponse: join keys (present, epoch timestamps) then features."""
-    table = result.to_arrow()
-    features = set(result.feature_names)
-    names: list[str] = []
-    vectors: list[dict[str, Any]] = []
-    for name in table.column_names:
-        column = table.column(name)
-        names.append(name)
-        if name in features:
-            vectors.append(feature_vector(column, result.statuses[name], rfc3339(result.event_timestamps[name])))
-        else:
-            vectors.append(key_vector(column))
-    return response_body(names, vectors)

@@ -99,15 +99,23 @@ def columns_to_frame(columns: dict[str, list[Any]], timestamp_columns: list[str]
 
 
 def _parse_timestamps(name: str, values: pd.Series) -> pd.Series:
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    """Epoch seconds where a value is a number, ISO 8601 where it is text; a column may mix both."""
+    if pd.api.types.is_bool_dtype(values):
+        raise SchemaMismatchError(f"column {name!r}: expected ISO 8601 timestamps or epoch seconds, got booleans")
     try:
-        if numeric:
-            return pd.to_datetime(values, unit="s", utc=True)
-        return pd.to_datetime(values, utc=True, format="ISO8601")
+        numbers = pd.to_numeric(values, errors="coerce")
+        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
+        is_number = numbers.notna()
+        if is_number.any():
+            parsed[is_number] = pd.to_datetime(numbers[is_number], unit="s", utc=True)
+        is_text = ~is_number & values.notna()
+        if is_text.any():
+            parsed[is_text] = pd.to_datetime(values[is_text].astype(str), utc=True, format="ISO8601")
     except (ValueError, TypeError, OverflowError) as exc:
         raise SchemaMismatchError(
             f"column {name!r}: expected ISO 8601 timestamps or epoch seconds ({exc})"
         ) from None
+    return parsed
 
 
 def _written(rows: int) -> Response:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -30,6 +29,7 @@ def register(app: typer.Typer) -> None:
     app.command("materialize-incremental")(materialize_incremental)
     app.command("get-online-features")(get_online_features)
     app.command("registry-dump")(registry_dump)
+    app.command("registry-history")(registry_history)
     app.command("teardown")(teardown)
     app.command("version")(version)
     for group, (list_method, get_method) in OBJECT_KINDS.items():
@@ -187,6 +187,17 @@ def registry_dump() -> None:
     console.print_json(json.dumps({"project": store.project, "version": store.registry.version, **contents}))
 
 
+def registry_history(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most this many versions.")] = 20,
+) -> None:
+    """List the project's registry versions, newest first."""
+    store = open_store()
+    table = Table("version", "created (UTC)", "author", "summary")
+    for info in store.registry.registry.history(store.project, limit):
+        table.add_row(str(info.version), info.created_at.strftime("%Y-%m-%d %H:%M:%S"), info.author, info.message)
+    console.print(table)
+
+
 def teardown(yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False) -> None:
     """Remove the project's online data and registry entries."""
     store = open_store()
@@ -223,4 +234,4 @@ def _object_group(group: str, list_method: str, get_method: str) -> typer.Typer:
     return sub
 
 
-__all__ = ["register", "Path"]
+__all__ = ["register"]

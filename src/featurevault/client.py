@@ -65,7 +65,7 @@ class FeatureServerClient:
                 raise errors.RequestError(f"features must be a list of 'view:feature' references, got {features!r}")
             body["features"] = list(features)
         payload = self._post("/get-online-features", body)
-        return online_response_from_json(payload)
+        return online_response_from_json(payload, list(body["entities"]))
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -189,13 +189,73 @@ def _json_cell(value: Any) -> Any:
     return value
 
 
-def online_response_from_json(payload: dict[str, Any]) -> Any:
-    """Rebuild the in-process OnlineResponse from Feast's JSON shape."""
-    from featurevault.ops.online import OnlineResponse
+def online_response_from_json(payload: dict[str, Any], entity_names: Sequence[str]) -> Any:
+    """Rebuild the in-process OnlineResponse from Feast's JSON shape.
 
-    names = list(payload["metadata"]["feature_names"])
-    results = payload["results"]
-    return OnlineResponse.from_feast_json(names, results)
+    Columns named in the request's entities are join keys (echoed, no status).
+    A feature column's type is inferred from its values (JSON carries no types),
+    its statuses and event times are read back exactly.
+    """
+    from featurevault.ops.online_response import FieldStatus, OnlineResponse, ResponseColumn
+
+    keys = set(entity_names)
+    columns = []
+    for name, result in zip(payload["metadata"]["feature_names"], payload["results"], strict=True):
+        values = list(result["values"])
+        if name in keys:
+            columns.append(ResponseColumn(name, values, None))
+            continue
+        states = [FieldStatus[s] for s in result["statuses"]]
+        stamps = result.get("event_timestamps") or [EPOCH] * len(values)
+        missing = (FieldStatus.NOT_FOUND, FieldStatus.OUTSIDE_MAX_AGE)
+        stored = any(t != EPOCH for t in stamps) or any(s in missing for s in states)
+        dtype = _infer_dtype(values)
+        values = _restore_values(values)
+        if stored:
+            columns.append(ResponseColumn(name, values, dtype, states, [_micros(t) for t in stamps]))
+        else:  # an on-demand feature: computed now, no stored time
+            columns.append(ResponseColumn(name, values, dtype))
+    return OnlineResponse(columns)
+
+
+EPOCH = "1970-01-01T00:00:00Z"
+
+
+def _micros(stamp: str) -> int | None:
+    if stamp == EPOCH:
+        return None
+    from datetime import datetime
+
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+_NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+
+
+def _restore_values(values: list[Any]) -> list[Any]:
+    # The server spells NaN and infinities as strings (protobuf JSON); turn them back into floats.
+    if any(isinstance(v, float) for v in values) and any(isinstance(v, str) for v in values):
+        return [_NON_FINITE.get(v, v) if isinstance(v, str) else v for v in values]
+    return values
+
+
+def _infer_dtype(values: list[Any]) -> Any:
+    from featurevault import types
+
+    sample = next((v for v in values if v is not None), None)
+    if isinstance(sample, bool):
+        return types.Bool
+    if isinstance(sample, int):
+        return types.Int64
+    if isinstance(sample, list):
+        inner = _infer_dtype([x for row in values if row for x in row])
+        return types.Array(inner if inner is not types.Json else types.String)
+    if isinstance(sample, dict):
+        return types.Json
+    if isinstance(sample, float) or sample in _NON_FINITE:
+        return types.Float64
+    return types.String
 
 
 __all__ = ["FeatureServerClient", "entity_columns", "error_from_response", "frame_columns"]

@@ -61,7 +61,7 @@ def _all_finite(values: list[Any]) -> bool:
     # fsum over the non-zero, non-None values is one C loop; a NaN or infinity makes it non-finite.
     try:
         return math.isfinite(math.fsum(filter(None, values)))
-    except OverflowError:
+    except (OverflowError, ValueError):  # overflow, or inf + -inf
         return all(v is None or math.isfinite(v) for v in values)
 
 

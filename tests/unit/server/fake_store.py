@@ -1,5 +1,7 @@
 """A small in-memory stand-in for the FeatureStore facade: the server's unit tests check the HTTP layer only.
 
+It answers with the library's real OnlineResponse.
+
 The real store behind the real server is exercised in tests/integration/server.
 """
 
@@ -15,23 +17,8 @@ from featurevault.errors import (
     FeatureServiceNotFoundError,
     FeatureViewNotFoundError,
 )
+from featurevault.ops.online_response import FieldStatus, OnlineResponse, ResponseColumn
 from featurevault.types import Float64, Int64
-
-
-class FakeResponse:
-    def __init__(self, columns: dict[str, list[Any]], statuses: dict[str, list[int]], stamps: dict[str, list[Any]]):
-        self._columns, self._statuses, self._stamps = columns, statuses, stamps
-
-    def to_dict(self) -> dict[str, list[Any]]:
-        return {k: list(v) for k, v in self._columns.items()}
-
-    @property
-    def statuses(self) -> dict[str, list[int]]:
-        return self._statuses
-
-    @property
-    def event_timestamps(self) -> dict[str, list[Any]]:
-        return self._stamps
 
 
 class FakeRegistry:
@@ -99,7 +86,7 @@ class FakeStore:
     def list_feature_services(self) -> list[FeatureService]:
         return [self.service]
 
-    def get_online_features(self, features: Any, entity_rows: Any, full_feature_names: bool = False) -> FakeResponse:
+    def get_online_features(self, features: Any, entity_rows: Any, full_feature_names: bool = False) -> OnlineResponse:
         if self.online_store.down:
             self.online_store.ping()
         self.reads.append((features, entity_rows, full_feature_names))
@@ -110,10 +97,17 @@ class FakeStore:
         ids = entity_rows["driver_id"]
         name = "driver_stats__conv_rate" if full_feature_names else "conv_rate"
         found = [i == 1001 for i in ids]
-        return FakeResponse(
-            {"driver_id": ids, name: [0.5 if f else None for f in found]},
-            {"driver_id": [1] * len(ids), name: [1 if f else 3 for f in found]},
-            {name: [1704164645000000 if f else None for f in found]},
+        return OnlineResponse(
+            [
+                ResponseColumn("driver_id", list(ids), None),
+                ResponseColumn(
+                    name,
+                    [0.5 if f else None for f in found],
+                    Float64,
+                    [FieldStatus.PRESENT if f else FieldStatus.NOT_FOUND for f in found],
+                    [1704164645000000 if f else None for f in found],
+                ),
+            ]
         )
 
     def push(self, push_source_name: str, df: Any, to: Any = "online") -> int:

@@ -14,6 +14,7 @@ works the same over HTTP as in-process.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,13 +31,15 @@ class FeatureServerClient:
         timeout: float = 10.0,
         *,
         headers: Mapping[str, str] | None = None,
-        verify: bool | str = True,
+        verify: bool | str | ssl.SSLContext = True,
         transport: Any = None,
     ) -> None:
         try:
             import httpx
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise errors.missing_dependency("httpx", "server") from exc
+        if isinstance(verify, str):  # a CA bundle path
+            verify = ssl.create_default_context(cafile=verify)
         self.url = url.rstrip("/")
         self._http = httpx.Client(
             base_url=self.url, timeout=timeout, headers=dict(headers or {}), verify=verify, transport=transport

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -118,6 +119,10 @@ def app_from_env() -> FastAPI:
     return create_app(store, settings)
 
 
+def _drained(signum: int, frame: Any) -> None:
+    logger.info("feature server stopped after draining in-flight requests")
+
+
 def serve(
     repo_path: str | Path,
     *,
@@ -144,6 +149,9 @@ def serve(
         os.environ[f"{ENV_PREFIX}YAML"] = str(Path(fs_yaml_file).resolve())
     os.environ[f"{ENV_PREFIX}MAX_BODY_BYTES"] = str(max_body_bytes)
     os.environ[f"{ENV_PREFIX}ACCESS_LOG"] = "1" if access_log else "0"
+    # uvicorn drains on SIGTERM, then re-raises the signal to the handler that was there before it
+    # started: make that one a no-op so that a drained shutdown returns here and exits 0.
+    signal.signal(signal.SIGTERM, _drained)
     uvicorn.run(
         "featurevault.server.app:app_from_env",
         factory=True,

@@ -25,7 +25,9 @@ def online_latency(rows: list[dict[str, Any]], path: Path) -> None:
     fig, axes = plt.subplots(1, len(backends), figsize=(5 * len(backends), 3.6), squeeze=False)
     for ax, backend in zip(axes[0], backends):
         for system in sorted({r["system"] for r in rows}):
-            mine = sorted((r for r in rows if r["backend"] == backend and r["system"] == system), key=lambda r: r["batch"])
+            mine = sorted(
+                (r for r in rows if r["backend"] == backend and r["system"] == system), key=lambda r: r["batch"]
+            )
             ax.plot([r["batch"] for r in mine], [r["p50_ms"] for r in mine], STYLE.get(system, "-"), label=f"{system} p50")
         ax.set(xscale="log", yscale="log", xlabel="entities per read", ylabel="ms", title=f"online read, {backend}")
         ax.grid(True, which="both", alpha=0.3)
@@ -38,7 +40,10 @@ def historical_time(rows: list[dict[str, Any]], path: Path) -> None:
     fig, axes = plt.subplots(1, len(sizes), figsize=(5 * len(sizes), 3.6), squeeze=False)
     for ax, size in zip(axes[0], sizes):
         for system in sorted({r["system"] for r in rows}):
-            mine = sorted((r for r in rows if r["feature_rows"] == size and r["system"] == system), key=lambda r: r["entity_rows"])
+            mine = sorted(
+                (r for r in rows if r["feature_rows"] == size and r["system"] == system and r["median_s"] is not None),
+                key=lambda r: r["entity_rows"],
+            )
             ax.plot([r["entity_rows"] for r in mine], [r["median_s"] for r in mine], STYLE.get(system, "-"), label=system)
         ax.set(xscale="log", yscale="log", xlabel="entity rows", ylabel="seconds", title=f"historical, {size:,} rows/view")
         ax.grid(True, which="both", alpha=0.3)

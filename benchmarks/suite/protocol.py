@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import select
 import subprocess
 import sys
 import time
@@ -58,6 +59,10 @@ class WorkerError(RuntimeError):
     """A worker step failed or the worker died."""
 
 
+class WorkerTimeout(WorkerError):
+    """A worker step ran past its time limit (the worker has been stopped)."""
+
+
 class Worker:
     """The parent's handle on one worker process."""
 
@@ -72,13 +77,20 @@ class Worker:
         self.peak_rss_mb = 0.0
         self.baseline_rss_mb = 0.0
 
-    def call(self, op: str, **args: Any) -> dict[str, Any]:
+    def call(self, op: str, timeout_s: float | None = None, **args: Any) -> dict[str, Any]:
+        """Run one step; past ``timeout_s`` the worker is killed and :class:`WorkerTimeout` raised."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         try:
             self.proc.stdin.write(json.dumps({"op": op, **args}) + "\n")
             self.proc.stdin.flush()
         except BrokenPipeError:
             raise WorkerError(f"{self.label}: worker exited; see {self.log_path}") from None
+        # one answer line per request, so nothing is left buffered between calls and select is exact
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s)
+        if not ready:
+            self.proc.kill()
+            self.proc.wait()
+            raise WorkerTimeout(f"{self.label}: {op} took longer than {timeout_s:.0f} s; worker stopped")
         line = self.proc.stdout.readline()
         if not line:
             raise WorkerError(f"{self.label}: worker died during {op!r}; see {self.log_path}")

@@ -58,7 +58,7 @@ def _historical(rows: list[dict[str, Any]]) -> list[str]:
             r["entity_rows"],
             r["feature_rows"],
             r["system"],
-            r["median_s"],
+            r["median_s"] if r["median_s"] is not None else f"no answer in {r['timed_out_s']:.0f} s",
             len(r["runs_s"]),
             r["peak_rss_mb"],
             r["peak_rss_mb"] - r["baseline_rss_mb"],
@@ -66,14 +66,17 @@ def _historical(rows: list[dict[str, Any]]) -> list[str]:
         ]
         for r in rows
     ]
-    header = ["entity rows", "feature rows/view", "system", "median s", "runs", "peak RSS MB", "over start MB", "input MB"]
+    header = ["entity rows", "feature rows/view", "system", "median s", "runs", "peak RSS MB", "grew MB", "input MB"]
     return out + _table(header, body) + ["![historical time](historical_time.png)", ""]
 
 
 def _materialize(rows: list[dict[str, Any]]) -> list[str]:
     out = ["## Materialization (20 features)", ""]
-    body = [[r["backend"], r["rows"], r["system"], r["median_s"], r["rows_per_s"], r["peak_rss_mb"]] for r in rows]
-    header = ["backend", "rows", "system", "median s", "rows/s", "peak RSS MB"]
+    body = [
+        [r["backend"], r["rows"], r["system"], r["median_s"], len(r["runs_s"]), r["rows_per_s"], r["peak_rss_mb"]]
+        for r in rows
+    ]
+    header = ["backend", "rows", "system", "median s", "runs", "rows/s", "peak RSS MB"]
     return out + _table(header, body) + ["![materialization](materialize_rows.png)", ""]
 
 

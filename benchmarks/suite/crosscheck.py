@@ -34,11 +34,12 @@ class CrossCheck:
 
 
 def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({JOIN_KEY: frame[JOIN_KEY].astype("int64")})
-    out[EVENT_TS] = pd.to_datetime(frame[EVENT_TS], utc=True).dt.as_unit("us")
-    for name in FEATURES:
-        out[name] = pd.to_numeric(frame[name], errors="raise").astype("float64")
-    return out
+    columns = {
+        JOIN_KEY: frame[JOIN_KEY].astype("int64"),
+        EVENT_TS: pd.to_datetime(frame[EVENT_TS], utc=True).dt.as_unit("us"),
+    }
+    columns.update({name: pd.to_numeric(frame[name], errors="raise").astype("float64") for name in FEATURES})
+    return pd.DataFrame(columns).reset_index(drop=True)
 
 
 def _mismatches(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[int, str]:

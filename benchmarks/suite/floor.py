@@ -2,7 +2,7 @@
 
 Historical: one DuckDB query with the same point-in-time semantics (latest
 row at or before t, within ttl, ties to the latest created, one row per
-entity row in order). Materialization: DuckDB latest-per-key, msgpack, then
+entity row in order). Materialization: DuckDB latest-per-key (``arg_max``), msgpack, then
 sqlite ``executemany`` or Redis ``MSET``. Online: one ``SELECT .. IN`` or
 ``MGET`` and a msgpack decode per record.
 """
@@ -28,30 +28,32 @@ WRITE_CHUNK = 10_000
 
 
 def pit_sql(sources: dict[str, str], ttls: dict[str, timedelta]) -> str:
-    """A point-in-time join of the registered ``entity`` table with every view, as DuckDB SQL."""
+    """A point-in-time join of the registered ``entity`` table with every view, as DuckDB SQL.
+
+    Per view: an ASOF join on the narrow (key, event time) columns finds the
+    matching event time within ttl, then an equi-join fetches the features,
+    ``arg_max`` on the created time breaking event-time ties.
+    """
     ctes, joins, columns = [], [], [f"e.{JOIN_KEY}", f"e.{EVENT_TS}"]
     for view, path in sources.items():
         names = feature_names(view)
-        ctes.append(
-            f"{view} AS (SELECT {JOIN_KEY}, {EVENT_TS} AS {view}__ts, {', '.join(names)} "
-            f"FROM read_parquet('{path}') "
-            f"QUALIFY row_number() OVER (PARTITION BY {JOIN_KEY}, {EVENT_TS} ORDER BY {CREATED_TS} DESC) = 1)"
-        )
-        joins.append(
-            f"ASOF LEFT JOIN {view} ON e.{JOIN_KEY} = {view}.{JOIN_KEY} AND e.{EVENT_TS} >= {view}.{view}__ts"
-        )
         ttl_us = int(ttls[view].total_seconds() * 1_000_000)
-        for name in names:
-            if ttl_us:
-                columns.append(
-                    f"CASE WHEN {view}.{view}__ts >= e.{EVENT_TS} - INTERVAL {ttl_us} MICROSECOND "
-                    f"THEN {view}.{name} END AS {name}"
-                )
-            else:
-                columns.append(f"{view}.{name}")
-    return (
-        f"WITH {', '.join(ctes)} SELECT {', '.join(columns)} FROM entity e {' '.join(joins)} ORDER BY e.{ROW}"
-    )
+        window = f"k.{EVENT_TS} >= e.{EVENT_TS} - INTERVAL {ttl_us} MICROSECOND" if ttl_us else "true"
+        # naive UTC timestamps: plain integer comparisons and arithmetic, no time-zone calendar
+        ctes.append(
+            f"{view}_m AS (SELECT e.{ROW}, e.{JOIN_KEY}, k.{EVENT_TS} AS mts FROM entity e "
+            f"ASOF JOIN (SELECT {JOIN_KEY}, {EVENT_TS}::TIMESTAMP AS {EVENT_TS} FROM read_parquet('{path}')) k "
+            f"ON e.{JOIN_KEY} = k.{JOIN_KEY} AND e.{EVENT_TS} >= k.{EVENT_TS} WHERE {window})"
+        )
+        fields = ", ".join(f"{n} := f.{n}" for n in names)
+        ctes.append(
+            f"{view} AS (SELECT m.{ROW}, arg_max(struct_pack({fields}), f.{CREATED_TS}) AS s "
+            f"FROM {view}_m m JOIN read_parquet('{path}') f "
+            f"ON f.{JOIN_KEY} = m.{JOIN_KEY} AND f.{EVENT_TS}::TIMESTAMP = m.mts GROUP BY m.{ROW})"
+        )
+        joins.append(f"LEFT JOIN {view} ON {view}.{ROW} = e.{ROW}")
+        columns += [f"{view}.s.{n} AS {n}" for n in names]
+    return f"WITH {', '.join(ctes)} SELECT {', '.join(columns)} FROM entity e {' '.join(joins)} ORDER BY e.{ROW}"
 
 
 def pack_key(entity_id: int) -> bytes:
@@ -89,10 +91,16 @@ class Floor:
         entity_df = pd.read_parquet(entity_path)
         start = time.perf_counter()
         entity = pa.Table.from_pandas(entity_df, preserve_index=False)
+        ts_index = entity.column_names.index(EVENT_TS)
+        naive = entity.column(ts_index).cast(pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
+        entity = entity.set_column(ts_index, EVENT_TS, naive)
         entity = entity.append_column(ROW, pa.array(range(entity.num_rows), pa.int64()))
         con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
         con.register("entity", entity)
-        frame = con.execute(pit_sql(self.sources, HISTORICAL_VIEWS)).to_arrow_table().to_pandas()
+        table = con.sql(pit_sql(self.sources, HISTORICAL_VIEWS)).to_arrow_table()
+        utc = table.column(EVENT_TS).cast(pa.timestamp("us", tz="UTC"))
+        frame = table.set_column(table.column_names.index(EVENT_TS), EVENT_TS, utc).to_pandas()
         con.close()
         seconds = time.perf_counter() - start
         if out_path:
@@ -103,10 +111,11 @@ class Floor:
         begin = time.perf_counter()
         (view, path), = self.sources.items()
         names = feature_names(view)
+        fields = ", ".join(f"{n} := {n}" for n in ["ts", *names])
         query = (
-            f"SELECT {JOIN_KEY}, epoch_us({EVENT_TS}) AS ts, {', '.join(names)} FROM read_parquet('{path}') "
-            f"WHERE {EVENT_TS} BETWEEN ?::TIMESTAMPTZ AND ?::TIMESTAMPTZ "
-            f"QUALIFY row_number() OVER (PARTITION BY {JOIN_KEY} ORDER BY {EVENT_TS} DESC, {CREATED_TS} DESC) = 1"
+            f"SELECT {JOIN_KEY}, s.* FROM (SELECT {JOIN_KEY}, arg_max(struct_pack({fields}), "
+            f"({EVENT_TS}, {CREATED_TS})) AS s FROM (SELECT *, epoch_us({EVENT_TS}) AS ts FROM read_parquet('{path}') "
+            f"WHERE {EVENT_TS} BETWEEN ?::TIMESTAMPTZ AND ?::TIMESTAMPTZ) GROUP BY {JOIN_KEY})"
         )
         con = duckdb.connect()
         reader = con.execute(query, [start, end]).to_arrow_reader(WRITE_CHUNK)

@@ -34,7 +34,7 @@ SYSTEMS = ("featurevault", "floor", "feast")
 #: a slow comparator from stretching a run by hours; the report shows the number of runs)
 SIDE_BUDGET_S = 150.0
 #: one historical retrieval that has not answered by then is stopped and reported as such
-CALL_TIMEOUT_S = 600.0
+CALL_TIMEOUT_S = 300.0
 
 
 def percentile(values: list[float], q: float) -> float:

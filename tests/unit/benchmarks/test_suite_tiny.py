@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 def test_tiny_run_writes_report_and_agrees_with_floor(tmp_path: Path) -> None:
     argv = [
         sys.executable, "-m", "benchmarks", "run", "--scale", "tiny", "--without-feast",
-        "--only", "online,historical,materialize,serve", "--backends", "sqlite",
+        "--only", "online,historical,materialize,serve,guardrails", "--backends", "sqlite",
         "--out", str(tmp_path / "results"), "--work", str(tmp_path / "work"),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(REPO_ROOT / "src")])}
@@ -30,6 +30,7 @@ def test_tiny_run_writes_report_and_agrees_with_floor(tmp_path: Path) -> None:
     for name in ("report.md", "results.json", "online_latency.png", "historical_time.png", "materialize_rows.png"):
         assert (run_dir / name).stat().st_size > 0, name
     results = json.loads((run_dir / "results.json").read_text())
+    assert "errors" not in results, results.get("errors")
     checks = [c for c in results["crosscheck"] if c["against"] == "floor"]
     assert checks and all(c["ok"] and c["rows_compared"] > 0 for c in checks), checks
     systems = {row["system"] for row in results["online"] + results["historical"] + results["materialize"]}

@@ -134,6 +134,6 @@ def test_to_df_and_to_arrow(loaded: Harness) -> None:
 def test_plan_is_reused_until_the_registry_changes(loaded: Harness) -> None:
     refs = ["driver_stats:city"]
     loaded.get_online_features(refs, [{"driver_id": 1}])
-    plans = dict(loaded.reader._plans)
+    plans = dict(loaded._online_reader._plans)
     loaded.get_online_features(refs, [{"driver_id": 2}])
-    assert loaded.reader._plans == plans and len(plans) == 1
+    assert loaded._online_reader._plans == plans and len(plans) == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from featurevault.backends.online.sqlite import Config, Store
-from featurevault.errors import BackendError
+from featurevault.errors import BackendError, RequestError
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_table_names_are_validated(store: Store) -> None:
 
 
 def test_mismatched_lengths_write_nothing(store: Store) -> None:
-    with pytest.raises(BackendError):
+    with pytest.raises(RequestError, match="2 keys but 1 records"):
         store.write("v", [b"a", b"b"], [b"1"])
     assert store.read("v", [b"a"]) == [None]
 

@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from featurevault.backends.online.base import OnlineStore
-from featurevault.errors import BackendError, BackendUnavailableError
+from featurevault.errors import BackendError, BackendUnavailableError, RequestError
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class Store(OnlineStore):
 
     def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
         if len(keys) != len(records):
-            raise BackendError(f"write to {table!r}: {len(keys)} keys but {len(records)} records")
+            raise RequestError(f"write to {table!r}: {len(keys)} keys but {len(records)} records")
         name = self._table(table)
         conn = self._conn()
         try:

@@ -21,7 +21,7 @@ from featurevault.backends.online.base import OnlineStore
 from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchError
 from featurevault.model import FeatureService, RepoContents
 from featurevault.ops import codec
-from featurevault.ops.online_response import TIMESTAMP_POSTFIX, FieldStatus, OnlineResponse, ResponseColumn
+from featurevault.ops.online_response import TIMESTAMP_POSTFIX, FieldStatus, OnlineResponse
 from featurevault.ops.resolve import OdfvPart, ResolvedRequest, ViewPart, resolve_features
 from featurevault.types import FeatureType
 
@@ -51,8 +51,10 @@ class _Plan:
     resolved: ResolvedRequest
     views: list[_ViewPlan]
     join_keys: frozenset[str]
-    #: (output name, view index or -1 - odfv index, feature index, dtype), in output order
-    outputs: list[tuple[str, int, int, FeatureType]]
+    #: per output column, in output order: (view index, or -1 - odfv index; feature index)
+    locations: list[tuple[int, int]]
+    output_names: list[str]
+    output_dtypes: list[FeatureType | None]
 
 
 class OnlineReader:
@@ -101,19 +103,21 @@ class OnlineReader:
             _compute_odfv(op, plan, view_results, entity_columns, rows, full_feature_names)
             for op in plan.resolved.odfvs
         ]
-        columns = [ResponseColumn(k, entity_columns[k], None) for k in order if k in plan.join_keys]
-        for name, source, index, dtype in plan.outputs:
-            if source >= 0:
-                values, states, stamps = view_results[source]
-                columns.append(ResponseColumn(name, values[index], dtype, states[index], stamps))
-            else:
-                columns.append(ResponseColumn(name, odfv_results[-1 - source][index], dtype))
-        return OnlineResponse(columns)
+        keys = [k for k in order if k in plan.join_keys]
+        none: list[Any] = [None] * len(keys)
+        where = plan.locations
+        values = [entity_columns[k] for k in keys]
+        values += [view_results[s][0][i] if s >= 0 else odfv_results[-1 - s][i] for s, i in where]
+        states = none + [view_results[s][1][i] if s >= 0 else None for s, i in where]
+        stamps = none + [view_results[s][2] if s >= 0 else None for s, i in where]
+        return OnlineResponse.from_lists(keys + plan.output_names, values, none + plan.output_dtypes, states, stamps)
 
     def _read_view(
         self, vp: _ViewPlan, entity_columns: dict[str, list[Any]], rows: int, now_us: int
     ) -> tuple[list[list[Any]], list[list[FieldStatus]], list[int | None]]:
         """Per requested feature, the values and statuses for every entity row; plus event times."""
+        if rows == 0:
+            return [[] for _ in vp.part.features], [[] for _ in vp.part.features], []
         index: list[int] | None = None
         if vp.key_names:
             try:
@@ -234,8 +238,9 @@ def _make_plan(resolved: ResolvedRequest) -> _Plan:
     for oi, opart in enumerate(resolved.odfvs):
         for fi, (feat, out) in enumerate(zip(opart.features, opart.output_names, strict=True)):
             where[out] = (-1 - oi, fi, opart.view.feature(feat).dtype)
-    outputs = [(name, *where[name]) for name in resolved.output_names]
-    return _Plan(resolved, views, frozenset(resolved.join_keys), outputs)
+    locations = [where[name][:2] for name in resolved.output_names]
+    dtypes: list[FeatureType | None] = [where[name][2] for name in resolved.output_names]
+    return _Plan(resolved, views, frozenset(resolved.join_keys), locations, list(resolved.output_names), dtypes)
 
 
 def _positions_getter(positions: list[int | None]) -> Callable[[list[Any]], Sequence[Any]]:
@@ -261,6 +266,9 @@ def _mark_absent(vp: _ViewPlan, states: list[FieldStatus], layouts: list[int]) -
 
 def _entity_columns(entity_rows: Any) -> tuple[dict[str, list[Any]], list[str], int]:
     """Entity rows (a list of dicts or a dict of lists) as columns, their names in order, and the row count."""
+    if isinstance(entity_rows, list) and len(entity_rows) == 1 and isinstance(entity_rows[0], dict):
+        only = entity_rows[0]  # the commonest request: one entity
+        return {k: [v] for k, v in only.items()}, list(only), 1
     if isinstance(entity_rows, dict):
         columns = {k: list(v) if not isinstance(v, list) else v for k, v in entity_rows.items()}
         lengths = {len(v) for v in columns.values()}
@@ -272,8 +280,6 @@ def _entity_columns(entity_rows: Any) -> tuple[dict[str, list[Any]], list[str], 
     rows = list(entity_rows)
     if not rows:
         return {}, [], 0
-    if len(rows) == 1:
-        return {k: [v] for k, v in rows[0].items()}, list(rows[0]), 1
     names = list(dict.fromkeys(k for row in rows for k in row))
     columns = {}
     for name in names:

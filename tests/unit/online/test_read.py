@@ -137,3 +137,15 @@ def test_plan_is_reused_until_the_registry_changes(loaded: Harness) -> None:
     plans = dict(loaded._online_reader._plans)
     loaded.get_online_features(refs, [{"driver_id": 2}])
     assert loaded._online_reader._plans == plans and len(plans) == 1
+
+
+def test_entity_rows_as_dataframe_and_bad_shapes(loaded: Harness) -> None:
+    import pandas as pd
+
+    out = loaded.get_online_features(["driver_stats:city"], pd.DataFrame({"driver_id": [2, 1]})).to_dict()
+    assert out == {"driver_id": [2, 1], "city": ["c", "b"]}
+    with pytest.raises(RequestError, match="different lengths"):
+        loaded.get_online_features(["driver_stats:city"], {"driver_id": [1, 2], "bonus": [1]})
+    with pytest.raises(EntityKeyError, match="entity row 1 has no 'driver_id'"):
+        loaded.get_online_features(["driver_stats:city"], [{"driver_id": 1}, {"bonus": 2}])
+    assert loaded.get_online_features(["driver_stats:city"], []).to_dict() == {"city": []}

@@ -49,6 +49,7 @@ class Store(OnlineStore):
         self.project = project
         self.timeout = timeout
         self._prefix = f"{project}{_SEPARATOR}"
+        self._quoted: dict[str, str] = {}
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -89,9 +90,12 @@ class Store(OnlineStore):
 
     def _table(self, table: str) -> str:
         """The quoted SQLite name of a view's table."""
-        if not _NAME_RE.match(table):
-            raise BackendError(f"invalid online table name {table!r}")
-        return '"' + self._prefix + table + '"'
+        quoted = self._quoted.get(table)
+        if quoted is None:
+            if not _NAME_RE.match(table):
+                raise BackendError(f"invalid online table name {table!r}")
+            quoted = self._quoted[table] = '"' + self._prefix + table + '"'
+        return quoted
 
     def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
         if len(keys) != len(records):

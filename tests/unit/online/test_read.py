@@ -149,3 +149,24 @@ def test_entity_rows_as_dataframe_and_bad_shapes(loaded: Harness) -> None:
     with pytest.raises(EntityKeyError, match="entity row 1 has no 'driver_id'"):
         loaded.get_online_features(["driver_stats:city"], [{"driver_id": 1}, {"bonus": 2}])
     assert loaded.get_online_features(["driver_stats:city"], []).to_dict() == {"city": []}
+
+
+def test_reads_from_many_threads(loaded: Harness) -> None:
+    import threading
+
+    refs = ["driver_stats:city", "route_stats:duration"]
+    expected = loaded.get_online_features(refs, [{"driver_id": 1, "origin": "x", "dest": "y"}]).to_dict()
+    failures: list[object] = []
+
+    def work() -> None:
+        for _ in range(50):
+            got = loaded.get_online_features(refs, [{"driver_id": 1, "origin": "x", "dest": "y"}]).to_dict()
+            if got != expected:
+                failures.append(got)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == [] and expected["city"] == ["b"]

@@ -232,7 +232,7 @@ def view_tag_values(s: Subject, ctx: LintContext) -> Iterator[str]:
 
 
 def _kind_label(s: Subject) -> str:
-    return s.kind.replace("_", " ")
+    return "on-demand feature view" if s.kind == "on_demand_feature_view" else "feature view"
 
 
 # -- feature services ---------------------------------------------------------------------------------------

@@ -169,11 +169,12 @@ class _Section(BaseModel):
 
 
 class _FutureConfig(RepoConfig):
-    """A build where monitoring, alerts and audit exist (they are added by other features)."""
+    """A build where monitoring, alerts, audit and PII settings exist (they are added by other features)."""
 
     monitoring: _Section | None = None
     alerts: _Section | None = None
     audit: _Section | None = None
+    pii: _Section | None = None
 
 
 def test_config_sections_of_later_features_are_read_defensively(build: SimpleNamespace) -> None:
@@ -181,15 +182,31 @@ def test_config_sections_of_later_features_are_read_defensively(build: SimpleNam
         project="d",
         monitoring=_Section(type="prometheus"),
         alerts=_Section(type="x", enabled=False),
-        audit=_Section(type="file", sink="file"),
+        audit=_Section(type="file", sink="file", path="data/audit.jsonl"),
     )
     items = _items(evaluate_readiness(_good_repo(build), config))
     assert items["Quality metrics tracked"] == (PASS, "quality metrics: on (monitoring)")
     assert items["Drift detection enabled"] == (PASS, "drift detection: on (monitoring)")
     assert items["Alerting rules defined"] == (FAIL, "alerting: off (alerts)")
-    assert items["Audit logging enabled"] == (PASS, "audit sink: file")
+    assert items["Audit logging enabled"] == (PASS, "audit sink: file (data/audit.jsonl)")
     off = _FutureConfig(project="d", audit=_Section(type="file", enabled=False))
     assert _items(evaluate_readiness(_good_repo(build), off))["Audit logging enabled"] == (FAIL, "audit sink: none")
+
+
+def test_security_sections_of_a_later_build(build: SimpleNamespace) -> None:
+    pii = _Section(type="pii", encrypt_at_rest=True)
+    items = _items(evaluate_readiness(_good_repo(build), _FutureConfig(project="d", pii=pii)))
+    assert items["PII features identified and protected"][0] == FAIL  # auth is off: served in clear
+    assert items["Encryption at rest and in transit"] == (
+        PASS, "in transit: TLS or embedded backends only; at rest: PII values encrypted (pii.encrypt_at_rest: true)"
+    )
+    facts = ReadinessFacts(auth_enabled=True)
+    plain = _FutureConfig(project="d", pii=_Section(type="pii", encrypt_at_rest=False))
+    items = _items(evaluate_readiness(_good_repo(build), plain, facts))
+    assert items["PII features identified and protected"] == (
+        PASS, "1 PII feature(s) identified; masked for principals without READ_PII"
+    )
+    assert items["Encryption at rest and in transit"][0] == FAIL
 
 
 def test_repo_files_tests_runbooks_and_ci(build: SimpleNamespace, tmp_path: Path) -> None:

@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from featurevault import FeatureStore
 from featurevault.backends.registry.sqlite import Store as SqliteRegistry
 from featurevault.cli.main import app
 from featurevault.cli.scaffold import scaffold
 from featurevault.config import load_repo_config
+from featurevault.errors import LintError
+from featurevault.ops.repo import load_repo
 
 runner = CliRunner()
 
@@ -119,3 +122,16 @@ def test_apply_with_warnings_only_records_no_override(demo: Path) -> None:
     registry = SqliteRegistry.from_config(config.registry, resolve=config.resolve)
     assert "skip_lint" not in registry.history(config.project)[0].meta
     registry.close()
+
+
+def test_store_apply_is_gated_like_the_cli(demo: Path) -> None:
+    _enforce(demo)
+    objects = load_repo(demo).objects()
+    with FeatureStore(repo_path=demo) as store:
+        with pytest.raises(LintError) as caught:
+            store.apply(objects)
+        assert caught.value.report is not None and caught.value.report.errors
+        assert store.registry.registry.latest_version(store.project) == 0
+        result = store.apply(objects, skip_lint=True)
+        assert result.committed
+        assert store.registry.registry.history(store.project)[0].meta["lint_errors"] == len(result.plan.lint.errors)

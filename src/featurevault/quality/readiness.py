@@ -135,10 +135,12 @@ def _naming(inputs: _Inputs) -> tuple[str, str]:
     findings = [f for f in inputs.lint.findings if f.rule in NAMING_RULES]
     if not inputs.contents.objects():
         return FAIL, "no definitions"
+    switched_off = [r for r in NAMING_RULES if r not in inputs.lint.levels]
+    off = f" ({', '.join(switched_off)} switched off by the lint config)" if switched_off else ""
     if not findings:
-        return PASS, "lint: no naming findings"
-    counts = Counter(f.rule for f in findings)
-    return FAIL, f"lint: {len(findings)} naming finding(s) (" + ", ".join(f"{r} x{n}" for r, n in counts.items()) + ")"
+        return PASS, f"lint: no naming findings{off}"
+    counts = ", ".join(f"{r} x{n}" for r, n in Counter(f.rule for f in findings).items())
+    return FAIL, f"lint: {len(findings)} naming finding(s) ({counts}){off}"
 
 
 def _entities(inputs: _Inputs) -> tuple[str, str]:

@@ -243,3 +243,10 @@ def test_score_counts_unchecked_against_and_renders(build: SimpleNamespace) -> N
     markdown = report.to_markdown()
     assert markdown.startswith("# Production readiness") and "## SECURITY" in markdown
     assert "- [ ] **fail** Access control implemented: access control: off (auth.type: no_auth)" in markdown
+
+
+def test_naming_item_says_which_rules_the_lint_config_switched_off(build: SimpleNamespace) -> None:
+    fv = build.view("driver_hourly_stats", [build.entity("driver")], ["conv_rate"])
+    config = RepoConfig(project="d", lint={"ignore": ["FV104", "FV301"]})
+    status, evidence = _items(evaluate_readiness(build.repo(fv), config))["Naming conventions followed"]
+    assert (status, evidence) == (PASS, "lint: no naming findings (FV104, FV301 switched off by the lint config)")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from featurevault.backends.online.sqlite import Config, Store
-from featurevault.errors import BackendError, RequestError
+from featurevault.errors import BackendError
 
 
 @pytest.fixture
@@ -54,12 +54,6 @@ def test_tables_drop_and_projects_are_isolated(store: Store, tmp_path: Path) -> 
 def test_table_names_are_validated(store: Store) -> None:
     with pytest.raises(BackendError, match="invalid online table name"):
         store.write('x"; DROP TABLE y; --', [b"k"], [b"r"])
-
-
-def test_mismatched_lengths_write_nothing(store: Store) -> None:
-    with pytest.raises(RequestError, match="2 keys but 1 records"):
-        store.write("v", [b"a", b"b"], [b"1"])
-    assert store.read("v", [b"a"]) == [None]
 
 
 def test_threads_get_their_own_connections(store: Store) -> None:

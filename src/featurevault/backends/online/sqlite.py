@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from featurevault.backends.online.base import OnlineStore
-from featurevault.errors import BackendError, BackendUnavailableError, RequestError
+from featurevault.errors import BackendError, BackendUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +98,7 @@ class Store(OnlineStore):
         return quoted
 
     def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
-        if len(keys) != len(records):
-            raise RequestError(f"write to {table!r}: {len(keys)} keys but {len(records)} records")
+        self.check_aligned(table, keys, records)
         name = self._table(table)
         conn = self._conn()
         try:

@@ -170,3 +170,12 @@ def test_reads_from_many_threads(loaded: Harness) -> None:
     for t in threads:
         t.join()
     assert failures == [] and expected["city"] == ["b"]
+
+
+def test_odfv_with_full_names_and_a_visible_input(loaded: Harness) -> None:
+    out = loaded.get_online_features(
+        ["rate_plus_bonus:rate_plus_bonus", "driver_stats:conv_rate"],
+        [{"driver_id": 2, "bonus": 1}],
+        full_feature_names=True,
+    ).to_dict()
+    assert out == {"driver_id": [2], "rate_plus_bonus__rate_plus_bonus": [1.25], "driver_stats__conv_rate": [0.25]}

@@ -118,3 +118,12 @@ def test_schema_evolution_reads_old_records(repo: Harness) -> None:
     resp = repo.get_online_features(["route_stats:duration", "route_stats:stops"], [{"origin": "x", "dest": "y"}])
     assert resp.to_dict()["duration"] == [1.5] and resp.to_dict()["stops"] == [None]
     assert resp.statuses["stops"][0].name == "NOT_FOUND" and resp.statuses["duration"][0].name == "PRESENT"
+
+
+def test_incremental_end_before_the_watermark_moves_nothing_back(repo: Harness) -> None:
+    repo.materialize_incremental(T0 + timedelta(hours=2), ["driver_stats"])
+    earlier = T0 + timedelta(minutes=30)
+    (run,) = repo.materialize_incremental(earlier, ["driver_stats"]).views
+    assert run.start == earlier and run.rows == 0
+    assert materialize_ops.watermarks(repo)["driver_stats"]["end"] == (T0 + timedelta(hours=2)).isoformat()
+    assert _read(repo, [1])["city"] == ["b"]

@@ -166,3 +166,25 @@ def test_every_type_round_trips_through_write_and_read(harness: Harness) -> None
     table = resp.to_arrow()
     for name, (dtype, _) in values.items():
         assert table.schema.field(name).type == dtype.to_arrow()
+
+
+def test_push_with_a_field_mapping(harness: Harness) -> None:
+    from featurevault import Entity, FeatureView, Field, FileSource, PushSource
+    from featurevault.types import Float64
+
+    rider = Entity(name="rider", join_keys=["rider_id"])
+    batch = FileSource(name="rider_src", path="riders.parquet", timestamp_field="ts",
+                       field_mapping={"raw_score": "score"})
+    view = FeatureView(name="rider_stats", entities=[rider], ttl=None, schema=[Field(name="score", dtype=Float64)],
+                       source=PushSource(name="rider_push", batch_source=batch))
+    pq.write_table(pa.table({"rider_id": [1], "ts": pa.array([T0], pa.timestamp("us", tz="UTC")), "raw_score": [0.5]}),
+                   harness.repo_path / "riders.parquet")
+    harness.apply([view])
+    pushed = pd.DataFrame({"rider_id": [2], "ts": [T0], "raw_score": [2.5]})
+    harness.push("rider_push", pushed, to=PushMode.ONLINE_AND_OFFLINE)
+    harness.push("rider_push", pd.DataFrame({"rider_id": [3], "ts": [T0], "score": [3.5]}), to="online_and_offline")
+    out = harness.get_online_features(["rider_stats:score"], {"rider_id": [2, 3]}).to_dict()
+    assert out["score"] == [2.5, 3.5]
+    offline = pq.read_table(harness.repo_path / "riders.parquet")
+    assert "raw_score" in offline.column_names and "score" not in offline.column_names
+    assert sorted(offline.column("raw_score").to_pylist()) == [0.5, 2.5, 3.5]

@@ -83,7 +83,7 @@ class Store(OnlineStore):
             raise BackendUnavailableError(f"cannot open the SQLite online store at {self.path}: {exc}") from exc
         with self._lock:
             self._connections.append(conn)
-        self._local.max_vars = max(1, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 1)
+        self._local.max_vars = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         return conn
 
     # -- tables --------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ on-demand views and ``to_df``.
 
 from __future__ import annotations
 
-import logging
 import operator
 import time
 from collections.abc import Callable, Sequence
@@ -21,11 +20,10 @@ from featurevault.backends.online.base import OnlineStore
 from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchError
 from featurevault.model import FeatureService, RepoContents
 from featurevault.ops import codec
+from featurevault.ops.online_odfv import run_odfv
 from featurevault.ops.online_response import TIMESTAMP_POSTFIX, FieldStatus, OnlineResponse
 from featurevault.ops.resolve import OdfvPart, ResolvedRequest, ViewPart, resolve_features
 from featurevault.types import FeatureType
-
-logger = logging.getLogger(__name__)
 
 _PLAN_CACHE_SIZE = 512
 _PRESENT, _NOT_FOUND, _OUTSIDE = FieldStatus.PRESENT, FieldStatus.NOT_FOUND, FieldStatus.OUTSIDE_MAX_AGE
@@ -177,14 +175,7 @@ class OnlineReader:
         decode = [(i, decoders[p - 2]) for i, p in enumerate(positions) if p is not None and decoders[p - 2]]
         extract = _positions_getter(positions)
         if decode:
-            plain = extract
-
-            def extract(rec: list[Any]) -> Sequence[Any]:
-                out = list(plain(rec))
-                for i, fn in decode:
-                    out[i] = fn(out[i])
-                return out
-
+            extract = _decoding(extract, decode)
         absent = frozenset(i for i, p in enumerate(positions) if p is None)
         if absent:
             vp.absent[layout_id] = absent
@@ -264,6 +255,20 @@ def _mark_absent(vp: _ViewPlan, states: list[FieldStatus], layouts: list[int]) -
     return per_feature
 
 
+def _decoding(
+    extract: Callable[[list[Any]], Sequence[Any]], decode: list[tuple[int, Callable[[Any], Any]]]
+) -> Callable[[list[Any]], Sequence[Any]]:
+    """``extract`` followed by turning stored values back into Python ones (timestamps)."""
+
+    def extract_and_decode(rec: list[Any]) -> Sequence[Any]:
+        out = list(extract(rec))
+        for i, fn in decode:
+            out[i] = fn(out[i])
+        return out
+
+    return extract_and_decode
+
+
 def _entity_columns(entity_rows: Any) -> tuple[dict[str, list[Any]], list[str], int]:
     """Entity rows (a list of dicts or a dict of lists) as columns, their names in order, and the row count."""
     if isinstance(entity_rows, list) and len(entity_rows) == 1 and isinstance(entity_rows[0], dict):
@@ -307,8 +312,6 @@ def _compute_odfv(
     full_feature_names: bool,
 ) -> list[list[Any]]:
     """Run an on-demand view over the rows read, returning its requested features cast to their dtypes."""
-    from featurevault.ops.online_odfv import run_odfv
-
     inputs: dict[str, list[Any]] = {k: v for k, v in entity_columns.items() if k in plan.join_keys}
     for proj in opart.view.source_feature_view_projections.values():
         vi = next(i for i, vp in enumerate(plan.views) if vp.part.name_to_use == proj.name_to_use)

@@ -10,7 +10,7 @@ import pytest
 
 from featurevault.errors import FeatureViewNotFoundError, RequestError
 from featurevault.ops import materialize as materialize_ops
-from tests.unit.online.conftest import T0, Harness
+from tests.unit.online.repo_defs import T0, Harness
 
 REFS = ["driver_stats:conv_rate", "driver_stats:city"]
 
@@ -106,13 +106,13 @@ def test_all_online_views_by_default_and_bad_names(repo: Harness) -> None:
 def test_schema_evolution_reads_old_records(repo: Harness) -> None:
     from featurevault import FeatureView, Field
     from featurevault.types import Int64
-    from tests.unit.online import conftest
+    from tests.unit.online import repo_defs
 
     repo.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2), ["route_stats"])
-    old = conftest.route_stats
+    old = repo_defs.route_stats
     grown = FeatureView(name=old.name, entities=old.entities, ttl=old.ttl, source=old.source,
                         schema=[*old.schema, Field(name="stops", dtype=Int64)])
-    table = conftest.route_rows()
+    table = repo_defs.route_rows()
     pq.write_table(table.append_column("stops", pa.array([1, 2, 3])), repo.repo_path / "data" / "route.parquet")
     repo.apply([grown])
     resp = repo.get_online_features(["route_stats:duration", "route_stats:stops"], [{"origin": "x", "dest": "y"}])

@@ -9,7 +9,7 @@ import pytest
 
 from featurevault.errors import EntityKeyError, FeatureNotFoundError, RequestError
 from featurevault.ops.online import TIMESTAMP_POSTFIX, FieldStatus
-from tests.unit.online.conftest import T0, Harness, service
+from tests.unit.online.repo_defs import T0, Harness, service
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from featurevault.errors import DataSourceNotFoundError, EntityKeyError, FeatureViewNotFoundError, SchemaMismatchError
 from featurevault.ops import codec
 from featurevault.ops.write import PushMode
-from tests.unit.online.conftest import T0, Harness
+from tests.unit.online.repo_defs import T0, Harness
 
 FRESH = ["driver_fresh:conv_rate", "driver_fresh:trips", "driver_fresh:city"]
 

@@ -172,7 +172,11 @@ def _pack_batch(view: FeatureView, layout: codec.Layout, batch: pa.RecordBatch) 
 
 
 def _write_packed(
-    online: Any, view: FeatureView, packed: tuple[list[bytes], list[bytes]], done: int, progress: ProgressCallback | None
+    online: Any,
+    view: FeatureView,
+    packed: tuple[list[bytes], list[bytes]],
+    done: int,
+    progress: ProgressCallback | None,
 ) -> int:
     keys, records = packed
     if keys:

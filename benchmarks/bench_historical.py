@@ -106,7 +106,8 @@ def run_featurevault(data_dir: Path, entity_df: Any) -> Any:
         timestamp_field="event_timestamp",
         created_timestamp_column="created",
     )
-    schema = [Field(name="driver_id", dtype=Int64)] + [Field(name=f"f{i:02d}", dtype=Float64) for i in range(N_FEATURES)]
+    schema = [Field(name="driver_id", dtype=Int64)]
+    schema += [Field(name=f"f{i:02d}", dtype=Float64) for i in range(N_FEATURES)]
     view = FeatureView(name="driver_stats", source=source, entities=[driver], schema=schema, ttl=TTL)
     contents = RepoContents(entities={"driver": driver}, feature_views={"driver_stats": view})
     store = Store.from_config(Config(), resolve=Path)
@@ -202,8 +203,11 @@ def spawn(side: str, data_dir: Path, save: Path | None = None) -> dict[str, floa
     if save is not None:
         cmd += ["--save", str(save)]
     root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root), os.environ.get("PYTHONPATH", "")])}
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, cwd=root)
+    paths = [str(root / "src"), str(root), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=root)
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark side {side} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

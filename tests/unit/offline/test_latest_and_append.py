@@ -97,7 +97,9 @@ def test_append_to_parquet_directory_and_through_push_source(engine: Store, tmp_
 
 
 def test_append_to_hive_dataset_writes_into_partitions(engine: Store, tmp_path: Path) -> None:
-    write_parquet(tmp_path / "h" / "date=2024-01-15" / "p.parquet", {"driver_id": [1], "event_ts": [ts(0)], "rate": [1.0]})
+    write_parquet(
+        tmp_path / "h" / "date=2024-01-15" / "p.parquet", {"driver_id": [1], "event_ts": [ts(0)], "rate": [1.0]}
+    )
     source = FileSource(name="src", path="h", timestamp_field="event_ts")
     new = pa.table(
         {

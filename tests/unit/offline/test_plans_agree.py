@@ -68,13 +68,13 @@ def test_hash_and_asof_plans_match_reference(seed: int, tmp_path: Path, make_eng
         assert df["driver_id"].tolist() == entity["driver_id"].tolist()
 
 
-def test_auto_strategy_picks_by_versions_per_key(tmp_path: Path, make_engine: Callable[..., Store], caplog: pytest.LogCaptureFixture) -> None:
-    write_parquet(
-        tmp_path / "few.parquet", {"driver_id": list(range(100)), "event_ts": [ts(i) for i in range(100)], "rate": [1.0] * 100}
-    )
-    write_parquet(
-        tmp_path / "many.parquet", {"driver_id": [i % 3 for i in range(300)], "event_ts": [ts(i) for i in range(300)], "rate": [1.0] * 300}
-    )
+def test_auto_strategy_picks_by_versions_per_key(
+    tmp_path: Path, make_engine: Callable[..., Store], caplog: pytest.LogCaptureFixture
+) -> None:
+    times = [ts(i) for i in range(300)]
+    ones = [1.0] * 300
+    write_parquet(tmp_path / "few.parquet", {"driver_id": list(range(100)), "event_ts": times[:100], "rate": ones[:100]})
+    write_parquet(tmp_path / "many.parquet", {"driver_id": [i % 3 for i in range(300)], "event_ts": times, "rate": ones})
     engine = make_engine()
     entity = pd.DataFrame({"driver_id": [1], "event_timestamp": [ts(500)]})
     caplog.set_level("DEBUG", logger="featurevault.backends.offline.duckdb")

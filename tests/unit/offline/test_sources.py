@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from featurevault.backends.offline.duckdb import Store
-from featurevault.errors import DataSourceError, EntityKeyError
+from featurevault.errors import DataSourceError, EntityKeyError, SchemaMismatchError
 from featurevault.ops.historical import get_historical_features
 
 from .conftest import contents, make_view, ts, write_parquet
@@ -28,7 +28,8 @@ def test_csv_source(engine: Store, tmp_path: Path) -> None:
         "driver_id,event_ts,rate\n1,2024-01-15 12:00:00,0.5\n1,2024-01-15 13:00:00,0.75\n2,2024-01-15 12:00:00,1.5\n"
     )
     view = make_view("stats", "f.csv", ["rate"])
-    df = get_historical_features(engine, contents(view), entity([(1, ts(1800)), (2, ts(0)), (1, ts(-1))]), ["stats:rate"]).to_df()
+    rows = entity([(1, ts(1800)), (2, ts(0)), (1, ts(-1))])
+    df = get_historical_features(engine, contents(view), rows, ["stats:rate"]).to_df()
     assert rates(df) == [0.5, 1.5, None]
 
 
@@ -82,7 +83,8 @@ def test_hive_partitions_outside_the_range_are_not_read(engine: Store, tmp_path:
 def test_hive_partition_named_by_date_partition_column(engine: Store, tmp_path: Path) -> None:
     for day, rate in (("20240114", 2.0), ("20240115", 3.0)):
         hour = ts(0).replace(day=int(day[-2:]))
-        write_parquet(tmp_path / "h" / f"day_key={day}" / "p.parquet", {"driver_id": [1], "event_ts": [hour], "rate": [rate]})
+        part = tmp_path / "h" / f"day_key={day}" / "p.parquet"
+        write_parquet(part, {"driver_id": [1], "event_ts": [hour], "rate": [rate]})
     corrupt = tmp_path / "h" / "day_key=20230101" / "p.parquet"
     corrupt.parent.mkdir()
     corrupt.write_bytes(b"garbage")
@@ -120,6 +122,14 @@ def test_missing_join_key_names_key_and_view(engine: Store, tmp_path: Path) -> N
     sql = "SELECT 1 AS rider_id, TIMESTAMP '2024-01-15 12:00:00' AS event_timestamp"
     with pytest.raises(EntityKeyError, match=r"'driver_id'.*'stats'"):
         get_historical_features(engine, contents(view), sql, ["stats:rate"]).to_df()
+
+
+def test_join_key_type_mismatch_is_named(engine: Store, tmp_path: Path) -> None:
+    write_parquet(tmp_path / "f.parquet", {"driver_id": [1], "event_ts": [ts(0)], "rate": [0.5]})
+    view = make_view("stats", "f.parquet", ["rate"])
+    frame = pd.DataFrame({"driver_id": ["1"], "event_timestamp": [ts(0)]})
+    with pytest.raises(SchemaMismatchError, match=r"'driver_id'.*'stats'"):
+        get_historical_features(engine, contents(view), frame, ["stats:rate"]).to_df()
 
 
 def test_no_timestamp_column_names_columns_found(engine: Store, tmp_path: Path) -> None:

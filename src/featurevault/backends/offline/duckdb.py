@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from featurevault.backends.offline import duckdb_append
 from featurevault.backends.offline.base import EVENT_TS, OfflineStore, ViewRequest
-from featurevault.backends.offline.duckdb_pit import ENTITY, ViewScan, asof_plan, combine, hash_plan, latest_plan
+from featurevault.backends.offline.duckdb_pit import ENTITY, ViewScan, join_plan, latest_plan
 from featurevault.backends.offline.duckdb_sources import (
     ColumnMap,
     SourceFiles,
@@ -205,16 +205,17 @@ class Store(OfflineStore):
         low, high = pc.min_max(ts_utc).values()
         with self._cursor() as cur:
             cur.register(ENTITY, entity_frame)
-            plans = []
+            columns: list[pa.ChunkedArray] = []
             for req in requests:
                 entity_keys = [req.entity_column(k) for k in req.view.join_keys]
                 lower, upper = _lower(low.as_py(), req.view), _naive(high.as_py())
                 scan = self._scan(cur, req.view, req.features, lower, upper, entity_keys, entity_frame.schema)
-                plans.append((self._plan(cur, req.view, scan), len(req.features)))
-            features = self._arrow(cur, combine(plans), ", ".join(r.view.name for r in requests))
-        return _append_columns(table, requests, features)
+                matched = self._arrow(cur, join_plan(scan, self._strategy(cur, req.view, scan)), req.view.name)
+                columns += _scatter(matched, table.num_rows, scan.has_created)
+        return _append_columns(table, requests, columns)
 
-    def _plan(self, cur: duckdb.DuckDBPyConnection, view: FeatureView, scan: ViewScan) -> str:
+    def _strategy(self, cur: duckdb.DuckDBPyConnection, view: FeatureView, scan: ViewScan) -> str:
+        """"hash" or "asof": the configured plan, or in "auto" the one suited to the source's rows per key."""
         strategy = self.config.join_strategy
         if not scan.keys:
             strategy = "asof"  # a hash join without keys would pair every row with every row
@@ -226,7 +227,7 @@ class Store(OfflineStore):
             versions = rows / max(distinct, 1)
             strategy = "hash" if versions <= self.config.hash_join_max_versions else "asof"
             logger.debug("view %s: %d rows, ~%.1f per key -> %s plan", view.name, rows, versions, strategy)
-        return hash_plan(scan) if strategy == "hash" else asof_plan(scan)
+        return strategy
 
     def _rows(self, cur: duckdb.DuckDBPyConnection, sql: str, what: str) -> list[tuple[Any, ...]]:
         try:
@@ -355,18 +356,43 @@ def _entity_frame(table: pa.Table, ts_utc: pa.ChunkedArray, requests: list[ViewR
     return pa.table(columns)
 
 
-def _append_columns(table: pa.Table, requests: list[ViewRequest], features: pa.Table | None) -> pa.Table:
+def _scatter(matched: pa.Table, n_rows: int, has_created: bool) -> list[pa.ChunkedArray]:
+    """Feature columns with one value per entity row, in entity order (null where nothing matched).
+
+    ``matched`` holds ``__fv_row``, ``__fv_cts`` when the source has it, and
+    the features, in any order. Placing rows with one Arrow ``take`` is
+    cheaper than a join and a sort of the wide rows in SQL.
+    """
+    rows = matched.column(0).to_numpy()
+    picked = np.arange(len(rows), dtype=np.int64)
+    if len(rows) and np.bincount(rows, minlength=n_rows).max() > 1:
+        rows, picked = _latest_created(matched, rows, has_created)
+    positions = np.full(n_rows, -1, dtype=np.int64)
+    positions[rows] = picked
+    indices = pa.array(positions, mask=positions < 0)
+    return [pc.take(column, indices) for column in matched.columns[2 if has_created else 1 :]]
+
+
+def _latest_created(matched: pa.Table, rows: np.ndarray, has_created: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per entity row, the matched row with the greatest created time (a missing one counts as earliest)."""
+    if has_created:
+        created = pc.cast(matched.column(1), pa.int64()).fill_null(np.iinfo(np.int64).min).to_numpy()
+        order = np.lexsort((created, rows))
+    else:
+        order = np.argsort(rows, kind="stable")
+    ordered = rows[order]
+    last = np.append(ordered[1:] != ordered[:-1], True)
+    return ordered[last], order[last]
+
+
+def _append_columns(table: pa.Table, requests: list[ViewRequest], columns: list[pa.ChunkedArray] | None) -> pa.Table:
     names = [name for req in requests for name in req.output_names]
     clash = [n for n in names if n in table.column_names]
     if clash:
         raise EntityKeyError(
             f"entity rows already have column(s) {', '.join(clash)}, which are also requested features"
         )
-    arrays = (
-        features.columns
-        if features is not None
-        else [pa.nulls(0) for _ in names]
-    )
+    arrays = columns if columns is not None else [pa.nulls(0) for _ in names]
     for name, array in zip(names, arrays, strict=True):
         table = table.append_column(name, array)
     return table

@@ -1,9 +1,10 @@
 """The embedded offline engine: DuckDB over Parquet and CSV files (hive partitions included).
 
-Point-in-time joins run as one vectorised DuckDB query per request; the plan
-per view (hash join + arg_max, or ASOF join) is picked from cheap statistics
-of the source (rows per distinct key). DuckDB spills to ``temp_directory``
-when a join outgrows ``memory_limit``.
+A point-in-time join runs as one vectorised DuckDB query per feature view
+(see :mod:`~featurevault.backends.offline.duckdb_pit` for the two plans, hash
+join or ASOF join, picked per view from the source's rows per distinct key);
+the matched rows are placed in entity order with one Arrow ``take``. DuckDB
+spills to ``temp_directory`` when a join outgrows ``memory_limit``.
 """
 
 from __future__ import annotations
@@ -69,8 +70,11 @@ class Store(OfflineStore):
     def __init__(self, config: Config, resolve: Callable[[str], Path]) -> None:
         self.config = config
         self._resolve = resolve
-        temp_dir = config.temp_directory or os.path.join(tempfile.gettempdir(), f"featurevault-duckdb-{os.getpid()}")
-        settings: dict[str, Any] = {"temp_directory": str(resolve(temp_dir)) if config.temp_directory else temp_dir}
+        if config.temp_directory:
+            temp_dir = str(resolve(config.temp_directory))
+        else:
+            temp_dir = os.path.join(tempfile.gettempdir(), f"featurevault-duckdb-{os.getpid()}")
+        settings: dict[str, Any] = {"temp_directory": temp_dir}
         if config.memory_limit:
             settings["memory_limit"] = config.memory_limit
         if config.threads:

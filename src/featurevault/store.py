@@ -97,10 +97,17 @@ class FeatureStore:
         objects: Any,
         objects_to_delete: list[Any] | None = None,
         partial: bool = True,
+        *,
+        skip_lint: bool = False,
     ) -> apply_ops.ApplyResult:
-        """Register objects (one or a list). With ``partial=False`` anything not listed is removed."""
+        """Register objects (one or a list). With ``partial=False`` anything not listed is removed.
+
+        Lint errors (see docs/lint.md) raise LintError unless ``skip_lint``, which the version records.
+        """
         items = objects if isinstance(objects, (list, tuple)) else [objects]
-        return apply_ops.apply_objects(self, list(items), list(objects_to_delete or []), partial=partial)
+        return apply_ops.apply_objects(
+            self, list(items), list(objects_to_delete or []), partial=partial, skip_lint=skip_lint
+        )
 
     def plan(self, desired: RepoContents) -> apply_ops.Plan:
         """The diff between the registry and ``desired`` (nothing is written)."""
@@ -178,15 +185,21 @@ class FeatureStore:
         start_date: datetime,
         end_date: datetime,
         feature_views: list[str] | None = None,
+        *,
+        progress: materialize.ProgressCallback | None = None,
     ) -> materialize.MaterializeResult:
         """Load the latest value per entity in [start_date, end_date] into the online store."""
-        return materialize.materialize(self, start_date, end_date, feature_views)
+        return materialize.materialize(self, start_date, end_date, feature_views, progress=progress)
 
     def materialize_incremental(
-        self, end_date: datetime, feature_views: list[str] | None = None
+        self,
+        end_date: datetime,
+        feature_views: list[str] | None = None,
+        *,
+        progress: materialize.ProgressCallback | None = None,
     ) -> materialize.MaterializeResult:
         """Materialize each view from its last watermark (or end - ttl) up to ``end_date``."""
-        return materialize.materialize_incremental(self, end_date, feature_views)
+        return materialize.materialize_incremental(self, end_date, feature_views, progress=progress)
 
     def write_to_online_store(self, feature_view_name: str, df: Any, inputs: Any = None) -> int:
         """Write rows (join keys, event timestamp, features) straight to the online store."""

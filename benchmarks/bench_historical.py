@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 N_FEATURES = 20
-TTL = timedelta(days=2)
+TTL = timedelta(days=30)
 SPAN_DAYS = 90
 SIDES = ("featurevault", "floor_hash", "floor_asof")
 CHUNK_ROWS = 1_000_000

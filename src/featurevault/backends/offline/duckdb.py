@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from featurevault.backends.offline import duckdb_append
 from featurevault.backends.offline.base import EVENT_TS, OfflineStore, ViewRequest
-from featurevault.backends.offline.duckdb_pit import ENTITY, ViewScan, join_plan, latest_plan
+from featurevault.backends.offline.duckdb_pit import ENTITY, MATCHED, ViewScan, fetch_plan, latest_plan, match_plan
 from featurevault.backends.offline.duckdb_sources import (
     ColumnMap,
     SourceFiles,
@@ -214,9 +214,19 @@ class Store(OfflineStore):
                 entity_keys = [req.entity_column(k) for k in req.view.join_keys]
                 lower, upper = _lower(low.as_py(), req.view), _naive(high.as_py())
                 scan = self._scan(cur, req.view, req.features, lower, upper, entity_keys, entity_frame.schema)
-                matched = self._arrow(cur, join_plan(scan, self._strategy(cur, req.view, scan)), req.view.name)
-                columns += _scatter(matched, table.num_rows, scan.has_created)
+                columns += self._join(cur, req.view, scan, table.num_rows)
         return _append_columns(table, requests, columns)
+
+    def _join(self, cur: duckdb.DuckDBPyConnection, view: FeatureView, scan: ViewScan, n_rows: int) -> list[Any]:
+        """One view's feature columns, aligned with the entity rows."""
+        strategy = self._strategy(cur, view, scan)
+        try:
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {MATCHED} AS {match_plan(scan, strategy)}")
+            matched = cur.sql(fetch_plan(scan, MATCHED)).to_arrow_table()
+            cur.execute(f"DROP TABLE {MATCHED}")
+        except duckdb.Error as exc:
+            raise _query_error(f"feature view {view.name!r}", exc) from exc
+        return _scatter(matched, n_rows, scan.has_created)
 
     def _strategy(self, cur: duckdb.DuckDBPyConnection, view: FeatureView, scan: ViewScan) -> str:
         """"hash" or "asof": the configured plan, or in "auto" the one suited to the source's rows per key."""
@@ -238,12 +248,6 @@ class Store(OfflineStore):
             return cur.sql(sql).fetchall()
         except duckdb.Error as exc:
             raise _query_error(f"feature view {what}", exc) from exc
-
-    def _arrow(self, cur: duckdb.DuckDBPyConnection, sql: str, what: str) -> pa.Table:
-        try:
-            return cur.sql(sql).to_arrow_table()
-        except duckdb.Error as exc:
-            raise _query_error(f"feature view(s) {what}", exc) from exc
 
     def latest_per_key(
         self, view: FeatureView, start: datetime | None, end: datetime, *, batch_rows: int = 100_000

@@ -16,8 +16,10 @@ differ in the first step:
   window and keep ``max(event time)``. Cheap when keys have few versions.
 * **asof**: an ASOF join. Its cost does not grow with versions per key.
 
-Keeping the wide columns out of the first step keeps its memory small; both
-steps are operators DuckDB can spill to disk.
+Keeping the wide columns out of the first step keeps its memory small. The
+first step's result is stored as a table, so that DuckDB knows its exact size
+and builds the second step's hash table on it rather than on the (usually far
+bigger) wide source rows. Both steps are operators DuckDB can spill to disk.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from dataclasses import dataclass
 from featurevault.backends.offline.duckdb_sources import quote
 
 ENTITY = "__fv_entity"
+#: the temporary table holding the first step's result
+MATCHED = "__fv_matched"
 _NEG_INF = "TIMESTAMP '-infinity'"
 
 
@@ -96,18 +100,21 @@ def _match_asof(scan: ViewScan) -> str:
     )
 
 
-def join_plan(scan: ViewScan, strategy: str) -> str:
-    """Rows ``__fv_row, [__fv_cts,] c0, c1, ...`` for the entity rows that matched.
+def match_plan(scan: ViewScan, strategy: str) -> str:
+    """First step, "hash" or "asof": ``__fv_row``, the keys and ``__fv_mts`` of each entity row that matched."""
+    return _match_hash(scan) if strategy == "hash" else _match_asof(scan)
 
-    ``strategy`` is "hash" or "asof" (the first step). An entity row appears
-    more than once only when several source rows share its matched (keys,
-    event time); the caller keeps the one with the greatest ``__fv_cts``.
+
+def fetch_plan(scan: ViewScan, matched: str) -> str:
+    """Second step: ``__fv_row, [__fv_cts,] c0, c1, ...`` for the rows of the table ``matched``.
+
+    An entity row appears more than once only when several source rows share
+    its matched (keys, event time); the caller keeps the greatest ``__fv_cts``.
     """
-    matched = _match_hash(scan) if strategy == "hash" else _match_asof(scan)
     conds = [*_key_match(scan, "m", "f", left_is_entity=False), "f.__fv_ts = m.__fv_mts"]
     created = "f.__fv_cts, " if scan.has_created else ""
     features = ", ".join(f"f.c{i}" for i in range(scan.n_features))
-    return f"SELECT m.__fv_row, {created}{features} FROM ({matched}) m JOIN {scan.wide} f ON {' AND '.join(conds)}"
+    return f"SELECT m.__fv_row, {created}{features} FROM {matched} m JOIN {scan.wide} f ON {' AND '.join(conds)}"
 
 
 def latest_plan(scan: ViewScan) -> str:

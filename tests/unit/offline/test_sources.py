@@ -41,6 +41,15 @@ def test_directory_of_parquet_files(engine: Store, tmp_path: Path) -> None:
     assert rates(df) == [1.0, 2.0]
 
 
+def test_glob_path(engine: Store, tmp_path: Path) -> None:
+    write_parquet(tmp_path / "data" / "a.parquet", {"driver_id": [1], "event_ts": [ts(0)], "rate": [1.0]})
+    write_parquet(tmp_path / "data" / "b.parquet", {"driver_id": [2], "event_ts": [ts(0)], "rate": [2.0]})
+    write_parquet(tmp_path / "data" / "skip.pq", {"driver_id": [2], "event_ts": [ts(1)], "rate": [9.0]})
+    view = make_view("stats", "data/*.parquet", ["rate"])
+    df = get_historical_features(engine, contents(view), entity([(1, ts(5)), (2, ts(5))]), ["stats:rate"]).to_df()
+    assert rates(df) == [1.0, 2.0]
+
+
 def test_field_mapping_renames_source_columns(engine: Store, tmp_path: Path) -> None:
     write_parquet(tmp_path / "f.parquet", {"id": [1], "ts_raw": [ts(0)], "r": [0.5]})
     view = make_view(

@@ -19,9 +19,14 @@ from benchmarks.suite.store_workloads import StoreWorkloads  # noqa: E402
 
 
 def server_argv(repo_dir: str, port: int) -> list[str]:
-    """The comparator's server with its defaults (one worker), without its access log."""
+    """The comparator's server with its defaults (one worker), without its access log.
+
+    ``--max-requests 0``: its default recycles the worker every ~1000 requests, which
+    would cut connections mid-measurement.
+    """
     feast_cli = str(Path(sys.executable).parent / "feast")
-    return [feast_cli, "-c", repo_dir, "serve", "-h", "127.0.0.1", "-p", str(port), "--no-access-log"]
+    serve = ["serve", "-h", "127.0.0.1", "-p", str(port), "--no-access-log", "--max-requests", "0"]
+    return [feast_cli, "-c", repo_dir, *serve]
 
 
 def main() -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 import sqlite3
 import struct
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +23,8 @@ import duckdb
 import msgpack
 import pyarrow as pa
 
+from benchmarks.suite import server_process
+from benchmarks.suite.store_workloads import preload_libraries
 from benchmarks.suite.definitions import CREATED_TS, EVENT_TS, HISTORICAL_VIEWS, JOIN_KEY, feature_names
 
 ROW = "__row"
@@ -69,9 +73,11 @@ class Floor:
         self.project = ""
         self.sqlite: sqlite3.Connection | None = None
         self.redis: Any = None
+        self.server: subprocess.Popen | None = None
 
     def setup(self, repo_dir: str, project: str, sources: dict[str, str], online: dict[str, Any], offline: str) -> dict:
         self.teardown()
+        preload_libraries()
         self.sources, self.online, self.project = dict(sources), dict(online), project
         Path(repo_dir).mkdir(parents=True, exist_ok=True)
         if online["type"] == "sqlite":
@@ -167,7 +173,23 @@ class Floor:
             out[name] = [r[j] if r is not None else None for r in records]
         return out
 
+    def serve_start(self, port: int) -> dict:
+        """The hand-written server (:mod:`benchmarks.suite.floor_server`) over this floor's records."""
+        argv = [sys.executable, "-m", "benchmarks.suite.floor_server", "--port", str(port)]
+        if self.sqlite is not None:
+            argv += ["--sqlite", self.online["path"]]
+        else:
+            argv += ["--redis-url", self.online["url"], "--prefix", f"floor:{self.project}:"]
+        self.server = server_process.start(argv, f"http://127.0.0.1:{port}/health")
+        return {"pid": self.server.pid}
+
+    def serve_stop(self) -> dict:
+        server_process.stop(self.server)
+        self.server = None
+        return {}
+
     def teardown(self) -> dict:
+        self.serve_stop()
         if self.sqlite is not None:
             self.sqlite.close()
             self.sqlite = None

@@ -45,8 +45,15 @@ async def _connection(port: int, request: bytes, budget: list[int], deadline: fl
         while budget[0] > 0 and time.perf_counter() < deadline:
             budget[0] -= 1
             start = time.perf_counter()
-            writer.write(request)
-            status, _ = await _read_response(reader)
+            try:
+                writer.write(request)
+                status, _ = await _read_response(reader)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                # a dropped connection is an error of the server's, counted; the client reconnects
+                out.errors += 1
+                writer.close()
+                reader, writer = await asyncio.open_connection(HOST, port)
+                continue
             out.latencies.append(time.perf_counter() - start)
             out.errors += status != 200
     finally:

@@ -66,7 +66,7 @@ def _historical(rows: list[dict[str, Any]]) -> list[str]:
         ]
         for r in rows
     ]
-    header = ["entity rows", "feature rows/view", "system", "median s", "runs", "peak RSS MB", "grew MB", "input MB"]
+    header = ["entity rows", "feature rows/view", "system", "median s", "runs", "peak RSS MB", "grew MB (after setup)", "input MB"]
     return out + _table(header, body) + ["![historical time](historical_time.png)", ""]
 
 

@@ -145,8 +145,8 @@ class Runner:
             baselines, timed_out = {}, set()
             for side, worker in workers.items():
                 self.setup_side(worker, side, f"hist-{case}", sources, "sqlite")
+                baselines[side] = worker.peak_rss_mb  # libraries loaded, no data read yet
                 worker.call("historical", entity_path=self.manifest.warmup_path, out_path=None)
-                baselines[side] = worker.peak_rss_mb
             for rnd in range(self.scale.rounds):
                 for side, worker in workers.items():
                     if sum(timings[side]) > SIDE_BUDGET_S or side in timed_out:

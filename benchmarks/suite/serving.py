@@ -1,8 +1,9 @@
 """HTTP serving: requests/s and latency of each store's own server, at several concurrencies.
 
-Both servers answer the comparator's ``/get-online-features`` route; each
-request reads 10 entities x 20 features. The load generator runs in this
-(parent) process; the servers run one worker process each.
+Every server answers the comparator's ``/get-online-features`` route; each
+request reads 10 entities x 20 features. The floor is a hand-written asyncio
+server (:mod:`benchmarks.suite.floor_server`). The load generator runs in
+this (parent) process; the servers run one process each.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def _free_port() -> int:
 
 
 def serve_workload(runner: Runner) -> list[dict[str, Any]]:
-    sides = [side for side in runner.sides() if side.system != "floor"]
+    sides = runner.sides()
     ids = random.Random(5).sample(range(runner.manifest.online_entities), ENTITIES_PER_REQUEST)
     payload = {"features": feature_refs([ONLINE_VIEW]), "entities": {JOIN_KEY: ids}}
     rows: list[dict[str, Any]] = []

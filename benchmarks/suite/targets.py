@@ -56,7 +56,7 @@ def _historical(rows: list[dict[str, Any]]) -> list[str]:
         grown = r["peak_rss_mb"] - r["baseline_rss_mb"]
         ratio = grown / r["input_mb"] if r["input_mb"] else 0.0
         lines.append(
-            f"- {where}: peak RSS grew {grown:,.0f} MB (after a warm-up) for {r['input_mb']:,.0f} MB of input, "
+            f"- {where}: peak RSS grew {grown:,.0f} MB over its level after setup for {r['input_mb']:,.0f} MB of input, "
             f"{ratio:.2f}x (target <= 2x): {_verdict(ratio <= 2)}"
         )
     return lines

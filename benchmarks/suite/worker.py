@@ -32,7 +32,7 @@ def floor_handlers() -> dict[str, Callable[..., dict]]:
     from benchmarks.suite.floor import Floor
 
     floor = Floor()
-    names = ("setup", "historical", "materialize", "online_read", "teardown")
+    names = ("setup", "historical", "materialize", "online_read", "serve_start", "serve_stop", "teardown")
     return {name: getattr(floor, name) for name in names}
 
 

@@ -35,6 +35,6 @@ def test_tiny_run_writes_report_and_agrees_with_floor(tmp_path: Path) -> None:
     assert checks and all(c["ok"] and c["rows_compared"] > 0 for c in checks), checks
     systems = {row["system"] for row in results["online"] + results["historical"] + results["materialize"]}
     assert systems == {"featurevault", "floor"}
-    assert {row["system"] for row in results["serve"]} == {"featurevault"}
+    assert {row["system"] for row in results["serve"]} == {"featurevault", "floor"}
     report = (run_dir / "report.md").read_text()
     assert "## Correctness cross-check" in report and "FAIL" not in report

@@ -64,3 +64,18 @@ def materialize_rows(rows: list[dict[str, Any]], path: Path) -> None:
     ax.grid(True, axis="y", which="both", alpha=0.3)
     ax.legend(fontsize=7)
     _save(fig, path)
+
+
+def serve_throughput(rows: list[dict[str, Any]], path: Path) -> None:
+    backends = sorted({r["backend"] for r in rows})
+    fig, axes = plt.subplots(1, len(backends), figsize=(5 * len(backends), 3.6), squeeze=False)
+    for ax, backend in zip(axes[0], backends):
+        for system in sorted({r["system"] for r in rows}):
+            mine = sorted(
+                (r for r in rows if r["backend"] == backend and r["system"] == system), key=lambda r: r["concurrency"]
+            )
+            ax.plot([r["concurrency"] for r in mine], [r["rps"] for r in mine], STYLE.get(system, "-"), label=system)
+        ax.set(xscale="log", yscale="log", xlabel="concurrent clients", ylabel="requests/s", title=f"HTTP serving, {backend}")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    _save(fig, path)

@@ -87,7 +87,7 @@ def _serve(rows: list[dict[str, Any]]) -> list[str]:
         for r in rows
     ]
     header = ["backend", "concurrency", "system", "requests", "errors", "req/s", "p50 ms", "p99 ms"]
-    return out + _table(header, body)
+    return out + _table(header, body) + ["![serving throughput](serve_throughput.png)", ""]
 
 
 def _guardrails(section: dict[str, Any]) -> list[str]:
@@ -135,6 +135,7 @@ def write(results: dict[str, Any], out_dir: Path) -> Path:
         plots.materialize_rows(results["materialize"], out_dir / "materialize_rows.png")
     if "serve" in results:
         lines += _serve(results["serve"])
+        plots.serve_throughput(results["serve"], out_dir / "serve_throughput.png")
     if "guardrails" in results:
         lines += _guardrails(results["guardrails"])
     lines += _crosscheck(results["crosscheck"])

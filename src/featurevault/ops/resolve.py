@@ -178,7 +178,15 @@ def _service_projections(contents: RepoContents, service: FeatureService) -> lis
             raise FeatureNotFoundError(
                 f"feature service {service.name!r} reads {proj.name}:{missing[0]}, which does not exist"
             )
-    return service.feature_view_projections
+    # A view listed before its schema was inferred (at apply) stands for all of its features.
+    return [
+        p if p.features else Projection(p.name, list(_view_of(contents, p.name).feature_names), p.name_alias)
+        for p in service.feature_view_projections
+    ]
+
+
+def _view_of(contents: RepoContents, name: str) -> FeatureView | OnDemandFeatureView:
+    return contents.feature_views.get(name) or contents.on_demand_feature_views[name]
 
 
 def _get_view(contents: RepoContents, name: str, needed_by: str) -> FeatureView:

@@ -1,0 +1,186 @@
+"""The embedded registry: one SQLite file, numbered versions, optimistic concurrency."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from featurevault.backends.registry.base import Registry, Snapshot, VersionInfo
+from featurevault.config import RegistryConfig
+from featurevault.errors import RegistryConflictError, RegistryError
+
+Config = RegistryConfig
+
+# Numbered schema migrations; each runs once, in order, inside one transaction.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE versions (
+        project TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        author TEXT NOT NULL,
+        message TEXT NOT NULL,
+        meta TEXT NOT NULL,
+        contents TEXT NOT NULL,
+        PRIMARY KEY (project, version)
+    );
+    CREATE TABLE state (
+        project TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (project, namespace, key)
+    );
+    """,
+]
+
+
+class Store(Registry):
+    """Registry in a SQLite file (the embedded default)."""
+
+    type_name = "sqlite"
+    embedded = True
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._migrate()
+
+    @classmethod
+    def from_config(cls, config: Any, *, resolve: Callable[[str], Path]) -> Store:
+        return cls(resolve(config.path))
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise RegistryError(f"registry {self.path}: cannot open ({exc})") from exc
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def _migrate(self) -> None:
+        conn = self._conn()
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            for number, sql in enumerate(MIGRATIONS, start=1):
+                if number not in done:
+                    for statement in filter(str.strip, sql.split(";")):
+                        conn.execute(statement)
+                    conn.execute("INSERT INTO schema_migrations VALUES (?, ?)", (number, _now().isoformat()))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def latest_version(self, project: str) -> int:
+        row = self._conn().execute("SELECT MAX(version) FROM versions WHERE project = ?", (project,)).fetchone()
+        return int(row[0] or 0)
+
+    def load(self, project: str, version: int | None = None) -> Snapshot | None:
+        sql = "SELECT version, created_at, author, message, meta, contents FROM versions WHERE project = ?"
+        if version is None:
+            row = self._conn().execute(sql + " ORDER BY version DESC LIMIT 1", (project,)).fetchone()
+        else:
+            row = self._conn().execute(sql + " AND version = ?", (project, version)).fetchone()
+        if row is None:
+            return None
+        return Snapshot(_info(row), json.loads(row[5]))
+
+    def commit(
+        self,
+        project: str,
+        contents: dict[str, Any],
+        *,
+        expected_version: int,
+        author: str,
+        message: str,
+        meta: dict[str, Any] | None = None,
+    ) -> int:
+        new_version = expected_version + 1
+        try:
+            self._conn().execute(
+                "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    project,
+                    new_version,
+                    _now().isoformat(),
+                    author,
+                    message,
+                    json.dumps(meta or {}),
+                    json.dumps(contents, sort_keys=True),
+                ),
+            )
+        except sqlite3.IntegrityError:
+            raise RegistryConflictError(
+                f"registry {self.path}: version {new_version} of project {project!r} was committed by another "
+                "apply while this one was planned; re-run plan/apply against the new version"
+            ) from None
+        return new_version
+
+    def history(self, project: str, limit: int | None = None) -> list[VersionInfo]:
+        rows = self._conn().execute(
+            "SELECT version, created_at, author, message, meta FROM versions WHERE project = ? "
+            "ORDER BY version DESC LIMIT ?",
+            (project, -1 if limit is None else limit),
+        )
+        return [_info(row) for row in rows]
+
+    def get_state(self, project: str, namespace: str) -> dict[str, Any]:
+        rows = self._conn().execute(
+            "SELECT key, value FROM state WHERE project = ? AND namespace = ?", (project, namespace)
+        )
+        return {key: json.loads(value) for key, value in rows}
+
+    def set_state(self, project: str, namespace: str, key: str, value: Any) -> None:
+        if value is None:
+            self._conn().execute(
+                "DELETE FROM state WHERE project = ? AND namespace = ? AND key = ?", (project, namespace, key)
+            )
+            return
+        self._conn().execute(
+            "INSERT INTO state VALUES (?, ?, ?, ?) ON CONFLICT (project, namespace, key) DO UPDATE SET value = "
+            "excluded.value",
+            (project, namespace, key, json.dumps(value)),
+        )
+
+    def delete_project(self, project: str) -> None:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("DELETE FROM versions WHERE project = ?", (project,))
+        conn.execute("DELETE FROM state WHERE project = ?", (project,))
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def describe(self) -> str:
+        return f"sqlite ({self.path})"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _info(row: tuple[Any, ...]) -> VersionInfo:
+    return VersionInfo(
+        version=int(row[0]),
+        created_at=datetime.fromisoformat(row[1]),
+        author=row[2],
+        message=row[3],
+        meta=json.loads(row[4]),
+    )

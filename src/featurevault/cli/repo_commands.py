@@ -1,0 +1,237 @@
+"""Repo commands: init, plan, apply, materialize, reads, listing, registry dump, teardown, version."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from featurevault.cli.common import console, fail, open_store, state
+
+OBJECT_KINDS = {
+    "entities": ("list_entities", "get_entity"),
+    "feature-views": ("list_feature_views", "get_feature_view"),
+    "on-demand-feature-views": ("list_on_demand_feature_views", "get_on_demand_feature_view"),
+    "feature-services": ("list_feature_services", "get_feature_service"),
+    "data-sources": ("list_data_sources", "get_data_source"),
+}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("plan")(plan)
+    app.command("apply")(apply)
+    app.command("materialize")(materialize)
+    app.command("materialize-incremental")(materialize_incremental)
+    app.command("get-online-features")(get_online_features)
+    app.command("registry-dump")(registry_dump)
+    app.command("registry-history")(registry_history)
+    app.command("teardown")(teardown)
+    app.command("version")(version)
+    for group, (list_method, get_method) in OBJECT_KINDS.items():
+        app.add_typer(_object_group(group, list_method, get_method), name=group)
+
+
+def init(
+    name: Annotated[str, typer.Argument(help="Directory of the new feature repo.")] = "my_feature_repo",
+) -> None:
+    """Scaffold a runnable demo repo with generated sample data."""
+    from featurevault.cli.scaffold import scaffold
+
+    target = (state.repo_path / name).resolve()
+    scaffold(target)
+    console.print(f"Created feature repo [bold]{target}[/bold]")
+    console.print(f"Next: cd {name} && featurevault apply && featurevault materialize-incremental now")
+
+
+def _load_plan(skip_lint: bool = False) -> Any:
+    from featurevault.ops.repo import load_repo
+
+    store = open_store()
+    contents = load_repo(store.repo_path)
+    return store, store.plan(contents)
+
+
+def plan() -> None:
+    """Show what apply would change, without writing anything."""
+    _, the_plan = _load_plan()
+    _print_plan(the_plan)
+
+
+def apply(
+    skip_lint: Annotated[bool, typer.Option("--skip-lint", help="Apply even when lint finds errors.")] = False,
+) -> None:
+    """Register the repo's definitions as a new registry version."""
+    from featurevault.ops.apply import apply_contents
+    from featurevault.ops.repo import load_repo
+
+    store = open_store()
+    result = apply_contents(store, load_repo(store.repo_path))
+    _print_plan(result.plan)
+    if result.committed:
+        console.print(f"Applied registry version [bold]{result.version}[/bold] of project {store.project}")
+
+
+def _print_plan(the_plan: Any) -> None:
+    if not the_plan.has_changes:
+        console.print(f"No changes (registry version {the_plan.base_version}).")
+        return
+    colours = {"add": "green", "update": "yellow", "remove": "red"}
+    for change in the_plan.changes:
+        console.print(f"[{colours[change.action]}]{change}[/]", highlight=False)
+    console.print(the_plan.summary())
+
+
+def _parse_time(value: str, label: str) -> datetime:
+    if value == "now":
+        return datetime.now(timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{label} {value!r} is not an ISO 8601 time such as 2024-01-15T00:00:00 (or 'now')")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _run_materialize(call: Any) -> None:
+    with _progress() as progress:
+        tasks: dict[str, Any] = {}
+
+        def on_progress(view: str, rows_done: int, rows_total: int | None) -> None:
+            if view not in tasks:
+                tasks[view] = progress.add_task(view, total=rows_total)
+            progress.update(tasks[view], completed=rows_done, total=rows_total)
+
+        result = call(on_progress)
+    for line in result.lines():
+        console.print(line, highlight=False)
+
+
+def materialize(
+    start: Annotated[str, typer.Argument(help="Window start (ISO 8601).")],
+    end: Annotated[str, typer.Argument(help="Window end (ISO 8601, or 'now').")],
+    views: Annotated[list[str] | None, typer.Option("--views", "-v", help="Only these feature views.")] = None,
+) -> None:
+    """Load the latest value per entity in [START, END] into the online store."""
+    from featurevault.ops.materialize import materialize as run
+
+    store = open_store()
+    start_t, end_t = _parse_time(start, "START"), _parse_time(end, "END")
+    _run_materialize(lambda cb: run(store, start_t, end_t, views, progress=cb))
+
+
+def materialize_incremental(
+    end: Annotated[str, typer.Argument(help="Window end (ISO 8601, or 'now').")],
+    views: Annotated[list[str] | None, typer.Option("--views", "-v", help="Only these feature views.")] = None,
+) -> None:
+    """Materialize each view from its last watermark up to END."""
+    from featurevault.ops.materialize import materialize_incremental as run
+
+    store = open_store()
+    end_t = _parse_time(end, "END")
+    _run_materialize(lambda cb: run(store, end_t, views, progress=cb))
+
+
+def get_online_features(
+    features: Annotated[list[str] | None, typer.Option("--features", "-f", help="view:feature (repeatable).")] = None,
+    entities: Annotated[list[str], typer.Option("--entity", "-e", help="join_key=value (repeatable).")] = [],  # noqa: B006
+    feature_service: Annotated[str | None, typer.Option("--feature-service", "-s")] = None,
+    full_feature_names: Annotated[bool, typer.Option("--full-feature-names")] = False,
+) -> None:
+    """Read features for one or more entities from the online store, as JSON."""
+    store = open_store()
+    if bool(features) == bool(feature_service):
+        fail("give either --features (repeatable) or --feature-service")
+    rows: dict[str, list[Any]] = {}
+    for item in entities:
+        if "=" not in item:
+            fail(f"--entity {item!r} must have the form join_key=value")
+        key, raw = item.split("=", 1)
+        rows.setdefault(key, []).append(_parse_value(raw))
+    if not rows:
+        fail("give at least one --entity join_key=value")
+    wanted = store.get_feature_service(feature_service) if feature_service else list(features or [])
+    response = store.get_online_features(wanted, rows, full_feature_names=full_feature_names)
+    console.print_json(json.dumps(response.to_dict(), default=str))
+
+
+def _parse_value(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def registry_dump() -> None:
+    """Print the project's current registry version as JSON."""
+    store = open_store()
+    contents = store.registry.contents().to_dict()
+    for views in (contents.get("on_demand_feature_view", {}),):
+        for view in views.values():
+            view.pop("udf_pickle", None)
+    console.print_json(json.dumps({"project": store.project, "version": store.registry.version, **contents}))
+
+
+def registry_history(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most this many versions.")] = 20,
+) -> None:
+    """List the project's registry versions, newest first."""
+    store = open_store()
+    table = Table("version", "created (UTC)", "author", "summary")
+    for info in store.registry.registry.history(store.project, limit):
+        table.add_row(str(info.version), info.created_at.strftime("%Y-%m-%d %H:%M:%S"), info.author, info.message)
+    console.print(table)
+
+
+def teardown(yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False) -> None:
+    """Remove the project's online data and registry entries."""
+    store = open_store()
+    if not yes and not typer.confirm(f"Remove all online data and registry entries of project {store.project}?"):
+        raise typer.Abort()
+    store.teardown()
+    console.print(f"Project {store.project} torn down.")
+
+
+def version() -> None:
+    """Print the featurevault version."""
+    from featurevault import __version__
+
+    console.print(f"featurevault {__version__}")
+
+
+def _object_group(group: str, list_method: str, get_method: str) -> typer.Typer:
+    sub = typer.Typer(help=f"List or describe {group.replace('-', ' ')}.", no_args_is_help=True)
+
+    @sub.command("list")
+    def list_objects() -> None:
+        objects = getattr(open_store(), list_method)()
+        table = Table("name", "description", "owner", "tags")
+        for obj in sorted(objects, key=lambda o: o.name):
+            table.add_row(obj.name, obj.description, obj.owner, json.dumps(obj.tags) if obj.tags else "")
+        console.print(table)
+
+    @sub.command("describe")
+    def describe(name: Annotated[str, typer.Argument(help="Object name.")]) -> None:
+        data = getattr(open_store(), get_method)(name).to_dict()
+        data.pop("udf_pickle", None)
+        console.print_json(json.dumps(data, default=str))
+
+    return sub
+
+
+__all__ = ["register"]

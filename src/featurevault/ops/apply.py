@@ -1,0 +1,242 @@
+"""Plan and apply definitions: diff against the registry, validate, commit a new version."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from featurevault.errors import DataSourceError, DefinitionError, FeatureVaultError
+from featurevault.model import (
+    FeatureService,
+    FeatureView,
+    FileSource,
+    OnDemandFeatureView,
+    RepoContents,
+)
+from featurevault.model.entity import Field
+from featurevault.types import from_arrow
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One object added, updated or removed by a plan."""
+
+    kind: str
+    name: str
+    action: str  # "add" | "update" | "remove"
+    fields: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        detail = f" ({', '.join(self.fields)})" if self.fields else ""
+        sign = {"add": "+", "update": "~", "remove": "-"}[self.action]
+        return f"{sign} {self.kind.replace('_', ' ')} {self.name}{detail}"
+
+
+@dataclass
+class Plan:
+    """What an apply would change, and the contents it would commit."""
+
+    base_version: int
+    desired: RepoContents
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def summary(self) -> str:
+        counts = {a: sum(c.action == a for c in self.changes) for a in ("add", "update", "remove")}
+        return f"{counts['add']} added, {counts['update']} updated, {counts['remove']} removed"
+
+
+@dataclass
+class ApplyResult:
+    version: int
+    plan: Plan
+    committed: bool
+
+
+def plan(store: FeatureStore, desired: RepoContents) -> Plan:
+    """Diff ``desired`` against the newest registry version (nothing is written)."""
+    store.registry.refresh(force=True)
+    base_version, current = store.registry.version, store.registry.contents()
+    desired = prepare(store, desired)
+    return Plan(base_version, desired, diff(current, desired))
+
+
+def prepare(store: FeatureStore, desired: RepoContents) -> RepoContents:
+    """Infer omitted schemas, then check every reference and source, so that apply cannot store a broken repo."""
+    for name, view in list(desired.feature_views.items()):
+        _check_source(store, view)
+        if not view.features:
+            desired.feature_views[name] = _infer_schema(store, view)
+    _check_references(desired)
+    return desired
+
+
+def diff(current: RepoContents, desired: RepoContents) -> list[Change]:
+    old, new = current.to_dict(), desired.to_dict()
+    changes: list[Change] = []
+    for kind in dict.fromkeys([*old, *new]):
+        before, after = old.get(kind, {}), new.get(kind, {})
+        for name in sorted(after.keys() - before.keys()):
+            changes.append(Change(kind, name, "add"))
+        for name in sorted(before.keys() & after.keys()):
+            changed = _changed_fields(before[name], after[name])
+            if changed:
+                changes.append(Change(kind, name, "update", changed))
+        for name in sorted(before.keys() - after.keys()):
+            changes.append(Change(kind, name, "remove"))
+    return changes
+
+
+def _changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
+    # A pickled function differs between processes even when its source is the same.
+    ignored = {"udf_pickle"}
+    keys = dict.fromkeys([*before, *after])
+    return tuple(k for k in keys if k not in ignored and before.get(k) != after.get(k))
+
+
+def apply_objects(
+    store: FeatureStore,
+    objects: list[Any],
+    to_delete: list[Any],
+    *,
+    partial: bool = True,
+    meta: dict[str, Any] | None = None,
+) -> ApplyResult:
+    """Apply Python objects: added/updated; with ``partial=False`` the rest is removed."""
+    store.registry.refresh(force=True)
+    desired = RepoContents.from_dict(store.registry.contents().to_dict(), _extra_loaders()) if partial else RepoContents()
+    from featurevault.ops.repo import _add, _with_dependencies
+
+    sites: dict[tuple[str, str], tuple[Any, str]] = {}
+    for obj in objects:
+        for item in _with_dependencies(obj):
+            _add(desired, sites, item, _where(item))
+    for obj in to_delete:
+        desired.by_kind(getattr(obj, "kind", "")).pop(obj.name, None)
+    return apply_contents(store, desired, meta=meta)
+
+
+def apply_contents(store: FeatureStore, desired: RepoContents, *, meta: dict[str, Any] | None = None) -> ApplyResult:
+    """Commit ``desired`` as the project's new version, then sync the online store's tables."""
+    the_plan = plan(store, desired)
+    if not the_plan.has_changes:
+        return ApplyResult(the_plan.base_version, the_plan, committed=False)
+    current = store.registry.contents()
+    version = store.registry.registry.commit(
+        store.project,
+        the_plan.desired.to_dict(),
+        expected_version=the_plan.base_version,
+        author=_author(),
+        message=the_plan.summary(),
+        meta={"changes": [str(c) for c in the_plan.changes], **(meta or {})},
+    )
+    store.registry.refresh(force=True)
+    _sync_online_tables(store, current, the_plan.desired)
+    logger.info("applied version %s of %s: %s", version, store.project, the_plan.summary())
+    return ApplyResult(version, the_plan, committed=True)
+
+
+def teardown(store: FeatureStore) -> None:
+    """Drop the project's online tables and its registry entries."""
+    contents = store.registry.contents()
+    for view in contents.feature_views.values():
+        store.online_store.drop(view.name)
+    store.registry.registry.delete_project(store.project)
+    store.registry.refresh(force=True)
+
+
+def _sync_online_tables(store: FeatureStore, before: RepoContents, after: RepoContents) -> None:
+    """Drop tables of removed views, and of views whose entity keys changed (their records no longer match)."""
+    for name, old in before.feature_views.items():
+        new = after.feature_views.get(name)
+        if new is None or sorted(new.join_keys) != sorted(old.join_keys):
+            store.online_store.drop(name)
+
+
+def _check_source(store: FeatureStore, view: FeatureView) -> None:
+    source = view.batch_source
+    if isinstance(source, FileSource) and not store.config.resolve(source.path).exists():
+        raise DataSourceError(
+            f"feature view {view.name!r}: source {source.name!r} path {source.path!r} does not exist "
+            f"(resolved to {store.config.resolve(source.path)})"
+        )
+    if not view.features:
+        return
+    columns = set(store.offline_store.schema(source).names)
+    wanted = [f.name for f in view.schema] + view.join_keys + [source.timestamp_field]
+    missing = [c for c in dict.fromkeys(wanted) if c and c not in columns]
+    if missing:
+        raise DefinitionError(
+            f"feature view {view.name!r}: source {source.name!r} ({getattr(source, 'path', '')}) has no column "
+            f"{', '.join(repr(c) for c in missing)}; it has {', '.join(sorted(columns))}"
+        )
+
+
+def _infer_schema(store: FeatureStore, view: FeatureView) -> FeatureView:
+    source = view.batch_source
+    skip = {source.timestamp_field, source.created_timestamp_column, source.date_partition_column, ""}
+    arrow_schema = store.offline_store.schema(source)
+    fields = []
+    for column in arrow_schema:
+        if column.name in skip:
+            continue
+        try:
+            fields.append(Field(name=column.name, dtype=from_arrow(column.type)))
+        except FeatureVaultError as exc:
+            raise DefinitionError(f"feature view {view.name!r}: cannot infer the type of {column.name!r}: {exc}")
+    return view.with_schema(fields)
+
+
+def _check_references(contents: RepoContents) -> None:
+    views: dict[str, Any] = {**contents.feature_views, **contents.on_demand_feature_views}
+    for odfv in contents.on_demand_feature_views.values():
+        for name, proj in odfv.source_feature_view_projections.items():
+            if name not in contents.feature_views:
+                raise DefinitionError(
+                    f"on-demand feature view {odfv.name!r} reads feature view {name!r}, which is not defined"
+                )
+            _check_features(f"on-demand feature view {odfv.name!r}", contents.feature_views[name], proj.features)
+    for service in contents.feature_services.values():
+        _check_service(service, views)
+
+
+def _check_service(service: FeatureService, views: dict[str, Any]) -> None:
+    for proj in service.feature_view_projections:
+        if proj.name not in views:
+            raise DefinitionError(f"feature service {service.name!r} reads view {proj.name!r}, which is not defined")
+        _check_features(f"feature service {service.name!r}", views[proj.name], proj.features)
+
+
+def _check_features(owner: str, view: FeatureView | OnDemandFeatureView, features: list[str]) -> None:
+    missing = [f for f in features if f not in view.feature_names]
+    if missing and view.feature_names:
+        raise DefinitionError(f"{owner} reads {view.name}:{missing[0]}, which does not exist")
+
+
+def _where(obj: Any) -> Any:
+    from pathlib import Path
+
+    return Path(obj.site.file) if getattr(obj, "site", None) else Path("<memory>")
+
+
+def _extra_loaders() -> dict[str, Any]:
+    from featurevault.ops.registry_cache import EXTRA_KINDS
+
+    return EXTRA_KINDS
+
+
+def _author() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

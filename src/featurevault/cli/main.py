@@ -19,6 +19,7 @@ from featurevault.cli.common import state
 
 COMMAND_MODULES = [
     "featurevault.cli.repo_commands",
+    "featurevault.cli.security_commands",
 ]
 
 app = typer.Typer(

@@ -121,7 +121,7 @@ def test_security_items(build: SimpleNamespace) -> None:
     assert items["Access control implemented"] == (FAIL, "access control: off (auth.type: no_auth)")
     assert items["PII features identified and protected"][0] == FAIL
     assert "served in clear" in items["PII features identified and protected"][1]
-    assert items["Audit logging enabled"][0] == NOT_CHECKED
+    assert items["Audit logging enabled"] == (PASS, "audit sink: file")  # the default audit section
     assert items["Encryption at rest and in transit"][0] == NOT_CHECKED
 
     facts = ReadinessFacts(auth_enabled=True, audit_sink="file", audit_verified=True, encryption_at_rest=True)

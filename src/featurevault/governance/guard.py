@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from featurevault.errors import PermissionDeniedError
 from featurevault.governance.audit import AuditLog, make_record, new_request_id
+from featurevault.governance.context import request_principal
 from featurevault.governance.permissions import Enforcer, Resource, denied, project_resource
 from featurevault.governance.pii import Masker, PiiCatalog, build_catalog, output_strategies
 from featurevault.governance.principal import Principal
@@ -91,7 +92,7 @@ class Guard:
         authenticator: Any = None,
     ) -> None:
         self.project = project
-        self.principal = principal
+        self._principal = principal
         self.enforce = enforce
         self.audit = audit
         self._contents = contents
@@ -100,11 +101,22 @@ class Guard:
         self.authenticator = authenticator
         self._shared: dict[str, Any] = {"state": None, "masker": None}
 
+    @property
+    def principal(self) -> Principal:
+        """The caller: the request's principal when a server set one, else this guard's own."""
+        return request_principal.get() or self._principal
+
     def with_principal(self, principal: Principal) -> Guard:
         other = Guard.__new__(Guard)
         other.__dict__.update(self.__dict__)
-        other.principal = principal
+        other._principal = principal
         return other
+
+    @contextmanager
+    def describe(self, version: Any, contents: RepoContents, resources: list[Resource]) -> Iterator[GuardedCall]:
+        """Authorize and audit a registry read (DESCRIBE)."""
+        with self.definitions(A.DESCRIBE, version, contents, resources) as call:
+            yield call
 
     # -- cached per registry version ------------------------------------------------------------
 

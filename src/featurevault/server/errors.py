@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (errors.NotFoundError, 404),
     (errors.PermissionDeniedError, 403),
+    (errors.AuthenticationError, 401),
+    (errors.AuditError, 503),
+    (errors.EncryptionKeyError, 503),
     (errors.RequestError, 422),
     (errors.DefinitionError, 422),
     (errors.RegistryConflictError, 409),

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from governed_repo import ADMIN, NOW, REPO, YAML, users_frame
+from tests.integration.security.governed_repo import ADMIN, NOW, REPO, YAML, users_frame
 
 from featurevault import FeatureStore
 from featurevault.ops.apply import apply_contents

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from governed_repo import NOW, users_frame
+from tests.integration.security.governed_repo import NOW, users_frame
 
 from featurevault import FeatureStore
 from featurevault.errors import AuthenticationError, DefinitionError, FeatureVaultError, PermissionDeniedError

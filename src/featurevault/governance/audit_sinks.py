@@ -181,6 +181,8 @@ class PostgresSink(AuditSink):
             self._created = False
         if not self._created:
             with self._conn.transaction():
+                # Concurrent CREATE TABLE IF NOT EXISTS can still collide: serialise it like appends.
+                self._conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.table,))
                 self._conn.execute(
                     f"CREATE TABLE IF NOT EXISTS {self.table} (seq BIGINT PRIMARY KEY, time TIMESTAMPTZ NOT NULL, "
                     "principal TEXT NOT NULL, action TEXT NOT NULL, line TEXT NOT NULL)"

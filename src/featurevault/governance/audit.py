@@ -14,8 +14,10 @@ interpreter exit) flushes everything. Written lines reach the OS page cache
 from __future__ import annotations
 
 import atexit
+import collections
+import itertools
 import logging
-import queue
+import os
 import threading
 import time
 import uuid
@@ -33,8 +35,13 @@ _STOP = object()
 _PUT_TIMEOUT = 5.0
 
 
+_ID_PREFIX = uuid.uuid4().hex[:12]
+_ID_COUNTER = itertools.count(1)
+
+
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """Unique per process start and call: a random prefix and a counter (cheaper than uuid4 per call)."""
+    return f"{_ID_PREFIX}{os.getpid():x}-{next(_ID_COUNTER):x}"
 
 
 def make_record(
@@ -73,8 +80,22 @@ def make_record(
     return record
 
 
+class _FlushMarker:
+    """Put in the buffer by flush(); set once everything before it was handled."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
 class AuditLog:
-    """A bounded queue in front of a sink, drained by a daemon thread."""
+    """A bounded buffer in front of a sink, drained by a daemon thread.
+
+    The caller appends to a deque (no lock, no wake-up of the writer: waking a
+    thread per record costs more than the record). The writer wakes every
+    ``flush_interval_ms``, or early when the buffer is half full, and writes
+    what it finds in one batch. A full buffer makes callers wait (backpressure)
+    up to 5 s, then the record is dropped and counted.
+    """
 
     def __init__(
         self,
@@ -89,12 +110,11 @@ class AuditLog:
         self.buffer_size = buffer_size
         self.flush_interval = flush_interval_ms / 1000.0
         self.fail_closed = fail_closed
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=buffer_size)
+        self._buffer: collections.deque[Any] = collections.deque()
+        self._wake = threading.Event()
+        self._space = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._done = threading.Condition()
-        self._submitted = 0
-        self._handled = 0
         self._last_error: str | None = None
         self._last_probe = 0.0
         self.written = 0
@@ -104,17 +124,28 @@ class AuditLog:
     # -- the caller's side ------------------------------------------------------------------------
 
     def record(self, record: dict[str, Any]) -> None:
-        """Queue a record; blocks briefly when the queue is full (backpressure), then drops it."""
+        """Buffer a record for the writer thread."""
         if not self.enabled or self._closed:
             return
-        self._ensure_thread()
-        with self._done:
-            self._submitted += 1
-        try:
-            self._queue.put(record, timeout=_PUT_TIMEOUT)
-        except queue.Full:
-            self._mark_handled(1, dropped=1)
-            logger.error("audit queue full for %.0fs: dropped a record of %s", _PUT_TIMEOUT, record.get("action"))
+        if self._thread is None:
+            self._ensure_thread()
+        buffer = self._buffer
+        if len(buffer) >= self.buffer_size and not self._wait_for_space():
+            self.dropped += 1
+            logger.error("audit buffer full for %.0fs: dropped a record of %s", _PUT_TIMEOUT, record.get("action"))
+            return
+        buffer.append(record)
+        if len(buffer) * 2 >= self.buffer_size:
+            self._wake.set()
+
+    def _wait_for_space(self) -> bool:
+        deadline = time.monotonic() + _PUT_TIMEOUT
+        while len(self._buffer) >= self.buffer_size:
+            self._space.clear()
+            self._wake.set()
+            if not self._space.wait(max(deadline - time.monotonic(), 0.0)) and time.monotonic() >= deadline:
+                return False
+        return True
 
     @property
     def healthy(self) -> bool:
@@ -122,7 +153,7 @@ class AuditLog:
 
     def ensure_available(self) -> None:
         """With ``fail_closed``, raise AuditError while the sink is down (re-probed at most once a second)."""
-        if not self.enabled or not self.fail_closed:
+        if not self.fail_closed or not self.enabled:
             return
         if self._last_error is not None or self._last_probe == 0.0:
             now = time.monotonic()
@@ -137,19 +168,14 @@ class AuditLog:
             raise AuditError(f"audit sink is down, refusing the request (fail_closed): {self._last_error}")
 
     def flush(self, timeout: float = 10.0) -> None:
-        """Wait until every record queued so far is written (or dropped); raise AuditError if the sink failed."""
-        if not self.enabled:
+        """Wait until every record buffered so far was written; raise AuditError if the sink failed."""
+        if not self.enabled or self._thread is None:
             return
-        deadline = time.monotonic() + timeout
-        with self._done:
-            target = self._submitted
-            while self._handled < target:
-                if self._last_error is not None:
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AuditError(f"audit flush timed out with {target - self._handled} records pending")
-                self._done.wait(remaining)
+        marker = _FlushMarker()
+        self._buffer.append(marker)
+        self._wake.set()
+        if not marker.done.wait(timeout):
+            raise AuditError(f"audit flush timed out after {timeout:.0f}s")
         if self._last_error is not None:
             raise AuditError(f"audit sink failed: {self._last_error}")
 
@@ -160,15 +186,14 @@ class AuditLog:
         self._closed = True
         thread = self._thread
         if thread is not None:
-            self._queue.put(_STOP)
+            self._buffer.append(_STOP)
+            self._wake.set()
             thread.join(timeout)
         self.sink.close()
 
     # -- the writer thread ------------------------------------------------------------------------
 
     def _ensure_thread(self) -> None:
-        if self._thread is not None:
-            return
         with self._lock:
             if self._thread is None:
                 thread = threading.Thread(target=self._run, name="featurevault-audit", daemon=True)
@@ -178,53 +203,51 @@ class AuditLog:
 
     def _run(self) -> None:
         pending: list[dict[str, Any]] = []
-        stop = False
-        while not stop:
-            stop = self._collect(pending)
-            if pending:
-                pending = self._write(pending, final=stop)
+        while True:
+            self._wake.wait(self.flush_interval)
+            self._wake.clear()
+            stop = self._drain(pending)
+            if stop:
+                if pending:
+                    self._write(pending, final=True)
+                return
 
-    def _collect(self, batch: list[dict[str, Any]]) -> bool:
-        """Fill ``batch`` until it is full or the flush interval passes; True when told to stop."""
-        deadline = time.monotonic() + self.flush_interval
-        while len(batch) < self.buffer_size:
-            try:
-                item = self._queue.get(timeout=max(deadline - time.monotonic(), 0.0) if batch else self.flush_interval)
-            except queue.Empty:
-                return False
+    def _drain(self, pending: list[dict[str, Any]]) -> bool:
+        """Write everything buffered, in batches of ``buffer_size``; True when told to stop."""
+        buffer = self._buffer
+        while buffer:
+            item = buffer.popleft()
             if item is _STOP:
                 return True
-            batch.append(item)
-            if time.monotonic() >= deadline:
-                break
+            if isinstance(item, _FlushMarker):
+                if pending:
+                    pending[:] = self._write(pending, final=False)
+                item.done.set()
+                continue
+            pending.append(item)
+            if len(pending) >= self.buffer_size:
+                pending[:] = self._write(pending, final=False)
+        self._space.set()
+        if pending:
+            pending[:] = self._write(pending, final=False)
         return False
 
     def _write(self, batch: list[dict[str, Any]], final: bool) -> list[dict[str, Any]]:
+        """Write a batch; on failure keep it (bounded) for the next round, or drop it when final."""
         try:
-            self.sink.append(batch)
+            self.sink.append(list(batch))
         except Exception as exc:  # a sink failure must never kill the writer thread
-            with self._done:
-                self._last_error = str(exc)
-                self._done.notify_all()
-            logger.error("audit sink %s failed (%s); %d records kept for retry", self.sink.describe(), exc, len(batch))
-            overflow = max(len(batch) - self.buffer_size, 0) if not final else len(batch)
-            if overflow:
-                logger.error("audit: dropped %d records the sink could not take", overflow)
-                self._mark_handled(overflow, dropped=overflow)
-                batch = batch[overflow:]
-            if not final:
-                time.sleep(min(self.flush_interval, 0.5))
-            return batch if not final else []
+            self._last_error = str(exc)
+            keep = [] if final else batch[-self.buffer_size :]
+            lost = len(batch) - len(keep)
+            if lost:
+                self.dropped += lost
+                logger.error("audit: dropped %d records the sink %s could not take", lost, self.sink.describe())
+            logger.error("audit sink %s failed (%s); %d records kept for retry", self.sink.describe(), exc, len(keep))
+            return keep
         self._last_error = None
         self.written += len(batch)
-        self._mark_handled(len(batch))
         return []
-
-    def _mark_handled(self, count: int, dropped: int = 0) -> None:
-        with self._done:
-            self._handled += count
-            self.dropped += dropped
-            self._done.notify_all()
 
 
 _live_logs: weakref.WeakSet[AuditLog] = weakref.WeakSet()

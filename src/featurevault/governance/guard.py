@@ -362,10 +362,8 @@ class Guard:
             strategy = strategies.get(column.name)
             if strategy is None:
                 continue
-            if strategy == "redact":
-                column.values = [None] * len(column.values)
-            else:
-                column.values = masker.mask_array(pa.array(column.values), strategy).to_pylist()
+            column.values = masker.mask_list(column.values, strategy)
+            if strategy != "redact":
                 column.dtype = String
         return response
 

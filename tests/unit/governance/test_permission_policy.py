@@ -172,3 +172,33 @@ def test_resource_parse_rejects_garbage(text: str) -> None:
 def test_resource_parse_reads_tags_from_contents(contents: RepoContents) -> None:
     res = Resource.parse("entity:user", contents)
     assert res.tags == {"pii": "true"}
+
+
+def _explicit_access_policies() -> list[Permission]:
+    """The ACCESS_POLICIES example written out as Permission objects (as in docs/security.md)."""
+    read = [A.READ_ONLINE, A.READ_OFFLINE, A.DESCRIBE]
+    write = [A.WRITE_ONLINE, A.WRITE_OFFLINE, A.MATERIALIZE, A.DESCRIBE]
+    views = [FeatureView, "on_demand_feature_view"]
+    return [
+        Permission(name="pii-read", types=views, name_patterns=["user_pii_features"], actions=read,
+                   policy=RoleBasedPolicy(roles=["data-scientists", "ml-engineers", "compliance"])),
+        Permission(name="pii-write", types=views, name_patterns=["user_pii_features"], actions=write,
+                   policy=RoleBasedPolicy(roles=["data-platform"])),
+        Permission(name="pii-admin", types=views, name_patterns=["user_pii_features"], actions=ALL_ACTIONS,
+                   policy=RoleBasedPolicy(roles=["data-platform-leads"])),
+        Permission(name="public-read", types=views, name_patterns=["user_public_features"], actions=read,
+                   policy=AllowAll),
+        Permission(name="public-write", types=views, name_patterns=["user_public_features"], actions=write,
+                   policy=RoleBasedPolicy(roles=["data-platform", "ml-engineers"])),
+        Permission(name="fraud-model-read", types=[FeatureService], name_patterns=["fraud_model_v2"], actions=read,
+                   policy=RoleBasedPolicy(roles=["fraud-team", "ml-platform"])),
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_explicit_permissions_decide_like_the_access_policies(role: str) -> None:
+    explicit = Enforcer(_explicit_access_policies())
+    principal = Principal(role, roles=[role])
+    for resource in RESOURCES:
+        for action in A:
+            assert explicit.allowed(principal, action, Resource.parse(resource)) == _expected({role}, resource, action)

@@ -121,7 +121,7 @@ def test_security_items(build: SimpleNamespace) -> None:
     assert items["Access control implemented"] == (FAIL, "access control: off (auth.type: no_auth)")
     assert items["PII features identified and protected"][0] == FAIL
     assert "served in clear" in items["PII features identified and protected"][1]
-    assert items["Audit logging enabled"] == (PASS, "audit sink: file")  # the default audit section
+    assert items["Audit logging enabled"] == (PASS, "audit sink: file (data/audit.jsonl)")  # the default section
     assert items["Encryption at rest and in transit"][0] == NOT_CHECKED
 
     facts = ReadinessFacts(auth_enabled=True, audit_sink="file", audit_verified=True, encryption_at_rest=True)
@@ -157,7 +157,8 @@ def test_networked_backends_without_tls_fail_encryption_and_sqlite_fails_capacit
     tls = RepoConfig.model_construct(
         **{**RepoConfig(project="d").__dict__, "online_store": _Section(type="redis", connection_string="rediss://h")}
     )
-    assert _items(evaluate_readiness(_good_repo(build), tls))["Encryption at rest and in transit"][0] == NOT_CHECKED
+    # TLS in transit; at rest the default pii section says PII values are not encrypted
+    assert _items(evaluate_readiness(_good_repo(build), tls))["Encryption at rest and in transit"][0] == FAIL
     embedded = _items(evaluate_readiness(_good_repo(build), RepoConfig(project="d")))
     assert embedded["Capacity planning done"] == (FAIL, "online store: sqlite (embedded, not for production)")
 

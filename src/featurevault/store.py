@@ -27,7 +27,7 @@ from featurevault.model import (
 from featurevault.ops import apply as apply_ops
 from featurevault.ops import historical, materialize, online, write
 from featurevault.ops.registry_cache import RegistryCache
-from featurevault.ops.resolve import get_feature_service
+from featurevault.ops.resolve import get_feature_service, resolve_features
 from featurevault.governance.targets import materialize_targets, push_actions, push_targets, view_target
 from featurevault.ops.write import PushMode
 
@@ -84,7 +84,9 @@ class FeatureStore:
 
     @cached_property
     def _online_reader(self) -> online.OnlineReader:
-        return online.OnlineReader(self.online_store)
+        return online.OnlineReader(
+            self.online_store, decryptor=self.guard.decryptor if self.guard.encrypts_at_rest else None
+        )
 
     @cached_property
     def guard(self) -> Guard:
@@ -99,6 +101,7 @@ class FeatureStore:
             registry=self._registry.registry,
             contents=self._registry.versioned_contents,
             resolve=self._resolve,
+            resolve_features=resolve_features,
             principal=self._principal,
         )
 

@@ -26,7 +26,6 @@ from featurevault.governance.pii import Masker, PiiCatalog, build_catalog, outpu
 from featurevault.governance.principal import Principal
 from featurevault.model import FeatureService, RepoContents
 from featurevault.model.permission import AuthzedAction
-from featurevault.ops.resolve import resolve_features
 
 logger = logging.getLogger(__name__)
 A = AuthzedAction
@@ -89,7 +88,9 @@ class Guard:
         audit: AuditLog,
         contents: Callable[[], tuple[Any, RepoContents]],
         hash_key: Callable[[], bytes],
+        resolve_features: Callable[..., Any],
         authenticator: Any = None,
+        keyring: Callable[[], Any] | None = None,
     ) -> None:
         self.project = project
         self._principal = principal
@@ -97,9 +98,12 @@ class Guard:
         self.audit = audit
         self._contents = contents
         self._hash_key = hash_key
+        self._resolve_features = resolve_features
+        #: builds the KeyRing when PII is encrypted at rest (None: values are stored clear)
+        self._keyring = keyring
         #: turns a presented credential into a Principal (the HTTP server uses it)
         self.authenticator = authenticator
-        self._shared: dict[str, Any] = {"state": None, "masker": None}
+        self._shared: dict[str, Any] = {"state": None, "masker": None, "keyring": None}
 
     @property
     def principal(self) -> Principal:
@@ -136,6 +140,52 @@ class Guard:
         if self._shared["masker"] is None:
             self._shared["masker"] = Masker(self._hash_key())
         return self._shared["masker"]
+
+    # -- PII at rest ----------------------------------------------------------------------------
+
+    @property
+    def encrypts_at_rest(self) -> bool:
+        return self._keyring is not None
+
+    def _ring(self) -> Any:
+        if self._shared["keyring"] is None:
+            assert self._keyring is not None
+            self._shared["keyring"] = self._keyring()
+        return self._shared["keyring"]
+
+    def _sealed_features(self, view: str) -> list[str]:
+        version, contents = self._contents()
+        state = self.state(version, contents)
+        cached = state.plans.get(("sealed", view))
+        if cached is None:
+            stored = contents.feature_views.get(view)
+            kinds = {f.name: f.dtype.name for f in stored.features} if stored is not None else {}
+            cached = [
+                feat
+                for (v, feat) in state.catalog.fields
+                if v == view and feat in kinds and "Timestamp" not in kinds[feat]
+            ]
+            state.plans[("sealed", view)] = cached
+        return cached
+
+    def seal_at_rest(self, view: str, table: pa.Table) -> pa.Table:
+        """``table`` with the view's PII feature columns encrypted (when ``pii.encrypt_at_rest``)."""
+        if self._keyring is None:
+            return table
+        ring = self._ring()
+        for name in self._sealed_features(view):
+            idx = table.schema.get_field_index(name)
+            if idx >= 0:
+                sealed = ring.encrypt(view, name, table.column(idx).to_pylist())
+                table = table.set_column(idx, name, pa.array(sealed, pa.binary()))
+        return table
+
+    def decryptor(self, view: str, feature: str) -> Callable[[Any], Any] | None:
+        """A per-value decrypter for a stored feature, or None when nothing there can be encrypted."""
+        if self._keyring is None or feature not in self._sealed_features(view):
+            return None
+        ring = self._ring()
+        return lambda value: ring.decrypt(view, feature, [value])[0]
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -192,7 +242,7 @@ class Guard:
         key = (("service", features.name) if isinstance(features, FeatureService) else tuple(features), full)
         plan = state.plans.get(key)
         if plan is None:
-            plan = _make_read_plan(contents, features, full)
+            plan = _make_read_plan(self._resolve_features(contents, features, full_feature_names=full), contents, features)
             if len(state.plans) > 4096:
                 state.plans.clear()
             state.plans[key] = plan
@@ -371,8 +421,7 @@ class Guard:
 _CHANGE_ACTIONS = {"add": A.CREATE, "update": A.UPDATE, "remove": A.DELETE}
 
 
-def _make_read_plan(contents: RepoContents, features: Any, full: bool) -> ReadPlan:
-    resolved = resolve_features(contents, features, full_feature_names=full)
+def _make_read_plan(resolved: Any, contents: RepoContents, features: Any) -> ReadPlan:
     resources: list[Resource] = []
     parts: list[tuple[str, list[str], list[str]]] = []
     refs: list[str] = []

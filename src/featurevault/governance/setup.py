@@ -11,6 +11,7 @@ from featurevault.config import AuditConfig, NoAuthConfig, OidcAuthConfig, PiiCo
 from featurevault.governance.audit import AuditLog
 from featurevault.governance.audit_sinks import build_sink
 from featurevault.governance.auth import build_authenticator
+from featurevault.governance.crypto import build_keyring
 from featurevault.governance.guard import Guard
 from featurevault.governance.keys import load_hash_key
 from featurevault.governance.principal import ANONYMOUS, Principal
@@ -27,6 +28,7 @@ def build_guard(
     registry: Any,
     contents: Callable[[], tuple[Any, Any]],
     resolve: Callable[[str], Path],
+    resolve_features: Callable[..., Any],
     principal: Principal | None = None,
 ) -> Guard:
     """The guard for a store. Without an explicit principal, ``FEATUREVAULT_TOKEN`` is authenticated.
@@ -51,6 +53,8 @@ def build_guard(
         audit=log,
         contents=contents,
         hash_key=lambda: load_hash_key(pii, resolve, registry, project),
+        resolve_features=resolve_features,
         authenticator=authenticator,
+        keyring=(lambda: build_keyring(pii, resolve, registry, project)) if pii.encrypt_at_rest else None,
     )
     return guard

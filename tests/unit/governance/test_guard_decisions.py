@@ -19,6 +19,7 @@ from featurevault.governance.principal import ANONYMOUS, Principal
 from featurevault.governance.targets import push_actions
 from featurevault.model import AuthzedAction, Permission, RepoContents, RoleBasedPolicy
 from featurevault.model.permission import READ
+from featurevault.ops.resolve import resolve_features
 
 A = AuthzedAction
 POLICIES = {
@@ -56,6 +57,7 @@ def _guard(tmp_path: Path, contents: RepoContents, principal: Principal, enforce
         audit=log,
         contents=lambda: (1, contents),
         hash_key=lambda: b"k" * 32,
+        resolve_features=resolve_features,
     )
 
 

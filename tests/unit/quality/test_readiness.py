@@ -122,15 +122,16 @@ def test_security_items(build: SimpleNamespace) -> None:
     assert items["PII features identified and protected"][0] == FAIL
     assert "served in clear" in items["PII features identified and protected"][1]
     assert items["Audit logging enabled"] == (PASS, "audit sink: file (data/audit.jsonl)")  # the default section
-    assert items["Encryption at rest and in transit"][0] == NOT_CHECKED
+    # the default pii section: PII values are not encrypted at rest
+    assert items["Encryption at rest and in transit"][0] == FAIL
 
     facts = ReadinessFacts(auth_enabled=True, audit_sink="file", audit_verified=True, encryption_at_rest=True)
     items = _items(evaluate_readiness(_good_repo(build), config, facts))
     assert items["Access control implemented"][0] == PASS
     assert items["PII features identified and protected"] == (
-        NOT_CHECKED, "1 PII feature(s) identified; their masking cannot be verified from here"
+        PASS, "1 PII feature(s) identified; masked for principals without READ_PII"
     )
-    assert items["Audit logging enabled"] == (PASS, "audit sink: file, verified")
+    assert items["Audit logging enabled"] == (PASS, "audit sink: file (data/audit.jsonl), verified")
     assert items["Encryption at rest and in transit"][0] == PASS
 
     broken = ReadinessFacts(auth_enabled=True, audit_sink="file", audit_verified=False, pii_protected=True)

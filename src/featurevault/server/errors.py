@@ -64,7 +64,10 @@ async def _library_error(request: Request, exc: Exception) -> Response:
     status = status_for(exc)
     if status >= 500:
         logger.warning("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
-    return error_response(status, type(exc).__name__, str(exc))
+    response = error_response(status, type(exc).__name__, str(exc))
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="featurevault"'
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

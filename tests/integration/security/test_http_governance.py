@@ -131,3 +131,39 @@ def test_http_calls_are_audited_as_the_caller(admin: FeatureStore, client: TestC
     records = list(admin.guard.audit.sink.read())[before:]
     assert [(r["principal"], r["outcome"]) for r in records] == [("tok-data-scientists", "ok"), ("tok-intern", "denied")] * 3
     assert verify_chain(list(admin.guard.audit.sink.read())).ok
+
+
+def test_oidc_over_http(admin: FeatureStore, tmp_path: Any) -> None:
+    import json
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = {**json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())), "kid": "k1", "alg": "RS256"}
+    (admin.repo_path / "jwks.json").write_text(json.dumps({"keys": [jwk]}))
+    yaml = admin.repo_path / "oidc.yaml"
+    yaml.write_text(
+        (admin.repo_path / "feature_store.yaml").read_text().replace(
+            "auth:\n    type: token\n",
+            "auth:\n    type: oidc\n    issuer: https://idp.test\n    audience: fv\n    jwks_path: jwks.json\n",
+        )
+    )
+
+    def token(signer: Any = key, **claims: Any) -> str:
+        now = int(time.time())
+        body = {"iss": "https://idp.test", "aud": "fv", "sub": "oidc-user", "roles": ["compliance"], "exp": now + 60, **claims}
+        return jwt.encode(body, signer, algorithm="RS256", headers={"kid": "k1"})
+
+    store = FeatureStore(repo_path=admin.repo_path, fs_yaml_file=yaml)
+    with TestClient(create_app(store)) as oidc_client:
+        good = _online(oidc_client, token())
+        assert good.status_code == 200 and _values(good, "ssn") == ["111-11-1111", "222-22-2222"]
+        for bad in (token(exp=int(time.time()) - 5), token(other), token(aud="other"), token(iss="https://evil"), "a.b.c"):
+            response = _online(oidc_client, bad)
+            assert response.status_code == 401 and response.headers["www-authenticate"].startswith("Bearer")
+            assert "111-11-1111" not in response.text
+        assert _online(oidc_client, token(roles=["intern"])).status_code == 403
+    store.close()

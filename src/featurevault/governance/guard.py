@@ -168,17 +168,34 @@ class Guard:
             state.plans[("sealed", view)] = cached
         return cached
 
+    def sealer(self, view: str) -> Callable[[pa.Table], pa.Table] | None:
+        """A function encrypting the view's PII columns, or None when nothing is sealed.
+
+        The data key is fetched (or created) here, so the function itself never
+        touches the registry and may run on another thread.
+        """
+        if self._keyring is None:
+            return None
+        features = self._sealed_features(view)
+        if not features:
+            return None
+        ring = self._ring()
+        ring.data_key(view, create=True)
+
+        def seal(table: pa.Table) -> pa.Table:
+            for name in features:
+                idx = table.schema.get_field_index(name)
+                if idx >= 0:
+                    sealed = ring.encrypt(view, name, table.column(idx).to_pylist())
+                    table = table.set_column(idx, name, pa.array(sealed, pa.binary()))
+            return table
+
+        return seal
+
     def seal_at_rest(self, view: str, table: pa.Table) -> pa.Table:
         """``table`` with the view's PII feature columns encrypted (when ``pii.encrypt_at_rest``)."""
-        if self._keyring is None:
-            return table
-        ring = self._ring()
-        for name in self._sealed_features(view):
-            idx = table.schema.get_field_index(name)
-            if idx >= 0:
-                sealed = ring.encrypt(view, name, table.column(idx).to_pylist())
-                table = table.set_column(idx, name, pa.array(sealed, pa.binary()))
-        return table
+        seal = self.sealer(view)
+        return seal(table) if seal is not None else table
 
     def decryptor(self, view: str, feature: str) -> Callable[[Any], Any] | None:
         """A per-value decrypter for a stored feature, or None when nothing there can be encrypted."""

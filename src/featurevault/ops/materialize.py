@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -129,7 +130,8 @@ def views_to_materialize(contents: RepoContents, names: list[str] | None) -> lis
 
 def _incremental_start(store: Any, view: FeatureView, mark: dict[str, Any] | None, end: datetime) -> datetime | None:
     if mark and mark.get("end"):
-        return datetime.fromisoformat(mark["end"])
+        # an end before the watermark re-reads only rows stamped exactly at ``end`` (idempotent)
+        return min(datetime.fromisoformat(mark["end"]), end)
     if view.ttl:
         return end - view.ttl
     first, _ = store.offline_store.time_range(view)
@@ -144,21 +146,57 @@ def _materialize_view(
     online = store.online_store
     online.write(view.name, [layout.key], [layout.pack()])
     rows = 0
-    for batch in store.offline_store.latest_per_key(view, start, end, batch_rows=BATCH_ROWS):
-        table = conform_batch(view, pa.Table.from_batches([batch]))
-        if table.num_rows == 0:
-            continue
-        keys = codec.pack_keys(table, view.join_keys)
-        online.write(view.name, keys, codec.pack_records(_sealed(store, view, table), layout, EVENT_TS))
-        rows += table.num_rows
-        if progress is not None:
-            progress(view.name, rows, None)
+    batches = store.offline_store.latest_per_key(view, start, end, batch_rows=BATCH_ROWS)
+    seal = _sealer(store, view)  # built here: the packing thread must not touch the registry
+    # Pack batch i+1 on a worker thread while batch i is written: SQLite and the network drivers
+    # release the GIL while they work, so the two overlap. At most two packed batches are held.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="materialize-pack") as packer:
+        pending: Future[tuple[list[bytes], list[bytes]]] | None = None
+        for batch in batches:
+            future = packer.submit(_pack_batch, view, layout, batch, seal)
+            if pending is not None:
+                rows += _write_packed(online, view, pending.result(), rows, progress)
+            pending = future
+        if pending is not None:
+            rows += _write_packed(online, view, pending.result(), rows, progress)
     seconds = time.perf_counter() - began
     _set_watermark(store, view, start, end, rows)
     if progress is not None:
         progress(view.name, rows, rows)
     logger.info("materialized %s: %d rows in %.2fs (%s .. %s)", view.name, rows, seconds, start, end)
     return ViewMaterialization(view.name, start, end, rows, seconds)
+
+
+def _pack_batch(
+    view: FeatureView,
+    layout: codec.Layout,
+    batch: pa.RecordBatch,
+    seal: Callable[[pa.Table], pa.Table] | None = None,
+) -> tuple[list[bytes], list[bytes]]:
+    table = conform_batch(view, pa.Table.from_batches([batch]))
+    keys = codec.pack_keys(table, view.join_keys)
+    return keys, codec.pack_records(seal(table) if seal is not None else table, layout, EVENT_TS)
+
+
+def _sealer(store: Any, view: FeatureView) -> Callable[[pa.Table], pa.Table] | None:
+    """Encrypts the view's PII columns when the store's guard keeps PII encrypted at rest."""
+    guard = getattr(store, "guard", None)  # test harnesses wire a reader without one
+    return guard.sealer(view.name) if guard is not None else None
+
+
+def _write_packed(
+    online: Any,
+    view: FeatureView,
+    packed: tuple[list[bytes], list[bytes]],
+    done: int,
+    progress: ProgressCallback | None,
+) -> int:
+    keys, records = packed
+    if keys:
+        online.write(view.name, keys, records)
+        if progress is not None:
+            progress(view.name, done + len(keys), None)
+    return len(keys)
 
 
 def conform_batch(view: FeatureView, table: pa.Table) -> pa.Table:
@@ -208,9 +246,3 @@ __all__ = [
     "materialize_incremental",
     "watermarks",
 ]
-
-
-def _sealed(store: Any, view: FeatureView, table: pa.Table) -> pa.Table:
-    """PII columns encrypted when the store's guard keeps PII encrypted at rest."""
-    guard = getattr(store, "guard", None)  # test harnesses wire a reader without one
-    return guard.seal_at_rest(view.name, table) if guard is not None else table

@@ -419,19 +419,20 @@ class Guard:
         )
 
     def mask_columns(self, response: Any, strategies: dict[str, str]) -> Any:
+        """Mask the named columns of an OnlineResponse (in place) or of a dict of lists (a copy)."""
         masker = self.masker
-        columns = getattr(response, "_columns", None)
-        if columns is None:
+        if not hasattr(response, "transform_column"):
             return masker.mask_columns(response, strategies)
         from featurevault.types import String
 
-        for column in columns:
-            strategy = strategies.get(column.name)
-            if strategy is None:
-                continue
-            column.values = masker.mask_list(column.values, strategy)
-            if strategy != "redact":
-                column.dtype = String
+        names = set(response.feature_names)
+        for name, strategy in strategies.items():
+            if name in names:
+                response.transform_column(
+                    name,
+                    lambda values, s=strategy: masker.mask_list(values, s),
+                    None if strategy == "redact" else String,
+                )
         return response
 
 

@@ -41,8 +41,19 @@ class Column:
 
 
 class Response:
+    """The part of OnlineResponse the guard uses."""
+
     def __init__(self, columns: list[Column]) -> None:
         self._columns = columns
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [c.name for c in self._columns]
+
+    def transform_column(self, name: str, fn: Any, dtype: Any = None) -> None:
+        column = next(c for c in self._columns if c.name == name)
+        column.values = fn(column.values)
+        column.dtype = dtype or column.dtype
 
     def to_dict(self) -> dict[str, list[Any]]:
         return {c.name: c.values for c in self._columns}

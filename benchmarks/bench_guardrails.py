@@ -56,7 +56,7 @@ def build_repo(workdir: Path, entities: int) -> None:
     rows = make_rows(entities)
     import pyarrow.parquet as pq
 
-    pq.write_table(rows, workdir / "users.parquet")  # the view's source, checked by apply
+    pq.write_table(rows, workdir / make_view().source.path)  # the view's source, checked by apply
     view = pii_view()
     admin = Principal("bench-admin", roles=["admin"])
     perms = [

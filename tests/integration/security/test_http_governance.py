@@ -167,3 +167,27 @@ def test_oidc_over_http(admin: FeatureStore, tmp_path: Any) -> None:
             assert "111-11-1111" not in response.text
         assert _online(oidc_client, token(roles=["intern"])).status_code == 403
     store.close()
+
+
+@pytest.mark.parametrize("evil", ["'; DROP TABLE users; --", "../../etc/passwd", "a\x00b", "x" * 1_000_000], ids=["sql", "path", "nul", "1mb"])
+def test_injection_over_http_is_rejected_or_harmless(client: TestClient, tokens: dict[str, str], evil: str) -> None:
+    headers = {"Authorization": f"Bearer {tokens['data-scientists']}"}
+    as_key = client.post(
+        "/get-online-features",
+        json={"features": ["user_public_features:age"], "entities": {"user_id": [evil, 1]}},
+        headers=headers,
+    )
+    assert as_key.status_code in (200, 422), as_key.text[:200]
+    if as_key.status_code == 200:
+        assert _values(as_key, "age") == [None, 31]
+    as_name = client.post(
+        "/get-online-features", json={"features": [f"{evil}:age"], "entities": {"user_id": [1]}}, headers=headers
+    )
+    assert as_name.status_code in (403, 404, 422), as_name.text[:200]
+    from urllib.parse import quote
+
+    assert client.get(f"/feature-views/{quote(evil[:2000], safe='')}", headers=headers).status_code in (403, 404, 422)
+    # the data and the trail are intact
+    assert _values(_online(client, tokens["compliance"], ["user_public_features:age"]), "age") == [31, 42]
+    client.app.state.store.guard.audit.flush()
+    assert verify_chain(list(client.app.state.store.guard.audit.sink.read())).ok

@@ -229,3 +229,23 @@ def test_injection_attempts_are_rejected_or_harmless(admin: FeatureStore, evil: 
     assert all(len(str(r)) < 20_000 for r in records)
     # the registry and the data are intact
     assert _read(admin, ["user_public_features:age"])["age"] == [31, 42]
+
+
+def test_fail_closed_refuses_reads_while_the_audit_sink_is_down(admin: FeatureStore, repo: Path) -> None:
+    (repo / "blocker").write_text("a file where the audit directory should be")
+    yaml = repo / "closed.yaml"
+    yaml.write_text(
+        (repo / "feature_store.yaml").read_text().replace(
+            "audit:\n    path: data/audit.jsonl\n", "audit:\n    path: blocker/audit.jsonl\n    fail_closed: true\n"
+        )
+    )
+    from featurevault.errors import AuditError
+
+    with FeatureStore(repo_path=repo, fs_yaml_file=yaml, principal=Principal("c", roles=["compliance"])) as store:
+        with pytest.raises(AuditError, match="fail_closed"):
+            _read(store, ["user_pii_features:ssn"])
+        (repo / "blocker").unlink()
+        import time
+
+        time.sleep(1.1)  # the sink is re-probed at most once a second
+        assert _read(store, ["user_pii_features:ssn"])["ssn"][0] == "111-11-1111"

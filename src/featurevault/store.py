@@ -109,7 +109,9 @@ class FeatureStore:
     def principal(self) -> Principal:
         return self.guard.principal
 
-    def as_principal(self, principal: Principal | str, roles: list[str] | None = None, groups: list[str] | None = None) -> FeatureStore:
+    def as_principal(
+        self, principal: Principal | str, roles: list[str] | None = None, groups: list[str] | None = None
+    ) -> FeatureStore:
         """A view of this store acting as another principal (backends and audit trail shared)."""
         if not isinstance(principal, Principal):
             principal = Principal(principal, roles=roles, groups=groups)
@@ -208,7 +210,8 @@ class FeatureStore:
         """Point-in-time correct training data for the rows of ``entity_df``."""
         wanted = features if features is not None else feature_service
         version, contents = self._registry.versioned_contents()
-        with self.guard.read(AuthzedAction.READ_OFFLINE, version, contents, wanted, entity_df, full_feature_names) as call:
+        read = AuthzedAction.READ_OFFLINE
+        with self.guard.read(read, version, contents, wanted, entity_df, full_feature_names) as call:
             return call.mask_job(
                 historical.get_historical_features(
                     self.offline_store, contents, entity_df, wanted, full_feature_names=full_feature_names
@@ -223,7 +226,8 @@ class FeatureStore:
     ) -> online.OnlineResponse:
         """Latest values for each entity row, from the online store."""
         version, contents = self._registry.versioned_contents()
-        with self.guard.read(AuthzedAction.READ_ONLINE, version, contents, features, entity_rows, full_feature_names) as call:
+        read = AuthzedAction.READ_ONLINE
+        with self.guard.read(read, version, contents, features, entity_rows, full_feature_names) as call:
             return call.mask_online(
                 self._online_reader.read(version, contents, features, entity_rows, full_feature_names)
             )

@@ -11,7 +11,9 @@ from rich.table import Table
 
 from featurevault.cli.common import console, err_console, fail, open_store
 
-tokens_app = typer.Typer(help="Bearer tokens for 'auth: {type: token}' (hashes kept in the registry).", no_args_is_help=True)
+tokens_app = typer.Typer(
+    help="Bearer tokens for 'auth: {type: token}' (hashes kept in the registry).", no_args_is_help=True
+)
 permissions_app = typer.Typer(help="Access policies: list, check a request, show the matrix.", no_args_is_help=True)
 pii_app = typer.Typer(help="PII fields, their masking and lineage.", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys of PII at rest.", no_args_is_help=True)
@@ -74,7 +76,8 @@ def tokens_list() -> None:
     table = Table("name", "roles", "groups", "created", "expires", "state")
     for info in infos:
         status = "revoked" if info.revoked_at else ("active" if info.active else "expired")
-        table.add_row(info.name, ",".join(info.roles), ",".join(info.groups), info.created_at, info.expires_at or "never", status)
+        expires = info.expires_at or "never"
+        table.add_row(info.name, ",".join(info.roles), ",".join(info.groups), info.created_at, expires, status)
     console.print(table)
 
 
@@ -161,7 +164,8 @@ def pii_report(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.
         return
     table = Table("feature", "masking", "why", "read clear by", "flows into")
     for r in rows:
-        table.add_row(r.feature, r.masking, r.reason, ", ".join(r.clear_readers) or "nobody", ", ".join(r.derived_into) or "-")
+        readers = ", ".join(r.clear_readers) or "nobody"
+        table.add_row(r.feature, r.masking, r.reason, readers, ", ".join(r.derived_into) or "-")
     console.print(table)
     for feature, sources in declassified.items():
         console.print(f"declassified: {feature} (computed from {', '.join(sources)})")
@@ -221,7 +225,9 @@ def audit_query(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """Audit records matching every filter given."""
-    records = _sink().query(principal=principal, action=action, resource=resource, since=_when(since), until=_when(until))
+    records = _sink().query(
+        principal=principal, action=action, resource=resource, since=_when(since), until=_when(until)
+    )
     records = records[-limit:] if limit > 0 else records
     if as_json:
         for record in records:

@@ -86,7 +86,8 @@ def verify_chain(records: Iterable[dict[str, Any]]) -> VerifyResult:
         count += 1
         seq = record.get("seq")
         if not isinstance(seq, int) or record.get("hash") != record_hash(record):
-            return VerifyResult(False, count, index, seq if isinstance(seq, int) else None, "record was edited (hash does not match)")
+            bad_seq = seq if isinstance(seq, int) else None
+            return VerifyResult(False, count, index, bad_seq, "record was edited (hash does not match)")
         if prev is not None:
             if seq <= prev["seq"]:
                 return VerifyResult(False, count, index, seq, f"records reordered (seq {seq} after seq {prev['seq']})")
@@ -94,7 +95,8 @@ def verify_chain(records: Iterable[dict[str, Any]]) -> VerifyResult:
                 missing = f"{prev['seq'] + 1}" + (f"-{seq - 1}" if seq - 1 > prev["seq"] + 1 else "")
                 return VerifyResult(False, count, index, seq, f"record(s) seq {missing} removed before this one")
             if record.get("prev_hash") != prev["hash"]:
-                return VerifyResult(False, count, index, seq, "chain broken: prev_hash does not match the previous record")
+                problem = "chain broken: prev_hash does not match the previous record"
+                return VerifyResult(False, count, index, seq, problem)
         elif seq == 1 and record.get("prev_hash") != GENESIS:
             return VerifyResult(False, count, index, seq, "first record does not start the chain")
         prev = record

@@ -124,7 +124,9 @@ class FileSink(AuditSink):
                 try:
                     return json.loads(line)
                 except json.JSONDecodeError:
-                    raise AuditError(f"audit file {path}: last line is not JSON; run 'featurevault audit verify'") from None
+                    raise AuditError(
+                        f"audit file {path}: last line is not JSON; run 'featurevault audit verify'"
+                    ) from None
         return {}
 
     def read(self) -> Iterator[dict[str, Any]]:
@@ -214,7 +216,7 @@ class PostgresSink(AuditSink):
                     cur.executemany(
                         f"INSERT INTO {self.table} (seq, time, principal, action, line) VALUES (%s, %s, %s, %s, %s)",
                         [
-                            (r["seq"], r["time"], r["principal"], r["action"], json.dumps(r, sort_keys=True, ensure_ascii=True))
+                            (r["seq"], r["time"], r["principal"], r["action"], json.dumps(r, sort_keys=True))
                             for r in sealed
                         ],
                     )

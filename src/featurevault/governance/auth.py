@@ -239,7 +239,9 @@ class OidcAuthenticator:
     def __init__(self, config: OidcAuthConfig, resolve: Callable[[str], Path]) -> None:
         self.config = config
         self.keys: _JwksFile | _JwksUrl = (
-            _JwksFile(resolve(config.jwks_path)) if config.jwks_path else _JwksUrl(str(config.jwks_url), config.jwks_cache_seconds)
+            _JwksFile(resolve(config.jwks_path))
+            if config.jwks_path
+            else _JwksUrl(str(config.jwks_url), config.jwks_cache_seconds)
         )
 
     def authenticate(self, credential: str | None) -> Principal:

@@ -79,7 +79,9 @@ def load_master_keys(config: PiiConfig, resolve: Callable[[str], Path]) -> list[
 class KeyRing:
     """Data keys of a project's feature views, unwrapped on first use and cached."""
 
-    def __init__(self, registry: Any, project: str, master_keys: Sequence[bytes], env_name: str = "FEATUREVAULT_MASTER_KEY") -> None:
+    def __init__(
+        self, registry: Any, project: str, master_keys: Sequence[bytes], env_name: str = "FEATUREVAULT_MASTER_KEY"
+    ) -> None:
         self.registry = registry
         self.project = project
         self.master_keys = {fingerprint(k): k for k in master_keys}
@@ -129,7 +131,9 @@ class KeyRing:
         try:
             return _aesgcm(master).decrypt(blob[:12], blob[12:], view.encode())
         except InvalidTag:
-            raise EncryptionKeyError(f"the data key of feature view {view!r} does not unwrap: damaged or wrong key") from None
+            raise EncryptionKeyError(
+                f"the data key of feature view {view!r} does not unwrap: damaged or wrong key"
+            ) from None
 
     def rotate(self) -> int:
         """Re-wrap every data key under the current master key; returns how many were re-wrapped."""
@@ -176,7 +180,9 @@ class KeyRing:
             try:
                 clear = aead.decrypt(value[4:16], value[16:], aad)
             except InvalidTag:
-                raise EncryptionKeyError(f"an encrypted value of {view}:{feature} does not decrypt (tampered or misplaced)") from None
+                raise EncryptionKeyError(
+                    f"an encrypted value of {view}:{feature} does not decrypt (tampered or misplaced)"
+                ) from None
             out.append(msgpack.unpackb(clear, raw=False))
         return out
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 from featurevault.errors import PermissionDeniedError
 from featurevault.governance.audit import AuditLog, make_record, new_request_id
 from featurevault.governance.context import request_principal
-from featurevault.governance.permissions import Enforcer, Resource, denied, project_resource
+from featurevault.governance.permissions import Enforcer, Resource, denied
 from featurevault.governance.pii import Masker, PiiCatalog, build_catalog, output_strategies
 from featurevault.governance.principal import Principal
 from featurevault.model import FeatureService, RepoContents
@@ -259,7 +259,8 @@ class Guard:
         key = (("service", features.name) if isinstance(features, FeatureService) else tuple(features), full)
         plan = state.plans.get(key)
         if plan is None:
-            plan = _make_read_plan(self._resolve_features(contents, features, full_feature_names=full), contents, features)
+            resolved = self._resolve_features(contents, features, full_feature_names=full)
+            plan = _make_read_plan(resolved, contents, features)
             if len(state.plans) > 4096:
                 state.plans.clear()
             state.plans[key] = plan
@@ -358,7 +359,9 @@ class Guard:
     def finish_plan(self, call: GuardedCall, outcome: str, error: str | None = None) -> None:
         self._record(call, outcome, error)
 
-    def record_event(self, action: str, resource: str, outcome: str = "ok", details: dict[str, Any] | None = None) -> None:
+    def record_event(
+        self, action: str, resource: str, outcome: str = "ok", details: dict[str, Any] | None = None
+    ) -> None:
         """Audit something the guard did not authorize (token changes, key rotation)."""
         self.audit.record(
             make_record(

@@ -180,7 +180,8 @@ class OnlineReader:
         positions = [layout.names.index(f) + 2 if f in layout.names else None for f in vp.part.features]
         decoders = layout.decoders()
         if self.decryptor is not None:
-            decoders = [_then(self.decryptor(vp.table, name), d) for name, d in zip(layout.names, decoders, strict=True)]
+            decrypters = [self.decryptor(vp.table, name) for name in layout.names]
+            decoders = [_then(first, then) for first, then in zip(decrypters, decoders, strict=True)]
         decode = [(i, decoders[p - 2]) for i, p in enumerate(positions) if p is not None and decoders[p - 2]]
         extract = _positions_getter(positions)
         if decode:

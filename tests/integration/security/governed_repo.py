@@ -83,7 +83,9 @@ compliance_reads_pii = Permission(
     actions=[AuthzedAction.READ_PII],
     policy=RoleBasedPolicy(roles=["compliance"]),
 )
-platform_admin = Permission(name="platform-admin", actions=ALL_ACTIONS, policy=RoleBasedPolicy(roles=["platform-admin"]))
+platform_admin = Permission(
+    name="platform-admin", actions=ALL_ACTIONS, policy=RoleBasedPolicy(roles=["platform-admin"])
+)
 '''
 
 YAML = """project: secured

@@ -18,7 +18,8 @@ SRC = str(Path(__file__).resolve().parents[3] / "src")
 
 
 def _cli(repo: Path, *args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": SRC, "COLUMNS": "250", "FEATUREVAULT_PII_HASH_KEY": "cli-test-hash-key-0123456789"}
+    env = {**os.environ, "PYTHONPATH": SRC, "COLUMNS": "250"}
+    env["FEATUREVAULT_PII_HASH_KEY"] = "cli-test-hash-key-0123456789"
     env.pop("FEATUREVAULT_TOKEN", None)
     if token:
         env["FEATUREVAULT_TOKEN"] = token
@@ -40,9 +41,10 @@ def test_security_commands_end_to_end(repo: Path) -> None:
     listed = _cli(repo, "tokens", "list")
     assert "ci-bot" in listed.stdout and "active" in listed.stdout and token.split(".")[2] not in listed.stdout
 
-    allowed = _cli(repo, "permissions", "check", "--principal", "bob", "--roles", "fraud-team", "--action", "READ_ONLINE", "--resource", "feature_service:fraud_model_v2")
+    check = ("permissions", "check", "--principal", "bob", "--action", "READ_ONLINE")
+    allowed = _cli(repo, *check, "--roles", "fraud-team", "--resource", "feature_service:fraud_model_v2")
     assert allowed.returncode == 0 and "ALLOWED" in allowed.stdout
-    refused = _cli(repo, "permissions", "check", "--principal", "bob", "--roles", "intern", "--action", "READ_ONLINE", "--resource", "feature_view:user_pii_features")
+    refused = _cli(repo, *check, "--roles", "intern", "--resource", "feature_view:user_pii_features")
     assert refused.returncode == 1 and "DENIED" in refused.stderr and "bob" in refused.stderr
     bad = _cli(repo, "permissions", "check", "--action", "READ_ONLINE", "--resource", "'; DROP TABLE x; --")
     assert bad.returncode == 1 and "kind:name" in bad.stderr

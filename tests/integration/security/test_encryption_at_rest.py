@@ -65,5 +65,6 @@ def test_pii_encrypted_at_rest(repo: Path, monkeypatch: pytest.MonkeyPatch) -> N
     with FeatureStore(repo_path=repo, principal=ADMIN) as stale, pytest.raises(EncryptionKeyError, match="master key"):
         stale.get_online_features(SSN, [{"user_id": 1}])
     monkeypatch.delenv("FEATUREVAULT_MASTER_KEY")
-    with FeatureStore(repo_path=repo, principal=ADMIN) as keyless, pytest.raises(EncryptionKeyError, match="FEATUREVAULT_MASTER_KEY"):
+    no_key = pytest.raises(EncryptionKeyError, match="FEATUREVAULT_MASTER_KEY")
+    with FeatureStore(repo_path=repo, principal=ADMIN) as keyless, no_key:
         keyless.get_online_features(SSN, [{"user_id": 1}])

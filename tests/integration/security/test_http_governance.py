@@ -18,10 +18,12 @@ from tests.unit.server.testclient import TestClient
 @pytest.fixture
 def tokens(admin: FeatureStore) -> dict[str, str]:
     store = TokenStore(admin.registry.registry, "secured")
-    made = {role: store.create(f"tok-{role}", roles=[role]) for role in ("data-scientists", "compliance", "intern", "fraud-team", "data-platform", "platform-admin")}
+    roles = ("data-scientists", "compliance", "intern", "fraud-team", "data-platform", "platform-admin")
+    made = {role: store.create(f"tok-{role}", roles=[role]) for role in roles}
     made["expired"] = store.create("tok-expired", roles=["compliance"], expires_in=timedelta(seconds=1))
     record = admin.registry.registry.get_state("secured", "tokens")["tok-expired"]
-    admin.registry.registry.set_state("secured", "tokens", "tok-expired", {**record, "expires_at": "2001-01-01T00:00:00+00:00"})
+    expired = {**record, "expires_at": "2001-01-01T00:00:00+00:00"}
+    admin.registry.registry.set_state("secured", "tokens", "tok-expired", expired)
     made["revoked"] = store.create("tok-revoked", roles=["compliance"])
     store.revoke("tok-revoked")
     return made
@@ -35,7 +37,9 @@ def client(admin: FeatureStore) -> Iterator[TestClient]:
     server_store.close()
 
 
-def _online(client: TestClient, token: str | None, features: list[str] | None = None, service: str | None = None) -> Any:
+def _online(
+    client: TestClient, token: str | None, features: list[str] | None = None, service: str | None = None
+) -> Any:
     body: dict[str, Any] = {"entities": {"user_id": [1, 2]}}
     if service:
         body["feature_service"] = service
@@ -65,7 +69,8 @@ def test_every_bad_credential_is_401_json(client: TestClient, tokens: dict[str, 
         "huge": {"Authorization": "Bearer " + "x" * 200_000},
     }
     for case, headers in cases.items():
-        response = client.post("/get-online-features", json={"features": ["user_pii_features:ssn"], "entities": {"user_id": [1]}}, headers=headers)
+        body = {"features": ["user_pii_features:ssn"], "entities": {"user_id": [1]}}
+        response = client.post("/get-online-features", json=body, headers=headers)
         assert response.status_code == 401, case
         body = response.json()
         assert body["error"]["type"] == "AuthenticationError", case
@@ -129,7 +134,8 @@ def test_http_calls_are_audited_as_the_caller(admin: FeatureStore, client: TestC
         _online(client, tokens["intern"])
     client.app.state.store.guard.audit.flush()
     records = list(admin.guard.audit.sink.read())[before:]
-    assert [(r["principal"], r["outcome"]) for r in records] == [("tok-data-scientists", "ok"), ("tok-intern", "denied")] * 3
+    expected = [("tok-data-scientists", "ok"), ("tok-intern", "denied")] * 3
+    assert [(r["principal"], r["outcome"]) for r in records] == expected
     assert verify_chain(list(admin.guard.audit.sink.read())).ok
 
 
@@ -154,14 +160,16 @@ def test_oidc_over_http(admin: FeatureStore, tmp_path: Any) -> None:
 
     def token(signer: Any = key, **claims: Any) -> str:
         now = int(time.time())
-        body = {"iss": "https://idp.test", "aud": "fv", "sub": "oidc-user", "roles": ["compliance"], "exp": now + 60, **claims}
+        body = {"iss": "https://idp.test", "aud": "fv", "sub": "oidc-user", "roles": ["compliance"], "exp": now + 60}
+        body.update(claims)
         return jwt.encode(body, signer, algorithm="RS256", headers={"kid": "k1"})
 
     store = FeatureStore(repo_path=admin.repo_path, fs_yaml_file=yaml)
     with TestClient(create_app(store)) as oidc_client:
         good = _online(oidc_client, token())
         assert good.status_code == 200 and _values(good, "ssn") == ["111-11-1111", "222-22-2222"]
-        for bad in (token(exp=int(time.time()) - 5), token(other), token(aud="other"), token(iss="https://evil"), "a.b.c"):
+        expired = token(exp=int(time.time()) - 5)
+        for bad in (expired, token(other), token(aud="other"), token(iss="https://evil"), "a.b.c"):
             response = _online(oidc_client, bad)
             assert response.status_code == 401 and response.headers["www-authenticate"].startswith("Bearer")
             assert "111-11-1111" not in response.text
@@ -169,7 +177,10 @@ def test_oidc_over_http(admin: FeatureStore, tmp_path: Any) -> None:
     store.close()
 
 
-@pytest.mark.parametrize("evil", ["'; DROP TABLE users; --", "../../etc/passwd", "a\x00b", "x" * 1_000_000], ids=["sql", "path", "nul", "1mb"])
+EVIL = ["'; DROP TABLE users; --", "../../etc/passwd", "a\x00b", "x" * 1_000_000]
+
+
+@pytest.mark.parametrize("evil", EVIL, ids=["sql", "path", "nul", "1mb"])
 def test_injection_over_http_is_rejected_or_harmless(client: TestClient, tokens: dict[str, str], evil: str) -> None:
     headers = {"Authorization": f"Bearer {tokens['data-scientists']}"}
     as_key = client.post(

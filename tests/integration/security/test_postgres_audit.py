@@ -29,7 +29,8 @@ def table() -> Iterator[str]:
 
 
 def _record(i: int, principal: str = "alice") -> dict:
-    return make_record(principal=principal, roles=["r"], action="READ_ONLINE", resource=[f"feature_view:v{i}"], outcome="ok")
+    resource = [f"feature_view:v{i}"]
+    return make_record(principal=principal, roles=["r"], action="READ_ONLINE", resource=resource, outcome="ok")
 
 
 def test_postgres_chain_from_concurrent_writers(table: str) -> None:

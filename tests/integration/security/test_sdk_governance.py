@@ -172,7 +172,8 @@ def test_apply_and_teardown_need_grants(admin: FeatureStore, repo: Path) -> None
     from featurevault.ops.apply import apply_contents
     from featurevault.ops.repo import load_repo
 
-    (repo / "features.py").write_text((repo / "features.py").read_text().replace('"pii.masking": "partial"', '"pii.masking": "redact"'))
+    features = repo / "features.py"
+    features.write_text(features.read_text().replace('"pii.masking": "partial"', '"pii.masking": "redact"'))
     ds = admin.as_principal("ds", roles=["data-scientists"])
     with pytest.raises(PermissionDeniedError, match="UPDATE on feature_view:user_pii_features"):
         apply_contents(ds, load_repo(repo))
@@ -187,7 +188,9 @@ def test_apply_and_teardown_need_grants(admin: FeatureStore, repo: Path) -> None
         ds.plan(load_repo(repo))
 
 
-def test_token_env_is_resolved_through_auth_config(admin: FeatureStore, repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_env_is_resolved_through_auth_config(
+    admin: FeatureStore, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = TokenStore(admin.registry.registry, "secured").create("svc", roles=["compliance"])
     monkeypatch.setenv("FEATUREVAULT_TOKEN", token)
     with FeatureStore(repo_path=repo) as store:

@@ -69,7 +69,8 @@ def test_master_key_from_env_or_file(registry: Any, tmp_path: Path, monkeypatch:
     ring = build_keyring(PiiConfig(master_key_env="FV_TEST_MASTER"), Path, registry, "p")
     assert ring.current == fingerprint(OLD)
     (tmp_path / "master.key").write_text(NEW.hex())
-    ring = build_keyring(PiiConfig(master_key_env="FV_UNSET_X", master_key_file=str(tmp_path / "master.key")), Path, registry, "p")
+    config = PiiConfig(master_key_env="FV_UNSET_X", master_key_file=str(tmp_path / "master.key"))
+    ring = build_keyring(config, Path, registry, "p")
     assert ring.current == fingerprint(NEW)
     with pytest.raises(ConfigError, match="32 bytes"):
         parse_master_key("too-short", "test")

@@ -76,7 +76,9 @@ def _guard(tmp_path: Path, contents: RepoContents, principal: Principal, enforce
 def governed(contents: RepoContents) -> RepoContents:
     perms = permissions_from_access_policies(POLICIES)
     perms.append(
-        Permission(name="compliance-pii", types=["feature_view"], actions=[A.READ_PII], policy=RoleBasedPolicy(["compliance"]))
+        Permission(
+            name="compliance-pii", types=["feature_view"], actions=[A.READ_PII], policy=RoleBasedPolicy(["compliance"])
+        )
     )
     contents.permissions = {p.name: p for p in perms}
     return contents
@@ -118,7 +120,8 @@ def test_masked_for_readers_without_read_pii_clear_with_it(tmp_path: Path, gover
 
 def test_lineage_masks_derived_features_except_declassified(tmp_path: Path, governed: RepoContents) -> None:
     guard = _guard(tmp_path, governed, Principal("d", roles=["data-scientists"]))
-    call = guard.authorize_read(A.READ_ONLINE, 1, governed, ["derived:amount_x2", "derived:email_domain"], [{"user_id": 1}])
+    refs = ["derived:amount_x2", "derived:email_domain"]
+    call = guard.authorize_read(A.READ_ONLINE, 1, governed, refs, [{"user_id": 1}])
     assert call.strategies == {"email_domain": "redact"}
     call = guard.authorize_read(A.READ_OFFLINE, 1, governed, ["derived_strict:amount_x2"], None)
     assert call.strategies == {"amount_x2": "redact"}

@@ -142,7 +142,9 @@ def _expected(roles: set[str], resource: str, action: AuthzedAction) -> bool:
     )
 
 
-ROLES = ["data-scientists", "ml-engineers", "compliance", "data-platform", "data-platform-leads", "fraud-team", "intern"]
+ROLES = [
+    "data-scientists", "ml-engineers", "compliance", "data-platform", "data-platform-leads", "fraud-team", "intern"
+]
 RESOURCES = ["feature_view:user_pii_features", "feature_view:user_public_features", "feature_service:fraud_model_v2"]
 
 

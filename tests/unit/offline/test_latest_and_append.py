@@ -116,6 +116,31 @@ def test_append_to_hive_dataset_writes_into_partitions(engine: Store, tmp_path: 
     assert sorted(collect(engine, view, None, ts(10**6)).column("rate").to_pylist()) == [1.0, 2.0, 3.0]
 
 
+def test_append_keeps_the_file_types(engine: Store, tmp_path: Path) -> None:
+    original = pa.table(
+        {
+            "driver_id": pa.array([1], pa.int32()),
+            "event_ts": pa.array([ts(0)], pa.timestamp("ns")),
+            "name": pa.array(["a"], pa.string()),
+            "rate": pa.array([1.0], pa.float32()),
+        }
+    )
+    pq.write_table(original, tmp_path / "f.parquet")
+    source = FileSource(name="src", path="f.parquet", timestamp_field="event_ts")
+    new = pa.table(
+        {
+            "driver_id": [2],
+            "event_ts": pa.array([utc(ts(1))], pa.timestamp("us", tz="UTC")),
+            "name": pa.array(["b"], pa.large_string()),
+            "rate": [2.0],
+        }
+    )
+    engine.append(source, new)
+    stored = pq.read_table(tmp_path / "f.parquet")
+    assert stored.schema == original.schema
+    assert stored.column("event_ts").to_pylist()[1] == ts(1)
+
+
 def test_append_to_csv(engine: Store, tmp_path: Path) -> None:
     (tmp_path / "f.csv").write_text("driver_id,event_ts,rate\n1,2024-01-15 12:00:00,0.5\n")
     source = FileSource(name="src", path="f.csv", timestamp_field="event_ts")

@@ -182,7 +182,8 @@ class Store(OfflineStore):
             duckdb_append.create(fsource, path, table)
             return
         files = self._locate(fsource)
-        existing = self.schema_raw(files)
+        # CSV has no stored types: use what DuckDB reads back; Parquet keeps the files' own types
+        existing = self.schema_raw(files) if files.file_format == "csv" else duckdb_append.parquet_schema(files)
         duckdb_append.append(files, existing, table)
 
     def schema_raw(self, files: SourceFiles) -> pa.Schema:

@@ -143,7 +143,8 @@ def test_big_join_spills_under_a_small_memory_limit(tmp_path: Path, strategy: st
     # 400k source rows x 10 columns and 400k entity rows: ~75 MB of inputs and results, limit 50 MB
     n = 400_000
     rng = np.random.default_rng(1)
-    source = {"driver_id": rng.integers(0, n // 4, n), "event_ts": pa.array(rng.integers(0, 10**12, n), pa.timestamp("us"))}
+    times = pa.array(rng.integers(0, 10**12, n), pa.timestamp("us"))
+    source = {"driver_id": rng.integers(0, n // 4, n), "event_ts": times}
     source.update({f"x{i}": rng.random(n) for i in range(8)})
     pq.write_table(pa.table(source), tmp_path / "big.parquet", row_group_size=100_000)
     view = make_view("big", "big.parquet", [f"x{i}" for i in range(8)])

@@ -52,7 +52,12 @@ def test_latest_per_key_window_and_ties(engine: Store, tmp_path: Path) -> None:
 def test_latest_per_key_missing_created_time_counts_as_earliest(engine: Store, tmp_path: Path) -> None:
     write_parquet(
         tmp_path / "f.parquet",
-        {"driver_id": [4, 4, 5], "event_ts": [ts(1), ts(1), ts(1)], "created": [None, ts(0), None], "rate": [1.0, 2.0, 3.0]},
+        {
+            "driver_id": [4, 4, 5],
+            "event_ts": [ts(1), ts(1), ts(1)],
+            "created": [None, ts(0), None],
+            "rate": [1.0, 2.0, 3.0],
+        },
     )
     view = make_view("stats", "f.parquet", ["rate"], created="created")
     rows = sorted(collect(engine, view, None, ts(10)).to_pylist(), key=lambda r: r["driver_id"])

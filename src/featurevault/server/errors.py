@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (errors.NotFoundError, 404),
     (errors.PermissionDeniedError, 403),
+    (errors.AuthenticationError, 401),
+    (errors.AuditError, 503),
+    (errors.EncryptionKeyError, 503),
     (errors.RequestError, 422),
     (errors.DefinitionError, 422),
     (errors.RegistryConflictError, 409),
@@ -61,7 +64,10 @@ async def _library_error(request: Request, exc: Exception) -> Response:
     status = status_for(exc)
     if status >= 500:
         logger.warning("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
-    return error_response(status, type(exc).__name__, str(exc))
+    response = error_response(status, type(exc).__name__, str(exc))
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="featurevault"'
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

@@ -28,6 +28,8 @@ from benchmarks.suite.store_workloads import preload_libraries
 from benchmarks.suite.definitions import CREATED_TS, EVENT_TS, HISTORICAL_VIEWS, JOIN_KEY, feature_names
 
 ROW = "__row"
+#: the event time as a naive UTC timestamp, by integer arithmetic rather than a time-zone cast
+NAIVE_TS = f"make_timestamp(epoch_us({EVENT_TS}))"
 WRITE_CHUNK = 10_000
 
 
@@ -46,14 +48,14 @@ def pit_sql(sources: dict[str, str], ttls: dict[str, timedelta]) -> str:
         # naive UTC timestamps: plain integer comparisons and arithmetic, no time-zone calendar
         ctes.append(
             f"{view}_m AS (SELECT e.{ROW}, e.{JOIN_KEY}, k.{EVENT_TS} AS mts FROM entity e "
-            f"ASOF JOIN (SELECT {JOIN_KEY}, {EVENT_TS}::TIMESTAMP AS {EVENT_TS} FROM read_parquet('{path}')) k "
+            f"ASOF JOIN (SELECT {JOIN_KEY}, {NAIVE_TS} AS {EVENT_TS} FROM read_parquet('{path}')) k "
             f"ON e.{JOIN_KEY} = k.{JOIN_KEY} AND e.{EVENT_TS} >= k.{EVENT_TS} WHERE {window})"
         )
         fields = ", ".join(f"{n} := f.{n}" for n in names)
         ctes.append(
             f"{view} AS (SELECT m.{ROW}, arg_max(struct_pack({fields}), f.{CREATED_TS}) AS s "
             f"FROM {view}_m m JOIN read_parquet('{path}') f "
-            f"ON f.{JOIN_KEY} = m.{JOIN_KEY} AND f.{EVENT_TS}::TIMESTAMP = m.mts GROUP BY m.{ROW})"
+            f"ON f.{JOIN_KEY} = m.{JOIN_KEY} AND make_timestamp(epoch_us(f.{EVENT_TS})) = m.mts GROUP BY m.{ROW})"
         )
         joins.append(f"LEFT JOIN {view} ON {view}.{ROW} = e.{ROW}")
         columns += [f"{view}.s.{n} AS {n}" for n in names]

@@ -30,6 +30,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def current_rss_mb() -> float:
+    """This process's resident set size now (Linux /proc; 0 where that is not available)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def _protocol_channel() -> IO[str]:
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
@@ -51,6 +60,7 @@ def serve(handlers: dict[str, Handler]) -> None:
         except Exception as exc:  # a failed step is reported to the parent, which fails the run
             answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
         answer["peak_rss_mb"] = peak_rss_mb()
+        answer["rss_mb"] = current_rss_mb()
         answer["baseline_rss_mb"] = baseline
         channel.write(json.dumps(answer) + "\n")
 
@@ -75,6 +85,7 @@ class Worker:
             argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True
         )
         self.peak_rss_mb = 0.0
+        self.rss_mb = 0.0
         self.baseline_rss_mb = 0.0
 
     def call(self, op: str, timeout_s: float | None = None, **args: Any) -> dict[str, Any]:
@@ -96,6 +107,7 @@ class Worker:
             raise WorkerError(f"{self.label}: worker died during {op!r}; see {self.log_path}")
         answer = json.loads(line)
         self.peak_rss_mb = answer["peak_rss_mb"]
+        self.rss_mb = answer["rss_mb"]
         self.baseline_rss_mb = answer["baseline_rss_mb"]
         if not answer["ok"]:
             raise WorkerError(f"{self.label}: {op} failed: {answer['error']}\n{answer['traceback']}")

@@ -145,7 +145,8 @@ class Runner:
             baselines, timed_out = {}, set()
             for side, worker in workers.items():
                 self.setup_side(worker, side, f"hist-{case}", sources, "sqlite")
-                baselines[side] = worker.peak_rss_mb  # libraries loaded, no data read yet
+                # resident now (not the peak): libraries loaded, definitions applied, no retrieval yet
+                baselines[side] = worker.rss_mb
                 worker.call("historical", entity_path=self.manifest.warmup_path, out_path=None)
             for rnd in range(self.scale.rounds):
                 for side, worker in workers.items():

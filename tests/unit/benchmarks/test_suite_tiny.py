@@ -13,9 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
+@pytest.mark.slow
 def test_tiny_run_writes_report_and_agrees_with_floor(tmp_path: Path) -> None:
     argv = [
         sys.executable, "-m", "benchmarks", "run", "--scale", "tiny", "--without-feast",

@@ -24,8 +24,8 @@ import msgpack
 import pyarrow as pa
 
 from benchmarks.suite import server_process
-from benchmarks.suite.store_workloads import preload_libraries
 from benchmarks.suite.definitions import CREATED_TS, EVENT_TS, HISTORICAL_VIEWS, JOIN_KEY, feature_names
+from benchmarks.suite.store_workloads import preload_libraries
 
 ROW = "__row"
 #: the event time as a naive UTC timestamp, by integer arithmetic rather than a time-zone cast

@@ -34,6 +34,7 @@ def _meta(meta: dict[str, Any]) -> list[str]:
         f"{meta['load_avg_1m_end']:.2f} at the end: the machine is shared, so absolute figures are noisy; "
         f"the ratios between systems measured in the same interleaved rounds are what count.",
         "",
+        f"Measured checkout: {meta.get('commit', 'unknown')}. "
         f"Comparator: {'Feast ' + meta['feast'] if meta['feast'] else 'not run'}. "
         f"Rounds per workload: {meta['rounds']}. Libraries: "
         + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,10 +15,11 @@ from typing import Any
 from benchmarks.suite import machine, report
 from benchmarks.suite.data import generate
 from benchmarks.suite.feast_env import FEAST_VERSION, ensure_feast_venv
+from benchmarks.suite.guardrails import guardrails_workload
 from benchmarks.suite.runner import ONLINE_BACKENDS, SYSTEMS, Runner
 from benchmarks.suite.scales import get_scale
 from benchmarks.suite.serving import serve_workload
-from benchmarks.suite.guardrails import guardrails_workload
+from benchmarks.suite.systems import REPO_ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,16 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "absent"
     return versions
+
+
+def _commit() -> str:
+    """The checkout measured: commit id, with '+changes' when the work tree differs from it."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
 def run_suite(
@@ -63,6 +75,7 @@ def run_suite(
         "started_utc": started.isoformat(timespec="seconds"),
         "machine": machine.describe(),
         "feast": FEAST_VERSION if with_feast else None,
+        "commit": _commit(),
         "versions": _versions(),
         "rounds": scale.rounds,
         "workloads": only,

@@ -12,6 +12,7 @@ from featurevault.model.sources import (
     DeltaFormat,
     FileSource,
     ParquetFormat,
+    PostgreSQLSource,
     PushSource,
     RequestSource,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "FileSource",
     "OnDemandFeatureView",
     "ParquetFormat",
+    "PostgreSQLSource",
     "Projection",
     "PushSource",
     "RepoContents",

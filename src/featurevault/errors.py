@@ -32,6 +32,8 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class FeatureVaultError(Exception):
     """Root of every error featurevault raises on purpose."""
@@ -125,7 +127,11 @@ class MissingDependencyError(FeatureVaultError, ImportError):
 
 
 class LintError(FeatureVaultError):
-    """Lint findings at error level block the operation."""
+    """Lint findings at error level block the operation; ``report`` holds every finding."""
+
+    def __init__(self, message: str, report: Any = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class PermissionDeniedError(FeatureVaultError, PermissionError):

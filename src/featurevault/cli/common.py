@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from featurevault.store import FeatureStore
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from featurevault.errors import RequestError
 from featurevault.model import DataSource, FeatureView
 
 #: name of the event-time column in tables an engine returns for materialization
@@ -85,6 +86,10 @@ class OfflineStore(ABC):
     @abstractmethod
     def append(self, source: DataSource, table: pa.Table) -> None:
         """Append rows to a batch source (offline push). Columns use the source's own names."""
+
+    def query(self, sql: str) -> pa.Table:
+        """Run a SQL query in the engine (an ``entity_df`` given as SQL); engines without SQL refuse."""
+        raise RequestError(f"the {self.type_name or type(self).__name__} offline engine does not run SQL queries")
 
     def close(self) -> None:
         """Release resources."""

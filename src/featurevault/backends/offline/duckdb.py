@@ -1,0 +1,330 @@
+"""The embedded offline engine: DuckDB over Parquet and CSV files (hive partitions included).
+
+Point-in-time joins run as one vectorised DuckDB query per request; the plan
+per view (hash join + arg_max, or ASOF join) is picked from cheap statistics
+of the source (rows per distinct key). DuckDB spills to ``temp_directory``
+when a join outgrows ``memory_limit``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict
+
+from featurevault.backends.offline import duckdb_append
+from featurevault.backends.offline.base import EVENT_TS, OfflineStore, ViewRequest
+from featurevault.backends.offline.duckdb_pit import ENTITY, ViewScan, asof_plan, combine, hash_plan, latest_plan
+from featurevault.backends.offline.duckdb_sources import ColumnMap, SourceFiles, batch_source_of, locate, quote
+from featurevault.errors import BackendError, DataSourceError, EntityKeyError
+from featurevault.model import DataSource, FeatureView
+
+logger = logging.getLogger(__name__)
+
+_UTC_US = pa.timestamp("us", tz="UTC")
+
+
+class Config(BaseModel):
+    """The ``offline_store`` section for the DuckDB engine."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["duckdb", "file"] = "duckdb"
+    #: DuckDB memory limit such as "4GB"; DuckDB's default (80% of RAM) when unset
+    memory_limit: str | None = None
+    #: where big joins spill; a directory under the system temp dir when unset
+    temp_directory: str | None = None
+    #: worker threads; DuckDB's default (all cores) when unset
+    threads: int | None = None
+    #: "auto" picks per view from source statistics; "hash" or "asof" force a plan
+    join_strategy: Literal["auto", "hash", "asof"] = "auto"
+    #: "auto" uses the hash plan while rows per distinct key stay at or below this
+    hash_join_max_versions: float = 4.0
+
+
+class Store(OfflineStore):
+    """DuckDB engine; one in-memory database, one cursor per call (safe across threads)."""
+
+    type_name = "duckdb"
+
+    def __init__(self, config: Config, resolve: Callable[[str], Path]) -> None:
+        self.config = config
+        self._resolve = resolve
+        temp_dir = config.temp_directory or os.path.join(tempfile.gettempdir(), f"featurevault-duckdb-{os.getpid()}")
+        settings: dict[str, Any] = {"temp_directory": str(resolve(temp_dir)) if config.temp_directory else temp_dir}
+        if config.memory_limit:
+            settings["memory_limit"] = config.memory_limit
+        if config.threads:
+            settings["threads"] = config.threads
+        self._db = duckdb.connect(":memory:", config=settings)
+
+    @classmethod
+    def from_config(cls, config: Any, *, resolve: Callable[[str], Path]) -> Store:
+        return cls(config if isinstance(config, Config) else Config.model_validate(config), resolve)
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._db.cursor()
+        cur.execute("SET TimeZone = 'UTC'")
+        return cur
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- sources ----------------------------------------------------------------------------------
+
+    def _locate(self, source: DataSource) -> SourceFiles:
+        return locate(source, self._resolve)
+
+    def _columns(self, cur: duckdb.DuckDBPyConnection, files: SourceFiles, reader: str) -> ColumnMap:
+        try:
+            described = cur.sql(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+        except duckdb.Error as exc:
+            raise DataSourceError(f"data source {files.source.name!r}: cannot read {str(files.path)!r}: {exc}") from exc
+        return ColumnMap.of(files.source, [(row[0], row[1]) for row in described])
+
+    def _scan(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        view: FeatureView,
+        features: list[str],
+        lower: datetime | None,
+        upper: datetime | None,
+        entity_keys: list[str] | None = None,
+    ) -> ViewScan:
+        files = self._locate(view.batch_source)
+        source = files.source
+        chosen = files.pruned(lower, upper)
+        if not chosen:  # nothing in range: read no rows, keep the columns
+            chosen, lower, upper = files.files[:1], datetime.max, datetime.min
+        reader = files.reader_sql(chosen)
+        cols = self._columns(cur, files, reader)
+        ts_col = cols.source_column(source, source.timestamp_field, "timestamp") if source.timestamp_field else ""
+        if not ts_col:
+            raise DataSourceError(f"data source {source.name!r} (feature view {view.name!r}) has no timestamp_field")
+        key_cols = [cols.source_column(source, k, f"join key of feature view {view.name!r}") for k in view.join_keys]
+        feat_cols = [cols.source_column(source, f, f"feature of view {view.name!r}") for f in features]
+        cts_col = source.created_timestamp_column
+        cts_col = cols.source_column(source, cts_col, "created timestamp") if cts_col else ""
+        filters = cols.bound_filter(ts_col, lower, upper)
+        part_col = source.date_partition_column
+        if part_col and part_col in cols.types and part_col not in (files.partitions[0] if files.partitions else {}):
+            filters += cols.date_filter(part_col, lower, upper)
+        window = []
+        if lower is not None:
+            window.append(f"__fv_ts >= TIMESTAMP '{lower.isoformat(sep=' ')}'")
+        if upper is not None:
+            window.append(f"__fv_ts <= TIMESTAMP '{upper.isoformat(sep=' ')}'")
+        keys = [f"{quote(c)} AS {quote(k)}" for c, k in zip(key_cols, view.join_keys, strict=True)]
+        ts = f"{cols.time_expr(ts_col)} AS __fv_ts"
+        wide = [*keys, ts]
+        if cts_col:
+            wide.append(f"{cols.time_expr(cts_col)} AS __fv_cts")
+        wide += [f"{quote(c)} AS c{i}" for i, c in enumerate(feat_cols)]
+
+        def table(columns: list[str]) -> str:
+            where = f" WHERE {' AND '.join(filters)}" if filters else ""
+            inner = f"SELECT {', '.join(columns)} FROM {reader}{where}"
+            outer = f" WHERE {' AND '.join(window)}" if window else ""
+            return f"(SELECT * FROM ({inner}){outer})"
+
+        return ViewScan(
+            narrow=table([*keys, ts]),
+            wide=table(wide),
+            keys=list(view.join_keys),
+            entity_keys=list(entity_keys if entity_keys is not None else view.join_keys),
+            n_features=len(features),
+            has_created=bool(cts_col),
+            ttl_us=int(view.ttl_seconds * 1_000_000),
+        )
+
+    def schema(self, source: DataSource) -> pa.Schema:
+        files = self._locate(source)
+        cur = self._cursor()
+        try:
+            table = cur.sql(f"SELECT * FROM {files.reader_sql()} LIMIT 0").to_arrow_table()
+        except duckdb.Error as exc:
+            raise DataSourceError(f"data source {files.source.name!r}: cannot read {str(files.path)!r}: {exc}") from exc
+        mapping = files.source.field_mapping
+        return pa.schema([f.with_name(mapping.get(f.name, f.name)) for f in table.schema])
+
+    def time_range(self, view: FeatureView) -> tuple[datetime | None, datetime | None]:
+        cur = self._cursor()
+        scan = self._scan(cur, view, [], None, None)
+        low, high = self._rows(cur, f"SELECT min(__fv_ts), max(__fv_ts) FROM {scan.narrow}", view.name)[0]
+        return (_as_utc(low), _as_utc(high))
+
+    def query(self, sql: str) -> pa.Table:
+        try:
+            return self._cursor().sql(sql).to_arrow_table()
+        except duckdb.Error as exc:
+            raise DataSourceError(f"entity query failed: {exc}") from exc
+
+    def append(self, source: DataSource, table: pa.Table) -> None:
+        fsource = batch_source_of(source)
+        path = self._resolve(fsource.path)
+        if not path.exists() and fsource.file_format != "delta":
+            duckdb_append.create(fsource, path, table)
+            return
+        files = self._locate(fsource)
+        existing = self.schema_raw(files)
+        duckdb_append.append(files, existing, table)
+
+    def schema_raw(self, files: SourceFiles) -> pa.Schema:
+        """A source's schema under its own column names."""
+        try:
+            return self._cursor().sql(f"SELECT * FROM {files.reader_sql()} LIMIT 0").to_arrow_table().schema
+        except duckdb.Error as exc:
+            raise DataSourceError(f"data source {files.source.name!r}: cannot read {str(files.path)!r}: {exc}") from exc
+
+    # -- retrieval --------------------------------------------------------------------------------
+
+    def historical(self, entity: pa.Table | str, requests: list[ViewRequest], *, timestamp_column: str) -> pa.Table:
+        table = self.query(entity) if isinstance(entity, str) else entity
+        if timestamp_column not in table.column_names:
+            raise EntityKeyError(
+                f"entity rows have no timestamp column {timestamp_column!r}; columns: {', '.join(table.column_names)}"
+            )
+        ts_utc = _utc_timestamps(table.column(timestamp_column), timestamp_column)
+        table = table.set_column(table.column_names.index(timestamp_column), timestamp_column, ts_utc)
+        if table.num_rows == 0:
+            return _append_columns(table, requests, None)
+        cur = self._cursor()
+        cur.register(ENTITY, _entity_frame(table, ts_utc, requests))
+        low, high = pc.min_max(ts_utc).values()
+        plans = []
+        for req in requests:
+            scan = self._scan(
+                cur,
+                req.view,
+                req.features,
+                _lower(low.as_py(), req.view),
+                _naive(high.as_py()),
+                [req.entity_column(k) for k in req.view.join_keys],
+            )
+            plans.append((self._plan(cur, req.view, scan), len(req.features)))
+        features = self._arrow(cur, combine(plans), ", ".join(r.view.name for r in requests))
+        cur.unregister(ENTITY)
+        return _append_columns(table, requests, features)
+
+    def _plan(self, cur: duckdb.DuckDBPyConnection, view: FeatureView, scan: ViewScan) -> str:
+        strategy = self.config.join_strategy
+        if not scan.keys:
+            strategy = "asof"  # a hash join without keys would pair every row with every row
+        elif strategy == "auto":
+            keys = ", ".join(quote(k) for k in scan.keys)
+            rows, distinct = self._rows(
+                cur, f"SELECT count(*), approx_count_distinct(hash({keys})) FROM {scan.narrow}", view.name
+            )[0]
+            versions = rows / max(distinct, 1)
+            strategy = "hash" if versions <= self.config.hash_join_max_versions else "asof"
+            logger.debug("view %s: %d rows, ~%.1f per key -> %s plan", view.name, rows, versions, strategy)
+        return hash_plan(scan) if strategy == "hash" else asof_plan(scan)
+
+    def _rows(self, cur: duckdb.DuckDBPyConnection, sql: str, what: str) -> list[tuple[Any, ...]]:
+        try:
+            return cur.sql(sql).fetchall()
+        except duckdb.Error as exc:
+            raise BackendError(f"offline query for {what} failed: {exc}") from exc
+
+    def _arrow(self, cur: duckdb.DuckDBPyConnection, sql: str, what: str) -> pa.Table:
+        try:
+            return cur.sql(sql).to_arrow_table()
+        except duckdb.Error as exc:
+            raise BackendError(f"offline query for {what} failed: {exc}") from exc
+
+    def latest_per_key(
+        self, view: FeatureView, start: datetime | None, end: datetime, *, batch_rows: int = 100_000
+    ) -> Iterator[pa.RecordBatch]:
+        cur = self._cursor()
+        scan = self._scan(cur, view, view.feature_names, _naive(start), _naive(end))
+        names = [*view.join_keys, EVENT_TS, *view.feature_names]
+        try:
+            reader = cur.sql(latest_plan(scan)).to_arrow_reader(batch_rows)
+            for batch in reader:
+                yield _with_utc_event_ts(batch, names, len(view.join_keys))
+        except duckdb.Error as exc:
+            raise BackendError(f"reading the latest rows of feature view {view.name!r} failed: {exc}") from exc
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _naive(value: datetime | None) -> datetime | None:
+    """A datetime as naive UTC (naive input already means UTC)."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _lower(low: datetime, view: FeatureView) -> datetime | None:
+    return _naive(low - view.ttl) if view.ttl else None
+
+
+def _utc_timestamps(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
+    """Entity timestamps as UTC (naive ones are taken to be UTC already)."""
+    typ = column.type
+    try:
+        if pa.types.is_timestamp(typ):
+            return column if typ.tz == "UTC" else column.cast(pa.timestamp(typ.unit, tz="UTC"))
+        if pa.types.is_date(typ):
+            return column.cast(pa.timestamp("us")).cast(_UTC_US)
+        if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+            return pc.cast(column, pa.timestamp("us", tz="UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise EntityKeyError(f"entity timestamp column {name!r} cannot be read as timestamps: {exc}") from exc
+    raise EntityKeyError(f"entity timestamp column {name!r} has type {typ}, not a timestamp")
+
+
+def _entity_frame(table: pa.Table, ts_utc: pa.ChunkedArray, requests: list[ViewRequest]) -> pa.Table:
+    """The narrow table DuckDB joins against: join keys, ``__fv_ts`` (naive UTC us), ``__fv_row``."""
+    columns: dict[str, Any] = {}
+    for req in requests:
+        for key in req.view.join_keys:
+            col = req.entity_column(key)
+            if col not in table.column_names:
+                raise EntityKeyError(
+                    f"entity rows lack join key {col!r} needed by feature view {req.view.name!r}; "
+                    f"columns: {', '.join(table.column_names)}"
+                )
+            columns[col] = table.column(col)
+    columns["__fv_ts"] = ts_utc.cast(_UTC_US).cast(pa.timestamp("us"))
+    columns["__fv_row"] = pa.array(np.arange(table.num_rows, dtype=np.int64))
+    return pa.table(columns)
+
+
+def _append_columns(table: pa.Table, requests: list[ViewRequest], features: pa.Table | None) -> pa.Table:
+    names = [name for req in requests for name in req.output_names]
+    clash = [n for n in names if n in table.column_names]
+    if clash:
+        raise EntityKeyError(f"entity rows already have column(s) {', '.join(clash)}, which are also requested features")
+    arrays = (
+        features.columns
+        if features is not None
+        else [pa.nulls(0) for _ in names]
+    )
+    for name, array in zip(names, arrays, strict=True):
+        table = table.append_column(name, array)
+    return table
+
+
+def _with_utc_event_ts(batch: pa.RecordBatch, names: list[str], ts_index: int) -> pa.RecordBatch:
+    arrays = list(batch.columns)
+    arrays[ts_index] = arrays[ts_index].cast(_UTC_US)
+    return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+__all__ = ["Config", "Store"]

@@ -1,0 +1,159 @@
+"""The embedded online store: one SQLite file, one table per (project, feature view).
+
+Tables are ``key BLOB PRIMARY KEY, record BLOB`` WITHOUT ROWID, so a lookup is
+one B-tree descent. The file runs in WAL mode: readers never wait for a
+writer. Each thread gets its own connection, so the HTTP server can share one
+store between worker threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from featurevault.backends.online.base import OnlineStore
+from featurevault.errors import BackendError, BackendUnavailableError
+
+logger = logging.getLogger(__name__)
+
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+_SEPARATOR = ":"  # never part of a project or view name, so prefixes cannot collide
+
+
+class Config(BaseModel):
+    """``online_store`` section for ``type: sqlite``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["sqlite"] = "sqlite"
+    path: str = "data/online_store.db"
+    #: seconds a statement waits for a lock held by another process before failing
+    timeout: float = 5.0
+
+
+class Store(OnlineStore):
+    """SQLite online store for one project."""
+
+    type_name = "sqlite"
+    embedded = True
+
+    def __init__(self, path: Path, project: str, timeout: float = 5.0) -> None:
+        self.path = path
+        self.project = project
+        self.timeout = timeout
+        self._prefix = f"{project}{_SEPARATOR}"
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @classmethod
+    def from_config(cls, config: Config, *, project: str, resolve: Callable[[str], Path]) -> Store:
+        return cls(resolve(config.path), project, config.timeout)
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._closed:
+            raise BackendError(f"online store {self.describe()} is closed")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # check_same_thread off: each connection stays with its thread, but close() runs anywhere
+            conn = sqlite3.connect(
+                self.path, timeout=self.timeout, isolation_level=None, cached_statements=256, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        except (sqlite3.Error, OSError) as exc:
+            raise BackendUnavailableError(f"cannot open the SQLite online store at {self.path}: {exc}") from exc
+        with self._lock:
+            self._connections.append(conn)
+        self._local.max_vars = max(1, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 1)
+        return conn
+
+    # -- tables --------------------------------------------------------------------------------
+
+    def _table(self, table: str) -> str:
+        """The quoted SQLite name of a view's table."""
+        if not _NAME_RE.match(table):
+            raise BackendError(f"invalid online table name {table!r}")
+        return '"' + self._prefix + table + '"'
+
+    def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
+        self.check_aligned(table, keys, records)
+        name = self._table(table)
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(f"CREATE TABLE IF NOT EXISTS {name} (key BLOB PRIMARY KEY, record BLOB) WITHOUT ROWID")
+                conn.executemany(f"INSERT OR REPLACE INTO {name} (key, record) VALUES (?, ?)", zip(keys, records))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise _backend_error(f"write to online table {table!r}", exc) from exc
+
+    def read(self, table: str, keys: Sequence[bytes]) -> list[bytes | None]:
+        if not keys:
+            return []
+        name = self._table(table)
+        conn = self._conn()
+        step = self._local.max_vars
+        found: dict[bytes, bytes] = {}
+        try:
+            for i in range(0, len(keys), step):
+                chunk = keys[i : i + step]
+                marks = ",".join("?" * len(chunk))
+                found.update(conn.execute(f"SELECT key, record FROM {name} WHERE key IN ({marks})", chunk).fetchall())
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return [None] * len(keys)
+            raise _backend_error(f"read from online table {table!r}", exc) from exc
+        get = found.get
+        return [get(k) for k in keys]
+
+    def drop(self, table: str) -> None:
+        try:
+            self._conn().execute(f"DROP TABLE IF EXISTS {self._table(table)}")
+        except sqlite3.OperationalError as exc:
+            raise _backend_error(f"drop online table {table!r}", exc) from exc
+
+    def tables(self) -> list[str]:
+        rows = self._conn().execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        return sorted(name[len(self._prefix) :] for (name,) in rows if name.startswith(self._prefix))
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for conn in self._connections:
+                try:
+                    conn.close()
+                except sqlite3.ProgrammingError:  # made in a thread that is gone
+                    logger.debug("online store connection already unusable at close")
+            self._connections.clear()
+        self._local = threading.local()
+
+    def describe(self) -> str:
+        return f"sqlite:{self.path}"
+
+
+def _backend_error(action: str, exc: sqlite3.OperationalError) -> BackendError:
+    if "locked" in str(exc) or "busy" in str(exc):
+        return BackendUnavailableError(f"{action}: the SQLite file is locked by another process ({exc})")
+    return BackendError(f"{action}: {exc}")

@@ -1,0 +1,54 @@
+"""``featurevault serve``: the HTTP feature server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from featurevault.cli.common import console, fail, state
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", help="Port to listen on.")] = 6566,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = 1,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="PEM certificate; serves HTTPS.")] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key of --tls-cert.")] = None,
+    max_body_bytes: Annotated[
+        int, typer.Option("--max-body-bytes", min=1, help="Larger request bodies are refused with 413.")
+    ] = 8 * 1024 * 1024,
+    graceful_timeout: Annotated[
+        float, typer.Option("--graceful-timeout", help="Seconds to finish in-flight requests after SIGTERM.")
+    ] = 30.0,
+    no_access_log: Annotated[bool, typer.Option("--no-access-log", help="Do not write the JSON access log.")] = False,
+) -> None:
+    """Serve online features over HTTP (Feast-compatible routes, /metrics, /ready)."""
+    for option, path in (("--tls-cert", tls_cert), ("--tls-key", tls_key)):
+        if path is not None and not path.is_file():
+            fail(f"{option} {path}: no such file")
+    if (tls_cert is None) != (tls_key is None):
+        fail("--tls-cert and --tls-key go together")
+    from featurevault.config import load_repo_config
+    from featurevault.server import serve as run_server
+
+    load_repo_config(state.repo_path, str(state.config_file) if state.config_file else None)  # fail fast, in one line
+    scheme = "https" if tls_cert else "http"
+    console.print(f"Serving [bold]{state.repo_path}[/bold] on {scheme}://{host}:{port} ({workers} worker(s))")
+    run_server(
+        state.repo_path,
+        fs_yaml_file=state.config_file,
+        host=host,
+        port=port,
+        workers=workers,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        max_body_bytes=max_body_bytes,
+        access_log=not no_access_log,
+        graceful_timeout=graceful_timeout,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

@@ -1,0 +1,260 @@
+"""Historical retrieval: point-in-time correct training data for the rows of an entity frame.
+
+The offline engine does the join; this module turns the user's request into
+per-view work, runs on-demand transformations on the joined rows, drops
+features fetched only as their inputs, and orders the columns.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from featurevault.backends.offline.base import OfflineStore, ViewRequest
+from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchError
+from featurevault.model import OnDemandFeatureView, RepoContents
+from featurevault.ops.resolve import OdfvPart, ResolvedRequest, ViewPart, resolve_features
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+#: the entity timestamp column used when an entity frame has it
+DEFAULT_TIMESTAMP_COLUMN = "event_timestamp"
+
+
+@dataclass(frozen=True)
+class RetrievalMetadata:
+    """What a retrieval returned: its feature columns, join keys and time span."""
+
+    features: list[str]
+    keys: list[str]
+    min_event_timestamp: datetime | None
+    max_event_timestamp: datetime | None
+
+
+class RetrievalJob:
+    """A historical retrieval, run on the first call to :meth:`to_arrow` or :meth:`to_df`."""
+
+    def __init__(
+        self,
+        offline: OfflineStore,
+        resolved: ResolvedRequest,
+        entity: pa.Table | str,
+        *,
+        full_feature_names: bool,
+    ) -> None:
+        self._offline = offline
+        self._resolved = resolved
+        self._entity = entity
+        self._full_feature_names = full_feature_names
+        self._result: pa.Table | None = None
+        self._entity_columns: list[str] = []
+
+    @property
+    def full_feature_names(self) -> bool:
+        return self._full_feature_names
+
+    @property
+    def on_demand_feature_views(self) -> list[OnDemandFeatureView]:
+        return [part.view for part in self._resolved.odfvs]
+
+    @property
+    def feature_columns(self) -> list[str]:
+        """The feature columns of the result, in request order."""
+        return list(self._resolved.output_names)
+
+    def to_arrow(self) -> pa.Table:
+        """The training rows: the entity columns, then the features in request order."""
+        if self._result is None:
+            self._result = self._run()
+        return self._result
+
+    def to_df(self) -> pd.DataFrame:
+        """:meth:`to_arrow` as a pandas DataFrame (timestamps tz-aware UTC)."""
+        return self.to_arrow().to_pandas()
+
+    @property
+    def metadata(self) -> RetrievalMetadata:
+        table = self.to_arrow()
+        ts = table.column(timestamp_column(table.select(self._entity_columns).schema))
+        low, high = pc.min_max(ts).values()
+        return RetrievalMetadata(self.feature_columns, list(self._resolved.join_keys), low.as_py(), high.as_py())
+
+    def _run(self) -> pa.Table:
+        entity = self._offline.query(self._entity) if isinstance(self._entity, str) else self._entity
+        self._entity_columns = list(entity.column_names)
+        ts_column = timestamp_column(entity.schema)
+        _check_request_columns(entity, self._resolved)
+        requests, columns = _view_requests(self._resolved.views)
+        joined = self._offline.historical(entity, requests, timestamp_column=ts_column)
+        logger.debug("historical join: %d rows, %d views", joined.num_rows, len(requests))
+        outputs: dict[str, Any] = {
+            out: joined.column(out)
+            for part in self._resolved.views
+            for feat, out in zip(part.features, part.output_names, strict=True)
+            if feat not in part.hidden
+        }
+        if self._resolved.odfvs:
+            outputs.update(_on_demand_outputs(joined, self._entity_columns, self._resolved, columns))
+        arrays = [joined.column(c) for c in self._entity_columns] + [outputs[n] for n in self._resolved.output_names]
+        return pa.table(arrays, names=self._entity_columns + self._resolved.output_names)
+
+
+def get_historical_features(
+    offline: OfflineStore,
+    contents: RepoContents,
+    entity_df: Any,
+    features: Any,
+    *,
+    full_feature_names: bool = False,
+) -> RetrievalJob:
+    """Plan a point-in-time retrieval; bad requests fail here, the join runs on ``to_df``/``to_arrow``."""
+    if features is None:
+        raise RequestError("pass features (a list of 'view:feature' references) or a feature service")
+    resolved = resolve_features(contents, features, full_feature_names=full_feature_names)
+    resolved.output_names = _requested_order(resolved, features)
+    entity = entity_input(entity_df)
+    if isinstance(entity, pa.Table):
+        timestamp_column(entity.schema)
+        _check_request_columns(entity, resolved)
+        for part in resolved.views:
+            missing = [k for k in part.view.join_keys if k not in entity.column_names]
+            if missing:
+                raise EntityKeyError(
+                    f"entity_df lacks join key {missing[0]!r} of feature view {part.view.name!r}; "
+                    f"its columns are {', '.join(entity.column_names)}"
+                )
+    return RetrievalJob(offline, resolved, entity, full_feature_names=full_feature_names)
+
+
+def entity_input(entity_df: Any) -> pa.Table | str:
+    """The entity rows as an Arrow table, or a SQL query for the engine to run."""
+    if isinstance(entity_df, str):
+        if not entity_df.strip():
+            raise RequestError("entity_df is an empty SQL string")
+        return entity_df
+    if isinstance(entity_df, pa.Table):
+        return entity_df
+    if isinstance(entity_df, pa.RecordBatch):
+        return pa.Table.from_batches([entity_df])
+    import pandas as pd
+
+    if isinstance(entity_df, pd.DataFrame):
+        try:
+            return pa.Table.from_pandas(entity_df, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise RequestError(f"entity_df cannot be converted to columns: {exc}") from exc
+    raise RequestError(
+        f"entity_df must be a pandas DataFrame, a pyarrow Table or a SQL string, not {type(entity_df).__name__}"
+    )
+
+
+def _requested_order(resolved: ResolvedRequest, features: Any) -> list[str]:
+    """Output columns in the order of the references (the resolver groups them by view)."""
+    outputs = resolved.output_names
+    if not isinstance(features, (list, tuple)):
+        return outputs
+    by_ref: dict[tuple[str, str], str] = {}
+    by_view: dict[str, list[str]] = {}
+    for part in [*resolved.views, *resolved.odfvs]:
+        for feat, out in zip(part.features, part.output_names, strict=True):
+            if out in outputs:
+                by_ref[(part.name_to_use, feat)] = out
+                by_view.setdefault(part.name_to_use, []).append(out)
+    ordered: list[str] = []
+    for ref in features:
+        view, _, feat = str(ref).partition(":")
+        names = by_view.get(view, []) if feat == "*" else [by_ref.get((view, feat), "")]
+        ordered += [n for n in names if n and n not in ordered]
+    return ordered + [n for n in outputs if n not in ordered]
+
+
+def timestamp_column(schema: pa.Schema) -> str:
+    """``event_timestamp`` if present, else the only timestamp-typed column."""
+    if DEFAULT_TIMESTAMP_COLUMN in schema.names:
+        return DEFAULT_TIMESTAMP_COLUMN
+    found = [f.name for f in schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]
+    if len(found) == 1:
+        return found[0]
+    described = ", ".join(f"{f.name} ({f.type})" for f in schema)
+    reason = "has several timestamp columns" if found else "has no timestamp column"
+    raise EntityKeyError(
+        f"entity_df {reason}: name the event time column {DEFAULT_TIMESTAMP_COLUMN!r}; columns found: {described}"
+    )
+
+
+def _check_request_columns(entity: pa.Table, resolved: ResolvedRequest) -> None:
+    for part in resolved.odfvs:
+        missing = [f.name for f in part.view.request_fields if f.name not in entity.column_names]
+        if missing:
+            raise RequestError(
+                f"on-demand feature view {part.view.name!r} needs request column(s) {', '.join(missing)} "
+                f"in entity_df; its columns are {', '.join(entity.column_names)}"
+            )
+
+
+def _view_requests(parts: list[ViewPart]) -> tuple[list[ViewRequest], dict[tuple[str, str], str]]:
+    """Engine requests, and (view alias, feature) -> engine column.
+
+    Features fetched only for on-demand views get private column names, so
+    they can never collide with a requested feature of the same name.
+    """
+    requests, columns = [], {}
+    for part in parts:
+        names = []
+        for feat, out in zip(part.features, part.output_names, strict=True):
+            name = f"__fv_hidden__{part.name_to_use}__{feat}" if feat in part.hidden else out
+            names.append(name)
+            columns[(part.name_to_use, feat)] = name
+        requests.append(ViewRequest(part.view, list(part.features), names))
+    return requests, columns
+
+
+def _on_demand_outputs(
+    joined: pa.Table, entity_columns: list[str], resolved: ResolvedRequest, columns: dict[tuple[str, str], str]
+) -> dict[str, pa.Array]:
+    """Run each on-demand view once over all rows; its inputs under short and ``view__feature`` names."""
+    base = joined.select(entity_columns).to_pandas()
+    outputs: dict[str, pa.Array] = {}
+    for part in resolved.odfvs:
+        frame = base.copy(deep=False)
+        for projection in part.view.source_feature_view_projections.values():
+            alias = projection.name_to_use
+            for feat in projection.features:
+                values = joined.column(columns[(alias, feat)]).to_pandas()
+                frame[feat] = values
+                frame[f"{alias}__{feat}"] = values
+        outputs.update(_transform(part, frame))
+    return outputs
+
+
+def _transform(part: OdfvPart, frame: pd.DataFrame) -> dict[str, pa.Array]:
+    view = part.view
+    try:
+        result = view.transform(frame)
+    except Exception as exc:  # the user's function: report which view failed
+        raise RequestError(f"on-demand feature view {view.name!r}: its transformation raised {exc!r}") from exc
+    outputs = {}
+    for feat, out in zip(part.features, part.output_names, strict=True):
+        if feat not in result:
+            raise SchemaMismatchError(f"on-demand feature view {view.name!r}: its transformation returned no {feat!r}")
+        values = result[feat]
+        if len(values) != len(frame):
+            raise SchemaMismatchError(
+                f"on-demand feature view {view.name!r}: {feat!r} has {len(values)} values for {len(frame)} rows"
+            )
+        dtype = view.feature(feat).dtype
+        try:
+            outputs[out] = pa.array(values, type=dtype.to_arrow(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            raise SchemaMismatchError(
+                f"on-demand feature view {view.name!r}: {feat!r} cannot be read as {dtype.name}: {exc}"
+            ) from exc
+    return outputs

@@ -1,0 +1,325 @@
+"""Online reads: entity rows in, the latest feature values out.
+
+The hot path. A request (feature refs or a feature service) is resolved once
+per registry version and cached as a plan, so repeated calls do no registry
+work. Per call: pack the entity keys, one ``store.read`` per feature view for
+all distinct keys, unpack, apply the view's TTL, then compute on-demand
+features. Results are plain lists; pandas is used only for pandas-mode
+on-demand views and ``to_df``.
+"""
+
+from __future__ import annotations
+
+import logging
+import operator
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from featurevault.backends.online.base import OnlineStore
+from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchError
+from featurevault.model import FeatureService, RepoContents
+from featurevault.ops import codec
+from featurevault.ops.online_response import TIMESTAMP_POSTFIX, FieldStatus, OnlineResponse, ResponseColumn
+from featurevault.ops.resolve import OdfvPart, ResolvedRequest, ViewPart, resolve_features
+from featurevault.types import FeatureType
+
+logger = logging.getLogger(__name__)
+
+_PLAN_CACHE_SIZE = 512
+_PRESENT, _NOT_FOUND, _OUTSIDE = FieldStatus.PRESENT, FieldStatus.NOT_FOUND, FieldStatus.OUTSIDE_MAX_AGE
+
+
+@dataclass
+class _ViewPlan:
+    """How to read one stored view: its table, key order, TTL and per-layout extractors."""
+
+    part: ViewPart
+    table: str
+    key_names: list[str]
+    ttl_us: int
+    dtypes: list[FeatureType]
+    #: layout id -> function from an unpacked record to the requested values (a tuple)
+    extractors: dict[int, Callable[[list[Any]], Sequence[Any]]] = field(default_factory=dict)
+    #: layout id -> indices of requested features that records of that layout do not hold
+    absent: dict[int, frozenset[int]] = field(default_factory=dict)
+
+
+@dataclass
+class _Plan:
+    resolved: ResolvedRequest
+    views: list[_ViewPlan]
+    join_keys: frozenset[str]
+    #: (output name, view index or -1 - odfv index, feature index, dtype), in output order
+    outputs: list[tuple[str, int, int, FeatureType]]
+
+
+class OnlineReader:
+    """Reads feature values for entity rows from one online store."""
+
+    def __init__(self, online_store: OnlineStore, clock: Callable[[], float] = time.time) -> None:
+        self.online_store = online_store
+        #: seconds since the epoch; replaceable so tests can freeze "now"
+        self.clock = clock
+        self._plans: dict[tuple[Any, ...], _Plan] = {}
+        self._plans_version: Any = None
+        self._layouts: dict[tuple[str, int], codec.Layout] = {}
+
+    # -- planning ------------------------------------------------------------------------------
+
+    def plan(self, version: Any, contents: RepoContents, features: Any, full_feature_names: bool) -> _Plan:
+        """The cached plan for a request; resolved against ``contents`` on first use per version."""
+        if version != self._plans_version:
+            self._plans = {}
+            self._plans_version = version
+        cache_key = _request_key(features, full_feature_names)
+        plan = self._plans.get(cache_key) if cache_key is not None else None
+        if plan is None:
+            plan = _make_plan(resolve_features(contents, features, full_feature_names=full_feature_names))
+            if cache_key is not None:
+                if len(self._plans) >= _PLAN_CACHE_SIZE:
+                    self._plans.clear()
+                self._plans[cache_key] = plan
+        return plan
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def read(
+        self,
+        version: Any,
+        contents: RepoContents,
+        features: Any,
+        entity_rows: Any,
+        full_feature_names: bool = False,
+    ) -> OnlineResponse:
+        plan = self.plan(version, contents, features, full_feature_names)
+        entity_columns, order, rows = _entity_columns(entity_rows)
+        now_us = int(self.clock() * 1_000_000)
+        view_results = [self._read_view(vp, entity_columns, rows, now_us) for vp in plan.views]
+        odfv_results = [
+            _compute_odfv(op, plan, view_results, entity_columns, rows, full_feature_names)
+            for op in plan.resolved.odfvs
+        ]
+        columns = [ResponseColumn(k, entity_columns[k], None) for k in order if k in plan.join_keys]
+        for name, source, index, dtype in plan.outputs:
+            if source >= 0:
+                values, states, stamps = view_results[source]
+                columns.append(ResponseColumn(name, values[index], dtype, states[index], stamps))
+            else:
+                columns.append(ResponseColumn(name, odfv_results[-1 - source][index], dtype))
+        return OnlineResponse(columns)
+
+    def _read_view(
+        self, vp: _ViewPlan, entity_columns: dict[str, list[Any]], rows: int, now_us: int
+    ) -> tuple[list[list[Any]], list[list[FieldStatus]], list[int | None]]:
+        """Per requested feature, the values and statuses for every entity row; plus event times."""
+        index: list[int] | None = None
+        if vp.key_names:
+            try:
+                key_columns = [entity_columns[k] for k in vp.key_names]
+            except KeyError as exc:
+                raise _missing_key(exc.args[0], vp, entity_columns) from None
+            pack = codec.packer()
+            packed = [pack(t) for t in zip(*key_columns)]
+            distinct: dict[bytes, int] = {}
+            index = [distinct.setdefault(k, len(distinct)) for k in packed]
+            keys = list(distinct) if len(distinct) < rows else packed
+            if len(distinct) == rows:
+                index = None
+        else:
+            keys = [codec.EMPTY_KEY]
+            index = [0] * rows
+        records = self.online_store.read(vp.table, keys)
+        missing = (None,) * len(vp.part.features)
+        cutoff = now_us - vp.ttl_us if vp.ttl_us else None
+        values: list[Sequence[Any]] = []
+        states: list[FieldStatus] = []
+        stamps: list[int | None] = []
+        unpack = codec.unpackb
+        layouts: list[int] = []
+        for record in records:
+            if record is None:
+                values.append(missing)
+                states.append(_NOT_FOUND)
+                stamps.append(None)
+                layouts.append(-1)
+                continue
+            rec = unpack(record)
+            stamps.append(rec[1])
+            layouts.append(rec[0])
+            if cutoff is not None and rec[1] < cutoff:
+                values.append(missing)
+                states.append(_OUTSIDE)
+                continue
+            extract = vp.extractors.get(rec[0]) or self._extractor(vp, rec[0])
+            values.append(extract(rec))
+            states.append(_PRESENT)
+        if index is not None:
+            values = [values[i] for i in index]
+            states = [states[i] for i in index]
+            stamps = [stamps[i] for i in index]
+            layouts = [layouts[i] for i in index] if vp.absent else layouts
+        columns = [list(c) for c in zip(*values)] if values else [[] for _ in vp.part.features]
+        per_feature = [states] * len(columns)
+        if vp.absent:
+            per_feature = _mark_absent(vp, states, layouts)
+        return columns, per_feature, stamps
+
+    def _extractor(self, vp: _ViewPlan, layout_id: int) -> Callable[[list[Any]], Sequence[Any]]:
+        layout = self._layout(vp.table, layout_id)
+        positions = [layout.names.index(f) + 2 if f in layout.names else None for f in vp.part.features]
+        decoders = layout.decoders()
+        decode = [(i, decoders[p - 2]) for i, p in enumerate(positions) if p is not None and decoders[p - 2]]
+        extract = _positions_getter(positions)
+        if decode:
+            plain = extract
+
+            def extract(rec: list[Any]) -> Sequence[Any]:
+                out = list(plain(rec))
+                for i, fn in decode:
+                    out[i] = fn(out[i])
+                return out
+
+        absent = frozenset(i for i, p in enumerate(positions) if p is None)
+        if absent:
+            vp.absent[layout_id] = absent
+        vp.extractors[layout_id] = extract
+        return extract
+
+    def _layout(self, table: str, layout_id: int) -> codec.Layout:
+        layout = self._layouts.get((table, layout_id))
+        if layout is None:
+            (data,) = self.online_store.read(table, [codec.layout_key(layout_id)])
+            if data is None:
+                raise SchemaMismatchError(
+                    f"online table {table!r} holds records of layout {layout_id} but not the layout itself; "
+                    "re-materialize the view"
+                )
+            layout = codec.Layout.unpack(data)
+            self._layouts[(table, layout_id)] = layout
+        return layout
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _request_key(features: Any, full_feature_names: bool) -> tuple[Any, ...] | None:
+    if isinstance(features, FeatureService):
+        return ("service", features.name, full_feature_names)
+    try:
+        key = ("refs", tuple(features), full_feature_names)
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _make_plan(resolved: ResolvedRequest) -> _Plan:
+    views = [
+        _ViewPlan(
+            part=part,
+            table=part.view.name,
+            key_names=sorted(part.view.join_keys),
+            ttl_us=int(part.view.ttl_seconds * 1_000_000),
+            dtypes=[part.view.feature(f).dtype for f in part.features],
+        )
+        for part in resolved.views
+    ]
+    where: dict[str, tuple[int, int, FeatureType]] = {}
+    for vi, part in enumerate(resolved.views):
+        for fi, (feat, out) in enumerate(zip(part.features, part.output_names, strict=True)):
+            if feat not in part.hidden:
+                where[out] = (vi, fi, views[vi].dtypes[fi])
+    for oi, opart in enumerate(resolved.odfvs):
+        for fi, (feat, out) in enumerate(zip(opart.features, opart.output_names, strict=True)):
+            where[out] = (-1 - oi, fi, opart.view.feature(feat).dtype)
+    outputs = [(name, *where[name]) for name in resolved.output_names]
+    return _Plan(resolved, views, frozenset(resolved.join_keys), outputs)
+
+
+def _positions_getter(positions: list[int | None]) -> Callable[[list[Any]], Sequence[Any]]:
+    if None in positions:
+        return lambda rec: tuple(None if p is None else rec[p] for p in positions)
+    if len(positions) == 1:
+        (only,) = positions
+        return lambda rec: (rec[only],)
+    return operator.itemgetter(*positions)
+
+
+def _mark_absent(vp: _ViewPlan, states: list[FieldStatus], layouts: list[int]) -> list[list[FieldStatus]]:
+    """Statuses per feature where some records predate a feature: those values are NOT_FOUND."""
+    per_feature = [states] * len(vp.part.features)
+    for row, layout_id in enumerate(layouts):
+        for fi in vp.absent.get(layout_id, ()):
+            if per_feature[fi] is states:
+                per_feature[fi] = list(states)
+            if states[row] is _PRESENT:
+                per_feature[fi][row] = _NOT_FOUND
+    return per_feature
+
+
+def _entity_columns(entity_rows: Any) -> tuple[dict[str, list[Any]], list[str], int]:
+    """Entity rows (a list of dicts or a dict of lists) as columns, their names in order, and the row count."""
+    if isinstance(entity_rows, dict):
+        columns = {k: list(v) if not isinstance(v, list) else v for k, v in entity_rows.items()}
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) > 1:
+            raise RequestError(f"entity rows: columns have different lengths {sorted(lengths)}")
+        return columns, list(columns), lengths.pop() if lengths else 0
+    if hasattr(entity_rows, "to_dict") and hasattr(entity_rows, "columns"):  # a DataFrame
+        return _entity_columns(entity_rows.to_dict(orient="list"))
+    rows = list(entity_rows)
+    if not rows:
+        return {}, [], 0
+    if len(rows) == 1:
+        return {k: [v] for k, v in rows[0].items()}, list(rows[0]), 1
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    columns = {}
+    for name in names:
+        try:
+            columns[name] = [row[name] for row in rows]
+        except KeyError:
+            bad = next(i for i, row in enumerate(rows) if name not in row)
+            raise EntityKeyError(f"entity row {bad} has no {name!r}, which other rows have") from None
+    return columns, names, len(rows)
+
+
+def _missing_key(key: str, vp: _ViewPlan, entity_columns: dict[str, list[Any]]) -> EntityKeyError:
+    given = ", ".join(entity_columns) or "none"
+    return EntityKeyError(
+        f"feature view {vp.part.view.name!r} needs join key {key!r}, which the entity rows lack (they have: {given})"
+    )
+
+
+def _compute_odfv(
+    opart: OdfvPart,
+    plan: _Plan,
+    view_results: list[tuple[list[list[Any]], list[list[FieldStatus]], list[int | None]]],
+    entity_columns: dict[str, list[Any]],
+    rows: int,
+    full_feature_names: bool,
+) -> list[list[Any]]:
+    """Run an on-demand view over the rows read, returning its requested features cast to their dtypes."""
+    from featurevault.ops.online_odfv import run_odfv
+
+    inputs: dict[str, list[Any]] = {k: v for k, v in entity_columns.items() if k in plan.join_keys}
+    for proj in opart.view.source_feature_view_projections.values():
+        vi = next(i for i, vp in enumerate(plan.views) if vp.part.name_to_use == proj.name_to_use)
+        part = plan.views[vi].part
+        for feat in proj.features:
+            column = view_results[vi][0][part.features.index(feat)]
+            inputs[feat] = column
+            if full_feature_names:
+                inputs[f"{proj.name_to_use}__{feat}"] = column
+    for request_field in opart.view.request_fields:
+        if request_field.name not in entity_columns:
+            raise RequestError(
+                f"on-demand feature view {opart.view.name!r} needs request data {request_field.name!r}; "
+                "pass it in the entity rows"
+            )
+        inputs[request_field.name] = entity_columns[request_field.name]
+    return run_odfv(opart.view, opart.features, inputs, rows)
+
+
+__all__ = ["TIMESTAMP_POSTFIX", "FieldStatus", "OnlineReader", "OnlineResponse"]

@@ -1,0 +1,169 @@
+"""Building the ASGI app around a FeatureStore, and running it with uvicorn.
+
+``create_app(store)`` is what tests and embedders use. ``serve(...)`` is what
+``featurevault serve`` runs: uvicorn with N worker processes, optional TLS, and
+a graceful shutdown on SIGTERM (stop accepting, finish in-flight requests
+within ``graceful_timeout`` seconds, close the store, exit 0). Workers build
+their own store from the environment (:func:`app_from_env`), since a store's
+connections cannot cross a fork.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from fastapi import FastAPI
+
+from featurevault import __version__
+from featurevault.server import health, metrics, online, registry, writes
+from featurevault.server.access_log import AccessLog
+from featurevault.server.auth import Authenticator, Authorizer, allow_all, anonymous
+from featurevault.server.errors import install_error_handlers
+from featurevault.server.metrics import ServerMetrics
+from featurevault.server.middleware import ServingMiddleware
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORT = 6566
+DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+ENV_PREFIX = "FEATUREVAULT_SERVE_"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """What the app itself needs to know (uvicorn's own options are in :func:`serve`)."""
+
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    access_log: bool = True
+    #: close the store when the app shuts down (when the app built it)
+    owns_store: bool = False
+
+
+def create_app(
+    store: Any,
+    settings: ServerSettings | None = None,
+    *,
+    authenticate: Authenticator = anonymous,
+    authorize: Authorizer = allow_all,
+    access_log_stream: IO[str] | None = None,
+) -> FastAPI:
+    """The feature server for ``store``: Feast-compatible routes, metrics, health and registry views."""
+    settings = settings or ServerSettings()
+    access_log = AccessLog(access_log_stream)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.access_log:
+            access_log.start()
+        _warm(store)
+        try:
+            yield
+        finally:
+            access_log.stop()
+            if settings.owns_store:
+                store.close()
+
+    app = FastAPI(
+        title="featurevault feature server",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.settings = settings
+    app.state.metrics = ServerMetrics(store)
+    app.state.authenticate = authenticate
+    app.state.authorize = authorize
+    for module in (online, writes, registry, health, metrics):
+        app.include_router(module.router)
+    install_error_handlers(app)
+    app.add_middleware(
+        ServingMiddleware,
+        metrics=app.state.metrics,
+        access_log=access_log,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    return app
+
+
+def _warm(store: Any) -> None:
+    # Load the registry and open the online store before the first request, not during it.
+    # A failure here is not fatal: /ready reports it and requests retry.
+    try:
+        store.list_feature_views()
+        store.online_store.ping()
+    except Exception as exc:
+        logger.warning("feature server started but the store is not ready: %s", exc)
+
+
+def app_from_env() -> FastAPI:
+    """Factory used by uvicorn workers: build the store from ``FEATUREVAULT_SERVE_*`` variables."""
+    from featurevault.store import FeatureStore
+
+    repo = os.environ.get(f"{ENV_PREFIX}REPO") or os.getcwd()
+    yaml_file = os.environ.get(f"{ENV_PREFIX}YAML") or None
+    store = FeatureStore(repo_path=repo, fs_yaml_file=yaml_file)
+    settings = ServerSettings(
+        max_body_bytes=int(os.environ.get(f"{ENV_PREFIX}MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
+        access_log=os.environ.get(f"{ENV_PREFIX}ACCESS_LOG", "1") == "1",
+        owns_store=True,
+    )
+    return create_app(store, settings)
+
+
+def _drained(signum: int, frame: Any) -> None:
+    logger.info("feature server stopped after draining in-flight requests")
+
+
+def serve(
+    repo_path: str | Path,
+    *,
+    fs_yaml_file: str | Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    workers: int = 1,
+    tls_cert: str | Path | None = None,
+    tls_key: str | Path | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    access_log: bool = True,
+    graceful_timeout: float = 30.0,
+    log_level: str = "warning",
+) -> None:
+    """Run the feature server until SIGTERM/SIGINT, then drain in-flight requests and return."""
+    import uvicorn
+
+    if (tls_cert is None) != (tls_key is None):
+        from featurevault.errors import ConfigError
+
+        raise ConfigError("TLS needs both --tls-cert and --tls-key")
+    os.environ[f"{ENV_PREFIX}REPO"] = str(Path(repo_path).resolve())
+    if fs_yaml_file is not None:
+        os.environ[f"{ENV_PREFIX}YAML"] = str(Path(fs_yaml_file).resolve())
+    os.environ[f"{ENV_PREFIX}MAX_BODY_BYTES"] = str(max_body_bytes)
+    os.environ[f"{ENV_PREFIX}ACCESS_LOG"] = "1" if access_log else "0"
+    # uvicorn drains on SIGTERM, then re-raises the signal to the handler that was there before it
+    # started: make that one a no-op so that a drained shutdown returns here and exits 0.
+    signal.signal(signal.SIGTERM, _drained)
+    uvicorn.run(
+        "featurevault.server.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+        timeout_graceful_shutdown=graceful_timeout,
+        access_log=False,  # the app writes its own structured access log
+        log_level=log_level,
+        loop="auto",
+        http="auto",
+        server_header=False,
+    )

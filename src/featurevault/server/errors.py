@@ -1,0 +1,96 @@
+"""HTTP status mapping for the library's exception tree, and the JSON error shape.
+
+Every error answer is ``{"error": {"type": ..., "message": ..., "detail": ...}}``.
+The message is the exception's own text (which names the object or key that was
+wrong); a stack trace never reaches a response. Bad input is never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from featurevault import errors
+
+logger = logging.getLogger(__name__)
+
+# Checked in order: the first class the exception is an instance of wins, so subclasses come first.
+STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
+    (errors.NotFoundError, 404),
+    (errors.PermissionDeniedError, 403),
+    (errors.RequestError, 422),
+    (errors.DefinitionError, 422),
+    (errors.RegistryConflictError, 409),
+    (errors.BackendUnavailableError, 503),
+    (errors.BackendError, 503),
+    (errors.RegistryError, 503),
+    (errors.DataSourceError, 503),
+]
+
+
+class BodyTooLargeError(errors.RequestError):
+    """A request body exceeds the server's ``max_body_bytes``."""
+
+
+def status_for(exc: Exception) -> int:
+    """The HTTP status an exception maps to (500 only for what is not the caller's fault)."""
+    if isinstance(exc, BodyTooLargeError):
+        return 413
+    for error_type, status in STATUS_BY_ERROR:
+        if isinstance(exc, error_type):
+            return status
+    return 500
+
+
+def error_response(status: int, error_type: str, message: str, detail: Any = None) -> Response:
+    body = {"error": {"type": error_type, "message": message, "detail": detail}}
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def error_body(status: int, error_type: str, message: str, detail: Any = None) -> bytes:
+    return orjson.dumps({"error": {"type": error_type, "message": message, "detail": detail}})
+
+
+async def _library_error(request: Request, exc: Exception) -> Response:
+    status = status_for(exc)
+    if status >= 500:
+        logger.warning("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    return error_response(status, type(exc).__name__, str(exc))
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    detail = [_plain_validation_item(e) for e in exc.errors()]
+    first = detail[0] if detail else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(p) for p in first["loc"]) or "body"
+    return error_response(422, "ValidationError", f"{where}: {first['msg']}", detail)
+
+
+def _plain_validation_item(item: dict[str, Any]) -> dict[str, Any]:
+    # pydantic puts the offending input and the exception object in ctx: keep only what is JSON-safe.
+    return {"loc": [str(p) for p in item.get("loc", ())], "msg": str(item.get("msg", "")), "type": item.get("type")}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    error_type = {404: "NotFound", 405: "MethodNotAllowed", 413: "BodyTooLargeError"}.get(exc.status_code, "HTTPError")
+    return error_response(exc.status_code, error_type, str(exc.detail))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    logger.exception("%s %s: unexpected error", request.method, request.url.path)
+    return error_response(500, "InternalError", "internal server error; see the server log")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every exception through one JSON shape."""
+    app.add_exception_handler(errors.FeatureVaultError, _library_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

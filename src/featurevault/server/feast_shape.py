@@ -1,0 +1,90 @@
+"""An OnlineResponse -> Feast's feature-server JSON.
+
+Feast answers ``{"metadata": {"feature_names": [...]}, "results": [...]}`` with
+one result per output column (join keys first): its ``values``, ``statuses``
+(``"PRESENT"``, ``"NULL_VALUE"``, ``"NOT_FOUND"``, ``"OUTSIDE_MAX_AGE"``) and
+``event_timestamps`` (RFC 3339 in UTC with a ``Z``, fractional seconds only
+when non-zero, ``1970-01-01T00:00:00Z`` where there is none, as for join
+keys). Values follow the protobuf JSON mapping Feast uses: bytes as base64,
+NaN/infinity as strings, timestamps as integer seconds since the epoch.
+Columns are converted with C-level calls (``map``, Arrow compute), not a
+Python statement per row.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+EPOCH = "1970-01-01T00:00:00Z"
+# FieldStatus numbers (Feast's) -> names; an IntEnum member looks itself up by its number.
+STATUS_NAMES = {0: "INVALID", 1: "PRESENT", 2: "NULL_VALUE", 3: "NOT_FOUND", 4: "OUTSIDE_MAX_AGE"}
+
+
+def feast_body(result: Any) -> dict[str, Any]:
+    """Feast's JSON for an OnlineResponse (its public ``to_dict``, ``statuses``, ``event_timestamps``)."""
+    columns = result.to_dict()
+    statuses = result.statuses
+    stamps = result.event_timestamps
+    names = list(columns)
+    vectors = [
+        {
+            "values": json_values(values),
+            "statuses": list(map(STATUS_NAMES.__getitem__, statuses[name])),
+            "event_timestamps": rfc3339_micros(stamps.get(name), len(values)),
+        }
+        for name, values in columns.items()
+    ]
+    return {"metadata": {"feature_names": names}, "results": vectors}
+
+
+def json_values(values: list[Any]) -> list[Any]:
+    """Values as JSON can carry them (most columns pass through untouched)."""
+    sample = next(filter(lambda v: v is not None, values), None)
+    if isinstance(sample, float):
+        return values if _all_finite(values) else list(map(_finite_or_name, values))
+    if isinstance(sample, (bytes, bytearray)):
+        return [None if v is None else base64.b64encode(v).decode("ascii") for v in values]
+    if isinstance(sample, datetime):
+        return [None if v is None else int(v.timestamp()) for v in values]
+    if isinstance(sample, list) and any(isinstance(x, float) for row in values if row for x in row):
+        return [None if row is None else list(map(_finite_or_name, row)) for row in values]
+    return values
+
+
+def _all_finite(values: list[Any]) -> bool:
+    # fsum over the non-zero, non-None values is one C loop; a NaN or infinity makes it non-finite.
+    try:
+        return math.isfinite(math.fsum(filter(None, values)))
+    except (OverflowError, ValueError):  # overflow, or inf + -inf
+        return all(v is None or math.isfinite(v) for v in values)
+
+
+def _finite_or_name(value: Any) -> Any:
+    if not isinstance(value, float) or math.isfinite(value):
+        return value
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
+def rfc3339_micros(micros: list[int | None] | None, n: int) -> list[str]:
+    """Event times (epoch microseconds) as Feast prints them; missing ones as the epoch."""
+    if micros is None or n == 0:
+        return [EPOCH] * n
+    stamps = pa.array(micros, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+    return rfc3339(stamps)
+
+
+def rfc3339(stamps: pa.Array | pa.ChunkedArray) -> list[str]:
+    text = pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%S")
+    # Arrow always prints six fractional digits; Feast prints none, three or six as needed.
+    text = pc.replace_substring_regex(text, pattern=r"\.000000$", replacement="")
+    text = pc.replace_substring_regex(text, pattern=r"(\.\d{3})000$", replacement=r"\1")
+    text = pc.binary_join_element_wise(text, pa.scalar("Z"), "")
+    return pc.fill_null(text, EPOCH).to_pylist()

@@ -1,0 +1,132 @@
+"""Prometheus metrics: one CollectorRegistry per app, served at ``GET /metrics``.
+
+Request metrics are labelled by route template (``/feature-views/{name}``, not
+the concrete path) and by feature service ("" when a request names features
+directly), so label cardinality stays bounded by the registry's size.
+Registry age and materialization timestamps are read from the store when
+Prometheus scrapes, not on the request path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.responses import Response
+
+logger = logging.getLogger(__name__)
+
+# Online reads take tens of microseconds to tens of milliseconds.
+LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
+ENTITY_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)
+
+router = APIRouter(tags=["metrics"])
+
+
+class ServerMetrics:
+    """Every metric the server records, registered in its own registry."""
+
+    def __init__(self, store: Any) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "featurevault_requests", "HTTP requests answered", ["route", "method", "status", "feature_service"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "featurevault_request_latency_seconds", "Time to answer a request", ["route", "feature_service"],
+            buckets=LATENCY_BUCKETS, registry=r,
+        )
+        self.errors = Counter(
+            "featurevault_request_errors", "Requests answered with a 4xx or 5xx status",
+            ["route", "status", "feature_service"], registry=r,
+        )
+        self.online_read_latency = Histogram(
+            "featurevault_online_read_latency_seconds", "Time spent in the store's online read",
+            ["feature_service"], buckets=LATENCY_BUCKETS, registry=r,
+        )
+        self.entities = Histogram(
+            "featurevault_entities_per_request", "Entity rows per online read", buckets=ENTITY_BUCKETS, registry=r
+        )
+        self.push_rows = Counter(
+            "featurevault_push_rows", "Rows pushed through a push source", ["push_source", "to"], registry=r
+        )
+        self.pushes = Counter(
+            "featurevault_push_requests", "Push requests accepted", ["push_source", "to"], registry=r
+        )
+        self.write_rows = Counter(
+            "featurevault_online_write_rows", "Rows written by write-to-online-store", ["feature_view"], registry=r
+        )
+        registry_age = Gauge(
+            "featurevault_registry_age_seconds", "Seconds since the server last refreshed its registry copy",
+            registry=r,
+        )
+        registry_age.set_function(lambda: _registry_attr(store, "age_seconds"))
+        registry_stale = Gauge(
+            "featurevault_registry_stale", "1 when the registry copy is past its cache ttl and refresh failed",
+            registry=r,
+        )
+        registry_stale.set_function(lambda: float(bool(_registry_attr(store, "stale"))))
+        r.register(MaterializationCollector(store))
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def _registry_attr(store: Any, name: str) -> float:
+    try:
+        return float(getattr(store.registry, name))
+    except Exception:  # a metric read must never fail a scrape
+        return float("nan")
+
+
+class MaterializationCollector(Collector):
+    """Last successful materialization per feature view, from the registry's operational state."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def describe(self) -> list[Any]:
+        return []
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "featurevault_materialization_last_success_timestamp_seconds",
+            "Unix time of each feature view's last successful materialization",
+            labels=["feature_view"],
+        )
+        for view, at in materialization_times(self.store).items():
+            family.add_metric([view], at)
+        yield family
+
+
+def materialization_times(store: Any) -> dict[str, float]:
+    """feature view -> unix time of its last successful materialization ("at" of its state entry)."""
+    try:
+        cache = store.registry
+        state = cache.registry.get_state(cache.project, "materialization")
+    except Exception as exc:
+        logger.debug("materialization state unavailable: %s", exc)
+        return {}
+    result: dict[str, float] = {}
+    for view, entry in state.items():
+        stamp = entry.get("at") if isinstance(entry, dict) else None
+        if not stamp:
+            continue
+        try:
+            result[view] = datetime.fromisoformat(stamp).timestamp()
+        except (TypeError, ValueError):
+            logger.debug("materialization state of %s has an unreadable time %r", view, stamp)
+    return result
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    body = request.app.state.metrics.exposition()
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -115,3 +116,37 @@ def test_errors_name_the_source(table: str) -> None:
     unreachable = PostgreSQLSource(name="far", table=table, connection_string=far)
     with pytest.raises(DataSourceError, match="cannot connect"):
         read_postgres_source(unreachable)
+
+
+def test_duckdb_engine_joins_and_materializes_a_postgres_source(table: str, tmp_path: Path) -> None:
+    from featurevault import Entity, FeatureView, Field
+    from featurevault.backends.offline import duckdb as engine
+    from featurevault.backends.offline.base import EVENT_TS, ViewRequest
+    from featurevault.types import Float64, Int64
+
+    source = PostgreSQLSource(
+        name="driver_stats_pg", table=table, timestamp_field="event_ts", field_mapping={"conv_rate": "rate_x"}
+    )
+    view = FeatureView(
+        name="driver_stats", entities=[Entity(name="driver", join_keys=["driver_id"])], ttl=timedelta(hours=5),
+        schema=[Field(name="rate_x", dtype=Float64), Field(name="trips", dtype=Int64)], source=source,
+    )
+    store = engine.Store(engine.Config(postgres=CONNECTION), resolve=lambda p: tmp_path / p)
+    assert store.schema(source).field("rate_x").type == pa.float64()
+
+    hour = timedelta(hours=1)
+    t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    entity = pa.table({
+        "driver_id": pa.array([5, 5, 7, 1], pa.int64()),
+        "event_timestamp": pa.array([t0 + 5 * hour, t0 + 4 * hour, t0 + 20 * hour, t0], pa.timestamp("us", tz="UTC")),
+    })
+    request = ViewRequest(view=view, features=["rate_x", "trips"], output_names=["rate_x", "trips"])
+    out = store.historical(entity, [request], timestamp_column="event_timestamp").to_pydict()
+    assert out["trips"] == [5, None, None, None]  # driver 5's row is at hour 5; 7's is 13 h old (ttl 5 h)
+    assert out["rate_x"][0] == pytest.approx(0.5)
+
+    batches = list(store.latest_per_key(view, t0 + 10 * hour, t0 + 12 * hour))
+    latest = pa.Table.from_batches(batches).sort_by("driver_id").to_pydict()
+    assert latest["driver_id"] == [10, 11, 12]
+    assert latest[EVENT_TS][0] == t0 + 10 * hour
+    store.close()

@@ -26,8 +26,13 @@ from featurevault.backends.offline import duckdb_append
 from featurevault.backends.offline.base import EVENT_TS, OfflineStore, ViewRequest
 from featurevault.backends.offline.duckdb_pit import ENTITY, ViewScan, asof_plan, combine, hash_plan, latest_plan
 from featurevault.backends.offline.duckdb_sources import ColumnMap, SourceFiles, batch_source_of, locate, quote
+from featurevault.backends.offline.postgres_source import (
+    PostgresConnection,
+    postgres_source_schema,
+    register_postgres_source,
+)
 from featurevault.errors import BackendError, DataSourceError, EntityKeyError
-from featurevault.model import DataSource, FeatureView
+from featurevault.model import DataSource, FeatureView, PostgreSQLSource
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +55,8 @@ class Config(BaseModel):
     join_strategy: Literal["auto", "hash", "asof"] = "auto"
     #: "auto" uses the hash plan while rows per distinct key stay at or below this
     hash_join_max_versions: float = 4.0
+    #: where PostgreSQLSource tables live (else each source's connection_string, else PG* variables)
+    postgres: PostgresConnection | None = None
 
 
 class Store(OfflineStore):
@@ -101,7 +108,12 @@ class Store(OfflineStore):
         upper: datetime | None,
         entity_keys: list[str] | None = None,
     ) -> ViewScan:
-        files = self._locate(view.batch_source)
+        if isinstance(view.batch_source, PostgreSQLSource):
+            files: Any = register_postgres_source(
+                cur, view.batch_source, lower, upper, connection=self.config.postgres
+            )
+        else:
+            files = self._locate(view.batch_source)
         source = files.source
         chosen = files.pruned(lower, upper)
         if not chosen:  # nothing in range: read no rows, keep the columns
@@ -148,6 +160,9 @@ class Store(OfflineStore):
         )
 
     def schema(self, source: DataSource) -> pa.Schema:
+        if isinstance(source, PostgreSQLSource):
+            raw = postgres_source_schema(source, connection=self.config.postgres)
+            return pa.schema([f.with_name(source.field_mapping.get(f.name, f.name)) for f in raw])
         files = self._locate(source)
         cur = self._cursor()
         try:

@@ -18,7 +18,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -166,7 +169,9 @@ def _connect(psycopg: Any, source: PostgreSQLSource, connection: PostgresConnect
     kwargs = {} if conninfo or connection is None else connection.kwargs()
     kwargs.setdefault("connect_timeout", 10)
     try:
-        conn = psycopg.connect(conninfo, application_name="featurevault-offline", **kwargs)
+        conn = psycopg.connect(
+            conninfo, application_name="featurevault-offline", options="-c TimeZone=UTC", **kwargs
+        )
     except psycopg.Error as exc:
         where = "its connection_string" if conninfo else "offline_store.postgres (or PG* environment variables)"
         raise DataSourceError(f"postgres source {source.name!r}: cannot connect ({where}): {_one_line(exc)}") from None
@@ -238,3 +243,51 @@ def _to_batch(rows: list[tuple[Any, ...]], schema: pa.Schema, text_columns: list
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
+
+
+# -- the DuckDB engine's view of a PostgreSQL source -------------------------------------------
+
+
+@dataclass
+class RegisteredSource:
+    """A PostgreSQL source's rows registered in a DuckDB cursor, shaped like the engine's ``SourceFiles``."""
+
+    source: PostgreSQLSource
+    name: str
+    path: str
+    files: list[str] = field(default_factory=list)
+    partitions: list[dict[str, str]] = field(default_factory=list)
+
+    def pruned(self, lower: datetime | None, upper: datetime | None) -> list[str]:
+        return self.files  # the time window was already applied in PostgreSQL
+
+    def reader_sql(self, files: list[str] | None = None) -> str:
+        return '"' + self.name.replace('"', '""') + '"'
+
+
+def register_postgres_source(
+    cursor: Any,
+    source: PostgreSQLSource,
+    lower: datetime | None,
+    upper: datetime | None,
+    *,
+    connection: PostgresConnection | None = None,
+) -> RegisteredSource:
+    """Read a source's rows with lower <= event time <= upper (naive UTC bounds) into ``cursor``.
+
+    The rows are fetched in chunks through psycopg and registered as an Arrow
+    table under a unique name, so the engine's SQL reads them like a file.
+    """
+    conditions, params = [], []
+    column = '"' + source.timestamp_field.replace('"', '""') + '"'
+    if source.timestamp_field and lower is not None:
+        conditions.append(f"{column} >= %s")
+        params.append(lower)
+    if source.timestamp_field and upper is not None:
+        conditions.append(f"{column} <= %s")
+        params.append(upper)
+    reader = read_postgres_source(source, None, " AND ".join(conditions), params, connection=connection)
+    name = f"__fv_pg_{source.name}_{uuid.uuid4().hex[:8]}"
+    cursor.register(name, reader.read_all())
+    where = source.table or "query"
+    return RegisteredSource(source=source, name=name, path=f"postgres:{where}", files=[name])

@@ -1,7 +1,8 @@
 """Backends under conformance test: one fixture entry per backend.
 
 Adding a backend to the suites means adding one entry to ``ONLINE_BACKENDS``
-or ``REGISTRY_BACKENDS``. Server backends use the real services
+or ``REGISTRY_BACKENDS``. The Redis Cluster entry runs against a private
+three-node cluster started from the installed ``redis-server``. Server backends use the real services
 (``FEATUREVAULT_TEST_REDIS``, ``FEATUREVAULT_TEST_POSTGRES`` override where);
 each test run gets its own Redis key prefix and PostgreSQL schema, removed at
 the end. A service that cannot be reached fails the tests; it is not skipped.
@@ -62,6 +63,21 @@ def online_redis(tmp: Path, project: str) -> OnlineStore:
     return redis.Store.from_config(config, project=project, resolve=lambda p: tmp / p)
 
 
+_CLUSTER: list[Any] = []  # started on first use, stopped at the end of the run
+
+
+def online_redis_cluster(tmp: Path, project: str) -> OnlineStore:
+    from featurevault.backends.online import redis
+    from tests.conformance.redis_cluster import LocalCluster
+
+    if not _CLUSTER:
+        _CLUSTER.append(LocalCluster())
+    config = redis.Config(
+        connection_string=_CLUSTER[0].connection_string, redis_type="redis_cluster", key_prefix=RUN_PREFIX
+    )
+    return redis.Store.from_config(config, project=project, resolve=lambda p: tmp / p)
+
+
 def online_postgres(tmp: Path, project: str) -> OnlineStore:
     from featurevault.backends.online import postgres
 
@@ -72,6 +88,7 @@ def online_postgres(tmp: Path, project: str) -> OnlineStore:
 ONLINE_BACKENDS: dict[str, Callable[[Path, str], OnlineStore]] = {
     "sqlite": online_sqlite,
     "redis": online_redis,
+    "redis_cluster": online_redis_cluster,
     "postgres": online_postgres,
 }
 
@@ -148,6 +165,8 @@ def _remove_run_namespaces() -> Iterator[None]:
     yield
     _drop_postgres_schemas()
     _drop_redis_prefix()
+    if _CLUSTER:
+        _CLUSTER.pop().stop()
 
 
 def _drop_postgres_schemas() -> None:

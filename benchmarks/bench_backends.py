@@ -30,6 +30,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ import msgpack
 import psycopg
 import redis
 
-from benchmarks._online_setup import NOW, PROJECT, VIEW, OnlineHarness, make_rows, make_view
+from benchmarks._online_setup import NOW, VIEW, make_rows, make_view
 from benchmarks.bench_materialize import PreparedOffline
 from featurevault.backends.offline.base import EVENT_TS
 from featurevault.backends.online import postgres as pg_store
@@ -49,9 +50,10 @@ from featurevault.model import RepoContents
 from featurevault.ops import codec
 from featurevault.ops import materialize as materialize_ops
 from featurevault.ops import write as write_ops
-from featurevault.ops.online import OnlineReader
+from featurevault.ops.online import OnlineReader, OnlineResponse
 from featurevault.ops.registry_cache import RegistryCache
 
+PROJECT = "bench"
 RUN = uuid.uuid4().hex[:8]
 PREFIX = f"fvbench_{RUN}:"
 SCHEMA = f"fvbench_{RUN}"
@@ -70,7 +72,22 @@ def open_stores() -> dict[str, OnlineStore]:
     }
 
 
-def harness_for(store: OnlineStore, workdir: Path, offline: Any = None) -> OnlineHarness:
+@dataclass
+class Harness:
+    """The registry cache, online store and reader, wired as the FeatureStore facade wires them."""
+
+    registry: RegistryCache
+    online_store: OnlineStore
+    reader: OnlineReader
+    offline_store: Any = None
+    project: str = PROJECT
+
+    def get_online_features(self, features: Any, entity_rows: Any) -> OnlineResponse:
+        version, contents = self.registry.versioned_contents()
+        return self.reader.read(version, contents, features, entity_rows, False)
+
+
+def harness_for(store: OnlineStore, workdir: Path, offline: Any = None) -> Harness:
     view = make_view()
     registry = SqliteRegistry(workdir / f"registry-{uuid.uuid4().hex[:6]}.db")
     contents = RepoContents()
@@ -78,7 +95,7 @@ def harness_for(store: OnlineStore, workdir: Path, offline: Any = None) -> Onlin
         contents.by_kind(obj.kind)[obj.name] = obj
     registry.commit(PROJECT, contents.to_dict(), expected_version=0, author="bench", message="bench")
     cache = RegistryCache(registry, PROJECT, 10.0)
-    return OnlineHarness(cache, store, OnlineReader(store, clock=NOW.timestamp), offline_store=offline)  # type: ignore[arg-type]
+    return Harness(cache, store, OnlineReader(store, clock=NOW.timestamp), offline_store=offline)
 
 
 # -- floors -----------------------------------------------------------------------------------
@@ -245,18 +262,23 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=2_000)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", choices=["reads", "writes"], default=None)
     args = parser.parse_args()
     stores = open_stores()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            reads = [r for name, store in stores.items()
-                     for r in read_benchmarks(name, store, args.entities, args.iterations, Path(tmp))]
-            write = write_benchmark(stores["redis"], args.rows, args.repeats, Path(tmp)) if args.rows else None
+            reads = [] if args.only == "writes" else [
+                r for name, store in stores.items()
+                for r in read_benchmarks(name, store, args.entities, args.iterations, Path(tmp))
+            ]
+            writes = args.only != "reads" and args.rows > 0
+            write = write_benchmark(stores["redis"], args.rows, args.repeats, Path(tmp)) if writes else None
     finally:
         cleanup(stores)
-    print(f"online reads, {args.entities} entities x 20 features, {args.iterations} interleaved calls each")
-    print(f"{'backend':>9} {'what':>20} {'n':>4} {'p50 us':>8} {'p99 us':>8} {'floor p50':>10} "
-          f"{'floor p99':>10} {'ratio':>6}")
+    if reads:
+        print(f"online reads, {args.entities} entities x 20 features, {args.iterations} interleaved calls each")
+        print(f"{'backend':>9} {'what':>20} {'n':>4} {'p50 us':>8} {'p99 us':>8} {'floor p50':>10} "
+              f"{'floor p99':>10} {'ratio':>6}")
     for r in reads:
         verdict = "ok" if r["ratio"] <= READ_TARGET else "MISSED"
         print(f"{r['backend']:>9} {r['what']:>20} {r['entities']:>4} {r['p50']:>8.1f} {r['p99']:>8.1f} "

@@ -17,11 +17,8 @@ import pyarrow as pa
 import pytest
 
 from featurevault import Entity, FeatureView, Field, FileSource
-from featurevault.backends.online.base import OnlineStore
-from featurevault.backends.registry.sqlite import Store as SqliteRegistry
 from featurevault.ops import codec
 from featurevault.ops.online import FieldStatus
-from featurevault.ops.registry_cache import RegistryCache
 from featurevault.types import (
     Array,
     Bool,
@@ -36,7 +33,8 @@ from featurevault.types import (
     String,
     UnixTimestamp,
 )
-from tests.unit.online.conftest import ALL, T0, Harness, MemoryOffline, driver_rows, global_rows, route_rows
+from tests.conformance.conftest import online_section
+from tests.unit.online.repo_defs import ALL, T0, Harness, open_store, source_tables
 
 TS = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 BIG = "ü" * (512 * 1024)  # 1 MiB of UTF-8
@@ -66,29 +64,33 @@ every_type = FeatureView(
     entities=[item],
     ttl=timedelta(0),
     schema=[Field(name="item_id", dtype=String)] + [Field(name=n, dtype=t) for n, (t, _) in DTYPES.items()],
-    source=FileSource(name="every_type_source", path="every_type.parquet", timestamp_field="event_timestamp"),
+    source=FileSource(name="every_type_source", path="data/every_type.parquet", timestamp_field="event_timestamp"),
 )
 
 
+def every_type_rows() -> pa.Table:
+    rows = {"item_id": ["ключ-1", "key 2", "k3"], "event_timestamp": pa.array([T0] * 3, pa.timestamp("us", tz="UTC"))}
+    for name, (dtype, values) in DTYPES.items():
+        rows[name] = codec.values_to_arrow(values, dtype, what=name)
+    return pa.table(rows)
+
+
 @pytest.fixture
-def harness(online: OnlineStore, project: str, tmp_path: Path) -> Iterator[Harness]:
-    registry = SqliteRegistry(tmp_path / "registry.db")
-    h = Harness(project, RegistryCache(registry, project, 0.0), online, MemoryOffline())  # type: ignore[arg-type]
-    h.offline_store.tables.update(
-        {"driver.parquet": driver_rows(), "route.parquet": route_rows(), "global.parquet": global_rows()}
-    )
-    h.apply(*ALL, item, every_type)
-    h.set_now(T0 + timedelta(hours=2))
-    yield h
-    registry.close()
+def harness(online_backend: str, tmp_path: Path) -> Iterator[Harness]:
+    """The online tests' repo on a FeatureStore whose online store is the backend under test."""
+    tables = {**source_tables(), "data/every_type.parquet": every_type_rows()}
+    store = open_store(tmp_path, tables, online=online_section(online_backend, tmp_path))
+    store.online_store.ping()
+    store.apply([*ALL, item, every_type])
+    store.set_now(T0 + timedelta(hours=2))
+    yield store
+    store.teardown()
+    assert store.online_store.tables() == []
+    store.close()
 
 
 def test_every_dtype_round_trips(harness: Harness) -> None:
-    rows = {"item_id": ["ключ-1", "key 2", "k3"],
-            "event_timestamp": pa.array([T0] * 3, pa.timestamp("us", tz="UTC"))}
-    for name, (dtype, values) in DTYPES.items():
-        rows[name] = codec.values_to_arrow(values, dtype, what=name)
-    assert harness.write_to_online_store("every_type", pa.table(rows)) == 3
+    assert harness.write_to_online_store("every_type", every_type_rows()) == 3
     refs = [f"every_type:{name}" for name in DTYPES]
     out = harness.get_online_features(refs, {"item_id": ["k3", "ключ-1", "missing", "key 2"]}).to_dict()
     for name, (_, values) in DTYPES.items():

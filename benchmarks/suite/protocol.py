@@ -26,7 +26,18 @@ Handler = Callable[..., dict[str, Any]]
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size so far (Linux reports KiB)."""
+    """This process's peak resident set size so far.
+
+    Read from VmHWM, the high-water mark of this process's own memory map. ``ru_maxrss``
+    is not used where VmHWM exists: Linux carries it over from the parent across
+    fork/vfork + exec, so a child of a large parent would report the parent's size.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -62,6 +62,49 @@ class AuthConfig(StrictModel):
     type: Literal["no_auth"] = "no_auth"
 
 
+LintLevel = Literal["error", "warning", "off"]
+
+
+class LintVocabularies(StrictModel):
+    """Words the naming rules recognise. ``{n}`` in a window stands for a number (``{n}d`` matches ``30d``)."""
+
+    windows: list[str] = ["{n}s", "{n}m", "{n}h", "{n}d", "{n}w", "{n}mo", "{n}y", "lifetime"]
+    aggregations: list[str] = [
+        "count", "sum", "avg", "mean", "min", "max", "median", "std", "var",
+        "rate", "ratio", "score", "pct", "distinct", "first", "last",
+    ]
+    frequencies: list[str] = ["realtime", "streaming", "minutely", "hourly", "daily", "weekly", "monthly"]
+    # tag key -> allowed values; an empty list allows any value.
+    tags: dict[str, list[str]] = {
+        "team": [],
+        "domain": [],
+        "env": ["dev", "staging", "prod"],
+        "pii": ["true", "false"],
+        "freshness": ["realtime", "hourly", "daily", "weekly"],
+    }
+    generic_entity_names: list[str] = ["entity", "id", "key", "object", "item", "thing", "record", "row", "data"]
+    generic_join_keys: list[str] = ["id", "key", "pk", "uid", "uuid", "identifier", "code", "value"]
+    meaningless_words: list[str] = [
+        "feature", "feat", "value", "val", "col", "column", "field", "data", "tmp", "temp",
+        "test", "foo", "bar", "baz", "var", "x", "y", "z", "misc", "new", "old",
+    ]
+
+
+class LintConfig(StrictModel):
+    """The ``lint`` section: which rules run and at what level (see docs/lint.md)."""
+
+    enforce: bool = Field(default=False, description="naming and design warnings become errors")
+    select: list[str] = []
+    ignore: list[str] = []
+    severity: dict[str, LintLevel] = {}
+    vocabularies: LintVocabularies = LintVocabularies()
+
+    @field_validator("select", "ignore", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
+
 class BackendSection(BaseModel):
     """An online/offline store section before its backend's own model validates it."""
 
@@ -79,6 +122,7 @@ class RepoConfig(StrictModel):
     offline_store: BackendSection = BackendSection(type="duckdb")
     entity_key_serialization_version: int = 3
     auth: AuthConfig = AuthConfig()
+    lint: LintConfig = LintConfig()
     repo_path: Path | None = Field(default=None, description="set by the loader; not a yaml key")
 
     @field_validator("project")

@@ -21,7 +21,8 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     │   └── SchemaMismatchError                   a value or column has the wrong type
     ├── DataSourceError                           a source path/table cannot be read
     ├── RegistryError                             the registry cannot be read or written
-    │   └── RegistryConflictError                 another apply won the race; re-plan
+    │   ├── RegistryConflictError                 another apply won the race; re-plan
+    │   └── RegistryUnavailableError              the registry server cannot be reached (also BackendUnavailableError)
     ├── BackendError                              an online/offline backend failed
     │   └── BackendUnavailableError               the backend cannot be reached (timeout, down)
     ├── MissingDependencyError (ImportError)      an optional driver is not installed
@@ -30,6 +31,8 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class FeatureVaultError(Exception):
@@ -115,12 +118,20 @@ class BackendUnavailableError(BackendError):
     """A backend could not be reached within its timeout."""
 
 
+class RegistryUnavailableError(RegistryError, BackendUnavailableError):
+    """The registry server cannot be reached; a cached copy may still serve reads."""
+
+
 class MissingDependencyError(FeatureVaultError, ImportError):
     """An optional driver is not installed; the message names the extra."""
 
 
 class LintError(FeatureVaultError):
-    """Lint findings at error level block the operation."""
+    """Lint findings at error level block the operation; ``report`` holds every finding."""
+
+    def __init__(self, message: str, report: Any = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class PermissionDeniedError(FeatureVaultError, PermissionError):

@@ -178,15 +178,21 @@ class FeatureStore:
         start_date: datetime,
         end_date: datetime,
         feature_views: list[str] | None = None,
+        *,
+        progress: materialize.ProgressCallback | None = None,
     ) -> materialize.MaterializeResult:
         """Load the latest value per entity in [start_date, end_date] into the online store."""
-        return materialize.materialize(self, start_date, end_date, feature_views)
+        return materialize.materialize(self, start_date, end_date, feature_views, progress=progress)
 
     def materialize_incremental(
-        self, end_date: datetime, feature_views: list[str] | None = None
+        self,
+        end_date: datetime,
+        feature_views: list[str] | None = None,
+        *,
+        progress: materialize.ProgressCallback | None = None,
     ) -> materialize.MaterializeResult:
         """Materialize each view from its last watermark (or end - ttl) up to ``end_date``."""
-        return materialize.materialize_incremental(self, end_date, feature_views)
+        return materialize.materialize_incremental(self, end_date, feature_views, progress=progress)
 
     def write_to_online_store(self, feature_view_name: str, df: Any, inputs: Any = None) -> int:
         """Write rows (join keys, event timestamp, features) straight to the online store."""

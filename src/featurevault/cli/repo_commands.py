@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from featurevault.cli.common import console, fail, open_store, state
+from featurevault.errors import LintError
 
 OBJECT_KINDS = {
     "entities": ("list_entities", "get_entity"),
@@ -57,9 +58,12 @@ def _load_plan(skip_lint: bool = False) -> Any:
 
 
 def plan() -> None:
-    """Show what apply would change, without writing anything."""
+    """Show what apply would change, and the lint findings, without writing anything."""
+    from featurevault.cli.quality_commands import print_lint_report
+
     _, the_plan = _load_plan()
     _print_plan(the_plan)
+    print_lint_report(the_plan.lint, quiet_when_clean=True)
 
 
 def apply(
@@ -69,9 +73,19 @@ def apply(
     from featurevault.ops.apply import apply_contents
     from featurevault.ops.repo import load_repo
 
+    from featurevault.cli.quality_commands import print_lint_report
+
     store = open_store()
-    result = apply_contents(store, load_repo(store.repo_path))
+    try:
+        result = apply_contents(store, load_repo(store.repo_path), skip_lint=skip_lint)
+    except LintError as exc:
+        if exc.report is not None:
+            print_lint_report(exc.report)
+        raise
     _print_plan(result.plan)
+    print_lint_report(result.plan.lint, quiet_when_clean=True)
+    if result.committed and result.plan.lint.errors:
+        console.print(f"[yellow]Lint errors overridden with --skip-lint ({len(result.plan.lint.errors)})[/]")
     if result.committed:
         console.print(f"Applied registry version [bold]{result.version}[/bold] of project {store.project}")
 
@@ -194,7 +208,10 @@ def registry_history(
     store = open_store()
     table = Table("version", "created (UTC)", "author", "summary")
     for info in store.registry.registry.history(store.project, limit):
-        table.add_row(str(info.version), info.created_at.strftime("%Y-%m-%d %H:%M:%S"), info.author, info.message)
+        summary = info.message
+        if info.meta.get("skip_lint"):
+            summary += f" (lint skipped: {info.meta.get('lint_errors', 0)} error(s))"
+        table.add_row(str(info.version), info.created_at.strftime("%Y-%m-%d %H:%M:%S"), info.author, summary)
     console.print(table)
 
 
@@ -220,7 +237,8 @@ def _object_group(group: str, list_method: str, get_method: str) -> typer.Typer:
     @sub.command("list")
     def list_objects() -> None:
         objects = getattr(open_store(), list_method)()
-        table = Table("name", "description", "owner", "tags")
+        table = Table("description", "owner", "tags")
+        table.columns.insert(0, Column("name", no_wrap=True))
         for obj in sorted(objects, key=lambda o: o.name):
             table.add_row(obj.name, obj.description, obj.owner, json.dumps(obj.tags) if obj.tags else "")
         console.print(table)

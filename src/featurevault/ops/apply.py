@@ -16,6 +16,7 @@ from featurevault.model import (
     RepoContents,
 )
 from featurevault.model.entity import Field
+from featurevault.quality.lint import LintReport, check_apply, run_lint
 from featurevault.types import from_arrow
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ class Plan:
     base_version: int
     desired: RepoContents
     changes: list[Change] = field(default_factory=list)
+    lint: LintReport = field(default_factory=LintReport)
 
     @property
     def has_changes(self) -> bool:
@@ -68,7 +70,7 @@ def plan(store: FeatureStore, desired: RepoContents) -> Plan:
     store.registry.refresh(force=True)
     base_version, current = store.registry.version, store.registry.contents()
     desired = prepare(store, desired)
-    return Plan(base_version, desired, diff(current, desired))
+    return Plan(base_version, desired, diff(current, desired), run_lint(desired, store.config))
 
 
 def prepare(store: FeatureStore, desired: RepoContents) -> RepoContents:
@@ -111,6 +113,7 @@ def apply_objects(
     *,
     partial: bool = True,
     meta: dict[str, Any] | None = None,
+    skip_lint: bool = False,
 ) -> ApplyResult:
     """Apply Python objects: added/updated; with ``partial=False`` the rest is removed."""
     store.registry.refresh(force=True)
@@ -123,14 +126,25 @@ def apply_objects(
             _add(desired, sites, item, _where(item))
     for obj in to_delete:
         desired.by_kind(getattr(obj, "kind", "")).pop(obj.name, None)
-    return apply_contents(store, desired, meta=meta)
+    return apply_contents(store, desired, meta=meta, skip_lint=skip_lint)
 
 
-def apply_contents(store: FeatureStore, desired: RepoContents, *, meta: dict[str, Any] | None = None) -> ApplyResult:
-    """Commit ``desired`` as the project's new version, then sync the online store's tables."""
+def apply_contents(
+    store: FeatureStore,
+    desired: RepoContents,
+    *,
+    meta: dict[str, Any] | None = None,
+    skip_lint: bool = False,
+) -> ApplyResult:
+    """Commit ``desired`` as the project's new version, then sync the online store's tables.
+
+    Lint errors block the commit (LintError) unless ``skip_lint``; an override is
+    recorded in the version's meta (``skip_lint``, ``lint_errors``).
+    """
     the_plan = plan(store, desired)
     if not the_plan.has_changes:
         return ApplyResult(the_plan.base_version, the_plan, committed=False)
+    lint_meta = check_apply(the_plan.lint, skip_lint=skip_lint)
     current = store.registry.contents()
     version = store.registry.registry.commit(
         store.project,
@@ -138,7 +152,7 @@ def apply_contents(store: FeatureStore, desired: RepoContents, *, meta: dict[str
         expected_version=the_plan.base_version,
         author=_author(),
         message=the_plan.summary(),
-        meta={"changes": [str(c) for c in the_plan.changes], **(meta or {})},
+        meta={"changes": [str(c) for c in the_plan.changes], **lint_meta, **(meta or {})},
     )
     store.registry.refresh(force=True)
     _sync_online_tables(store, current, the_plan.desired)

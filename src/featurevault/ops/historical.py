@@ -119,6 +119,7 @@ def get_historical_features(
     if features is None:
         raise RequestError("pass features (a list of 'view:feature' references) or a feature service")
     resolved = resolve_features(contents, features, full_feature_names=full_feature_names)
+    resolved.output_names = _requested_order(resolved, features)
     entity = entity_input(entity_df)
     if isinstance(entity, pa.Table):
         timestamp_column(entity.schema)
@@ -153,6 +154,26 @@ def entity_input(entity_df: Any) -> pa.Table | str:
     raise RequestError(
         f"entity_df must be a pandas DataFrame, a pyarrow Table or a SQL string, not {type(entity_df).__name__}"
     )
+
+
+def _requested_order(resolved: ResolvedRequest, features: Any) -> list[str]:
+    """Output columns in the order of the references (the resolver groups them by view)."""
+    outputs = resolved.output_names
+    if not isinstance(features, (list, tuple)):
+        return outputs
+    by_ref: dict[tuple[str, str], str] = {}
+    by_view: dict[str, list[str]] = {}
+    for part in [*resolved.views, *resolved.odfvs]:
+        for feat, out in zip(part.features, part.output_names, strict=True):
+            if out in outputs:
+                by_ref[(part.name_to_use, feat)] = out
+                by_view.setdefault(part.name_to_use, []).append(out)
+    ordered: list[str] = []
+    for ref in features:
+        view, _, feat = str(ref).partition(":")
+        names = by_view.get(view, []) if feat == "*" else [by_ref.get((view, feat), "")]
+        ordered += [n for n in names if n and n not in ordered]
+    return ordered + [n for n in outputs if n not in ordered]
 
 
 def timestamp_column(schema: pa.Schema) -> str:

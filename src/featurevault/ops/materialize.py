@@ -34,16 +34,9 @@ NAMESPACE = "materialization"
 BATCH_ROWS = 100_000
 
 
-@dataclass(frozen=True)
-class MaterializeProgress:
-    """Reported after each batch written, and once more when a view is done."""
-
-    view: str
-    rows: int
-    done: bool = False
-
-
-ProgressCallback = Callable[[MaterializeProgress], None]
+#: ``progress(view, rows_done, rows_total)``: called after each batch written (``rows_total`` None while
+#: unknown), and once more when the view is done (``rows_total == rows_done``)
+ProgressCallback = Callable[[str, int, "int | None"], None]
 
 
 @dataclass(frozen=True)
@@ -70,6 +63,14 @@ class MaterializeResult:
 
     def __len__(self) -> int:
         return len(self.views)
+
+    def lines(self) -> list[str]:
+        """One human-readable line per view (for the CLI)."""
+        return [
+            f"{v.view}: {v.rows} rows from {v.start.isoformat() if v.start else 'the beginning'} "
+            f"to {v.end.isoformat()} in {v.seconds:.2f}s"
+            for v in self.views
+        ] or ["no feature views to materialize"]
 
 
 def materialize(
@@ -150,11 +151,11 @@ def _materialize_view(
         online.write(view.name, codec.pack_keys(table, view.join_keys), codec.pack_records(table, layout, EVENT_TS))
         rows += table.num_rows
         if progress is not None:
-            progress(MaterializeProgress(view.name, rows))
+            progress(view.name, rows, None)
     seconds = time.perf_counter() - began
     _set_watermark(store, view, start, end, rows)
     if progress is not None:
-        progress(MaterializeProgress(view.name, rows, done=True))
+        progress(view.name, rows, rows)
     logger.info("materialized %s: %d rows in %.2fs (%s .. %s)", view.name, rows, seconds, start, end)
     return ViewMaterialization(view.name, start, end, rows, seconds)
 
@@ -199,8 +200,8 @@ def _utc(value: datetime) -> datetime:
 
 __all__ = [
     "NAMESPACE",
-    "MaterializeProgress",
     "MaterializeResult",
+    "ProgressCallback",
     "ViewMaterialization",
     "materialize",
     "materialize_incremental",

@@ -42,6 +42,8 @@ class _ViewPlan:
     dtypes: list[FeatureType]
     #: layout id -> function from an unpacked record to the requested values (a tuple)
     extractors: dict[int, Callable[[list[Any]], Sequence[Any]]] = field(default_factory=dict)
+    #: layout id -> indices of requested features that records of that layout do not hold
+    absent: dict[int, frozenset[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,15 +105,15 @@ class OnlineReader:
         for name, source, index, dtype in plan.outputs:
             if source >= 0:
                 values, states, stamps = view_results[source]
-                columns.append(ResponseColumn(name, values[index], dtype, states, stamps))
+                columns.append(ResponseColumn(name, values[index], dtype, states[index], stamps))
             else:
                 columns.append(ResponseColumn(name, odfv_results[-1 - source][index], dtype))
         return OnlineResponse(columns)
 
     def _read_view(
         self, vp: _ViewPlan, entity_columns: dict[str, list[Any]], rows: int, now_us: int
-    ) -> tuple[list[list[Any]], list[FieldStatus], list[int | None]]:
-        """Per requested feature, the values for every entity row; plus row statuses and event times."""
+    ) -> tuple[list[list[Any]], list[list[FieldStatus]], list[int | None]]:
+        """Per requested feature, the values and statuses for every entity row; plus event times."""
         index: list[int] | None = None
         if vp.key_names:
             try:
@@ -135,14 +137,17 @@ class OnlineReader:
         states: list[FieldStatus] = []
         stamps: list[int | None] = []
         unpack = codec.unpackb
+        layouts: list[int] = []
         for record in records:
             if record is None:
                 values.append(missing)
                 states.append(_NOT_FOUND)
                 stamps.append(None)
+                layouts.append(-1)
                 continue
             rec = unpack(record)
             stamps.append(rec[1])
+            layouts.append(rec[0])
             if cutoff is not None and rec[1] < cutoff:
                 values.append(missing)
                 states.append(_OUTSIDE)
@@ -154,8 +159,12 @@ class OnlineReader:
             values = [values[i] for i in index]
             states = [states[i] for i in index]
             stamps = [stamps[i] for i in index]
+            layouts = [layouts[i] for i in index] if vp.absent else layouts
         columns = [list(c) for c in zip(*values)] if values else [[] for _ in vp.part.features]
-        return columns, states, stamps
+        per_feature = [states] * len(columns)
+        if vp.absent:
+            per_feature = _mark_absent(vp, states, layouts)
+        return columns, per_feature, stamps
 
     def _extractor(self, vp: _ViewPlan, layout_id: int) -> Callable[[list[Any]], Sequence[Any]]:
         layout = self._layout(vp.table, layout_id)
@@ -172,6 +181,9 @@ class OnlineReader:
                     out[i] = fn(out[i])
                 return out
 
+        absent = frozenset(i for i, p in enumerate(positions) if p is None)
+        if absent:
+            vp.absent[layout_id] = absent
         vp.extractors[layout_id] = extract
         return extract
 
@@ -235,6 +247,18 @@ def _positions_getter(positions: list[int | None]) -> Callable[[list[Any]], Sequ
     return operator.itemgetter(*positions)
 
 
+def _mark_absent(vp: _ViewPlan, states: list[FieldStatus], layouts: list[int]) -> list[list[FieldStatus]]:
+    """Statuses per feature where some records predate a feature: those values are NOT_FOUND."""
+    per_feature = [states] * len(vp.part.features)
+    for row, layout_id in enumerate(layouts):
+        for fi in vp.absent.get(layout_id, ()):
+            if per_feature[fi] is states:
+                per_feature[fi] = list(states)
+            if states[row] is _PRESENT:
+                per_feature[fi][row] = _NOT_FOUND
+    return per_feature
+
+
 def _entity_columns(entity_rows: Any) -> tuple[dict[str, list[Any]], list[str], int]:
     """Entity rows (a list of dicts or a dict of lists) as columns, their names in order, and the row count."""
     if isinstance(entity_rows, dict):
@@ -271,7 +295,7 @@ def _missing_key(key: str, vp: _ViewPlan, entity_columns: dict[str, list[Any]]) 
 def _compute_odfv(
     opart: OdfvPart,
     plan: _Plan,
-    view_results: list[tuple[list[list[Any]], list[FieldStatus], list[int | None]]],
+    view_results: list[tuple[list[list[Any]], list[list[FieldStatus]], list[int | None]]],
     entity_columns: dict[str, list[Any]],
     rows: int,
     full_feature_names: bool,

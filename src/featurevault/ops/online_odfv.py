@@ -10,7 +10,9 @@ from featurevault.model import OnDemandFeatureView
 from featurevault.ops import codec
 
 
-def run_odfv(view: OnDemandFeatureView, features: Sequence[str], inputs: dict[str, list[Any]], rows: int) -> list[list[Any]]:
+def run_odfv(
+    view: OnDemandFeatureView, features: Sequence[str], inputs: dict[str, list[Any]], rows: int
+) -> list[list[Any]]:
     """The values of ``features`` for each row, cast to their declared types.
 
     pandas mode gets a DataFrame of ``inputs``; python mode a dict of lists.

@@ -23,7 +23,7 @@ from featurevault.errors import (
     RequestError,
     SchemaMismatchError,
 )
-from featurevault.model import DataSource, FeatureView, PushSource, RepoContents
+from featurevault.model import FeatureView, PushSource, RepoContents
 from featurevault.ops import codec
 from featurevault.types import FeatureType, UnixTimestamp
 
@@ -46,7 +46,9 @@ def write_to_online_store(store: Any, feature_view_name: str, df: Any) -> int:
     view = contents.feature_views.get(feature_view_name)
     if view is None:
         known = ", ".join(sorted(contents.feature_views)) or "none"
-        raise FeatureViewNotFoundError(f"write_to_online_store: no feature view named {feature_view_name!r} (known: {known})")
+        raise FeatureViewNotFoundError(
+            f"write_to_online_store: no feature view named {feature_view_name!r} (known: {known})"
+        )
     frame = _Frame(df)
     prepared = prepare_rows(view, frame)
     return _write_online(store, view, prepared)
@@ -101,7 +103,9 @@ class _Frame:
                 raise RequestError(f"rows to write: columns have different lengths {sorted(lengths)}")
             self.num_rows = lengths.pop() if lengths else 0
         else:
-            raise RequestError(f"rows to write must be a pandas DataFrame, Arrow table or dict of lists, not {type(data).__name__}")
+            raise RequestError(
+                f"rows to write must be a pandas DataFrame, Arrow table or dict of lists, not {type(data).__name__}"
+            )
 
     def column(self, name: str, dtype: FeatureType, what: str) -> pa.Array | pa.ChunkedArray:
         if self.arrow is not None:
@@ -119,7 +123,7 @@ class _Frame:
 
 def prepare_rows(view: FeatureView, frame: _Frame) -> pa.Table:
     """Join keys, :data:`EVENT_TS` and features of ``view`` from ``frame``, typed as declared."""
-    mapping = _view_names(view.batch_source)
+    mapping = dict(view.batch_source.field_mapping)
     source_names = {view_name: source_name for source_name, view_name in mapping.items()}
 
     def find(name: str) -> str | None:
@@ -133,7 +137,9 @@ def prepare_rows(view: FeatureView, frame: _Frame) -> pa.Table:
     for key in view.join_keys:
         found = find(key)
         if found is None:
-            raise EntityKeyError(f"join key {key!r} of feature view {view.name!r} is missing (columns: {frame.columns})")
+            raise EntityKeyError(
+                f"join key {key!r} of feature view {view.name!r} is missing (columns: {frame.columns})"
+            )
         what = f"join key {key!r} of feature view {view.name!r}"
         column = frame.column(found, key_types[key], what) if key in key_types else frame.raw(found)
         if column.null_count:
@@ -142,14 +148,18 @@ def prepare_rows(view: FeatureView, frame: _Frame) -> pa.Table:
     ts_name = mapping.get(_timestamp_field(view), _timestamp_field(view))
     found = find(ts_name)
     if found is None:
-        raise SchemaMismatchError(f"event timestamp column {ts_name!r} of feature view {view.name!r} is missing (columns: {frame.columns})")
+        raise SchemaMismatchError(
+            f"event timestamp column {ts_name!r} of feature view {view.name!r} is missing (columns: {frame.columns})"
+        )
     columns[EVENT_TS] = frame.column(found, UnixTimestamp, f"event timestamp {ts_name!r} of feature view {view.name!r}")
     if columns[EVENT_TS].null_count:
         raise SchemaMismatchError(f"event timestamp {ts_name!r} of feature view {view.name!r} has null values")
     for f in view.features:
         found = find(f.name)
         if found is None:
-            raise SchemaMismatchError(f"feature {f.name!r} of feature view {view.name!r} is missing (columns: {frame.columns})")
+            raise SchemaMismatchError(
+                f"feature {f.name!r} of feature view {view.name!r} is missing (columns: {frame.columns})"
+            )
         columns[f.name] = frame.column(found, f.dtype, f"feature {f.name!r} of feature view {view.name!r}")
     return pa.table(columns)
 
@@ -195,10 +205,6 @@ def _offline_rows(source: PushSource, views: list[FeatureView], frame: _Frame) -
     return pa.table({reverse.get(name, name): column for name, column in combined.items()})
 
 
-def _view_names(source: DataSource) -> dict[str, str]:
-    return dict(source.field_mapping)
-
-
 def _timestamp_field(view: FeatureView) -> str:
     return view.batch_source.timestamp_field or DEFAULT_TIMESTAMP
 
@@ -206,8 +212,8 @@ def _timestamp_field(view: FeatureView) -> str:
 def _push_source(contents: RepoContents, name: str) -> PushSource:
     source = contents.data_sources.get(name)
     if source is None:
-        source = next((v.stream_source for v in contents.feature_views.values()
-                       if v.stream_source and v.stream_source.name == name), None)
+        fed = (v.stream_source for v in contents.feature_views.values() if v.stream_source)
+        source = next((s for s in fed if s.name == name), None)
     if not isinstance(source, PushSource):
         pushes = sorted({n for n, s in contents.data_sources.items() if isinstance(s, PushSource)})
         raise DataSourceNotFoundError(f"no push source named {name!r} (push sources: {', '.join(pushes) or 'none'})")

@@ -1,0 +1,103 @@
+"""Online read latency: ``get_online_features(...).to_dict()`` against a hand-written floor.
+
+The floor does the same work by hand on the same SQLite table: pack the keys,
+``SELECT key, record FROM t WHERE key IN (...)``, msgpack-decode each record
+and build the ``{feature: [values]}`` dict. Calls are interleaved (A B A B)
+so both sides see the same machine state. Reports p50, p99 and the ratios.
+
+    python -m benchmarks.bench_online [--entities 100000] [--iterations 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgpack
+
+from benchmarks._online_setup import PROJECT, VIEW, make_rows, make_view, open_harness
+from featurevault.ops import write as write_ops
+
+TARGETS = {1: 3.0, 100: 2.0}
+
+
+def floor_reader(db_path: Path, names: list[str]) -> Callable[[list[int]], dict[str, list[Any]]]:
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    table = f'"{PROJECT}:{VIEW}"'
+    packb, unpackb = msgpack.packb, msgpack.unpackb
+    width = len(names)
+
+    def read(ids: list[int]) -> dict[str, list[Any]]:
+        keys = [packb([i]) for i in ids]
+        marks = ",".join("?" * len(keys))
+        found = dict(conn.execute(f"SELECT key, record FROM {table} WHERE key IN ({marks})", keys).fetchall())
+        rows = [unpackb(found[k])[2:] if k in found else [None] * width for k in keys]
+        return {"user_id": ids, **{name: [r[j] for r in rows] for j, name in enumerate(names)}}
+
+    return read
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run(entities: int, iterations: int, workdir: Path) -> list[dict[str, Any]]:
+    view = make_view()
+    harness = open_harness(workdir, view)
+    write_ops.write_to_online_store(harness, VIEW, make_rows(entities))
+    names = view.feature_names
+    refs = [f"{VIEW}:{n}" for n in names]
+    floor = floor_reader(workdir / "online.db", names)
+    rng = random.Random(1)
+    results = []
+    for batch in (1, 100):
+        ids_sets = [rng.sample(range(entities), batch) for _ in range(iterations)]
+        check = harness.get_online_features(refs, {"user_id": ids_sets[0]}).to_dict()
+        assert check == floor(ids_sets[0]), "featurevault and the floor disagree"
+        ours: list[float] = []
+        base: list[float] = []
+        for ids in ids_sets:  # interleaved: A B A B
+            rows = [{"user_id": i} for i in ids]
+            t0 = time.perf_counter_ns()
+            harness.get_online_features(refs, rows).to_dict()
+            t1 = time.perf_counter_ns()
+            floor(ids)
+            t2 = time.perf_counter_ns()
+            ours.append((t1 - t0) / 1000)
+            base.append((t2 - t1) / 1000)
+        p50, fp50 = statistics.median(ours), statistics.median(base)
+        results.append({
+            "entities_per_call": batch,
+            "p50_us": p50, "p99_us": percentile(ours, 0.99),
+            "floor_p50_us": fp50, "floor_p99_us": percentile(base, 0.99),
+            "ratio_p50": p50 / fp50, "target": TARGETS[batch],
+        })
+    harness.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_online")
+    parser.add_argument("--entities", type=int, default=100_000)
+    parser.add_argument("--iterations", type=int, default=3000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        results = run(args.entities, args.iterations, Path(tmp))
+    print(f"online read, {args.entities} entities x 20 features on SQLite, {args.iterations} interleaved calls")
+    print(f"{'entities/call':>13} {'p50 us':>9} {'p99 us':>9} {'floor p50':>10} {'floor p99':>10} {'ratio':>6} {'target':>7}")
+    for r in results:
+        verdict = "ok" if r["ratio_p50"] <= r["target"] else "MISSED"
+        print(f"{r['entities_per_call']:>13} {r['p50_us']:>9.1f} {r['p99_us']:>9.1f} {r['floor_p50_us']:>10.1f} "
+              f"{r['floor_p99_us']:>10.1f} {r['ratio_p50']:>6.2f} {r['target']:>6.1f}x {verdict}")
+
+
+if __name__ == "__main__":
+    main()

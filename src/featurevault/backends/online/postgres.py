@@ -1,0 +1,309 @@
+"""PostgreSQL online store: one table of (key BYTEA PRIMARY KEY, record BYTEA) per feature view.
+
+Reads fetch every key in one ``= ANY(%s)`` statement on an autocommit pooled
+connection, under a statement timeout and a client-side deadline. Writes copy
+the records (binary COPY) into a temporary staging table and upsert them with
+one ``INSERT ... ON CONFLICT``, in one transaction, so a reader sees either
+the old or the new record of a key. A catalog table in ``db_schema`` maps
+each (project, feature view) to its PostgreSQL table, whose name must fit in
+63 bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from featurevault.backends._postgres import (
+    Deadline,
+    connection_error,
+    is_connection_lost,
+    make_pool,
+    pooled,
+    psycopg,
+)
+from featurevault.backends.online.base import OnlineStore
+from featurevault.config import StrictModel
+from featurevault.errors import BackendError, BackendUnavailableError
+
+logger = logging.getLogger(__name__)
+
+CATALOG = "featurevault_online_tables"
+
+
+class Config(StrictModel):
+    """``online_store: {type: postgres, host, port, database, user, password, sslmode, db_schema}``."""
+
+    type: Literal["postgres"] = "postgres"
+    host: str = "localhost"
+    port: int = 5432
+    database: str = "postgres"
+    user: str = "postgres"
+    password: str | None = None
+    sslmode: str | None = None
+    sslkey_path: str | None = None
+    sslcert_path: str | None = None
+    sslrootcert_path: str | None = None
+    db_schema: str = "public"
+    min_conn: int = Field(default=1, ge=0)
+    max_conn: int = Field(default=4, ge=1)
+    connect_timeout_seconds: float = Field(default=1.0, gt=0)
+    read_timeout_seconds: float = Field(default=0.5, gt=0)
+    write_timeout_seconds: float = Field(default=300.0, gt=0)
+
+
+SETTINGS = {
+    "host": "online_store.host/port",
+    "password": "online_store.password",
+    "database": "online_store.database",
+    "user": "online_store.user",
+    "sslmode": "online_store.sslmode",
+}
+
+
+def connection_kwargs(config: Config) -> dict[str, Any]:
+    """libpq keyword arguments for ``config`` (None values are left to libpq's defaults)."""
+    kwargs = {
+        "host": config.host,
+        "port": config.port,
+        "dbname": config.database,
+        "user": config.user,
+        "password": config.password,
+        "sslmode": config.sslmode,
+        "sslkey": config.sslkey_path,
+        "sslcert": config.sslcert_path,
+        "sslrootcert": config.sslrootcert_path,
+        "connect_timeout": max(2, int(config.connect_timeout_seconds + 0.999)),
+        "application_name": "featurevault-online",
+        "options": f"-c statement_timeout={int(config.read_timeout_seconds * 1000)}",
+    }
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+def table_name(project: str, table: str) -> str:
+    """The PostgreSQL table of a feature view; long names are shortened with a hash."""
+    name = f"{project}__{table}"
+    if len(name.encode()) <= 63:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:12]
+    return f"{name.encode()[:50].decode(errors='ignore')}_{digest}"
+
+
+class Store(OnlineStore):
+    """Records of one project in PostgreSQL tables under ``db_schema``."""
+
+    type_name = "postgres"
+
+    def __init__(self, config: Config, project: str) -> None:
+        self.config = config
+        self.project = project
+        self._kwargs = connection_kwargs(config)
+        self._pool = make_pool(
+            "", self._kwargs, min_size=min(config.min_conn, config.max_conn), max_size=config.max_conn,
+            name=f"featurevault-online-{project}",
+        )
+        self._ready: set[str] = set()  # tables known to exist
+
+    @classmethod
+    def from_config(cls, config: Any, *, project: str, resolve: Callable[[str], Path]) -> Store:
+        return cls(config if isinstance(config, Config) else Config.model_validate(config), project)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _qualified(self, table: str) -> Any:
+        return psycopg.sql.Identifier(self.config.db_schema, table_name(self.project, table))
+
+    def _connection(self) -> Any:
+        return pooled(
+            self._pool, timeout=self.config.connect_timeout_seconds, conninfo="", kwargs=self._kwargs,
+            where=self.describe(), settings=SETTINGS,
+        )
+
+    def _failure(self, exc: Exception, deadline: Deadline, action: str, timeout_key: str) -> BackendError:
+        if deadline.fired or isinstance(exc, psycopg.errors.QueryCanceled):
+            return BackendUnavailableError(
+                f"{self.describe()}: {action} timed out after {getattr(self.config, timeout_key):g}s "
+                f"(online_store.{timeout_key})"
+            )
+        if isinstance(exc, psycopg.OperationalError):
+            return BackendUnavailableError(f"{self.describe()}: {action} failed, server unreachable: {_one_line(exc)}")
+        return BackendError(f"{self.describe()}: {action} failed: {_one_line(exc)}")
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def read(self, table: str, keys: Sequence[bytes]) -> list[bytes | None]:
+        if not keys:
+            return []
+        query = psycopg.sql.SQL("SELECT key, record FROM {} WHERE key = ANY(%s)").format(self._qualified(table))
+        try:
+            found = self._select(query, keys, may_retry=True)
+        except _ConnectionLost:
+            # the server dropped a connection (restart, kill): its idle siblings are likely dead too,
+            # so check the pool, then try once more (reads are idempotent)
+            logger.info("%s: connection lost, checking the pool and retrying the read once", self.describe())
+            self._check_pool()
+            found = self._select(query, keys, may_retry=False)
+        if found is None:
+            return [None] * len(keys)
+        return [found.get(k) for k in keys]
+
+    def _select(self, query: Any, keys: Sequence[bytes], *, may_retry: bool) -> dict[bytes, bytes] | None:
+        """key -> record of the keys found; None when the table does not exist."""
+        with self._connection() as conn:
+            # a little past the server's statement timeout, which cancels cleanly and keeps the connection
+            deadline = Deadline(conn, self.config.read_timeout_seconds * 1.2 + 0.05)
+            try:
+                with deadline, conn.cursor(binary=True) as cur:
+                    cur.execute(query, (list(keys),), prepare=True)
+                    return dict(cur.fetchall())
+            except psycopg.errors.UndefinedTable:
+                return None
+            except psycopg.Error as exc:
+                if may_retry and not deadline.fired and is_connection_lost(exc, conn):
+                    raise _ConnectionLost from None
+                raise self._failure(exc, deadline, "read", "read_timeout_seconds") from None
+
+    def _check_pool(self) -> None:
+        try:
+            self._pool.check()
+        except psycopg.Error:  # the server is really gone: the retry reports it
+            logger.debug("pool check failed", exc_info=True)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
+        if len(keys) != len(records):
+            raise ValueError(f"write to {table!r}: {len(keys)} keys but {len(records)} records")
+        if not keys:
+            return
+        latest = dict(zip(keys, records))  # the last record of a key wins, as with repeated SETs
+        for attempt in (1, 2):
+            try:
+                self._write_once(table, latest)
+                return
+            except (psycopg.errors.UndefinedTable, psycopg.errors.DeadlockDetected):
+                self._ready.discard(table)  # dropped by another client, or a lock cycle: redo
+                if attempt == 2:
+                    raise
+
+    def _write_once(self, table: str, latest: dict[bytes, bytes]) -> None:
+        target = self._qualified(table)
+        with self._connection() as conn:
+            deadline = Deadline(conn, self.config.write_timeout_seconds)
+            try:
+                with deadline:
+                    if table not in self._ready:
+                        self._create(conn, table)
+                    with conn.transaction(), conn.cursor() as cur:
+                        self._stage(cur, latest)
+                        cur.execute(
+                            psycopg.sql.SQL(
+                                "INSERT INTO {} (key, record) SELECT key, record FROM pg_temp.featurevault_stage "
+                                "ORDER BY key ON CONFLICT (key) DO UPDATE SET record = EXCLUDED.record"
+                            ).format(target)
+                        )
+            except (psycopg.errors.UndefinedTable, psycopg.errors.DeadlockDetected):
+                raise
+            except psycopg.Error as exc:
+                raise self._failure(exc, deadline, "write", "write_timeout_seconds") from None
+
+    def _stage(self, cur: Any, latest: dict[bytes, bytes]) -> None:
+        timeout_ms = int(self.config.write_timeout_seconds * 1000)
+        cur.execute(
+            f"SET LOCAL statement_timeout = {timeout_ms};"
+            "CREATE TEMP TABLE IF NOT EXISTS featurevault_stage (key BYTEA, record BYTEA) ON COMMIT DELETE ROWS"
+        )
+        with cur.copy("COPY pg_temp.featurevault_stage (key, record) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["bytea", "bytea"])
+            for row in latest.items():
+                copy.write_row(row)
+
+    def _create(self, conn: Any, table: str) -> None:
+        schema = psycopg.sql.Identifier(self.config.db_schema)
+        catalog = psycopg.sql.Identifier(self.config.db_schema, CATALOG)
+        with conn.transaction():
+            # concurrent first writers: serialise creation on a lock named after the schema
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"featurevault:{self.config.db_schema}",))
+            conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+            conn.execute(
+                psycopg.sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (project TEXT, name TEXT, pg_table TEXT NOT NULL, "
+                    "PRIMARY KEY (project, name))"
+                ).format(catalog)
+            )
+            conn.execute(
+                psycopg.sql.SQL("CREATE TABLE IF NOT EXISTS {} (key BYTEA PRIMARY KEY, record BYTEA NOT NULL)").format(
+                    self._qualified(table)
+                )
+            )
+            conn.execute(
+                psycopg.sql.SQL("INSERT INTO {} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING").format(catalog),
+                (self.project, table, table_name(self.project, table)),
+            )
+        self._ready.add(table)
+
+    # -- tables -----------------------------------------------------------------------------
+
+    def tables(self) -> list[str]:
+        catalog = psycopg.sql.Identifier(self.config.db_schema, CATALOG)
+        query = psycopg.sql.SQL(
+            "SELECT c.name FROM {} c WHERE c.project = %s AND to_regclass(quote_ident(%s) || '.' || "
+            "quote_ident(c.pg_table)) IS NOT NULL ORDER BY c.name"
+        ).format(catalog)
+        with self._connection() as conn:
+            deadline = Deadline(conn, self.config.read_timeout_seconds * 4)
+            try:
+                with deadline:
+                    rows = conn.execute(query, (self.project, self.config.db_schema)).fetchall()
+            except psycopg.errors.UndefinedTable:
+                return []
+            except psycopg.Error as exc:
+                raise self._failure(exc, deadline, "listing tables", "read_timeout_seconds") from None
+        return [name for (name,) in rows]
+
+    def drop(self, table: str) -> None:
+        catalog = psycopg.sql.Identifier(self.config.db_schema, CATALOG)
+        with self._connection() as conn:
+            deadline = Deadline(conn, self.config.write_timeout_seconds)
+            try:
+                with deadline, conn.transaction():
+                    conn.execute(psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(self._qualified(table)))
+                    if conn.execute("SELECT to_regclass(%s)", (f'"{self.config.db_schema}".{CATALOG}',)).fetchone()[0]:
+                        conn.execute(
+                            psycopg.sql.SQL("DELETE FROM {} WHERE project = %s AND name = %s").format(catalog),
+                            (self.project, table),
+                        )
+            except psycopg.errors.InvalidSchemaName:
+                return
+            except psycopg.Error as exc:
+                raise self._failure(exc, deadline, f"dropping {table!r}", "write_timeout_seconds") from None
+        self._ready.discard(table)
+
+    def ping(self) -> None:
+        with self._connection() as conn:
+            deadline = Deadline(conn, self.config.read_timeout_seconds)
+            try:
+                with deadline:
+                    conn.execute("SELECT 1")
+            except psycopg.Error as exc:
+                raise self._failure(exc, deadline, "ping", "read_timeout_seconds") from None
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def describe(self) -> str:
+        c = self.config
+        return f"postgres online store {c.user}@{c.host}:{c.port}/{c.database} schema {c.db_schema}"
+
+
+class _ConnectionLost(Exception):
+    """A pooled connection turned out dead before the statement ran."""
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

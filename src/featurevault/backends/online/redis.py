@@ -1,0 +1,303 @@
+"""Redis online store: one string value (a packed record) per (feature view, entity key).
+
+Keys are ``{key_prefix}{project}:{table}:{entity key bytes}``, so a project's
+tables never share keys with another project's, and a table is the set of
+keys under its namespace. A read of any number of keys is one ``MGET``
+(split per hash slot on a cluster); writes go out as pipelined ``MSET``
+chunks, or, with ``key_ttl_seconds``, as a Lua ``SET .. EX`` loop per chunk
+(pipelined ``SET .. EX`` on a cluster, where one script cannot span slots).
+Listing and dropping tables scan the namespace and ``UNLINK`` in batches.
+
+Reads and writes use separate clients: reads fail fast (a few hundred ms),
+bulk writes may take longer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from featurevault.backends.online.base import OnlineStore
+from featurevault.config import StrictModel
+from featurevault.errors import BackendError, BackendUnavailableError, missing_dependency
+
+try:
+    import redis
+    import redis.cluster
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise missing_dependency("redis", "redis") from exc
+
+logger = logging.getLogger(__name__)
+
+SETTING = "online_store.connection_string"
+
+# SET .. EX for every key of a chunk in one command (KEYS = keys, ARGV = ttl, records...)
+_SET_EX_SCRIPT = "for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ARGV[1]) end return #KEYS"
+
+
+class ConnectionSettings(StrictModel):
+    """The parsed ``connection_string``: ``host:port[,host:port...][,password=..][,ssl=true][,db=0]``."""
+
+    nodes: tuple[tuple[str, int], ...]
+    password: str | None = None
+    username: str | None = None
+    ssl: bool = False
+    db: int = 0
+
+
+def parse_connection_string(text: str) -> ConnectionSettings:
+    """Parse Feast's Redis connection string, naming the part that is wrong."""
+    nodes: list[tuple[str, int]] = []
+    options: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if "=" in part:
+            key, _, value = part.partition("=")
+            if key not in ("password", "username", "ssl", "db"):
+                raise ValueError(f"unknown option {key!r} (known: password, username, ssl, db)")
+            options[key] = value
+            continue
+        host, sep, port = part.rpartition(":")
+        if not sep or not port.isdigit():
+            raise ValueError(f"{part!r} is not host:port")
+        nodes.append((host.strip("[]"), int(port)))
+    if not nodes:
+        raise ValueError("no host:port given")
+    ssl = options.get("ssl", "false").lower()
+    if ssl not in ("true", "false"):
+        raise ValueError(f"ssl={options['ssl']!r} must be true or false")
+    if not options.get("db", "0").isdigit():
+        raise ValueError(f"db={options['db']!r} must be a number")
+    return ConnectionSettings(
+        nodes=tuple(nodes),
+        password=options.get("password"),
+        username=options.get("username"),
+        ssl=ssl == "true",
+        db=int(options.get("db", "0")),
+    )
+
+
+class Config(StrictModel):
+    """``online_store: {type: redis, connection_string, redis_type, key_ttl_seconds, key_prefix}``."""
+
+    type: Literal["redis"] = "redis"
+    connection_string: str = "localhost:6379"
+    redis_type: Literal["redis", "redis_cluster"] = "redis"
+    key_ttl_seconds: int | None = Field(default=None, gt=0)
+    key_prefix: str = ""
+    full_scan_for_deletion: bool = True  # accepted for Feast configs; deletion always scans
+    connect_timeout_seconds: float = Field(default=0.5, gt=0)
+    read_timeout_seconds: float = Field(default=0.3, gt=0)
+    write_timeout_seconds: float = Field(default=30.0, gt=0)
+    write_batch_size: int = Field(default=2_000, ge=1)
+    max_connections: int = Field(default=32, ge=1)
+
+    @field_validator("connection_string")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        parse_connection_string(value)
+        return value
+
+    @property
+    def settings(self) -> ConnectionSettings:
+        return parse_connection_string(self.connection_string)
+
+
+class Store(OnlineStore):
+    """Records of one project in Redis (single node or cluster)."""
+
+    type_name = "redis"
+
+    def __init__(self, config: Config, project: str) -> None:
+        self.config = config
+        self.project = project
+        self.settings = config.settings
+        self._base = f"{config.key_prefix}{project}:".encode()
+
+    @classmethod
+    def from_config(cls, config: Any, *, project: str, resolve: Callable[[str], Path]) -> Store:
+        return cls(config if isinstance(config, Config) else Config.model_validate(config), project)
+
+    # -- clients ----------------------------------------------------------------------------
+
+    @property
+    def cluster(self) -> bool:
+        return self.config.redis_type == "redis_cluster"
+
+    def _make_client(self, timeout: float) -> Any:
+        s = self.settings
+        common: dict[str, Any] = {
+            "password": s.password,
+            "username": s.username,
+            "ssl": s.ssl,
+            "socket_timeout": timeout,
+            "socket_connect_timeout": self.config.connect_timeout_seconds,
+            "max_connections": self.config.max_connections,
+        }
+        # one immediate retry, on a fresh connection, of a connection the server closed
+        retry = Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,))
+        if self.cluster:
+            nodes = [redis.cluster.ClusterNode(host, port) for host, port in s.nodes]
+            return redis.cluster.RedisCluster(startup_nodes=nodes, retry=retry, **common)
+        host, port = s.nodes[0]
+        return redis.Redis(host=host, port=port, db=s.db, retry=retry, health_check_interval=0, **common)
+
+    @cached_property
+    def _reader(self) -> Any:
+        return self._client_or_error(self.config.read_timeout_seconds)
+
+    @cached_property
+    def _writer(self) -> Any:
+        return self._client_or_error(self.config.write_timeout_seconds)
+
+    def _client_or_error(self, timeout: float) -> Any:
+        try:  # a cluster client connects when built, to learn the slot map
+            return self._make_client(timeout)
+        except redis.RedisError as exc:
+            raise self._failure(exc, "connect", "connect_timeout_seconds") from None
+
+    def _failure(self, exc: BaseException, action: str, timeout_key: str) -> BackendError:
+        """One line naming the setting to check."""
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        lowered = text.lower()
+        where = self.describe()
+        if isinstance(exc, redis.AuthenticationError) or "auth" in lowered or "wrongpass" in lowered:
+            return BackendError(f"{where}: password rejected ({SETTING} password=...): {text}")
+        if "db index is out of range" in lowered:
+            return BackendError(f"{where}: database {self.settings.db} does not exist ({SETTING} db=...): {text}")
+        if "ssl" in lowered or "tls" in lowered or "certificate" in lowered:
+            return BackendError(f"{where}: TLS negotiation failed ({SETTING} ssl=...): {text}")
+        hint = f"; is {SETTING} ssl={str(self.settings.ssl).lower()} right?" if self.settings.ssl else ""
+        if isinstance(exc, redis.TimeoutError):
+            seconds = getattr(self.config, timeout_key)
+            return BackendUnavailableError(
+                f"{where}: {action} timed out after {seconds:g}s (online_store.{timeout_key}){hint}"
+            )
+        if isinstance(exc, redis.ConnectionError):
+            return BackendUnavailableError(f"{where}: {action} failed, server unreachable: {text}{hint}")
+        return BackendError(f"{where}: {action} failed: {text}")
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def _namespace(self, table: str) -> bytes:
+        return self._base + table.encode() + b":"
+
+    def _scan(self, pattern: bytes) -> Iterator[bytes]:
+        return self._writer.scan_iter(match=pattern, count=1_000)
+
+    # -- reads and writes -------------------------------------------------------------------
+
+    def read(self, table: str, keys: Sequence[bytes]) -> list[bytes | None]:
+        if not keys:
+            return []
+        ns = self._namespace(table)
+        full = [ns + k for k in keys]
+        try:
+            if self.cluster:
+                return self._reader.mget_nonatomic(full)
+            return self._reader.mget(full)
+        except redis.RedisError as exc:
+            raise self._failure(exc, "read", "read_timeout_seconds") from None
+
+    def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
+        if len(keys) != len(records):
+            raise ValueError(f"write to {table!r}: {len(keys)} keys but {len(records)} records")
+        if not keys:
+            return
+        ns = self._namespace(table)
+        full = [ns + k for k in keys]
+        try:
+            if self.cluster:
+                self._write_cluster(full, records)
+            else:
+                self._write_single(full, records)
+        except redis.RedisError as exc:
+            raise self._failure(exc, "write", "write_timeout_seconds") from None
+
+    def _write_single(self, keys: list[bytes], records: Sequence[bytes]) -> None:
+        ttl = self.config.key_ttl_seconds
+        step = self.config.write_batch_size
+        flush_every = max(1, 100_000 // step)  # bound the pipeline's buffer to ~100k records
+        pipe = self._writer.pipeline(transaction=False)
+        for n, start in enumerate(range(0, len(keys), step), start=1):
+            chunk_keys = keys[start : start + step]
+            chunk_records = list(records[start : start + step])
+            if ttl is None:
+                flat: list[bytes] = [b""] * (2 * len(chunk_keys))
+                flat[0::2] = chunk_keys
+                flat[1::2] = chunk_records
+                pipe.execute_command("MSET", *flat)
+            else:
+                pipe.execute_command("EVAL", _SET_EX_SCRIPT, len(chunk_keys), *chunk_keys, ttl, *chunk_records)
+            if n % flush_every == 0:
+                pipe.execute()
+        pipe.execute()
+
+    def _write_cluster(self, keys: list[bytes], records: Sequence[bytes]) -> None:
+        ttl = self.config.key_ttl_seconds
+        step = self.config.write_batch_size * 10
+        for start in range(0, len(keys), step):
+            pipe = self._writer.pipeline()
+            for key, record in zip(keys[start : start + step], records[start : start + step]):
+                pipe.set(key, record, ex=ttl)
+            pipe.execute()
+
+    # -- tables -----------------------------------------------------------------------------
+
+    def tables(self) -> list[str]:
+        pattern = _glob_escape(self._base) + b"*"
+        found: set[bytes] = set()
+        skip = len(self._base)
+        try:
+            for key in self._scan(pattern):
+                found.add(key[skip:].split(b":", 1)[0])
+        except redis.RedisError as exc:
+            raise self._failure(exc, "listing tables", "write_timeout_seconds") from None
+        return sorted(t.decode() for t in found)
+
+    def drop(self, table: str) -> None:
+        pattern = _glob_escape(self._namespace(table)) + b"*"
+        batch: list[bytes] = []
+        try:
+            for key in self._scan(pattern):
+                batch.append(key)
+                if len(batch) >= 1_000:
+                    self._writer.unlink(*batch)
+                    batch.clear()
+            if batch:
+                self._writer.unlink(*batch)
+        except redis.RedisError as exc:
+            raise self._failure(exc, f"dropping {table!r}", "write_timeout_seconds") from None
+
+    def ping(self) -> None:
+        try:
+            self._reader.ping()
+        except redis.RedisError as exc:
+            raise self._failure(exc, "ping", "read_timeout_seconds") from None
+
+    def close(self) -> None:
+        for name in ("_reader", "_writer"):
+            client = self.__dict__.pop(name, None)
+            if client is not None:
+                client.close()
+
+    def describe(self) -> str:
+        nodes = ",".join(f"{h}:{p}" for h, p in self.settings.nodes)
+        kind = "redis cluster" if self.cluster else "redis"
+        return f"{kind} online store {nodes} db {self.settings.db} prefix {self.config.key_prefix!r}"
+
+
+_GLOB_SPECIAL = re.compile(rb"([*?\[\]\\])")
+
+
+def _glob_escape(text: bytes) -> bytes:
+    return _GLOB_SPECIAL.sub(rb"\\\1", text)

@@ -1,0 +1,296 @@
+"""PostgreSQL registry: numbered versions of each project's definitions, plus operational state.
+
+``registry: {registry_type: sql, path: postgresql+psycopg://user@host:5432/db}``
+(Feast's form; ``postgresql://`` works too, as do libpq parameters in the
+query string). Tables live in the schema named by ``?schema=`` (default
+``featurevault``) and mirror the SQLite registry: ``versions(project,
+version, ...)`` keyed by (project, version), so of two racing commits of the
+same number exactly one inserts and the other gets
+:class:`~featurevault.errors.RegistryConflictError`; ``state(project,
+namespace, key, value)``. The schema is created and upgraded by the numbered
+:data:`MIGRATIONS`, applied once under an advisory lock.
+
+An unreachable server fails at once when refused, and otherwise within
+``connect_timeout`` (default 2 s, libpq's minimum), with
+:class:`~featurevault.errors.RegistryUnavailableError` (a ``RegistryError``), so the registry
+cache can keep serving its last good copy instead of hanging.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from featurevault.backends._postgres import Deadline, connection_error, psycopg
+from featurevault.backends.registry.base import Registry, Snapshot, VersionInfo
+from featurevault.errors import (
+    BackendUnavailableError,
+    RegistryConflictError,
+    RegistryError,
+    RegistryUnavailableError,
+)
+
+logger = logging.getLogger(__name__)
+
+SETTINGS = {
+    "host": "registry.path (host/port)",
+    "password": "registry.path (password)",
+    "database": "registry.path (database)",
+    "user": "registry.path (user)",
+    "sslmode": "registry.path (sslmode)",
+}
+
+#: (number, statements): append only; a released migration is never edited
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE versions (
+            project TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            author TEXT NOT NULL,
+            message TEXT NOT NULL,
+            meta JSON NOT NULL,
+            contents JSON NOT NULL,
+            PRIMARY KEY (project, version)
+        );
+        CREATE TABLE state (
+            project TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value JSON NOT NULL,
+            PRIMARY KEY (project, namespace, key)
+        );
+        """,
+    ),
+]
+
+_STATEMENT_TIMEOUT_MS = 10_000
+
+
+def parse_url(url: str) -> tuple[str, str, int]:
+    """(libpq URI, schema, connect timeout) from a registry path."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme not in ("postgresql", "postgres"):
+        raise RegistryError(f"registry.path {url!r}: expected postgresql://user@host:port/database")
+    query = dict(parse_qsl(parts.query))
+    schema = query.pop("schema", "featurevault")
+    timeout = int(query.setdefault("connect_timeout", "2"))
+    query.setdefault("application_name", "featurevault-registry")
+    return urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(query), "")), schema, timeout
+
+
+class Store(Registry):
+    """The registry in a PostgreSQL schema."""
+
+    type_name = "sql"
+
+    def __init__(self, url: str) -> None:
+        self._conninfo, self.schema, self.connect_timeout = parse_url(url)
+        self._kwargs = {"options": f"-c statement_timeout={_STATEMENT_TIMEOUT_MS}"}
+        self._where = f"postgres registry {_redact(url)} schema {self.schema}"
+        # one connection, one operation at a time: registry calls are rare (the cache absorbs reads),
+        # and connecting directly reports a refused or misconfigured server at once, without a pool's retries
+        self._connection: Any = None
+        self._lock = threading.Lock()
+        self._migrated = False
+
+    @classmethod
+    def from_config(cls, config: Any, *, resolve: Callable[[str], Path]) -> Store:
+        return cls(config.path)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _conn(self) -> Iterator[Any]:
+        """The connection, migrated and held for one operation; failures become RegistryError."""
+        with self._lock:
+            conn = self._connect()
+            deadline = Deadline(conn, _STATEMENT_TIMEOUT_MS / 1000 + 1)
+            try:
+                with deadline:
+                    if not self._migrated:
+                        self._migrate(conn)
+                    yield conn
+            except RegistryConflictError:
+                raise
+            except psycopg.OperationalError as exc:
+                self._drop_connection()
+                raise RegistryUnavailableError(f"{self._where}: server unreachable: {_one_line(exc)}") from None
+            except psycopg.Error as exc:
+                raise RegistryError(f"{self._where}: {_one_line(exc)}") from None
+
+    def _connect(self) -> Any:
+        if self._connection is not None and not self._connection.closed and not self._connection.broken:
+            return self._connection
+        self._drop_connection()
+        try:
+            self._connection = psycopg.connect(self._conninfo, autocommit=True, **self._kwargs)
+        except psycopg.Error as exc:
+            error = connection_error(exc, where=self._where, settings=SETTINGS)
+            kind = RegistryUnavailableError if isinstance(error, BackendUnavailableError) else RegistryError
+            raise kind(str(error)) from None
+        return self._connection
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+        self._connection = None
+
+    def _table(self, name: str) -> Any:
+        return psycopg.sql.Identifier(self.schema, name)
+
+    def _migrate(self, conn: Any) -> None:
+        schema = psycopg.sql.Identifier(self.schema)
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"featurevault-registry:{self.schema}",))
+            conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+            conn.execute(
+                psycopg.sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+                ).format(self._table("schema_migrations"))
+            )
+            done = {v for (v,) in conn.execute(
+                psycopg.sql.SQL("SELECT version FROM {}").format(self._table("schema_migrations"))
+            )}
+            conn.execute(psycopg.sql.SQL("SET LOCAL search_path TO {}").format(schema))
+            for number, statements in MIGRATIONS:
+                if number in done:
+                    continue
+                logger.info("%s: applying schema migration %d", self._where, number)
+                conn.execute(statements)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (%s, now())", (number,)
+                )
+        self._migrated = True
+
+    # -- versions ---------------------------------------------------------------------------
+
+    def latest_version(self, project: str) -> int:
+        query = psycopg.sql.SQL("SELECT COALESCE(MAX(version), 0) FROM {} WHERE project = %s")
+        with self._conn() as conn:
+            return int(conn.execute(query.format(self._table("versions")), (project,)).fetchone()[0])
+
+    def load(self, project: str, version: int | None = None) -> Snapshot | None:
+        columns = "version, created_at, author, message, meta::text, contents::text"
+        if version is None:
+            sql = f"SELECT {columns} FROM {{}} WHERE project = %s ORDER BY version DESC LIMIT 1"
+            params: tuple[Any, ...] = (project,)
+        else:
+            sql = f"SELECT {columns} FROM {{}} WHERE project = %s AND version = %s"
+            params = (project, version)
+        with self._conn() as conn:
+            row = conn.execute(psycopg.sql.SQL(sql).format(self._table("versions")), params).fetchone()
+        if row is None:
+            return None
+        return Snapshot(info=_info(row[:5]), contents=json.loads(row[5]))
+
+    def commit(
+        self,
+        project: str,
+        contents: dict[str, Any],
+        *,
+        expected_version: int,
+        author: str,
+        message: str,
+        meta: dict[str, Any] | None = None,
+    ) -> int:
+        new = expected_version + 1
+        versions = self._table("versions")
+        with self._conn() as conn:
+            try:
+                with conn.transaction():
+                    latest = conn.execute(
+                        psycopg.sql.SQL("SELECT COALESCE(MAX(version), 0) FROM {} WHERE project = %s").format(versions),
+                        (project,),
+                    ).fetchone()[0]
+                    if latest != expected_version:
+                        raise _conflict(project, expected_version, latest)
+                    conn.execute(
+                        psycopg.sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s, %s)").format(versions),
+                        (project, new, datetime.now(timezone.utc), author, message,
+                         json.dumps(meta or {}), json.dumps(contents, sort_keys=True)),
+                    )
+            except psycopg.errors.UniqueViolation:
+                raise _conflict(project, expected_version, None) from None
+        return new
+
+    def history(self, project: str, limit: int | None = None) -> list[VersionInfo]:
+        query = psycopg.sql.SQL(
+            "SELECT version, created_at, author, message, meta::text FROM {} WHERE project = %s "
+            "ORDER BY version DESC LIMIT %s"
+        ).format(self._table("versions"))
+        with self._conn() as conn:
+            rows = conn.execute(query, (project, limit)).fetchall()
+        return [_info(row) for row in rows]
+
+    # -- state ------------------------------------------------------------------------------
+
+    def get_state(self, project: str, namespace: str) -> dict[str, Any]:
+        query = psycopg.sql.SQL("SELECT key, value::text FROM {} WHERE project = %s AND namespace = %s")
+        with self._conn() as conn:
+            rows = conn.execute(query.format(self._table("state")), (project, namespace)).fetchall()
+        return {key: json.loads(value) for key, value in rows}
+
+    def set_state(self, project: str, namespace: str, key: str, value: Any) -> None:
+        state = self._table("state")
+        with self._conn() as conn:
+            if value is None:
+                conn.execute(
+                    psycopg.sql.SQL("DELETE FROM {} WHERE project = %s AND namespace = %s AND key = %s").format(state),
+                    (project, namespace, key),
+                )
+                return
+            conn.execute(
+                psycopg.sql.SQL(
+                    "INSERT INTO {} VALUES (%s, %s, %s, %s) "
+                    "ON CONFLICT (project, namespace, key) DO UPDATE SET value = EXCLUDED.value"
+                ).format(state),
+                (project, namespace, key, json.dumps(value)),
+            )
+
+    def delete_project(self, project: str) -> None:
+        with self._conn() as conn, conn.transaction():
+            for table in ("versions", "state"):
+                conn.execute(psycopg.sql.SQL("DELETE FROM {} WHERE project = %s").format(self._table(table)), (project,))
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop_connection()
+
+    def describe(self) -> str:
+        return self._where
+
+
+def _info(row: tuple[Any, ...]) -> VersionInfo:
+    version, created_at, author, message, meta = row
+    return VersionInfo(version=version, created_at=created_at, author=author, message=message, meta=json.loads(meta))
+
+
+def _conflict(project: str, expected: int, latest: int | None) -> RegistryConflictError:
+    found = f"version {latest}" if latest is not None else f"a commit of version {expected + 1}"
+    return RegistryConflictError(
+        f"registry of project {project!r} changed: planned against version {expected} but found {found}; "
+        "re-plan and apply again"
+    )
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

@@ -1,0 +1,415 @@
+"""The production-readiness report: the seed's checklist, item by item, against a repo and its config.
+
+Every item ends as ``pass``, ``fail`` or ``not checked``, with its evidence. An
+item featurevault cannot verify is ``not checked`` and says why; it never
+passes. The score is the share of all items that pass, so that unchecked items
+keep a repo below 100%.
+
+Features that other parts of featurevault add later (audit, validation,
+monitoring, backups, feature flags) are found through their config sections
+with ``getattr``: absent from this build means ``not checked``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from featurevault.config import RepoConfig
+from featurevault.model import RepoContents
+from featurevault.quality.lint import LintReport, run_lint
+from featurevault.quality.repo_scan import RepoFiles, scan_repo
+
+PASS, FAIL, NOT_CHECKED = "pass", "fail", "not checked"
+NAMING_RULES = (
+    *("FV101", "FV102", "FV103", "FV104", "FV105", "FV106", "FV107"),
+    *("FV201", "FV202", "FV204", "FV301", "FV401"),
+)
+ENTITY_RULES = ("FV201", "FV202", "FV203", "FV204")
+EMBEDDED = {"sqlite", "file", "duckdb"}
+
+
+@dataclass(frozen=True)
+class ReadinessFacts:
+    """What the caller knows beyond the definitions and config (None: unknown)."""
+
+    auth_enabled: bool | None = None
+    audit_sink: str | None = None
+    audit_verified: bool | None = None
+    pii_protected: bool | None = None
+    encryption_at_rest: bool | None = None
+    backends: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReadinessItem:
+    section: str
+    title: str
+    status: str
+    evidence: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"section": self.section, "item": self.title, "status": self.status, "evidence": self.evidence}
+
+
+@dataclass
+class ReadinessReport:
+    items: list[ReadinessItem]
+
+    def counts(self) -> dict[str, int]:
+        counts = Counter(i.status for i in self.items)
+        return {status: counts.get(status, 0) for status in (PASS, FAIL, NOT_CHECKED)}
+
+    @property
+    def score(self) -> float:
+        """Percent of all items that pass (not checked counts against)."""
+        return 100.0 * self.counts()[PASS] / len(self.items) if self.items else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": round(self.score, 1), "counts": self.counts(), "items": [i.to_dict() for i in self.items]}
+
+    def to_markdown(self) -> str:
+        marks = {PASS: "[x]", FAIL: "[ ] **fail**", NOT_CHECKED: "[ ] not checked"}
+        lines = ["# Production readiness", "", f"Score: {self.score:.0f}% ({self._count_text()})"]
+        section = ""
+        for item in self.items:
+            if item.section != section:
+                section = item.section
+                lines += ["", f"## {section}", ""]
+            lines.append(f"- {marks[item.status]} {item.title}: {item.evidence}")
+        return "\n".join(lines) + "\n"
+
+    def _count_text(self) -> str:
+        return ", ".join(f"{n} {status}" for status, n in self.counts().items())
+
+
+@dataclass
+class _Inputs:
+    contents: RepoContents
+    config: RepoConfig
+    facts: ReadinessFacts
+    lint: LintReport
+    files: RepoFiles | None
+
+
+Check = Callable[[_Inputs], tuple[str, str]]
+
+
+def evaluate_readiness(
+    contents: RepoContents,
+    config: RepoConfig,
+    facts: ReadinessFacts | None = None,
+    *,
+    lint_report: LintReport | None = None,
+) -> ReadinessReport:
+    """Evaluate every checklist item; repo files are scanned when the config knows the repo path."""
+    files = scan_repo(config.repo_path) if config.repo_path is not None else None
+    inputs = _Inputs(contents, config, facts or ReadinessFacts(), lint_report or run_lint(contents, config), files)
+    return ReadinessReport([ReadinessItem(section, title, *check(inputs)) for section, title, check in CHECKLIST])
+
+
+# -- DESIGN ---------------------------------------------------------------------------------------------------
+
+
+def _views(inputs: _Inputs) -> list[Any]:
+    return [*inputs.contents.feature_views.values(), *inputs.contents.on_demand_feature_views.values()]
+
+
+def _documentation(inputs: _Inputs) -> tuple[str, str]:
+    views = _views(inputs)
+    if not views:
+        return FAIL, "no feature views defined"
+    features = [f for v in views for f in v.features]
+    described_views = sum(bool(v.description.strip()) for v in views)
+    described = sum(bool(f.description.strip()) for f in features)
+    ok = described_views == len(views) and described == len(features)
+    evidence = f"descriptions on {described_views}/{len(views)} views and {described}/{len(features)} features"
+    return (PASS if ok else FAIL), evidence
+
+
+def _naming(inputs: _Inputs) -> tuple[str, str]:
+    findings = [f for f in inputs.lint.findings if f.rule in NAMING_RULES]
+    if not inputs.contents.objects():
+        return FAIL, "no definitions"
+    if not findings:
+        return PASS, "lint: no naming findings"
+    counts = Counter(f.rule for f in findings)
+    return FAIL, f"lint: {len(findings)} naming finding(s) (" + ", ".join(f"{r} x{n}" for r, n in counts.items()) + ")"
+
+
+def _entities(inputs: _Inputs) -> tuple[str, str]:
+    entities = inputs.contents.entities
+    views = list(inputs.contents.feature_views.values())
+    if not entities:
+        return FAIL, "no entities defined"
+    findings = [f for f in inputs.lint.findings if f.rule in ENTITY_RULES]
+    keyed = sum(bool(v.entities) for v in views)
+    evidence = f"{len(entities)} entities, {len(findings)} entity finding(s); {keyed}/{len(views)} views keyed by one"
+    return (PASS if not findings and keyed == len(views) else FAIL), evidence
+
+
+def _ttls(inputs: _Inputs) -> tuple[str, str]:
+    views = list(inputs.contents.feature_views.values())
+    if not views:
+        return FAIL, "no feature views defined"
+    with_ttl = sum(bool(v.ttl) for v in views)
+    return (PASS if with_ttl == len(views) else FAIL), f"TTL set on {with_ttl}/{len(views)} feature views"
+
+
+def _services(inputs: _Inputs) -> tuple[str, str]:
+    services = inputs.contents.feature_services
+    if not services:
+        return FAIL, "no feature services defined"
+    models = sorted({re.sub(r"_v\d+$", "", name) for name in services})
+    broken = {f.object for f in inputs.lint.findings if f.rule in ("FV402", "FV403")}
+    evidence = f"feature services defined for {len(models)} model(s) ({', '.join(models)})"
+    if broken:
+        return FAIL, f"{evidence}; {len(broken)} read missing features ({', '.join(sorted(broken))})"
+    return PASS, evidence
+
+
+# -- DATA QUALITY and MONITORING: sections other features add ---------------------------------------------------
+
+
+def _section(config: RepoConfig, *names: str) -> tuple[str, Any] | None:
+    for name in names:
+        value = getattr(config, name, None)
+        if value is not None:
+            return name, value
+    return None
+
+
+def _enabled(value: Any) -> bool:
+    return bool(getattr(value, "enabled", True)) and getattr(value, "type", "") not in ("none", "off")
+
+
+def _config_feature(names: tuple[str, ...], what: str) -> Check:
+    """An item decided by a config section another feature adds: on, off, or absent from this build."""
+
+    def check(inputs: _Inputs) -> tuple[str, str]:
+        found = _section(inputs.config, *names)
+        if found is None:
+            return NOT_CHECKED, f"{what} is not available in this featurevault build"
+        key, value = found
+        return (PASS, f"{what}: on ({key})") if _enabled(value) else (FAIL, f"{what}: off ({key})")
+
+    return check
+
+
+def _validation_rules(inputs: _Inputs) -> tuple[str, str]:
+    kinds = [k for k in inputs.contents.extra if "validation" in k or "expectation" in k]
+    defined = sum(len(inputs.contents.extra[k]) for k in kinds)
+    if defined:
+        return PASS, f"{defined} validation rule(s) defined"
+    if kinds or _section(inputs.config, "validation"):
+        return FAIL, "no validation rules defined"
+    return NOT_CHECKED, "data validation rules are not available in this featurevault build"
+
+
+def _schemas(inputs: _Inputs) -> tuple[str, str]:
+    views = list(inputs.contents.feature_views.values())
+    if not views:
+        return FAIL, "no feature views defined"
+    explicit = sum(bool(v.features) for v in views)
+    evidence = f"explicit schema on {explicit}/{len(views)} feature views (writes are checked against it)"
+    return (PASS if explicit == len(views) else FAIL), evidence
+
+
+def _freshness(inputs: _Inputs) -> tuple[str, str]:
+    status, evidence = _config_feature(("freshness", "monitoring"), "freshness monitoring")(inputs)
+    declared = sum("freshness" in v.tags for v in inputs.contents.feature_views.values())
+    return status, f"{evidence}; freshness tag on {declared}/{len(inputs.contents.feature_views)} feature views"
+
+
+# -- SECURITY ---------------------------------------------------------------------------------------------------
+
+
+def _auth_type(inputs: _Inputs) -> str:
+    return str(getattr(getattr(inputs.config, "auth", None), "type", "no_auth"))
+
+
+def _access_control(inputs: _Inputs) -> tuple[str, str]:
+    enabled = inputs.facts.auth_enabled
+    kind = _auth_type(inputs)
+    if enabled is None:
+        enabled = kind != "no_auth"
+    if not enabled:
+        return FAIL, f"access control: off (auth.type: {kind})"
+    permissions = len(inputs.contents.extra.get("permission", {}))
+    return PASS, f"access control: on (auth.type: {kind}; {permissions} permission(s) defined)"
+
+
+def _is_pii(tags: dict[str, str]) -> bool:
+    return tags.get("pii", "").lower() == "true"
+
+
+def _pii(inputs: _Inputs) -> tuple[str, str]:
+    views = _views(inputs)
+    if not views:
+        return FAIL, "no feature views defined"
+    undeclared = [v.name for v in views if "pii" not in v.tags and not any("pii" in f.tags for f in v.features)]
+    pii = [f"{v.name}:{f.name}" for v in views for f in v.features if _is_pii(v.tags) or _is_pii(f.tags)]
+    if undeclared:
+        return FAIL, f"pii tag missing on {len(undeclared)}/{len(views)} views ({', '.join(undeclared[:5])})"
+    if not pii:
+        return PASS, f"pii declared on {len(views)}/{len(views)} views; no PII features"
+    identified = f"{len(pii)} PII feature(s) identified"
+    if _access_control(inputs)[0] == FAIL:
+        return FAIL, f"{identified}; access control is off, so they are served in clear"
+    if inputs.facts.pii_protected is None:
+        return NOT_CHECKED, f"{identified}; their masking cannot be verified from here"
+    return (PASS, f"{identified} and masked") if inputs.facts.pii_protected else (FAIL, f"{identified}, not masked")
+
+
+def _audit(inputs: _Inputs) -> tuple[str, str]:
+    sink = inputs.facts.audit_sink
+    section = _section(inputs.config, "audit")
+    if sink is None and section is not None:
+        audit = section[1]
+        sink = str(getattr(audit, "sink", getattr(audit, "type", "file"))) if _enabled(audit) else "none"
+    if sink is None:
+        return NOT_CHECKED, "audit logging is not available in this featurevault build"
+    if sink in ("none", "off", ""):
+        return FAIL, "audit sink: none"
+    if inputs.facts.audit_verified is False:
+        return FAIL, f"audit sink: {sink}, verification failed"
+    return PASS, f"audit sink: {sink}" + (", verified" if inputs.facts.audit_verified else "")
+
+
+TLS_MARKERS = ("rediss://", "sslmode=require", "sslmode=verify", "ssl=true")
+
+
+def _has_tls(settings: dict[str, Any]) -> bool:
+    if settings.get("ssl") is True or str(settings.get("sslmode", "")).startswith(("require", "verify")):
+        return True
+    text = " ".join(str(v) for v in settings.values()).lower()
+    return any(marker in text for marker in TLS_MARKERS)
+
+
+def _transit_gaps(inputs: _Inputs) -> list[str]:
+    """Networked backends whose connection settings show no TLS."""
+    gaps = []
+    sections = {"online_store": inputs.config.online_store, "registry": inputs.config.registry}
+    for role, section in sections.items():
+        kind = getattr(section, "type", None) or getattr(section, "registry_type", "")
+        if kind not in EMBEDDED and not _has_tls(section.model_dump()):
+            gaps.append(f"{role}: {kind} without TLS")
+    return gaps
+
+
+def _encryption(inputs: _Inputs) -> tuple[str, str]:
+    gaps = _transit_gaps(inputs)
+    if gaps:
+        return FAIL, "in transit: " + "; ".join(gaps)
+    transit = "in transit: TLS or embedded backends only"
+    at_rest = inputs.facts.encryption_at_rest
+    if at_rest is None:
+        return NOT_CHECKED, f"{transit}; at rest: cannot be verified from here"
+    return (PASS, f"{transit}; at rest: on") if at_rest else (FAIL, f"{transit}; at rest: off")
+
+
+# -- OPERATIONS, TESTING, DEPLOYMENT ---------------------------------------------------------------------------------
+
+
+def _not_checked(why: str) -> Check:
+    return lambda inputs: (NOT_CHECKED, why)
+
+
+def _runbooks(inputs: _Inputs) -> tuple[str, str]:
+    if inputs.files and inputs.files.runbooks:
+        return PASS, "runbooks: " + ", ".join(str(p) for p in inputs.files.runbooks[:5])
+    return NOT_CHECKED, "no runbook file in the repo; runbooks kept elsewhere cannot be seen"
+
+
+def _backend_text(inputs: _Inputs, role: str) -> str:
+    if role in inputs.facts.backends:
+        return inputs.facts.backends[role]
+    kind = inputs.config.online_store.type if role == "online_store" else inputs.config.registry.registry_type
+    return f"{kind} (embedded, not for production)" if kind in EMBEDDED else kind
+
+
+def _backups(inputs: _Inputs) -> tuple[str, str]:
+    found = _section(inputs.config, "backup", "backups")
+    registry = f"registry: {_backend_text(inputs, 'registry')}"
+    if found is None:
+        return NOT_CHECKED, f"{registry}; backups are not configured through featurevault in this build"
+    return (PASS, f"{registry}; backup: on") if _enabled(found[1]) else (FAIL, f"{registry}; backup: off")
+
+
+def _capacity(inputs: _Inputs) -> tuple[str, str]:
+    online = _backend_text(inputs, "online_store")
+    if inputs.config.online_store.type in EMBEDDED:
+        return FAIL, f"online store: {online}"
+    return NOT_CHECKED, f"online store: {online}; capacity figures live outside featurevault"
+
+
+def _tests_mentioning(words: list[str], what: str) -> Check:
+    def check(inputs: _Inputs) -> tuple[str, str]:
+        if inputs.files is None:
+            return NOT_CHECKED, "repo path unknown; no files scanned"
+        found = inputs.files.tests_mentioning(words)
+        if found:
+            return PASS, f"{len(found)} test file(s) {what} ({', '.join(str(p) for p in found[:3])})"
+        seen = len(inputs.files.test_files)
+        return NOT_CHECKED, f"{seen} test file(s) in the repo, none {what}; tests elsewhere cannot be seen"
+
+    return check
+
+
+def _unit_tests(inputs: _Inputs) -> tuple[str, str]:
+    odfvs = list(inputs.contents.on_demand_feature_views)
+    if not odfvs:
+        return NOT_CHECKED, "no on-demand feature logic in the repo; upstream transformations cannot be seen"
+    return _tests_mentioning([*odfvs, ".transform("], "exercise on-demand feature logic")(inputs)
+
+
+def _ci(inputs: _Inputs) -> tuple[str, str]:
+    if inputs.files is None or not inputs.files.ci_files:
+        return NOT_CHECKED, "no CI pipeline file found in the repo or its checkout"
+    names = ", ".join(p.name for p in inputs.files.ci_files[:3])
+    runs_lint = any("featurevault lint" in Path(p).read_text(errors="replace") for p in inputs.files.ci_files)
+    return PASS, f"CI: {names}" + ("; runs featurevault lint" if runs_lint else "")
+
+
+DOCUMENTATION = "a documentation matter featurevault cannot see"
+NO_RECORD = "a recovery drill is not recorded anywhere featurevault reads"
+
+CHECKLIST: list[tuple[str, str, Check]] = [
+    ("DESIGN", "All features have clear documentation", _documentation),
+    ("DESIGN", "Naming conventions followed", _naming),
+    ("DESIGN", "Entities properly defined", _entities),
+    ("DESIGN", "TTLs set appropriately", _ttls),
+    ("DESIGN", "Feature services defined for each model", _services),
+    ("DATA QUALITY", "Data validation rules defined", _validation_rules),
+    ("DATA QUALITY", "Null handling strategy documented", _not_checked(DOCUMENTATION)),
+    ("DATA QUALITY", "Schema validation in place", _schemas),
+    ("DATA QUALITY", "Historical data backfilled", _not_checked("needs the offline data; readiness reads no data")),
+    ("MONITORING", "Freshness monitoring configured", _freshness),
+    ("MONITORING", "Quality metrics tracked", _config_feature(("monitoring", "metrics"), "quality metrics")),
+    ("MONITORING", "Drift detection enabled", _config_feature(("drift", "monitoring"), "drift detection")),
+    ("MONITORING", "Alerting rules defined", _config_feature(("alerts", "alerting"), "alerting")),
+    ("MONITORING", "Dashboards created", _not_checked("dashboards live outside the repo")),
+    ("SECURITY", "Access control implemented", _access_control),
+    ("SECURITY", "PII features identified and protected", _pii),
+    ("SECURITY", "Audit logging enabled", _audit),
+    ("SECURITY", "Encryption at rest and in transit", _encryption),
+    ("OPERATIONS", "Runbooks documented", _runbooks),
+    ("OPERATIONS", "On-call rotation defined", _not_checked("on-call lives outside featurevault")),
+    ("OPERATIONS", "Backup strategy implemented", _backups),
+    ("OPERATIONS", "Disaster recovery tested", _not_checked(NO_RECORD)),
+    ("OPERATIONS", "Capacity planning done", _capacity),
+    ("TESTING", "Unit tests for feature logic", _unit_tests),
+    ("TESTING", "Integration tests for retrieval",
+     _tests_mentioning(["get_online_features", "get_historical_features"], "exercise retrieval")),
+    ("TESTING", "Performance tests for latency",
+     _tests_mentioning(["latency", "perf_counter", "benchmark"], "measure latency")),
+    ("TESTING", "End-to-end tests with models", _not_checked("model tests live outside the feature repo")),
+    ("DEPLOYMENT", "CI/CD pipeline configured", _ci),
+    ("DEPLOYMENT", "Staging environment tested", _not_checked("environments are not recorded in the repo")),
+    ("DEPLOYMENT", "Rollback procedure documented", _not_checked(DOCUMENTATION)),
+    ("DEPLOYMENT", "Feature flags for new features", _config_feature(("feature_flags", "flags"), "feature flags")),
+]

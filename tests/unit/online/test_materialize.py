@@ -1,0 +1,110 @@
+"""Materialization: windows, idempotence, watermarks, resuming after a failure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from featurevault.errors import FeatureViewNotFoundError, RequestError
+from featurevault.ops import materialize as materialize_ops
+from tests.unit.online.conftest import T0, Harness
+
+REFS = ["driver_stats:conv_rate", "driver_stats:city"]
+
+
+def _read(h: Harness, ids: list[int]) -> dict[str, list[object]]:
+    return h.get_online_features(REFS, {"driver_id": ids}).to_dict()
+
+
+def test_window_bounds_select_rows(repo: Harness) -> None:
+    result = repo.materialize(T0 - timedelta(days=30), T0, ["driver_stats"])
+    assert [(v.view, v.rows) for v in result] == [("driver_stats", 3)]
+    assert _read(repo, [1, 2])["city"] == ["a", "c"]  # driver 1's later row is after the window
+    repo.materialize(T0, T0 + timedelta(hours=1), ["driver_stats"])
+    assert _read(repo, [1, 2])["city"] == ["b", "c"]
+
+
+def test_rerun_is_idempotent(repo: Harness) -> None:
+    window = (T0 - timedelta(days=30), T0 + timedelta(hours=2))
+    repo.materialize(*window, ["driver_stats"])
+    db = repo.online_store
+    before = db.read("driver_stats", [k for k in _all_keys(db, "driver_stats")])
+    repo.materialize(*window, ["driver_stats"])
+    assert db.read("driver_stats", _all_keys(db, "driver_stats")) == before
+
+
+def _all_keys(db, table: str) -> list[bytes]:
+    return [k for (k,) in db._conn().execute(f'SELECT key FROM "{db.project}:{table}" ORDER BY key')]
+
+
+def test_incremental_uses_ttl_then_watermark(repo: Harness) -> None:
+    end = T0 + timedelta(minutes=30)
+    result = repo.materialize_incremental(end, ["driver_stats"])
+    (run,) = result.views
+    assert run.start == end - timedelta(days=1) and run.end == end
+    assert _read(repo, [1, 3])["city"] == ["a", None]  # driver 3 is older than end - ttl
+    mark = materialize_ops.watermarks(repo)["driver_stats"]
+    assert mark["end"] == end.isoformat() and mark["rows"] == 2
+    second = repo.materialize_incremental(T0 + timedelta(hours=2), ["driver_stats"])
+    assert second.views[0].start == end and second.views[0].rows == 1
+    assert _read(repo, [1])["city"] == ["b"]
+
+
+def test_incremental_without_ttl_starts_at_the_beginning_of_data(repo: Harness) -> None:
+    (run,) = repo.materialize_incremental(T0 + timedelta(days=1), ["global_stats"]).views
+    assert run.start == T0 - timedelta(days=400)
+
+
+def test_failed_run_keeps_previous_values_and_watermark(repo: Harness) -> None:
+    repo.materialize(T0 - timedelta(days=30), T0, ["driver_stats"])
+    mark = materialize_ops.watermarks(repo)["driver_stats"]
+    repo.offline_store.fail_after_batches = 1
+    original = materialize_ops.BATCH_ROWS
+    materialize_ops.BATCH_ROWS = 1
+    try:
+        with pytest.raises(RuntimeError, match="mid-run"):
+            repo.materialize_incremental(T0 + timedelta(hours=2), ["driver_stats"])
+    finally:
+        materialize_ops.BATCH_ROWS = original
+    assert materialize_ops.watermarks(repo)["driver_stats"] == mark
+    out = _read(repo, [1, 2])
+    assert out["city"][0] in ("a", "b") and out["city"][1] == "c"  # every key still readable
+    repo.offline_store.fail_after_batches = None
+    repo.materialize_incremental(T0 + timedelta(hours=2), ["driver_stats"])
+    assert _read(repo, [1, 2])["city"] == ["b", "c"]
+
+
+def test_progress_is_reported(repo: Harness) -> None:
+    events: list[tuple[str, int, int | None]] = []
+    result = materialize_ops.materialize(
+        repo, T0 - timedelta(days=30), T0 + timedelta(hours=2), ["driver_stats"],
+        progress=lambda *event: events.append(event),
+    )
+    assert events == [("driver_stats", 3, None), ("driver_stats", 3, 3)]
+    assert result.lines()[0].startswith("driver_stats: 3 rows from 2023-12-02")
+
+
+def test_all_online_views_by_default_and_bad_names(repo: Harness) -> None:
+    result = repo.materialize(T0 - timedelta(days=30), T0)
+    assert {v.view for v in result} == {"driver_stats", "route_stats", "global_stats", "driver_fresh"}
+    assert result.rows == sum(v.rows for v in result)
+    with pytest.raises(FeatureViewNotFoundError, match="nope"):
+        repo.materialize(T0, T0, ["nope"])
+    with pytest.raises(RequestError, match="after end"):
+        repo.materialize(T0, T0 - timedelta(days=1))
+
+
+def test_schema_evolution_reads_old_records(repo: Harness) -> None:
+    from featurevault import FeatureView, Field
+    from featurevault.types import Int64
+    from tests.unit.online import conftest
+
+    repo.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2), ["route_stats"])
+    old = conftest.route_stats
+    grown = FeatureView(name=old.name, entities=old.entities, ttl=old.ttl, source=old.source,
+                        schema=[*old.schema, Field(name="stops", dtype=Int64)])
+    repo.apply(*[grown if o is old else o for o in conftest.ALL])
+    resp = repo.get_online_features(["route_stats:duration", "route_stats:stops"], [{"origin": "x", "dest": "y"}])
+    assert resp.to_dict()["duration"] == [1.5] and resp.to_dict()["stops"] == [None]
+    assert resp.statuses["stops"][0].name == "NOT_FOUND" and resp.statuses["duration"][0].name == "PRESENT"

@@ -44,6 +44,8 @@ class ServerSettings:
     access_log: bool = True
     #: close the store when the app shuts down (when the app built it)
     owns_store: bool = False
+    #: run online reads in the thread pool instead of on the event loop (see server/online.py)
+    threaded_reads: bool = False
 
 
 def create_app(
@@ -115,6 +117,7 @@ def app_from_env() -> FastAPI:
         max_body_bytes=int(os.environ.get(f"{ENV_PREFIX}MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
         access_log=os.environ.get(f"{ENV_PREFIX}ACCESS_LOG", "1") == "1",
         owns_store=True,
+        threaded_reads=os.environ.get(f"{ENV_PREFIX}THREADED_READS", "0") == "1",
     )
     return create_app(store, settings)
 
@@ -134,6 +137,7 @@ def serve(
     tls_key: str | Path | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     access_log: bool = True,
+    threaded_reads: bool = False,
     graceful_timeout: float = 30.0,
     log_level: str = "warning",
 ) -> None:
@@ -149,6 +153,7 @@ def serve(
         os.environ[f"{ENV_PREFIX}YAML"] = str(Path(fs_yaml_file).resolve())
     os.environ[f"{ENV_PREFIX}MAX_BODY_BYTES"] = str(max_body_bytes)
     os.environ[f"{ENV_PREFIX}ACCESS_LOG"] = "1" if access_log else "0"
+    os.environ[f"{ENV_PREFIX}THREADED_READS"] = "1" if threaded_reads else "0"
     # uvicorn drains on SIGTERM, then re-raises the signal to the handler that was there before it
     # started: make that one a no-op so that a drained shutdown returns here and exits 0.
     signal.signal(signal.SIGTERM, _drained)

@@ -5,7 +5,9 @@ allowed. The security layer replaces two callables, given to
 :func:`featurevault.server.create_app`:
 
 ``authenticate(request) -> Principal``
-    Called once per request (the :func:`current_principal` dependency). It reads
+    Called once per request (the :func:`current_principal` dependency), on the
+    event loop, so it must not block (verify a token locally; cache any key
+    fetches). It reads
     whatever credential it trusts (a bearer token, an mTLS client certificate,
     a header set by a gateway) and returns the principal, or raises
     :class:`~featurevault.errors.PermissionDeniedError` (answered with 403).
@@ -58,7 +60,7 @@ def allow_all(principal: Principal, action: str, resource: Resource) -> None:
     """The default authorizer: everything is allowed."""
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the principal making ``request``, from the app's authenticator."""
     principal = request.app.state.authenticate(request)
     request.state.principal = principal

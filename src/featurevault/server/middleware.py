@@ -23,6 +23,7 @@ class ServingMiddleware:
         self.metrics = metrics
         self.access_log = access_log
         self.max_body_bytes = max_body_bytes
+        self._children: dict[tuple[str, str, int, str], tuple[Any, Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -76,16 +77,25 @@ class ServingMiddleware:
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
+    def _label(self, template: str, method: str, status: int, service: str) -> tuple[Any, Any, Any]:
+        # labels() hashes and locks on every call; the children are looked up once per label set.
+        m = self.metrics
+        errors = m.errors.labels(template, str(status), service) if status >= 400 else None
+        return m.requests.labels(template, method, str(status), service), m.latency.labels(template, service), errors
+
     def _observe(self, scope: Scope, status: int, seconds: float) -> None:
         route = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
         state: dict[str, Any] = scope.get("state") or {}
         service = state.get("feature_service") or ""
-        m = self.metrics
-        m.requests.labels(template, scope["method"], str(status), service).inc()
-        m.latency.labels(template, service).observe(seconds)
-        if status >= 400:
-            m.errors.labels(template, str(status), service).inc()
+        key = (template, scope["method"], status, service)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = self._label(*key)
+        children[0].inc()
+        children[1].observe(seconds)
+        if children[2] is not None:
+            children[2].inc()
         principal = state.get("principal")
         self.access_log.record(
             {

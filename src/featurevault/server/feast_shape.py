@@ -31,14 +31,21 @@ def feast_body(result: Any) -> dict[str, Any]:
     statuses = result.statuses
     stamps = result.event_timestamps
     names = list(columns)
-    vectors = [
-        {
-            "values": json_values(values),
-            "statuses": list(map(STATUS_NAMES.__getitem__, statuses[name])),
-            "event_timestamps": rfc3339_micros(stamps.get(name), len(values)),
-        }
-        for name, values in columns.items()
-    ]
+    vectors = []
+    # Features of one view share their statuses and event times row for row: convert each
+    # distinct list once (a list comparison is one C loop) and let the results share it.
+    last_states: list[Any] | None = None
+    last_micros: list[Any] | None = None
+    state_text: list[str] = []
+    stamp_text: list[str] = []
+    for name, values in columns.items():
+        states = statuses[name]
+        if states != last_states:
+            last_states, state_text = states, list(map(STATUS_NAMES.__getitem__, states))
+        micros = stamps.get(name)
+        if micros is None or micros != last_micros:
+            last_micros, stamp_text = micros, rfc3339_micros(micros, len(values))
+        vectors.append({"values": json_values(values), "statuses": state_text, "event_timestamps": stamp_text})
     return {"metadata": {"feature_names": names}, "results": vectors}
 
 

@@ -27,7 +27,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -187,8 +186,27 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), robust to other load on the machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_with_cpu(
+    pid: int, url: str, body: dict[str, Any], concurrency: int, seconds: float, label: str
+) -> tuple[LoadResult, float]:
+    """A load measurement and the server's CPU milliseconds per request during it."""
+    before = cpu_seconds(pid)
+    result = measure_url(url, body, concurrency, seconds, label)
+    used = cpu_seconds(pid) - before
+    return result, used * 1000 / result.requests if result.requests else float("nan")
+
+
 @contextmanager
-def running(command: list[str], url: str) -> Iterator[None]:
+def running(command: list[str], url: str) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -203,7 +221,7 @@ def running(command: list[str], url: str) -> Iterator[None]:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{command} did not come up")
             time.sleep(0.1)
-        yield
+        yield process
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -272,13 +290,16 @@ def in_process_ms(repo: Path, body: dict[str, Any], iterations: int = 500) -> tu
     return _percentile(samples, 50) * 1000, _percentile(samples, 99) * 1000
 
 
-def run_backend(root: Path, backend: str, seconds: float) -> list[tuple[str, LoadResult, LoadResult, tuple[float, float]]]:
+Row = tuple[str, LoadResult, float, LoadResult, float, tuple[float, float]]
+
+
+def run_backend(root: Path, backend: str, seconds: float) -> list[Row]:
     repo = make_repo(root, backend)
     port, floor_port = _free_port(), _free_port()
     url, floor_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{floor_port}"
-    rows: list[tuple[str, LoadResult, LoadResult, tuple[float, float]]] = []
+    rows: list[Row] = []
     try:
-        with running(serve_command(repo, port), url):
+        with running(serve_command(repo, port), url) as server_process:
             answers = root / f"answers-{backend}.jsonl"
             with answers.open("w") as f:
                 for body in scenarios().values():
@@ -287,15 +308,19 @@ def run_backend(root: Path, backend: str, seconds: float) -> list[tuple[str, Loa
                     f.write(json.dumps([request, response]) + "\n")
             floor_script = root / "floor_app.py"
             floor_script.write_text(FLOOR_APP)
-            with running([sys.executable, str(floor_script), str(floor_port), str(answers)], floor_url):
+            with running([sys.executable, str(floor_script), str(floor_port), str(answers)], floor_url) as floor_process:
                 for name, body in scenarios().items():
                     store_ms = in_process_ms(repo, body)
                     for c in CONCURRENCY:
                         measure_url(url + "/get-online-features", body, c, 1, "warm-up")
                         # interleave server and floor so both see the same machine state
-                        server = measure_url(url + "/get-online-features", body, c, seconds, f"{backend} {name}")
-                        floor = measure_url(floor_url + "/get-online-features", body, c, seconds, "floor")
-                        rows.append((name, server, floor, store_ms))
+                        server, server_cpu = measure_with_cpu(
+                            server_process.pid, url + "/get-online-features", body, c, seconds, f"{backend} {name}"
+                        )
+                        floor, floor_cpu = measure_with_cpu(
+                            floor_process.pid, floor_url + "/get-online-features", body, c, seconds, "floor"
+                        )
+                        rows.append((name, server, server_cpu, floor, floor_cpu, store_ms))
     finally:
         if backend == "redis":
             from featurevault.store import FeatureStore
@@ -312,18 +337,18 @@ def main() -> None:
     args = parser.parse_args()
     generator = "wrk" if shutil.which("wrk") else "asyncio httpx"
     print(f"load generator: {generator}; {args.seconds:g}s per point; 1 server worker; loopback")
-    header = (f"{'backend':8} {'request':18} {'conc':>4} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} | "
-              f"{'floor req/s':>11} {'floor p50':>9} {'floor p99':>9} | {'store p50':>9} {'store p99':>9} | {'err':>3}")
+    header = (f"{'backend':8} {'request':18} {'conc':>4} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} | "
+              f"{'floor req/s':>11} {'p50':>5} {'p99':>6} {'cpu ms':>6} | {'store p50':>9} {'p99':>6} | {'err':>3}")
     print(header)
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
-            for name, s, f, (store_p50, store_p99) in run_backend(Path(tmp), backend, args.seconds):
-                print(f"{backend:8} {name:18} {s.concurrency:>4} {s.rps:>8.0f} {s.p50_ms:>7.2f} {s.p99_ms:>7.2f} | "
-                      f"{f.rps:>11.0f} {f.p50_ms:>9.2f} {f.p99_ms:>9.2f} | {store_p50:>9.3f} {store_p99:>9.3f} | "
-                      f"{s.errors:>3}")
+            for name, s, s_cpu, f, f_cpu, (store_p50, store_p99) in run_backend(Path(tmp), backend, args.seconds):
+                print(f"{backend:8} {name:18} {s.concurrency:>4} {s.rps:>7.0f} {s.p50_ms:>7.2f} {s.p99_ms:>7.2f} "
+                      f"{s_cpu:>6.3f} | {f.rps:>11.0f} {f.p50_ms:>5.2f} {f.p99_ms:>6.2f} {f_cpu:>6.3f} | "
+                      f"{store_p50:>9.3f} {store_p99:>6.3f} | {s.errors:>3}")
                 sys.stdout.flush()
-    print("floor: bare uvicorn returning the same bytes (HTTP stack alone); store: in-process get_online_features")
-    _ = statistics  # medians come from wrk's own histogram
+    print("floor: bare uvicorn returning the same bytes (HTTP stack alone); store: in-process get_online_features;")
+    print("cpu ms: the server process's CPU time per request (insensitive to other load on the machine)")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ class ServerSettings:
     owns_store: bool = False
     #: run online reads in the thread pool instead of on the event loop (see server/online.py)
     threaded_reads: bool = False
+    #: answer POST /get-online-features in the middleware, bypassing FastAPI routing (see middleware.py)
+    fast_online: bool = True
 
 
 def create_app(
@@ -92,6 +94,7 @@ def create_app(
         metrics=app.state.metrics,
         access_log=access_log,
         max_body_bytes=settings.max_body_bytes,
+        fast_online=settings.fast_online,
     )
     return app
 

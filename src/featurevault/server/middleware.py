@@ -1,7 +1,11 @@
 """One pure ASGI middleware around every request: body-size limit, metrics, access log.
 
 Written as raw ASGI (not ``BaseHTTPMiddleware``) so it adds no task or stream
-per request on the hot path.
+per request. It also answers ``POST /get-online-features`` itself (the fast
+path): the same handler as the FastAPI route (:func:`online.answer_online`)
+and the same error mapping, without routing and dependency solving, which
+cost more than the read itself. The FastAPI route stays for the OpenAPI
+schema and when the fast path is off.
 """
 
 from __future__ import annotations
@@ -10,16 +14,38 @@ import time
 from typing import Any
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from featurevault.server.access_log import AccessLog
-from featurevault.server.errors import error_body
+from featurevault.server.errors import error_body, error_for
 from featurevault.server.metrics import ServerMetrics
+from featurevault.server.online import answer_online
+
+ONLINE_PATH = "/get-online-features"
+
+
+class _FastRoute:
+    """Stands in for the matched route in the scope, so metrics label the fast path like the route."""
+
+    path = ONLINE_PATH
+
+
+FAST_ROUTE = _FastRoute()
 
 
 class ServingMiddleware:
-    def __init__(self, app: ASGIApp, *, metrics: ServerMetrics, access_log: AccessLog, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: ServerMetrics,
+        access_log: AccessLog,
+        max_body_bytes: int,
+        fast_online: bool = True,
+    ) -> None:
         self.app = app
+        self.fast_online = fast_online
         self.metrics = metrics
         self.access_log = access_log
         self.max_body_bytes = max_body_bytes
@@ -35,6 +61,9 @@ class ServingMiddleware:
         if declared is not None and declared > self.max_body_bytes:
             status = 413
             await self._too_large(send)
+        elif self.fast_online and scope["path"] == ONLINE_PATH and scope["method"] == "POST":
+            scope["route"] = FAST_ROUTE
+            status = await self._online(scope, receive, send)
         else:
             status_box = [500]
             try:
@@ -42,6 +71,18 @@ class ServingMiddleware:
             finally:
                 status = status_box[0]
         self._observe(scope, status, time.perf_counter() - start)
+
+    async def _online(self, scope: Scope, receive: Receive, send: Send) -> int:
+        request = Request(scope, receive)
+        try:
+            raw = await _read_body(receive, self.max_body_bytes)
+            status, payload = 200, await answer_online(request, raw)
+        except Exception as exc:  # every failure becomes the JSON error shape, as on the routes
+            status, payload = error_for(exc, "POST", ONLINE_PATH)
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+        return status
 
     def _limited(self, receive: Receive) -> Receive:
         # A chunked body has no Content-Length: count what arrives.
@@ -110,6 +151,22 @@ class ServingMiddleware:
                 "principal": getattr(principal, "name", None),
             }
         )
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise HTTPException(400, "client disconnected before sending the whole body")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"request body is larger than the server's limit of {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def _content_length(scope: Scope) -> int | None:

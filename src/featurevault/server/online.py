@@ -43,10 +43,17 @@ router = APIRouter(tags=["online"])
     summary="Latest feature values for entity rows (Feast's feature-server shape)",
 )
 async def get_online_features(request: Request) -> Response:
-    # current_principal is awaited directly rather than declared with Depends: the same seam,
-    # without FastAPI's per-request dependency solving on the hottest route.
+    return Response(await answer_online(request, await request.body()), media_type="application/json")
+
+
+async def answer_online(request: Request, raw: bytes) -> bytes:
+    """The JSON answer to one online read; raises the library's errors (mapped by server/errors.py).
+
+    Shared by the route above and the middleware's fast path, which calls it without
+    FastAPI's routing and dependency solving.
+    """
     principal = await current_principal(request)
-    body = parse_body(GetOnlineFeaturesRequest, await request.body())
+    body = parse_body(GetOnlineFeaturesRequest, raw)
     state = request.state
     state.entity_count = body.entity_count
     app_state = request.app.state
@@ -61,11 +68,9 @@ async def get_online_features(request: Request) -> Response:
     app_state.metrics.entities.observe(body.entity_count)
     if app_state.settings.threaded_reads:
         # One hop to the thread pool for the whole blocking part: read, shaping, encoding.
-        payload = await run_in_threadpool(_read_and_encode, app_state.store, app_state.metrics, features, body)
-    else:
-        # A read takes microseconds; a thread hop costs more (GIL hand-off), so read on the loop.
-        payload = _read_and_encode(app_state.store, app_state.metrics, features, body)
-    return Response(payload, media_type="application/json")
+        return await run_in_threadpool(_read_and_encode, app_state.store, app_state.metrics, features, body)
+    # A read takes microseconds; a thread hop costs more (GIL hand-off), so read on the loop.
+    return _read_and_encode(app_state.store, app_state.metrics, features, body)
 
 
 def _read_and_encode(store: Any, metrics: ServerMetrics, features: Any, body: GetOnlineFeaturesRequest) -> bytes:

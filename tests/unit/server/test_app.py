@@ -18,9 +18,10 @@ def store() -> FakeStore:
     return FakeStore()
 
 
-@pytest.fixture
-def client(store: FakeStore) -> Iterator[TestClient]:
-    app = create_app(store, ServerSettings(max_body_bytes=4096), access_log_stream=io.StringIO())
+@pytest.fixture(params=[True, False], ids=["fast-path", "fastapi-route"])
+def client(store: FakeStore, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    settings = ServerSettings(max_body_bytes=4096, fast_online=request.param)
+    app = create_app(store, settings, access_log_stream=io.StringIO())
     with TestClient(app) as c:
         yield c
 
@@ -259,3 +260,13 @@ def test_unexpected_errors_are_500_without_a_trace(store: FakeStore) -> None:
     assert r.status_code == 500
     assert r.json()["error"] == {"type": "InternalError", "message": "internal server error; see the server log", "detail": None}
     assert "secret" not in r.text
+
+
+def test_threaded_reads_answer_the_same(store: FakeStore) -> None:
+    body = {"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001, 1002]}}
+    answers = []
+    for threaded in (False, True):
+        app = create_app(store, ServerSettings(threaded_reads=threaded), access_log_stream=io.StringIO())
+        with TestClient(app) as c:
+            answers.append(c.post("/get-online-features", json=body).json())
+    assert answers[0] == answers[1] and answers[0]["results"][1]["values"] == [0.5, None]

@@ -71,7 +71,7 @@ class LintVocabularies(StrictModel):
     windows: list[str] = ["{n}s", "{n}m", "{n}h", "{n}d", "{n}w", "{n}mo", "{n}y", "lifetime"]
     aggregations: list[str] = [
         "count", "sum", "avg", "mean", "min", "max", "median", "std", "var",
-        "rate", "ratio", "score", "pct", "distinct", "first", "last",
+        "rate", "ratio", "score", "pct", "distinct",
     ]
     frequencies: list[str] = ["realtime", "streaming", "minutely", "hourly", "daily", "weekly", "monthly"]
     # tag key -> allowed values; an empty list allows any value.
@@ -86,7 +86,7 @@ class LintVocabularies(StrictModel):
     generic_join_keys: list[str] = ["id", "key", "pk", "uid", "uuid", "identifier", "code", "value"]
     meaningless_words: list[str] = [
         "feature", "feat", "value", "val", "col", "column", "field", "data", "tmp", "temp",
-        "test", "foo", "bar", "baz", "var", "x", "y", "z", "misc", "new", "old",
+        "test", "foo", "bar", "baz", "x", "y", "z", "misc", "new", "old",
     ]
 
 

@@ -97,10 +97,17 @@ class FeatureStore:
         objects: Any,
         objects_to_delete: list[Any] | None = None,
         partial: bool = True,
+        *,
+        skip_lint: bool = False,
     ) -> apply_ops.ApplyResult:
-        """Register objects (one or a list). With ``partial=False`` anything not listed is removed."""
+        """Register objects (one or a list). With ``partial=False`` anything not listed is removed.
+
+        Lint errors (see docs/lint.md) raise LintError unless ``skip_lint``, which the version records.
+        """
         items = objects if isinstance(objects, (list, tuple)) else [objects]
-        return apply_ops.apply_objects(self, list(items), list(objects_to_delete or []), partial=partial)
+        return apply_ops.apply_objects(
+            self, list(items), list(objects_to_delete or []), partial=partial, skip_lint=skip_lint
+        )
 
     def plan(self, desired: RepoContents) -> apply_ops.Plan:
         """The diff between the registry and ``desired`` (nothing is written)."""

@@ -197,3 +197,19 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert out.stderr.strip().startswith("Error:") and "feature_store.yaml" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_store_from_repo_config_object(repo: Path) -> None:
+    from featurevault import RepoConfig
+
+    config = RepoConfig(
+        project="from_code",
+        registry={"path": str(repo / "data" / "code_registry.db")},
+        online_store={"type": "sqlite", "path": str(repo / "data" / "code_online.db")},
+        offline_store={"type": "duckdb"},
+    )
+    store = FeatureStore(repo_path=repo, config=config)
+    assert store.project == "from_code" and store.repo_path == repo.resolve()
+    result = apply_contents(store, load_repo(repo))
+    assert result.committed
+    assert store.get_feature_view("driver_hourly_stats").ttl == timedelta(days=1)

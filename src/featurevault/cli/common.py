@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from featurevault.store import FeatureStore
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 @dataclass
@@ -44,7 +44,10 @@ def fail(message: str) -> None:
 
 def run_app(app: Any) -> None:
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode click returns a command's exit code (typer.Exit) instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except FeatureVaultError as exc:
         if state.debug:
             traceback.print_exc()

@@ -135,10 +135,12 @@ def _naming(inputs: _Inputs) -> tuple[str, str]:
     findings = [f for f in inputs.lint.findings if f.rule in NAMING_RULES]
     if not inputs.contents.objects():
         return FAIL, "no definitions"
+    switched_off = [r for r in NAMING_RULES if r not in inputs.lint.levels]
+    off = f" ({', '.join(switched_off)} switched off by the lint config)" if switched_off else ""
     if not findings:
-        return PASS, "lint: no naming findings"
-    counts = Counter(f.rule for f in findings)
-    return FAIL, f"lint: {len(findings)} naming finding(s) (" + ", ".join(f"{r} x{n}" for r, n in counts.items()) + ")"
+        return PASS, f"lint: no naming findings{off}"
+    counts = ", ".join(f"{r} x{n}" for r, n in Counter(f.rule for f in findings).items())
+    return FAIL, f"lint: {len(findings)} naming finding(s) ({counts}){off}"
 
 
 def _entities(inputs: _Inputs) -> tuple[str, str]:
@@ -260,9 +262,13 @@ def _pii(inputs: _Inputs) -> tuple[str, str]:
     identified = f"{len(pii)} PII feature(s) identified"
     if _access_control(inputs)[0] == FAIL:
         return FAIL, f"{identified}; access control is off, so they are served in clear"
-    if inputs.facts.pii_protected is None:
+    protected = inputs.facts.pii_protected
+    if protected is None and _section(inputs.config, "pii") is not None:
+        # A build with a pii section masks tagged features for principals without READ_PII.
+        return PASS, f"{identified}; masked for principals without READ_PII"
+    if protected is None:
         return NOT_CHECKED, f"{identified}; their masking cannot be verified from here"
-    return (PASS, f"{identified} and masked") if inputs.facts.pii_protected else (FAIL, f"{identified}, not masked")
+    return (PASS, f"{identified} and masked") if protected else (FAIL, f"{identified}, not masked")
 
 
 def _audit(inputs: _Inputs) -> tuple[str, str]:
@@ -277,7 +283,13 @@ def _audit(inputs: _Inputs) -> tuple[str, str]:
         return FAIL, "audit sink: none"
     if inputs.facts.audit_verified is False:
         return FAIL, f"audit sink: {sink}, verification failed"
-    return PASS, f"audit sink: {sink}" + (", verified" if inputs.facts.audit_verified else "")
+    where = _audit_location(section[1] if section else None, sink)
+    return PASS, f"audit sink: {sink}{where}" + (", verified" if inputs.facts.audit_verified else "")
+
+
+def _audit_location(audit: Any, sink: str) -> str:
+    detail = getattr(audit, "path", None) if sink == "file" else getattr(audit, "table", None)
+    return f" ({detail})" if detail else ""
 
 
 TLS_MARKERS = ("rediss://", "sslmode=require", "sslmode=verify", "ssl=true")
@@ -307,6 +319,12 @@ def _encryption(inputs: _Inputs) -> tuple[str, str]:
         return FAIL, "in transit: " + "; ".join(gaps)
     transit = "in transit: TLS or embedded backends only"
     at_rest = inputs.facts.encryption_at_rest
+    pii = _section(inputs.config, "pii")
+    if at_rest is None and pii is not None and hasattr(pii[1], "encrypt_at_rest"):
+        on = bool(pii[1].encrypt_at_rest)
+        state = "encrypted" if on else "not encrypted"
+        detail = f"at rest: PII values {state} (pii.encrypt_at_rest: {str(on).lower()})"
+        return (PASS if on else FAIL), f"{transit}; {detail}"
     if at_rest is None:
         return NOT_CHECKED, f"{transit}; at rest: cannot be verified from here"
     return (PASS, f"{transit}; at rest: on") if at_rest else (FAIL, f"{transit}; at rest: off")

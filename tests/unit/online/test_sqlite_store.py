@@ -56,12 +56,6 @@ def test_table_names_are_validated(store: Store) -> None:
         store.write('x"; DROP TABLE y; --', [b"k"], [b"r"])
 
 
-def test_mismatched_lengths_write_nothing(store: Store) -> None:
-    with pytest.raises(BackendError):
-        store.write("v", [b"a", b"b"], [b"1"])
-    assert store.read("v", [b"a"]) == [None]
-
-
 def test_threads_get_their_own_connections(store: Store) -> None:
     store.write("v", [b"k"], [b"r"])
     results: list[object] = []

@@ -68,9 +68,16 @@ def test_pattern_rule_explains_the_order(build: SimpleNamespace, name: str, prob
     assert len(messages) == 1 and problem in messages[0]
 
 
-def test_name_without_aggregation_or_window_is_not_a_pattern_finding(build: SimpleNamespace) -> None:
-    report = run_lint(build.repo(build.view("user_profile_daily", [build.entity("user")], ["user_home_country"])))
+@pytest.mark.parametrize("name", ["user_home_country", "user_ip", "user_lifetime_value", "user_os_family"])
+def test_plain_descriptive_names_pass(build: SimpleNamespace, name: str) -> None:
+    report = run_lint(build.repo(build.view("user_profile_daily", [build.entity("user")], [name])))
     assert report.findings == []
+
+
+@pytest.mark.parametrize("name", ["user_x", "user_col3", "user_value", "user_feature", "user_ab2", "user_tmp_7d"])
+def test_placeholder_names_are_meaningless(build: SimpleNamespace, name: str) -> None:
+    report = run_lint(build.repo(build.view("user_profile_daily", [build.entity("user")], [name])))
+    assert "FV106" in {f.rule for f in report.findings}
 
 
 def test_composite_entity_prefix_and_multi_entity_view(build: SimpleNamespace) -> None:

@@ -169,11 +169,12 @@ class _Section(BaseModel):
 
 
 class _FutureConfig(RepoConfig):
-    """A build where monitoring, alerts and audit exist (they are added by other features)."""
+    """A build where monitoring, alerts, audit and PII settings exist (they are added by other features)."""
 
     monitoring: _Section | None = None
     alerts: _Section | None = None
     audit: _Section | None = None
+    pii: _Section | None = None
 
 
 def test_config_sections_of_later_features_are_read_defensively(build: SimpleNamespace) -> None:
@@ -181,15 +182,31 @@ def test_config_sections_of_later_features_are_read_defensively(build: SimpleNam
         project="d",
         monitoring=_Section(type="prometheus"),
         alerts=_Section(type="x", enabled=False),
-        audit=_Section(type="file", sink="file"),
+        audit=_Section(type="file", sink="file", path="data/audit.jsonl"),
     )
     items = _items(evaluate_readiness(_good_repo(build), config))
     assert items["Quality metrics tracked"] == (PASS, "quality metrics: on (monitoring)")
     assert items["Drift detection enabled"] == (PASS, "drift detection: on (monitoring)")
     assert items["Alerting rules defined"] == (FAIL, "alerting: off (alerts)")
-    assert items["Audit logging enabled"] == (PASS, "audit sink: file")
+    assert items["Audit logging enabled"] == (PASS, "audit sink: file (data/audit.jsonl)")
     off = _FutureConfig(project="d", audit=_Section(type="file", enabled=False))
     assert _items(evaluate_readiness(_good_repo(build), off))["Audit logging enabled"] == (FAIL, "audit sink: none")
+
+
+def test_security_sections_of_a_later_build(build: SimpleNamespace) -> None:
+    pii = _Section(type="pii", encrypt_at_rest=True)
+    items = _items(evaluate_readiness(_good_repo(build), _FutureConfig(project="d", pii=pii)))
+    assert items["PII features identified and protected"][0] == FAIL  # auth is off: served in clear
+    assert items["Encryption at rest and in transit"] == (
+        PASS, "in transit: TLS or embedded backends only; at rest: PII values encrypted (pii.encrypt_at_rest: true)"
+    )
+    facts = ReadinessFacts(auth_enabled=True)
+    plain = _FutureConfig(project="d", pii=_Section(type="pii", encrypt_at_rest=False))
+    items = _items(evaluate_readiness(_good_repo(build), plain, facts))
+    assert items["PII features identified and protected"] == (
+        PASS, "1 PII feature(s) identified; masked for principals without READ_PII"
+    )
+    assert items["Encryption at rest and in transit"][0] == FAIL
 
 
 def test_repo_files_tests_runbooks_and_ci(build: SimpleNamespace, tmp_path: Path) -> None:
@@ -226,3 +243,10 @@ def test_score_counts_unchecked_against_and_renders(build: SimpleNamespace) -> N
     markdown = report.to_markdown()
     assert markdown.startswith("# Production readiness") and "## SECURITY" in markdown
     assert "- [ ] **fail** Access control implemented: access control: off (auth.type: no_auth)" in markdown
+
+
+def test_naming_item_says_which_rules_the_lint_config_switched_off(build: SimpleNamespace) -> None:
+    fv = build.view("driver_hourly_stats", [build.entity("driver")], ["conv_rate"])
+    config = RepoConfig(project="d", lint={"ignore": ["FV104", "FV301"]})
+    status, evidence = _items(evaluate_readiness(build.repo(fv), config))["Naming conventions followed"]
+    assert (status, evidence) == (PASS, "lint: no naming findings (FV104, FV301 switched off by the lint config)")

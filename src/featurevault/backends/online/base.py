@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from featurevault.errors import RequestError
+
 
 class OnlineStore(ABC):
     """Base class of online stores. Built once from its config section, then called."""
@@ -49,6 +51,12 @@ class OnlineStore(ABC):
     @abstractmethod
     def tables(self) -> list[str]:
         """The tables of this project that hold data."""
+
+    @staticmethod
+    def check_aligned(table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
+        """Reject a write whose keys and records do not pair up, before anything is written."""
+        if len(keys) != len(records):
+            raise RequestError(f"write to {table!r}: {len(keys)} keys but {len(records)} records")
 
     def ping(self) -> None:
         """Raise :class:`~featurevault.errors.BackendUnavailableError` if the store cannot be reached."""

@@ -177,8 +177,7 @@ class Store(OnlineStore):
     # -- writes -----------------------------------------------------------------------------
 
     def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
-        if len(keys) != len(records):
-            raise ValueError(f"write to {table!r}: {len(keys)} keys but {len(records)} records")
+        self.check_aligned(table, keys, records)
         if not keys:
             return
         latest = dict(zip(keys, records))  # the last record of a key wins, as with repeated SETs

@@ -209,8 +209,7 @@ class Store(OnlineStore):
             raise self._failure(exc, "read", "read_timeout_seconds") from None
 
     def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
-        if len(keys) != len(records):
-            raise ValueError(f"write to {table!r}: {len(keys)} keys but {len(records)} records")
+        self.check_aligned(table, keys, records)
         if not keys:
             return
         ns = self._namespace(table)

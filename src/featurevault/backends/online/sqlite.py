@@ -94,8 +94,7 @@ class Store(OnlineStore):
         return '"' + self._prefix + table + '"'
 
     def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
-        if len(keys) != len(records):
-            raise BackendError(f"write to {table!r}: {len(keys)} keys but {len(records)} records")
+        self.check_aligned(table, keys, records)
         name = self._table(table)
         conn = self._conn()
         try:

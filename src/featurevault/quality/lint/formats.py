@@ -31,7 +31,6 @@ def to_sarif(report: LintReport, *, tool_version: str = "") -> dict[str, Any]:
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     driver: dict[str, Any] = {
         "name": "featurevault-lint",
-        "informationUri": "https://github.com/featurevault/featurevault/blob/main/docs/lint.md",
         "rules": [_sarif_rule(rule_id, report.levels[rule_id]) for rule_id in rule_ids],
     }
     if tool_version:

@@ -8,6 +8,7 @@ whose violation makes a definition unusable are always errors.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from featurevault.quality.lint.subjects import (
 )
 
 MAX_FEATURE_NAME = 60
+PLACEHOLDER = re.compile(r"^([a-z]|[a-z]{1,2}\d+)$")
 VIEW_KINDS = ("feature_view", "on_demand_feature_view")
 CheckFn = Callable[[Subject, LintContext], Iterator[str]]
 
@@ -98,15 +100,20 @@ def feature_no_version(s: Subject, ctx: LintContext) -> Iterator[str]:
       "name the domain and measure: f1 -> user_transaction_count_30d")
 def feature_meaningful_name(s: Subject, ctx: LintContext) -> Iterator[str]:
     _, tokens = split_entity_prefix(s.name.lower().replace("-", "_"), s.entity_names)
-    words = [t for t in tokens if t and not VERSION_TOKEN.match(t) and not ctx.vocabulary.is_window(t)]
+    if tokens and ctx.vocabulary.is_window(tokens[-1]):
+        tokens = tokens[:-1]
+    words = [t for t in tokens if t and not VERSION_TOKEN.match(t)]
     if not words or all(_meaningless(w, ctx) for w in words):
         yield f"feature {s.label} does not say what it measures"
 
 
 def _meaningless(word: str, ctx: LintContext) -> bool:
-    """A placeholder word, or a letter or two with an optional number (f1, x, col3)."""
+    """A placeholder word, maybe numbered (value, col3), or a letter or two with a number (f1, x, ab2).
+
+    Short real words (ip, os, tz) are fine.
+    """
     stem = word.rstrip("0123456789")
-    return word in ctx.vocab.meaningless_words or stem in ctx.vocab.meaningless_words or len(stem) <= 2
+    return stem in ctx.vocab.meaningless_words or bool(PLACEHOLDER.match(word))
 
 
 @rule("FV107", "feature-name-pattern", ("feature",),
@@ -127,18 +134,24 @@ def feature_name_pattern(s: Subject, ctx: LintContext) -> Iterator[str]:
 
 def _pattern_problem(tokens: list[str], ctx: LintContext) -> str:
     vocab = ctx.vocabulary
-    if not any(vocab.is_aggregation(t) or vocab.is_window(t) for t in tokens):
+    # A numbered window (30d) is a window anywhere; a word window (lifetime) only last, else it is a domain word.
+    windows = [i for i, t in enumerate(tokens) if vocab.is_window(t) and (i == len(tokens) - 1 or _numbered(t))]
+    if not windows and not any(vocab.is_aggregation(t) for t in tokens):
         return ""
-    if any(vocab.is_window(t) for t in tokens[:-1]):
+    if any(i != len(tokens) - 1 for i in windows):
         return "window is not at the end"
-    tail = tokens[:-1] if tokens and vocab.is_window(tokens[-1]) else tokens
-    if len(tail) < len(tokens) and not (tail and vocab.is_aggregation(tail[-1])):
+    tail = tokens[:-1] if windows else tokens
+    if windows and not (tail and vocab.is_aggregation(tail[-1])):
         return f"window '{tokens[-1]}' is not preceded by an aggregation"
     if not tail or not vocab.is_aggregation(tail[-1]):
-        return "aggregation or window is not at the end"
+        return "aggregation is not at the end (or just before the window)"
     if len(tail) < 2:
         return f"no domain before aggregation '{tail[-1]}'"
     return ""
+
+
+def _numbered(token: str) -> bool:
+    return any(c.isdigit() for c in token)
 
 
 # -- entities ------------------------------------------------------------------------------------------
@@ -232,7 +245,7 @@ def view_tag_values(s: Subject, ctx: LintContext) -> Iterator[str]:
 
 
 def _kind_label(s: Subject) -> str:
-    return s.kind.replace("_", " ")
+    return "on-demand feature view" if s.kind == "on_demand_feature_view" else "feature view"
 
 
 # -- feature services ---------------------------------------------------------------------------------------

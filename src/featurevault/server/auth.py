@@ -20,7 +20,18 @@ allowed. The security layer replaces two callables, given to
     to refuse; return to allow. Audit records can be written here too, since it
     sees who did what to which object.
 
-The principal is also kept on ``request.state.principal`` for handlers and logs.
+The principal is also kept on ``request.state.principal`` for handlers and logs
+(the access log records its ``name``; any object with a ``name`` works, such as
+the governance layer's own ``Principal``).
+
+Checks inside the store: ``authenticate`` runs in the request's own task,
+before the store is called and in the same context, so a ``ContextVar`` it
+sets (the governance layer's ``request_principal``) is what the store's guard
+sees for this request and no other; reads moved to the thread pool
+(``--threaded-reads``) carry the context along.
+
+Errors: ``PermissionDeniedError`` is answered 403; an error class named
+``AuthenticationError`` (missing, expired or unknown credentials) is answered 401.
 """
 
 from __future__ import annotations

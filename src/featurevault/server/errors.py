@@ -34,6 +34,11 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
 ]
 
 
+# Errors the security layer defines in featurevault.errors, matched by name so this module
+# does not depend on when they land: missing or bad credentials are 401, not 403.
+STATUS_BY_NAME = {"AuthenticationError": 401}
+
+
 class BodyTooLargeError(errors.RequestError):
     """A request body exceeds the server's ``max_body_bytes``."""
 
@@ -42,6 +47,9 @@ def status_for(exc: Exception) -> int:
     """The HTTP status an exception maps to (500 only for what is not the caller's fault)."""
     if isinstance(exc, BodyTooLargeError):
         return 413
+    for cls in type(exc).__mro__:
+        if cls.__name__ in STATUS_BY_NAME:
+            return STATUS_BY_NAME[cls.__name__]
     for error_type, status in STATUS_BY_ERROR:
         if isinstance(exc, error_type):
             return status

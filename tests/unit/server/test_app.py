@@ -270,3 +270,39 @@ def test_threaded_reads_answer_the_same(store: FakeStore) -> None:
         with TestClient(app) as c:
             answers.append(c.post("/get-online-features", json=body).json())
     assert answers[0] == answers[1] and answers[0]["results"][1]["values"] == [0.5, None]
+
+
+def test_authentication_failures_are_401_and_context_reaches_the_store(store: FakeStore) -> None:
+    import contextvars
+
+    from featurevault.errors import FeatureVaultError
+
+    class AuthenticationError(FeatureVaultError):
+        """Stands for the security layer's error of the same name."""
+
+    caller: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="nobody")
+    seen_by_store: list[str] = []
+    read = store.get_online_features
+
+    def authenticate(request: object) -> Principal:
+        token = request.headers.get("authorization")  # type: ignore[attr-defined]
+        if token != "Bearer good":
+            raise AuthenticationError("missing credentials: send 'Authorization: Bearer <token>'")
+        caller.set("alice")
+        return Principal("alice", authenticated=True)
+
+    def reading_store(*args: object, **kwargs: object) -> object:
+        seen_by_store.append(caller.get())
+        return read(*args, **kwargs)
+
+    store.get_online_features = reading_store  # type: ignore[method-assign]
+    body = {"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001]}}
+    for threaded in (False, True):
+        settings = ServerSettings(threaded_reads=threaded)
+        app = create_app(store, settings, authenticate=authenticate, access_log_stream=io.StringIO())
+        with TestClient(app) as c:
+            denied = c.post("/get-online-features", json=body)
+            ok = c.post("/get-online-features", json=body, headers={"authorization": "Bearer good"})
+        assert denied.status_code == 401 and denied.json()["error"]["type"] == "AuthenticationError"
+        assert ok.status_code == 200
+    assert seen_by_store == ["alice", "alice"]

@@ -157,9 +157,10 @@ def serve(
     os.environ[f"{ENV_PREFIX}MAX_BODY_BYTES"] = str(max_body_bytes)
     os.environ[f"{ENV_PREFIX}ACCESS_LOG"] = "1" if access_log else "0"
     os.environ[f"{ENV_PREFIX}THREADED_READS"] = "1" if threaded_reads else "0"
-    # uvicorn drains on SIGTERM, then re-raises the signal to the handler that was there before it
-    # started: make that one a no-op so that a drained shutdown returns here and exits 0.
+    # uvicorn drains on SIGTERM/SIGINT, then re-raises the signal to the handler that was there
+    # before it started: make that one a no-op so that a drained shutdown returns here and exits 0.
     signal.signal(signal.SIGTERM, _drained)
+    signal.signal(signal.SIGINT, _drained)
     uvicorn.run(
         "featurevault.server.app:app_from_env",
         factory=True,

@@ -41,7 +41,11 @@ driver_stats_fresh = FeatureView(
     name="driver_stats_fresh",
     entities=[driver],
     ttl=timedelta(days=1),
-    schema=[Field(name="conv_rate", dtype=Float32), Field(name="avg_daily_trips", dtype=Int64)],
+    schema=[
+        Field(name="conv_rate", dtype=Float32),
+        Field(name="acc_rate", dtype=Float32),
+        Field(name="avg_daily_trips", dtype=Int64),
+    ],
     source=driver_stats_push_source,
 )
 

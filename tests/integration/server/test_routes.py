@@ -82,7 +82,7 @@ def test_client_returns_the_in_process_response(server: RunningServer, repo: Pat
 
 
 def test_push_then_read_back(server: RunningServer) -> None:
-    df = {"driver_id": [7001, 7002], "conv_rate": [0.25, 0.75], "avg_daily_trips": [3, 4],
+    df = {"driver_id": [7001, 7002], "conv_rate": [0.25, 0.75], "acc_rate": [0.5, 0.5], "avg_daily_trips": [3, 4],
           "event_timestamp": ["2099-01-01T00:00:00Z", "2099-01-01T00:00:00Z"], "created": [None, None]}
     with FeatureServerClient(server.url, timeout=5) as client:
         assert client.push("driver_stats_push_source", df) == 2
@@ -93,10 +93,22 @@ def test_push_then_read_back(server: RunningServer) -> None:
     assert read["conv_rate"] == [0.25, 0.75] and read["avg_daily_trips"] == [3, 4]
 
 
+def test_push_to_online_and_offline(server: RunningServer, repo: Path) -> None:
+    df = {"driver_id": [7003], "conv_rate": [0.5], "acc_rate": [0.5], "avg_daily_trips": [5],
+          "event_timestamp": ["2099-01-02T00:00:00Z"], "created": ["2099-01-02T00:00:00Z"]}
+    r = post(server, "/push", {"push_source_name": "driver_stats_push_source", "df": df, "to": "online_and_offline"})
+    assert r.status_code == 200, r.text
+    assert r.json()["rows"] >= 1
+    read = post(server, "/get-online-features",
+                {"features": ["driver_stats_fresh:avg_daily_trips"], "entities": {"driver_id": [7003]}}).json()
+    assert read["results"][1]["values"] == [5]
+
+
 def test_write_to_online_store_then_read_back(server: RunningServer) -> None:
     body = {
         "feature_view_name": "driver_stats_fresh",
-        "df": {"driver_id": [8001], "conv_rate": [0.5], "avg_daily_trips": [9], "event_timestamp": [4070908800]},
+        "df": {"driver_id": [8001], "conv_rate": [0.5], "acc_rate": [0.5], "avg_daily_trips": [9],
+               "event_timestamp": [4070908800]},
     }
     r = post(server, "/write-to-online-store", body)
     assert r.status_code == 200, r.text

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from featurevault.server import health, metrics, online, registry, writes
 from featurevault.server.access_log import AccessLog
 from featurevault.server.auth import Authenticator, Authorizer, allow_all, anonymous
 from featurevault.server.errors import install_error_handlers
-from featurevault.server.metrics import ServerMetrics
+from featurevault.server.metrics import MULTIPROCESS_ENV, ServerMetrics
 from featurevault.server.middleware import ServingMiddleware
 
 logger = logging.getLogger(__name__)
@@ -161,6 +163,32 @@ def serve(
     # before it started: make that one a no-op so that a drained shutdown returns here and exits 0.
     signal.signal(signal.SIGTERM, _drained)
     signal.signal(signal.SIGINT, _drained)
+    metrics_dir = _shared_metrics_dir() if workers > 1 else None
+    try:
+        _run_uvicorn(uvicorn, host, port, workers, tls_cert, tls_key, graceful_timeout, log_level)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            os.environ.pop(MULTIPROCESS_ENV, None)
+
+
+def _shared_metrics_dir() -> str:
+    # Workers are spawned (fresh interpreters), so they read this before importing prometheus_client.
+    path = tempfile.mkdtemp(prefix="featurevault-metrics-")
+    os.environ[MULTIPROCESS_ENV] = path
+    return path
+
+
+def _run_uvicorn(
+    uvicorn: Any,
+    host: str,
+    port: int,
+    workers: int,
+    tls_cert: str | Path | None,
+    tls_key: str | Path | None,
+    graceful_timeout: float,
+    log_level: str,
+) -> None:
     uvicorn.run(
         "featurevault.server.app:app_from_env",
         factory=True,

@@ -120,6 +120,24 @@ def test_write_to_online_store_then_read_back(server: RunningServer) -> None:
     }
 
 
+def test_feast_remote_store_bodies(server: RunningServer) -> None:
+    """The exact shapes Feast's remote online store sends: naive ISO times, extra flags."""
+    write = {
+        "feature_view_name": "driver_stats_fresh",
+        "df": {"driver_id": [8101], "conv_rate": [0.125], "acc_rate": [0.5], "avg_daily_trips": [2],
+               "event_timestamp": ["2099-03-01T12:00:00"], "created": [None]},
+        "allow_registry_cache": False,
+    }
+    assert post(server, "/write-to-online-store", write).status_code == 200
+    read = {"entities": {"driver_id": [8101]}, "full_feature_names": False,
+            "include_feature_view_version_metadata": False, "features": ["driver_stats_fresh:conv_rate"]}
+    r = post(server, "/get-online-features", read)
+    assert r.status_code == 200
+    assert r.json()["results"][1] == {
+        "values": [0.125], "statuses": ["PRESENT"], "event_timestamps": ["2099-03-01T12:00:00Z"]
+    }
+
+
 def test_registry_routes(server: RunningServer) -> None:
     views = httpx.get(server.url + "/feature-views").json()["feature_views"]
     by_name = {v["name"]: v for v in views}

@@ -78,7 +78,7 @@ def test_feature_service_and_full_names_reach_the_store(client: TestClient, stor
         ({"features": "driver_stats:conv_rate", "entities": {"driver_id": [1]}}, "features"),
         ({"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [{"a": 1}]}}, "entities"),
         ({"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1]}, "full_feature_names": "yes"}, ""),
-        ({"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1]}, "bogus": 1}, "bogus"),
+        ({"feature": ["driver_stats:conv_rate"], "entities": {"driver_id": [1]}}, "features"),
     ],
 )
 def test_malformed_bodies_are_422_with_the_error_shape(client: TestClient, body: dict, where: str) -> None:
@@ -88,6 +88,11 @@ def test_malformed_bodies_are_422_with_the_error_shape(client: TestClient, body:
     assert error["type"] == "ValidationError"
     assert where in json.dumps(error)
     assert "Traceback" not in r.text
+
+
+def test_unknown_keys_are_ignored_as_feast_does(client: TestClient) -> None:
+    body = {"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001]}, "some_newer_field": True}
+    assert client.post("/get-online-features", json=body).status_code == 200
 
 
 def test_invalid_json_is_422(client: TestClient) -> None:

@@ -1,27 +1,24 @@
-"""Shared set-up of the online benchmarks: a project with one 20-feature view on the embedded stores."""
+"""Shared set-up of the online benchmarks: a feature repo with one 20-feature view on the embedded defaults."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from featurevault import Entity, FeatureView, Field, FileSource
-from featurevault.backends.online.sqlite import Store as SqliteOnlineStore
-from featurevault.backends.registry.sqlite import Store as SqliteRegistry
-from featurevault.model import RepoContents
-from featurevault.ops.online import OnlineReader, OnlineResponse
-from featurevault.ops.registry_cache import RegistryCache
+from featurevault.store import FeatureStore
 from featurevault.types import Float32, Float64, Int64, String
 
 PROJECT = "bench"
 VIEW = "user_stats"
 N_FEATURES = 20
-NOW = datetime(2024, 6, 1, tzinfo=UTC)
+#: data is a day old at most, so the view's ttl keeps it live when read with the real clock
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def feature_fields() -> list[Field]:
@@ -32,7 +29,7 @@ def feature_fields() -> list[Field]:
 
 def make_view() -> FeatureView:
     user = Entity(name="user", join_keys=["user_id"])
-    source = FileSource(name="user_source", path="users.parquet", timestamp_field="event_timestamp")
+    source = FileSource(name="user_source", path="data/users.parquet", timestamp_field="event_timestamp")
     return FeatureView(name=VIEW, entities=[user], ttl=timedelta(days=365), schema=feature_fields(), source=source)
 
 
@@ -55,32 +52,23 @@ def make_rows(n: int, seed: int = 0) -> pa.Table:
     return pa.table(columns)
 
 
-@dataclass
-class OnlineHarness:
-    """The registry cache, online store and reader wired as the FeatureStore facade wires them."""
-
-    registry: RegistryCache
-    online_store: SqliteOnlineStore
-    reader: OnlineReader
-    project: str = PROJECT
-    offline_store: Any = None
-
-    def get_online_features(self, features: Any, entity_rows: Any, full_feature_names: bool = False) -> OnlineResponse:
-        version, contents = self.registry.versioned_contents()
-        return self.reader.read(version, contents, features, entity_rows, full_feature_names)
-
-    def close(self) -> None:
-        self.online_store.close()
-        self.registry.close()
+CONFIG = """\
+project: bench
+registry: data/registry.db
+provider: local
+online_store:
+  type: sqlite
+  path: data/online.db
+offline_store:
+  type: duckdb
+"""
 
 
-def open_harness(workdir: Path, view: FeatureView, offline_store: Any = None) -> OnlineHarness:
-    registry = SqliteRegistry(workdir / "registry.db")
-    contents = RepoContents()
-    for obj in (*view.entities, view.source, view):
-        contents.by_kind(obj.kind)[obj.name] = obj
-    registry.commit(PROJECT, contents.to_dict(), expected_version=registry.latest_version(PROJECT),
-                    author="bench", message="bench")
-    online = SqliteOnlineStore(workdir / "online.db", PROJECT)
-    cache = RegistryCache(registry, PROJECT, 10.0)
-    return OnlineHarness(cache, online, OnlineReader(online, clock=NOW.timestamp), offline_store=offline_store)
+def open_repo(workdir: Path, rows: pa.Table) -> FeatureStore:
+    """A feature repo in ``workdir`` with the view applied and its source written (not materialized)."""
+    (workdir / "data").mkdir(parents=True, exist_ok=True)
+    (workdir / "feature_store.yaml").write_text(CONFIG)
+    pq.write_table(rows, workdir / "data" / "users.parquet")
+    store = FeatureStore(repo_path=workdir)
+    store.apply([make_view()])
+    return store

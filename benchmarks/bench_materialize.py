@@ -1,12 +1,14 @@
 """Materialization throughput into SQLite: rows/s against a raw ``executemany`` floor.
 
-featurevault's side is the whole materialize step after the offline engine:
-cast each record batch to the declared types, pack keys and records, upsert in
-one transaction per batch, record the watermark. The offline engine is an
-in-memory one that hands out the prepared latest-per-key batches, so the
-figure isolates the online half. The floor executes ``INSERT OR REPLACE``
-of the very same packed records (packed beforehand, untimed) into a fresh
-table in one transaction. Runs alternate A B A B, each into an empty table.
+Three runs alternate (A B C, repeated), each into an empty table:
+
+- end to end: ``FeatureStore.materialize`` on a real repo: DuckDB finds the
+  latest row per key in the Parquet source, featurevault casts, packs and
+  upserts each batch, and records the watermark;
+- online half: the same materialize step fed by an engine that hands out the
+  prepared latest-per-key batches, isolating featurevault's own work;
+- floor: ``INSERT OR REPLACE`` of the very same packed records (packed
+  beforehand, untimed) into a fresh table in one transaction.
 
     python -m benchmarks.bench_materialize [--rows 1000000] [--repeats 3]
 """
@@ -21,11 +23,12 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
 
-from benchmarks._online_setup import NOW, PROJECT, VIEW, make_rows, make_view, open_harness
+from benchmarks._online_setup import NOW, VIEW, make_rows, make_view, open_repo
 from featurevault.backends.offline.base import EVENT_TS
 from featurevault.model import FeatureView
 from featurevault.ops import codec
@@ -43,9 +46,6 @@ class PreparedOffline:
     ) -> Iterator[pa.RecordBatch]:
         yield from self.table.to_batches(max_chunksize=batch_rows)
 
-    def time_range(self, view: FeatureView) -> tuple[datetime | None, datetime | None]:
-        return None, None
-
 
 def floor_write(db_path: Path, keys: list[bytes], records: list[bytes]) -> float:
     conn = sqlite3.connect(db_path, isolation_level=None)
@@ -55,7 +55,7 @@ def floor_write(db_path: Path, keys: list[bytes], records: list[bytes]) -> float
     conn.execute("CREATE TABLE floor (key BLOB PRIMARY KEY, record BLOB) WITHOUT ROWID")
     t0 = time.perf_counter()
     conn.execute("BEGIN")
-    conn.executemany("INSERT OR REPLACE INTO floor (key, record) VALUES (?, ?)", zip(keys, records))
+    conn.executemany("INSERT OR REPLACE INTO floor (key, record) VALUES (?, ?)", zip(keys, records, strict=True))
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - t0
     conn.execute("DROP TABLE floor")
@@ -63,28 +63,32 @@ def floor_write(db_path: Path, keys: list[bytes], records: list[bytes]) -> float
     return elapsed
 
 
-def run(rows: int, repeats: int, workdir: Path) -> dict[str, Any]:
+def run(rows: int, repeats: int, workdir: Path) -> dict[str, float]:
     view = make_view()
     table = make_rows(rows)
-    offline = PreparedOffline(table)
-    harness = open_harness(workdir, view, offline)
+    store = open_repo(workdir, table)
+    prepared = PreparedOffline(table)
+    online_half = SimpleNamespace(
+        project=store.project, registry=store.registry, online_store=store.online_store, offline_store=prepared
+    )
     layout = codec.Layout.of(view.features)
-    keys = codec.pack_keys(offline.table, view.join_keys)
-    records = codec.pack_records(materialize_ops.conform_batch(view, offline.table), layout, EVENT_TS)
-    ours: list[float] = []
-    base: list[float] = []
+    keys = codec.pack_keys(prepared.table, view.join_keys)
+    records = codec.pack_records(materialize_ops.conform_batch(view, prepared.table), layout, EVENT_TS)
+    window = (NOW - timedelta(days=2), NOW)
+    times: dict[str, list[float]] = {"end_to_end": [], "online_half": [], "floor": []}
     for _ in range(repeats):
-        harness.online_store.drop(VIEW)
-        result = materialize_ops.materialize(harness, NOW - timedelta(days=2), NOW, [VIEW])
-        assert result.rows == rows
-        ours.append(result.views[0].seconds)
-        base.append(floor_write(workdir / "online.db", keys, records))
-    sample = harness.online_store.read(VIEW, keys[:1000])
-    assert sample == records[:1000], "materialized records differ from the floor's"
-    harness.close()
-    ours_s, base_s = statistics.median(ours), statistics.median(base)
-    return {"rows": rows, "seconds": ours_s, "rows_per_s": rows / ours_s,
-            "floor_seconds": base_s, "floor_rows_per_s": rows / base_s, "ratio": ours_s / base_s}
+        store.online_store.drop(VIEW)
+        t0 = time.perf_counter()
+        assert store.materialize(*window, [VIEW]).rows == rows
+        times["end_to_end"].append(time.perf_counter() - t0)
+        store.online_store.drop(VIEW)
+        t0 = time.perf_counter()
+        assert materialize_ops.materialize(online_half, *window, [VIEW]).rows == rows
+        times["online_half"].append(time.perf_counter() - t0)
+        times["floor"].append(floor_write(workdir / "data" / "online.db", keys, records))
+    assert store.online_store.read(VIEW, keys[:1000]) == records[:1000], "materialized records differ from the floor's"
+    store.close()
+    return {name: statistics.median(samples) for name, samples in times.items()}
 
 
 def main() -> None:
@@ -93,12 +97,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        r = run(args.rows, args.repeats, Path(tmp))
-    print(f"materialize {r['rows']} rows x 20 features into SQLite (median of {args.repeats}, interleaved)")
-    print(f"  featurevault: {r['seconds']:.2f}s  {r['rows_per_s']:,.0f} rows/s")
-    print(f"  floor (raw executemany of the same packed records): {r['floor_seconds']:.2f}s  "
-          f"{r['floor_rows_per_s']:,.0f} rows/s")
-    print(f"  ratio (time): {r['ratio']:.2f}x")
+        medians = run(args.rows, args.repeats, Path(tmp))
+    floor = medians["floor"]
+    print(f"materialize {args.rows} rows x 20 features into SQLite (median of {args.repeats}, interleaved)")
+    labels: dict[str, Any] = {
+        "end_to_end": "featurevault end to end (DuckDB + pack + write)",
+        "online_half": "featurevault online half (cast + pack + write)",
+        "floor": "floor (raw executemany of the same packed records)",
+    }
+    for name, label in labels.items():
+        seconds = medians[name]
+        print(f"  {label:<52} {seconds:6.2f}s {args.rows / seconds:>10,.0f} rows/s  {seconds / floor:5.2f}x floor")
 
 
 if __name__ == "__main__":

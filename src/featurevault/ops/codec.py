@@ -153,7 +153,7 @@ def column_values(column: pa.Array | pa.ChunkedArray) -> list[Any]:
     if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
         value_type = arrow_type.value_type
         if pa.types.is_timestamp(value_type) or pa.types.is_date(value_type):
-            column = column.cast(pa.list_(_TS_US)).cast(pa.list_(pa.int64()))
+            column = column.cast(pa.list_(_TS_US), safe=False).cast(pa.list_(pa.int64()))
         return column.to_pylist()
     if pa.types.is_null(arrow_type):
         return [None] * len(column)
@@ -171,9 +171,9 @@ def _timestamps_as_micros(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.C
 def _numeric_values(column: pa.Array | pa.ChunkedArray) -> list[Any]:
     # numpy's tolist is several times faster than to_pylist; nulls are patched in afterwards.
     if column.null_count == 0:
-        return column.to_numpy().tolist()
+        return column.to_numpy(zero_copy_only=False).tolist()
     fill = False if pa.types.is_boolean(column.type) else 0
-    values = pc.fill_null(column, fill).to_numpy().tolist()
+    values = pc.fill_null(column, fill).to_numpy(zero_copy_only=False).tolist()
     for i in np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False)).tolist():
         values[i] = None
     return values
@@ -227,6 +227,8 @@ def _compatible(source: pa.DataType, target: pa.DataType) -> bool:
 def conform_column(column: pa.Array | pa.ChunkedArray, dtype: FeatureType, *, what: str) -> pa.Array | pa.ChunkedArray:
     """``column`` cast to ``dtype``'s Arrow type; SchemaMismatchError naming ``what`` if it does not fit."""
     target = dtype.to_arrow()
+    if pa.types.is_dictionary(column.type):  # pandas categoricals, dictionary-encoded Parquet
+        column = column.cast(column.type.value_type)
     if column.type == target:
         return column
     if dtype == Json and not pa.types.is_string(column.type) and not pa.types.is_null(column.type):

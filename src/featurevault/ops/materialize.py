@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -129,7 +130,8 @@ def views_to_materialize(contents: RepoContents, names: list[str] | None) -> lis
 
 def _incremental_start(store: Any, view: FeatureView, mark: dict[str, Any] | None, end: datetime) -> datetime | None:
     if mark and mark.get("end"):
-        return datetime.fromisoformat(mark["end"])
+        # an end before the watermark re-reads only rows stamped exactly at ``end`` (idempotent)
+        return min(datetime.fromisoformat(mark["end"]), end)
     if view.ttl:
         return end - view.ttl
     first, _ = store.offline_store.time_range(view)
@@ -144,20 +146,44 @@ def _materialize_view(
     online = store.online_store
     online.write(view.name, [layout.key], [layout.pack()])
     rows = 0
-    for batch in store.offline_store.latest_per_key(view, start, end, batch_rows=BATCH_ROWS):
-        table = conform_batch(view, pa.Table.from_batches([batch]))
-        if table.num_rows == 0:
-            continue
-        online.write(view.name, codec.pack_keys(table, view.join_keys), codec.pack_records(table, layout, EVENT_TS))
-        rows += table.num_rows
-        if progress is not None:
-            progress(view.name, rows, None)
+    batches = store.offline_store.latest_per_key(view, start, end, batch_rows=BATCH_ROWS)
+    # Pack batch i+1 on a worker thread while batch i is written: SQLite and the network drivers
+    # release the GIL while they work, so the two overlap. At most two packed batches are held.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="materialize-pack") as packer:
+        pending: Future[tuple[list[bytes], list[bytes]]] | None = None
+        for batch in batches:
+            future = packer.submit(_pack_batch, view, layout, batch)
+            if pending is not None:
+                rows += _write_packed(online, view, pending.result(), rows, progress)
+            pending = future
+        if pending is not None:
+            rows += _write_packed(online, view, pending.result(), rows, progress)
     seconds = time.perf_counter() - began
     _set_watermark(store, view, start, end, rows)
     if progress is not None:
         progress(view.name, rows, rows)
     logger.info("materialized %s: %d rows in %.2fs (%s .. %s)", view.name, rows, seconds, start, end)
     return ViewMaterialization(view.name, start, end, rows, seconds)
+
+
+def _pack_batch(view: FeatureView, layout: codec.Layout, batch: pa.RecordBatch) -> tuple[list[bytes], list[bytes]]:
+    table = conform_batch(view, pa.Table.from_batches([batch]))
+    return codec.pack_keys(table, view.join_keys), codec.pack_records(table, layout, EVENT_TS)
+
+
+def _write_packed(
+    online: Any,
+    view: FeatureView,
+    packed: tuple[list[bytes], list[bytes]],
+    done: int,
+    progress: ProgressCallback | None,
+) -> int:
+    keys, records = packed
+    if keys:
+        online.write(view.name, keys, records)
+        if progress is not None:
+            progress(view.name, done + len(keys), None)
+    return len(keys)
 
 
 def conform_batch(view: FeatureView, table: pa.Table) -> pa.Table:

@@ -10,7 +10,6 @@ on-demand views and ``to_df``.
 
 from __future__ import annotations
 
-import logging
 import operator
 import time
 from collections.abc import Callable, Sequence
@@ -21,11 +20,10 @@ from featurevault.backends.online.base import OnlineStore
 from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchError
 from featurevault.model import FeatureService, RepoContents
 from featurevault.ops import codec
-from featurevault.ops.online_response import TIMESTAMP_POSTFIX, FieldStatus, OnlineResponse, ResponseColumn
+from featurevault.ops.online_odfv import run_odfv
+from featurevault.ops.online_response import TIMESTAMP_POSTFIX, FieldStatus, OnlineResponse
 from featurevault.ops.resolve import OdfvPart, ResolvedRequest, ViewPart, resolve_features
 from featurevault.types import FeatureType
-
-logger = logging.getLogger(__name__)
 
 _PLAN_CACHE_SIZE = 512
 _PRESENT, _NOT_FOUND, _OUTSIDE = FieldStatus.PRESENT, FieldStatus.NOT_FOUND, FieldStatus.OUTSIDE_MAX_AGE
@@ -51,8 +49,10 @@ class _Plan:
     resolved: ResolvedRequest
     views: list[_ViewPlan]
     join_keys: frozenset[str]
-    #: (output name, view index or -1 - odfv index, feature index, dtype), in output order
-    outputs: list[tuple[str, int, int, FeatureType]]
+    #: per output column, in output order: (view index, or -1 - odfv index; feature index)
+    locations: list[tuple[int, int]]
+    output_names: list[str]
+    output_dtypes: list[FeatureType | None]
 
 
 class OnlineReader:
@@ -101,19 +101,21 @@ class OnlineReader:
             _compute_odfv(op, plan, view_results, entity_columns, rows, full_feature_names)
             for op in plan.resolved.odfvs
         ]
-        columns = [ResponseColumn(k, entity_columns[k], None) for k in order if k in plan.join_keys]
-        for name, source, index, dtype in plan.outputs:
-            if source >= 0:
-                values, states, stamps = view_results[source]
-                columns.append(ResponseColumn(name, values[index], dtype, states[index], stamps))
-            else:
-                columns.append(ResponseColumn(name, odfv_results[-1 - source][index], dtype))
-        return OnlineResponse(columns)
+        keys = [k for k in order if k in plan.join_keys]
+        none: list[Any] = [None] * len(keys)
+        where = plan.locations
+        values = [entity_columns[k] for k in keys]
+        values += [view_results[s][0][i] if s >= 0 else odfv_results[-1 - s][i] for s, i in where]
+        states = none + [view_results[s][1][i] if s >= 0 else None for s, i in where]
+        stamps = none + [view_results[s][2] if s >= 0 else None for s, i in where]
+        return OnlineResponse.from_lists(keys + plan.output_names, values, none + plan.output_dtypes, states, stamps)
 
     def _read_view(
         self, vp: _ViewPlan, entity_columns: dict[str, list[Any]], rows: int, now_us: int
     ) -> tuple[list[list[Any]], list[list[FieldStatus]], list[int | None]]:
         """Per requested feature, the values and statuses for every entity row; plus event times."""
+        if rows == 0:
+            return [[] for _ in vp.part.features], [[] for _ in vp.part.features], []
         index: list[int] | None = None
         if vp.key_names:
             try:
@@ -173,14 +175,7 @@ class OnlineReader:
         decode = [(i, decoders[p - 2]) for i, p in enumerate(positions) if p is not None and decoders[p - 2]]
         extract = _positions_getter(positions)
         if decode:
-            plain = extract
-
-            def extract(rec: list[Any]) -> Sequence[Any]:
-                out = list(plain(rec))
-                for i, fn in decode:
-                    out[i] = fn(out[i])
-                return out
-
+            extract = _decoding(extract, decode)
         absent = frozenset(i for i, p in enumerate(positions) if p is None)
         if absent:
             vp.absent[layout_id] = absent
@@ -234,8 +229,9 @@ def _make_plan(resolved: ResolvedRequest) -> _Plan:
     for oi, opart in enumerate(resolved.odfvs):
         for fi, (feat, out) in enumerate(zip(opart.features, opart.output_names, strict=True)):
             where[out] = (-1 - oi, fi, opart.view.feature(feat).dtype)
-    outputs = [(name, *where[name]) for name in resolved.output_names]
-    return _Plan(resolved, views, frozenset(resolved.join_keys), outputs)
+    locations = [where[name][:2] for name in resolved.output_names]
+    dtypes: list[FeatureType | None] = [where[name][2] for name in resolved.output_names]
+    return _Plan(resolved, views, frozenset(resolved.join_keys), locations, list(resolved.output_names), dtypes)
 
 
 def _positions_getter(positions: list[int | None]) -> Callable[[list[Any]], Sequence[Any]]:
@@ -259,8 +255,25 @@ def _mark_absent(vp: _ViewPlan, states: list[FieldStatus], layouts: list[int]) -
     return per_feature
 
 
+def _decoding(
+    extract: Callable[[list[Any]], Sequence[Any]], decode: list[tuple[int, Callable[[Any], Any]]]
+) -> Callable[[list[Any]], Sequence[Any]]:
+    """``extract`` followed by turning stored values back into Python ones (timestamps)."""
+
+    def extract_and_decode(rec: list[Any]) -> Sequence[Any]:
+        out = list(extract(rec))
+        for i, fn in decode:
+            out[i] = fn(out[i])
+        return out
+
+    return extract_and_decode
+
+
 def _entity_columns(entity_rows: Any) -> tuple[dict[str, list[Any]], list[str], int]:
     """Entity rows (a list of dicts or a dict of lists) as columns, their names in order, and the row count."""
+    if isinstance(entity_rows, list) and len(entity_rows) == 1 and isinstance(entity_rows[0], dict):
+        only = entity_rows[0]  # the commonest request: one entity
+        return {k: [v] for k, v in only.items()}, list(only), 1
     if isinstance(entity_rows, dict):
         columns = {k: list(v) if not isinstance(v, list) else v for k, v in entity_rows.items()}
         lengths = {len(v) for v in columns.values()}
@@ -272,8 +285,6 @@ def _entity_columns(entity_rows: Any) -> tuple[dict[str, list[Any]], list[str], 
     rows = list(entity_rows)
     if not rows:
         return {}, [], 0
-    if len(rows) == 1:
-        return {k: [v] for k, v in rows[0].items()}, list(rows[0]), 1
     names = list(dict.fromkeys(k for row in rows for k in row))
     columns = {}
     for name in names:
@@ -301,8 +312,6 @@ def _compute_odfv(
     full_feature_names: bool,
 ) -> list[list[Any]]:
     """Run an on-demand view over the rows read, returning its requested features cast to their dtypes."""
-    from featurevault.ops.online_odfv import run_odfv
-
     inputs: dict[str, list[Any]] = {k: v for k, v in entity_columns.items() if k in plan.join_keys}
     for proj in opart.view.source_feature_view_projections.values():
         vi = next(i for i, vp in enumerate(plan.views) if vp.part.name_to_use == proj.name_to_use)

@@ -44,55 +44,89 @@ class ResponseColumn:
     row_states: list[FieldStatus] | None = None
     event_micros: list[int | None] | None = None
 
-    def statuses(self) -> list[FieldStatus]:
-        present, null = FieldStatus.PRESENT, FieldStatus.NULL_VALUE
-        if self.dtype is None:  # join keys echo the request
-            return [present] * len(self.values)
-        if self.row_states is None:
-            return [null if v is None else present for v in self.values]
-        return [
-            (null if v is None else present) if s is present else s
-            for v, s in zip(self.values, self.row_states, strict=True)
-        ]
 
-    def event_seconds(self) -> list[int]:
-        if self.event_micros is None:
-            return [0] * len(self.values)
-        return [0 if us is None else us // 1_000_000 for us in self.event_micros]
+def _statuses(values: list[Any], dtype: FeatureType | None, row_states: list[FieldStatus] | None) -> list[FieldStatus]:
+    present, null = FieldStatus.PRESENT, FieldStatus.NULL_VALUE
+    if dtype is None:  # join keys echo the request
+        return [present] * len(values)
+    if row_states is None:
+        return [null if v is None else present for v in values]
+    return [(null if v is None else present) if s is present else s for v, s in zip(values, row_states, strict=True)]
+
+
+def _seconds(values: list[Any], event_micros: list[int | None] | None) -> list[int]:
+    if event_micros is None:
+        return [0] * len(values)
+    return [0 if us is None else us // 1_000_000 for us in event_micros]
 
 
 class OnlineResponse:
-    """Feature values for each entity row: join keys first, then the features in requested order."""
+    """Feature values for each entity row: join keys first, then the features in requested order.
+
+    Held as parallel lists (names, values, dtypes, row statuses, event times),
+    the cheapest shape for the read path to build.
+    """
 
     def __init__(self, columns: list[ResponseColumn]) -> None:
-        self._columns = columns
+        self._set(
+            [c.name for c in columns],
+            [c.values for c in columns],
+            [c.dtype for c in columns],
+            [c.row_states for c in columns],
+            [c.event_micros for c in columns],
+        )
+
+    @classmethod
+    def from_lists(
+        cls,
+        names: list[str],
+        values: list[list[Any]],
+        dtypes: list[FeatureType | None],
+        row_states: list[list[FieldStatus] | None],
+        event_micros: list[list[int | None] | None],
+    ) -> OnlineResponse:
+        """Build from parallel per-column lists (a dtype of None marks a join key column)."""
+        response = cls.__new__(cls)
+        response._set(names, values, dtypes, row_states, event_micros)
+        return response
+
+    def _set(self, names: list[str], values: list[list[Any]], dtypes: list[FeatureType | None],
+             row_states: list[list[FieldStatus] | None], event_micros: list[list[int | None] | None]) -> None:
+        self._names, self._values, self._dtypes = names, values, dtypes
+        self._row_states, self._event_micros = row_states, event_micros
 
     @property
     def feature_names(self) -> list[str]:
-        return [c.name for c in self._columns]
+        return list(self._names)
+
+    @property
+    def columns(self) -> list[ResponseColumn]:
+        return [ResponseColumn(*parts) for parts in zip(self._names, self._values, self._dtypes,
+                                                         self._row_states, self._event_micros, strict=True)]
 
     def __len__(self) -> int:
-        return len(self._columns[0].values) if self._columns else 0
+        return len(self._values[0]) if self._values else 0
 
     def to_dict(self, include_event_timestamps: bool = False) -> dict[str, list[Any]]:
         """``{name: [value per entity row]}``; with timestamps, ``name__ts`` holds event times in epoch seconds."""
         if not include_event_timestamps:
-            return {c.name: list(c.values) for c in self._columns}
+            return dict(zip(self._names, map(list, self._values), strict=True))
         result: dict[str, list[Any]] = {}
-        for c in self._columns:
-            result[c.name] = list(c.values)
-            result[c.name + TIMESTAMP_POSTFIX] = c.event_seconds()
+        for name, values, micros in zip(self._names, self._values, self._event_micros, strict=True):
+            result[name] = list(values)
+            result[name + TIMESTAMP_POSTFIX] = _seconds(values, micros)
         return result
 
     @property
     def statuses(self) -> dict[str, list[FieldStatus]]:
         """``{name: [FieldStatus per entity row]}``."""
-        return {c.name: c.statuses() for c in self._columns}
+        parts = zip(self._names, self._values, self._dtypes, self._row_states, strict=True)
+        return {name: _statuses(values, dtype, states) for name, values, dtype, states in parts}
 
     @property
     def event_timestamps(self) -> dict[str, list[int | None]]:
         """``{name: [event time in epoch microseconds, or None]}`` for stored features."""
-        return {c.name: list(c.event_micros) for c in self._columns if c.event_micros is not None}
+        return {n: list(m) for n, m in zip(self._names, self._event_micros, strict=True) if m is not None}
 
     def to_df(self, include_event_timestamps: bool = False) -> pd.DataFrame:
         import pandas as pd
@@ -104,12 +138,12 @@ class OnlineResponse:
         import pyarrow as pa
 
         arrays: dict[str, pa.Array] = {}
-        for c in self._columns:
-            arrow_type = c.dtype.to_arrow() if c.dtype is not None else None
-            arrays[c.name] = pa.array(c.values, type=arrow_type)
+        parts = zip(self._names, self._values, self._dtypes, self._event_micros, strict=True)
+        for name, values, dtype, micros in parts:
+            arrays[name] = pa.array(values, type=dtype.to_arrow() if dtype is not None else None)
             if include_event_timestamps:
-                arrays[c.name + TIMESTAMP_POSTFIX] = pa.array(c.event_seconds(), pa.int64())
+                arrays[name + TIMESTAMP_POSTFIX] = pa.array(_seconds(values, micros), pa.int64())
         return pa.table(arrays)
 
     def __repr__(self) -> str:
-        return f"OnlineResponse(rows={len(self)}, columns={self.feature_names})"
+        return f"OnlineResponse(rows={len(self)}, columns={self._names})"

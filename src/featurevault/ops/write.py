@@ -68,8 +68,9 @@ def push(store: Any, push_source_name: str, df: Any, to: PushMode | str = PushMo
     if not views:
         logger.warning("push source %r feeds no feature view", source.name)
     frame = _Frame(df)
-    online_rows = [(v, prepare_rows(v, frame)) for v in views if v.online] if mode != PushMode.OFFLINE else []
-    offline_table = _offline_rows(source, views, frame) if mode != PushMode.ONLINE else None
+    prepared = [(view, prepare_rows(view, frame)) for view in views]
+    online_rows = [(v, t) for v, t in prepared if v.online] if mode != PushMode.OFFLINE else []
+    offline_table = _offline_rows(source, prepared, frame) if mode != PushMode.ONLINE else None
     if offline_table is not None:
         store.offline_store.append(source.batch_source, offline_table)
     for view, table in online_rows:
@@ -185,11 +186,10 @@ def _write_online(store: Any, view: FeatureView, table: pa.Table) -> int:
     return len(keys)
 
 
-def _offline_rows(source: PushSource, views: list[FeatureView], frame: _Frame) -> pa.Table:
+def _offline_rows(source: PushSource, prepared: list[tuple[FeatureView, pa.Table]], frame: _Frame) -> pa.Table:
     """The rows for the batch source, columns under the source's own names, typed as the views declare."""
     combined: dict[str, Any] = {}
-    for view in views:
-        table = prepare_rows(view, frame)
+    for _, table in prepared:
         for name in table.column_names:
             combined.setdefault(name, table.column(name))
     batch = source.batch_source
@@ -199,7 +199,7 @@ def _offline_rows(source: PushSource, views: list[FeatureView], frame: _Frame) -
     created = batch.created_timestamp_column
     if created and created in frame.columns:
         combined[created] = frame.column(created, UnixTimestamp, f"created timestamp {created!r}")
-    if not views:
+    if not prepared:
         combined = {name: frame.raw(name) for name in frame.columns}
     reverse = {view_name: source_name for source_name, view_name in batch.field_mapping.items()}
     return pa.table({reverse.get(name, name): column for name, column in combined.items()})

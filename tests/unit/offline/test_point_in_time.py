@@ -17,7 +17,9 @@ from featurevault.types import Float64, Int64, String
 from .conftest import DRIVER, contents, make_view, ts, write_parquet
 
 
-def entity_df(rows: list[tuple[object, ...]], columns: tuple[str, ...] = ("driver_id", "event_timestamp")) -> pd.DataFrame:
+def entity_df(
+    rows: list[tuple[object, ...]], columns: tuple[str, ...] = ("driver_id", "event_timestamp")
+) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(columns))
 
 
@@ -80,7 +82,8 @@ def test_null_feature_values_are_kept_not_skipped(engine: Store, tmp_path: Path)
         {"driver_id": [1, 1], "event_ts": [ts(0), ts(10)], "rate": [1.0, None], "trips": [3.0, 4.0]},
     )
     view = make_view("stats", "f.parquet", ["rate", "trips"])
-    df = get_historical_features(engine, contents(view), entity_df([(1, ts(20))]), ["stats:rate", "stats:trips"]).to_df()
+    refs = ["stats:rate", "stats:trips"]
+    df = get_historical_features(engine, contents(view), entity_df([(1, ts(20))]), refs).to_df()
     assert values(df, "rate") == [None]
     assert values(df, "trips") == [4.0]
 
@@ -123,7 +126,8 @@ def test_output_columns_timezone_and_extra_entity_columns(engine: Store, tmp_pat
     write_parquet(tmp_path / "f.parquet", {"driver_id": [1], "event_ts": [ts(0)], "rate": [0.5], "trips": [2.0]})
     view = make_view("stats", "f.parquet", ["rate", "trips"])
     entity = pd.DataFrame({"label": [True], "event_timestamp": [ts(1)], "driver_id": [1]})
-    job = get_historical_features(engine, contents(view), entity, ["stats:trips", "stats:rate"], full_feature_names=True)
+    refs = ["stats:trips", "stats:rate"]
+    job = get_historical_features(engine, contents(view), entity, refs, full_feature_names=True)
     df = job.to_df()
     assert list(df.columns) == ["label", "event_timestamp", "driver_id", "stats__trips", "stats__rate"]
     assert str(df["event_timestamp"].dt.tz) == "UTC"
@@ -184,7 +188,9 @@ def test_python_mode_on_demand_view(engine: Store, tmp_path: Path) -> None:
         name="doubles", sources=[stats], schema=[Field(name="double_rate", dtype=Float64)], udf=doubled, mode="python"
     )
     entity = entity_df([(1, ts(1)), (9, ts(1))])
-    df = get_historical_features(engine, contents(stats, odfv), entity, ["doubles:double_rate"], full_feature_names=True).to_df()
+    refs = ["doubles:double_rate"]
+    job = get_historical_features(engine, contents(stats, odfv), entity, refs, full_feature_names=True)
+    df = job.to_df()
     assert list(df.columns) == ["driver_id", "event_timestamp", "doubles__double_rate"]
     assert values(df, "doubles__double_rate") == [1.0, None]
 
@@ -218,7 +224,9 @@ def test_single_timestamp_column_with_another_name(engine: Store, tmp_path: Path
 def test_empty_entity_frame(engine: Store, tmp_path: Path) -> None:
     write_parquet(tmp_path / "f.parquet", {"driver_id": [1], "event_ts": [ts(0)], "rate": [1.0]})
     view = make_view("stats", "f.parquet", ["rate"])
-    entity = pd.DataFrame({"driver_id": pd.Series([], dtype="int64"), "event_timestamp": pd.Series([], dtype="datetime64[us]")})
+    entity = pd.DataFrame(
+        {"driver_id": pd.Series([], dtype="int64"), "event_timestamp": pd.Series([], dtype="datetime64[us]")}
+    )
     df = get_historical_features(engine, contents(view), entity, ["stats:rate"]).to_df()
     assert list(df.columns) == ["driver_id", "event_timestamp", "rate"] and len(df) == 0
 

@@ -127,3 +127,16 @@ def test_values_of_the_wrong_type_are_rejected(values: list[object], dtype: Feat
 def test_whole_floats_become_ints_and_dicts_become_json() -> None:
     assert codec.values_to_arrow([1.0, None], Int64, what="c").to_pylist() == [1, None]
     assert codec.values_to_arrow([{"a": 1}], Json, what="c").to_pylist() == ['{"a": 1}']
+
+
+@pytest.mark.parametrize(("dtype", "values"), CASES, ids=[str(c[0]) for c in CASES])
+def test_plain_arrays_convert_like_table_columns(dtype: FeatureType, values: list[object]) -> None:
+    # on-demand outputs arrive as plain arrays, materialized batches as table columns
+    assert codec.to_python(codec.values_to_arrow(values, dtype, what="f"), dtype) == values
+
+
+def test_categoricals_are_decoded() -> None:
+    import pandas as pd
+
+    series = pd.Series(["a", "b", "a"], dtype="category")
+    assert codec.values_to_arrow(series, String, what="c").to_pylist() == ["a", "b", "a"]

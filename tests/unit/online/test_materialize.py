@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from featurevault.errors import FeatureViewNotFoundError, RequestError
 from featurevault.ops import materialize as materialize_ops
-from tests.unit.online.conftest import T0, Harness
+from tests.unit.online.repo_defs import T0, Harness
 
 REFS = ["driver_stats:conv_rate", "driver_stats:city"]
 
@@ -56,21 +58,27 @@ def test_incremental_without_ttl_starts_at_the_beginning_of_data(repo: Harness) 
     assert run.start == T0 - timedelta(days=400)
 
 
-def test_failed_run_keeps_previous_values_and_watermark(repo: Harness) -> None:
+def test_failed_run_keeps_previous_values_and_watermark(repo: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     repo.materialize(T0 - timedelta(days=30), T0, ["driver_stats"])
     mark = materialize_ops.watermarks(repo)["driver_stats"]
-    repo.offline_store.fail_after_batches = 1
-    original = materialize_ops.BATCH_ROWS
-    materialize_ops.BATCH_ROWS = 1
-    try:
-        with pytest.raises(RuntimeError, match="mid-run"):
-            repo.materialize_incremental(T0 + timedelta(hours=2), ["driver_stats"])
-    finally:
-        materialize_ops.BATCH_ROWS = original
+    online = repo.online_store
+    real_write = online.write
+    calls: list[int] = []
+
+    def failing_write(table: str, keys: list[bytes], records: list[bytes]) -> None:
+        calls.append(len(keys))
+        if len(calls) == 3:  # layout, first batch, then the failure
+            raise OSError("disk full")
+        real_write(table, keys, records)
+
+    monkeypatch.setattr(online, "write", failing_write)
+    monkeypatch.setattr(materialize_ops, "BATCH_ROWS", 1)
+    with pytest.raises(OSError, match="disk full"):
+        repo.materialize_incremental(T0 + timedelta(hours=2), ["driver_stats"])
     assert materialize_ops.watermarks(repo)["driver_stats"] == mark
     out = _read(repo, [1, 2])
     assert out["city"][0] in ("a", "b") and out["city"][1] == "c"  # every key still readable
-    repo.offline_store.fail_after_batches = None
+    monkeypatch.setattr(online, "write", real_write)
     repo.materialize_incremental(T0 + timedelta(hours=2), ["driver_stats"])
     assert _read(repo, [1, 2])["city"] == ["b", "c"]
 
@@ -98,13 +106,24 @@ def test_all_online_views_by_default_and_bad_names(repo: Harness) -> None:
 def test_schema_evolution_reads_old_records(repo: Harness) -> None:
     from featurevault import FeatureView, Field
     from featurevault.types import Int64
-    from tests.unit.online import conftest
+    from tests.unit.online import repo_defs
 
     repo.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2), ["route_stats"])
-    old = conftest.route_stats
+    old = repo_defs.route_stats
     grown = FeatureView(name=old.name, entities=old.entities, ttl=old.ttl, source=old.source,
                         schema=[*old.schema, Field(name="stops", dtype=Int64)])
-    repo.apply(*[grown if o is old else o for o in conftest.ALL])
+    table = repo_defs.route_rows()
+    pq.write_table(table.append_column("stops", pa.array([1, 2, 3])), repo.repo_path / "data" / "route.parquet")
+    repo.apply([grown])
     resp = repo.get_online_features(["route_stats:duration", "route_stats:stops"], [{"origin": "x", "dest": "y"}])
     assert resp.to_dict()["duration"] == [1.5] and resp.to_dict()["stops"] == [None]
     assert resp.statuses["stops"][0].name == "NOT_FOUND" and resp.statuses["duration"][0].name == "PRESENT"
+
+
+def test_incremental_end_before_the_watermark_moves_nothing_back(repo: Harness) -> None:
+    repo.materialize_incremental(T0 + timedelta(hours=2), ["driver_stats"])
+    earlier = T0 + timedelta(minutes=30)
+    (run,) = repo.materialize_incremental(earlier, ["driver_stats"]).views
+    assert run.start == earlier and run.rows == 0
+    assert materialize_ops.watermarks(repo)["driver_stats"]["end"] == (T0 + timedelta(hours=2)).isoformat()
+    assert _read(repo, [1])["city"] == ["b"]

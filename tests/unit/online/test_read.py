@@ -9,7 +9,7 @@ import pytest
 
 from featurevault.errors import EntityKeyError, FeatureNotFoundError, RequestError
 from featurevault.ops.online import TIMESTAMP_POSTFIX, FieldStatus
-from tests.unit.online.conftest import T0, Harness, service
+from tests.unit.online.repo_defs import T0, Harness, service
 
 
 @pytest.fixture
@@ -134,6 +134,48 @@ def test_to_df_and_to_arrow(loaded: Harness) -> None:
 def test_plan_is_reused_until_the_registry_changes(loaded: Harness) -> None:
     refs = ["driver_stats:city"]
     loaded.get_online_features(refs, [{"driver_id": 1}])
-    plans = dict(loaded.reader._plans)
+    plans = dict(loaded._online_reader._plans)
     loaded.get_online_features(refs, [{"driver_id": 2}])
-    assert loaded.reader._plans == plans and len(plans) == 1
+    assert loaded._online_reader._plans == plans and len(plans) == 1
+
+
+def test_entity_rows_as_dataframe_and_bad_shapes(loaded: Harness) -> None:
+    import pandas as pd
+
+    out = loaded.get_online_features(["driver_stats:city"], pd.DataFrame({"driver_id": [2, 1]})).to_dict()
+    assert out == {"driver_id": [2, 1], "city": ["c", "b"]}
+    with pytest.raises(RequestError, match="different lengths"):
+        loaded.get_online_features(["driver_stats:city"], {"driver_id": [1, 2], "bonus": [1]})
+    with pytest.raises(EntityKeyError, match="entity row 1 has no 'driver_id'"):
+        loaded.get_online_features(["driver_stats:city"], [{"driver_id": 1}, {"bonus": 2}])
+    assert loaded.get_online_features(["driver_stats:city"], []).to_dict() == {"city": []}
+
+
+def test_reads_from_many_threads(loaded: Harness) -> None:
+    import threading
+
+    refs = ["driver_stats:city", "route_stats:duration"]
+    expected = loaded.get_online_features(refs, [{"driver_id": 1, "origin": "x", "dest": "y"}]).to_dict()
+    failures: list[object] = []
+
+    def work() -> None:
+        for _ in range(50):
+            got = loaded.get_online_features(refs, [{"driver_id": 1, "origin": "x", "dest": "y"}]).to_dict()
+            if got != expected:
+                failures.append(got)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == [] and expected["city"] == ["b"]
+
+
+def test_odfv_with_full_names_and_a_visible_input(loaded: Harness) -> None:
+    out = loaded.get_online_features(
+        ["rate_plus_bonus:rate_plus_bonus", "driver_stats:conv_rate"],
+        [{"driver_id": 2, "bonus": 1}],
+        full_feature_names=True,
+    ).to_dict()
+    assert out == {"driver_id": [2], "rate_plus_bonus__rate_plus_bonus": [1.25], "driver_stats__conv_rate": [0.25]}

@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from featurevault.errors import DataSourceNotFoundError, EntityKeyError, FeatureViewNotFoundError, SchemaMismatchError
+from featurevault.ops import codec
 from featurevault.ops.write import PushMode
-from tests.unit.online.conftest import T0, Harness
+from tests.unit.online.repo_defs import T0, Harness
 
 FRESH = ["driver_fresh:conv_rate", "driver_fresh:trips", "driver_fresh:city"]
 
@@ -86,29 +88,42 @@ def test_push_online(repo: Harness) -> None:
     assert repo.push("driver_push", _rows()) == 3
     out = repo.get_online_features(FRESH, {"driver_id": [7, 8]}).to_dict()
     assert out["city"] == ["r", "q"] and out["conv_rate"] == [0.75, 0.25]
-    assert repo.offline_store.appended == []
+    assert _offline_rows(repo) == 4
     assert repo.online_store.tables() == ["driver_fresh"]
+
+
+def _offline_rows(store: Harness) -> int:
+    return pq.read_table(store.repo_path / "data" / "driver.parquet").num_rows
 
 
 def test_push_offline_appends_to_the_batch_source(repo: Harness) -> None:
     repo.push("driver_push", _rows(), to=PushMode.OFFLINE)
     assert repo.online_store.tables() == []
-    ((path, table),) = repo.offline_store.appended
-    assert path == "driver.parquet"
-    assert set(table.column_names) == {"driver_id", "event_timestamp", "conv_rate", "trips", "city"}
-    assert table.num_rows == 3 and table.schema.field("conv_rate").type == pa.float32()
+    training = repo.get_historical_features(
+        pd.DataFrame({"driver_id": [7, 8], "event_timestamp": [T0 + timedelta(hours=1)] * 2}),
+        ["driver_stats:city", "driver_stats:conv_rate"],
+    ).to_df()
+    assert training["city"].tolist() == ["r", "q"]
+    assert training["conv_rate"].tolist() == [0.75, 0.25]
 
 
 def test_push_online_and_offline(repo: Harness) -> None:
     repo.push("driver_push", _rows(), to="online_and_offline")
-    assert len(repo.offline_store.appended) == 1
     assert repo.get_online_features(FRESH, [{"driver_id": 8}]).to_dict()["trips"] == [2]
+    training = repo.get_historical_features(
+        pd.DataFrame({"driver_id": [8], "event_timestamp": [T0 + timedelta(hours=1)]}), ["driver_stats:trips"]
+    ).to_df()
+    assert training["trips"].tolist() == [2]
 
 
 def test_push_errors_write_nothing(repo: Harness) -> None:
     with pytest.raises(SchemaMismatchError, match="'trips'"):
         repo.push("driver_push", _rows(trips=["x", "y", "z"]), to=PushMode.ONLINE_AND_OFFLINE)
-    assert repo.offline_store.appended == [] and repo.online_store.tables() == []
+    assert repo.online_store.tables() == []
+    training = repo.get_historical_features(
+        pd.DataFrame({"driver_id": [7], "event_timestamp": [T0 + timedelta(hours=1)]}), ["driver_stats:trips"]
+    ).to_df()
+    assert training["trips"].isna().all()
     with pytest.raises(DataSourceNotFoundError, match="driver_source"):
         repo.push("driver_source", _rows())
 
@@ -140,11 +155,36 @@ def test_every_type_round_trips_through_write_and_read(harness: Harness) -> None
         schema=[Field(name=n, dtype=t) for n, (t, _) in values.items()],
         source=FileSource(name="all_src", path="all.parquet", timestamp_field="ts"),
     )
-    harness.apply(thing, view.source, view)
     rows = {"thing_id": ["a", "b"], "ts": [when, when], **{n: v for n, (_, v) in values.items()}}
+    pq.write_table(pa.table({n: codec.values_to_arrow(v, t, what=n) for n, (t, v) in values.items()}
+                            | {"thing_id": pa.array(["a", "b"]), "ts": pa.array([when, when])}),
+                   harness.repo_path / "all.parquet")
+    harness.apply([view])
     harness.write_to_online_store("all_types", rows)
     resp = harness.get_online_features([f"all_types:{n}" for n in values], {"thing_id": ["a", "b"]})
     assert resp.to_dict() == {"thing_id": ["a", "b"], **{n: v for n, (_, v) in values.items()}}
     table = resp.to_arrow()
     for name, (dtype, _) in values.items():
         assert table.schema.field(name).type == dtype.to_arrow()
+
+
+def test_push_with_a_field_mapping(harness: Harness) -> None:
+    from featurevault import Entity, FeatureView, Field, FileSource, PushSource
+    from featurevault.types import Float64
+
+    rider = Entity(name="rider", join_keys=["rider_id"])
+    batch = FileSource(name="rider_src", path="riders.parquet", timestamp_field="ts",
+                       field_mapping={"raw_score": "score"})
+    view = FeatureView(name="rider_stats", entities=[rider], ttl=None, schema=[Field(name="score", dtype=Float64)],
+                       source=PushSource(name="rider_push", batch_source=batch))
+    pq.write_table(pa.table({"rider_id": [1], "ts": pa.array([T0], pa.timestamp("us", tz="UTC")), "raw_score": [0.5]}),
+                   harness.repo_path / "riders.parquet")
+    harness.apply([view])
+    pushed = pd.DataFrame({"rider_id": [2], "ts": [T0], "raw_score": [2.5]})
+    harness.push("rider_push", pushed, to=PushMode.ONLINE_AND_OFFLINE)
+    harness.push("rider_push", pd.DataFrame({"rider_id": [3], "ts": [T0], "score": [3.5]}), to="online_and_offline")
+    out = harness.get_online_features(["rider_stats:score"], {"rider_id": [2, 3]}).to_dict()
+    assert out["score"] == [2.5, 3.5]
+    offline = pq.read_table(harness.repo_path / "riders.parquet")
+    assert "raw_score" in offline.column_names and "score" not in offline.column_names
+    assert sorted(offline.column("raw_score").to_pylist()) == [0.5, 2.5, 3.5]

@@ -1,9 +1,10 @@
 """The embedded offline engine: DuckDB over Parquet and CSV files (hive partitions included).
 
-Point-in-time joins run as one vectorised DuckDB query per request; the plan
-per view (hash join + arg_max, or ASOF join) is picked from cheap statistics
-of the source (rows per distinct key). DuckDB spills to ``temp_directory``
-when a join outgrows ``memory_limit``.
+A point-in-time join runs as one vectorised DuckDB query per feature view
+(see :mod:`~featurevault.backends.offline.duckdb_pit` for the two plans, hash
+join or ASOF join, picked per view from the source's rows per distinct key);
+the matched rows are placed in entity order with one Arrow ``take``. DuckDB
+spills to ``temp_directory`` when a join outgrows ``memory_limit``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -24,9 +27,16 @@ from pydantic import BaseModel, ConfigDict
 
 from featurevault.backends.offline import duckdb_append
 from featurevault.backends.offline.base import EVENT_TS, OfflineStore, ViewRequest
-from featurevault.backends.offline.duckdb_pit import ENTITY, ViewScan, asof_plan, combine, hash_plan, latest_plan
-from featurevault.backends.offline.duckdb_sources import ColumnMap, SourceFiles, batch_source_of, locate, quote
-from featurevault.errors import BackendError, DataSourceError, EntityKeyError
+from featurevault.backends.offline.duckdb_pit import ENTITY, MATCHED, ViewScan, fetch_plan, latest_plan, match_plan
+from featurevault.backends.offline.duckdb_sources import (
+    ColumnMap,
+    SourceFiles,
+    batch_source_of,
+    locate,
+    quote,
+    ts_literal,
+)
+from featurevault.errors import BackendError, DataSourceError, EntityKeyError, SchemaMismatchError
 from featurevault.model import DataSource, FeatureView
 
 logger = logging.getLogger(__name__)
@@ -60,8 +70,11 @@ class Store(OfflineStore):
     def __init__(self, config: Config, resolve: Callable[[str], Path]) -> None:
         self.config = config
         self._resolve = resolve
-        temp_dir = config.temp_directory or os.path.join(tempfile.gettempdir(), f"featurevault-duckdb-{os.getpid()}")
-        settings: dict[str, Any] = {"temp_directory": str(resolve(temp_dir)) if config.temp_directory else temp_dir}
+        if config.temp_directory:
+            temp_dir = str(resolve(config.temp_directory))
+        else:
+            temp_dir = os.path.join(tempfile.gettempdir(), f"featurevault-duckdb-{os.getpid()}")
+        settings: dict[str, Any] = {"temp_directory": temp_dir}
         if config.memory_limit:
             settings["memory_limit"] = config.memory_limit
         if config.threads:
@@ -72,10 +85,15 @@ class Store(OfflineStore):
     def from_config(cls, config: Any, *, resolve: Callable[[str], Path]) -> Store:
         return cls(config if isinstance(config, Config) else Config.model_validate(config), resolve)
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection of its own for one call; naive timestamps and TIMESTAMPTZ both mean UTC in it."""
         cur = self._db.cursor()
-        cur.execute("SET TimeZone = 'UTC'")
-        return cur
+        try:
+            cur.execute("SET TimeZone = 'UTC'")
+            yield cur
+        finally:
+            cur.close()
 
     def close(self) -> None:
         self._db.close()
@@ -89,7 +107,7 @@ class Store(OfflineStore):
         try:
             described = cur.sql(f"DESCRIBE SELECT * FROM {reader}").fetchall()
         except duckdb.Error as exc:
-            raise DataSourceError(f"data source {files.source.name!r}: cannot read {str(files.path)!r}: {exc}") from exc
+            raise _source_error(files, exc) from exc
         return ColumnMap.of(files.source, [(row[0], row[1]) for row in described])
 
     def _scan(
@@ -100,74 +118,62 @@ class Store(OfflineStore):
         lower: datetime | None,
         upper: datetime | None,
         entity_keys: list[str] | None = None,
+        entity_schema: pa.Schema | None = None,
     ) -> ViewScan:
+        """SQL reading the columns of ``view`` that a call needs, in [lower, upper] (None: unbounded)."""
         files = self._locate(view.batch_source)
-        source = files.source
         chosen = files.pruned(lower, upper)
-        if not chosen:  # nothing in range: read no rows, keep the columns
+        if not chosen:  # no partition in range: read no rows, keep the columns
             chosen, lower, upper = files.files[:1], datetime.max, datetime.min
         reader = files.reader_sql(chosen)
         cols = self._columns(cur, files, reader)
-        ts_col = cols.source_column(source, source.timestamp_field, "timestamp") if source.timestamp_field else ""
-        if not ts_col:
-            raise DataSourceError(f"data source {source.name!r} (feature view {view.name!r}) has no timestamp_field")
-        key_cols = [cols.source_column(source, k, f"join key of feature view {view.name!r}") for k in view.join_keys]
-        feat_cols = [cols.source_column(source, f, f"feature of view {view.name!r}") for f in features]
-        cts_col = source.created_timestamp_column
-        cts_col = cols.source_column(source, cts_col, "created timestamp") if cts_col else ""
-        filters = cols.bound_filter(ts_col, lower, upper)
-        part_col = source.date_partition_column
-        if part_col and part_col in cols.types and part_col not in (files.partitions[0] if files.partitions else {}):
+        used = _UsedColumns.of(view, features, cols)
+        entity_keys = list(entity_keys if entity_keys is not None else view.join_keys)
+        if entity_schema is not None:
+            _check_key_types(view, used.keys, entity_keys, cols, entity_schema)
+        filters = cols.bound_filter(used.ts, lower, upper)
+        part_col = files.source.date_partition_column
+        if part_col in cols.types and part_col not in (files.partitions[0] if files.partitions else {}):
             filters += cols.date_filter(part_col, lower, upper)
-        window = []
-        if lower is not None:
-            window.append(f"__fv_ts >= TIMESTAMP '{lower.isoformat(sep=' ')}'")
-        if upper is not None:
-            window.append(f"__fv_ts <= TIMESTAMP '{upper.isoformat(sep=' ')}'")
-        keys = [f"{quote(c)} AS {quote(k)}" for c, k in zip(key_cols, view.join_keys, strict=True)]
-        ts = f"{cols.time_expr(ts_col)} AS __fv_ts"
-        wide = [*keys, ts]
-        if cts_col:
-            wide.append(f"{cols.time_expr(cts_col)} AS __fv_cts")
-        wide += [f"{quote(c)} AS c{i}" for i, c in enumerate(feat_cols)]
+        window = [f"__fv_ts >= {ts_literal(lower)}"] if lower is not None else []
+        window += [f"__fv_ts <= {ts_literal(upper)}"] if upper is not None else []
+        keys = [f"{quote(c)} AS {quote(k)}" for c, k in zip(used.keys, view.join_keys, strict=True)]
+        ts = f"{cols.time_expr(used.ts)} AS __fv_ts"
+        created = [f"{cols.time_expr(used.created)} AS __fv_cts"] if used.created else []
+        feats = [f"{quote(c)} AS c{i}" for i, c in enumerate(used.features)]
 
         def table(columns: list[str]) -> str:
             where = f" WHERE {' AND '.join(filters)}" if filters else ""
-            inner = f"SELECT {', '.join(columns)} FROM {reader}{where}"
             outer = f" WHERE {' AND '.join(window)}" if window else ""
-            return f"(SELECT * FROM ({inner}){outer})"
+            return f"(SELECT * FROM (SELECT {', '.join(columns)} FROM {reader}{where}){outer})"
 
         return ViewScan(
             narrow=table([*keys, ts]),
-            wide=table(wide),
+            wide=table([*keys, ts, *created, *feats]),
             keys=list(view.join_keys),
-            entity_keys=list(entity_keys if entity_keys is not None else view.join_keys),
+            entity_keys=entity_keys,
             n_features=len(features),
-            has_created=bool(cts_col),
+            has_created=bool(used.created),
             ttl_us=int(view.ttl_seconds * 1_000_000),
         )
 
     def schema(self, source: DataSource) -> pa.Schema:
         files = self._locate(source)
-        cur = self._cursor()
-        try:
-            table = cur.sql(f"SELECT * FROM {files.reader_sql()} LIMIT 0").to_arrow_table()
-        except duckdb.Error as exc:
-            raise DataSourceError(f"data source {files.source.name!r}: cannot read {str(files.path)!r}: {exc}") from exc
         mapping = files.source.field_mapping
-        return pa.schema([f.with_name(mapping.get(f.name, f.name)) for f in table.schema])
+        return pa.schema([f.with_name(mapping.get(f.name, f.name)) for f in self.schema_raw(files)])
 
     def time_range(self, view: FeatureView) -> tuple[datetime | None, datetime | None]:
-        cur = self._cursor()
-        scan = self._scan(cur, view, [], None, None)
-        low, high = self._rows(cur, f"SELECT min(__fv_ts), max(__fv_ts) FROM {scan.narrow}", view.name)[0]
+        with self._cursor() as cur:
+            scan = self._scan(cur, view, [], None, None)
+            low, high = self._rows(cur, f"SELECT min(__fv_ts), max(__fv_ts) FROM {scan.narrow}", view.name)[0]
         return (_as_utc(low), _as_utc(high))
 
     def query(self, sql: str) -> pa.Table:
-        try:
-            return self._cursor().sql(sql).to_arrow_table()
-        except duckdb.Error as exc:
-            raise DataSourceError(f"entity query failed: {exc}") from exc
+        with self._cursor() as cur:
+            try:
+                return cur.sql(sql).to_arrow_table()
+            except duckdb.Error as exc:
+                raise DataSourceError(f"entity query failed: {exc}") from exc
 
     def append(self, source: DataSource, table: pa.Table) -> None:
         fsource = batch_source_of(source)
@@ -181,10 +187,11 @@ class Store(OfflineStore):
 
     def schema_raw(self, files: SourceFiles) -> pa.Schema:
         """A source's schema under its own column names."""
-        try:
-            return self._cursor().sql(f"SELECT * FROM {files.reader_sql()} LIMIT 0").to_arrow_table().schema
-        except duckdb.Error as exc:
-            raise DataSourceError(f"data source {files.source.name!r}: cannot read {str(files.path)!r}: {exc}") from exc
+        with self._cursor() as cur:
+            try:
+                return cur.sql(f"SELECT * FROM {files.reader_sql()} LIMIT 0").to_arrow_table().schema
+            except duckdb.Error as exc:
+                raise _source_error(files, exc) from exc
 
     # -- retrieval --------------------------------------------------------------------------------
 
@@ -198,25 +205,31 @@ class Store(OfflineStore):
         table = table.set_column(table.column_names.index(timestamp_column), timestamp_column, ts_utc)
         if table.num_rows == 0:
             return _append_columns(table, requests, None)
-        cur = self._cursor()
-        cur.register(ENTITY, _entity_frame(table, ts_utc, requests))
+        entity_frame = _entity_frame(table, ts_utc, requests)
         low, high = pc.min_max(ts_utc).values()
-        plans = []
-        for req in requests:
-            scan = self._scan(
-                cur,
-                req.view,
-                req.features,
-                _lower(low.as_py(), req.view),
-                _naive(high.as_py()),
-                [req.entity_column(k) for k in req.view.join_keys],
-            )
-            plans.append((self._plan(cur, req.view, scan), len(req.features)))
-        features = self._arrow(cur, combine(plans), ", ".join(r.view.name for r in requests))
-        cur.unregister(ENTITY)
-        return _append_columns(table, requests, features)
+        with self._cursor() as cur:
+            cur.register(ENTITY, entity_frame)
+            columns: list[pa.ChunkedArray] = []
+            for req in requests:
+                entity_keys = [req.entity_column(k) for k in req.view.join_keys]
+                lower, upper = _lower(low.as_py(), req.view), _naive(high.as_py())
+                scan = self._scan(cur, req.view, req.features, lower, upper, entity_keys, entity_frame.schema)
+                columns += self._join(cur, req.view, scan, table.num_rows)
+        return _append_columns(table, requests, columns)
 
-    def _plan(self, cur: duckdb.DuckDBPyConnection, view: FeatureView, scan: ViewScan) -> str:
+    def _join(self, cur: duckdb.DuckDBPyConnection, view: FeatureView, scan: ViewScan, n_rows: int) -> list[Any]:
+        """One view's feature columns, aligned with the entity rows."""
+        strategy = self._strategy(cur, view, scan)
+        try:
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {MATCHED} AS {match_plan(scan, strategy)}")
+            matched = cur.sql(fetch_plan(scan, MATCHED)).to_arrow_table()
+            cur.execute(f"DROP TABLE {MATCHED}")
+        except duckdb.Error as exc:
+            raise _query_error(f"feature view {view.name!r}", exc) from exc
+        return _scatter(matched, n_rows, scan.has_created)
+
+    def _strategy(self, cur: duckdb.DuckDBPyConnection, view: FeatureView, scan: ViewScan) -> str:
+        """"hash" or "asof": the configured plan, or in "auto" the one suited to the source's rows per key."""
         strategy = self.config.join_strategy
         if not scan.keys:
             strategy = "asof"  # a hash join without keys would pair every row with every row
@@ -228,35 +241,80 @@ class Store(OfflineStore):
             versions = rows / max(distinct, 1)
             strategy = "hash" if versions <= self.config.hash_join_max_versions else "asof"
             logger.debug("view %s: %d rows, ~%.1f per key -> %s plan", view.name, rows, versions, strategy)
-        return hash_plan(scan) if strategy == "hash" else asof_plan(scan)
+        return strategy
 
     def _rows(self, cur: duckdb.DuckDBPyConnection, sql: str, what: str) -> list[tuple[Any, ...]]:
         try:
             return cur.sql(sql).fetchall()
         except duckdb.Error as exc:
-            raise BackendError(f"offline query for {what} failed: {exc}") from exc
-
-    def _arrow(self, cur: duckdb.DuckDBPyConnection, sql: str, what: str) -> pa.Table:
-        try:
-            return cur.sql(sql).to_arrow_table()
-        except duckdb.Error as exc:
-            raise BackendError(f"offline query for {what} failed: {exc}") from exc
+            raise _query_error(f"feature view {what}", exc) from exc
 
     def latest_per_key(
         self, view: FeatureView, start: datetime | None, end: datetime, *, batch_rows: int = 100_000
     ) -> Iterator[pa.RecordBatch]:
-        cur = self._cursor()
-        scan = self._scan(cur, view, view.feature_names, _naive(start), _naive(end))
         names = [*view.join_keys, EVENT_TS, *view.feature_names]
-        try:
-            reader = cur.sql(latest_plan(scan)).to_arrow_reader(batch_rows)
-            for batch in reader:
-                yield _with_utc_event_ts(batch, names, len(view.join_keys))
-        except duckdb.Error as exc:
-            raise BackendError(f"reading the latest rows of feature view {view.name!r} failed: {exc}") from exc
+        with self._cursor() as cur:
+            scan = self._scan(cur, view, view.feature_names, _naive(start), _naive(end))
+            try:
+                reader = cur.sql(latest_plan(scan)).to_arrow_reader(batch_rows)
+                for batch in reader:
+                    yield _with_utc_event_ts(batch, names, len(view.join_keys))
+            except duckdb.Error as exc:
+                raise _query_error(f"the latest rows of feature view {view.name!r}", exc) from exc
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _UsedColumns:
+    """The source columns (own names) a scan of a view reads."""
+
+    ts: str
+    created: str
+    keys: list[str]
+    features: list[str]
+
+    @classmethod
+    def of(cls, view: FeatureView, features: list[str], cols: ColumnMap) -> _UsedColumns:
+        source = view.batch_source
+        if not source.timestamp_field:
+            raise DataSourceError(f"data source {source.name!r} (feature view {view.name!r}) has no timestamp_field")
+        created = source.created_timestamp_column
+        return cls(
+            ts=cols.source_column(source, source.timestamp_field, "timestamp"),
+            created=cols.source_column(source, created, "created timestamp") if created else "",
+            keys=[cols.source_column(source, k, f"join key of feature view {view.name!r}") for k in view.join_keys],
+            features=[cols.source_column(source, f, f"feature of view {view.name!r}") for f in features],
+        )
+
+
+def _check_key_types(
+    view: FeatureView, key_cols: list[str], entity_keys: list[str], cols: ColumnMap, entity: pa.Schema
+) -> None:
+    """Text keys against numbers would fail deep in the join (or match nothing): say so up front."""
+    for key_col, entity_key in zip(key_cols, entity_keys, strict=True):
+        entity_type = entity.field(entity_key).type
+        if pa.types.is_dictionary(entity_type):
+            entity_type = entity_type.value_type
+        entity_text = pa.types.is_string(entity_type) or pa.types.is_large_string(entity_type)
+        source_text = cols.types[key_col].upper() == "VARCHAR"
+        if entity_text != source_text:
+            raise SchemaMismatchError(
+                f"join key {entity_key!r} is {entity_type} in the entity rows but {cols.types[key_col]} "
+                f"in the source of feature view {view.name!r}"
+            )
+
+
+def _source_error(files: SourceFiles, exc: Exception) -> DataSourceError:
+    return DataSourceError(f"data source {files.source.name!r}: cannot read {str(files.path)!r}: {exc}")
+
+
+def _query_error(what: str, exc: Exception) -> DataSourceError | BackendError:
+    # unreadable or malformed files are the source's fault; anything else is the engine's
+    if isinstance(exc, (duckdb.IOException, duckdb.InvalidInputException)):
+        return DataSourceError(f"reading {what} failed: {exc}")
+    return BackendError(f"offline query for {what} failed: {exc}")
 
 
 def _naive(value: datetime | None) -> datetime | None:
@@ -306,16 +364,43 @@ def _entity_frame(table: pa.Table, ts_utc: pa.ChunkedArray, requests: list[ViewR
     return pa.table(columns)
 
 
-def _append_columns(table: pa.Table, requests: list[ViewRequest], features: pa.Table | None) -> pa.Table:
+def _scatter(matched: pa.Table, n_rows: int, has_created: bool) -> list[pa.ChunkedArray]:
+    """Feature columns with one value per entity row, in entity order (null where nothing matched).
+
+    ``matched`` holds ``__fv_row``, ``__fv_cts`` when the source has it, and
+    the features, in any order. Placing rows with one Arrow ``take`` is
+    cheaper than a join and a sort of the wide rows in SQL.
+    """
+    rows = matched.column(0).to_numpy()
+    picked = np.arange(len(rows), dtype=np.int64)
+    if len(rows) and np.bincount(rows, minlength=n_rows).max() > 1:
+        rows, picked = _latest_created(matched, rows, has_created)
+    positions = np.full(n_rows, -1, dtype=np.int64)
+    positions[rows] = picked
+    indices = pa.array(positions, mask=positions < 0)
+    return [pc.take(column, indices) for column in matched.columns[2 if has_created else 1 :]]
+
+
+def _latest_created(matched: pa.Table, rows: np.ndarray, has_created: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per entity row, the matched row with the greatest created time (a missing one counts as earliest)."""
+    if has_created:
+        created = pc.cast(matched.column(1), pa.int64()).fill_null(np.iinfo(np.int64).min).to_numpy()
+        order = np.lexsort((created, rows))
+    else:
+        order = np.argsort(rows, kind="stable")
+    ordered = rows[order]
+    last = np.append(ordered[1:] != ordered[:-1], True)
+    return ordered[last], order[last]
+
+
+def _append_columns(table: pa.Table, requests: list[ViewRequest], columns: list[pa.ChunkedArray] | None) -> pa.Table:
     names = [name for req in requests for name in req.output_names]
     clash = [n for n in names if n in table.column_names]
     if clash:
-        raise EntityKeyError(f"entity rows already have column(s) {', '.join(clash)}, which are also requested features")
-    arrays = (
-        features.columns
-        if features is not None
-        else [pa.nulls(0) for _ in names]
-    )
+        raise EntityKeyError(
+            f"entity rows already have column(s) {', '.join(clash)}, which are also requested features"
+        )
+    arrays = columns if columns is not None else [pa.nulls(0) for _ in names]
     for name, array in zip(names, arrays, strict=True):
         table = table.append_column(name, array)
     return table

@@ -6,15 +6,20 @@ source has one) and the requested features as ``c0, c1, ...``. The entity rows
 are registered as ``__fv_entity`` with ``__fv_row`` (their position),
 ``__fv_ts`` and their join key columns.
 
-Two plans give the same answer:
+Both plans work in two steps. First, on the narrow (keys, event time)
+columns only, find for each entity row the greatest event time of its key
+inside its window; then an equi-join on (keys, event time) fetches the feature
+columns (and the created time, which breaks event-time ties). The plans
+differ in the first step:
 
 * **hash**: join each entity row to every version of its key inside its
-  window, keep the version with the greatest (event time, created time) by
-  ``arg_max``. Cheap when keys have few versions.
-* **asof**: an ASOF join on the narrow (keys, event time) columns finds the
-  matching event time, then an equi-join on (keys, event time) fetches the
-  feature columns and breaks event-time ties by created time. Its cost does
-  not grow with the number of versions per key.
+  window and keep ``max(event time)``. Cheap when keys have few versions.
+* **asof**: an ASOF join. Its cost does not grow with versions per key.
+
+Keeping the wide columns out of the first step keeps its memory small. The
+first step's result is stored as a table, so that DuckDB knows its exact size
+and builds the second step's hash table on it rather than on the (usually far
+bigger) wide source rows. Both steps are operators DuckDB can spill to disk.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from dataclasses import dataclass
 from featurevault.backends.offline.duckdb_sources import quote
 
 ENTITY = "__fv_entity"
+#: the temporary table holding the first step's result
+MATCHED = "__fv_matched"
 _NEG_INF = "TIMESTAMP '-infinity'"
 
 
@@ -64,55 +71,50 @@ def _key_match(scan: ViewScan, left: str, right: str, left_is_entity: bool = Tru
     return conds
 
 
-def hash_plan(scan: ViewScan) -> str:
-    """(__fv_row, __fv_s): the winning feature struct per entity row, via hash join + arg_max."""
-    conds = _key_match(scan, "e", "f") + ["f.__fv_ts <= e.__fv_ts"]
+def _carry_keys(scan: ViewScan) -> str:
+    """The entity's key columns under the view's key names, for the second step."""
+    pairs = zip(scan.keys, scan.entity_keys, strict=True)
+    return "".join(f"any_value(e.{quote(ek)}) AS {quote(k)}, " for k, ek in pairs)
+
+
+def _match_hash(scan: ViewScan) -> str:
+    """(__fv_row, keys, __fv_mts): the greatest event time in each entity row's window, by hash join."""
+    conds = [*_key_match(scan, "e", "k"), "k.__fv_ts <= e.__fv_ts"]
     if scan.ttl_us:
-        conds.append(f"f.__fv_ts >= e.__fv_ts - to_microseconds({scan.ttl_us})")
+        conds.append(f"k.__fv_ts >= e.__fv_ts - to_microseconds({scan.ttl_us})")
     return (
-        f"SELECT e.__fv_row, arg_max({_struct(scan, 'f')}, {_order_key(scan, 'f')}) AS __fv_s "
-        f"FROM {ENTITY} e JOIN {scan.wide} f ON {' AND '.join(conds)} GROUP BY e.__fv_row"
+        f"SELECT e.__fv_row, {_carry_keys(scan)}max(k.__fv_ts) AS __fv_mts "
+        f"FROM {ENTITY} e JOIN {scan.narrow} k ON {' AND '.join(conds)} GROUP BY e.__fv_row"
     )
 
 
-def asof_plan(scan: ViewScan) -> str:
-    """(__fv_row, __fv_s): the winning feature struct per entity row, via ASOF join + equi-join."""
-    keys_out = ", ".join(f"e.{quote(ek)} AS {quote(k)}" for k, ek in zip(scan.keys, scan.entity_keys, strict=True))
+def _match_asof(scan: ViewScan) -> str:
+    """(__fv_row, keys, __fv_mts): the greatest event time in each entity row's window, by ASOF join."""
+    pairs = zip(scan.keys, scan.entity_keys, strict=True)
+    keys_out = "".join(f"e.{quote(ek)} AS {quote(k)}, " for k, ek in pairs)
     in_window = f"k.__fv_ts >= e.__fv_ts - to_microseconds({scan.ttl_us})" if scan.ttl_us else "true"
     asof_conds = [*_key_match(scan, "e", "k"), "e.__fv_ts >= k.__fv_ts"]
-    matched = (
-        f"SELECT e.__fv_row, {keys_out + ', ' if keys_out else ''}k.__fv_ts AS __fv_mts "
+    return (
+        f"SELECT e.__fv_row, {keys_out}k.__fv_ts AS __fv_mts "
         f"FROM {ENTITY} e ASOF JOIN {scan.narrow} k ON {' AND '.join(asof_conds)} WHERE {in_window}"
     )
-    back_conds = [*_key_match(scan, "m", "f", left_is_entity=False), "f.__fv_ts = m.__fv_mts"]
-    pick = (
-        f"arg_max({_struct(scan, 'f')}, coalesce(f.__fv_cts, {_NEG_INF}))"
-        if scan.has_created
-        else f"any_value({_struct(scan, 'f')})"
-    )
-    return (
-        f"SELECT m.__fv_row, {pick} AS __fv_s FROM ({matched}) m "
-        f"JOIN {scan.wide} f ON {' AND '.join(back_conds)} GROUP BY m.__fv_row"
-    )
 
 
-def combine(plans: list[tuple[str, int]]) -> str:
-    """One query over every view's plan: feature columns ``__fv_o{n}``, one row per entity row, in order.
+def match_plan(scan: ViewScan, strategy: str) -> str:
+    """First step, "hash" or "asof": ``__fv_row``, the keys and ``__fv_mts`` of each entity row that matched."""
+    return _match_hash(scan) if strategy == "hash" else _match_asof(scan)
 
-    ``plans`` holds (plan SQL, number of features) per view.
+
+def fetch_plan(scan: ViewScan, matched: str) -> str:
+    """Second step: ``__fv_row, [__fv_cts,] c0, c1, ...`` for the rows of the table ``matched``.
+
+    An entity row appears more than once only when several source rows share
+    its matched (keys, event time); the caller keeps the greatest ``__fv_cts``.
     """
-    ctes, columns, joins = [], [], []
-    out = 0
-    for i, (sql, n_features) in enumerate(plans):
-        ctes.append(f"v{i} AS ({sql})")
-        joins.append(f"LEFT JOIN v{i} ON v{i}.__fv_row = e.__fv_row")
-        for c in range(n_features):
-            columns.append(f"struct_extract(v{i}.__fv_s, 'c{c}') AS __fv_o{out}")
-            out += 1
-    return (
-        f"WITH {', '.join(ctes)} SELECT {', '.join(columns)} FROM {ENTITY} e "
-        f"{' '.join(joins)} ORDER BY e.__fv_row"
-    )
+    conds = [*_key_match(scan, "m", "f", left_is_entity=False), "f.__fv_ts = m.__fv_mts"]
+    created = "f.__fv_cts, " if scan.has_created else ""
+    features = ", ".join(f"f.c{i}" for i in range(scan.n_features))
+    return f"SELECT m.__fv_row, {created}{features} FROM {matched} m JOIN {scan.wide} f ON {' AND '.join(conds)}"
 
 
 def latest_plan(scan: ViewScan) -> str:

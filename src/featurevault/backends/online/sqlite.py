@@ -49,6 +49,7 @@ class Store(OnlineStore):
         self.project = project
         self.timeout = timeout
         self._prefix = f"{project}{_SEPARATOR}"
+        self._quoted: dict[str, str] = {}
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -82,16 +83,19 @@ class Store(OnlineStore):
             raise BackendUnavailableError(f"cannot open the SQLite online store at {self.path}: {exc}") from exc
         with self._lock:
             self._connections.append(conn)
-        self._local.max_vars = max(1, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 1)
+        self._local.max_vars = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         return conn
 
     # -- tables --------------------------------------------------------------------------------
 
     def _table(self, table: str) -> str:
         """The quoted SQLite name of a view's table."""
-        if not _NAME_RE.match(table):
-            raise BackendError(f"invalid online table name {table!r}")
-        return '"' + self._prefix + table + '"'
+        quoted = self._quoted.get(table)
+        if quoted is None:
+            if not _NAME_RE.match(table):
+                raise BackendError(f"invalid online table name {table!r}")
+            quoted = self._quoted[table] = '"' + self._prefix + table + '"'
+        return quoted
 
     def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
         self.check_aligned(table, keys, records)

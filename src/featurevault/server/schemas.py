@@ -9,12 +9,14 @@ misspelt required key still fails (the required one is then missing).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
 # JSON scalars (and lists of them, for array-typed request data); objects are refused.
-Scalar = StrictInt | StrictFloat | StrictBool | str | None
+# Integers are 64-bit, as every integer feature type and key is: a larger one is a 422 here.
+Int64Value = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
+Scalar = Int64Value | StrictFloat | StrictBool | str | None
 Cell = Scalar | list[Scalar]
 Columns = dict[str, list[Cell]]
 

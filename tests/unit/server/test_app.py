@@ -95,6 +95,12 @@ def test_unknown_keys_are_ignored_as_feast_does(client: TestClient) -> None:
     assert client.post("/get-online-features", json=body).status_code == 200
 
 
+def test_integers_beyond_64_bits_are_numbers_not_500s(client: TestClient, store: FakeStore) -> None:
+    r = read(client, features=["driver_stats:conv_rate"], entities={"driver_id": [2**70]})
+    assert r.status_code == 200
+    assert store.reads[-1][1] == {"driver_id": [float(2**70)]}
+
+
 def test_invalid_json_is_422(client: TestClient) -> None:
     r = client.post("/get-online-features", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422

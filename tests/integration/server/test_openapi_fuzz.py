@@ -1,6 +1,7 @@
 """Fuzz the published OpenAPI schema of a running server: never a 500, every answer as documented.
 
-Bounded: a few examples per operation, no deadline, so the run stays short.
+Valid and invalid inputs (schemathesis' positive and negative modes). Bounded: a few
+examples per operation and mode, no deadline, so the run stays short.
 """
 
 from __future__ import annotations
@@ -34,9 +35,12 @@ def test_no_server_errors_and_answers_match_the_schema(tmp_path: Path) -> None:
             "/get-online-features", "/push", "/write-to-online-store", "/health", "/ready",
             "/feature-services", "/feature-views", "/feature-views/{name}",
         }
-        for operation in operations:
+        runs = [(op, schemathesis.GenerationMode.POSITIVE) for op in operations]
+        # Invalid inputs exist only where there is input: a body or a path parameter.
+        runs += [(op, schemathesis.GenerationMode.NEGATIVE) for op in operations if op.method.upper() == "POST"]
+        for operation, mode in runs:
 
-            @given(case=operation.as_strategy())
+            @given(case=operation.as_strategy(generation_mode=mode))
             @settings(
                 max_examples=EXAMPLES_PER_OPERATION,
                 deadline=None,

@@ -9,6 +9,8 @@ Definitions use Feast's names, so a Feast repo switches by changing its imports:
 from featurevault.config import RepoConfig
 from featurevault.errors import FeatureVaultError
 from featurevault.model import (
+    AllowAll,
+    AuthzedAction,
     CsvFormat,
     DeltaFormat,
     Entity,
@@ -16,10 +18,13 @@ from featurevault.model import (
     FeatureView,
     Field,
     FileSource,
+    GroupBasedPolicy,
     OnDemandFeatureView,
     ParquetFormat,
+    Permission,
     PushSource,
     RequestSource,
+    RoleBasedPolicy,
     on_demand_feature_view,
 )
 from featurevault.model.unsupported import (
@@ -50,6 +55,8 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'featurevault' has no attribute {name!r}")
 
 __all__ = [
+    "AllowAll",
+    "AuthzedAction",
     "BatchFeatureView",
     "BigQuerySource",
     "CsvFormat",
@@ -61,21 +68,24 @@ __all__ = [
     "FeatureView",
     "Field",
     "FileSource",
+    "GroupBasedPolicy",
     "KafkaSource",
     "KinesisSource",
     "LabelView",
     "LoggingConfig",
     "OnDemandFeatureView",
     "ParquetFormat",
+    "Permission",
     "PushMode",
     "PushSource",
     "RedshiftSource",
     "RepoConfig",
     "RequestSource",
+    "RoleBasedPolicy",
     "SnowflakeSource",
     "StreamFeatureView",
     "ValidationReference",
     "ValueType",
-    "__version__",
     "on_demand_feature_view",
+    "__version__",
 ]

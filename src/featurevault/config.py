@@ -12,7 +12,7 @@ import importlib
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -58,8 +58,77 @@ class RegistryConfig(StrictModel):
         return value
 
 
-class AuthConfig(StrictModel):
+class NoAuthConfig(StrictModel):
+    """Everything allowed; every caller is the principal "anonymous"."""
+
     type: Literal["no_auth"] = "no_auth"
+
+
+class TokenAuthConfig(StrictModel):
+    """Bearer tokens made by ``featurevault tokens create``; salted hashes kept in the registry."""
+
+    type: Literal["token"]
+
+
+class OidcAuthConfig(StrictModel):
+    """JWTs (RS256/ES256) from an OpenID Connect issuer, keys from a JWKS file or URL."""
+
+    type: Literal["oidc"]
+    issuer: str
+    audience: str
+    jwks_path: str | None = None
+    jwks_url: str | None = None
+    roles_claim: str = "roles"
+    groups_claim: str = "groups"
+    username_claim: str = "sub"
+    leeway_seconds: float = 0.0
+    jwks_cache_seconds: float = 300.0
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> OidcAuthConfig:
+        if (self.jwks_path is None) == (self.jwks_url is None):
+            raise ValueError("auth: give exactly one of jwks_path or jwks_url")
+        return self
+
+
+AuthConfig = Annotated[NoAuthConfig | TokenAuthConfig | OidcAuthConfig, Field(discriminator="type")]
+
+
+class AuditConfig(StrictModel):
+    """Where audit records go. Records are buffered and written by a background thread."""
+
+    sink: Literal["file", "postgres", "none"] = "file"
+    path: str = "data/audit.jsonl"
+    max_bytes: int = Field(default=50_000_000, gt=0)
+    backups: int = Field(default=5, ge=0)
+    fail_closed: bool = False
+    flush_interval_ms: int = Field(default=200, gt=0)
+    buffer_size: int = Field(default=1000, gt=0)
+    dsn: str | None = None
+    table: str = "featurevault_audit"
+
+    @field_validator("table")
+    @classmethod
+    def _plain_table(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", value):
+            raise ValueError(f"table {value!r} must be letters, digits and '_'")
+        return value
+
+    @model_validator(mode="after")
+    def _postgres_dsn(self) -> AuditConfig:
+        if self.sink == "postgres" and not self.dsn:
+            raise ValueError("audit: sink 'postgres' needs a dsn")
+        return self
+
+
+class PiiConfig(StrictModel):
+    """Keys for PII hashing and encryption at rest (names of env vars or key files, never the keys)."""
+
+    hash_key_env: str = "FEATUREVAULT_PII_HASH_KEY"
+    hash_key_file: str | None = None
+    master_key_env: str = "FEATUREVAULT_MASTER_KEY"
+    master_key_file: str | None = None
+    encrypt_at_rest: bool = False
 
 
 LintLevel = Literal["error", "warning", "off"]
@@ -121,7 +190,9 @@ class RepoConfig(StrictModel):
     online_store: BackendSection = BackendSection(type="sqlite")
     offline_store: BackendSection = BackendSection(type="duckdb")
     entity_key_serialization_version: int = 3
-    auth: AuthConfig = AuthConfig()
+    auth: AuthConfig = NoAuthConfig()
+    audit: AuditConfig = AuditConfig()
+    pii: PiiConfig = PiiConfig()
     lint: LintConfig = LintConfig()
     repo_path: Path | None = Field(default=None, description="set by the loader; not a yaml key")
 

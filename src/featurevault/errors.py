@@ -27,7 +27,10 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     │   └── BackendUnavailableError               the backend cannot be reached (timeout, down)
     ├── MissingDependencyError (ImportError)      an optional driver is not installed
     ├── LintError                                 lint findings at error level block an apply
-    └── PermissionDeniedError (PermissionError)   a principal may not do an action
+    ├── PermissionDeniedError (PermissionError)   a principal may not do an action
+    ├── AuthenticationError                       credentials missing, malformed, expired, unknown, revoked
+    ├── AuditError                                the audit trail cannot be written, read or verified
+    └── EncryptionKeyError                        encrypted data without (or with the wrong) key
 """
 
 from __future__ import annotations
@@ -136,6 +139,18 @@ class LintError(FeatureVaultError):
 
 class PermissionDeniedError(FeatureVaultError, PermissionError):
     """A principal is not allowed to perform an action on a resource."""
+
+
+class AuthenticationError(FeatureVaultError):
+    """The caller's credentials are missing, malformed, expired, wrongly signed, unknown or revoked."""
+
+
+class AuditError(FeatureVaultError):
+    """The audit sink cannot be written or read (with ``fail_closed``, reads are refused)."""
+
+
+class EncryptionKeyError(FeatureVaultError):
+    """Encrypted values cannot be read: the master key is missing or wrong."""
 
 
 def missing_dependency(module: str, extra: str) -> MissingDependencyError:

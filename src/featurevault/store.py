@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from datetime import datetime
 from functools import cached_property
@@ -12,7 +13,10 @@ from featurevault.backends.offline.base import OfflineStore
 from featurevault.backends.online.base import OnlineStore
 from featurevault.config import RepoConfig, backend_module, load_repo_config, section_config
 from featurevault.errors import ConfigError, DataSourceNotFoundError, EntityNotFoundError, FeatureViewNotFoundError
+from featurevault.governance.guard import Guard
+from featurevault.governance.principal import Principal
 from featurevault.model import (
+    AuthzedAction,
     DataSource,
     Entity,
     FeatureService,
@@ -23,7 +27,8 @@ from featurevault.model import (
 from featurevault.ops import apply as apply_ops
 from featurevault.ops import historical, materialize, online, write
 from featurevault.ops.registry_cache import RegistryCache
-from featurevault.ops.resolve import get_feature_service
+from featurevault.ops.resolve import get_feature_service, resolve_features
+from featurevault.governance.targets import materialize_targets, push_actions, push_targets, view_target
 from featurevault.ops.write import PushMode
 
 logger = logging.getLogger(__name__)
@@ -37,6 +42,7 @@ class FeatureStore:
         repo_path: str | Path | None = None,
         config: RepoConfig | None = None,
         fs_yaml_file: str | Path | None = None,
+        principal: Principal | None = None,
     ) -> None:
         if config is not None and repo_path is None:
             self.config = config
@@ -49,6 +55,7 @@ class FeatureStore:
             )
         self.repo_path = self.config.repo_path or Path.cwd()
         self.project = self.config.project
+        self._principal = principal
 
     # -- backends, built once on first use ---------------------------------------------------
 
@@ -77,7 +84,44 @@ class FeatureStore:
 
     @cached_property
     def _online_reader(self) -> online.OnlineReader:
-        return online.OnlineReader(self.online_store)
+        return online.OnlineReader(
+            self.online_store, decryptor=self.guard.decryptor if self.guard.encrypts_at_rest else None
+        )
+
+    @cached_property
+    def guard(self) -> Guard:
+        """Authorizes, audits and masks every call (see featurevault.governance)."""
+        from featurevault.governance.setup import build_guard
+
+        return build_guard(
+            project=self.project,
+            auth=self.config.auth,
+            audit=self.config.audit,
+            pii=self.config.pii,
+            registry=self._registry.registry,
+            contents=self._registry.versioned_contents,
+            resolve=self._resolve,
+            resolve_features=resolve_features,
+            principal=self._principal,
+        )
+
+    @property
+    def principal(self) -> Principal:
+        return self.guard.principal
+
+    def as_principal(
+        self, principal: Principal | str, roles: list[str] | None = None, groups: list[str] | None = None
+    ) -> FeatureStore:
+        """A view of this store acting as another principal (backends and audit trail shared)."""
+        if not isinstance(principal, Principal):
+            principal = Principal(principal, roles=roles, groups=groups)
+        other = copy.copy(self)
+        other.__dict__["guard"] = self.guard.with_principal(principal)
+        return other
+
+    def authenticate(self, credential: str | None) -> Principal:
+        """The principal a bearer credential stands for (AuthenticationError when it is bad)."""
+        return self.guard.authenticator.authenticate(credential)
 
     @property
     def registry(self) -> RegistryCache:
@@ -111,11 +155,15 @@ class FeatureStore:
 
     def plan(self, desired: RepoContents) -> apply_ops.Plan:
         """The diff between the registry and ``desired`` (nothing is written)."""
-        return apply_ops.plan(self, desired)
+        version, contents = self._registry.versioned_contents()
+        with self.guard.definitions(AuthzedAction.DESCRIBE, version, contents, [_project(self.project)]):
+            return apply_ops.plan(self, desired)
 
     def teardown(self) -> None:
         """Remove the project's online tables and registry entries."""
-        apply_ops.teardown(self)
+        version, contents = self._registry.versioned_contents()
+        with self.guard.definitions(AuthzedAction.DELETE, version, contents, [_project(self.project)]):
+            apply_ops.teardown(self)
 
     def get_entity(self, name: str) -> Entity:
         return _get(self._contents().entities, name, EntityNotFoundError, "entity")
@@ -160,13 +208,15 @@ class FeatureStore:
         feature_service: FeatureService | None = None,
     ) -> historical.RetrievalJob:
         """Point-in-time correct training data for the rows of ``entity_df``."""
-        return historical.get_historical_features(
-            self.offline_store,
-            self._contents(),
-            entity_df,
-            features if features is not None else feature_service,
-            full_feature_names=full_feature_names,
-        )
+        wanted = features if features is not None else feature_service
+        version, contents = self._registry.versioned_contents()
+        read = AuthzedAction.READ_OFFLINE
+        with self.guard.read(read, version, contents, wanted, entity_df, full_feature_names) as call:
+            return call.mask_job(
+                historical.get_historical_features(
+                    self.offline_store, contents, entity_df, wanted, full_feature_names=full_feature_names
+                )
+            )
 
     def get_online_features(
         self,
@@ -176,7 +226,11 @@ class FeatureStore:
     ) -> online.OnlineResponse:
         """Latest values for each entity row, from the online store."""
         version, contents = self._registry.versioned_contents()
-        return self._online_reader.read(version, contents, features, entity_rows, full_feature_names)
+        read = AuthzedAction.READ_ONLINE
+        with self.guard.read(read, version, contents, features, entity_rows, full_feature_names) as call:
+            return call.mask_online(
+                self._online_reader.read(version, contents, features, entity_rows, full_feature_names)
+            )
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -189,7 +243,8 @@ class FeatureStore:
         progress: materialize.ProgressCallback | None = None,
     ) -> materialize.MaterializeResult:
         """Load the latest value per entity in [start_date, end_date] into the online store."""
-        return materialize.materialize(self, start_date, end_date, feature_views, progress=progress)
+        with self._guarded_write([AuthzedAction.MATERIALIZE], materialize_targets(feature_views)):
+            return materialize.materialize(self, start_date, end_date, feature_views, progress=progress)
 
     def materialize_incremental(
         self,
@@ -199,17 +254,27 @@ class FeatureStore:
         progress: materialize.ProgressCallback | None = None,
     ) -> materialize.MaterializeResult:
         """Materialize each view from its last watermark (or end - ttl) up to ``end_date``."""
-        return materialize.materialize_incremental(self, end_date, feature_views, progress=progress)
+        with self._guarded_write([AuthzedAction.MATERIALIZE], materialize_targets(feature_views)):
+            return materialize.materialize_incremental(self, end_date, feature_views, progress=progress)
 
     def write_to_online_store(self, feature_view_name: str, df: Any, inputs: Any = None) -> int:
         """Write rows (join keys, event timestamp, features) straight to the online store."""
-        return write.write_to_online_store(self, feature_view_name, df if inputs is None else inputs)
+        rows = df if inputs is None else inputs
+        with self._guarded_write([AuthzedAction.WRITE_ONLINE], view_target(feature_view_name), rows):
+            return write.write_to_online_store(self, feature_view_name, rows)
 
     def push(self, push_source_name: str, df: Any, to: PushMode | str = PushMode.ONLINE) -> int:
         """Write rows to every view fed by a push source (online, offline, or both)."""
-        return write.push(self, push_source_name, df, to)
+        with self._guarded_write(push_actions(to), push_targets(push_source_name), df):
+            return write.push(self, push_source_name, df, to)
+
+    def _guarded_write(self, actions: list[AuthzedAction], targets: Any, rows: Any = None) -> Any:
+        version, contents = self._registry.versioned_contents()
+        return self.guard.write(actions, version, contents, targets(contents), rows=_row_count(rows))
 
     def close(self) -> None:
+        if "guard" in self.__dict__:
+            self.guard.audit.close()
         for name in ("online_store", "offline_store"):
             if name in self.__dict__:
                 self.__dict__[name].close()
@@ -224,6 +289,19 @@ class FeatureStore:
 
     def __repr__(self) -> str:
         return f"FeatureStore(project={self.project!r}, repo_path={str(self.repo_path)!r})"
+
+
+def _project(name: str) -> Any:
+    from featurevault.governance.permissions import project_resource
+
+    return project_resource(name)
+
+
+def _row_count(rows: Any) -> int | None:
+    try:
+        return len(rows) if rows is not None else None
+    except TypeError:
+        return None
 
 
 def _get(objects: dict[str, Any], name: str, error: type[Exception], label: str) -> Any:

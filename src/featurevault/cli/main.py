@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "featurevault.cli.repo_commands",
     "featurevault.cli.quality_commands",
     "featurevault.cli.serve_commands",
+    "featurevault.cli.security_commands",
 ]
 
 app = typer.Typer(

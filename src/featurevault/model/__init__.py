@@ -6,6 +6,13 @@ from featurevault.model.entity import Entity, Field
 from featurevault.model.feature_service import FeatureService
 from featurevault.model.feature_view import FeatureView, Projection
 from featurevault.model.on_demand import OnDemandFeatureView, on_demand_feature_view
+from featurevault.model.permission import (
+    AllowAll,
+    AuthzedAction,
+    GroupBasedPolicy,
+    Permission,
+    RoleBasedPolicy,
+)
 from featurevault.model.sources import (
     CsvFormat,
     DataSource,
@@ -17,6 +24,11 @@ from featurevault.model.sources import (
 )
 
 __all__ = [
+    "AllowAll",
+    "AuthzedAction",
+    "GroupBasedPolicy",
+    "Permission",
+    "RoleBasedPolicy",
     "CsvFormat",
     "DataSource",
     "DefinitionSite",

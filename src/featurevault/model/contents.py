@@ -10,6 +10,7 @@ from featurevault.model.entity import Entity
 from featurevault.model.feature_service import FeatureService
 from featurevault.model.feature_view import FeatureView
 from featurevault.model.on_demand import OnDemandFeatureView
+from featurevault.model.permission import Permission
 from featurevault.model.sources import DataSource, source_from_dict
 
 # kind -> (attribute on RepoContents, loader)
@@ -19,6 +20,7 @@ KINDS: dict[str, tuple[str, Any]] = {
     "feature_view": ("feature_views", FeatureView.from_dict),
     "on_demand_feature_view": ("on_demand_feature_views", OnDemandFeatureView.from_dict),
     "feature_service": ("feature_services", FeatureService.from_dict),
+    "permission": ("permissions", Permission.from_dict),
 }
 
 
@@ -31,6 +33,7 @@ class RepoContents:
     feature_views: dict[str, FeatureView] = field(default_factory=dict)
     on_demand_feature_views: dict[str, OnDemandFeatureView] = field(default_factory=dict)
     feature_services: dict[str, FeatureService] = field(default_factory=dict)
+    permissions: dict[str, Permission] = field(default_factory=dict)
     extra: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def objects(self) -> list[FeatureObject]:

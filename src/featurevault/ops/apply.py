@@ -146,14 +146,21 @@ def apply_contents(
         return ApplyResult(the_plan.base_version, the_plan, committed=False)
     lint_meta = check_apply(the_plan.lint, skip_lint=skip_lint)
     current = store.registry.contents()
-    version = store.registry.registry.commit(
-        store.project,
-        the_plan.desired.to_dict(),
-        expected_version=the_plan.base_version,
-        author=_author(),
-        message=the_plan.summary(),
-        meta={"changes": [str(c) for c in the_plan.changes], **lint_meta, **(meta or {})},
-    )
+    guard = store.guard
+    call = guard.authorize_plan(the_plan.base_version, current, the_plan.desired, the_plan.changes)
+    try:
+        version = store.registry.registry.commit(
+            store.project,
+            the_plan.desired.to_dict(),
+            expected_version=the_plan.base_version,
+            author=_author(),
+            message=the_plan.summary(),
+            meta={"changes": [str(c) for c in the_plan.changes], **lint_meta, **(meta or {})},
+        )
+    except Exception as exc:
+        guard.finish_plan(call, "error", f"{type(exc).__name__}: {exc}")
+        raise
+    guard.finish_plan(call, "ok")
     store.registry.refresh(force=True)
     _sync_online_tables(store, current, the_plan.desired)
     logger.info("applied version %s of %s: %s", version, store.project, the_plan.summary())

@@ -1,8 +1,11 @@
 """Materialization: load the latest value per entity key from the offline store into the online store.
 
-Work is chunked: the offline engine yields record batches of the latest row
-per key, each is packed and written in one online write, so memory stays
-bounded. Re-running a window writes the same records again (idempotent). A
+In views fed by a push source, a value is never replaced by an older one:
+where the online store already holds a newer record for a key (pushed since
+the source row was written), that record stays. (This costs one read per
+batch, so views without a push source skip it.) Work is chunked: the offline engine yields record batches
+of the latest row per key, each is packed and written in one online write, so
+memory stays bounded. Re-running a window writes the same records again (idempotent). A
 run that fails part-way leaves every key readable (old or new record, never a
 mix) and the view's watermark unchanged, so the next incremental run resumes
 from the same place.
@@ -49,6 +52,8 @@ class ViewMaterialization:
     end: datetime
     rows: int
     seconds: float
+    #: keys left alone because the online store already held a newer value (e.g. pushed)
+    kept_newer: int = 0
 
 
 @dataclass
@@ -70,6 +75,7 @@ class MaterializeResult:
         return [
             f"{v.view}: {v.rows} rows from {v.start.isoformat() if v.start else 'the beginning'} "
             f"to {v.end.isoformat()} in {v.seconds:.2f}s"
+            + (f" ({v.kept_newer} newer online values kept)" if v.kept_newer else "")
             for v in self.views
         ] or ["no feature views to materialize"]
 
@@ -145,45 +151,80 @@ def _materialize_view(
     layout = codec.Layout.of(view.features)
     online = store.online_store
     online.write(view.name, [layout.key], [layout.pack()])
-    rows = 0
+    counts = _Counts()
     batches = store.offline_store.latest_per_key(view, start, end, batch_rows=BATCH_ROWS)
+    seal = _sealer(store, view)  # built here: the packing thread must not touch the registry
     # Pack batch i+1 on a worker thread while batch i is written: SQLite and the network drivers
     # release the GIL while they work, so the two overlap. At most two packed batches are held.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="materialize-pack") as packer:
-        pending: Future[tuple[list[bytes], list[bytes]]] | None = None
+        pending: Future[_Packed] | None = None
         for batch in batches:
-            future = packer.submit(_pack_batch, view, layout, batch)
+            future = packer.submit(_pack_batch, view, layout, batch, seal)
             if pending is not None:
-                rows += _write_packed(online, view, pending.result(), rows, progress)
+                _write_packed(online, view, pending.result(), counts, progress)
             pending = future
         if pending is not None:
-            rows += _write_packed(online, view, pending.result(), rows, progress)
+            _write_packed(online, view, pending.result(), counts, progress)
+    rows = counts.written
     seconds = time.perf_counter() - began
     _set_watermark(store, view, start, end, rows)
     if progress is not None:
         progress(view.name, rows, rows)
     logger.info("materialized %s: %d rows in %.2fs (%s .. %s)", view.name, rows, seconds, start, end)
-    return ViewMaterialization(view.name, start, end, rows, seconds)
+    return ViewMaterialization(view.name, start, end, rows, seconds, counts.kept_newer)
 
 
-def _pack_batch(view: FeatureView, layout: codec.Layout, batch: pa.RecordBatch) -> tuple[list[bytes], list[bytes]]:
+@dataclass
+class _Packed:
+    keys: list[bytes]
+    records: list[bytes]
+    #: event time (µs) of each record
+    stamps: list[int]
+
+
+@dataclass
+class _Counts:
+    written: int = 0
+    kept_newer: int = 0
+
+
+def _pack_batch(
+    view: FeatureView,
+    layout: codec.Layout,
+    batch: pa.RecordBatch,
+    seal: Callable[[pa.Table], pa.Table] | None = None,
+) -> _Packed:
     table = conform_batch(view, pa.Table.from_batches([batch]))
-    return codec.pack_keys(table, view.join_keys), codec.pack_records(table, layout, EVENT_TS)
+    stamps = codec.column_values(table.column(EVENT_TS))
+    keys = codec.pack_keys(table, view.join_keys)
+    return _Packed(keys, codec.pack_records(seal(table) if seal is not None else table, layout, EVENT_TS), stamps)
+
+
+def _sealer(store: Any, view: FeatureView) -> Callable[[pa.Table], pa.Table] | None:
+    """Encrypts the view's PII columns when the store's guard keeps PII encrypted at rest."""
+    guard = getattr(store, "guard", None)  # test harnesses wire a reader without one
+    return guard.sealer(view.name) if guard is not None else None
 
 
 def _write_packed(
-    online: Any,
-    view: FeatureView,
-    packed: tuple[list[bytes], list[bytes]],
-    done: int,
-    progress: ProgressCallback | None,
-) -> int:
-    keys, records = packed
+    online: Any, view: FeatureView, packed: _Packed, counts: _Counts, progress: ProgressCallback | None
+) -> None:
+    """Upsert a batch; in a push-fed view, keys whose stored value is newer (pushed since) are left alone."""
+    keys, records = packed.keys, packed.records
+    if not keys:
+        return
+    existing = online.read(view.name, keys) if view.stream_source is not None else ()
+    if any(existing):
+        unpack, stamps = codec.unpackb, packed.stamps
+        keep = [i for i, old in enumerate(existing) if old is None or unpack(old)[1] <= stamps[i]]
+        if len(keep) < len(keys):
+            counts.kept_newer += len(keys) - len(keep)
+            keys, records = [keys[i] for i in keep], [records[i] for i in keep]
     if keys:
         online.write(view.name, keys, records)
-        if progress is not None:
-            progress(view.name, done + len(keys), None)
-    return len(keys)
+    counts.written += len(keys)
+    if progress is not None:
+        progress(view.name, counts.written, None)
 
 
 def conform_batch(view: FeatureView, table: pa.Table) -> pa.Table:

@@ -58,8 +58,15 @@ class _Plan:
 class OnlineReader:
     """Reads feature values for entity rows from one online store."""
 
-    def __init__(self, online_store: OnlineStore, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        online_store: OnlineStore,
+        clock: Callable[[], float] = time.time,
+        decryptor: Callable[[str, str], Callable[[Any], Any] | None] | None = None,
+    ) -> None:
         self.online_store = online_store
+        #: (view, feature) -> per-value decrypter of PII encrypted at rest (see governance.crypto)
+        self.decryptor = decryptor
         #: seconds since the epoch; replaceable so tests can freeze "now"
         self.clock = clock
         self._plans: dict[tuple[Any, ...], _Plan] = {}
@@ -172,6 +179,9 @@ class OnlineReader:
         layout = self._layout(vp.table, layout_id)
         positions = [layout.names.index(f) + 2 if f in layout.names else None for f in vp.part.features]
         decoders = layout.decoders()
+        if self.decryptor is not None:
+            decrypters = [self.decryptor(vp.table, name) for name in layout.names]
+            decoders = [_then(first, then) for first, then in zip(decrypters, decoders, strict=True)]
         decode = [(i, decoders[p - 2]) for i, p in enumerate(positions) if p is not None and decoders[p - 2]]
         extract = _positions_getter(positions)
         if decode:
@@ -197,6 +207,15 @@ class OnlineReader:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _then(
+    first: Callable[[Any], Any] | None, second: Callable[[Any], Any] | None
+) -> Callable[[Any], Any] | None:
+    """``second(first(v))``, either step optional."""
+    if first is None or second is None:
+        return first or second
+    return lambda value: second(first(value))
 
 
 def _request_key(features: Any, full_feature_names: bool) -> tuple[Any, ...] | None:

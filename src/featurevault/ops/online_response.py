@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -110,6 +111,15 @@ class OnlineResponse:
 
     def __len__(self) -> int:
         return len(self._values[0]) if self._values else 0
+
+    def transform_column(
+        self, name: str, fn: Callable[[list[Any]], list[Any]], dtype: FeatureType | None = None
+    ) -> None:
+        """Replace a column's values with ``fn(values)`` (and its dtype when given): how PII is masked."""
+        i = self._names.index(name)
+        self._values[i] = fn(self._values[i])
+        if dtype is not None:
+            self._dtypes[i] = dtype
 
     def to_dict(self, include_event_timestamps: bool = False) -> dict[str, list[Any]]:
         """``{name: [value per entity row]}``; with timestamps, ``name__ts`` holds event times in epoch seconds."""

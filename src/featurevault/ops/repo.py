@@ -21,6 +21,7 @@ from featurevault.model import (
     FeatureService,
     FeatureView,
     OnDemandFeatureView,
+    Permission,
     RepoContents,
 )
 
@@ -116,7 +117,7 @@ def _with_dependencies(value: Any) -> list[FeatureObject]:
         if value.source is not value.batch_source:
             deps.append(value.batch_source)
         return [*deps, value]
-    if isinstance(value, (Entity, DataSource, OnDemandFeatureView, FeatureService)):
+    if isinstance(value, (Entity, DataSource, OnDemandFeatureView, FeatureService, Permission)):
         return [value]
     kind = EXTRA_REPO_KINDS.get(type(value))
     return [value] if kind else []

@@ -26,7 +26,7 @@ from fastapi import FastAPI
 from featurevault import __version__
 from featurevault.server import health, metrics, online, registry, writes
 from featurevault.server.access_log import AccessLog
-from featurevault.server.auth import Authenticator, Authorizer, allow_all, anonymous
+from featurevault.server.auth import Authenticator, Authorizer, for_store
 from featurevault.server.errors import install_error_handlers
 from featurevault.server.metrics import MULTIPROCESS_ENV, ServerMetrics
 from featurevault.server.middleware import ServingMiddleware
@@ -56,13 +56,17 @@ def create_app(
     store: Any,
     settings: ServerSettings | None = None,
     *,
-    authenticate: Authenticator = anonymous,
-    authorize: Authorizer = allow_all,
+    authenticate: Authenticator | None = None,
+    authorize: Authorizer | None = None,
     access_log_stream: IO[str] | None = None,
 ) -> FastAPI:
     """The feature server for ``store``: Feast-compatible routes, metrics, health and registry views."""
     settings = settings or ServerSettings()
     access_log = AccessLog(access_log_stream)
+    # Unless told otherwise, the store's own auth config and policies apply.
+    default_authenticate, default_authorize = for_store(store)
+    authenticate = authenticate or default_authenticate
+    authorize = authorize or default_authorize
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,74 +1,107 @@
 """The seam where authentication and authorization plug into the server.
 
-Today every request is made by the anonymous principal and every action is
-allowed. The security layer replaces two callables, given to
-:func:`featurevault.server.create_app`:
+Two callables, given to :func:`featurevault.server.create_app` (or derived from
+the store when not given):
 
 ``authenticate(request) -> Principal``
-    Called once per request (the :func:`current_principal` dependency), on the
-    event loop, so it must not block (verify a token locally; cache any key
-    fetches). It reads
-    whatever credential it trusts (a bearer token, an mTLS client certificate,
-    a header set by a gateway) and returns the principal, or raises
-    :class:`~featurevault.errors.PermissionDeniedError` (answered with 403).
+    Called once per request (the :func:`current_principal` dependency). The
+    default for a real FeatureStore reads ``Authorization: Bearer <token>`` and
+    verifies it with the repo's ``auth`` config (tokens or OIDC); a missing,
+    malformed, expired, wrongly signed, revoked or unknown credential raises
+    :class:`~featurevault.errors.AuthenticationError`, answered with 401.
 
 ``authorize(principal, action, resource) -> None``
-    Called by every route before it touches the store, once per resource the
-    request reads or writes. ``action`` is one of :data:`ACTIONS`; ``resource``
-    is a ``(kind, name)`` pair such as ``("feature_service", "driver_v1")`` or
-    ``("feature_view", "driver_hourly_stats")``. Raise ``PermissionDeniedError``
-    to refuse; return to allow. Audit records can be written here too, since it
-    sees who did what to which object.
+    Called by every route before it touches the store, once per resource.
+    ``action`` is one of :data:`ACTIONS`; ``resource`` a ``(kind, name)`` pair.
+    Raise ``PermissionDeniedError`` (403) to refuse. The default for a real
+    FeatureStore checks registry reads (``describe``) here; reads and writes
+    are decided, audited and masked by the store's own guard, which sees the
+    request's principal through :data:`featurevault.governance.context.request_principal`
+    (set by :func:`authorize`), so the same policy code decides in-process and
+    over HTTP.
 
-The principal is also kept on ``request.state.principal`` for handlers and logs
-(the access log records its ``name``; any object with a ``name`` works, such as
-the governance layer's own ``Principal``).
+``authenticate`` is called on the event loop (the online route reads there too),
+so it must not block: verify tokens locally and cache any key fetches. The
+context variable set by :func:`authorize` is seen by the store call that follows
+in the same request, and by reads moved to the thread pool (``--threaded-reads``
+copies the context), never by another request.
 
-Checks inside the store: ``authenticate`` runs in the request's own task,
-before the store is called and in the same context, so a ``ContextVar`` it
-sets (the governance layer's ``request_principal``) is what the store's guard
-sees for this request and no other; reads moved to the thread pool
-(``--threaded-reads``) carry the context along.
-
-Errors: ``PermissionDeniedError`` is answered 403; an error class named
-``AuthenticationError`` (missing, expired or unknown credentials) is answered 401.
+The principal is also kept on ``request.state.principal`` for handlers and logs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
+
+from featurevault.governance.context import request_principal
+from featurevault.governance.principal import ANONYMOUS, Principal
 
 #: what a route may do to a resource
 ACTIONS = ("read_online", "write_online", "write_offline", "describe")
 
 Resource = tuple[str, str]
 
-
-@dataclass(frozen=True)
-class Principal:
-    """Who makes a request: a name, the groups it belongs to, and whether it was authenticated."""
-
-    name: str
-    groups: frozenset[str] = field(default_factory=frozenset)
-    authenticated: bool = False
-
-
-ANONYMOUS = Principal("anonymous")
-
 Authenticator = Callable[[Request], Principal]
 Authorizer = Callable[[Principal, str, Resource], None]
 
 
 def anonymous(request: Request) -> Principal:
-    """The default authenticator: no credentials are read."""
+    """No credentials are read: everyone is the anonymous principal."""
     return ANONYMOUS
 
 
 def allow_all(principal: Principal, action: str, resource: Resource) -> None:
-    """The default authorizer: everything is allowed."""
+    """Everything is allowed."""
+
+
+def bearer_authenticator(store: Any) -> Authenticator:
+    """Verify ``Authorization: Bearer`` with the store's auth config (anonymous under ``no_auth``)."""
+    from featurevault.governance.auth import bearer_token
+
+    def authenticate(request: Request) -> Principal:
+        if not store.guard.enforce:
+            return ANONYMOUS
+        return store.authenticate(bearer_token(request.headers.get("authorization")))
+
+    return authenticate
+
+
+# server resource kinds -> registry kinds the policies speak of
+_KINDS = {"push_source": "data_source", "feature_view": "feature_view", "feature_service": "feature_service"}
+
+
+def policy_authorizer(store: Any) -> Authorizer:
+    """Registry reads checked (and audited) by the store's guard; reads and writes left to the store calls."""
+    from featurevault.governance.permissions import Resource as PolicyResource
+    from featurevault.governance.permissions import project_resource
+
+    def authorize(principal: Principal, action: str, resource: Resource) -> None:
+        if action != "describe":
+            return  # the store call that follows decides, audits and masks
+        kind, name = resource
+        version, contents = store.registry.versioned_contents()
+        if kind == "registry":
+            target = project_resource(store.project)
+        else:
+            kind = _KINDS.get(kind, kind)
+            obj = contents.by_kind(kind).get(name) if kind in ("feature_view", "feature_service") else None
+            if obj is None and kind == "feature_view":
+                obj = contents.on_demand_feature_views.get(name)
+            target = PolicyResource.of(obj) if obj is not None else PolicyResource(kind, name)
+        with store.guard.with_principal(principal).describe(version, contents, [target]):
+            pass
+
+    return authorize
+
+
+def for_store(store: Any) -> tuple[Authenticator, Authorizer]:
+    """The store's own security when it has a guard (a FeatureStore); open otherwise (test doubles)."""
+    if hasattr(type(store), "guard"):
+        return bearer_authenticator(store), policy_authorizer(store)
+    return anonymous, allow_all
 
 
 async def current_principal(request: Request) -> Principal:
@@ -79,7 +112,27 @@ async def current_principal(request: Request) -> Principal:
 
 
 def authorize(request: Request, principal: Principal, action: str, resources: list[Resource]) -> None:
-    """Ask the app's authorizer about each resource; the first refusal raises."""
+    """Ask the app's authorizer about each resource; the first refusal raises.
+
+    Also makes ``principal`` the caller of the store calls this request makes next.
+    """
+    request_principal.set(principal)
     check = request.app.state.authorize
     for resource in resources:
         check(principal, action, resource)
+
+
+__all__ = [
+    "ACTIONS",
+    "ANONYMOUS",
+    "Authenticator",
+    "Authorizer",
+    "Principal",
+    "allow_all",
+    "anonymous",
+    "authorize",
+    "bearer_authenticator",
+    "current_principal",
+    "for_store",
+    "policy_authorizer",
+]

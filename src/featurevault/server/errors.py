@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (errors.NotFoundError, 404),
     (errors.PermissionDeniedError, 403),
+    (errors.AuthenticationError, 401),
+    (errors.AuditError, 503),
+    (errors.EncryptionKeyError, 503),
     (errors.RequestError, 422),
     (errors.DefinitionError, 422),
     (errors.RegistryConflictError, 409),
@@ -34,9 +37,8 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
 ]
 
 
-# Errors the security layer defines in featurevault.errors, matched by name so this module
-# does not depend on when they land: missing or bad credentials are 401, not 403.
-STATUS_BY_NAME = {"AuthenticationError": 401}
+#: sent with every 401, so clients know to present a bearer token
+UNAUTHORIZED_HEADERS = [(b"www-authenticate", b'Bearer realm="featurevault"')]
 
 
 class BodyTooLargeError(errors.RequestError):
@@ -47,9 +49,6 @@ def status_for(exc: Exception) -> int:
     """The HTTP status an exception maps to (500 only for what is not the caller's fault)."""
     if isinstance(exc, BodyTooLargeError):
         return 413
-    for cls in type(exc).__mro__:
-        if cls.__name__ in STATUS_BY_NAME:
-            return STATUS_BY_NAME[cls.__name__]
     for error_type, status in STATUS_BY_ERROR:
         if isinstance(exc, error_type):
             return status
@@ -90,9 +89,17 @@ def _plain_validation_item(item: dict[str, Any]) -> dict[str, Any]:
     return {"loc": [str(p) for p in item.get("loc", ())], "msg": str(item.get("msg", "")), "type": item.get("type")}
 
 
+def error_headers(status: int) -> list[tuple[bytes, bytes]]:
+    """Headers an error answer carries besides its content type."""
+    return UNAUTHORIZED_HEADERS if status == 401 else []
+
+
 async def _answer_error(request: Request, exc: Exception) -> Response:
     status, body = error_for(exc, request.method, request.url.path)
-    return Response(body, status_code=status, media_type="application/json")
+    response = Response(body, status_code=status, media_type="application/json")
+    for name, value in error_headers(status):
+        response.headers[name.decode()] = value.decode()
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from featurevault.server.access_log import AccessLog
-from featurevault.server.errors import error_body, error_for
+from featurevault.server.errors import error_body, error_for, error_headers
 from featurevault.server.metrics import ServerMetrics
 from featurevault.server.online import answer_online
 
@@ -80,6 +80,8 @@ class ServingMiddleware:
         except Exception as exc:  # every failure becomes the JSON error shape, as on the routes
             status, payload = error_for(exc, "POST", ONLINE_PATH)
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+        if status != 200:
+            headers += error_headers(status)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
         return status

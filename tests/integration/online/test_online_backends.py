@@ -104,3 +104,12 @@ def test_push_and_teardown(store: Harness) -> None:
     assert store.get_online_features(["driver_fresh:city"], [{"driver_id": 7}]).to_dict()["city"] == ["p"]
     store.teardown()
     assert store.online_store.tables() == []
+
+
+def test_materialize_keeps_newer_pushed_values(store: Harness) -> None:
+    frame = pd.DataFrame({"driver_id": [2], "event_timestamp": [T0 + timedelta(minutes=30)], "conv_rate": [0.9],
+                          "trips": [99], "city": ["pushed"]})
+    store.push("driver_push", frame)
+    (run,) = store.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2), ["driver_fresh"]).views
+    assert run.kept_newer == 1
+    assert store.get_online_features(["driver_fresh:city"], {"driver_id": [1, 2]}).to_dict()["city"] == ["b", "pushed"]

@@ -49,6 +49,21 @@ def test_latest_per_key_window_and_ties(engine: Store, tmp_path: Path) -> None:
     assert sorted(everything.column("rate").to_pylist()) == [4.0, 5.0, 6.0]
 
 
+def test_latest_per_key_missing_created_time_counts_as_earliest(engine: Store, tmp_path: Path) -> None:
+    write_parquet(
+        tmp_path / "f.parquet",
+        {
+            "driver_id": [4, 4, 5],
+            "event_ts": [ts(1), ts(1), ts(1)],
+            "created": [None, ts(0), None],
+            "rate": [1.0, 2.0, 3.0],
+        },
+    )
+    view = make_view("stats", "f.parquet", ["rate"], created="created")
+    rows = sorted(collect(engine, view, None, ts(10)).to_pylist(), key=lambda r: r["driver_id"])
+    assert [r["rate"] for r in rows] == [2.0, 3.0]
+
+
 def test_latest_per_key_streams_bounded_batches(engine: Store, tmp_path: Path) -> None:
     n = 2500
     write_parquet(
@@ -114,6 +129,31 @@ def test_append_to_hive_dataset_writes_into_partitions(engine: Store, tmp_path: 
     assert len(list((tmp_path / "h" / "date=2024-01-16").iterdir())) == 1
     view = make_view("stats", "h", ["rate"])
     assert sorted(collect(engine, view, None, ts(10**6)).column("rate").to_pylist()) == [1.0, 2.0, 3.0]
+
+
+def test_append_keeps_the_file_types(engine: Store, tmp_path: Path) -> None:
+    original = pa.table(
+        {
+            "driver_id": pa.array([1], pa.int32()),
+            "event_ts": pa.array([ts(0)], pa.timestamp("ns")),
+            "name": pa.array(["a"], pa.string()),
+            "rate": pa.array([1.0], pa.float32()),
+        }
+    )
+    pq.write_table(original, tmp_path / "f.parquet")
+    source = FileSource(name="src", path="f.parquet", timestamp_field="event_ts")
+    new = pa.table(
+        {
+            "driver_id": [2],
+            "event_ts": pa.array([utc(ts(1))], pa.timestamp("us", tz="UTC")),
+            "name": pa.array(["b"], pa.large_string()),
+            "rate": [2.0],
+        }
+    )
+    engine.append(source, new)
+    stored = pq.read_table(tmp_path / "f.parquet")
+    assert stored.schema == original.schema
+    assert stored.column("event_ts").to_pylist()[1] == ts(1)
 
 
 def test_append_to_csv(engine: Store, tmp_path: Path) -> None:

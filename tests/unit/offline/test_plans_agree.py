@@ -73,8 +73,10 @@ def test_auto_strategy_picks_by_versions_per_key(
 ) -> None:
     times = [ts(i) for i in range(300)]
     ones = [1.0] * 300
-    write_parquet(tmp_path / "few.parquet", {"driver_id": list(range(100)), "event_ts": times[:100], "rate": ones[:100]})
-    write_parquet(tmp_path / "many.parquet", {"driver_id": [i % 3 for i in range(300)], "event_ts": times, "rate": ones})
+    few = {"driver_id": list(range(100)), "event_ts": times[:100], "rate": ones[:100]}
+    write_parquet(tmp_path / "few.parquet", few)
+    many = {"driver_id": [i % 3 for i in range(300)], "event_ts": times, "rate": ones}
+    write_parquet(tmp_path / "many.parquet", many)
     engine = make_engine()
     entity = pd.DataFrame({"driver_id": [1], "event_timestamp": [ts(500)]})
     caplog.set_level("DEBUG", logger="featurevault.backends.offline.duckdb")

@@ -221,6 +221,25 @@ def test_single_timestamp_column_with_another_name(engine: Store, tmp_path: Path
     assert values(df, "rate") == [None, 1.0]
 
 
+def test_null_entity_timestamps_and_keys_match_nothing(engine: Store, tmp_path: Path) -> None:
+    write_parquet(tmp_path / "f.parquet", {"driver_id": [1], "event_ts": [ts(0)], "rate": [1.0]})
+    view = make_view("stats", "f.parquet", ["rate"], ttl=timedelta(days=1))
+    entity = pd.DataFrame({"driver_id": [1, None, 1], "event_timestamp": [None, ts(1), ts(1)]})
+    entity["driver_id"] = entity["driver_id"].astype("Int64")
+    df = get_historical_features(engine, contents(view), entity, ["stats:rate"]).to_df()
+    assert values(df, "rate") == [None, None, 1.0]
+    only_nulls = entity.iloc[:1]
+    df = get_historical_features(engine, contents(view), only_nulls, ["stats:rate"]).to_df()
+    assert values(df, "rate") == [None]
+
+
+def test_huge_ttl(engine: Store, tmp_path: Path) -> None:
+    write_parquet(tmp_path / "f.parquet", {"driver_id": [1], "event_ts": [ts(0)], "rate": [1.0]})
+    view = make_view("stats", "f.parquet", ["rate"], ttl=timedelta(days=999_999))
+    df = get_historical_features(engine, contents(view), entity_df([(1, ts(1))]), ["stats:rate"]).to_df()
+    assert values(df, "rate") == [1.0]
+
+
 def test_empty_entity_frame(engine: Store, tmp_path: Path) -> None:
     write_parquet(tmp_path / "f.parquet", {"driver_id": [1], "event_ts": [ts(0)], "rate": [1.0]})
     view = make_view("stats", "f.parquet", ["rate"])

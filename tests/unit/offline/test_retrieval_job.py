@@ -143,7 +143,8 @@ def test_big_join_spills_under_a_small_memory_limit(tmp_path: Path, strategy: st
     # 400k source rows x 10 columns and 400k entity rows: ~75 MB of inputs and results, limit 50 MB
     n = 400_000
     rng = np.random.default_rng(1)
-    source = {"driver_id": rng.integers(0, n // 4, n), "event_ts": pa.array(rng.integers(0, 10**12, n), pa.timestamp("us"))}
+    times = pa.array(rng.integers(0, 10**12, n), pa.timestamp("us"))
+    source = {"driver_id": rng.integers(0, n // 4, n), "event_ts": times}
     source.update({f"x{i}": rng.random(n) for i in range(8)})
     pq.write_table(pa.table(source), tmp_path / "big.parquet", row_group_size=100_000)
     view = make_view("big", "big.parquet", [f"x{i}" for i in range(8)])
@@ -161,3 +162,18 @@ def test_big_join_spills_under_a_small_memory_limit(tmp_path: Path, strategy: st
     df = get_historical_features(store, contents(view), entity, refs).to_df()
     store.close()
     assert len(df) == n and df["x0"].notna().sum() > n // 2
+
+
+def test_concurrent_retrievals_share_one_engine(make_engine: Callable[..., Store], tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    view = _stats(tmp_path)
+    engine = make_engine()
+
+    def retrieve(key: int) -> list[object]:
+        entity = pd.DataFrame({"driver_id": [key] * 50, "event_timestamp": [ts(1)] * 50})
+        return get_historical_features(engine, contents(view), entity, ["stats:rate"]).to_df()["rate"].tolist()
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(retrieve, [1, 2] * 4))
+    assert results == [[0.5] * 50, [1.5] * 50] * 4

@@ -127,3 +127,17 @@ def test_incremental_end_before_the_watermark_moves_nothing_back(repo: Harness) 
     assert run.start == earlier and run.rows == 0
     assert materialize_ops.watermarks(repo)["driver_stats"]["end"] == (T0 + timedelta(hours=2)).isoformat()
     assert _read(repo, [1])["city"] == ["b"]
+
+
+def test_values_pushed_since_are_not_replaced_by_older_rows(repo: Harness) -> None:
+    import pandas as pd
+
+    pushed = pd.DataFrame({"driver_id": [1, 2], "event_timestamp": [T0 + timedelta(minutes=30)] * 2,
+                           "conv_rate": [0.9, 0.9], "trips": [99, 99], "city": ["pushed", "pushed"]})
+    repo.push("driver_push", pushed)
+    result = repo.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2), ["driver_fresh"])
+    # driver 1's source row (T0+1h) is newer than the push; driver 2's (T0) is older, so the push stays
+    out = repo.get_online_features(["driver_fresh:city"], {"driver_id": [1, 2, 3]}).to_dict()
+    assert out["city"] == ["b", "pushed", "d"]
+    assert result.views[0].kept_newer == 1 and result.views[0].rows == 2
+    assert "1 newer online values kept" in result.lines()[0]

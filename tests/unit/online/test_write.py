@@ -64,6 +64,7 @@ def test_nullable_ints_from_pandas_are_accepted(repo: Harness) -> None:
         ({"trips": [1.5, 2, 3]}, SchemaMismatchError, "'trips'"),
         ({"driver_id": [7, None, 8]}, EntityKeyError, "null"),
         ({"city": [1, 2, 3]}, SchemaMismatchError, "'city'"),
+        ({"driver_id": ["a", "b", "c"]}, SchemaMismatchError, "join key 'driver_id'"),
     ],
 )
 def test_bad_input_is_rejected_and_nothing_is_written(
@@ -77,6 +78,12 @@ def test_bad_input_is_rejected_and_nothing_is_written(
     with pytest.raises(error, match=pattern):
         repo.write_to_online_store("driver_stats", df)
     assert repo.online_store.tables() == []
+
+
+def test_entityless_view_keeps_the_latest_row(repo: Harness) -> None:
+    rows = {"event_timestamp": [T0, T0 + timedelta(hours=1), T0], "total": [5, 6, 7]}
+    assert repo.write_to_online_store("global_stats", rows) == 1
+    assert repo.get_online_features(["global_stats:total"], [{}]).to_dict() == {"total": [6]}
 
 
 def test_unknown_view(repo: Harness) -> None:

@@ -121,16 +121,17 @@ def test_security_items(build: SimpleNamespace) -> None:
     assert items["Access control implemented"] == (FAIL, "access control: off (auth.type: no_auth)")
     assert items["PII features identified and protected"][0] == FAIL
     assert "served in clear" in items["PII features identified and protected"][1]
-    assert items["Audit logging enabled"][0] == NOT_CHECKED
-    assert items["Encryption at rest and in transit"][0] == NOT_CHECKED
+    assert items["Audit logging enabled"] == (PASS, "audit sink: file (data/audit.jsonl)")  # the default section
+    # the default pii section: PII values are not encrypted at rest
+    assert items["Encryption at rest and in transit"][0] == FAIL
 
     facts = ReadinessFacts(auth_enabled=True, audit_sink="file", audit_verified=True, encryption_at_rest=True)
     items = _items(evaluate_readiness(_good_repo(build), config, facts))
     assert items["Access control implemented"][0] == PASS
     assert items["PII features identified and protected"] == (
-        NOT_CHECKED, "1 PII feature(s) identified; their masking cannot be verified from here"
+        PASS, "1 PII feature(s) identified; masked for principals without READ_PII"
     )
-    assert items["Audit logging enabled"] == (PASS, "audit sink: file, verified")
+    assert items["Audit logging enabled"] == (PASS, "audit sink: file (data/audit.jsonl), verified")
     assert items["Encryption at rest and in transit"][0] == PASS
 
     broken = ReadinessFacts(auth_enabled=True, audit_sink="file", audit_verified=False, pii_protected=True)
@@ -157,7 +158,8 @@ def test_networked_backends_without_tls_fail_encryption_and_sqlite_fails_capacit
     tls = RepoConfig.model_construct(
         **{**RepoConfig(project="d").__dict__, "online_store": _Section(type="redis", connection_string="rediss://h")}
     )
-    assert _items(evaluate_readiness(_good_repo(build), tls))["Encryption at rest and in transit"][0] == NOT_CHECKED
+    # TLS in transit; at rest the default pii section says PII values are not encrypted
+    assert _items(evaluate_readiness(_good_repo(build), tls))["Encryption at rest and in transit"][0] == FAIL
     embedded = _items(evaluate_readiness(_good_repo(build), RepoConfig(project="d")))
     assert embedded["Capacity planning done"] == (FAIL, "online store: sqlite (embedded, not for production)")
 

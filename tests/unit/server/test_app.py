@@ -238,7 +238,7 @@ def test_access_log_is_json_lines(store: FakeStore) -> None:
 
 def test_auth_seam_sees_principal_action_and_resources(store: FakeStore) -> None:
     seen: list[tuple[str, str, tuple[str, str]]] = []
-    alice = Principal("alice", frozenset({"fraud"}), authenticated=True)
+    alice = Principal("alice", groups=["fraud"])
 
     def authorize(principal: Principal, action: str, resource: tuple[str, str]) -> None:
         seen.append((principal.name, action, resource))
@@ -283,37 +283,33 @@ def test_threaded_reads_answer_the_same(store: FakeStore) -> None:
     assert answers[0] == answers[1] and answers[0]["results"][1]["values"] == [0.5, None]
 
 
-def test_authentication_failures_are_401_and_context_reaches_the_store(store: FakeStore) -> None:
-    import contextvars
+def test_authentication_failures_are_401_and_the_principal_reaches_the_store(store: FakeStore) -> None:
+    from featurevault.errors import AuthenticationError
+    from featurevault.governance.context import request_principal
 
-    from featurevault.errors import FeatureVaultError
-
-    class AuthenticationError(FeatureVaultError):
-        """Stands for the security layer's error of the same name."""
-
-    caller: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="nobody")
+    alice = Principal("alice")
     seen_by_store: list[str] = []
     read = store.get_online_features
 
     def authenticate(request: object) -> Principal:
-        token = request.headers.get("authorization")  # type: ignore[attr-defined]
-        if token != "Bearer good":
+        if request.headers.get("authorization") != "Bearer good":  # type: ignore[attr-defined]
             raise AuthenticationError("missing credentials: send 'Authorization: Bearer <token>'")
-        caller.set("alice")
-        return Principal("alice", authenticated=True)
+        return alice
 
     def reading_store(*args: object, **kwargs: object) -> object:
-        seen_by_store.append(caller.get())
+        principal = request_principal.get()
+        seen_by_store.append(principal.name if principal else "nobody")
         return read(*args, **kwargs)
 
     store.get_online_features = reading_store  # type: ignore[method-assign]
     body = {"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001]}}
-    for threaded in (False, True):
-        settings = ServerSettings(threaded_reads=threaded)
+    for fast, threaded in ((True, False), (True, True), (False, False)):
+        settings = ServerSettings(threaded_reads=threaded, fast_online=fast)
         app = create_app(store, settings, authenticate=authenticate, access_log_stream=io.StringIO())
         with TestClient(app) as c:
             denied = c.post("/get-online-features", json=body)
             ok = c.post("/get-online-features", json=body, headers={"authorization": "Bearer good"})
         assert denied.status_code == 401 and denied.json()["error"]["type"] == "AuthenticationError"
+        assert denied.headers["www-authenticate"] == 'Bearer realm="featurevault"'
         assert ok.status_code == 200
-    assert seen_by_store == ["alice", "alice"]
+    assert seen_by_store == ["alice", "alice", "alice"]

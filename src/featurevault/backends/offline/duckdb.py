@@ -182,7 +182,8 @@ class Store(OfflineStore):
             duckdb_append.create(fsource, path, table)
             return
         files = self._locate(fsource)
-        existing = self.schema_raw(files)
+        # CSV has no stored types: use what DuckDB reads back; Parquet keeps the files' own types
+        existing = self.schema_raw(files) if files.file_format == "csv" else duckdb_append.parquet_schema(files)
         duckdb_append.append(files, existing, table)
 
     def schema_raw(self, files: SourceFiles) -> pa.Schema:
@@ -212,7 +213,7 @@ class Store(OfflineStore):
             columns: list[pa.ChunkedArray] = []
             for req in requests:
                 entity_keys = [req.entity_column(k) for k in req.view.join_keys]
-                lower, upper = _lower(low.as_py(), req.view), _naive(high.as_py())
+                lower, upper = _lower(low.as_py(), req.view), _naive(high.as_py() or datetime.min)
                 scan = self._scan(cur, req.view, req.features, lower, upper, entity_keys, entity_frame.schema)
                 columns += self._join(cur, req.view, scan, table.num_rows)
         return _append_columns(table, requests, columns)
@@ -328,8 +329,16 @@ def _as_utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=UTC)
 
 
-def _lower(low: datetime, view: FeatureView) -> datetime | None:
-    return _naive(low - view.ttl) if view.ttl else None
+def _lower(low: datetime | None, view: FeatureView) -> datetime | None:
+    """The earliest event time any entity row can match (None: unbounded)."""
+    if low is None:  # every entity timestamp is null: nothing can match
+        return datetime.max
+    if not view.ttl:
+        return None
+    try:
+        return _naive(low - view.ttl)
+    except OverflowError:  # a ttl reaching before year 1
+        return None
 
 
 def _utc_timestamps(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:

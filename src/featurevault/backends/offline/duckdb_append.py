@@ -37,13 +37,23 @@ def create(source: FileSource, path: Path, table: pa.Table) -> None:
     logger.info("created data source %s at %s with %d rows", source.name, path, table.num_rows)
 
 
+def parquet_schema(files: SourceFiles) -> pa.Schema:
+    """The columns of a Parquet source as its files store them, hive partition keys included (as text)."""
+    schema = pq.read_schema(files.files[0]).remove_metadata()
+    for key in files.partitions[0] if files.partitions else {}:
+        if key not in schema.names:
+            schema = schema.append(pa.field(key, pa.string()))
+    return schema
+
+
 def append(files: SourceFiles, existing: pa.Schema, table: pa.Table) -> None:
     """Append ``table`` (columns under the source's own names) to an existing source."""
     source = files.source
     if source.file_format == "delta":
         _append_delta(files, table)
         return
-    table = conform(source, existing, table)
+    partition_keys = set(files.partitions[0]) if files.hive else set()
+    table = conform(source, existing, table, keep_types=partition_keys)
     if files.file_format == "csv":
         if files.is_directory or len(files.files) != 1:
             _write_part(files.path, table, csv=True)
@@ -61,8 +71,11 @@ def append(files: SourceFiles, existing: pa.Schema, table: pa.Table) -> None:
     logger.info("appended %d rows to data source %s", table.num_rows, source.name)
 
 
-def conform(source: FileSource, existing: pa.Schema, table: pa.Table) -> pa.Table:
-    """``table`` with the existing columns, in their order and types; an error naming any mismatch."""
+def conform(source: FileSource, existing: pa.Schema, table: pa.Table, keep_types: set[str] | None = None) -> pa.Table:
+    """``table`` with the existing columns, in their order and types; an error naming any mismatch.
+
+    Columns in ``keep_types`` (hive partition keys, which become directory names) keep their own type.
+    """
     have, want = set(table.column_names), set(existing.names)
     missing, extra = sorted(want - have), sorted(have - want)
     if missing or extra:
@@ -73,9 +86,14 @@ def conform(source: FileSource, existing: pa.Schema, table: pa.Table) -> pa.Tabl
             f"rows pushed to data source {source.name!r} do not match its schema: {'; '.join(parts)} "
             f"(it has {', '.join(existing.names)})"
         )
-    arrays = []
+    arrays, fields = [], []
     for field in existing:
         column = table.column(field.name)
+        if field.name in (keep_types or set()):
+            arrays.append(column)
+            fields.append(pa.field(field.name, column.type))
+            continue
+        fields.append(field)
         try:
             arrays.append(column if column.type == field.type else _cast(column, field.type))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
@@ -83,7 +101,7 @@ def conform(source: FileSource, existing: pa.Schema, table: pa.Table) -> pa.Tabl
                 f"data source {source.name!r}: column {field.name!r} of type {column.type} "
                 f"cannot be stored as {field.type}: {exc}"
             ) from exc
-    return pa.table(arrays, schema=existing)
+    return pa.table(arrays, schema=pa.schema(fields))
 
 
 def _cast(column: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:

@@ -31,7 +31,6 @@ from featurevault.backends.offline.duckdb_sources import quote
 ENTITY = "__fv_entity"
 #: the temporary table holding the first step's result
 MATCHED = "__fv_matched"
-_NEG_INF = "TIMESTAMP '-infinity'"
 
 
 @dataclass
@@ -50,17 +49,6 @@ class ViewScan:
     has_created: bool
     #: 0 means unbounded
     ttl_us: int
-
-
-def _struct(scan: ViewScan, alias: str, extra: str = "") -> str:
-    fields = [f"'c{i}': {alias}.c{i}" for i in range(scan.n_features)]
-    return "{" + ", ".join(([extra] if extra else []) + fields) + "}"
-
-
-def _order_key(scan: ViewScan, alias: str) -> str:
-    if not scan.has_created:
-        return f"{alias}.__fv_ts"
-    return f"({alias}.__fv_ts, coalesce({alias}.__fv_cts, {_NEG_INF}))"
 
 
 def _key_match(scan: ViewScan, left: str, right: str, left_is_entity: bool = True) -> list[str]:
@@ -118,13 +106,19 @@ def fetch_plan(scan: ViewScan, matched: str) -> str:
 
 
 def latest_plan(scan: ViewScan) -> str:
-    """Per key, the row with the greatest (event time, created time): keys, __fv_ts, c0.."""
-    keys = ", ".join(quote(k) for k in scan.keys)
-    fields = ", ".join(f"struct_extract(__fv_s, 'c{i}') AS c{i}" for i in range(scan.n_features))
-    group = f"GROUP BY {keys} " if keys else ""
-    latest = _struct(scan, "f", "'__fv_ts': f.__fv_ts")
+    """Per key, the row with the greatest (event time, created time): keys, __fv_ts, c0..
+
+    Two steps as for the joins: the greatest event time per key on the narrow
+    columns, then the wide rows at that time, one per key by created time.
+    """
+    keys = [quote(k) for k in scan.keys]
+    group = f" GROUP BY {', '.join(keys)}" if keys else ""
+    latest = f"SELECT {''.join(k + ', ' for k in keys)}max(__fv_ts) AS __fv_mts FROM {scan.narrow}{group}"
+    conds = [f"f.{k} = m.{k}" for k in keys] + ["f.__fv_ts = m.__fv_mts"]
+    partition = f"PARTITION BY {', '.join('f.' + k for k in keys)} " if keys else ""
+    order = "ORDER BY f.__fv_cts DESC NULLS LAST" if scan.has_created else ""
+    columns = [f"f.{k}" for k in keys] + ["f.__fv_ts"] + [f"f.c{i}" for i in range(scan.n_features)]
     return (
-        f"SELECT {keys + ', ' if keys else ''}struct_extract(__fv_s, '__fv_ts') AS __fv_ts, {fields} FROM ("
-        f"SELECT {keys + ', ' if keys else ''}arg_max({latest}, {_order_key(scan, 'f')}) "
-        f"AS __fv_s FROM {scan.wide} f {group}HAVING count(*) > 0)"
+        f"SELECT {', '.join(columns)} FROM ({latest}) m JOIN {scan.wide} f ON {' AND '.join(conds)} "
+        f"QUALIFY row_number() OVER ({partition}{order}) = 1"
     )

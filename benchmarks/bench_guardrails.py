@@ -1,0 +1,136 @@
+"""What the guardrails cost on the online path: get_online_features p50/p99 with them off and on.
+
+One repo, one 20-feature view (3 of them PII: hash, partial, redact), read
+through the FeatureStore facade under three configs that share the registry
+and online store:
+
+* ``off``   - ``auth: no_auth``, ``audit: {sink: none}``: the guard only resolves its plan.
+* ``audit`` - ``auth: no_auth``, audit to a JSON-lines file (buffered, background writer).
+* ``full``  - ``auth: token``, a principal without READ_PII (so the 3 PII columns are
+  masked), policies enforced, audit to a file.
+
+Calls are interleaved (off, audit, full, off, ...) so all see the same machine
+state. Target: audit adds at most 10% to p50.
+
+    python -m benchmarks.bench_guardrails [--entities 10000] [--iterations 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks._online_setup import VIEW, make_rows, make_view
+from featurevault import FeatureStore, FeatureView, Field
+from featurevault.governance.principal import Principal
+from featurevault.model import AuthzedAction, Permission, RoleBasedPolicy
+from featurevault.model.permission import ALL_ACTIONS
+
+PII = {"f18": "hash", "f19": "partial", "f00": "redact"}
+BASE = "project: bench\nregistry: data/registry.db\nonline_store:\n  type: sqlite\n  path: data/online.db\n"
+CONFIGS = {
+    "off": BASE + "auth:\n  type: no_auth\naudit:\n  sink: none\n",
+    "audit": BASE + "auth:\n  type: no_auth\naudit:\n  path: data/audit_a.jsonl\n",
+    "full": BASE + "auth:\n  type: token\naudit:\n  path: data/audit_f.jsonl\n",
+}
+
+
+def pii_view() -> FeatureView:
+    view = make_view()
+    schema = [
+        Field(name=f.name, dtype=f.dtype, tags={"pii": "true", "pii.masking": PII[f.name]} if f.name in PII else {})
+        for f in view.schema
+    ]
+    return FeatureView(name=VIEW, entities=view.entities, ttl=view.ttl, schema=schema, source=view.source)
+
+
+def build_repo(workdir: Path, entities: int) -> None:
+    for name, text in CONFIGS.items():
+        (workdir / f"{name}.yaml").write_text(text)
+    (workdir / "data").mkdir()
+    rows = make_rows(entities)
+    import pyarrow.parquet as pq
+
+    pq.write_table(rows, workdir / make_view().source.path)  # the view's source, checked by apply
+    view = pii_view()
+    admin = Principal("bench-admin", roles=["admin"])
+    perms = [
+        Permission(name="admin", actions=ALL_ACTIONS, policy=RoleBasedPolicy(roles=["admin"])),
+        Permission(name="readers", actions=[AuthzedAction.READ_ONLINE], policy=RoleBasedPolicy(roles=["reader"])),
+    ]
+    with FeatureStore(repo_path=workdir, fs_yaml_file=workdir / "full.yaml", principal=admin) as store:
+        store.apply([*view.entities, view.source, view, *perms])
+        store.write_to_online_store(VIEW, rows.to_pandas())
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run(entities: int, iterations: int, workdir: Path) -> list[dict[str, Any]]:
+    build_repo(workdir, entities)
+    reader = Principal("bench-reader", roles=["reader"])
+    stores = {
+        name: FeatureStore(repo_path=workdir, fs_yaml_file=workdir / f"{name}.yaml", principal=reader)
+        for name in CONFIGS
+    }
+    refs = [f"{VIEW}:{f.name}" for f in pii_view().features]
+    rng = random.Random(1)
+    results = []
+    for batch in (1, 100):
+        samples: dict[str, list[float]] = {name: [] for name in stores}
+        for i in range(iterations + 50):
+            rows = [{"user_id": rng.randrange(entities)} for _ in range(batch)]
+            order = list(stores.items())
+            shift = i % len(order)  # rotate who goes first, so no config always pays for a cold cache
+            for name, store in order[shift:] + order[:shift]:
+                start = time.perf_counter()
+                out = store.get_online_features(refs, rows).to_dict()
+                elapsed = time.perf_counter() - start
+                if i >= 50:  # warm-up
+                    samples[name].append(elapsed * 1e6)
+                if name == "full":
+                    assert out["f00"][0] is None  # masked for a reader without READ_PII
+        p50 = {n: statistics.median(s) for n, s in samples.items()}
+        results.append(
+            {
+                "batch": batch,
+                **{f"{n}_p50_us": round(v, 1) for n, v in p50.items()},
+                **{f"{n}_p99_us": round(percentile(s, 0.99), 1) for n, s in samples.items()},
+                "audit_overhead_pct": round(100 * (p50["audit"] / p50["off"] - 1), 1),
+                "full_overhead_pct": round(100 * (p50["full"] / p50["off"] - 1), 1),
+            }
+        )
+    for store in stores.values():
+        store.guard.audit.flush()
+        store.close()
+    lines = sum(1 for _ in open(workdir / "data" / "audit_a.jsonl"))
+    assert lines == 2 * iterations + 100, lines  # every call audited
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entities", type=int, default=10_000)
+    parser.add_argument("--iterations", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        results = run(args.entities, args.iterations, Path(tmp))
+    for r in results:
+        verdict = "OK" if r["audit_overhead_pct"] <= 10 else "OVER TARGET"
+        print(
+            f"batch {r['batch']:>3}: p50 off {r['off_p50_us']:.0f}us, audit {r['audit_p50_us']:.0f}us "
+            f"(+{r['audit_overhead_pct']}%, target <=10%: {verdict}), full {r['full_p50_us']:.0f}us "
+            f"(+{r['full_overhead_pct']}%); p99 off {r['off_p99_us']:.0f}us audit {r['audit_p99_us']:.0f}us "
+            f"full {r['full_p99_us']:.0f}us"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from featurevault.errors import AuditError
+from featurevault.governance.audit import AuditLog, make_record
+from featurevault.governance.audit_chain import verify_chain
+from featurevault.governance.audit_sinks import FileSink
+
+
+def _record(i: int, principal: str = "alice", action: str = "READ_ONLINE") -> dict:
+    return make_record(
+        principal=principal,
+        roles=["r"],
+        action=action,
+        resource=[f"feature_view:v{i % 3}"],
+        outcome="allowed",
+        features=["v:a"],
+        entity_count=1,
+        entity_sample=[i],
+        latency_ms=0.5,
+    )
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines()
+
+
+def test_log_writes_one_record_per_call_in_order(tmp_path: Path) -> None:
+    sink = FileSink(tmp_path / "audit.jsonl", max_bytes=10_000_000, backups=2)
+    log = AuditLog(sink, buffer_size=64, flush_interval_ms=10)
+    for i in range(500):
+        log.record(_record(i))
+    log.flush()
+    records = list(sink.read())
+    assert [r["seq"] for r in records] == list(range(1, 501))
+    assert [r["entity_sample"] for r in records] == [[i] for i in range(500)]
+    assert verify_chain(records).ok
+    log.close()
+
+
+def test_chain_continues_across_logs_and_rotation(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    for _ in range(3):  # three processes, one after another
+        log = AuditLog(FileSink(path, max_bytes=4000, backups=50), flush_interval_ms=5)
+        for i in range(20):
+            log.record(_record(i))
+        log.close()
+    sink = FileSink(path, max_bytes=4000, backups=50)
+    assert len(sink.files()) > 3
+    assert all(p.stat().st_size <= 4000 for p in sink.files())
+    result = verify_chain(sink.read())
+    assert result.ok and result.records == 60
+
+
+def _trail(tmp_path: Path, n: int = 10) -> FileSink:
+    sink = FileSink(tmp_path / "audit.jsonl", max_bytes=10_000_000, backups=0)
+    sink.append([_record(i) for i in range(n)])
+    return sink
+
+
+def test_tamper_edit_is_reported_at_the_edited_record(tmp_path: Path) -> None:
+    sink = _trail(tmp_path)
+    lines = _lines(sink.path)
+    rec = json.loads(lines[4])
+    rec["principal"] = "mallory"
+    lines[4] = json.dumps(rec, sort_keys=True)
+    sink.path.write_text("\n".join(lines) + "\n")
+    result = verify_chain(sink.read())
+    assert not result.ok and result.bad_seq == 5 and "edited" in result.problem
+
+
+def test_tamper_edit_with_recomputed_hash_breaks_the_next_link(tmp_path: Path) -> None:
+    from featurevault.governance.audit_chain import record_hash
+
+    sink = _trail(tmp_path)
+    lines = _lines(sink.path)
+    rec = json.loads(lines[4])
+    rec["outcome"] = "allowed-by-mallory"
+    rec["hash"] = record_hash(rec)
+    lines[4] = json.dumps(rec, sort_keys=True)
+    sink.path.write_text("\n".join(lines) + "\n")
+    result = verify_chain(sink.read())
+    assert not result.ok and result.bad_seq == 6 and "prev_hash" in result.problem
+
+
+def test_tamper_delete_is_reported(tmp_path: Path) -> None:
+    sink = _trail(tmp_path)
+    lines = _lines(sink.path)
+    del lines[3]
+    sink.path.write_text("\n".join(lines) + "\n")
+    result = verify_chain(sink.read())
+    assert not result.ok and result.bad_seq == 5 and "seq 4 removed" in result.problem
+
+
+def test_tamper_reorder_is_reported(tmp_path: Path) -> None:
+    sink = _trail(tmp_path)
+    lines = _lines(sink.path)
+    lines[2], lines[6] = lines[6], lines[2]
+    sink.path.write_text("\n".join(lines) + "\n")
+    result = verify_chain(sink.read())
+    assert not result.ok and result.bad_index == 2
+
+
+def test_garbage_line_is_reported(tmp_path: Path) -> None:
+    sink = _trail(tmp_path)
+    with open(sink.path, "a") as f:
+        f.write("not json\n")
+    assert not verify_chain(sink.read()).ok
+
+
+def test_query_filters(tmp_path: Path) -> None:
+    sink = FileSink(tmp_path / "a.jsonl", max_bytes=10_000_000, backups=0)
+    sink.append([_record(0, "alice"), _record(1, "bob", "WRITE_ONLINE"), _record(2, "alice", "DENIED")])
+    assert [r["seq"] for r in sink.query(principal="alice")] == [1, 3]
+    assert [r["seq"] for r in sink.query(action="write_online")] == [2]
+    assert [r["seq"] for r in sink.query(resource="feature_view:v2")] == [3]
+    now = datetime.now(UTC)
+    assert len(sink.query(since=now - timedelta(minutes=1), until=now + timedelta(minutes=1))) == 3
+    assert sink.query(since=now + timedelta(minutes=1)) == []
+
+
+def test_caller_data_is_clipped_and_stored_harmlessly(tmp_path: Path) -> None:
+    sink = FileSink(tmp_path / "a.jsonl", max_bytes=10_000_000, backups=0)
+    evil = "'; DROP TABLE audit; --\x00../../etc/passwd" + "x" * 1_000_000
+    sink.append([make_record(principal=evil, roles=[evil], action="READ_ONLINE", resource=[evil], outcome="denied")])
+    (rec,) = sink.read()
+    assert len(json.dumps(rec)) < 5000 and "\x00" not in json.dumps(rec)
+    assert rec["principal"].startswith("'; DROP TABLE audit; --\\x00../../etc/passwd")
+    assert verify_chain([rec]).ok and sink.path.read_text().count("\n") == 1
+
+
+def test_unwritable_sink_fails_closed(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    sink = FileSink(blocker / "audit.jsonl", max_bytes=1000, backups=0)  # parent is a file
+    closed = AuditLog(sink, fail_closed=True)
+    with pytest.raises(AuditError, match="fail_closed"):
+        closed.ensure_available()
+    open_log = AuditLog(sink, fail_closed=False, flush_interval_ms=5)
+    open_log.ensure_available()  # fail-open: reads continue
+    open_log.record(_record(0))
+    with pytest.raises(AuditError):
+        open_log.flush(timeout=5)
+    assert not open_log.healthy
+    open_log.close()
+
+
+def test_sink_recovery_retries_kept_records(tmp_path: Path) -> None:
+    target = tmp_path / "later"
+    target.write_text("in the way")  # a file where the directory should be
+    sink = FileSink(target / "audit.jsonl", max_bytes=100_000, backups=0)
+    log = AuditLog(sink, flush_interval_ms=5, fail_closed=True)
+    log.record(_record(0))
+    with pytest.raises(AuditError):
+        log.flush(timeout=5)
+    target.unlink()
+    log.close()  # the final flush writes what was kept
+    assert [r["seq"] for r in sink.read()] == [1]

@@ -1,5 +1,5 @@
 """Feast-compatible import path."""
 
-from featurevault.model.sources import DataSource, FileSource, PushSource, RequestSource
+from featurevault.model.sources import DataSource, FileSource, PostgreSQLSource, PushSource, RequestSource
 
-__all__ = ["DataSource", "FileSource", "PushSource", "RequestSource"]
+__all__ = ["DataSource", "FileSource", "PostgreSQLSource", "PushSource", "RequestSource"]

@@ -1,7 +1,8 @@
 """Backends under conformance test: one fixture entry per backend.
 
 Adding a backend to the suites means adding one entry to ``ONLINE_BACKENDS``
-or ``REGISTRY_BACKENDS``. Server backends use the real services
+or ``REGISTRY_BACKENDS``. The Redis Cluster entry runs against a private
+three-node cluster started from the installed ``redis-server``. Server backends use the real services
 (``FEATUREVAULT_TEST_REDIS``, ``FEATUREVAULT_TEST_POSTGRES`` override where);
 each test run gets its own Redis key prefix and PostgreSQL schema, removed at
 the end. A service that cannot be reached fails the tests; it is not skipped.
@@ -47,43 +48,53 @@ def _postgres_parts() -> dict[str, Any]:
 
 # -- online stores ------------------------------------------------------------------------------
 
-
-def online_sqlite(tmp: Path, project: str) -> OnlineStore:
-    from featurevault.backends.online import sqlite
-
-    config = sqlite.Config(type="sqlite", path=str(tmp / "online.db"))
-    return sqlite.Store.from_config(config, project=project, resolve=lambda p: tmp / p)
+_CLUSTER: list[Any] = []  # started on first use, stopped at the end of the run
 
 
-def online_redis(tmp: Path, project: str) -> OnlineStore:
-    from featurevault.backends.online import redis
+def _cluster_nodes() -> str:
+    from tests.conformance.redis_cluster import LocalCluster
 
-    config = redis.Config(connection_string=REDIS, key_prefix=RUN_PREFIX)
-    return redis.Store.from_config(config, project=project, resolve=lambda p: tmp / p)
-
-
-def online_postgres(tmp: Path, project: str) -> OnlineStore:
-    from featurevault.backends.online import postgres
-
-    config = postgres.Config(**_postgres_parts(), db_schema=RUN_SCHEMA, max_conn=8)
-    return postgres.Store.from_config(config, project=project, resolve=lambda p: tmp / p)
+    if not _CLUSTER:
+        _CLUSTER.append(LocalCluster())
+    return _CLUSTER[0].connection_string
 
 
-ONLINE_BACKENDS: dict[str, Callable[[Path, str], OnlineStore]] = {
-    "sqlite": online_sqlite,
-    "redis": online_redis,
-    "postgres": online_postgres,
+ONLINE_BACKENDS: dict[str, Callable[[Path], dict[str, Any]]] = {
+    "sqlite": lambda tmp: {"type": "sqlite", "path": str(tmp / "online.db")},
+    "redis": lambda tmp: {"type": "redis", "connection_string": REDIS, "key_prefix": RUN_PREFIX},
+    "redis_cluster": lambda tmp: {
+        "type": "redis", "redis_type": "redis_cluster", "connection_string": _cluster_nodes(),
+        "key_prefix": RUN_PREFIX,
+    },
+    "postgres": lambda tmp: {"type": "postgres", **_postgres_parts(), "db_schema": RUN_SCHEMA, "max_conn": 8},
 }
+"""backend name -> its ``online_store`` section of feature_store.yaml, given the test's tmp dir"""
+
+
+def online_section(backend: str, tmp: Path) -> dict[str, Any]:
+    return {k: v for k, v in ONLINE_BACKENDS[backend](tmp).items() if v is not None}
+
+
+def build_online(backend: str, tmp: Path, project: str) -> OnlineStore:
+    from featurevault.config import backend_module
+
+    section = online_section(backend, tmp)
+    module = backend_module("online_store", section["type"])
+    return module.Store.from_config(module.Config(**section), project=project, resolve=lambda p: tmp / p)
 
 
 @pytest.fixture(params=sorted(ONLINE_BACKENDS))
-def online_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OnlineFactory]:
+def online_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def online_factory(online_backend: str, tmp_path: Path) -> Iterator[OnlineFactory]:
     """Build stores of one backend, for any project; each is pinged (a dead service fails) and closed."""
-    build = ONLINE_BACKENDS[request.param]
     stores: list[OnlineStore] = []
 
     def make(project: str) -> OnlineStore:
-        store = build(tmp_path, project)
+        store = build_online(online_backend, tmp_path, project)
         stores.append(store)
         store.ping()
         return store
@@ -148,6 +159,8 @@ def _remove_run_namespaces() -> Iterator[None]:
     yield
     _drop_postgres_schemas()
     _drop_redis_prefix()
+    if _CLUSTER:
+        _CLUSTER.pop().stop()
 
 
 def _drop_postgres_schemas() -> None:

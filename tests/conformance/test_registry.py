@@ -69,6 +69,13 @@ def test_stale_commit_conflicts_and_keeps_the_winner(registry: Registry, project
     assert commit(registry, project, 1, replanned=True) == 2  # re-planning against the new version works
 
 
+def test_commit_ahead_of_the_newest_version_conflicts(registry: Registry, project: str) -> None:
+    registry.commit(project, {"v": 1}, expected_version=0, author="a", message="first")
+    with pytest.raises(RegistryConflictError):
+        registry.commit(project, {"v": 3}, expected_version=2, author="b", message="from the future")
+    assert registry.latest_version(project) == 1
+
+
 def test_projects_are_separate(registry: Registry, project: str) -> None:
     other = project + "_other"
     try:

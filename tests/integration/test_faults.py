@@ -317,3 +317,46 @@ def test_registry_cache_serves_last_good_copy_while_postgres_is_unreachable() ->
     registry.delete_project("cached")
     cache.close()
     proxy.close()
+
+
+@pytest.mark.parametrize("backend_name", sorted(BACKENDS))
+def test_materialize_while_the_server_is_gone_fails_then_a_rerun_completes(backend_name: str, tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from featurevault import FeatureStore
+    from featurevault.cli.scaffold import scaffold
+    from featurevault.ops.apply import apply_contents
+    from featurevault.ops.repo import load_repo
+    from tests.unit.test_end_to_end import FEAST_STYLE_REPO
+
+    port = BACKENDS[backend_name][0]
+    proxy = TcpProxy("127.0.0.1", port)
+    online = {
+        "redis": f'  type: redis\n  connection_string: "127.0.0.1:{proxy.port}"\n  key_prefix: "{PREFIX}"\n'
+                 "  write_timeout_seconds: 2\n",
+        "postgres": f"  type: postgres\n  host: 127.0.0.1\n  port: {proxy.port}\n  database: test\n"
+                    f"  db_schema: {SCHEMA}\n  write_timeout_seconds: 2\n",
+    }[backend_name]
+    scaffold(tmp_path / "repo")
+    repo = tmp_path / "repo"
+    (repo / "features.py").write_text(FEAST_STYLE_REPO)
+    (repo / "feature_store.yaml").write_text(
+        f"project: faults_{backend_name}\nregistry: data/registry.db\nprovider: local\nonline_store:\n{online}"
+    )
+    store = FeatureStore(repo_path=repo)
+    apply_contents(store, load_repo(repo))
+    now = datetime.now(timezone.utc)
+
+    proxy.refuse()
+    elapsed, error = timed(lambda: store.materialize_incremental(end_date=now))
+    assert isinstance(error, FeatureVaultError) and "\n" not in str(error), error
+    assert elapsed < 10
+    assert store.registry.registry.get_state(store.project, "materialization") == {}  # no watermark moved
+
+    proxy.forward()
+    store.materialize_incremental(end_date=now)  # the re-run completes
+    values = store.get_online_features(["driver_hourly_stats:conv_rate"], [{"driver_id": 1001}]).to_dict()
+    assert values["conv_rate"][0] is not None
+    store.teardown()
+    store.close()
+    proxy.close()

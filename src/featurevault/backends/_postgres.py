@@ -192,27 +192,36 @@ def pooled(
     where: str,
     settings: dict[str, str],
 ) -> Iterator[Any]:
-    """A connection from ``pool``; when none comes in ``timeout``, say why in one line."""
+    """A connection from ``pool``; when none comes in ``timeout``, a direct one, or one line saying why.
+
+    After an outage the pool reconnects with a growing back-off; connecting
+    directly meanwhile lets calls succeed as soon as the server is back.
+    """
     try:
         conn = pool.getconn(timeout=timeout)
     except psycopg_pool.PoolTimeout:
-        raise diagnose(conninfo, kwargs, where=where, settings=settings, timeout=timeout) from None
+        direct = connect_direct(conninfo, kwargs, where=where, settings=settings, timeout=timeout)
+        try:
+            yield direct
+        finally:
+            direct.close()
+        return
     try:
         yield conn
     finally:
         pool.putconn(conn)
 
 
-def diagnose(
+def connect_direct(
     conninfo: str, kwargs: dict[str, Any], *, where: str, settings: dict[str, str], timeout: float
-) -> BackendError:
-    """Connect once directly to learn why the pool has no connection to give."""
+) -> Any:
+    """One autocommit connection outside the pool; a failure becomes a one-line error naming the setting."""
     try:
-        probe = psycopg.connect(conninfo, **{**kwargs, "connect_timeout": max(2, int(timeout + 0.999))})
+        return psycopg.connect(
+            conninfo, **{**kwargs, "autocommit": True, "connect_timeout": max(2, int(timeout + 0.999))}
+        )
     except psycopg.Error as exc:
-        return connection_error(exc, where=where, settings=settings)
-    probe.close()
-    return BackendUnavailableError(f"{where}: no pooled connection free within {timeout:g}s (raise max_conn)")
+        raise connection_error(exc, where=where, settings=settings) from None
 
 
 def is_connection_lost(exc: BaseException, conn: Any) -> bool:
@@ -223,7 +232,7 @@ def is_connection_lost(exc: BaseException, conn: Any) -> bool:
 __all__ = [
     "Deadline",
     "connection_error",
-    "diagnose",
+    "connect_direct",
     "is_connection_lost",
     "make_pool",
     "pooled",

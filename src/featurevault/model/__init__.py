@@ -19,6 +19,7 @@ from featurevault.model.sources import (
     DeltaFormat,
     FileSource,
     ParquetFormat,
+    PostgreSQLSource,
     PushSource,
     RequestSource,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "FileSource",
     "OnDemandFeatureView",
     "ParquetFormat",
+    "PostgreSQLSource",
     "Projection",
     "PushSource",
     "RepoContents",

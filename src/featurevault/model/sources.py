@@ -169,6 +169,69 @@ def _name_from_path(path: str) -> str:
     return cleaned if cleaned and not cleaned[0].isdigit() else f"source_{cleaned}"
 
 
+class PostgreSQLSource(DataSource):
+    """Rows of a PostgreSQL table or query (Feast's ``PostgreSQLSource``).
+
+    Exactly one of ``table`` (optionally ``schema.table``) and ``query`` is
+    given. Where the server is: ``connection_string`` (a libpq URI or
+    ``key=value`` string; ``${VAR}`` is read from the environment when the
+    source is read, so secrets stay out of the registry), else the offline
+    store's PostgreSQL settings, else libpq's own environment (``PGHOST``,
+    ``PGUSER``, ``PGPASSWORD``, ...).
+    """
+
+    source_type = "postgres"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        query: str | None = None,
+        table: str | None = None,
+        timestamp_field: str = "",
+        created_timestamp_column: str = "",
+        field_mapping: dict[str, str] | None = None,
+        date_partition_column: str = "",
+        description: str = "",
+        tags: dict[str, str] | None = None,
+        owner: str = "",
+        connection_string: str = "",
+    ) -> None:
+        if bool(query) == bool(table):
+            raise DefinitionError(f"postgres source {name!r}: give exactly one of query= or table=")
+        self._init_source(
+            name, timestamp_field, created_timestamp_column, field_mapping, date_partition_column,
+            description, tags, owner,
+        )
+        self.query = query or ""
+        self.table = table or ""
+        self.connection_string = connection_string or ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self._source_dict(),
+            "query": self.query,
+            "table": self.table,
+            "connection_string": self.connection_string,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PostgreSQLSource:
+        return cls(
+            name=data["name"],
+            query=data.get("query") or None,
+            table=data.get("table") or None,
+            timestamp_field=data.get("timestamp_field", ""),
+            created_timestamp_column=data.get("created_timestamp_column", ""),
+            field_mapping=data.get("field_mapping"),
+            date_partition_column=data.get("date_partition_column", ""),
+            description=data.get("description", ""),
+            tags=data.get("tags"),
+            owner=data.get("owner", ""),
+            connection_string=data.get("connection_string", ""),
+        )
+
+
 class PushSource(DataSource):
     """Rows pushed by the application; ``batch_source`` keeps the offline copy."""
 

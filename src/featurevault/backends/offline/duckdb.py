@@ -36,8 +36,13 @@ from featurevault.backends.offline.duckdb_sources import (
     quote,
     ts_literal,
 )
+from featurevault.backends.offline.postgres_source import (
+    PostgresConnection,
+    postgres_source_schema,
+    register_postgres_source,
+)
 from featurevault.errors import BackendError, DataSourceError, EntityKeyError, SchemaMismatchError
-from featurevault.model import DataSource, FeatureView
+from featurevault.model import DataSource, FeatureView, PostgreSQLSource
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +65,8 @@ class Config(BaseModel):
     join_strategy: Literal["auto", "hash", "asof"] = "auto"
     #: "auto" uses the hash plan while rows per distinct key stay at or below this
     hash_join_max_versions: float = 4.0
+    #: where PostgreSQLSource tables live (else each source's connection_string, else PG* variables)
+    postgres: PostgresConnection | None = None
 
 
 class Store(OfflineStore):
@@ -121,7 +128,12 @@ class Store(OfflineStore):
         entity_schema: pa.Schema | None = None,
     ) -> ViewScan:
         """SQL reading the columns of ``view`` that a call needs, in [lower, upper] (None: unbounded)."""
-        files = self._locate(view.batch_source)
+        if isinstance(view.batch_source, PostgreSQLSource):
+            files: Any = register_postgres_source(
+                cur, view.batch_source, lower, upper, connection=self.config.postgres
+            )
+        else:
+            files = self._locate(view.batch_source)
         chosen = files.pruned(lower, upper)
         if not chosen:  # no partition in range: read no rows, keep the columns
             chosen, lower, upper = files.files[:1], datetime.max, datetime.min
@@ -158,6 +170,9 @@ class Store(OfflineStore):
         )
 
     def schema(self, source: DataSource) -> pa.Schema:
+        if isinstance(source, PostgreSQLSource):
+            raw = postgres_source_schema(source, connection=self.config.postgres)
+            return pa.schema([f.with_name(source.field_mapping.get(f.name, f.name)) for f in raw])
         files = self._locate(source)
         mapping = files.source.field_mapping
         return pa.schema([f.with_name(mapping.get(f.name, f.name)) for f in self.schema_raw(files)])

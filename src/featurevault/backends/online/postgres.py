@@ -34,6 +34,8 @@ from featurevault.errors import BackendError, BackendUnavailableError
 logger = logging.getLogger(__name__)
 
 CATALOG = "featurevault_online_tables"
+# a table or schema dropped by another client since this one created it, or a lock cycle: redo once
+_REDO_WRITE = (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName, psycopg.errors.DeadlockDetected)
 
 
 class Config(StrictModel):
@@ -161,7 +163,7 @@ class Store(OnlineStore):
                 with deadline, conn.cursor(binary=True) as cur:
                     cur.execute(query, (list(keys),), prepare=True)
                     return dict(cur.fetchall())
-            except psycopg.errors.UndefinedTable:
+            except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
                 return None
             except psycopg.Error as exc:
                 if may_retry and not deadline.fired and is_connection_lost(exc, conn):
@@ -181,14 +183,14 @@ class Store(OnlineStore):
         if not keys:
             return
         latest = dict(zip(keys, records))  # the last record of a key wins, as with repeated SETs
-        for attempt in (1, 2):
+        try:
+            self._write_once(table, latest)
+        except _REDO_WRITE:
+            self._ready.discard(table)
             try:
                 self._write_once(table, latest)
-                return
-            except (psycopg.errors.UndefinedTable, psycopg.errors.DeadlockDetected):
-                self._ready.discard(table)  # dropped by another client, or a lock cycle: redo
-                if attempt == 2:
-                    raise
+            except _REDO_WRITE as exc:
+                raise BackendError(f"{self.describe()}: write to {table!r} failed twice: {_one_line(exc)}") from None
 
     def _write_once(self, table: str, latest: dict[bytes, bytes]) -> None:
         target = self._qualified(table)
@@ -206,7 +208,7 @@ class Store(OnlineStore):
                                 "ORDER BY key ON CONFLICT (key) DO UPDATE SET record = EXCLUDED.record"
                             ).format(target)
                         )
-            except (psycopg.errors.UndefinedTable, psycopg.errors.DeadlockDetected):
+            except _REDO_WRITE:
                 raise
             except psycopg.Error as exc:
                 raise self._failure(exc, deadline, "write", "write_timeout_seconds") from None
@@ -259,7 +261,7 @@ class Store(OnlineStore):
             try:
                 with deadline:
                     rows = conn.execute(query, (self.project, self.config.db_schema)).fetchall()
-            except psycopg.errors.UndefinedTable:
+            except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
                 return []
             except psycopg.Error as exc:
                 raise self._failure(exc, deadline, "listing tables", "read_timeout_seconds") from None

@@ -109,8 +109,13 @@ class Store(Registry):
         meta: dict[str, Any] | None = None,
     ) -> int:
         new_version = expected_version + 1
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            self._conn().execute(
+            latest = self.latest_version(project)
+            if latest != expected_version:
+                raise sqlite3.IntegrityError(f"newest version is {latest}")
+            conn.execute(
                 "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     project,
@@ -122,11 +127,16 @@ class Store(Registry):
                     json.dumps(contents, sort_keys=True),
                 ),
             )
+            conn.execute("COMMIT")
         except sqlite3.IntegrityError:
+            conn.execute("ROLLBACK")
             raise RegistryConflictError(
                 f"registry {self.path}: version {new_version} of project {project!r} was committed by another "
                 "apply while this one was planned; re-run plan/apply against the new version"
             ) from None
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
         return new_version
 
     def history(self, project: str, limit: int | None = None) -> list[VersionInfo]:

@@ -83,11 +83,14 @@ def lint(
         raise typer.Exit(1)
 
 
-def print_lint_report(report: LintReport, *, quiet_when_clean: bool = False) -> None:
-    """Findings as a table and a summary line (also used by plan and apply)."""
+def print_lint_report(report: LintReport, *, quiet_when_clean: bool = False, compact: bool = False) -> None:
+    """Findings as a table (or one line each when ``compact``, as plan and apply show them) and a summary."""
     from featurevault.quality.lint import formats
 
-    if report.findings:
+    if report.findings and compact:
+        for severity, rule, obj, location, message, _ in formats.table_rows(report):
+            console.print(f"[{SEVERITY_STYLE[severity]}]{severity}[/] {rule} {location} {message}", highlight=False)
+    elif report.findings:
         table = Table(title="Lint findings", show_lines=False)
         for column in formats.TABLE_COLUMNS:
             table.add_column(column, overflow="fold")

@@ -63,7 +63,7 @@ def plan() -> None:
 
     _, the_plan = _load_plan()
     _print_plan(the_plan)
-    print_lint_report(the_plan.lint, quiet_when_clean=True)
+    print_lint_report(the_plan.lint, quiet_when_clean=True, compact=True)
 
 
 def apply(
@@ -83,7 +83,7 @@ def apply(
             print_lint_report(exc.report)
         raise
     _print_plan(result.plan)
-    print_lint_report(result.plan.lint, quiet_when_clean=True)
+    print_lint_report(result.plan.lint, quiet_when_clean=True, compact=True)
     if result.committed and result.plan.lint.errors:
         console.print(f"[yellow]Lint errors overridden with --skip-lint ({len(result.plan.lint.errors)})[/]")
     if result.committed:

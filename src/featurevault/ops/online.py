@@ -130,7 +130,13 @@ class OnlineReader:
             except KeyError as exc:
                 raise _missing_key(exc.args[0], vp, entity_columns) from None
             pack = codec.packer()
-            packed = [pack(t) for t in zip(*key_columns)]
+            try:
+                packed = [pack(t) for t in zip(*key_columns)]
+            except (TypeError, OverflowError, ValueError) as exc:
+                raise SchemaMismatchError(
+                    f"feature view {vp.part.view.name!r}: entity key {', '.join(vp.key_names)} has a value "
+                    f"that cannot be a join key ({exc})"
+                ) from None
             distinct: dict[bytes, int] = {}
             index = [distinct.setdefault(k, len(distinct)) for k in packed]
             keys = list(distinct) if len(distinct) < rows else packed

@@ -7,8 +7,10 @@ only when asked for, so the common ``to_dict()`` call pays nothing for them.
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from featurevault.types import FeatureType
@@ -50,6 +52,8 @@ def _statuses(values: list[Any], dtype: FeatureType | None, row_states: list[Fie
     present, null = FieldStatus.PRESENT, FieldStatus.NULL_VALUE
     if dtype is None:  # join keys echo the request
         return [present] * len(values)
+    if not any(map(operator.is_, values, repeat(None))):  # the common case: one C loop, identity only
+        return [present] * len(values) if row_states is None else list(row_states)
     if row_states is None:
         return [null if v is None else present for v in values]
     return [(null if v is None else present) if s is present else s for v, s in zip(values, row_states, strict=True)]

@@ -199,8 +199,9 @@ def _offline_rows(source: PushSource, prepared: list[tuple[FeatureView, pa.Table
     created = batch.created_timestamp_column
     if created and created in frame.columns:
         combined[created] = frame.column(created, UnixTimestamp, f"created timestamp {created!r}")
-    if not prepared:
-        combined = {name: frame.raw(name) for name in frame.columns}
+    for name in frame.columns:  # columns no view reads still belong to the source's rows
+        if name not in combined and batch.field_mapping.get(name, name) not in combined:
+            combined[name] = frame.raw(name)
     reverse = {view_name: source_name for source_name, view_name in batch.field_mapping.items()}
     return pa.table({reverse.get(name, name): column for name, column in combined.items()})
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from featurevault.server import health, metrics, online, registry, writes
 from featurevault.server.access_log import AccessLog
 from featurevault.server.auth import Authenticator, Authorizer, for_store
 from featurevault.server.errors import install_error_handlers
-from featurevault.server.metrics import ServerMetrics
+from featurevault.server.metrics import MULTIPROCESS_ENV, ServerMetrics
 from featurevault.server.middleware import ServingMiddleware
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,10 @@ class ServerSettings:
     access_log: bool = True
     #: close the store when the app shuts down (when the app built it)
     owns_store: bool = False
+    #: run online reads in the thread pool instead of on the event loop (see server/online.py)
+    threaded_reads: bool = False
+    #: answer POST /get-online-features in the middleware, bypassing FastAPI routing (see middleware.py)
+    fast_online: bool = True
 
 
 def create_app(
@@ -94,6 +100,7 @@ def create_app(
         metrics=app.state.metrics,
         access_log=access_log,
         max_body_bytes=settings.max_body_bytes,
+        fast_online=settings.fast_online,
     )
     return app
 
@@ -119,6 +126,7 @@ def app_from_env() -> FastAPI:
         max_body_bytes=int(os.environ.get(f"{ENV_PREFIX}MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
         access_log=os.environ.get(f"{ENV_PREFIX}ACCESS_LOG", "1") == "1",
         owns_store=True,
+        threaded_reads=os.environ.get(f"{ENV_PREFIX}THREADED_READS", "0") == "1",
     )
     return create_app(store, settings)
 
@@ -138,6 +146,7 @@ def serve(
     tls_key: str | Path | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     access_log: bool = True,
+    threaded_reads: bool = False,
     graceful_timeout: float = 30.0,
     log_level: str = "warning",
 ) -> None:
@@ -153,9 +162,37 @@ def serve(
         os.environ[f"{ENV_PREFIX}YAML"] = str(Path(fs_yaml_file).resolve())
     os.environ[f"{ENV_PREFIX}MAX_BODY_BYTES"] = str(max_body_bytes)
     os.environ[f"{ENV_PREFIX}ACCESS_LOG"] = "1" if access_log else "0"
-    # uvicorn drains on SIGTERM, then re-raises the signal to the handler that was there before it
-    # started: make that one a no-op so that a drained shutdown returns here and exits 0.
+    os.environ[f"{ENV_PREFIX}THREADED_READS"] = "1" if threaded_reads else "0"
+    # uvicorn drains on SIGTERM/SIGINT, then re-raises the signal to the handler that was there
+    # before it started: make that one a no-op so that a drained shutdown returns here and exits 0.
     signal.signal(signal.SIGTERM, _drained)
+    signal.signal(signal.SIGINT, _drained)
+    metrics_dir = _shared_metrics_dir() if workers > 1 else None
+    try:
+        _run_uvicorn(uvicorn, host, port, workers, tls_cert, tls_key, graceful_timeout, log_level)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            os.environ.pop(MULTIPROCESS_ENV, None)
+
+
+def _shared_metrics_dir() -> str:
+    # Workers are spawned (fresh interpreters), so they read this before importing prometheus_client.
+    path = tempfile.mkdtemp(prefix="featurevault-metrics-")
+    os.environ[MULTIPROCESS_ENV] = path
+    return path
+
+
+def _run_uvicorn(
+    uvicorn: Any,
+    host: str,
+    port: int,
+    workers: int,
+    tls_cert: str | Path | None,
+    tls_key: str | Path | None,
+    graceful_timeout: float,
+    log_level: str,
+) -> None:
     uvicorn.run(
         "featurevault.server.app:app_from_env",
         factory=True,

@@ -20,6 +20,12 @@ the store when not given):
     (set by :func:`authorize`), so the same policy code decides in-process and
     over HTTP.
 
+``authenticate`` is called on the event loop (the online route reads there too),
+so it must not block: verify tokens locally and cache any key fetches. The
+context variable set by :func:`authorize` is seen by the store call that follows
+in the same request, and by reads moved to the thread pool (``--threaded-reads``
+copies the context), never by another request.
+
 The principal is also kept on ``request.state.principal`` for handlers and logs.
 """
 
@@ -98,7 +104,7 @@ def for_store(store: Any) -> tuple[Authenticator, Authorizer]:
     return anonymous, allow_all
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the principal making ``request``, from the app's authenticator."""
     principal = request.app.state.authenticate(request)
     request.state.principal = principal

@@ -37,6 +37,10 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
 ]
 
 
+#: sent with every 401, so clients know to present a bearer token
+UNAUTHORIZED_HEADERS = [(b"www-authenticate", b'Bearer realm="featurevault"')]
+
+
 class BodyTooLargeError(errors.RequestError):
     """A request body exceeds the server's ``max_body_bytes``."""
 
@@ -60,22 +64,24 @@ def error_body(status: int, error_type: str, message: str, detail: Any = None) -
     return orjson.dumps({"error": {"type": error_type, "message": message, "detail": detail}})
 
 
-async def _library_error(request: Request, exc: Exception) -> Response:
-    status = status_for(exc)
-    if status >= 500:
-        logger.warning("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
-    response = error_response(status, type(exc).__name__, str(exc))
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="featurevault"'
-    return response
-
-
-async def _validation_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    detail = [_plain_validation_item(e) for e in exc.errors()]
-    first = detail[0] if detail else {"loc": [], "msg": "invalid request"}
-    where = ".".join(str(p) for p in first["loc"]) or "body"
-    return error_response(422, "ValidationError", f"{where}: {first['msg']}", detail)
+def error_for(exc: Exception, method: str, path: str) -> tuple[int, bytes]:
+    """The status and JSON body answering ``exc``: the one mapping every route and the fast path use."""
+    if isinstance(exc, RequestValidationError):
+        detail = [_plain_validation_item(e) for e in exc.errors()]
+        first = detail[0] if detail else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        return 422, error_body(422, "ValidationError", f"{where}: {first['msg']}", detail)
+    if isinstance(exc, StarletteHTTPException):
+        status = exc.status_code
+        kind = {404: "NotFound", 405: "MethodNotAllowed", 413: "BodyTooLargeError"}.get(status, "HTTPError")
+        return status, error_body(status, kind, str(exc.detail))
+    if isinstance(exc, errors.FeatureVaultError):
+        status = status_for(exc)
+        if status >= 500:
+            logger.warning("%s %s failed: %s: %s", method, path, type(exc).__name__, exc)
+        return status, error_body(status, type(exc).__name__, str(exc))
+    logger.error("%s %s: unexpected error", method, path, exc_info=exc)
+    return 500, error_body(500, "InternalError", "internal server error; see the server log")
 
 
 def _plain_validation_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -83,20 +89,20 @@ def _plain_validation_item(item: dict[str, Any]) -> dict[str, Any]:
     return {"loc": [str(p) for p in item.get("loc", ())], "msg": str(item.get("msg", "")), "type": item.get("type")}
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    error_type = {404: "NotFound", 405: "MethodNotAllowed", 413: "BodyTooLargeError"}.get(exc.status_code, "HTTPError")
-    return error_response(exc.status_code, error_type, str(exc.detail))
+def error_headers(status: int) -> list[tuple[bytes, bytes]]:
+    """Headers an error answer carries besides its content type."""
+    return UNAUTHORIZED_HEADERS if status == 401 else []
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    logger.exception("%s %s: unexpected error", request.method, request.url.path)
-    return error_response(500, "InternalError", "internal server error; see the server log")
+async def _answer_error(request: Request, exc: Exception) -> Response:
+    status, body = error_for(exc, request.method, request.url.path)
+    response = Response(body, status_code=status, media_type="application/json")
+    for name, value in error_headers(status):
+        response.headers[name.decode()] = value.decode()
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """Route every exception through one JSON shape."""
-    app.add_exception_handler(errors.FeatureVaultError, _library_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    for kind in (errors.FeatureVaultError, RequestValidationError, StarletteHTTPException, Exception):
+        app.add_exception_handler(kind, _answer_error)

@@ -7,19 +7,18 @@ one result per output column (join keys first): its ``values``, ``statuses``
 when non-zero, ``1970-01-01T00:00:00Z`` where there is none, as for join
 keys). Values follow the protobuf JSON mapping Feast uses: bytes as base64,
 NaN/infinity as strings, timestamps as integer seconds since the epoch.
-Columns are converted with C-level calls (``map``, Arrow compute), not a
-Python statement per row.
+Columns are converted with C-level calls (``map`` over cached formatters),
+not a Python statement per row.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import math
+import time
 from datetime import datetime
 from typing import Any
-
-import pyarrow as pa
-import pyarrow.compute as pc
 
 EPOCH = "1970-01-01T00:00:00Z"
 # FieldStatus numbers (Feast's) -> names; an IntEnum member looks itself up by its number.
@@ -32,14 +31,21 @@ def feast_body(result: Any) -> dict[str, Any]:
     statuses = result.statuses
     stamps = result.event_timestamps
     names = list(columns)
-    vectors = [
-        {
-            "values": json_values(values),
-            "statuses": list(map(STATUS_NAMES.__getitem__, statuses[name])),
-            "event_timestamps": rfc3339_micros(stamps.get(name), len(values)),
-        }
-        for name, values in columns.items()
-    ]
+    vectors = []
+    # Features of one view share their statuses and event times row for row: convert each
+    # distinct list once (a list comparison is one C loop) and let the results share it.
+    last_states: list[Any] | None = None
+    last_micros: list[Any] | None = None
+    state_text: list[str] = []
+    stamp_text: list[str] = []
+    for name, values in columns.items():
+        states = statuses[name]
+        if states != last_states:
+            last_states, state_text = states, list(map(STATUS_NAMES.__getitem__, states))
+        micros = stamps.get(name)
+        if micros is None or micros != last_micros:
+            last_micros, stamp_text = micros, rfc3339_micros(micros, len(values))
+        vectors.append({"values": json_values(values), "statuses": state_text, "event_timestamps": stamp_text})
     return {"metadata": {"feature_names": names}, "results": vectors}
 
 
@@ -77,14 +83,18 @@ def rfc3339_micros(micros: list[int | None] | None, n: int) -> list[str]:
     """Event times (epoch microseconds) as Feast prints them; missing ones as the epoch."""
     if micros is None or n == 0:
         return [EPOCH] * n
-    stamps = pa.array(micros, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
-    return rfc3339(stamps)
+    # map() over a C-level LRU cache: the same event times recur across rows, features and requests.
+    return list(map(_stamp_text, micros))
 
 
-def rfc3339(stamps: pa.Array | pa.ChunkedArray) -> list[str]:
-    text = pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%S")
-    # Arrow always prints six fractional digits; Feast prints none, three or six as needed.
-    text = pc.replace_substring_regex(text, pattern=r"\.000000$", replacement="")
-    text = pc.replace_substring_regex(text, pattern=r"(\.\d{3})000$", replacement=r"\1")
-    text = pc.binary_join_element_wise(text, pa.scalar("Z"), "")
-    return pc.fill_null(text, EPOCH).to_pylist()
+@functools.lru_cache(maxsize=65536)
+def _stamp_text(micros: int | None) -> str:
+    if not micros:
+        return EPOCH
+    seconds, fraction = divmod(micros, 1_000_000)
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    if fraction == 0:
+        return text + "Z"
+    if fraction % 1000 == 0:
+        return f"{text}.{fraction // 1000:03d}Z"
+    return f"{text}.{fraction:06d}Z"

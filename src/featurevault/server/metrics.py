@@ -5,17 +5,23 @@ the concrete path) and by feature service ("" when a request names features
 directly), so label cardinality stays bounded by the registry's size.
 Registry age and materialization timestamps are read from the store when
 Prometheus scrapes, not on the request path.
+
+With several worker processes (``featurevault serve --workers N``) counters and
+histograms use prometheus-client's multiprocess mode: each worker writes its
+counts to files in a directory they share, and a scrape, whichever worker it
+reaches, reports the sum over all of them.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.responses import Response
@@ -25,6 +31,9 @@ logger = logging.getLogger(__name__)
 # Online reads take tens of microseconds to tens of milliseconds.
 LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 ENTITY_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)
+
+#: set (by ``serve`` when it runs several workers) to a directory the workers share their counts in
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 router = APIRouter(tags=["metrics"])
 
@@ -63,20 +72,23 @@ class ServerMetrics:
         self.write_rows = Counter(
             "featurevault_online_write_rows", "Rows written by write-to-online-store", ["feature_view"], registry=r
         )
-        registry_age = Gauge(
-            "featurevault_registry_age_seconds", "Seconds since the server last refreshed its registry copy",
-            registry=r,
-        )
-        registry_age.set_function(lambda: _registry_attr(store, "age_seconds"))
-        registry_stale = Gauge(
-            "featurevault_registry_stale", "1 when the registry copy is past its cache ttl and refresh failed",
-            registry=r,
-        )
-        registry_stale.set_function(lambda: float(bool(_registry_attr(store, "stale"))))
-        r.register(MaterializationCollector(store))
+        self.store_collector = StoreCollector(store)
+        self.multiprocess_dir = os.environ.get(MULTIPROCESS_ENV)
+        if not self.multiprocess_dir:
+            r.register(self.store_collector)
 
     def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+        """Prometheus text: this app's registry, or, with several workers, every worker's counts."""
+        if not self.multiprocess_dir:
+            return generate_latest(self.registry)
+        # Counters and histograms live in files shared by the workers; a scrape reaching any
+        # worker adds them all up. Store-derived gauges come from the worker that answers.
+        from prometheus_client import multiprocess
+
+        merged = CollectorRegistry()
+        multiprocess.MultiProcessCollector(merged, path=self.multiprocess_dir)
+        merged.register(self.store_collector)
+        return generate_latest(merged)
 
 
 def _registry_attr(store: Any, name: str) -> float:
@@ -86,8 +98,8 @@ def _registry_attr(store: Any, name: str) -> float:
         return float("nan")
 
 
-class MaterializationCollector(Collector):
-    """Last successful materialization per feature view, from the registry's operational state."""
+class StoreCollector(Collector):
+    """Gauges read from the store at scrape time: registry age and staleness, last materializations."""
 
     def __init__(self, store: Any) -> None:
         self.store = store
@@ -96,6 +108,16 @@ class MaterializationCollector(Collector):
         return []
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily(
+            "featurevault_registry_age_seconds",
+            "Seconds since the server last confirmed its registry copy is current",
+            value=_registry_attr(self.store, "age_seconds"),
+        )
+        yield GaugeMetricFamily(
+            "featurevault_registry_stale",
+            "1 when the registry cannot be reached and the last good copy is served",
+            value=float(bool(_registry_attr(self.store, "stale"))),
+        )
         family = GaugeMetricFamily(
             "featurevault_materialization_last_success_timestamp_seconds",
             "Unix time of each feature view's last successful materialization",

@@ -2,17 +2,21 @@
 
 Request models stay flat (no nested models) so that their JSON schema can be
 published inline in OpenAPI while the hot routes parse bodies with
-``model_validate_json`` straight from bytes.
+``model_validate_json`` straight from bytes. Unknown keys are ignored, as
+Feast's server does, so clients that send newer Feast fields keep working; a
+misspelt required key still fails (the required one is then missing).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
 # JSON scalars (and lists of them, for array-typed request data); objects are refused.
-Scalar = StrictInt | StrictFloat | StrictBool | str | None
+# Integers are 64-bit, as every integer feature type and key is: a larger one is a 422 here.
+Int64Value = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
+Scalar = Int64Value | StrictFloat | StrictBool | str | None
 Cell = Scalar | list[Scalar]
 Columns = dict[str, list[Cell]]
 
@@ -28,7 +32,7 @@ def _check_columns(columns: Columns, what: str) -> None:
 class GetOnlineFeaturesRequest(BaseModel):
     """``features`` (``view:feature`` refs) or ``feature_service``; entity and request columns in ``entities``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     entities: Columns
     features: list[str] = Field(default_factory=list)
@@ -51,7 +55,7 @@ class GetOnlineFeaturesRequest(BaseModel):
 class PushRequest(BaseModel):
     """Rows for every feature view fed by a push source."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     push_source_name: str
     df: Columns
@@ -68,7 +72,7 @@ class PushRequest(BaseModel):
 class WriteToOnlineStoreRequest(BaseModel):
     """Rows written straight to one feature view's online table."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     feature_view_name: str
     df: Columns

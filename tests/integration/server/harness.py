@@ -41,7 +41,11 @@ driver_stats_fresh = FeatureView(
     name="driver_stats_fresh",
     entities=[driver],
     ttl=timedelta(days=1),
-    schema=[Field(name="conv_rate", dtype=Float32), Field(name="avg_daily_trips", dtype=Int64)],
+    schema=[
+        Field(name="conv_rate", dtype=Float32),
+        Field(name="acc_rate", dtype=Float32),
+        Field(name="avg_daily_trips", dtype=Int64),
+    ],
     source=driver_stats_push_source,
 )
 
@@ -64,11 +68,17 @@ slow_v1 = FeatureService(name="slow_v1", features=[slow_conv_rate])
 '''
 
 
-def make_repo(root: Path) -> Path:
+def redis_yaml(key_prefix: str) -> str:
+    """YAML with the online store on the local Redis, under a prefix of the test's own."""
+    online = f"online_store:\n  type: redis\n  connection_string: 127.0.0.1:6379\n  key_prefix: {key_prefix}\n"
+    return YAML.replace("online_store:\n  type: sqlite\n  path: data/online_store.db\n", online)
+
+
+def make_repo(root: Path, yaml: str = YAML) -> Path:
     """The demo repo plus EXTRA_DEFINITIONS, applied and materialized up to now."""
     repo = root / "repo"
     scaffold(repo)
-    (repo / "feature_store.yaml").write_text(YAML)
+    (repo / "feature_store.yaml").write_text(yaml)
     with (repo / "features.py").open("a") as f:
         f.write(EXTRA_DEFINITIONS)
     with FeatureStore(repo_path=repo) as store:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.server.harness import cli_command, make_repo, serve
 
@@ -117,11 +118,21 @@ def test_tls_and_two_workers(tmp_path: Path) -> None:
     cert, key = _self_signed(tmp_path)
     args = ("--tls-cert", str(cert), "--tls-key", str(key), "--workers", "2")
     with serve(repo, *args, scheme="https") as server:
-        with httpx.Client(verify=ssl.create_default_context(cafile=str(cert)), timeout=10) as client:
-            for _ in range(4):
+        context = ssl.create_default_context(cafile=str(cert))
+        for _ in range(6):  # a new connection each time, so both workers answer some
+            with httpx.Client(verify=context, timeout=10) as client:
                 r = client.post(server.url + "/get-online-features",
                                 json={"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [1001]}})
                 assert r.status_code == 200 and r.json()["results"][1]["statuses"] == ["PRESENT"]
+        for _ in range(4):  # whichever worker a scrape reaches, it counts every worker's requests
+            with httpx.Client(verify=context, timeout=10) as client:
+                text = client.get(server.url + "/metrics").text
+            counted = sum(
+                s.value for f in text_string_to_metric_families(text) for s in f.samples
+                if s.name == "featurevault_requests_total" and s.labels["route"] == "/get-online-features"
+            )
+            assert counted == 6
+            assert "featurevault_registry_age_seconds" in text
         with pytest.raises(httpx.TransportError):
             httpx.get(server.url.replace("https", "http") + "/health", timeout=2)
         server.process.send_signal(signal.SIGTERM)

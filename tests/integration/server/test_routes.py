@@ -82,7 +82,7 @@ def test_client_returns_the_in_process_response(server: RunningServer, repo: Pat
 
 
 def test_push_then_read_back(server: RunningServer) -> None:
-    df = {"driver_id": [7001, 7002], "conv_rate": [0.25, 0.75], "avg_daily_trips": [3, 4],
+    df = {"driver_id": [7001, 7002], "conv_rate": [0.25, 0.75], "acc_rate": [0.5, 0.5], "avg_daily_trips": [3, 4],
           "event_timestamp": ["2099-01-01T00:00:00Z", "2099-01-01T00:00:00Z"], "created": [None, None]}
     with FeatureServerClient(server.url, timeout=5) as client:
         assert client.push("driver_stats_push_source", df) == 2
@@ -93,10 +93,22 @@ def test_push_then_read_back(server: RunningServer) -> None:
     assert read["conv_rate"] == [0.25, 0.75] and read["avg_daily_trips"] == [3, 4]
 
 
+def test_push_to_online_and_offline(server: RunningServer, repo: Path) -> None:
+    df = {"driver_id": [7003], "conv_rate": [0.5], "acc_rate": [0.5], "avg_daily_trips": [5],
+          "event_timestamp": ["2099-01-02T00:00:00Z"], "created": ["2099-01-02T00:00:00Z"]}
+    r = post(server, "/push", {"push_source_name": "driver_stats_push_source", "df": df, "to": "online_and_offline"})
+    assert r.status_code == 200, r.text
+    assert r.json()["rows"] >= 1
+    read = post(server, "/get-online-features",
+                {"features": ["driver_stats_fresh:avg_daily_trips"], "entities": {"driver_id": [7003]}}).json()
+    assert read["results"][1]["values"] == [5]
+
+
 def test_write_to_online_store_then_read_back(server: RunningServer) -> None:
     body = {
         "feature_view_name": "driver_stats_fresh",
-        "df": {"driver_id": [8001], "conv_rate": [0.5], "avg_daily_trips": [9], "event_timestamp": [4070908800]},
+        "df": {"driver_id": [8001], "conv_rate": [0.5], "acc_rate": [0.5], "avg_daily_trips": [9],
+               "event_timestamp": [4070908800]},
     }
     r = post(server, "/write-to-online-store", body)
     assert r.status_code == 200, r.text
@@ -105,6 +117,24 @@ def test_write_to_online_store_then_read_back(server: RunningServer) -> None:
              {"features": ["driver_stats_fresh:avg_daily_trips"], "entities": {"driver_id": [8001]}})
     assert r.json()["results"][1] == {
         "values": [9], "statuses": ["PRESENT"], "event_timestamps": ["2099-01-01T00:00:00Z"]
+    }
+
+
+def test_feast_remote_store_bodies(server: RunningServer) -> None:
+    """The exact shapes Feast's remote online store sends: naive ISO times, extra flags."""
+    write = {
+        "feature_view_name": "driver_stats_fresh",
+        "df": {"driver_id": [8101], "conv_rate": [0.125], "acc_rate": [0.5], "avg_daily_trips": [2],
+               "event_timestamp": ["2099-03-01T12:00:00"], "created": [None]},
+        "allow_registry_cache": False,
+    }
+    assert post(server, "/write-to-online-store", write).status_code == 200
+    read = {"entities": {"driver_id": [8101]}, "full_feature_names": False,
+            "include_feature_view_version_metadata": False, "features": ["driver_stats_fresh:conv_rate"]}
+    r = post(server, "/get-online-features", read)
+    assert r.status_code == 200
+    assert r.json()["results"][1] == {
+        "values": [0.125], "statuses": ["PRESENT"], "event_timestamps": ["2099-03-01T12:00:00Z"]
     }
 
 

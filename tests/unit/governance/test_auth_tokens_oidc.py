@@ -196,3 +196,39 @@ def test_oidc_config_needs_exactly_one_key_source() -> None:
         OidcAuthConfig(type="oidc", issuer="i", audience="a")
     with pytest.raises(ValueError):
         OidcAuthConfig(type="oidc", issuer="i", audience="a", jwks_path="x", jwks_url="http://y")
+
+
+def test_oidc_keys_from_a_jwks_url_are_fetched_and_cached(keys: dict[str, Any]) -> None:
+    import http.server
+    import threading
+
+    body = json.dumps({"keys": [_jwk(keys["rsa"], "rsa1", "RS256")]}).encode()
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
+        config = OidcAuthConfig(type="oidc", issuer=ISSUER, audience=AUDIENCE, jwks_url=url, roles_claim="realm_access.roles")
+        oidc = OidcAuthenticator(config, resolve=Path)
+        assert oidc.authenticate(_token(keys["rsa"])).roles == ("fraud-team",)
+        assert oidc.authenticate(_token(keys["rsa"])).name
+        assert hits == ["/.well-known/jwks.json"]  # the second token used the cached keys
+        with pytest.raises(AuthenticationError):
+            oidc.authenticate(_token(keys["other"], kid="rsa1"))
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -9,7 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from featurevault import FeatureView, Field, PushSource
 from featurevault.errors import DataSourceNotFoundError, EntityKeyError, FeatureViewNotFoundError, SchemaMismatchError
+from featurevault.types import Float32
 from featurevault.ops import codec
 from featurevault.ops.write import PushMode
 from tests.unit.online.repo_defs import T0, Harness
@@ -195,3 +197,30 @@ def test_push_with_a_field_mapping(harness: Harness) -> None:
     offline = pq.read_table(harness.repo_path / "riders.parquet")
     assert "raw_score" in offline.column_names and "score" not in offline.column_names
     assert sorted(offline.column("raw_score").to_pylist()) == [0.5, 2.5, 3.5]
+
+
+def test_push_offline_to_a_view_covering_part_of_the_source(repo: Harness) -> None:
+    from tests.unit.online.repo_defs import driver, driver_source
+
+    rate_only = FeatureView(
+        name="driver_rate_only",
+        entities=[driver],
+        ttl=timedelta(0),
+        schema=[Field(name="conv_rate", dtype=Float32)],
+        source=PushSource(name="rate_push", batch_source=driver_source),
+    )
+    repo.apply([rate_only])
+    repo.push("rate_push", _rows().drop(columns=["trips", "city"]), to=PushMode.ONLINE_AND_OFFLINE)
+    training = repo.get_historical_features(
+        pd.DataFrame({"driver_id": [8], "event_timestamp": [T0 + timedelta(hours=1)]}),
+        ["driver_stats:conv_rate", "driver_stats:trips"],
+    ).to_df()
+    assert training["conv_rate"].tolist() == [0.25]
+    assert training["trips"].isna().all()  # columns no pushed view covers are null in the appended rows
+
+
+def test_entity_key_that_cannot_be_encoded_is_a_request_error(repo: Harness) -> None:
+    from featurevault.errors import RequestError
+
+    with pytest.raises(RequestError, match="driver_id"):
+        repo.get_online_features(["driver_stats:trips"], [{"driver_id": 2**70}])

@@ -18,9 +18,10 @@ def store() -> FakeStore:
     return FakeStore()
 
 
-@pytest.fixture
-def client(store: FakeStore) -> Iterator[TestClient]:
-    app = create_app(store, ServerSettings(max_body_bytes=4096), access_log_stream=io.StringIO())
+@pytest.fixture(params=[True, False], ids=["fast-path", "fastapi-route"])
+def client(store: FakeStore, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    settings = ServerSettings(max_body_bytes=4096, fast_online=request.param)
+    app = create_app(store, settings, access_log_stream=io.StringIO())
     with TestClient(app) as c:
         yield c
 
@@ -77,7 +78,7 @@ def test_feature_service_and_full_names_reach_the_store(client: TestClient, stor
         ({"features": "driver_stats:conv_rate", "entities": {"driver_id": [1]}}, "features"),
         ({"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [{"a": 1}]}}, "entities"),
         ({"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1]}, "full_feature_names": "yes"}, ""),
-        ({"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1]}, "bogus": 1}, "bogus"),
+        ({"feature": ["driver_stats:conv_rate"], "entities": {"driver_id": [1]}}, "features"),
     ],
 )
 def test_malformed_bodies_are_422_with_the_error_shape(client: TestClient, body: dict, where: str) -> None:
@@ -87,6 +88,17 @@ def test_malformed_bodies_are_422_with_the_error_shape(client: TestClient, body:
     assert error["type"] == "ValidationError"
     assert where in json.dumps(error)
     assert "Traceback" not in r.text
+
+
+def test_unknown_keys_are_ignored_as_feast_does(client: TestClient) -> None:
+    body = {"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001]}, "some_newer_field": True}
+    assert client.post("/get-online-features", json=body).status_code == 200
+
+
+def test_integers_beyond_64_bits_are_numbers_not_500s(client: TestClient, store: FakeStore) -> None:
+    r = read(client, features=["driver_stats:conv_rate"], entities={"driver_id": [2**70]})
+    assert r.status_code == 200
+    assert store.reads[-1][1] == {"driver_id": [float(2**70)]}
 
 
 def test_invalid_json_is_422(client: TestClient) -> None:
@@ -195,9 +207,10 @@ def test_health_ready_and_metrics(client: TestClient) -> None:
     route = "/get-online-features"
     ok = {"route": route, "method": "POST", "status": "200", "feature_service": "driver_v1"}
     assert sample(text, "featurevault_requests_total", **ok) == 1
-    assert sample(text, "featurevault_request_errors_total", route=route, status="404", feature_service="nope") == 1
+    assert sample(text, "featurevault_request_errors_total", route=route, status="404", feature_service="") == 1
+    assert 'feature_service="nope"' not in text  # an unknown name from the request is not a label
     assert sample(text, "featurevault_request_latency_seconds_count", route=route, feature_service="driver_v1") == 1
-    assert sample(text, "featurevault_entities_per_request_sum") == 4
+    assert sample(text, "featurevault_entities_per_request_sum") == 3  # the 404 read nothing
     assert sample(text, "featurevault_online_read_latency_seconds_count", feature_service="driver_v1") == 1
     assert sample(text, "featurevault_registry_age_seconds") == 1.5
     assert sample(text, "featurevault_registry_stale") == 0
@@ -225,7 +238,7 @@ def test_access_log_is_json_lines(store: FakeStore) -> None:
 
 def test_auth_seam_sees_principal_action_and_resources(store: FakeStore) -> None:
     seen: list[tuple[str, str, tuple[str, str]]] = []
-    alice = Principal("alice", frozenset({"fraud"}), authenticated=True)
+    alice = Principal("alice", groups=["fraud"])
 
     def authorize(principal: Principal, action: str, resource: tuple[str, str]) -> None:
         seen.append((principal.name, action, resource))
@@ -258,3 +271,45 @@ def test_unexpected_errors_are_500_without_a_trace(store: FakeStore) -> None:
     assert r.status_code == 500
     assert r.json()["error"] == {"type": "InternalError", "message": "internal server error; see the server log", "detail": None}
     assert "secret" not in r.text
+
+
+def test_threaded_reads_answer_the_same(store: FakeStore) -> None:
+    body = {"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001, 1002]}}
+    answers = []
+    for threaded in (False, True):
+        app = create_app(store, ServerSettings(threaded_reads=threaded), access_log_stream=io.StringIO())
+        with TestClient(app) as c:
+            answers.append(c.post("/get-online-features", json=body).json())
+    assert answers[0] == answers[1] and answers[0]["results"][1]["values"] == [0.5, None]
+
+
+def test_authentication_failures_are_401_and_the_principal_reaches_the_store(store: FakeStore) -> None:
+    from featurevault.errors import AuthenticationError
+    from featurevault.governance.context import request_principal
+
+    alice = Principal("alice")
+    seen_by_store: list[str] = []
+    read = store.get_online_features
+
+    def authenticate(request: object) -> Principal:
+        if request.headers.get("authorization") != "Bearer good":  # type: ignore[attr-defined]
+            raise AuthenticationError("missing credentials: send 'Authorization: Bearer <token>'")
+        return alice
+
+    def reading_store(*args: object, **kwargs: object) -> object:
+        principal = request_principal.get()
+        seen_by_store.append(principal.name if principal else "nobody")
+        return read(*args, **kwargs)
+
+    store.get_online_features = reading_store  # type: ignore[method-assign]
+    body = {"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001]}}
+    for fast, threaded in ((True, False), (True, True), (False, False)):
+        settings = ServerSettings(threaded_reads=threaded, fast_online=fast)
+        app = create_app(store, settings, authenticate=authenticate, access_log_stream=io.StringIO())
+        with TestClient(app) as c:
+            denied = c.post("/get-online-features", json=body)
+            ok = c.post("/get-online-features", json=body, headers={"authorization": "Bearer good"})
+        assert denied.status_code == 401 and denied.json()["error"]["type"] == "AuthenticationError"
+        assert denied.headers["www-authenticate"] == 'Bearer realm="featurevault"'
+        assert ok.status_code == 200
+    assert seen_by_store == ["alice", "alice", "alice"]

@@ -77,15 +77,16 @@ def conform(source: FileSource, existing: pa.Schema, table: pa.Table, keep_types
     Columns in ``keep_types`` (hive partition keys, which become directory names) keep their own type.
     """
     have, want = set(table.column_names), set(existing.names)
-    missing, extra = sorted(want - have), sorted(have - want)
-    if missing or extra:
-        parts = ([f"missing column(s) {', '.join(missing)}"] if missing else []) + (
-            [f"unexpected column(s) {', '.join(extra)}"] if extra else []
-        )
+    extra = sorted(have - want)
+    if extra:
         raise SchemaMismatchError(
-            f"rows pushed to data source {source.name!r} do not match its schema: {'; '.join(parts)} "
-            f"(it has {', '.join(existing.names)})"
+            f"rows pushed to data source {source.name!r} do not match its schema: unexpected column(s) "
+            f"{', '.join(extra)} (it has {', '.join(existing.names)})"
         )
+    # A push source may feed views that each cover part of its columns: the rest are null.
+    for field in existing:
+        if field.name not in have:
+            table = table.append_column(field.name, pa.nulls(table.num_rows, field.type))
     arrays, fields = [], []
     for field in existing:
         column = table.column(field.name)

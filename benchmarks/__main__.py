@@ -10,10 +10,12 @@ a correctness cross-check fails.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
 
+from benchmarks.suite.report import write as write_report
 from benchmarks.suite.suite import WORKLOADS, run_suite
 
 ROOT = Path(__file__).resolve().parent
@@ -32,12 +34,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     run.add_argument("--systems", default="featurevault,floor,feast", help="systems to run (feast needs --with-feast)")
     run.add_argument("--out", type=Path, default=ROOT / "results", help="results folder (a dated subfolder is made)")
     run.add_argument("--work", type=Path, default=ROOT / ".work", help="generated data and scratch space")
+    rerender = sub.add_parser("report", help="write report.md and plots again from a results folder's results.json")
+    rerender.add_argument("results_dir", type=Path)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    if args.command == "report":
+        results = json.loads((args.results_dir / "results.json").read_text())
+        print(f"report: {write_report(results, args.results_dir)}")
+        return 0
     with_feast = args.with_feast if args.with_feast is not None else args.scale != "tiny"
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     backends = tuple(name.strip() for name in args.backends.split(",") if name.strip())

@@ -35,7 +35,9 @@ def _meta(meta: dict[str, Any]) -> list[str]:
         f"the ratios between systems measured in the same interleaved rounds are what count.",
         "",
         f"Measured checkout: {meta.get('commit', 'unknown')}. "
-        f"Comparator: {'Feast ' + meta['feast'] if meta['feast'] else 'not run'}. "
+        f"Comparator: {'Feast ' + meta['feast'] if meta['feast'] else 'not run'} "
+        "(`feast`: Feast with its `duckdb` offline store, used for materialization too; "
+        "`feast-file`: with its default `file` store). "
         f"Rounds per workload: {meta['rounds']}. Libraries: "
         + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
         + ".",

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.suite import plots, targets
+from benchmarks.suite import plots, summary, targets
 
 
 def _table(header: list[str], rows: Iterable[list[Any]]) -> list[str]:
@@ -126,6 +126,7 @@ def _crosscheck(checks: list[dict[str, Any]]) -> list[str]:
 
 def write(results: dict[str, Any], out_dir: Path) -> Path:
     lines = _meta(results["meta"])
+    lines += summary.section(results)
     lines += targets.section(results)
     if "online" in results:
         lines += _online(results["online"])

@@ -9,6 +9,7 @@ few dict lookups and one queue put.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -400,8 +401,13 @@ class Guard:
         self._record(call, "ok")
 
     def _record(self, call: GuardedCall, outcome: str, error: str | None = None) -> None:
+        if not self.audit.enabled:
+            return
+        # Built on the audit thread: the request path pays for one partial, not for clipping values.
         self.audit.record(
-            make_record(
+            functools.partial(
+                make_record,
+                at=time.time(),
                 principal=self.principal.name,
                 roles=self.principal.roles,
                 action=call.action.name,

@@ -23,6 +23,7 @@ import time
 import uuid
 import weakref
 from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 from featurevault.errors import AuditError
@@ -58,10 +59,15 @@ def make_record(
     latency_ms: float | None = None,
     error: str | None = None,
     details: dict[str, Any] | None = None,
+    at: float | None = None,
 ) -> dict[str, Any]:
-    """One audit record (before the sink numbers and chains it). Caller data is clipped."""
+    """One audit record (before the sink numbers and chains it). Caller data is clipped.
+
+    ``at`` is the event time (seconds since the epoch) when the record is built later than the event.
+    """
+    when = datetime.now(UTC) if at is None else datetime.fromtimestamp(at, UTC)
     record: dict[str, Any] = {
-        "time": datetime.now(UTC).isoformat(timespec="microseconds"),
+        "time": when.isoformat(timespec="microseconds"),
         "request_id": request_id or new_request_id(),
         "principal": clip(principal),
         "roles": clip(list(roles)),
@@ -123,8 +129,12 @@ class AuditLog:
 
     # -- the caller's side ------------------------------------------------------------------------
 
-    def record(self, record: dict[str, Any]) -> None:
-        """Buffer a record for the writer thread."""
+    def record(self, record: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+        """Buffer a record for the writer thread.
+
+        A callable is built into the record on the writer thread: the request path
+        then pays for a closure, and clipping and formatting happen off it.
+        """
         if not self.enabled or self._closed:
             return
         if self._thread is None:
@@ -132,7 +142,7 @@ class AuditLog:
         buffer = self._buffer
         if len(buffer) >= self.buffer_size and not self._wait_for_space():
             self.dropped += 1
-            logger.error("audit buffer full for %.0fs: dropped a record of %s", _PUT_TIMEOUT, record.get("action"))
+            logger.error("audit buffer full for %.0fs: dropped a record", _PUT_TIMEOUT)
             return
         buffer.append(record)
         if len(buffer) * 2 >= self.buffer_size:
@@ -224,7 +234,7 @@ class AuditLog:
                     pending[:] = self._write(pending, final=False)
                 item.done.set()
                 continue
-            pending.append(item)
+            pending.append(item() if callable(item) else item)
             if len(pending) >= self.buffer_size:
                 pending[:] = self._write(pending, final=False)
         self._space.set()

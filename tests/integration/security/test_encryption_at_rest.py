@@ -68,3 +68,53 @@ def test_pii_encrypted_at_rest(repo: Path, monkeypatch: pytest.MonkeyPatch) -> N
     no_key = pytest.raises(EncryptionKeyError, match="FEATUREVAULT_MASTER_KEY")
     with FeatureStore(repo_path=repo, principal=ADMIN) as keyless, no_key:
         keyless.get_online_features(SSN, [{"user_id": 1}])
+
+
+def test_pii_timestamps_are_sealed_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timezone
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from featurevault import Entity, FeatureView, Field, FileSource
+    from featurevault.types import Array, String, UnixTimestamp
+
+    born = datetime(1990, 5, 17, 8, 30, tzinfo=timezone.utc)
+    (tmp_path / "data").mkdir()
+    pq.write_table(
+        pa.table(
+            {
+                "user_id": [1],
+                "ts": pa.array([NOW - timedelta(hours=1)], pa.timestamp("us", tz="UTC")),
+                "born_at": pa.array([born], pa.timestamp("us", tz="UTC")),
+                "logins": pa.array([[born, NOW]], pa.list_(pa.timestamp("us", tz="UTC"))),
+                "nickname": ["zed"],
+            }
+        ),
+        tmp_path / "data" / "users.parquet",
+    )
+    (tmp_path / "feature_store.yaml").write_text(
+        "project: sealed\nregistry: data/registry.db\nonline_store:\n  type: sqlite\n  path: data/online.db\n"
+        "pii:\n  encrypt_at_rest: true\n"
+    )
+    monkeypatch.setenv("FEATUREVAULT_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
+    user = Entity(name="user", join_keys=["user_id"])
+    view = FeatureView(
+        name="user_profile",
+        entities=[user],
+        schema=[
+            Field(name="born_at", dtype=UnixTimestamp, tags={"pii": "true"}),
+            Field(name="logins", dtype=Array(UnixTimestamp), tags={"pii": "true"}),
+            Field(name="nickname", dtype=String, tags={"pii": "true"}),
+        ],
+        source=FileSource(path="data/users.parquet", timestamp_field="ts"),
+    )
+    with FeatureStore(repo_path=tmp_path) as store:
+        store.apply([user, view])
+        store.materialize(NOW - timedelta(days=1), NOW)
+        raw = _online_bytes(tmp_path)
+        import msgpack
+
+        assert b"zed" not in raw and msgpack.packb(int(born.timestamp() * 1_000_000)) not in raw
+        out = store.get_online_features(["user_profile:born_at", "user_profile:logins", "user_profile:nickname"], [{"user_id": 1}]).to_dict()
+        assert out["born_at"] == [born] and out["logins"] == [[born, NOW]] and out["nickname"] == ["zed"]

@@ -35,11 +35,7 @@ def main() -> None:
     import feast
     import feast.types
 
-    worker = StoreWorkloads(feast, feast.types, server_argv)
-    try:
-        serve(worker.handlers())
-    finally:
-        worker.serve_stop()
+    serve(StoreWorkloads(feast, feast.types, server_argv).handlers())
 
 
 if __name__ == "__main__":

@@ -57,7 +57,19 @@ def _protocol_channel() -> IO[str]:
 
 
 def serve(handlers: dict[str, Handler]) -> None:
-    """Answer requests ``{"op": name, ...}`` from stdin until ``quit`` or end of input."""
+    """Answer requests ``{"op": name, ...}`` from stdin until ``quit`` or end of input.
+
+    A ``serve_stop`` handler, when there is one, runs on the way out, so that a server the
+    worker started never outlives it (also when the parent stopped early).
+    """
+    try:
+        _answer_requests(handlers)
+    finally:
+        if "serve_stop" in handlers:
+            handlers["serve_stop"]()
+
+
+def _answer_requests(handlers: dict[str, Handler]) -> None:
     channel = _protocol_channel()
     baseline = peak_rss_mb()
     for line in sys.stdin:

@@ -78,7 +78,11 @@ class RetrievalJob:
 
     def to_df(self) -> pd.DataFrame:
         """:meth:`to_arrow` as a pandas DataFrame (timestamps tz-aware UTC)."""
-        return self.to_arrow().to_pandas()
+        if self._result is not None:
+            return self._result.to_pandas()
+        # Nobody else holds the Arrow result: free each buffer as it is converted, so the
+        # peak is one copy of the training frame rather than two.
+        return self._run().to_pandas(self_destruct=True, split_blocks=True)
 
     @property
     def metadata(self) -> RetrievalMetadata:

@@ -200,7 +200,11 @@ def audit_verify() -> None:
     """Check the hash chain; report the first edited, removed or reordered record."""
     from featurevault.governance.audit_chain import verify_chain
 
-    result = verify_chain(_sink().read())
+    from featurevault.governance.audit import AUDIT_NAMESPACE
+
+    store = open_store()
+    head = store.registry.registry.get_state(store.project, AUDIT_NAMESPACE).get("head")
+    result = verify_chain(_sink().read(), head)
     if not result.ok:
         fail(result.describe())
     console.print(result.describe())

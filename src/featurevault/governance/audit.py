@@ -32,6 +32,9 @@ from featurevault.governance.audit_sinks import AuditSink, NullSink
 
 logger = logging.getLogger(__name__)
 
+#: registry state namespace holding the trail's head (seq and hash of the newest record)
+AUDIT_NAMESPACE = "audit"
+
 _STOP = object()
 _PUT_TIMEOUT = 5.0
 
@@ -110,8 +113,12 @@ class AuditLog:
         buffer_size: int = 1000,
         flush_interval_ms: int = 200,
         fail_closed: bool = False,
+        anchor: Callable[[int, str], None] | None = None,
     ) -> None:
         self.sink = sink
+        #: told (seq, hash) of the newest record after each written batch, kept outside the trail
+        #: so that records cut from its end are detected (see audit_chain.verify_chain)
+        self.anchor = anchor
         self.enabled = not isinstance(sink, NullSink)
         self.buffer_size = buffer_size
         self.flush_interval = flush_interval_ms / 1000.0
@@ -245,7 +252,7 @@ class AuditLog:
     def _write(self, batch: list[dict[str, Any]], final: bool) -> list[dict[str, Any]]:
         """Write a batch; on failure keep it (bounded) for the next round, or drop it when final."""
         try:
-            self.sink.append(list(batch))
+            sealed = self.sink.append(list(batch))
         except Exception as exc:  # a sink failure must never kill the writer thread
             self._last_error = str(exc)
             keep = [] if final else batch[-self.buffer_size :]
@@ -257,6 +264,11 @@ class AuditLog:
             return keep
         self._last_error = None
         self.written += len(batch)
+        if self.anchor is not None and sealed:
+            try:
+                self.anchor(sealed[-1]["seq"], sealed[-1]["hash"])
+            except Exception as exc:  # the trail itself is written; the anchor is a second line of defence
+                logger.error("audit: could not record the trail's head (%s)", exc)
         return []
 
 

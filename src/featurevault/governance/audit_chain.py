@@ -75,13 +75,20 @@ class VerifyResult:
         return f"audit trail broken at record #{self.bad_index} (seq {self.bad_seq}): {self.problem}"
 
 
-def verify_chain(records: Iterable[dict[str, Any]]) -> VerifyResult:
+def verify_chain(records: Iterable[dict[str, Any]], head: dict[str, Any] | None = None) -> VerifyResult:
     """Walk the trail in stored order and report the first edited, removed or reordered record.
 
     The first record may follow records rotated away: its ``prev_hash`` is taken on trust.
+    ``head`` is the newest (seq, hash) recorded outside the trail (in the registry): the
+    trail must reach it with the same hash, or records were cut from its end.
     """
+    return _walk(records, head)
+
+
+def _walk(records: Iterable[dict[str, Any]], head: dict[str, Any] | None) -> VerifyResult:
     prev: dict[str, Any] | None = None
     count = 0
+    head_seq = head.get("seq") if head else None
     for index, record in enumerate(records):
         count += 1
         seq = record.get("seq")
@@ -99,7 +106,14 @@ def verify_chain(records: Iterable[dict[str, Any]]) -> VerifyResult:
                 return VerifyResult(False, count, index, seq, problem)
         elif seq == 1 and record.get("prev_hash") != GENESIS:
             return VerifyResult(False, count, index, seq, "first record does not start the chain")
+        if seq == head_seq and record.get("hash") != head.get("hash"):  # type: ignore[union-attr]
+            return VerifyResult(False, count, index, seq, "record differs from the head recorded in the registry")
         prev = record
+    last_seq = prev["seq"] if prev is not None else 0
+    if isinstance(head_seq, int) and last_seq < head_seq:
+        missing = f"{last_seq + 1}" + (f"-{head_seq}" if head_seq > last_seq + 1 else "")
+        problem = f"record(s) seq {missing} removed from the end (the registry's head is seq {head_seq})"
+        return VerifyResult(False, count, count, head_seq, problem)
     return VerifyResult(True, count)
 
 

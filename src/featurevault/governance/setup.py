@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from featurevault.config import AuditConfig, NoAuthConfig, OidcAuthConfig, PiiConfig, TokenAuthConfig
-from featurevault.governance.audit import AuditLog
+from featurevault.governance.audit import AUDIT_NAMESPACE, AuditLog
 from featurevault.governance.audit_sinks import build_sink
 from featurevault.governance.auth import build_authenticator
 from featurevault.governance.crypto import build_keyring
@@ -45,6 +45,7 @@ def build_guard(
         buffer_size=audit.buffer_size,
         flush_interval_ms=audit.flush_interval_ms,
         fail_closed=audit.fail_closed,
+        anchor=None if registry is None else _head_recorder(registry, project),
     )
     guard = Guard(
         project=project,
@@ -58,3 +59,12 @@ def build_guard(
         keyring=(lambda: build_keyring(pii, resolve, registry, project)) if pii.encrypt_at_rest else None,
     )
     return guard
+
+
+def _head_recorder(registry: Any, project: str) -> Callable[[int, str], None]:
+    """Keeps the audit trail's newest (seq, hash) in the registry, a store the trail's editor does not hold."""
+
+    def record(seq: int, digest: str) -> None:
+        registry.set_state(project, AUDIT_NAMESPACE, "head", {"seq": seq, "hash": digest})
+
+    return record

@@ -78,3 +78,7 @@ def test_security_commands_end_to_end(repo: Path) -> None:
     broken = _cli(repo, "audit", "verify")
     assert broken.returncode == 1 and "seq 2" in broken.stderr and "edited" in broken.stderr
     assert len(list(FileSink(path, 10**9, 5).read())) == len(lines)
+
+    path.write_text("\n".join(lines[:1] + [lines[1].replace('"outcome": "OK"', '"outcome": "ok"')]) + "\n")
+    cut = _cli(repo, "audit", "verify")  # the tail was removed: only the registry's head can tell
+    assert cut.returncode == 1 and "removed from the end" in cut.stderr

@@ -161,3 +161,55 @@ def test_sink_recovery_retries_kept_records(tmp_path: Path) -> None:
     target.unlink()
     log.close()  # the final flush writes what was kept
     assert [r["seq"] for r in sink.read()] == [1]
+
+
+def test_records_cut_from_the_end_are_caught_by_the_anchored_head(tmp_path: Path) -> None:
+    heads: list[tuple[int, str]] = []
+    sink = FileSink(tmp_path / "audit.jsonl", max_bytes=10_000_000, backups=0)
+    log = AuditLog(sink, buffer_size=64, flush_interval_ms=10, anchor=lambda seq, digest: heads.append((seq, digest)))
+    for i in range(10):
+        log.record(_record(i))
+    log.flush()
+    log.close()
+    seq, digest = heads[-1]
+    head = {"seq": seq, "hash": digest}
+    assert seq == 10 and verify_chain(sink.read(), head).ok
+    lines = _lines(sink.path)
+    sink.path.write_text("\n".join(lines[:-2]) + "\n")  # drop the last two records
+    assert verify_chain(sink.read()).ok  # the trail alone cannot tell
+    result = verify_chain(sink.read(), head)
+    assert not result.ok and "seq 9-10 removed from the end" in result.problem
+
+
+def test_a_rewritten_head_record_is_caught(tmp_path: Path) -> None:
+    from featurevault.governance.audit_chain import record_hash
+
+    sink = _trail(tmp_path)
+    records = list(sink.read())
+    head = {"seq": records[-1]["seq"], "hash": records[-1]["hash"]}
+    lines = _lines(sink.path)
+    last = json.loads(lines[-1])
+    last["outcome"] = "rewritten"
+    last["hash"] = record_hash(last)
+    lines[-1] = json.dumps(last, sort_keys=True)
+    sink.path.write_text("\n".join(lines) + "\n")
+    result = verify_chain(sink.read(), head)
+    assert not result.ok and result.bad_seq == 10 and "head recorded in the registry" in result.problem
+
+
+def test_lazy_records_are_built_on_the_writer_thread(tmp_path: Path) -> None:
+    import functools
+    import threading
+
+    built_on: list[str] = []
+
+    def build() -> dict:
+        built_on.append(threading.current_thread().name)
+        return _record(0)
+
+    sink = FileSink(tmp_path / "audit.jsonl", max_bytes=10_000_000, backups=0)
+    log = AuditLog(sink, buffer_size=64, flush_interval_ms=10)
+    log.record(functools.partial(build))
+    log.flush()
+    log.close()
+    assert built_on == ["featurevault-audit"] and [r["seq"] for r in sink.read()] == [1]

@@ -13,6 +13,9 @@ uvicorn app that returns the same response bytes without touching a store
 
     python -m benchmarks.bench_server [--seconds 3] [--backends sqlite,redis]
 
+``BENCH_EXTRA_YAML`` is appended to the benchmark repo's feature_store.yaml, e.g. to compare
+with the audit trail off: ``BENCH_EXTRA_YAML=$'audit:\n  sink: none\n'``.
+
 Other benchmarks (a Feast comparison) can call :func:`measure_url` with any
 server that speaks Feast's ``/get-online-features``.
 """
@@ -171,7 +174,7 @@ def make_repo(root: Path, backend: str) -> Path:
         else f"  type: redis\n  connection_string: {REDIS_URL}\n  key_prefix: bench_server_{os.getpid()}_\n"
     )
     (repo / "feature_store.yaml").write_text(
-        f"project: bench_server\nregistry: data/registry.db\nprovider: local\nonline_store:\n{online}"
+        f"project: bench_server\nregistry: data/registry.db\nprovider: local\nonline_store:\n{online}" + os.environ.get("BENCH_EXTRA_YAML", "")
     )
     (repo / "features.py").write_text(_features_py(parquet))
     with FeatureStore(repo_path=repo) as store:

@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 AUDIT_NAMESPACE = "audit"
 
 _STOP = object()
+#: records sealed and written per sink call, with a short sleep between calls (see AuditLog._drain)
+_WRITE_CHUNK = 64
+_YIELD_SECONDS = 0.0002
 _PUT_TIMEOUT = 5.0
 
 
@@ -119,6 +122,8 @@ class AuditLog:
         #: told (seq, hash) of the newest record after each written batch, kept outside the trail
         #: so that records cut from its end are detected (see audit_chain.verify_chain)
         self.anchor = anchor
+        self._head: tuple[int, str] | None = None
+        self._anchored: tuple[int, str] | None = None
         self.enabled = not isinstance(sink, NullSink)
         self.buffer_size = buffer_size
         self.flush_interval = flush_interval_ms / 1000.0
@@ -227,10 +232,16 @@ class AuditLog:
             if stop:
                 if pending:
                     self._write(pending, final=True)
+                self._record_head()
                 return
 
     def _drain(self, pending: list[dict[str, Any]]) -> bool:
-        """Write everything buffered, in batches of ``buffer_size``; True when told to stop."""
+        """Write everything buffered, a chunk at a time; True when told to stop.
+
+        Between chunks the writer sleeps for a moment: building, sealing and writing
+        hundreds of records in one go would hold the GIL long enough to show in the
+        request threads' tail latency.
+        """
         buffer = self._buffer
         while buffer:
             item = buffer.popleft()
@@ -239,14 +250,18 @@ class AuditLog:
             if isinstance(item, _FlushMarker):
                 if pending:
                     pending[:] = self._write(pending, final=False)
+                self._record_head()
                 item.done.set()
                 continue
             pending.append(item() if callable(item) else item)
-            if len(pending) >= self.buffer_size:
+            healthy = self._last_error is None
+            if (healthy and len(pending) >= _WRITE_CHUNK) or len(pending) >= self.buffer_size:
                 pending[:] = self._write(pending, final=False)
+                time.sleep(_YIELD_SECONDS)
         self._space.set()
         if pending:
             pending[:] = self._write(pending, final=False)
+        self._record_head()
         return False
 
     def _write(self, batch: list[dict[str, Any]], final: bool) -> list[dict[str, Any]]:
@@ -264,12 +279,20 @@ class AuditLog:
             return keep
         self._last_error = None
         self.written += len(batch)
-        if self.anchor is not None and sealed:
-            try:
-                self.anchor(sealed[-1]["seq"], sealed[-1]["hash"])
-            except Exception as exc:  # the trail itself is written; the anchor is a second line of defence
-                logger.error("audit: could not record the trail's head (%s)", exc)
+        if sealed:
+            self._head = (sealed[-1]["seq"], sealed[-1]["hash"])
         return []
+
+    def _record_head(self) -> None:
+        """Tell the anchor the newest written record, once per round rather than per chunk."""
+        head = self._head
+        if self.anchor is None or head is None or head == self._anchored:
+            return
+        try:
+            self.anchor(*head)
+            self._anchored = head
+        except Exception as exc:  # the trail itself is written; the anchor is a second line of defence
+            logger.error("audit: could not record the trail's head (%s)", exc)
 
 
 _live_logs: weakref.WeakSet[AuditLog] = weakref.WeakSet()

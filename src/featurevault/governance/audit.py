@@ -36,9 +36,8 @@ logger = logging.getLogger(__name__)
 AUDIT_NAMESPACE = "audit"
 
 _STOP = object()
-#: records sealed and written per sink call, with a short sleep between calls (see AuditLog._drain)
-_WRITE_CHUNK = 64
-_YIELD_SECONDS = 0.0002
+#: seconds between two registry writes of the trail's head (see AuditLog._record_head)
+_ANCHOR_INTERVAL = 1.0
 _PUT_TIMEOUT = 5.0
 
 
@@ -124,6 +123,7 @@ class AuditLog:
         self.anchor = anchor
         self._head: tuple[int, str] | None = None
         self._anchored: tuple[int, str] | None = None
+        self._anchored_at = float("-inf")
         self.enabled = not isinstance(sink, NullSink)
         self.buffer_size = buffer_size
         self.flush_interval = flush_interval_ms / 1000.0
@@ -232,16 +232,11 @@ class AuditLog:
             if stop:
                 if pending:
                     self._write(pending, final=True)
-                self._record_head()
+                self._record_head(force=True)
                 return
 
     def _drain(self, pending: list[dict[str, Any]]) -> bool:
-        """Write everything buffered, a chunk at a time; True when told to stop.
-
-        Between chunks the writer sleeps for a moment: building, sealing and writing
-        hundreds of records in one go would hold the GIL long enough to show in the
-        request threads' tail latency.
-        """
+        """Write everything buffered, in batches of ``buffer_size``; True when told to stop."""
         buffer = self._buffer
         while buffer:
             item = buffer.popleft()
@@ -250,14 +245,12 @@ class AuditLog:
             if isinstance(item, _FlushMarker):
                 if pending:
                     pending[:] = self._write(pending, final=False)
-                self._record_head()
+                self._record_head(force=True)
                 item.done.set()
                 continue
             pending.append(item() if callable(item) else item)
-            healthy = self._last_error is None
-            if (healthy and len(pending) >= _WRITE_CHUNK) or len(pending) >= self.buffer_size:
+            if len(pending) >= self.buffer_size:
                 pending[:] = self._write(pending, final=False)
-                time.sleep(_YIELD_SECONDS)
         self._space.set()
         if pending:
             pending[:] = self._write(pending, final=False)
@@ -283,14 +276,21 @@ class AuditLog:
             self._head = (sealed[-1]["seq"], sealed[-1]["hash"])
         return []
 
-    def _record_head(self) -> None:
-        """Tell the anchor the newest written record, once per round rather than per chunk."""
+    def _record_head(self, force: bool = False) -> None:
+        """Tell the anchor the newest written record: at most once a second, and on flush and close.
+
+        The anchor is a registry write; doing it on every round under load would cost the
+        request threads more than the trail itself.
+        """
         head = self._head
         if self.anchor is None or head is None or head == self._anchored:
             return
+        now = time.monotonic()
+        if not force and now - self._anchored_at < _ANCHOR_INTERVAL:
+            return
         try:
             self.anchor(*head)
-            self._anchored = head
+            self._anchored, self._anchored_at = head, now
         except Exception as exc:  # the trail itself is written; the anchor is a second line of defence
             logger.error("audit: could not record the trail's head (%s)", exc)
 

@@ -42,6 +42,12 @@ class ReadPlan:
     feature_refs: list[str]
     join_keys: list[str]
 
+    @functools.cached_property
+    def audited_resources(self) -> tuple[str, ...]:
+        """The resources an audit record names: the service first, when there is one."""
+        names = tuple(str(r) for r in self.resources)
+        return (str(self.service), *names) if self.service is not None else names
+
 
 @dataclass
 class _VersionState:
@@ -215,8 +221,14 @@ class Guard:
     ) -> Iterator[GuardedCall]:
         """Authorize a read (READ_ONLINE or READ_OFFLINE), mask through the call, audit at the end."""
         call = self.authorize_read(action, version, contents, features, entities, full_feature_names)
-        with self._audited(call):
+        # The body of _audited, inlined: this is on every online read, and a nested
+        # generator-based context manager costs about a microsecond.
+        try:
             yield call
+        except BaseException as exc:
+            self._record(call, "error", f"{type(exc).__name__}: {exc}")
+            raise
+        self._record(call, "ok")
 
     def authorize_read(
         self,
@@ -232,9 +244,7 @@ class Guard:
         state = self.state(version, contents)
         plan = self._read_plan(state, contents, features, full_feature_names)
         count, sample = self._entities(entities, plan.join_keys, state.catalog)
-        call = self._call(action, [str(r) for r in plan.resources], plan.feature_refs, count, sample)
-        if plan.service is not None:
-            call.resources.insert(0, str(plan.service))
+        call = self._call(action, list(plan.audited_resources), plan.feature_refs, count, sample)
         try:
             state.enforcer.check_read(self.principal, action, plan.service, plan.resources)
         except PermissionDeniedError as exc:

@@ -118,12 +118,11 @@ def apply_objects(
     """Apply Python objects: added/updated; with ``partial=False`` the rest is removed."""
     store.registry.refresh(force=True)
     desired = RepoContents.from_dict(store.registry.contents().to_dict(), _extra_loaders()) if partial else RepoContents()
-    from featurevault.ops.repo import _add, _with_dependencies
+    from featurevault.ops.repo import Sites, collect
 
-    sites: dict[tuple[str, str], tuple[Any, str]] = {}
+    sites: Sites = {}
     for obj in objects:
-        for item in _with_dependencies(obj):
-            _add(desired, sites, item, _where(item))
+        collect(desired, sites, obj)
     for obj in to_delete:
         desired.by_kind(getattr(obj, "kind", "")).pop(obj.name, None)
     return apply_contents(store, desired, meta=meta, skip_lint=skip_lint)
@@ -242,12 +241,6 @@ def _check_features(owner: str, view: FeatureView | OnDemandFeatureView, feature
     missing = [f for f in features if f not in view.feature_names]
     if missing and view.feature_names:
         raise DefinitionError(f"{owner} reads {view.name}:{missing[0]}, which does not exist")
-
-
-def _where(obj: Any) -> Any:
-    from pathlib import Path
-
-    return Path(obj.site.file) if getattr(obj, "site", None) else Path("<memory>")
 
 
 def _extra_loaders() -> dict[str, Any]:

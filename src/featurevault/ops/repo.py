@@ -7,6 +7,7 @@ are an error naming both files.
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import importlib.util
 import sys
@@ -73,8 +74,7 @@ def load_repo(repo_path: str | Path) -> RepoContents:
     for path in repo_files(repo):
         module = _import_file(repo, path)
         for value in list(vars(module).values()):
-            for obj in _with_dependencies(value):
-                _add(contents, sites, obj, path)
+            collect(contents, sites, value, path)
     _mark_repo_modules(repo)
     return contents
 
@@ -127,32 +127,45 @@ def _kind(obj: Any) -> str:
     return EXTRA_REPO_KINDS.get(type(obj), getattr(obj, "kind", ""))
 
 
-def _add(contents: RepoContents, sites: dict[tuple[str, str], tuple[Any, str]], obj: Any, path: Path) -> None:
+Sites = dict[tuple[str, str], tuple[Any, str]]
+
+
+def collect(contents: RepoContents, sites: Sites, value: Any, path: Path | None = None) -> None:
+    """Add a definition and what it refers to; ``sites`` tracks where each (kind, name) came from.
+
+    Two different objects of one kind with one name raise DuplicateObjectError naming both sites.
+    """
+    for obj in _with_dependencies(value):
+        _add(contents, sites, obj, path)
+
+
+def _add(contents: RepoContents, sites: Sites, obj: Any, path: Path | None) -> None:
     kind = _kind(obj)
     key = (kind, obj.name)
-    where = obj.where() if obj.site else str(path)
+    where = obj.where() if obj.site else str(path or "<memory>")
     if key in sites:
         previous, previous_where = sites[key]
-        same_definition = previous.site == obj.site and previous.to_dict() == obj.to_dict()
-        if previous is obj or same_definition or _same_projection_source(previous, obj):
+        if previous is obj or _same_definition(previous, obj):
             return
         raise DuplicateObjectError(
             f"two {kind.replace('_', ' ')}s are named {obj.name!r}: one defined at {previous_where}, "
             f"the other at {where}"
         )
     sites[key] = (obj, where)
-    bucket = contents.by_kind(kind)
-    # A projection (view[["a"]]) shares its view's definition site: keep the full view.
-    bucket[obj.name] = _full_view(obj)
+    contents.by_kind(kind)[obj.name] = _full_view(obj)
 
 
-def _same_projection_source(previous: Any, obj: Any) -> bool:
-    return isinstance(obj, (FeatureView, OnDemandFeatureView)) and previous.site == obj.site
+def _same_definition(previous: Any, obj: Any) -> bool:
+    """One constructor call seen twice: a view and its projections (view[["a"]]) share their site."""
+    if previous.site != obj.site:
+        return False
+    return isinstance(obj, (FeatureView, OnDemandFeatureView)) or previous.to_dict() == obj.to_dict()
 
 
 def _full_view(obj: Any) -> Any:
+    """The view itself when ``obj`` is a projection of it (projections share their view's site)."""
     if isinstance(obj, (FeatureView, OnDemandFeatureView)) and obj.projection.features != obj.feature_names:
-        full = obj.with_name("")
-        full.projection.features = list(obj.feature_names)
+        full = copy.copy(obj)
+        full._init_projection()
         return full
     return obj

@@ -232,12 +232,12 @@ class _Batches:
 
 def _to_batch(rows: list[tuple[Any, ...]], schema: pa.Schema, text_columns: list[bool]) -> pa.RecordBatch:
     arrays = []
-    for field, values, as_text in zip(schema, zip(*rows), text_columns):
+    for column, values, as_text in zip(schema, zip(*rows), text_columns):
         if as_text:  # numeric arrives as text and is cast; unmapped types are kept as their text form
             text = pa.array([None if v is None else str(v) for v in values], pa.string())
-            arrays.append(text.cast(field.type))
+            arrays.append(text.cast(column.type))
         else:
-            arrays.append(pa.array(values, field.type))
+            arrays.append(pa.array(values, column.type))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 

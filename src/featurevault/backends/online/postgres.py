@@ -21,7 +21,6 @@ from pydantic import Field
 
 from featurevault.backends._postgres import (
     Deadline,
-    connection_error,
     is_connection_lost,
     make_pool,
     pooled,

@@ -25,6 +25,7 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     │   └── RegistryUnavailableError              the registry server cannot be reached (also BackendUnavailableError)
     ├── BackendError                              an online/offline backend failed
     │   └── BackendUnavailableError               the backend cannot be reached (timeout, down)
+    │       └── OnlineStoreTimeoutError           the server's deadline for an online-store call passed
     ├── MissingDependencyError (ImportError)      an optional driver is not installed
     ├── LintError                                 lint findings at error level block an apply
     ├── PermissionDeniedError (PermissionError)   a principal may not do an action
@@ -119,6 +120,10 @@ class BackendError(FeatureVaultError):
 
 class BackendUnavailableError(BackendError):
     """A backend could not be reached within its timeout."""
+
+
+class OnlineStoreTimeoutError(BackendUnavailableError):
+    """The feature server stopped waiting for an online-store call (``--online-timeout``)."""
 
 
 class RegistryUnavailableError(RegistryError, BackendUnavailableError):

@@ -30,11 +30,14 @@ from featurevault.server.auth import Authenticator, Authorizer, for_store
 from featurevault.server.errors import install_error_handlers
 from featurevault.server.metrics import MULTIPROCESS_ENV, ServerMetrics
 from featurevault.server.middleware import ServingMiddleware
+from featurevault.server.offload import Offloader
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = 6566
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+DEFAULT_ONLINE_TIMEOUT = 1.0
+DEFAULT_KEEP_ALIVE_TIMEOUT = 5
 ENV_PREFIX = "FEATUREVAULT_SERVE_"
 
 
@@ -46,8 +49,10 @@ class ServerSettings:
     access_log: bool = True
     #: close the store when the app shuts down (when the app built it)
     owns_store: bool = False
-    #: run online reads in the thread pool instead of on the event loop (see server/online.py)
+    #: also read an embedded (SQLite) online store off the event loop (network stores always are)
     threaded_reads: bool = False
+    #: seconds an online-store call may take before the request gets 503 with Retry-After
+    online_timeout_seconds: float = DEFAULT_ONLINE_TIMEOUT
     #: answer POST /get-online-features in the middleware, bypassing FastAPI routing (see middleware.py)
     fast_online: bool = True
 
@@ -68,15 +73,20 @@ def create_app(
     authenticate = authenticate or default_authenticate
     authorize = authorize or default_authorize
 
+    offload = Offloader() if settings.threaded_reads or not _embedded(store) else None
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.access_log:
             access_log.start()
         _warm(store)
+        _refresh_registry_in_background(store)
         try:
             yield
         finally:
             access_log.stop()
+            if offload is not None:
+                offload.close()
             if settings.owns_store:
                 store.close()
 
@@ -92,6 +102,8 @@ def create_app(
     app.state.metrics = ServerMetrics(store)
     app.state.authenticate = authenticate
     app.state.authorize = authorize
+    #: runs online-store calls off the event loop, with the online timeout (None: on the loop)
+    app.state.offload = offload
     for module in (online, writes, registry, health, metrics):
         app.include_router(module.router)
     install_error_handlers(app)
@@ -103,6 +115,21 @@ def create_app(
         fast_online=settings.fast_online,
     )
     return app
+
+
+def _embedded(store: Any) -> bool:
+    """True when the online store is a local file (SQLite in WAL mode: a read never waits on the network)."""
+    try:
+        return bool(getattr(store.online_store, "embedded", False))
+    except Exception:  # a store that cannot be built yet is read off the loop
+        return False
+
+
+def _refresh_registry_in_background(store: Any) -> None:
+    # Requests then never wait for the registry: a daemon thread checks it every cache TTL.
+    start = getattr(getattr(store, "registry", None), "start_background_refresh", None)
+    if start is not None:
+        start()
 
 
 def _warm(store: Any) -> None:
@@ -127,6 +154,7 @@ def app_from_env() -> FastAPI:
         access_log=os.environ.get(f"{ENV_PREFIX}ACCESS_LOG", "1") == "1",
         owns_store=True,
         threaded_reads=os.environ.get(f"{ENV_PREFIX}THREADED_READS", "0") == "1",
+        online_timeout_seconds=float(os.environ.get(f"{ENV_PREFIX}ONLINE_TIMEOUT", DEFAULT_ONLINE_TIMEOUT)),
     )
     return create_app(store, settings)
 
@@ -149,9 +177,17 @@ def serve(
     threaded_reads: bool = False,
     graceful_timeout: float = 30.0,
     log_level: str = "warning",
+    online_timeout: float = DEFAULT_ONLINE_TIMEOUT,
+    keep_alive_timeout: int = DEFAULT_KEEP_ALIVE_TIMEOUT,
+    limits: Any = None,
 ) -> None:
-    """Run the feature server until SIGTERM/SIGINT, then drain in-flight requests and return."""
+    """Run the feature server until SIGTERM/SIGINT, then drain in-flight requests and return.
+
+    ``limits`` (a :class:`~featurevault.server.connections.ConnectionLimits`) bounds slow clients.
+    """
     import uvicorn
+
+    from featurevault.server.connections import ConnectionLimits, limits_from_env
 
     if (tls_cert is None) != (tls_key is None):
         from featurevault.errors import ConfigError
@@ -163,13 +199,16 @@ def serve(
     os.environ[f"{ENV_PREFIX}MAX_BODY_BYTES"] = str(max_body_bytes)
     os.environ[f"{ENV_PREFIX}ACCESS_LOG"] = "1" if access_log else "0"
     os.environ[f"{ENV_PREFIX}THREADED_READS"] = "1" if threaded_reads else "0"
+    os.environ[f"{ENV_PREFIX}ONLINE_TIMEOUT"] = repr(float(online_timeout))
+    os.environ.update((limits or ConnectionLimits()).to_env())  # read by each worker's protocol
+    limits_from_env.cache_clear()
     # uvicorn drains on SIGTERM/SIGINT, then re-raises the signal to the handler that was there
     # before it started: make that one a no-op so that a drained shutdown returns here and exits 0.
     signal.signal(signal.SIGTERM, _drained)
     signal.signal(signal.SIGINT, _drained)
     metrics_dir = _shared_metrics_dir() if workers > 1 else None
     try:
-        _run_uvicorn(uvicorn, host, port, workers, tls_cert, tls_key, graceful_timeout, log_level)
+        _run_uvicorn(uvicorn, host, port, workers, tls_cert, tls_key, graceful_timeout, log_level, keep_alive_timeout)
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -192,7 +231,10 @@ def _run_uvicorn(
     tls_key: str | Path | None,
     graceful_timeout: float,
     log_level: str,
+    keep_alive_timeout: int,
 ) -> None:
+    from featurevault.server.connections import GuardedHttpToolsProtocol
+
     uvicorn.run(
         "featurevault.server.app:app_from_env",
         factory=True,
@@ -205,6 +247,7 @@ def _run_uvicorn(
         access_log=False,  # the app writes its own structured access log
         log_level=log_level,
         loop="auto",
-        http="auto",
+        http=GuardedHttpToolsProtocol,  # idle, head and body deadlines (server/connections.py)
+        timeout_keep_alive=keep_alive_timeout,
         server_header=False,
     )

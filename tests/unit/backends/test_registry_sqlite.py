@@ -1,5 +1,6 @@
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,6 +78,11 @@ class _FlakyRegistry(Store):
         if self.down:
             raise RegistryError("registry unreachable")
         return super().latest_version(project)
+
+    def read_current(self, project: str, **kwargs: Any) -> Any:
+        if self.down:
+            raise RegistryError("registry unreachable")
+        return super().read_current(project, **kwargs)
 
 
 def test_cache_sees_other_writers_and_serves_stale_copy_when_down(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     ├── LintError                                 lint findings at error level block an apply
     ├── PermissionDeniedError (PermissionError)   a principal may not do an action
     ├── AuthenticationError                       credentials missing, malformed, expired, unknown, revoked
+    │   └── UnknownCredentialError                a token the registry copy does not hold (maybe new)
     ├── AuditError                                the audit trail cannot be written, read or verified
     └── EncryptionKeyError                        encrypted data without (or with the wrong) key
 """
@@ -148,6 +149,10 @@ class PermissionDeniedError(FeatureVaultError, PermissionError):
 
 class AuthenticationError(FeatureVaultError):
     """The caller's credentials are missing, malformed, expired, wrongly signed, unknown or revoked."""
+
+
+class UnknownCredentialError(AuthenticationError):
+    """A token whose name or secret the checked copy of the registry does not hold (it may be newer)."""
 
 
 class AuditError(FeatureVaultError):

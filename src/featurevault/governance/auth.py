@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from featurevault.config import NoAuthConfig, OidcAuthConfig, TokenAuthConfig
-from featurevault.errors import AuthenticationError, RequestError
+from featurevault.errors import AuthenticationError, RequestError, UnknownCredentialError
 from featurevault.governance.principal import ANONYMOUS, Principal
 from featurevault.model.base import validate_name
 
@@ -150,7 +150,7 @@ class TokenStore:
         records = self.state() if self.state is not None else self.registry.get_state(self.project, TOKEN_NAMESPACE)
         record = records.get(name)
         if record is None or not hmac.compare_digest(_digest(bytes.fromhex(record["salt"]), secret), record["hash"]):
-            raise AuthenticationError("unknown token")
+            raise UnknownCredentialError("unknown token")
         if record.get("revoked_at"):
             raise AuthenticationError(f"token {name!r} was revoked")
         if _expired(record.get("expires_at")):

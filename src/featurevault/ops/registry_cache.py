@@ -26,6 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,8 @@ logger = logging.getLogger(__name__)
 EXTRA_KINDS: dict[str, Any] = {}
 
 _NEVER = float("inf")
+#: a reader may ask for an early check (a token the copy does not know yet) at most this often
+EARLY_CHECK_INTERVAL = 1.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class RegistryCache:
         self._refresher: threading.Thread | None = None
         self._wake = threading.Event()
         self._stopped = threading.Event()
+        self._early: Future[bool] | None = None  # an early check asked for and not done yet
+        self._early_at = float("-inf")
 
     # -- readers ------------------------------------------------------------------------------
 
@@ -215,6 +220,43 @@ class RegistryCache:
             f"{self.version}) is no longer served: {self.last_error}"
         )
 
+    def check_soon(self) -> Future[bool]:
+        """Ask for a check before the TTL is up (a reader met a token its copy lacks).
+
+        The future says whether a check ran and succeeded. At most one early check a
+        second: callers in between share the pending one, or get False at once. With a
+        background thread the check runs there, so the caller can await it off its loop.
+        """
+        with self._lock:
+            if self._early is not None:
+                return self._early
+            now = time.monotonic()
+            if now - self._early_at < EARLY_CHECK_INTERVAL:
+                done: Future[bool] = Future()
+                done.set_result(False)
+                return done
+            self._early_at = now
+            self._early = future = Future()
+        if self._refresher is not None:
+            self._wake.set()
+        else:
+            self._finish_early(self._try_check())
+        return future
+
+    def _try_check(self) -> bool:
+        with self._lock:
+            try:
+                self._check(reload=False)
+            except FeatureVaultError:
+                return False
+        return not self.stale
+
+    def _finish_early(self, ok: bool) -> None:
+        with self._lock:
+            future, self._early = self._early, None
+        if future is not None:
+            future.set_result(ok)
+
     def invalidate(self) -> None:
         """Check again on the next read (after this process applied), or now in the background."""
         self._checked_at = float("-inf")
@@ -234,15 +276,15 @@ class RegistryCache:
     def _refresh_loop(self) -> None:
         reported = None
         while not self._stopped.is_set():
+            ok = False
             try:
-                with self._lock:
-                    self._check(reload=False)
-            except FeatureVaultError:
-                if self.last_error != reported:  # no copy yet: retried below
+                ok = self._try_check()
+                if not self.loaded and self.last_error != reported:  # no copy yet: retried below
                     logger.warning("registry of %s not loaded yet: %s", self.project, self.last_error)
                     reported = self.last_error
             except Exception:  # the thread must survive anything a registry throws
                 logger.exception("registry check failed")
+            self._finish_early(ok)
             wait = self.ttl_seconds if self._current is not None else min(self.ttl_seconds, 1.0)
             self._wake.wait(max(wait, 0.05))
             self._wake.clear()

@@ -31,11 +31,13 @@ The principal is also kept on ``request.state.principal`` for handlers and logs.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 
+from featurevault.errors import AuthenticationError, UnknownCredentialError
 from featurevault.governance.context import request_principal
 from featurevault.governance.principal import ANONYMOUS, Principal
 
@@ -104,11 +106,39 @@ def for_store(store: Any) -> tuple[Authenticator, Authorizer]:
     return anonymous, allow_all
 
 
+#: seconds a request with a token the registry copy lacks waits for an early registry check
+UNKNOWN_TOKEN_CHECK_SECONDS = 2.0
+
+
 async def current_principal(request: Request) -> Principal:
-    """FastAPI dependency: the principal making ``request``, from the app's authenticator."""
-    principal = request.app.state.authenticate(request)
+    """FastAPI dependency: the principal making ``request``, from the app's authenticator.
+
+    Tokens are checked against the registry cache's copy. A token that copy does not
+    hold (created since the last check) gets one early check of the registry, run off
+    the event loop and shared by concurrent requests, before it is refused.
+    """
+    authenticate = request.app.state.authenticate
+    try:
+        principal = authenticate(request)
+    except UnknownCredentialError as exc:
+        if not await _registry_checked_early(request):
+            raise AuthenticationError(str(exc)) from None  # clients see one kind of 401
+        try:
+            principal = authenticate(request)
+        except UnknownCredentialError as again:
+            raise AuthenticationError(str(again)) from None
     request.state.principal = principal
     return principal
+
+
+async def _registry_checked_early(request: Request) -> bool:
+    check_soon = getattr(getattr(request.app.state.store, "registry", None), "check_soon", None)
+    if check_soon is None:
+        return False
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(check_soon()), UNKNOWN_TOKEN_CHECK_SECONDS)
+    except TimeoutError:
+        return False
 
 
 def authorize(request: Request, principal: Principal, action: str, resources: list[Resource]) -> None:

@@ -174,3 +174,39 @@ def test_token_checks_read_the_cached_tokens_not_the_registry(tmp_path: Path) ->
     for _ in range(100):
         assert store.authenticate(token).name == "bot"
     store.close()
+
+
+def test_a_token_created_after_the_server_started_works_at_once_and_garbage_is_rate_limited(tmp_path: Path) -> None:
+    from featurevault.server import create_app
+    from tests.unit.server.testclient import TestClient
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "feature_store.yaml").write_text(
+        "project: p\nregistry:\n  path: data/registry.db\n  cache_ttl_seconds: 60\nauth:\n  type: token\n"
+        "audit:\n  sink: none\n"
+    )
+    registry = Store(repo / "data" / "registry.db")
+    registry.commit("p", contents_with("a"), expected_version=0, author="t", message="m")
+    store = FeatureStore(repo_path=repo)
+    with TestClient(create_app(store)) as client:
+        assert client.get("/feature-views").status_code == 401  # no token at all
+        token = TokenStore(registry, "p").create("late", roles=["r"])  # after the server loaded its copy
+        raw = store.registry.registry
+        checks = {"n": 0}
+        read_current = raw.read_current
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            checks["n"] += 1
+            return read_current(*args, **kwargs)
+
+        raw.read_current = counted  # type: ignore[method-assign]
+        answer = client.get("/feature-views", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 403, answer.text  # known now; this role may not describe
+        assert checks["n"] == 1
+        garbage = "fv1.nobody." + "A" * 43
+        for _ in range(20):
+            refused = client.get("/feature-views", headers={"Authorization": f"Bearer {garbage}"})
+            assert refused.status_code == 401 and refused.json()["error"]["type"] == "AuthenticationError"
+        assert checks["n"] <= 2  # garbage tokens do not turn into a registry read each
+    store.close()

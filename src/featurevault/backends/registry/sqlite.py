@@ -87,7 +87,10 @@ class Store(Registry):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as exc:
-            raise RegistryUnavailableError(f"registry {self.path}: cannot open ({exc})") from exc
+            raise RegistryUnavailableError(
+                f"registry {self.path}: cannot open ({exc}); waited {timeout:g}s"
+                + (" (registry.read_timeout_seconds)" if timeout == self.read_timeout else "")
+            ) from None
         with self._open_lock:
             self._open.append(conn)
         return conn

@@ -383,6 +383,18 @@ def test_postgres_registry_reads_time_out_while_the_server_hangs() -> None:
         elapsed, error = timed(call)
         assert isinstance(error, RegistryUnavailableError), error
         assert elapsed < 2 + SLACK
+
+    proxy.forward()
+    assert registry.latest_version("hang") == 1  # connected again
+    proxy.blackhole()
+    writer = threading.Thread(target=lambda: timed(lambda: registry.set_state("hang", "n", "k", 1)))
+    writer.start()  # a write now holds the registry's connection, waiting for an answer
+    time.sleep(0.1)
+    elapsed, error = timed(lambda: registry.get_state("hang", "n"))
+    assert isinstance(error, RegistryUnavailableError) and "busy" in str(error), error
+    assert elapsed < 0.5 + SLACK  # a read does not queue behind the write's longer deadline
+    proxy.cut()
+    writer.join(timeout=15)
     proxy.forward()
     assert registry.latest_version("hang") == 1
     registry.delete_project("hang")

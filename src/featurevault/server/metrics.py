@@ -119,7 +119,7 @@ class StoreCollector(Collector):
             "1 when the registry cannot be reached and the last good copy is served",
             value=float(bool(_registry_attr(self.store, "stale"))),
         )
-        limit = getattr(self.store.registry, "max_staleness_seconds", None)
+        limit = getattr(getattr(self.store, "registry", None), "max_staleness_seconds", None)
         yield GaugeMetricFamily(
             "featurevault_registry_max_staleness_seconds",
             "How long a stale registry copy is served before requests get 503 (+Inf: no limit)",

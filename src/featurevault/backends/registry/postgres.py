@@ -119,30 +119,40 @@ class Store(Registry):
     def _conn(self, timeout: float | None = None) -> Iterator[Any]:
         """The connection, migrated and held for one operation; failures become RegistryError.
 
-        ``timeout`` bounds a read (the socket is shut down when it passes); writes get
-        the statement timeout plus a second.
+        ``timeout`` bounds a read (the socket is shut down when it passes), and its wait for
+        the connection while another call holds it; writes get the statement timeout plus a second.
         """
-        with self._lock:
-            conn = self._connect()
-            read = timeout is not None and self._migrated  # a first call migrates: a write
-            deadline = Deadline(conn, timeout if read else WRITE_TIMEOUT_SECONDS + 1)
-            try:
-                with deadline:
-                    if not self._migrated:
-                        self._migrate(conn)
-                    yield conn
-            except RegistryConflictError:
-                raise
-            except psycopg.OperationalError as exc:
-                self._drop_connection()
-                if deadline.fired:
-                    raise RegistryUnavailableError(
-                        f"{self._where}: no answer within {deadline.seconds:g}s"
-                        + (" (registry.read_timeout_seconds)" if read else "")
-                    ) from None
-                raise RegistryUnavailableError(f"{self._where}: server unreachable: {_one_line(exc)}") from None
-            except psycopg.Error as exc:
-                raise RegistryError(f"{self._where}: {_one_line(exc)}") from None
+        if not self._lock.acquire(timeout=-1 if timeout is None else timeout):
+            raise RegistryUnavailableError(
+                f"{self._where}: the connection stayed busy with another call for {timeout:g}s "
+                "(registry.read_timeout_seconds)"
+            )
+        try:
+            yield from self._held(timeout)
+        finally:
+            self._lock.release()
+
+    def _held(self, timeout: float | None) -> Iterator[Any]:
+        conn = self._connect()
+        read = timeout is not None and self._migrated  # a first call migrates: a write
+        deadline = Deadline(conn, timeout if read else WRITE_TIMEOUT_SECONDS + 1)
+        try:
+            with deadline:
+                if not self._migrated:
+                    self._migrate(conn)
+                yield conn
+        except RegistryConflictError:
+            raise
+        except psycopg.OperationalError as exc:
+            self._drop_connection()
+            if deadline.fired:
+                raise RegistryUnavailableError(
+                    f"{self._where}: no answer within {deadline.seconds:g}s"
+                    + (" (registry.read_timeout_seconds)" if read else "")
+                ) from None
+            raise RegistryUnavailableError(f"{self._where}: server unreachable: {_one_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise RegistryError(f"{self._where}: {_one_line(exc)}") from None
 
     def _connect(self) -> Any:
         if self._connection is not None and not self._connection.closed and not self._connection.broken:

@@ -128,6 +128,10 @@ class RegistryCache:
     def loaded(self) -> bool:
         return self._current is not None
 
+    @property
+    def refreshing_in_background(self) -> bool:
+        return self._refresher is not None
+
     def status(self) -> dict[str, Any]:
         """What /ready and the logs report: version, age, staleness and its limit."""
         return {

@@ -15,7 +15,7 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,10 +80,11 @@ def create_app(
         if settings.access_log:
             access_log.start()
         _warm(store)
-        _refresh_registry_in_background(store)
+        stop_refresh = _refresh_registry_in_background(store)
         try:
             yield
         finally:
+            stop_refresh()
             access_log.stop()
             if offload is not None:
                 offload.close()
@@ -125,11 +126,16 @@ def _embedded(store: Any) -> bool:
         return False
 
 
-def _refresh_registry_in_background(store: Any) -> None:
-    # Requests then never wait for the registry: a daemon thread checks it every cache TTL.
-    start = getattr(getattr(store, "registry", None), "start_background_refresh", None)
-    if start is not None:
-        start()
+def _refresh_registry_in_background(store: Any) -> Callable[[], None]:
+    """Requests then never wait for the registry: a daemon thread checks it every cache TTL.
+
+    Returns what stops it again (nothing when it was already running: whoever started it stops it).
+    """
+    cache = getattr(store, "registry", None)
+    if not hasattr(cache, "start_background_refresh") or cache.refreshing_in_background:
+        return lambda: None
+    cache.start_background_refresh()
+    return cache.stop_background_refresh
 
 
 def _warm(store: Any) -> None:

@@ -74,6 +74,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._body_deadline: asyncio.TimerHandle | None = None
         self._head_bytes = 0
         self._awaiting_head = False
+        self._tail = b""  # the last bytes of the head so far, to find an end split across reads
 
     # -- the head -----------------------------------------------------------------------------------
 
@@ -86,16 +87,28 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def _await_head(self) -> None:
         self._awaiting_head = True
         self._head_bytes = 0
+        self._tail = b""
         self._cancel_head_deadline()
         self._head_deadline = self.loop.call_later(self.limits.header_timeout, self._head_too_slow)
 
     def data_received(self, data: bytes) -> None:
         if self._awaiting_head:
-            self._head_bytes += len(data)
+            self._head_bytes += self._head_part(data)
             if self._head_bytes > self.limits.max_header_bytes:
                 self._refuse(_431)
                 return
         super().data_received(data)
+
+    def _head_part(self, data: bytes) -> int:
+        """How many bytes of ``data`` belong to the request head (the body may follow in the same read)."""
+        across = (self._tail + data[:3]).find(b"\r\n\r\n")
+        if across >= 0:
+            return across + 4 - len(self._tail)
+        end = data.find(b"\r\n\r\n")
+        if end >= 0:
+            return end + 4
+        self._tail = (self._tail + data)[-3:]
+        return len(data)
 
     def on_headers_complete(self) -> None:
         self._awaiting_head = False

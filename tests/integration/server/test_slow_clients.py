@@ -98,3 +98,12 @@ def test_prompt_clients_are_served_on_kept_alive_connections(guarded: RunningSer
             assert client.get(guarded.url + "/health").status_code == 200
         body = {"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [1001]}}
         assert client.post(guarded.url + "/get-online-features", json=body).status_code == 200
+
+
+def test_a_large_body_after_a_small_head_is_not_mistaken_for_a_large_head(guarded: RunningServer) -> None:
+    body = b'{"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [' + b"1001, " * 5000 + b"1]}}"
+    head = f"POST /get-online-features HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    with connect(guarded) as sock:
+        sock.sendall(head.encode() + body)  # one write: head and body arrive together
+        received, _ = read_until_closed(sock, KEEP_ALIVE + SLACK)
+    assert received.startswith(b"HTTP/1.1 200"), received[:200]

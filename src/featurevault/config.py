@@ -188,6 +188,21 @@ class LintConfig(StrictModel):
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
 
+#: the feature server's default cap on entity rows in one online read
+DEFAULT_SERVER_MAX_ENTITY_ROWS = 10_000
+
+
+class LimitsConfig(StrictModel):
+    """The ``limits`` section: bounds on the size of one request (see docs/server.md)."""
+
+    max_entity_rows: int | None = Field(
+        default=None, gt=0, description="entity rows per get_online_features call in the SDK; none: unbounded"
+    )
+    server_max_entity_rows: int = Field(
+        default=DEFAULT_SERVER_MAX_ENTITY_ROWS, gt=0, description="entity rows per HTTP online read; more get 413"
+    )
+
+
 class BackendSection(BaseModel):
     """An online/offline store section before its backend's own model validates it."""
 
@@ -208,6 +223,7 @@ class RepoConfig(StrictModel):
     audit: AuditConfig = AuditConfig()
     pii: PiiConfig = PiiConfig()
     lint: LintConfig = LintConfig()
+    limits: LimitsConfig = LimitsConfig()
     repo_path: Path | None = Field(default=None, description="set by the loader; not a yaml key")
 
     @field_validator("project")

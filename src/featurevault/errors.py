@@ -18,7 +18,8 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     │   └── FeatureNotFoundError
     ├── RequestError (ValueError)                 a read/write request is malformed
     │   ├── EntityKeyError                        a join key is missing from entity rows
-    │   └── SchemaMismatchError                   a value or column has the wrong type
+    │   ├── SchemaMismatchError                   a value or column has the wrong type
+    │   └── TooManyEntityRowsError                more entity rows than the configured limit
     ├── DataSourceError                           a source path/table cannot be read
     ├── RegistryError                             the registry cannot be read or written
     │   ├── RegistryConflictError                 another apply won the race; re-plan
@@ -99,6 +100,18 @@ class EntityKeyError(RequestError):
 
 class SchemaMismatchError(RequestError):
     """A value or column does not match the declared schema."""
+
+
+class TooManyEntityRowsError(RequestError):
+    """A request has more entity rows than ``limits.max_entity_rows`` (or the server's limit) allows."""
+
+    def __init__(self, rows: int, limit: int, key: str) -> None:
+        super().__init__(
+            f"{rows} entity rows in one request is more than the limit of {limit}; "
+            f"split the request, or raise {key} in feature_store.yaml"
+        )
+        self.rows = rows
+        self.limit = limit
 
 
 class DataSourceError(FeatureVaultError):

@@ -85,7 +85,9 @@ class FeatureStore:
     @cached_property
     def _online_reader(self) -> online.OnlineReader:
         return online.OnlineReader(
-            self.online_store, decryptor=self.guard.decryptor if self.guard.encrypts_at_rest else None
+            self.online_store,
+            decryptor=self.guard.decryptor if self.guard.encrypts_at_rest else None,
+            max_entity_rows=self.config.limits.max_entity_rows,
         )
 
     @cached_property

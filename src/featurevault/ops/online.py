@@ -2,7 +2,8 @@
 
 The hot path. A request (feature refs or a feature service) is resolved once
 per registry version and cached as a plan, so repeated calls do no registry
-work. Per call: pack the entity keys, one ``store.read`` per feature view for
+work. Per call: check the join-key values against their declared types
+(converting where lossless), pack the entity keys, one ``store.read`` per feature view for
 all distinct keys, unpack, apply the view's TTL, then compute on-demand
 features. Results are plain lists; pandas is used only for pandas-mode
 on-demand views and ``to_df``.
@@ -17,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from featurevault.backends.online.base import OnlineStore
-from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchError
+from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchError, TooManyEntityRowsError
 from featurevault.model import FeatureService, RepoContents
 from featurevault.ops import codec
+from featurevault.ops.join_keys import conform_key_values, join_key_types
 from featurevault.ops.online_odfv import run_odfv
 from featurevault.ops.online_response import TIMESTAMP_POSTFIX, FieldStatus, OnlineResponse
 from featurevault.ops.resolve import OdfvPart, ResolvedRequest, ViewPart, resolve_features
@@ -49,6 +51,8 @@ class _Plan:
     resolved: ResolvedRequest
     views: list[_ViewPlan]
     join_keys: frozenset[str]
+    #: (join key, declared type) for the keys whose entity declares a type
+    key_types: list[tuple[str, FeatureType]]
     #: per output column, in output order: (view index, or -1 - odfv index; feature index)
     locations: list[tuple[int, int]]
     output_names: list[str]
@@ -63,8 +67,11 @@ class OnlineReader:
         online_store: OnlineStore,
         clock: Callable[[], float] = time.time,
         decryptor: Callable[[str, str], Callable[[Any], Any] | None] | None = None,
+        max_entity_rows: int | None = None,
     ) -> None:
         self.online_store = online_store
+        #: more entity rows in one read are refused (``limits.max_entity_rows``); None: unbounded
+        self.max_entity_rows = max_entity_rows
         #: (view, feature) -> per-value decrypter of PII encrypted at rest (see governance.crypto)
         self.decryptor = decryptor
         #: seconds since the epoch; replaceable so tests can freeze "now"
@@ -102,6 +109,12 @@ class OnlineReader:
     ) -> OnlineResponse:
         plan = self.plan(version, contents, features, full_feature_names)
         entity_columns, order, rows = _entity_columns(entity_rows)
+        if self.max_entity_rows is not None and rows > self.max_entity_rows:
+            raise TooManyEntityRowsError(rows, self.max_entity_rows, "limits.max_entity_rows")
+        for key, dtype in plan.key_types:
+            column = entity_columns.get(key)
+            if column is not None:
+                entity_columns[key] = conform_key_values(column, dtype, key)
         now_us = int(self.clock() * 1_000_000)
         view_results = [self._read_view(vp, entity_columns, rows, now_us) for vp in plan.views]
         odfv_results = [
@@ -256,7 +269,10 @@ def _make_plan(resolved: ResolvedRequest) -> _Plan:
             where[out] = (-1 - oi, fi, opart.view.feature(feat).dtype)
     locations = [where[name][:2] for name in resolved.output_names]
     dtypes: list[FeatureType | None] = [where[name][2] for name in resolved.output_names]
-    return _Plan(resolved, views, frozenset(resolved.join_keys), locations, list(resolved.output_names), dtypes)
+    key_types = list(join_key_types(part.view for part in resolved.views).items())
+    return _Plan(
+        resolved, views, frozenset(resolved.join_keys), key_types, locations, list(resolved.output_names), dtypes
+    )
 
 
 def _positions_getter(positions: list[int | None]) -> Callable[[list[Any]], Sequence[Any]]:

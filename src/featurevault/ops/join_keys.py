@@ -42,6 +42,8 @@ from featurevault.types import (
 _INTEGER_TEXT = re.compile(r"\s*[+-]?\d{1,20}\s*")
 _RANGES = {Int64.name: (-(2**63), 2**63 - 1), Int32.name: (-(2**31), 2**31 - 1)}
 _EXACT_FLOAT_INT = 2**53  # larger ints do not all have an exact float64
+_STRING = String.name
+_INT_ONLY, _STR_ONLY = frozenset([int]), frozenset([str])
 
 
 def join_key_types(views: Iterable[Any]) -> dict[str, FeatureType]:
@@ -72,12 +74,18 @@ def _entity_type(value_type: ValueType) -> FeatureType | None:
 def conform_key_values(values: list[Any], dtype: FeatureType, key: str) -> list[Any]:
     """``values`` as ``dtype`` values: the same list when they already are, else a converted copy."""
     name = dtype.name
+    if len(values) == 1:  # the commonest request: one entity
+        only = values[0]
+        if type(only) is str and name == _STRING:
+            return values
+        if type(only) is int and name in _RANGES and _RANGES[name][0] <= only <= _RANGES[name][1]:
+            return values
     if name in _RANGES:
         low, high = _RANGES[name]
-        if all(type(v) is int for v in values) and (not values or (low <= min(values) and max(values) <= high)):
+        if set(map(type, values)) <= _INT_ONLY and (not values or (low <= min(values) and max(values) <= high)):
             return values
-    elif name == String.name:
-        if all(type(v) is str for v in values):
+    elif name == _STRING:
+        if set(map(type, values)) <= _STR_ONLY:
             return values
     elif name not in _CONVERTERS:
         return values  # timestamps and other key types are packed as given

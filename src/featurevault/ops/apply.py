@@ -152,9 +152,15 @@ def apply_contents(
             store.project,
             the_plan.desired.to_dict(),
             expected_version=the_plan.base_version,
-            author=_author(),
+            author=_author(guard.principal),
             message=the_plan.summary(),
-            meta={"changes": [str(c) for c in the_plan.changes], **lint_meta, **(meta or {})},
+            meta={
+                "changes": [str(c) for c in the_plan.changes],
+                "principal": guard.principal.name,
+                "os_user": _os_user(),
+                **lint_meta,
+                **(meta or {}),
+            },
         )
     except Exception as exc:
         guard.finish_plan(call, "error", f"{type(exc).__name__}: {exc}")
@@ -249,7 +255,12 @@ def _extra_loaders() -> dict[str, Any]:
     return EXTRA_KINDS
 
 
-def _author() -> str:
+def _author(principal: Any) -> str:
+    """The authenticated principal; the OS user when nobody authenticated (``no_auth``)."""
+    return str(principal.name) if principal.authenticated else _os_user()
+
+
+def _os_user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -214,7 +214,10 @@ class Store(OfflineStore):
             db.execute("SET enable_external_access = false")
             db.execute("SET lock_configuration = true")
             try:
-                return db.sql(sql).to_arrow_table()
+                relation = db.sql(sql)
+                if relation is None:
+                    raise DataSourceError("entity query returned no rows: it must be a SELECT (or VALUES)")
+                return relation.to_arrow_table()
             except duckdb.PermissionException as exc:
                 raise PermissionDeniedError(
                     f"entity query refused: {exc}; with auth on, an entity query reads no files or tables "

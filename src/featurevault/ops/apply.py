@@ -142,6 +142,7 @@ def apply_contents(
     """
     the_plan = plan(store, desired)
     if not the_plan.has_changes:
+        _authorize_unchanged(store)
         return ApplyResult(the_plan.base_version, the_plan, committed=False)
     lint_meta = check_apply(the_plan.lint, skip_lint=skip_lint)
     current = store.registry.contents()
@@ -170,6 +171,18 @@ def apply_contents(
     _sync_online_tables(store, current, the_plan.desired)
     logger.info("applied version %s of %s: %s", version, store.project, the_plan.summary())
     return ApplyResult(version, the_plan, committed=True)
+
+
+def _authorize_unchanged(store: FeatureStore) -> None:
+    """An apply that changes nothing still compared the repo with the registry: DESCRIBE on the project."""
+    from featurevault.governance.permissions import project_resource
+    from featurevault.model.permission import AuthzedAction
+
+    version, contents = store.registry.versioned_contents()
+    resources = [project_resource(store.project)]
+    details = {"operation": "apply", "changes": []}
+    with store.guard.definitions(AuthzedAction.DESCRIBE, version, contents, resources, details=details):
+        pass
 
 
 def teardown(store: FeatureStore) -> None:

@@ -88,6 +88,18 @@ def test_registry_history_names_the_principal_and_the_os_user(admin: FeatureStor
     assert latest.meta["os_user"] == getpass.getuser()
 
 
+def test_an_apply_that_changes_nothing_still_needs_describe(admin: FeatureStore, repo: Path) -> None:
+    from featurevault.ops.repo import load_repo
+
+    intern = admin.as_principal(Principal("ivy", roles=["intern"]))
+    with pytest.raises(PermissionDeniedError, match="DESCRIBE on project:secured"):
+        intern.apply(load_repo(repo))
+    assert admin.apply(load_repo(repo)).committed is False
+    record = _records(admin)[-1]
+    assert (record["principal"], record["action"], record["outcome"]) == ("root-admin", "DESCRIBE", "ok")
+    assert record["details"] == {"operation": "apply", "changes": []}
+
+
 def test_refused_http_requests_are_audited_without_the_token(admin: FeatureStore) -> None:
     tokens = TokenStore(admin.registry.registry, "secured")
     intern = tokens.create("tok-intern", roles=["intern"])

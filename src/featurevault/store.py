@@ -137,9 +137,6 @@ class FeatureStore:
         """Reload the registry now instead of waiting for its cache to expire."""
         self._registry.refresh(force=True)
 
-    def _contents(self) -> RepoContents:
-        return self._registry.contents()
-
     # -- definitions ---------------------------------------------------------------------------
 
     def apply(
@@ -236,7 +233,7 @@ class FeatureStore:
         version, contents = self._registry.versioned_contents()
         objects = contents.by_kind(kind)
         with self.guard.describe(version, contents, [_resource(f"{kind}:{name}", contents)]):
-            return _get(objects, name, error, kind.replace("_", " "))
+            return _get(objects, name, error, kind.replace("on_demand", "on-demand").replace("_", " "))
 
     def _listed(self, kind: str) -> list[Any]:
         version, contents = self._registry.versioned_contents()
@@ -349,15 +346,10 @@ def _project(name: str) -> Any:
 
 
 def _resource(text: str, contents: RepoContents) -> Any:
+    """The policy resource ``kind:name``, with the object's tags when the registry holds it."""
     from featurevault.governance.permissions import Resource
 
-    kind, _, name = text.partition(":")
-    if kind == "project":
-        return Resource("project", name)
-    return Resource.parse(text, contents) if kind in _DESCRIBED_KINDS else Resource(kind, name)
-
-
-_DESCRIBED_KINDS = ("entity", "data_source", "feature_view", "on_demand_feature_view", "feature_service", "permission")
+    return Resource.parse(text, contents)
 
 
 def _row_count(rows: Any) -> int | None:

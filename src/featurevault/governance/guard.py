@@ -449,8 +449,10 @@ class Guard:
     def _record(self, call: GuardedCall, outcome: str, error: str | None = None) -> None:
         if not self.audit.enabled:
             return
-        if outcome == "denied" and request_route.get() is not None:
-            call.details["route"] = request_route.get()
+        if outcome == "denied":
+            route = request_route.get()
+            if route is not None:
+                call.details["route"] = " ".join(route)
         # Built on the audit thread: the request path pays for one partial, not for clipping values.
         self.audit.record(
             functools.partial(

@@ -71,7 +71,8 @@ def tokens_create(
 
     with open_store() as store:
         tokens = _token_store(store)
-        bootstrap = "no token exists yet: the first one may be created" if tokens.empty() else None
+        first = store.config.auth.type == "token" and tokens.empty()  # nobody could present a token yet
+        bootstrap = "no token exists yet: the first one may be created" if first else None
         details = {"token": name, "roles": _split(roles), "expires": expires}
         with store.guarded(UPDATE, operation="tokens.create", details=details, bootstrap=bootstrap):
             token = tokens.create(name, _split(roles), _split(groups), parse_duration(expires) if expires else None)

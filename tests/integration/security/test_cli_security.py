@@ -89,3 +89,16 @@ def test_security_commands_end_to_end(repo: Path) -> None:
     path.write_text("\n".join(lines[:1] + [lines[1].replace('"outcome": "OK"', '"outcome": "ok"')]) + "\n")
     cut = _cli(repo, "audit", "verify", token=root)  # the tail was removed: only the registry's head can tell
     assert cut.returncode == 1 and "removed from the end" in cut.stderr
+
+
+def test_the_first_token_bootstrap_is_for_token_auth_only(repo: Path) -> None:
+    from typer.testing import CliRunner
+
+    from featurevault.cli.main import app
+
+    config = repo / "feature_store.yaml"
+    oidc = "    type: oidc\n    issuer: https://idp.example\n    audience: fv\n    jwks_path: jwks.json\n"
+    config.write_text(config.read_text().replace("    type: token\n", oidc))
+    env = {"FEATUREVAULT_PII_HASH_KEY": "cli-test-hash-key-0123456789", "FEATUREVAULT_TOKEN": ""}
+    result = CliRunner().invoke(app, ["-c", str(repo), "tokens", "create", "root", "--roles", "admin"], env=env)
+    assert result.exit_code == 1 and "may not UPDATE on project:secured" in str(result.exception)

@@ -45,7 +45,10 @@ class FeatureStore:
         principal: Principal | None = None,
     ) -> None:
         if config is not None and repo_path is None:
-            self.config = config
+            # Relative paths are pinned to the directory the store was made in: a later chdir
+            # must not move the registry, the online store or the audit trail under a running store.
+            pinned = config.repo_path or Path.cwd().resolve()
+            self.config = config if config.repo_path else config.model_copy(update={"repo_path": pinned})
         else:
             path = Path(repo_path) if repo_path is not None else Path.cwd()
             self.config = (

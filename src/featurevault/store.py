@@ -168,6 +168,20 @@ class FeatureStore:
         with self.guard.definitions(AuthzedAction.DELETE, version, contents, [_project(self.project)]):
             apply_ops.teardown(self)
 
+    def verify_audit_trail(self) -> Any:
+        """Check the audit trail with its key and the registry's anchors: an ``audit_verify.VerifyResult``.
+
+        Needs DESCRIBE on the project; raises AuditError when the trail cannot be checked
+        as configured (keyed, and the key is missing or another one).
+        """
+        from featurevault.governance.audit_verify import verify_configured_trail
+
+        version, contents = self._registry.versioned_contents()
+        with self.guard.definitions(AuthzedAction.DESCRIBE, version, contents, [_project(self.project)]):
+            if self.guard.audit.enabled:
+                self.guard.audit.flush()
+            return verify_configured_trail(self.config.audit, self._resolve, self._registry.registry, self.project)
+
     def get_entity(self, name: str) -> Entity:
         return _get(self._contents().entities, name, EntityNotFoundError, "entity")
 

@@ -66,7 +66,8 @@ def test_security_commands_end_to_end(repo: Path) -> None:
     revoked = _cli(repo, "get-online-features", "-f", "user_pii_features:ssn", "-e", "user_id=1", token=token)
     assert revoked.returncode == 1 and "revoked" in revoked.stderr
 
-    verified = _cli(repo, "audit", "verify")
+    auditor = _cli(repo, "tokens", "create", "auditor", "--roles", "platform-admin").stdout.strip()
+    verified = _cli(repo, "audit", "verify", token=auditor)  # reading the trail needs DESCRIBE on the project
     assert verified.returncode == 0 and "intact" in verified.stdout
     queried = _cli(repo, "audit", "query", "--principal", "ci-bot", "--json")
     assert queried.returncode == 0 and "READ_ONLINE" in queried.stdout
@@ -75,10 +76,10 @@ def test_security_commands_end_to_end(repo: Path) -> None:
     lines = path.read_text().splitlines()
     lines[1] = lines[1].replace('"outcome": "ok"', '"outcome": "OK"')
     path.write_text("\n".join(lines) + "\n")
-    broken = _cli(repo, "audit", "verify")
+    broken = _cli(repo, "audit", "verify", token=auditor)
     assert broken.returncode == 1 and "seq 2" in broken.stderr and "edited" in broken.stderr
-    assert len(list(FileSink(path, 10**9, 5).read())) == len(lines)
+    assert len(list(FileSink(path, 10**9, 5).read())) == len(lines) + 1  # the verify itself is audited
 
     path.write_text("\n".join(lines[:1] + [lines[1].replace('"outcome": "OK"', '"outcome": "ok"')]) + "\n")
-    cut = _cli(repo, "audit", "verify")  # the tail was removed: only the registry's head can tell
+    cut = _cli(repo, "audit", "verify", token=auditor)  # the tail was removed: only the registry's head can tell
     assert cut.returncode == 1 and "removed from the end" in cut.stderr

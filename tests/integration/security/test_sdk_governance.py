@@ -12,7 +12,7 @@ from tests.integration.security.governed_repo import NOW, users_frame
 
 from featurevault import FeatureStore
 from featurevault.errors import AuthenticationError, DefinitionError, FeatureVaultError, PermissionDeniedError
-from featurevault.governance.audit_chain import verify_chain
+from featurevault.governance.audit_verify import verify_chain
 from featurevault.governance.auth import TokenStore
 from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction

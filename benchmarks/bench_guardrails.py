@@ -5,7 +5,8 @@ through the FeatureStore facade under three configs that share the registry
 and online store:
 
 * ``off``   - ``auth: no_auth``, ``audit: {sink: none}``: the guard only resolves its plan.
-* ``audit`` - ``auth: no_auth``, audit to a JSON-lines file (buffered, background writer).
+* ``audit`` - ``auth: no_auth``, audit to a JSON-lines file (buffered, background writer,
+  chained with HMAC-SHA256 under an audit key).
 * ``full``  - ``auth: token``, a principal without READ_PII (so the 3 PII columns are
   masked), policies enforced, audit to a file.
 * ``sealed`` - as ``off``, but PII encrypted at rest (its own online store, written sealed):
@@ -44,6 +45,7 @@ CONFIGS = {
     + "auth:\n  type: no_auth\naudit:\n  sink: none\npii:\n  encrypt_at_rest: true\n",
 }
 MASTER_KEY = "11" * 32
+AUDIT_KEY = "bench-audit-key-0123456789abcdef"
 
 
 def pii_view() -> FeatureView:
@@ -83,6 +85,7 @@ def percentile(samples: list[float], q: float) -> float:
 
 def run(entities: int, iterations: int, workdir: Path) -> list[dict[str, Any]]:
     os.environ.setdefault("FEATUREVAULT_MASTER_KEY", MASTER_KEY)
+    os.environ.setdefault("FEATUREVAULT_AUDIT_KEY", AUDIT_KEY)  # the trail keyed, as in production
     build_repo(workdir, entities)
     reader = Principal("bench-reader", roles=["reader"])
     stores = {

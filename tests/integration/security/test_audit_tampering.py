@@ -245,3 +245,18 @@ def test_cli_verify_reports_the_kind_as_json(tmp_path: Path) -> None:
     env.pop("FEATUREVAULT_AUDIT_KEY")
     keyless = cli("audit", "verify")
     assert keyless.returncode == 1 and "set the audit key" in keyless.stderr
+
+
+def test_verify_through_the_store_needs_describe_and_is_audited(admin: Any) -> None:
+    from featurevault.errors import PermissionDeniedError
+
+    with pytest.raises(PermissionDeniedError, match="DESCRIBE"):
+        admin.as_principal("intern", roles=["intern"]).verify_audit_trail()
+    admin.guard.audit.flush()
+    before = len(list(admin.guard.audit.sink.read()))
+    result = admin.verify_audit_trail()
+    admin.guard.audit.flush()
+    after = list(admin.guard.audit.sink.read())
+    assert result.ok and result.records == before
+    assert len(after) == before + 1 and after[-1]["action"] == "DESCRIBE" and after[-1]["principal"] == "root-admin"
+    assert any(r["outcome"] == "denied" and r["principal"] == "intern" for r in after)

@@ -313,3 +313,11 @@ def test_authentication_failures_are_401_and_the_principal_reaches_the_store(sto
         assert denied.headers["www-authenticate"] == 'Bearer realm="featurevault"'
         assert ok.status_code == 200
     assert seen_by_store == ["alice", "alice", "alice"]
+
+
+def test_a_sealed_value_failing_its_check_is_500_not_a_retryable_503() -> None:
+    from featurevault.errors import EncryptionKeyError, SealedValueIntegrityError
+    from featurevault.server.errors import status_for
+
+    assert status_for(SealedValueIntegrityError("moved value")) == 500  # retrying will not help
+    assert status_for(EncryptionKeyError("no master key")) == 503  # the operator sets the key

@@ -120,6 +120,11 @@ class AuditConfig(StrictModel):
     buffer_size: int = Field(default=1000, gt=0)
     dsn: str | None = None
     table: str = "featurevault_audit"
+    #: the HMAC key of the chain: this env var, else ``key_file`` (never the key itself here)
+    key_env: str = "FEATUREVAULT_AUDIT_KEY"
+    key_file: str | None = None
+    #: every this many records, the record's (seq, hash) is kept in the registry as a checkpoint
+    checkpoint_every: int = Field(default=1000, gt=0)
 
     @field_validator("table")
     @classmethod
@@ -246,6 +251,18 @@ class RepoConfig(StrictModel):
         if isinstance(value, str):
             return {"type": value}
         return value
+
+    @model_validator(mode="after")
+    def _separate_audit_key(self) -> RepoConfig:
+        """The audit key must not be the data-encryption or PII hash key: each guards against other people."""
+        pii = self.pii
+        if not isinstance(self.audit, AuditConfig) or not isinstance(pii, PiiConfig):
+            return self  # a subclass carrying sections of its own
+        if self.audit.key_env in (pii.master_key_env, pii.hash_key_env):
+            raise ValueError(f"audit.key_env {self.audit.key_env!r} must differ from the pii key variables")
+        if self.audit.key_file and self.audit.key_file in (pii.master_key_file, pii.hash_key_file):
+            raise ValueError(f"audit.key_file {self.audit.key_file!r} must differ from the pii key files")
+        return self
 
     @model_validator(mode="after")
     def _known_backends(self) -> RepoConfig:

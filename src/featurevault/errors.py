@@ -32,6 +32,7 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     ├── AuthenticationError                       credentials missing, malformed, expired, unknown, revoked
     ├── AuditError                                the audit trail cannot be written, read or verified
     └── EncryptionKeyError                        encrypted data without (or with the wrong) key
+        └── SealedValueIntegrityError             a sealed value fails its check (tampered or moved)
 """
 
 from __future__ import annotations
@@ -164,6 +165,10 @@ class AuditError(FeatureVaultError):
 
 class EncryptionKeyError(FeatureVaultError):
     """Encrypted values cannot be read: the master key is missing or wrong."""
+
+
+class SealedValueIntegrityError(EncryptionKeyError):
+    """A sealed value does not open for its view, feature and entity: tampered, or copied from elsewhere."""
 
 
 def missing_dependency(module: str, extra: str) -> MissingDependencyError:

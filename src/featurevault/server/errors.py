@@ -26,6 +26,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (errors.PermissionDeniedError, 403),
     (errors.AuthenticationError, 401),
     (errors.AuditError, 503),
+    (errors.SealedValueIntegrityError, 500),
     (errors.EncryptionKeyError, 503),
     (errors.RequestError, 422),
     (errors.DefinitionError, 422),

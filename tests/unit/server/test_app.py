@@ -336,3 +336,11 @@ def test_default_entity_row_limit_is_ten_thousand(store: FakeStore) -> None:
         assert c.post("/get-online-features", json={**body, "entities": {"driver_id": [7] * 10_000}}).status_code == 200
         r = c.post("/get-online-features", json={**body, "entities": {"driver_id": [7] * 10_001}})
         assert r.status_code == 413 and "limit of 10000" in r.json()["error"]["message"]
+
+
+def test_a_sealed_value_failing_its_check_is_500_not_a_retryable_503() -> None:
+    from featurevault.errors import EncryptionKeyError, SealedValueIntegrityError
+    from featurevault.server.errors import status_for
+
+    assert status_for(SealedValueIntegrityError("moved value")) == 500  # retrying will not help
+    assert status_for(EncryptionKeyError("no master key")) == 503  # the operator sets the key

@@ -68,20 +68,13 @@ class OnlineReader:
         self,
         online_store: OnlineStore,
         clock: Callable[[], float] = time.time,
-<<<<<<< HEAD
-        decryptor: Callable[[str, str], Callable[[Any], Any] | None] | None = None,
+        decryptor: Callable[[str, str], Callable[[Any, bytes], Any] | None] | None = None,
         max_entity_rows: int | None = None,
     ) -> None:
         self.online_store = online_store
         #: more entity rows in one read are refused (``limits.max_entity_rows``); None: unbounded
         self.max_entity_rows = max_entity_rows
-        #: (view, feature) -> per-value decrypter of PII encrypted at rest (see governance.crypto)
-=======
-        decryptor: Callable[[str, str], Callable[[Any, bytes], Any] | None] | None = None,
-    ) -> None:
-        self.online_store = online_store
         #: (view, feature) -> ``open(value, entity_key)`` of PII encrypted at rest (see governance.crypto)
->>>>>>> hard-audit
         self.decryptor = decryptor
         #: seconds since the epoch; replaceable so tests can freeze "now"
         self.clock = clock

@@ -11,7 +11,6 @@ import pytest
 from tests.integration.security.governed_repo import NOW, users_frame
 
 from featurevault import FeatureStore
-<<<<<<< HEAD
 from featurevault.errors import (
     AuthenticationError,
     DefinitionError,
@@ -19,11 +18,7 @@ from featurevault.errors import (
     PermissionDeniedError,
     SchemaMismatchError,
 )
-from featurevault.governance.audit_chain import verify_chain
-=======
-from featurevault.errors import AuthenticationError, DefinitionError, FeatureVaultError, PermissionDeniedError
 from featurevault.governance.audit_verify import verify_chain
->>>>>>> hard-audit
 from featurevault.governance.auth import TokenStore
 from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,15 +25,29 @@ class CliState:
     repo_path: Path = Path(".")
     config_file: Path | None = None
     debug: bool = False
+    #: stores opened by the running command, closed when it ends (see close_stores)
+    stores: list[Any] = field(default_factory=list)
 
 
 state = CliState()
 
 
 def open_store() -> FeatureStore:
+    """The repo's store, acting as the principal of ``FEATUREVAULT_TOKEN``; closed when the command ends.
+
+    Closing flushes the command's audit records before the process (or a test runner) moves on.
+    """
     from featurevault.store import FeatureStore
 
-    return FeatureStore(repo_path=state.repo_path, fs_yaml_file=state.config_file)
+    store = FeatureStore(repo_path=state.repo_path, fs_yaml_file=state.config_file)
+    state.stores.append(store)
+    return store
+
+
+def close_stores() -> None:
+    """Close what the command opened (the root callback registers this on its context)."""
+    while state.stores:
+        state.stores.pop().close()
 
 
 def fail(message: str) -> None:
@@ -53,10 +67,29 @@ def run_app(app: Any) -> None:
             traceback.print_exc()
         err_console.print(f"[red]Error:[/red] {exc}", highlight=False)
         sys.exit(1)
-    except click.exceptions.Abort:
+    except _ABORTS:
+        err_console.print("Aborted.", highlight=False)
         sys.exit(130)
-    except click.ClickException as exc:
+    except _USAGE_ERRORS as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except _EXITS as exc:
         sys.exit(exc.exit_code)
+
+
+def _click_classes(name: str) -> tuple[type[BaseException], ...]:
+    """``name`` from click and from the copy of click that typer >= 0.2x carries (either may raise)."""
+    found: list[type[BaseException]] = [getattr(click.exceptions, name)]
+    for module in ("typer.exceptions", "typer._click.exceptions"):
+        try:
+            cls = getattr(__import__(module, fromlist=[name]), name, None)
+        except ImportError:
+            cls = None
+        if isinstance(cls, type) and cls not in found:
+            found.append(cls)
+    return tuple(found)
+
+
+_ABORTS = _click_classes("Abort")
+_USAGE_ERRORS = _click_classes("ClickException")
+_EXITS = _click_classes("Exit")

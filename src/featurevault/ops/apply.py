@@ -78,7 +78,8 @@ def prepare(store: FeatureStore, desired: RepoContents) -> RepoContents:
     for name, view in list(desired.feature_views.items()):
         _check_source(store, view)
         if not view.features:
-            desired.feature_views[name] = _infer_schema(store, view)
+            view = desired.feature_views[name] = _infer_schema(store, view)
+        desired.feature_views[name] = _infer_join_key_types(store, view)
     _check_references(desired)
     return desired
 
@@ -142,6 +143,7 @@ def apply_contents(
     """
     the_plan = plan(store, desired)
     if not the_plan.has_changes:
+        _authorize_unchanged(store)
         return ApplyResult(the_plan.base_version, the_plan, committed=False)
     lint_meta = check_apply(the_plan.lint, skip_lint=skip_lint)
     current = store.registry.contents()
@@ -152,9 +154,15 @@ def apply_contents(
             store.project,
             the_plan.desired.to_dict(),
             expected_version=the_plan.base_version,
-            author=_author(),
+            author=_author(guard.principal),
             message=the_plan.summary(),
-            meta={"changes": [str(c) for c in the_plan.changes], **lint_meta, **(meta or {})},
+            meta={
+                "changes": [str(c) for c in the_plan.changes],
+                "principal": guard.principal.name,
+                "os_user": _os_user(),
+                **lint_meta,
+                **(meta or {}),
+            },
         )
     except Exception as exc:
         guard.finish_plan(call, "error", f"{type(exc).__name__}: {exc}")
@@ -164,6 +172,18 @@ def apply_contents(
     _sync_online_tables(store, current, the_plan.desired)
     logger.info("applied version %s of %s: %s", version, store.project, the_plan.summary())
     return ApplyResult(version, the_plan, committed=True)
+
+
+def _authorize_unchanged(store: FeatureStore) -> None:
+    """An apply that changes nothing still compared the repo with the registry: DESCRIBE on the project."""
+    from featurevault.governance.permissions import project_resource
+    from featurevault.model.permission import AuthzedAction
+
+    version, contents = store.registry.versioned_contents()
+    resources = [project_resource(store.project)]
+    details = {"operation": "apply", "changes": []}
+    with store.guard.definitions(AuthzedAction.DESCRIBE, version, contents, resources, details=details):
+        pass
 
 
 def teardown(store: FeatureStore) -> None:
@@ -217,6 +237,27 @@ def _infer_schema(store: FeatureStore, view: FeatureView) -> FeatureView:
     return view.with_schema(fields)
 
 
+def _infer_join_key_types(store: FeatureStore, view: FeatureView) -> FeatureView:
+    """The view with a schema field for each join key it leaves out, typed from the source (as Feast does).
+
+    Online reads check and convert join-key values to these types.
+    """
+    declared = {f.name for f in view.schema}
+    missing = [k for k in view.join_keys if k not in declared]
+    if not missing:
+        return view
+    arrow_schema = store.offline_store.schema(view.batch_source)
+    fields = []
+    for key in missing:
+        if key not in arrow_schema.names:
+            continue
+        try:
+            fields.append(Field(name=key, dtype=from_arrow(arrow_schema.field(key).type)))
+        except FeatureVaultError as exc:
+            raise DefinitionError(f"feature view {view.name!r}: cannot infer the type of join key {key!r}: {exc}")
+    return view.with_schema([*fields, *view.schema]) if fields else view
+
+
 def _check_references(contents: RepoContents) -> None:
     views: dict[str, Any] = {**contents.feature_views, **contents.on_demand_feature_views}
     for odfv in contents.on_demand_feature_views.values():
@@ -249,7 +290,12 @@ def _extra_loaders() -> dict[str, Any]:
     return EXTRA_KINDS
 
 
-def _author() -> str:
+def _author(principal: Any) -> str:
+    """The authenticated principal; the OS user when nobody authenticated (``no_auth``)."""
+    return str(principal.name) if principal.authenticated else _os_user()
+
+
+def _os_user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -24,6 +24,7 @@ from typing import IO, Any
 from fastapi import FastAPI
 
 from featurevault import __version__
+from featurevault.config import DEFAULT_SERVER_MAX_ENTITY_ROWS
 from featurevault.server import health, metrics, online, registry, writes
 from featurevault.server.access_log import AccessLog
 from featurevault.server.auth import Authenticator, Authorizer, for_store
@@ -55,6 +56,8 @@ class ServerSettings:
     online_timeout_seconds: float = DEFAULT_ONLINE_TIMEOUT
     #: answer POST /get-online-features in the middleware, bypassing FastAPI routing (see middleware.py)
     fast_online: bool = True
+    #: entity rows per online read; more are refused with 413 (None: the repo's limits.server_max_entity_rows)
+    max_entity_rows: int | None = None
 
 
 def create_app(
@@ -100,6 +103,7 @@ def create_app(
     )
     app.state.store = store
     app.state.settings = settings
+    app.state.max_entity_rows = _max_entity_rows(store, settings)
     app.state.metrics = ServerMetrics(store)
     app.state.authenticate = authenticate
     app.state.authorize = authorize
@@ -138,11 +142,19 @@ def _refresh_registry_in_background(store: Any) -> Callable[[], None]:
     return cache.stop_background_refresh
 
 
+def _max_entity_rows(store: Any, settings: ServerSettings) -> int:
+    """The settings' cap, else the repo's ``limits.server_max_entity_rows`` (test doubles have no config)."""
+    if settings.max_entity_rows is not None:
+        return settings.max_entity_rows
+    config = getattr(store, "config", None)
+    return config.limits.server_max_entity_rows if config is not None else DEFAULT_SERVER_MAX_ENTITY_ROWS
+
+
 def _warm(store: Any) -> None:
     # Load the registry and open the online store before the first request, not during it.
     # A failure here is not fatal: /ready reports it and requests retry.
     try:
-        store.list_feature_views()
+        store.registry.contents()
         store.online_store.ping()
     except Exception as exc:
         logger.warning("feature server started but the store is not ready: %s", exc)

@@ -38,7 +38,7 @@ from typing import Any
 from starlette.requests import Request
 
 from featurevault.errors import AuthenticationError, UnknownCredentialError
-from featurevault.governance.context import request_principal
+from featurevault.governance.context import request_principal, request_route
 from featurevault.governance.principal import ANONYMOUS, Principal
 
 #: what a route may do to a resource
@@ -109,6 +109,27 @@ def for_store(store: Any) -> tuple[Authenticator, Authorizer]:
 #: seconds a request with a token the registry copy lacks waits for an early registry check
 UNKNOWN_TOKEN_CHECK_SECONDS = 2.0
 
+_NOT_FOUND = {
+    "feature_service": ("FeatureServiceNotFoundError", "feature service"),
+    "feature_view": ("FeatureViewNotFoundError", "feature view"),
+    "data_source": ("DataSourceNotFoundError", "data source"),
+}
+
+
+def registered(store: Any, kind: str, name: str) -> Any:
+    """A definition a route needs to serve a request whose read or write the store's guard decides.
+
+    Read from the registry directly, not through ``store.get_*`` (a DESCRIBE of its own): one
+    request is one decision and one audit record.
+    """
+    from featurevault import errors
+
+    found = store.registry.contents().by_kind(kind).get(name)
+    if found is None:
+        error, label = _NOT_FOUND[kind]
+        raise getattr(errors, error)(f"no {label} named {name!r}")
+    return found
+
 
 async def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the principal making ``request``, from the app's authenticator.
@@ -116,19 +137,33 @@ async def current_principal(request: Request) -> Principal:
     Tokens are checked against the registry cache's copy. A token that copy does not
     hold (created since the last check) gets one early check of the registry, run off
     the event loop and shared by concurrent requests, before it is refused.
+
+    A refusal (401) is audited with the route, the reason and the identity the credential
+    claims, never the credential.
     """
+    scope = request.scope
+    request_route.set((scope["method"], scope["path"]))  # on every request: kept cheap, formatted on denial
+    try:
+        principal = await _authenticate(request)
+    except AuthenticationError as exc:
+        route = f"{scope['method']} {scope['path']}"
+        _audit_refusal(request.app.state.store, request.headers.get("authorization"), route, exc)
+        raise
+    request.state.principal = principal
+    return principal
+
+
+async def _authenticate(request: Request) -> Principal:
     authenticate = request.app.state.authenticate
     try:
-        principal = authenticate(request)
+        return authenticate(request)
     except UnknownCredentialError as exc:
         if not await _registry_checked_early(request):
             raise AuthenticationError(str(exc)) from None  # clients see one kind of 401
         try:
-            principal = authenticate(request)
+            return authenticate(request)
         except UnknownCredentialError as again:
             raise AuthenticationError(str(again)) from None
-    request.state.principal = principal
-    return principal
 
 
 async def _registry_checked_early(request: Request) -> bool:
@@ -139,6 +174,17 @@ async def _registry_checked_early(request: Request) -> bool:
         return await asyncio.wait_for(asyncio.wrap_future(check_soon()), UNKNOWN_TOKEN_CHECK_SECONDS)
     except TimeoutError:
         return False
+
+
+def _audit_refusal(store: Any, header: str | None, route: str, exc: AuthenticationError) -> None:
+    from featurevault.governance.auth import claimed_identity, scrub
+
+    if not hasattr(type(store), "guard"):
+        return
+    credential = header.strip().partition(" ")[2].strip() if header else None
+    config = getattr(store.config.auth, "username_claim", "sub")
+    claimed = claimed_identity(credential, config)
+    store.guard.record_unauthenticated(route, scrub(scrub(str(exc), credential), header), claimed)
 
 
 def authorize(request: Request, principal: Principal, action: str, resources: list[Resource]) -> None:
@@ -165,4 +211,5 @@ __all__ = [
     "current_principal",
     "for_store",
     "policy_authorizer",
+    "registered",
 ]

@@ -22,9 +22,8 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from featurevault.errors import OnlineStoreTimeoutError
-
-from featurevault.server.auth import Resource, authorize, current_principal
+from featurevault.errors import OnlineStoreTimeoutError, TooManyEntityRowsError
+from featurevault.server.auth import Resource, authorize, current_principal, registered
 from featurevault.server.feast_shape import feast_body
 from featurevault.server.metrics import ServerMetrics
 from featurevault.server.schemas import (
@@ -63,12 +62,15 @@ async def answer_online(request: Request, raw: bytes) -> bytes:
     features: Any = body.features
     if body.feature_service:
         authorize(request, principal, "read_online", [("feature_service", body.feature_service)])
-        features = app_state.store.get_feature_service(body.feature_service)
+        # The read below is what is authorized and audited; the lookup is part of it, not a DESCRIBE.
+        features = registered(app_state.store, "feature_service", body.feature_service)
         # Only a registered name becomes a metric label: request text must not grow the label set.
         state.feature_service = body.feature_service
     else:
         authorize(request, principal, "read_online", _views_of(body.features))
     app_state.metrics.entities.observe(body.entity_count)
+    if body.entity_count > app_state.max_entity_rows:
+        raise TooManyEntityRowsError(body.entity_count, app_state.max_entity_rows, "limits.server_max_entity_rows")
     offload = app_state.offload
     if offload is not None:
         # One hop for the whole blocking part: read, shaping, encoding.

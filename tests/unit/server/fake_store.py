@@ -17,6 +17,7 @@ from featurevault.errors import (
     FeatureServiceNotFoundError,
     FeatureViewNotFoundError,
 )
+from featurevault.model import RepoContents
 from featurevault.ops.online_response import FieldStatus, OnlineResponse, ResponseColumn
 from featurevault.types import Float64, Int64
 
@@ -27,6 +28,12 @@ class FakeRegistry:
     version = 3
     max_staleness_seconds = 600.0
     project = "demo"
+
+    def __init__(self, contents: RepoContents) -> None:
+        self._contents = contents
+
+    def contents(self) -> RepoContents:
+        return self._contents
 
     def status(self) -> dict[str, Any]:
         return {"version": self.version, "age_seconds": self.age_seconds, "stale": self.stale,
@@ -61,7 +68,13 @@ class FakeStore:
         )
         self.service = FeatureService(name="driver_v1", features=[self.view])
         self.online_store = FakeOnline()
-        self.registry = FakeRegistry()
+        self.registry = FakeRegistry(
+            RepoContents(
+                feature_views={self.view.name: self.view},
+                feature_services={self.service.name: self.service},
+                data_sources={"driver_push": self.view.source},
+            )
+        )
         self.pushed: list[tuple[str, Any, str]] = []
         self.reads: list[tuple[Any, dict[str, list[Any]], bool]] = []
 

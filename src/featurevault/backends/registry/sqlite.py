@@ -55,13 +55,18 @@ class Store(Registry):
     embedded = True
 
     def __init__(self, path: Path, read_timeout: float = 2.0) -> None:
-        self.path = path
+        self.path = path.resolve()
         self.read_timeout = read_timeout
         self._local = threading.local()
         self._open: list[sqlite3.Connection] = []
         self._open_lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._migrate()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._created = False
+        try:
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise RegistryError(f"registry {self.path}: cannot be opened as a registry ({exc})") from None
+        self._check_schema()
 
     @classmethod
     def from_config(cls, config: Any, *, resolve: Callable[[str], Path]) -> Store:
@@ -82,8 +87,15 @@ class Store(Registry):
         return conn
 
     def _connect(self, timeout: float) -> sqlite3.Connection:
+        # Only the first connection may create the file: one opened later (another thread)
+        # must find the migrated registry, never start an empty database beside it.
+        mode = "rw" if self._created else "rwc"
         try:
-            conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                f"{self.path.as_uri()}?mode={mode}", timeout=timeout, isolation_level=None, check_same_thread=False,
+                uri=True,
+            )
+            self._created = True
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as exc:
@@ -129,6 +141,16 @@ class Store(Registry):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    def _check_schema(self) -> None:
+        """A file whose migrations are marked done but which lacks their tables is not our registry."""
+        names = {row[0] for row in self._conn().execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = sorted({"versions", "state"} - names)
+        if missing:
+            raise RegistryError(
+                f"registry {self.path}: not a featurevault registry (table(s) {', '.join(missing)} missing); "
+                "point 'registry' at a new file or at an existing featurevault registry"
+            )
 
     def latest_version(self, project: str) -> int:
         return self._read(lambda conn: _latest(conn, project))

@@ -98,11 +98,13 @@ class Store(Registry):
             self._created = True
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.Error as exc:
+        except sqlite3.OperationalError as exc:  # locked, or the file cannot be reached: may pass
             raise RegistryUnavailableError(
                 f"registry {self.path}: cannot open ({exc}); waited {timeout:g}s"
                 + (" (registry.read_timeout_seconds)" if timeout == self.read_timeout else "")
             ) from None
+        except sqlite3.DatabaseError as exc:  # the file holds something else: waiting will not help
+            raise RegistryError(f"registry {self.path}: cannot be opened as a registry ({exc})") from None
         with self._open_lock:
             self._open.append(conn)
         return conn

@@ -96,23 +96,30 @@ class Store(Registry):
                 uri=True,
             )
             self._created = True
+        except sqlite3.Error as exc:
+            raise RegistryError(f"registry {self.path}: cannot open ({exc})") from exc
+        try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.OperationalError as exc:  # locked, or the file cannot be reached: may pass
-            raise RegistryUnavailableError(
-                f"registry {self.path}: cannot open ({exc}); waited {timeout:g}s"
-                + (" (registry.read_timeout_seconds)" if timeout == self.read_timeout else "")
-            ) from None
-        except sqlite3.DatabaseError as exc:  # the file holds something else: waiting will not help
-            raise RegistryError(f"registry {self.path}: cannot be opened as a registry ({exc})") from None
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise RegistryUnavailableError(
+                    f"registry {self.path}: cannot open ({exc}); waited {timeout:g}s"
+                    + (" (registry.read_timeout_seconds)" if timeout == self.read_timeout else "")
+                ) from None
+            raise
+        except sqlite3.Error:
+            conn.close()
+            raise  # not a database: the caller says so in its own words
         with self._open_lock:
             self._open.append(conn)
         return conn
 
     def _read(self, query: Callable[[sqlite3.Connection], Any]) -> Any:
         """Run ``query`` in one read transaction (one consistent view of the file)."""
-        conn = self._reader()
         try:
+            conn = self._reader()
             conn.execute("BEGIN")
             try:
                 return query(conn)

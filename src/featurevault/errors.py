@@ -30,7 +30,10 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     ├── PermissionDeniedError (PermissionError)   a principal may not do an action
     ├── AuthenticationError                       credentials missing, malformed, expired, unknown, revoked
     ├── AuditError                                the audit trail cannot be written, read or verified
-    └── EncryptionKeyError                        encrypted data without (or with the wrong) key
+    ├── EncryptionKeyError                        encrypted data without (or with the wrong) key
+    └── RecoveryError                             a backup, restore, rebuild or drill cannot proceed
+        ├── BackupNotFoundError (KeyError)        no complete backup with that id at the target
+        └── BackupIntegrityError                  a backup fails its checksums or manifest signature
 """
 
 from __future__ import annotations
@@ -151,6 +154,21 @@ class AuditError(FeatureVaultError):
 
 class EncryptionKeyError(FeatureVaultError):
     """Encrypted values cannot be read: the master key is missing or wrong."""
+
+
+class RecoveryError(FeatureVaultError):
+    """A backup, restore, rebuild or recovery drill cannot proceed."""
+
+
+class BackupNotFoundError(RecoveryError, KeyError):
+    """No complete backup with that id at the backup target."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class BackupIntegrityError(RecoveryError):
+    """A backup's files do not match its manifest, or the manifest's signature does not check."""
 
 
 def missing_dependency(module: str, extra: str) -> MissingDependencyError:

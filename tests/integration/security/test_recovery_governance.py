@@ -56,3 +56,29 @@ def test_restore_and_drill_are_audited_with_their_backup(admin: FeatureStore, tm
     restore = _records(admin, "backup.restore")
     assert len(restore) == 1 and restore[0]["details"]["backup_id"] == backup_id
     assert restore[0]["action"] == "UPDATE"
+
+
+def test_http_routes_list_backups_and_status_as_the_caller(admin: FeatureStore) -> None:
+    from featurevault.governance.auth import TokenStore
+    from featurevault.server import create_app
+    from tests.unit.server.testclient import TestClient
+
+    tokens = TokenStore(admin.registry.registry, "secured")
+    root, intern = tokens.create("tok-root", roles=["platform-admin"]), tokens.create("tok-intern", roles=["intern"])
+    backup_id = admin.backup().manifest.backup_id
+    server_store = FeatureStore(repo_path=admin.repo_path)
+    try:
+        with TestClient(create_app(server_store)) as client:
+            listed = client.get("/recovery/backups", headers={"Authorization": f"Bearer {root}"})
+            assert listed.status_code == 200 and listed.json()["backups"][0]["backup_id"] == backup_id
+            status = client.get("/recovery/status", headers={"Authorization": f"Bearer {root}"})
+            assert status.status_code == 200 and status.json()["last_backup"]["backup_id"] == backup_id
+            denied = client.get("/recovery/backups", headers={"Authorization": f"Bearer {intern}"})
+            assert denied.status_code == 403
+            assert client.get("/recovery/status").status_code == 401
+            metrics = client.get("/metrics").text
+            assert "featurevault_backup_last_success_timestamp_seconds" in metrics
+    finally:
+        server_store.close()
+    records = _records(admin, "backup.list")
+    assert [(r["principal"], r["outcome"]) for r in records[-2:]] == [("tok-root", "ok"), ("tok-intern", "denied")]

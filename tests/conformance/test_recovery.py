@@ -58,10 +58,12 @@ def test_restore_into_a_non_empty_store_needs_force_and_replaces_it(harness: Har
     before = _served(harness)
     backup_id = harness.backup(target=target).manifest.backup_id
     harness.write_to_online_store("driver_stats", _driver_row(1, 0.0, "changed"))
+    harness.write_to_online_store("driver_stats", _driver_row(55, 0.0, "after the backup"))
     with pytest.raises(RecoveryError, match="--force"):
         harness.restore_backup(backup_id, only="online", target=target)
     harness.restore_backup(backup_id, force=True, target=target)
     assert _served(harness) == before
+    assert harness.get_online_features(["driver_stats:city"], {"driver_id": [55]}).to_dict()["city"] == [None]
 
 
 def test_a_corrupt_byte_is_refused_by_verify_and_restore(harness: Harness, tmp_path: Path) -> None:

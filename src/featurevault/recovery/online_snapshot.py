@@ -66,22 +66,52 @@ def load(
     restored = {}
     for entry in (f for f in manifest.files if f.part == "online"):
         table = entry.table or entry.path.rsplit("/", 1)[-1].removesuffix(".arrows")
-        staging = f"{table}__restore"
-        store.drop(staging)  # a previous, interrupted run
-        count = 0
-        with target.reader(manifest.backup_id, *entry.path.split("/")) as source:
-            for batch in pa.ipc.open_stream(source):
-                keys = batch.column(0).to_pylist()
-                store.write(staging, keys, batch.column(1).to_pylist())
-                count += len(keys)
-                if progress is not None:
-                    progress(table, count)
-        if count == 0:
-            store.drop(table)
+        if swapper.atomic_swap:
+            restored[table] = _load_and_swap(swapper, target, manifest, entry.path, table, progress)
         else:
-            swapper.swap_in(staging, table)
-        restored[table] = count
+            restored[table] = _load_in_place(swapper, target, manifest, entry.path, table, progress)
     return restored
+
+
+def _batches(target: BackupTarget, manifest: Manifest, path: str) -> Any:
+    with target.reader(manifest.backup_id, *path.split("/")) as source:
+        for batch in pa.ipc.open_stream(source):
+            yield batch.column(0).to_pylist(), batch.column(1).to_pylist()
+
+
+def _load_and_swap(
+    store: Any, target: BackupTarget, manifest: Manifest, path: str, table: str, progress: Progress | None
+) -> int:
+    """Into a fresh staging table, then swapped in whole (SQLite, PostgreSQL)."""
+    staging = f"{table}__restore"
+    store.drop(staging)  # a previous, interrupted run
+    count = 0
+    for keys, records in _batches(target, manifest, path):
+        store.load_fresh(staging, keys, records)
+        count += len(keys)
+        if progress is not None:
+            progress(table, count)
+    if count == 0:
+        store.drop(table)
+    else:
+        store.swap_in(staging, table)
+    return count
+
+
+def _load_in_place(
+    store: Any, target: BackupTarget, manifest: Manifest, path: str, table: str, progress: Progress | None
+) -> int:
+    """Each key overwritten in place (atomic per key), then keys the snapshot lacks removed (Redis)."""
+    restored: set[bytes] = set()
+    for keys, records in _batches(target, manifest, path):
+        store.write(table, keys, records)
+        restored.update(keys)
+        if progress is not None:
+            progress(table, len(restored))
+    stale = [k for keys, _ in store.scan(table) for k in keys if k not in restored]
+    for start in range(0, len(stale), 10_000):
+        store.delete(table, stale[start : start + 10_000])
+    return len(restored)
 
 
 def is_empty(store: OnlineStore) -> bool:

@@ -86,6 +86,13 @@ class Maintainable(ABC):
     def delete(self, table: str, keys: Sequence[bytes]) -> int:
         """Remove ``keys`` from ``table``; returns how many existed."""
 
+    #: True when ``swap_in`` replaces a whole table in one step; False when it goes key by key (Redis)
+    atomic_swap: bool = True
+
+    def load_fresh(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
+        """Append records with distinct keys to a table just created or dropped (restores use it)."""
+        self.write(table, keys, records)  # type: ignore[attr-defined]
+
     @abstractmethod
     def swap_in(self, staging: str, table: str) -> None:
         """Make ``staging``'s records the contents of ``table`` and remove ``staging``.

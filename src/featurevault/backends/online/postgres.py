@@ -324,6 +324,24 @@ class Store(OnlineStore, Maintainable):
             except psycopg.Error as exc:
                 raise BackendError(f"{self.describe()}: delete from {table!r} failed: {_one_line(exc)}") from None
 
+    def load_fresh(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
+        """Binary COPY straight into the table (no staging, no upsert): the keys are new and distinct."""
+        self.check_aligned(table, keys, records)
+        if table not in self._ready:
+            with self._connection() as conn:
+                self._create(conn, table)
+        query = psycopg.sql.SQL("COPY {} (key, record) FROM STDIN (FORMAT BINARY)").format(self._qualified(table))
+        with self._connection() as conn:
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.execute(f"SET LOCAL statement_timeout = {int(self.config.write_timeout_seconds * 1000)}")
+                    with cur.copy(query) as copy:
+                        copy.set_types(["bytea", "bytea"])
+                        for row in zip(keys, records):
+                            copy.write_row(row)
+            except psycopg.Error as exc:
+                raise BackendError(f"{self.describe()}: load into {table!r} failed: {_one_line(exc)}") from None
+
     def swap_in(self, staging: str, table: str) -> None:
         """Drop the old table and rename the staging one in a single transaction."""
         catalog = psycopg.sql.Identifier(self.config.db_schema, CATALOG)

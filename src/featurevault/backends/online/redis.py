@@ -116,6 +116,7 @@ class Store(OnlineStore, Maintainable):
     """Records of one project in Redis (single node or cluster)."""
 
     type_name = "redis"
+    atomic_swap = False
 
     def __init__(self, config: Config, project: str) -> None:
         self.config = config

@@ -65,7 +65,7 @@ def plan_capacity(store: Any, entities: int | None = None, qps: float | None = N
     online = maintainable(store.online_store)
     plan = CapacityPlan(qps=qps)
     probe_keys: list[tuple[str, bytes]] = []
-    for view in store.list_feature_views():
+    for view in store.registry.contents().feature_views.values():
         if not view.online:
             continue
         count, sizes, keys = _measure(online, view.name, counting=entities is None)

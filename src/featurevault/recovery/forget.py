@@ -39,9 +39,10 @@ def forget_entity(store: Any, entity: dict[str, Any], *, dry_run: bool = False) 
     if not entity:
         raise RequestError("forget: give the entity as join_key=value (repeat for a composite key)")
     online = maintainable(store.online_store)
-    views = [v for v in store.list_feature_views() if v.join_keys and set(v.join_keys) == set(entity)]
+    every = [v for v in store.registry.contents().feature_views.values() if v.join_keys]
+    views = [v for v in every if set(v.join_keys) == set(entity)]
     if not views:
-        keyed = sorted({",".join(sorted(v.join_keys)) for v in store.list_feature_views() if v.join_keys})
+        keyed = sorted({",".join(sorted(v.join_keys)) for v in every})
         raise RequestError(f"forget: no feature view is keyed by {', '.join(sorted(entity))} (keys: {'; '.join(keyed)})")
     result = ForgetResult(entity, dry_run)
     key = codec.packer()(tuple(entity[k] for k in sorted(entity)))

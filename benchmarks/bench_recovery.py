@@ -226,8 +226,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,redis,postgres")
     args = parser.parse_args()
-    results = [run_backend(b, args.records, args.repeat) for b in args.backends.split(",")]
-    print(json.dumps(results, indent=2))
+    results = []
+    for backend in args.backends.split(","):
+        results.append(run_backend(backend, args.records, args.repeat))
+        print(json.dumps(results[-1]), flush=True)
     print("\n| backend | records | backup rec/s | floor dump rec/s | ratio | restore rec/s | floor load rec/s | ratio |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:

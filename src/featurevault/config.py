@@ -229,6 +229,48 @@ class BackendSection(BaseModel):
     type: str
 
 
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any, what: str = "duration") -> float:
+    """Seconds from a number or a text like ``90s``, ``15m``, ``1h``, ``30d``, ``2w``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        match = _DURATION_RE.match(str(value))
+        if match is None:
+            raise ValueError(f"{what} {value!r} is not a duration (a number of seconds, or like 15m, 1h, 30d)")
+        seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    if seconds < 0:
+        raise ValueError(f"{what} {value!r} must not be negative")
+    return seconds
+
+
+class BackupConfig(StrictModel):
+    """``backup:``: where backups go and how many are kept (the seed's "hourly, 30 days" is keep_days: 30)."""
+
+    enabled: bool = True
+    #: a directory (relative to the repo) or a URI any pyarrow filesystem opens (file://, s3://, ...)
+    target: str = "data/backups"
+    keep_last: int | None = Field(default=None, ge=1)
+    keep_days: float | None = Field(default=None, gt=0)
+    include: list[Literal["registry", "online"]] = ["registry", "online"]
+
+
+class DrConfig(StrictModel):
+    """``dr:``: recovery targets the drill is measured against (seconds, or 15m / 1h / 1d)."""
+
+    rto_target: float = 3600.0
+    rpo_target: float = 86400.0
+    sample_size: int = Field(default=200, ge=1)
+
+    @field_validator("rto_target", "rpo_target", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return parse_duration(value, "dr target")
+
+
 class RepoConfig(StrictModel):
     """The whole feature_store.yaml."""
 
@@ -243,6 +285,8 @@ class RepoConfig(StrictModel):
     pii: PiiConfig = PiiConfig()
     lint: LintConfig = LintConfig()
     limits: LimitsConfig = LimitsConfig()
+    backup: BackupConfig = BackupConfig()
+    dr: DrConfig = DrConfig()
     repo_path: Path | None = Field(default=None, description="set by the loader; not a yaml key")
 
     @field_validator("project")

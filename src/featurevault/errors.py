@@ -33,8 +33,11 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     ├── AuthenticationError                       credentials missing, malformed, expired, unknown, revoked
     │   └── UnknownCredentialError                a token the registry copy does not hold (maybe new)
     ├── AuditError                                the audit trail cannot be written, read or verified
-    └── EncryptionKeyError                        encrypted data without (or with the wrong) key
-        └── SealedValueIntegrityError             a sealed value fails its check (tampered or moved)
+    ├── EncryptionKeyError                        encrypted data without (or with the wrong) key
+    │   └── SealedValueIntegrityError             a sealed value fails its check (tampered or moved)
+    └── RecoveryError                             a backup, restore, rebuild or drill cannot proceed
+        ├── BackupNotFoundError (KeyError)        no complete backup with that id at the target
+        └── BackupIntegrityError                  a backup fails its checksums or manifest signature
 """
 
 from __future__ import annotations
@@ -179,6 +182,21 @@ class EncryptionKeyError(FeatureVaultError):
 
 class SealedValueIntegrityError(EncryptionKeyError):
     """A sealed value does not open for its view, feature and entity: tampered, or copied from elsewhere."""
+
+
+class RecoveryError(FeatureVaultError):
+    """A backup, restore, rebuild or recovery drill cannot proceed."""
+
+
+class BackupNotFoundError(RecoveryError, KeyError):
+    """No complete backup with that id at the backup target."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class BackupIntegrityError(RecoveryError):
+    """A backup's files do not match its manifest, or the manifest's signature does not check."""
 
 
 def missing_dependency(module: str, extra: str) -> MissingDependencyError:

@@ -345,6 +345,38 @@ class FeatureStore:
         with self._guarded_write(push_actions(to), push_targets(push_source_name), df):
             return write.push(self, push_source_name, df, to)
 
+    # -- operations and recovery (see featurevault.recovery, docs/operations.md) ---------------
+
+    def recovery(self, target: str | None = None) -> Any:
+        """Backups, restore, rebuild, drill, capacity and erasure; ``target`` overrides ``backup.target``."""
+        from featurevault.recovery.service import RecoveryService
+
+        return RecoveryService(self, target)
+
+    def backup(self, include: list[str] | None = None, *, target: str | None = None) -> Any:
+        """Back up the registry and/or the online store (a signed manifest with checksums)."""
+        return self.recovery(target).create(include)
+
+    def list_backups(self, *, target: str | None = None) -> list[Any]:
+        return self.recovery(target).list()
+
+    def verify_backup(self, backup_id: str, *, target: str | None = None) -> Any:
+        return self.recovery(target).verify(backup_id)
+
+    def restore_backup(
+        self, backup_id: str, *, only: str | None = None, force: bool = False, target: str | None = None
+    ) -> Any:
+        """Restore a verified backup; a non-empty registry or online store needs ``force``."""
+        return self.recovery(target).restore(backup_id, only=only, force=force)
+
+    def rebuild_online(self, feature_views: list[str] | None = None, since: datetime | None = None) -> Any:
+        """Rebuild online tables from the offline store into fresh tables, swapped in atomically."""
+        return self.recovery().rebuild(feature_views, since)
+
+    def forget(self, entity: dict[str, Any], *, dry_run: bool = False) -> Any:
+        """Delete one entity's rows everywhere featurevault can (right to erasure); reports what and where."""
+        return self.recovery().forget(entity, dry_run=dry_run)
+
     def _guarded_write(self, actions: list[AuthzedAction], targets: Any, rows: Any = None) -> Any:
         version, contents = self._registry.versioned_contents()
         return self.guard.write(actions, version, contents, targets(contents), rows=_row_count(rows))

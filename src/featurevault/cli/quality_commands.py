@@ -108,10 +108,10 @@ def readiness(
     ] = None,
 ) -> None:
     """Evaluate the production-readiness checklist against the repo and its configuration."""
-    from featurevault.quality.readiness import evaluate_readiness
+    from featurevault.quality.readiness import ReadinessFacts, evaluate_readiness
 
     config, contents = _load()
-    report = evaluate_readiness(contents, config)
+    report = evaluate_readiness(contents, config, ReadinessFacts(recovery=_recovery_log(config)))
     if output is ReadinessFormat.json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     elif output is ReadinessFormat.markdown:
@@ -122,6 +122,28 @@ def readiness(
         if output is ReadinessFormat.table:
             fail(f"readiness score {report.score:.0f}% is under --fail-under {fail_under:g}%")
         raise typer.Exit(1)
+
+
+def _recovery_log(config: RepoConfig) -> dict | None:
+    """The recorded last backup, drill and capacity plan; None when the registry cannot be read."""
+    import logging
+
+    from featurevault.config import backend_module
+    from featurevault.errors import FeatureVaultError
+    from featurevault.recovery.state import recorded
+
+    if config.registry.registry_type in ("file", "sqlite") and not config.resolve(config.registry.path).exists():
+        return None  # never applied: do not create an empty registry just to read it
+    try:
+        module = backend_module("registry", config.registry.registry_type)
+        registry = module.Store.from_config(config.registry, resolve=config.resolve)
+        try:
+            return recorded(registry, config.project)
+        finally:
+            registry.close()
+    except FeatureVaultError as exc:
+        logging.getLogger(__name__).info("readiness: the recovery log cannot be read (%s)", exc)
+        return None
 
 
 def _print_readiness(report: ReadinessReport) -> None:

@@ -107,9 +107,15 @@ def materialize_incremental(
     end = _utc(end)
     views = views_to_materialize(store.registry.contents(), feature_views)
     marks = watermarks(store)
+    present = set(store.online_store.tables())
     result = MaterializeResult()
     for view in views:
-        start = _incremental_start(store, view, marks.get(view.name), end)
+        mark = marks.get(view.name)
+        if mark and view.name not in present:
+            # the online table is gone (wiped, lost, a fresh store): its watermark no longer says what is there
+            logger.warning("online table of %s is missing: materializing it from the start", view.name)
+            mark = None
+        start = _incremental_start(store, view, mark, end)
         result.views.append(_materialize_view(store, view, start, end, progress))
     return result
 
@@ -142,6 +148,18 @@ def _incremental_start(store: Any, view: FeatureView, mark: dict[str, Any] | Non
         return end - view.ttl
     first, _ = store.offline_store.time_range(view)
     return first
+
+
+def first_start(store: Any, view: FeatureView, end: datetime) -> datetime | None:
+    """Where a view's first incremental run starts: ``end - ttl``, or its first row when ttl is 0."""
+    return _incremental_start(store, view, None, _utc(end))
+
+
+def materialize_view(
+    store: Any, view: FeatureView, start: datetime | None, end: datetime, progress: ProgressCallback | None = None
+) -> ViewMaterialization:
+    """One view over one window, through whatever ``store.online_store`` is (rebuilds pass a staging one)."""
+    return _materialize_view(store, view, start, _utc(end), progress)
 
 
 def _materialize_view(

@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,8 @@ class ReadinessFacts:
     pii_protected: bool | None = None
     encryption_at_rest: bool | None = None
     backends: dict[str, str] = field(default_factory=dict)
+    #: the recovery log from the registry (last_backup, last_drill, capacity); None when not read
+    recovery: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -350,16 +353,53 @@ def _backend_text(inputs: _Inputs, role: str) -> str:
     return f"{kind} (embedded, not for production)" if kind in EMBEDDED else kind
 
 
+DRILL_MAX_AGE_DAYS = 90
+
+
+def _age_days(at: str | None) -> float | None:
+    if not at:
+        return None
+    return (datetime.now(UTC) - datetime.fromisoformat(at)).total_seconds() / 86400
+
+
 def _backups(inputs: _Inputs) -> tuple[str, str]:
-    found = _section(inputs.config, "backup", "backups")
     registry = f"registry: {_backend_text(inputs, 'registry')}"
-    if found is None:
-        return NOT_CHECKED, f"{registry}; backups are not configured through featurevault in this build"
-    return (PASS, f"{registry}; backup: on") if _enabled(found[1]) else (FAIL, f"{registry}; backup: off")
+    backup = inputs.config.backup
+    if not backup.enabled:
+        return FAIL, f"{registry}; backup.enabled is false"
+    retention = f"keep_last {backup.keep_last}, keep_days {backup.keep_days}"
+    if inputs.facts.recovery is None:
+        return NOT_CHECKED, f"{registry}; backups to {backup.target} ({retention}); the registry was not read"
+    last = inputs.facts.recovery.get("last_backup")
+    if not last:
+        return FAIL, f"{registry}; no backup recorded: run 'featurevault backup create' on a schedule"
+    age = _age_days(last.get("created_at"))
+    return PASS, (f"{registry}; last backup {last['backup_id']} ({age:.1f} days ago, {last.get('bytes')} bytes, "
+                  f"{'signed' if last.get('signed') else 'unsigned'}); {retention}")
+
+
+def _drill(inputs: _Inputs) -> tuple[str, str]:
+    if inputs.facts.recovery is None:
+        return NOT_CHECKED, "the registry was not read, so the last drill is unknown"
+    last = inputs.facts.recovery.get("last_drill")
+    if not last:
+        return FAIL, "no DR drill recorded: run 'featurevault dr drill'"
+    age = _age_days(last.get("at")) or 0.0
+    figures = f"RTO {last['rto_seconds']:.1f}s, RPO {last['rpo_seconds']:.0f}s, {last['rows_checked']} values checked"
+    if not last.get("passed"):
+        return FAIL, f"last drill {age:.1f} days ago failed: {'; '.join(last.get('misses', []))}"
+    if age > DRILL_MAX_AGE_DAYS:
+        return FAIL, f"last drill passed {age:.0f} days ago (older than {DRILL_MAX_AGE_DAYS} days): {figures}"
+    return PASS, f"last drill {age:.1f} days ago passed: {figures}"
 
 
 def _capacity(inputs: _Inputs) -> tuple[str, str]:
     online = _backend_text(inputs, "online_store")
+    plan = (inputs.facts.recovery or {}).get("capacity")
+    if plan:
+        age = _age_days(plan.get("at")) or 0.0
+        return PASS, (f"online store: {online}; capacity plan {age:.1f} days ago: {plan['online_bytes'] / 1e6:.1f} MB "
+                      f"online for {plan['entities']} entities, read headroom {plan['headroom_text']}")
     if inputs.config.online_store.type in EMBEDDED:
         return FAIL, f"online store: {online}"
     return NOT_CHECKED, f"online store: {online}; capacity figures live outside featurevault"
@@ -394,7 +434,6 @@ def _ci(inputs: _Inputs) -> tuple[str, str]:
 
 
 DOCUMENTATION = "a documentation matter featurevault cannot see"
-NO_RECORD = "a recovery drill is not recorded anywhere featurevault reads"
 
 CHECKLIST: list[tuple[str, str, Check]] = [
     ("DESIGN", "All features have clear documentation", _documentation),
@@ -418,7 +457,7 @@ CHECKLIST: list[tuple[str, str, Check]] = [
     ("OPERATIONS", "Runbooks documented", _runbooks),
     ("OPERATIONS", "On-call rotation defined", _not_checked("on-call lives outside featurevault")),
     ("OPERATIONS", "Backup strategy implemented", _backups),
-    ("OPERATIONS", "Disaster recovery tested", _not_checked(NO_RECORD)),
+    ("OPERATIONS", "Disaster recovery tested", _drill),
     ("OPERATIONS", "Capacity planning done", _capacity),
     ("TESTING", "Unit tests for feature logic", _unit_tests),
     ("TESTING", "Integration tests for retrieval",

@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 # Checked in order: the first class the exception is an instance of wins, so subclasses come first.
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (errors.NotFoundError, 404),
+    (errors.BackupNotFoundError, 404),
+    (errors.BackupIntegrityError, 422),
+    (errors.RecoveryError, 409),
     (errors.PermissionDeniedError, 403),
     (errors.AuthenticationError, 401),
     (errors.AuditError, 503),

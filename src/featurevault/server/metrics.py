@@ -138,6 +138,37 @@ class StoreCollector(Collector):
         for view, at in materialization_times(self.store).items():
             family.add_metric([view], at)
         yield family
+        yield from recovery_gauges(recovery_log(self.store))
+
+
+def recovery_log(store: Any) -> dict[str, Any]:
+    """The recorded last backup and drill (read without the guard: these are operational gauges)."""
+    try:
+        cache = store.registry
+        return cache.registry.get_state(cache.project, "recovery")
+    except Exception as exc:
+        logger.debug("recovery state unavailable: %s", exc)
+        return {}
+
+
+def recovery_gauges(log: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
+    backup, drill = log.get("last_backup") or {}, log.get("last_drill") or {}
+    if backup.get("created_at"):
+        yield GaugeMetricFamily("featurevault_backup_last_success_timestamp_seconds",
+                                "Unix time of the last complete backup",
+                                value=datetime.fromisoformat(backup["created_at"]).timestamp())
+        yield GaugeMetricFamily("featurevault_backup_last_bytes", "Size of the last backup", value=backup.get("bytes", 0))
+        yield GaugeMetricFamily("featurevault_backup_last_duration_seconds", "Time the last backup took",
+                                value=backup.get("seconds", 0.0))
+    if drill.get("at"):
+        yield GaugeMetricFamily("featurevault_dr_drill_last_timestamp_seconds", "Unix time of the last DR drill",
+                                value=datetime.fromisoformat(drill["at"]).timestamp())
+        yield GaugeMetricFamily("featurevault_dr_drill_last_passed", "1 when the last DR drill met its targets",
+                                value=float(bool(drill.get("passed"))))
+        yield GaugeMetricFamily("featurevault_dr_drill_last_rto_seconds", "RTO measured by the last DR drill",
+                                value=drill.get("rto_seconds", 0.0))
+        yield GaugeMetricFamily("featurevault_dr_drill_last_rpo_seconds", "RPO measured by the last DR drill",
+                                value=drill.get("rpo_seconds", 0.0))
 
 
 def materialization_times(store: Any) -> dict[str, float]:

@@ -118,3 +118,22 @@ def test_pii_timestamps_are_sealed_too(tmp_path: Path, monkeypatch: pytest.Monke
         assert b"zed" not in raw and msgpack.packb(int(born.timestamp() * 1_000_000)) not in raw
         out = store.get_online_features(["user_profile:born_at", "user_profile:logins", "user_profile:nickname"], [{"user_id": 1}]).to_dict()
         assert out["born_at"] == [born] and out["logins"] == [[born, NOW]] and out["nickname"] == ["zed"]
+
+
+def test_backups_keep_pii_encrypted_and_restore_readable(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    yaml = repo / "feature_store.yaml"
+    yaml.write_text(yaml.read_text() + "pii:\n    encrypt_at_rest: true\n")
+    monkeypatch.setenv("FEATUREVAULT_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
+    monkeypatch.setenv("FEATUREVAULT_PII_HASH_KEY", "at-rest-test-hash-key-0123456789")
+    with FeatureStore(repo_path=repo, principal=ADMIN) as admin:
+        apply_contents(admin, load_repo(repo))
+        admin.materialize(NOW - timedelta(days=1), NOW)
+        backup = admin.backup(target=str(tmp_path / "b"))
+        raw = b"".join(p.read_bytes() for p in (tmp_path / "b" / backup.manifest.backup_id).rglob("*.arrows"))
+        assert b"FVE" in raw and b"111-11-1111" not in raw and b"ann@example.com" not in raw
+        for table in admin.online_store.tables():
+            admin.online_store.drop(table)
+        admin.restore_backup(backup.manifest.backup_id, only="online", target=str(tmp_path / "b"))
+        assert admin.get_online_features(SSN, [{"user_id": 1}]).to_dict()["ssn"] == ["111-11-1111"]

@@ -75,6 +75,54 @@ def _write_body() -> dict[str, Any]:
     return {**_push_body(), "feature_view_name": PII, "push_source_name": None}
 
 
+def _backup_id(env: EntryPointEnv) -> str:
+    """A backup of the env's repo, made by the library directly (no audit record of its own)."""
+    if not hasattr(env, "backup_id"):
+        from featurevault.recovery.backup import create_backup
+
+        env.backup_id = create_backup(env.admin.recovery().context()).manifest.backup_id  # type: ignore[attr-defined]
+    return env.backup_id  # type: ignore[attr-defined]
+
+
+RECOVERY_SDK = [
+    Row("sdk:backup", lambda e, r: e.sdk(r).backup(), "DESCRIBE", PROJECT),
+    Row("sdk:list_backups", lambda e, r: e.sdk(r).list_backups(), "DESCRIBE", PROJECT),
+    Row("sdk:verify_backup", lambda e, r: e.sdk(r).verify_backup(_backup_id(e)), "DESCRIBE", PROJECT),
+    Row(
+        "sdk:restore_backup",
+        lambda e, r: e.sdk(r).restore_backup(_backup_id(e), only="online", force=True),
+        "UPDATE",
+        PROJECT,
+        fresh=True,
+    ),
+    Row("sdk:rebuild_online", lambda e, r: e.sdk(r).rebuild_online([PII]), "MATERIALIZE", PROJECT),
+    Row("sdk:forget", lambda e, r: e.sdk(r).forget({"user_id": 999}, dry_run=True), "DELETE", PROJECT),
+]
+
+RECOVERY_CLI = [
+    Row("cli:backup create", lambda e, r: e.cli(r, "backup", "create"), "DESCRIBE", PROJECT),
+    Row("cli:backup list", lambda e, r: e.cli(r, "backup", "list", "--format", "json"), "DESCRIBE", PROJECT),
+    Row("cli:backup verify", lambda e, r: e.cli(r, "backup", "verify", _backup_id(e)), "DESCRIBE", PROJECT),
+    Row(
+        "cli:backup restore",
+        lambda e, r: e.cli(r, "backup", "restore", _backup_id(e), "--only", "online", "--force"),
+        "UPDATE",
+        PROJECT,
+        fresh=True,
+    ),
+    Row("cli:backup prune", lambda e, r: e.cli(r, "backup", "prune", "--keep-last", "100"), "DELETE", PROJECT),
+    Row("cli:online rebuild", lambda e, r: e.cli(r, "online", "rebuild", PII), "MATERIALIZE", PROJECT),
+    Row("cli:dr drill", lambda e, r: e.cli(r, "dr", "drill", "--backup", _backup_id(e)), "DESCRIBE", PROJECT),
+    Row("cli:dr status", lambda e, r: e.cli(r, "dr", "status"), "DESCRIBE", PROJECT),
+    Row("cli:capacity", lambda e, r: e.cli(r, "capacity", "--qps", "10"), "DESCRIBE", PROJECT),
+    Row("cli:forget", lambda e, r: e.cli(r, "forget", "--entity", "user_id=999", "--dry-run"), "DELETE", PROJECT),
+]
+
+RECOVERY_HTTP = [
+    Row("http:GET /recovery/backups", lambda e, r: e.http(r, "GET", "/recovery/backups"), "DESCRIBE", PROJECT),
+    Row("http:GET /recovery/status", lambda e, r: e.http(r, "GET", "/recovery/status"), "DESCRIBE", PROJECT),
+]
+
 SDK = [
     Row("sdk:apply", lambda e, r: e.sdk(r).apply(Entity(name="extra_sdk", join_keys=["x"])), "UPDATE", "entity:extra_sdk"),
     Row("sdk:plan", lambda e, r: e.sdk(r).plan(load_repo(e.repo)), "DESCRIBE", PROJECT),
@@ -226,7 +274,7 @@ HTTP = [
     ),
 ]
 
-ROWS = SDK + CLI + HTTP
+ROWS = SDK + CLI + HTTP + RECOVERY_SDK + RECOVERY_CLI + RECOVERY_HTTP
 
 #: public entry points that read and write nothing themselves, and why
 EXEMPT = {
@@ -244,7 +292,9 @@ EXEMPT = {
     "cli:init": "scaffolds a new repo from templates: touches no registry or store",
     "cli:version": "prints the package version",
     "cli:lint": "reads the repo's own files and config only (no registry, no data)",
-    "cli:readiness": "reads the repo's own files and config only (no registry, no data)",
+    "cli:readiness": "reads the repo's own files and config, and the recorded dates and figures of the last "
+    "backup, drill and capacity plan (no definitions, no data)",
+    "sdk:recovery": "returns the recovery operations object; each of its operations is guarded (see docs/operations.md)",
     "cli:serve": "starts the HTTP server, whose routes are rows of this table",
     "http:GET /health": "liveness: no data",
     "http:GET /ready": "readiness: reports whether the backends answer, no data",

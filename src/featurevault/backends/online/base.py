@@ -9,7 +9,7 @@ over its driver and the conformance suite checks them all alike.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +68,35 @@ class OnlineStore(ABC):
     def describe(self) -> str:
         """A one-line description for logs and readiness reports (no secrets)."""
         return self.type_name
+
+
+class Maintainable(ABC):
+    """Capability of the stores that backups, rebuilds and erasure run on.
+
+    ``scan`` streams a table in batches (never the whole table in memory),
+    ``delete`` removes single keys, and ``swap_in`` replaces a table by a fully
+    built staging table so that readers never see a half-built one.
+    """
+
+    @abstractmethod
+    def scan(self, table: str, batch_size: int = 10_000) -> Iterator[tuple[list[bytes], list[bytes]]]:
+        """(keys, records) batches of every record in ``table``; an unknown table yields nothing."""
+
+    @abstractmethod
+    def delete(self, table: str, keys: Sequence[bytes]) -> int:
+        """Remove ``keys`` from ``table``; returns how many existed."""
+
+    #: True when ``swap_in`` replaces a whole table in one step; False when it goes key by key (Redis)
+    atomic_swap: bool = True
+
+    def load_fresh(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
+        """Append records with distinct keys to a table just created or dropped (restores use it)."""
+        self.write(table, keys, records)  # type: ignore[attr-defined]
+
+    @abstractmethod
+    def swap_in(self, staging: str, table: str) -> None:
+        """Make ``staging``'s records the contents of ``table`` and remove ``staging``.
+
+        A reader of ``table`` sees, for each key, either its old or its new record
+        (or none once a key absent from ``staging`` is removed), never an empty table.
+        """

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,7 +26,7 @@ from featurevault.backends._postgres import (
     pooled,
     psycopg,
 )
-from featurevault.backends.online.base import OnlineStore
+from featurevault.backends.online.base import Maintainable, OnlineStore
 from featurevault.config import StrictModel
 from featurevault.errors import BackendError, BackendUnavailableError
 
@@ -97,7 +97,7 @@ def table_name(project: str, table: str) -> str:
     return f"{name.encode()[:50].decode(errors='ignore')}_{digest}"
 
 
-class Store(OnlineStore):
+class Store(OnlineStore, Maintainable):
     """Records of one project in PostgreSQL tables under ``db_schema``."""
 
     type_name = "postgres"
@@ -298,6 +298,88 @@ class Store(OnlineStore):
             except psycopg.Error as exc:
                 raise self._failure(exc, deadline, f"dropping {table!r}", "write_timeout_seconds") from None
         self._ready.discard(table)
+
+    # -- maintenance (backups, rebuilds, erasure) -------------------------------------------
+
+    def scan(self, table: str, batch_size: int = 10_000) -> Iterator[tuple[list[bytes], list[bytes]]]:
+        """A binary COPY out of one REPEATABLE READ transaction: the batches are one consistent snapshot."""
+        query = psycopg.sql.SQL("COPY {} (key, record) TO STDOUT (FORMAT BINARY)").format(self._qualified(table))
+        with self._connection() as conn:
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    cur.execute(f"SET LOCAL statement_timeout = {int(self.config.write_timeout_seconds * 1000)}")
+                    with cur.copy(query) as copy:
+                        copy.set_types(["bytea", "bytea"])
+                        keys: list[bytes] = []
+                        records: list[bytes] = []
+                        for key, record in copy.rows():
+                            keys.append(key)
+                            records.append(record)
+                            if len(keys) >= batch_size:
+                                yield keys, records
+                                keys, records = [], []
+                        if keys:
+                            yield keys, records
+            except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
+                return
+            except psycopg.Error as exc:
+                raise BackendError(f"{self.describe()}: scan of {table!r} failed: {_one_line(exc)}") from None
+
+    def delete(self, table: str, keys: Sequence[bytes]) -> int:
+        if not keys:
+            return 0
+        query = psycopg.sql.SQL("DELETE FROM {} WHERE key = ANY(%s)").format(self._qualified(table))
+        with self._connection() as conn:
+            try:
+                with conn.transaction():
+                    return conn.execute(query, (list(keys),)).rowcount
+            except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
+                return 0
+            except psycopg.Error as exc:
+                raise BackendError(f"{self.describe()}: delete from {table!r} failed: {_one_line(exc)}") from None
+
+    def load_fresh(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
+        """Binary COPY straight into the table (no staging, no upsert): the keys are new and distinct."""
+        self.check_aligned(table, keys, records)
+        if table not in self._ready:
+            with self._connection() as conn:
+                self._create(conn, table)
+        query = psycopg.sql.SQL("COPY {} (key, record) FROM STDIN (FORMAT BINARY)").format(self._qualified(table))
+        with self._connection() as conn:
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.execute(f"SET LOCAL statement_timeout = {int(self.config.write_timeout_seconds * 1000)}")
+                    with cur.copy(query) as copy:
+                        copy.set_types(["bytea", "bytea"])
+                        for row in zip(keys, records):
+                            copy.write_row(row)
+            except psycopg.Error as exc:
+                raise BackendError(f"{self.describe()}: load into {table!r} failed: {_one_line(exc)}") from None
+
+    def swap_in(self, staging: str, table: str) -> None:
+        """Drop the old table and rename the staging one in a single transaction."""
+        catalog = psycopg.sql.Identifier(self.config.db_schema, CATALOG)
+        target = psycopg.sql.Identifier(table_name(self.project, table))
+        with self._connection() as conn:
+            try:
+                with conn.transaction():
+                    conn.execute(psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(self._qualified(table)))
+                    conn.execute(
+                        psycopg.sql.SQL("ALTER TABLE {} RENAME TO {}").format(self._qualified(staging), target)
+                    )
+                    conn.execute(
+                        psycopg.sql.SQL("DELETE FROM {} WHERE project = %s AND name = %s").format(catalog),
+                        (self.project, staging),
+                    )
+                    conn.execute(
+                        psycopg.sql.SQL("INSERT INTO {} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING").format(catalog),
+                        (self.project, table, table_name(self.project, table)),
+                    )
+            except psycopg.Error as exc:
+                raise BackendError(f"{self.describe()}: swap of {staging!r} into {table!r} failed: {_one_line(exc)}") from None
+        self._ready.discard(staging)
+        self._ready.add(table)
 
     def ping(self) -> None:
         with self._connection() as conn:

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from featurevault.backends.online.base import OnlineStore
+from featurevault.backends.online.base import Maintainable, OnlineStore
 from featurevault.config import StrictModel
 from featurevault.errors import BackendError, BackendUnavailableError, missing_dependency
 
@@ -112,10 +112,11 @@ class Config(StrictModel):
         return parse_connection_string(self.connection_string)
 
 
-class Store(OnlineStore):
+class Store(OnlineStore, Maintainable):
     """Records of one project in Redis (single node or cluster)."""
 
     type_name = "redis"
+    atomic_swap = False
 
     def __init__(self, config: Config, project: str) -> None:
         self.config = config
@@ -276,6 +277,58 @@ class Store(OnlineStore):
                 self._writer.unlink(*batch)
         except redis.RedisError as exc:
             raise self._failure(exc, f"dropping {table!r}", "write_timeout_seconds") from None
+
+    # -- maintenance (backups, rebuilds, erasure) -------------------------------------------
+
+    def scan(self, table: str, batch_size: int = 10_000) -> Iterator[tuple[list[bytes], list[bytes]]]:
+        """SCAN the namespace and MGET each batch: records written during the scan may or may not be seen."""
+        ns = self._namespace(table)
+        skip = len(ns)
+        batch: list[bytes] = []
+        try:
+            for key in self._scan(_glob_escape(ns) + b"*"):
+                batch.append(key)
+                if len(batch) >= batch_size:
+                    yield self._fetch(batch, skip)
+                    batch = []
+            if batch:
+                yield self._fetch(batch, skip)
+        except redis.RedisError as exc:
+            raise self._failure(exc, f"scanning {table!r}", "write_timeout_seconds") from None
+
+    def _fetch(self, full: list[bytes], skip: int) -> tuple[list[bytes], list[bytes]]:
+        values = self._writer.mget_nonatomic(full) if self.cluster else self._writer.mget(full)
+        pairs = [(k[skip:], v) for k, v in zip(full, values) if v is not None]  # expired since the scan
+        return [k for k, _ in pairs], [v for _, v in pairs]
+
+    def delete(self, table: str, keys: Sequence[bytes]) -> int:
+        if not keys:
+            return 0
+        ns = self._namespace(table)
+        try:
+            return sum(int(self._writer.unlink(ns + key)) for key in keys) if self.cluster else int(
+                self._writer.unlink(*[ns + key for key in keys])
+            )
+        except redis.RedisError as exc:
+            raise self._failure(exc, f"deleting from {table!r}", "write_timeout_seconds") from None
+
+    def swap_in(self, staging: str, table: str) -> None:
+        """Overwrite each key of ``table`` from ``staging`` (each SET is atomic), then remove stale keys.
+
+        Redis cannot rename a whole key namespace at once, so the swap is per key:
+        a reader sees the old or the new record of every key, never a missing one.
+        """
+        kept: set[bytes] = set()
+        for keys, records in self.scan(staging):
+            self.write(table, keys, records)
+            kept.update(keys)
+            self.delete(staging, keys)
+        stale: list[bytes] = []
+        for keys, _ in self.scan(table):
+            stale.extend(k for k in keys if k not in kept)
+        for start in range(0, len(stale), 1_000):
+            self.delete(table, stale[start : start + 1_000])
+        self.drop(staging)
 
     def ping(self) -> None:
         try:

@@ -12,13 +12,13 @@ import logging
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from featurevault.backends.online.base import OnlineStore
+from featurevault.backends.online.base import Maintainable, OnlineStore
 from featurevault.errors import BackendError, BackendUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class Config(BaseModel):
     timeout: float = 5.0
 
 
-class Store(OnlineStore):
+class Store(OnlineStore, Maintainable):
     """SQLite online store for one project."""
 
     type_name = "sqlite"
@@ -141,6 +141,55 @@ class Store(OnlineStore):
     def tables(self) -> list[str]:
         rows = self._conn().execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
         return sorted(name[len(self._prefix) :] for (name,) in rows if name.startswith(self._prefix))
+
+    # -- maintenance (backups, rebuilds, erasure) ------------------------------------------------
+
+    def scan(self, table: str, batch_size: int = 10_000) -> Iterator[tuple[list[bytes], list[bytes]]]:
+        # a dedicated connection holding one read transaction: the batches are one consistent snapshot
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN")
+            try:
+                cursor = conn.execute(f"SELECT key, record FROM {self._table(table)} ORDER BY key")
+            except sqlite3.OperationalError as exc:
+                if "no such table" in str(exc):
+                    return
+                raise _backend_error(f"scan of online table {table!r}", exc) from exc
+            while rows := cursor.fetchmany(batch_size):
+                keys, records = zip(*rows)
+                yield list(keys), list(records)
+        finally:
+            conn.close()
+            with self._lock:
+                if conn in self._connections:
+                    self._connections.remove(conn)
+
+    def delete(self, table: str, keys: Sequence[bytes]) -> int:
+        name = self._table(table)
+        conn = self._conn()
+        try:
+            before = conn.total_changes
+            conn.executemany(f"DELETE FROM {name} WHERE key = ?", ((k,) for k in keys))
+            return conn.total_changes - before
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return 0
+            raise _backend_error(f"delete from online table {table!r}", exc) from exc
+
+    def swap_in(self, staging: str, table: str) -> None:
+        source, target = self._table(staging), self._table(table)
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(f"DROP TABLE IF EXISTS {target}")
+                conn.execute(f"ALTER TABLE {source} RENAME TO {target}")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise _backend_error(f"swap of {staging!r} into online table {table!r}", exc) from exc
 
     def close(self) -> None:
         with self._lock:

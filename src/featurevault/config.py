@@ -30,6 +30,7 @@ ONLINE_STORES = {
 OFFLINE_STORES = {
     "duckdb": "featurevault.backends.offline.duckdb",
     "file": "featurevault.backends.offline.duckdb",
+    "spark": "featurevault.backends.offline.spark",
 }
 REGISTRIES = {
     "sqlite": "featurevault.backends.registry.sqlite",

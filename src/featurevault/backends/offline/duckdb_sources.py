@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from featurevault.errors import DataSourceError
-from featurevault.model import DataSource, FileSource, PushSource
+from featurevault.model import DataSource, FileSource, PushSource, SparkSource
 
 #: hive partition keys treated as dates when the source names no date_partition_column
 DATE_PARTITION_KEYS = ("date", "dt", "ds", "day", "event_date", "partition_date")
@@ -43,6 +43,12 @@ def ts_literal(value: datetime) -> str:
 def batch_source_of(source: DataSource) -> FileSource:
     """The file source holding a source's offline rows."""
     batch = source.batch_source if isinstance(source, PushSource) else source
+    if isinstance(batch, SparkSource) and batch.path:
+        batch = FileSource(
+            name=batch.name, path=batch.path, file_format=batch.file_format, timestamp_field=batch.timestamp_field,
+            created_timestamp_column=batch.created_timestamp_column, field_mapping=batch.field_mapping,
+            date_partition_column=batch.date_partition_column,
+        )
     if not isinstance(batch, FileSource):
         raise DataSourceError(
             f"data source {source.name!r} ({type(batch).__name__}) cannot be read by the DuckDB engine: "

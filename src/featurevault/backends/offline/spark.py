@@ -12,6 +12,7 @@ in Spark and writes it to the online store from the executors
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
@@ -35,7 +36,14 @@ from featurevault.backends.offline.base import (
 from featurevault.backends.offline.entity_time import as_utc, naive_utc, utc_timestamps, window_lower
 from featurevault.backends.offline.spark_pit import ROW, join_view, latest
 from featurevault.backends.offline.spark_sources import US, batch_source, read_raw, scan
-from featurevault.errors import BackendError, DataSourceError, EntityKeyError, SchemaMismatchError
+from featurevault import errors
+from featurevault.errors import (
+    BackendError,
+    DataSourceError,
+    EntityKeyError,
+    FeatureVaultError,
+    SchemaMismatchError,
+)
 from featurevault.model import DataSource, FeatureView
 from featurevault.model.spark_source import SparkSource
 
@@ -174,8 +182,7 @@ class Store(OfflineStore, FrameEngine, PartitionWriter):
             return action()
         except Exception as exc:
             if type(exc).__module__.startswith(("pyspark", "py4j")):
-                kind = DataSourceError if "PATH_NOT_FOUND" in str(exc) or "FileNotFound" in str(exc) else BackendError
-                raise kind(f"Spark failed on {what}: {str(exc).strip().splitlines()[0]}") from exc
+                raise _spark_error(exc, what) from exc
             raise
 
     # -- materialization --------------------------------------------------------------------------
@@ -204,13 +211,29 @@ class Store(OfflineStore, FrameEngine, PartitionWriter):
         frame = self._latest_frame(view, start, end)
         if partitions:
             frame = frame.repartition(partitions)
-        counts = frame.mapInArrow(partial(_run_sink, sink), "written long, kept long")
+        with spark_session.arrow_only():
+            counts = frame.mapInArrow(partial(_run_sink, sink), "written long, kept long")
         totals = counts.agg(F.sum("written"), F.sum("kept"))
         written, kept = self._run(lambda: totals.collect()[0], f"materializing feature view {view.name!r}")
         return int(written or 0), int(kept or 0)
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+
+_WORKER_ERROR = re.compile(r"featurevault\.errors\.(\w+): (.*)")
+
+
+def _spark_error(exc: Exception, what: str) -> FeatureVaultError:
+    """A Spark failure as our error; one raised by our code on an executor keeps its class and message."""
+    text = str(exc)
+    raised = _WORKER_ERROR.search(text)
+    if raised:
+        kind = getattr(errors, raised.group(1), None)
+        if isinstance(kind, type) and issubclass(kind, FeatureVaultError):
+            return kind(f"{raised.group(2).strip()} (on a Spark executor, {what})")
+    kind = DataSourceError if "PATH_NOT_FOUND" in text or "FileNotFound" in text else BackendError
+    return kind(f"Spark failed on {what}: {text.strip().splitlines()[0] if text.strip() else type(exc).__name__}")
 
 
 def _run_sink(sink: PartitionSink, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

@@ -12,8 +12,11 @@ conversion is then pyarrow's own.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
@@ -54,6 +57,9 @@ def import_pyspark() -> Any:
 def session(spark_conf: Mapping[str, str]) -> Any:
     """The process's SparkSession (created with ``spark_conf`` on first use, reused after)."""
     sql = import_pyspark()
+    # executors run Python (materialization writers); pyspark takes the interpreter from this variable,
+    # so they use the driver's (its virtualenv, its featurevault) unless spark.pyspark.python says otherwise
+    os.environ.setdefault("PYSPARK_PYTHON", spark_conf.get("spark.pyspark.python", sys.executable))
     builder = sql.SparkSession.builder
     for key, value in {**DEFAULT_CONF, **spark_conf, **REQUIRED_CONF}.items():
         builder = builder.config(key, str(value))
@@ -66,17 +72,23 @@ def session(spark_conf: Mapping[str, str]) -> Any:
     return spark
 
 
-def to_spark(spark: Any, table: pa.Table) -> Any:
-    """An Arrow table as a Spark DataFrame (timestamps must already be UTC)."""
+@contextmanager
+def arrow_only() -> Iterator[None]:
+    """Silence pyspark's pandas-3 warning around calls that move data through Arrow only (see module doc)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_PANDAS_WARNING, category=FutureWarning)
+        yield
+
+
+def to_spark(spark: Any, table: pa.Table) -> Any:
+    """An Arrow table as a Spark DataFrame (timestamps must already be UTC)."""
+    with arrow_only():
         return spark.createDataFrame(_spark_ready(table))
 
 
 def to_arrow(frame: Any) -> pa.Table:
     """Collect a Spark DataFrame to the driver as Arrow."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_PANDAS_WARNING, category=FutureWarning)
+    with arrow_only():
         return frame.toArrow()
 
 

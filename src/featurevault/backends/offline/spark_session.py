@@ -64,7 +64,8 @@ def session(spark_conf: Mapping[str, str]) -> Any:
     for key, value in {**DEFAULT_CONF, **spark_conf, **REQUIRED_CONF}.items():
         builder = builder.config(key, str(value))
     try:
-        spark = builder.getOrCreate()
+        with arrow_only():
+            spark = builder.getOrCreate()
     except Exception as exc:  # the JVM failed to start: no Java, bad master URL, ...
         raise BackendError(f"cannot start Spark (master {spark_conf.get('spark.master', 'local[2]')!r}): {exc}") from exc
     for key, value in REQUIRED_CONF.items():

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict
 
 from featurevault.backends.offline import duckdb_append
+from featurevault.backends.offline.object_store import append_objects, is_object_path, locate_objects
 from featurevault.backends.offline.base import EVENT_TS, OfflineStore, ViewRequest
 from featurevault.backends.offline.entity_time import as_utc as _as_utc
 from featurevault.backends.offline.entity_time import naive_utc as _naive
@@ -141,7 +142,7 @@ class Store(OfflineStore):
         chosen = files.pruned(lower, upper)
         if not chosen:  # no partition in range: read no rows, keep the columns
             chosen, lower, upper = files.files[:1], datetime.max, datetime.min
-        reader = files.reader_sql(chosen)
+        reader = files.bind(cur, chosen)
         cols = self._columns(cur, files, reader)
         used = _UsedColumns.of(view, features, cols)
         entity_keys = list(entity_keys if entity_keys is not None else view.join_keys)
@@ -196,6 +197,9 @@ class Store(OfflineStore):
 
     def append(self, source: DataSource, table: pa.Table) -> None:
         fsource = batch_source_of(source)
+        if is_object_path(fsource.path):
+            append_objects(locate_objects(fsource), table)
+            return
         path = self._resolve(fsource.path)
         if not path.exists() and fsource.file_format != "delta":
             duckdb_append.create(fsource, path, table)
@@ -209,7 +213,7 @@ class Store(OfflineStore):
         """A source's schema under its own column names."""
         with self._cursor() as cur:
             try:
-                return cur.sql(f"SELECT * FROM {files.reader_sql()} LIMIT 0").to_arrow_table().schema
+                return cur.sql(f"SELECT * FROM {files.bind(cur)} LIMIT 0").to_arrow_table().schema
             except duckdb.Error as exc:
                 raise _source_error(files, exc) from exc
 

@@ -49,8 +49,10 @@ class RetrievalJob:
         entity: Any,
         *,
         full_feature_names: bool,
+        sandbox_sql: bool = False,
     ) -> None:
         self._offline = offline
+        self._sandbox_sql = sandbox_sql
         self._resolved = resolved
         self._entity = entity
         self._full_feature_names = full_feature_names
@@ -102,12 +104,18 @@ class RetrievalJob:
             raise RequestError(
                 f"to_spark_df: on-demand feature view(s) {names} run on collected rows; use to_df() or to_arrow()"
             )
-        return self._frame()[0]
+        return self._frame(self._entity_rows())[0]
 
-    def _frame(self) -> tuple[Any, list[ViewRequest], dict[tuple[str, str], str]]:
+    def _entity_rows(self) -> Any:
+        """The entity rows; SQL that must run sandboxed (or that only the engine can run) is run here."""
+        entity = self._entity
+        if isinstance(entity, str) and (self._sandbox_sql or not isinstance(self._offline, FrameEngine)):
+            return self._offline.query(entity, sandbox=self._sandbox_sql)
+        return entity
+
+    def _frame(self, entity: Any) -> tuple[Any, list[ViewRequest], dict[tuple[str, str], str]]:
         """The engine's lazy join of the entity rows (a frame engine only)."""
         assert isinstance(self._offline, FrameEngine)
-        entity = self._entity
         schema = entity.schema if isinstance(entity, pa.Table) else self._offline.frame_schema(entity)
         self._entity_columns = list(schema.names)
         _check_request_columns(schema.empty_table(), self._resolved)
@@ -117,10 +125,10 @@ class RetrievalJob:
 
     def _joined(self) -> tuple[pa.Table, dict[tuple[str, str], str]]:
         """The entity rows with every view's features, collected as Arrow."""
-        if isinstance(self._offline, FrameEngine) and not isinstance(self._entity, pa.Table):
-            frame, _, columns = self._frame()
+        entity = self._entity_rows()
+        if isinstance(self._offline, FrameEngine) and not isinstance(entity, pa.Table):
+            frame, _, columns = self._frame(entity)
             return self._offline.collect(frame), columns
-        entity = self._offline.query(self._entity) if isinstance(self._entity, str) else self._entity
         self._entity_columns = list(entity.column_names)
         ts_column = timestamp_column(entity.schema)
         _check_request_columns(entity, self._resolved)
@@ -149,8 +157,12 @@ def get_historical_features(
     features: Any,
     *,
     full_feature_names: bool = False,
+    sandbox_sql: bool = False,
 ) -> RetrievalJob:
-    """Plan a point-in-time retrieval; bad requests fail here, the join runs on ``to_df``/``to_arrow``."""
+    """Plan a point-in-time retrieval; bad requests fail here, the join runs on ``to_df``/``to_arrow``.
+
+    ``sandbox_sql``: an ``entity_df`` given as SQL runs where it can read no file or table (auth on).
+    """
     if features is None:
         raise RequestError("pass features (a list of 'view:feature' references) or a feature service")
     resolved = resolve_features(contents, features, full_feature_names=full_feature_names)
@@ -166,7 +178,7 @@ def get_historical_features(
                     f"entity_df lacks join key {missing[0]!r} of feature view {part.view.name!r}; "
                     f"its columns are {', '.join(entity.column_names)}"
                 )
-    return RetrievalJob(offline, resolved, entity, full_feature_names=full_feature_names)
+    return RetrievalJob(offline, resolved, entity, full_feature_names=full_feature_names, sandbox_sql=sandbox_sql)
 
 
 def entity_input(entity_df: Any, offline: OfflineStore | None = None) -> Any:

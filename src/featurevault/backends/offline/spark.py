@@ -42,6 +42,7 @@ from featurevault.errors import (
     DataSourceError,
     EntityKeyError,
     FeatureVaultError,
+    PermissionDeniedError,
     SchemaMismatchError,
 )
 from featurevault.model import DataSource, FeatureView
@@ -96,7 +97,12 @@ class Store(OfflineStore, FrameEngine, PartitionWriter):
         low, high = self._run(lambda: frame.agg(F.min(US), F.max(US)).collect()[0], f"feature view {view.name!r}")
         return _from_us(low), _from_us(high)
 
-    def query(self, sql: str) -> pa.Table:
+    def query(self, sql: str, *, sandbox: bool = False) -> pa.Table:
+        if sandbox:
+            raise PermissionDeniedError(
+                "entity_df as SQL is refused here: Spark SQL can read any table or path, so it cannot run sandboxed; "
+                "send the entity rows as data"
+            )
         return self.collect(self._sql(sql))
 
     def _sql(self, sql: str) -> Any:

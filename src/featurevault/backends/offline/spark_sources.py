@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from featurevault.backends.offline.duckdb_sources import DATE_PARTITION_KEYS
+from featurevault.backends.offline.duckdb_sources import DATE_PARTITION_KEYS, parse_partition_date
 from featurevault.errors import DataSourceError
 from featurevault.model import DataSource, FileSource, PushSource
 from featurevault.model.spark_source import SparkSource
@@ -55,8 +55,19 @@ def spark_path(path: str, resolve: Callable[[str], Path]) -> str:
     return str(resolve(path))
 
 
-def read_raw(spark: Any, source: DataSource, resolve: Callable[[str], Path]) -> Any:
-    """The source's rows under its own column names (lazy)."""
+def read_raw(
+    spark: Any,
+    source: DataSource,
+    resolve: Callable[[str], Path],
+    lower: datetime | None = None,
+    upper: datetime | None = None,
+) -> Any:
+    """The source's rows under its own column names (lazy).
+
+    A local directory of date partitions is opened at the partitions that may hold rows in
+    [lower, upper] only (``basePath`` keeps the partition column), so files of other days are
+    not even opened for their schema, as in the DuckDB engine.
+    """
     batch = batch_source(source)
     try:
         if isinstance(batch, SparkSource) and batch.table:
@@ -67,9 +78,37 @@ def read_raw(spark: Any, source: DataSource, resolve: Callable[[str], Path]) -> 
         reader = spark.read.format(batch.file_format)
         if batch.file_format == "csv":
             reader = reader.option("header", "true").option("inferSchema", "true")
+        days = _partition_dirs(Path(path), batch.date_partition_column, lower, upper) if "://" not in path else None
+        if days:
+            return reader.option("basePath", path).load(days)
         return reader.load(path)
     except Exception as exc:  # AnalysisException and friends: a missing path, table or bad query
+        if "DATA_SOURCE_NOT_FOUND" in str(exc) and batch.file_format == "delta":
+            raise DataSourceError(
+                f"data source {batch.name!r}: Spark reads Delta tables with Delta Lake's Spark package "
+                "(delta-spark, in spark_conf spark.jars.packages), which this session lacks; the DuckDB engine "
+                "reads them with the deltalake package"
+            ) from exc
         raise DataSourceError(f"data source {batch.name!r}: Spark cannot read it: {_first_line(exc)}") from exc
+
+
+def _partition_dirs(path: Path, column: str, lower: datetime | None, upper: datetime | None) -> list[str] | None:
+    """The top-level date partition directories that may hold rows in the window (None: not partitioned)."""
+    if (lower is None and upper is None) or not path.is_dir():
+        return None
+    dirs = sorted(d for d in path.iterdir() if d.is_dir() and "=" in d.name)
+    keys = {d.name.split("=", 1)[0] for d in dirs}
+    key = column if column in keys else next((k for k in DATE_PARTITION_KEYS if k in keys), None)
+    if key is None or len(keys) != 1:
+        return None
+    lo = lower.date() - timedelta(days=1) if lower and lower.date() > date.min else date.min
+    hi = upper.date() + timedelta(days=1) if upper and upper.date() < date.max else date.max
+    kept = []
+    for d in dirs:
+        day = parse_partition_date(d.name.split("=", 1)[1])
+        if day is None or lo <= day <= hi:
+            kept.append(str(d))
+    return kept or None
 
 
 def _first_line(exc: Exception) -> str:
@@ -169,7 +208,7 @@ def scan(
     source = view.batch_source
     if not source.timestamp_field:
         raise DataSourceError(f"data source {source.name!r} (feature view {view.name!r}) has no timestamp_field")
-    raw = read_raw(spark, source, resolve)
+    raw = read_raw(spark, source, resolve, lower, upper)
     cols = mapped(raw, source)
     ts = source_column(cols, source, source.timestamp_field, "timestamp")
     created = source.created_timestamp_column

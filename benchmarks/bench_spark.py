@@ -79,10 +79,10 @@ def floor_asof(path: Path, entity: pd.DataFrame) -> float:
     con.execute("SET TimeZone = 'UTC'")
     con.register("e", pa.Table.from_pandas(entity))
     features = ", ".join(f"f.{c}" for c in FEATURES)
+    in_ttl = "f.event_timestamp >= e.event_timestamp - INTERVAL 7 DAY"
     con.sql(
-        f"SELECT e.*, {features} FROM e ASOF LEFT JOIN read_parquet('{path}') f "
-        "ON e.user_id = f.user_id AND e.event_timestamp >= f.event_timestamp "
-        "AND f.event_timestamp >= e.event_timestamp - INTERVAL 7 DAY"
+        f"SELECT e.*, CASE WHEN {in_ttl} THEN struct_pack({features}) END AS hit FROM e ASOF LEFT JOIN "
+        f"read_parquet('{path}') f ON e.user_id = f.user_id AND e.event_timestamp >= f.event_timestamp"
     ).to_arrow_table()
     con.close()
     return time.perf_counter() - began

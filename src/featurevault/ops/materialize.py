@@ -151,7 +151,7 @@ def _materialize_view(
     layout = codec.Layout.of(view.features)
     store.online_store.write(view.name, [layout.key], [layout.pack()])
     seal = _sealer(store, view)  # built here: the packing thread must not touch the registry
-    if store.config.batch_engine.distributed:
+    if _distributed(store):
         counts = _write_from_workers(store, view, start, end, seal)
     else:
         counts = _write_from_here(store, view, start, end, layout, seal, progress)
@@ -162,6 +162,12 @@ def _materialize_view(
         progress(view.name, rows, rows)
     logger.info("materialized %s: %d rows in %.2fs (%s .. %s)", view.name, rows, seconds, start, end)
     return ViewMaterialization(view.name, start, end, rows, seconds, counts.kept_newer)
+
+
+def _distributed(store: Any) -> bool:
+    """Whether ``batch_engine`` sends the writes to the engine's workers (harnesses without a config: no)."""
+    engine = getattr(getattr(store, "config", None), "batch_engine", None)
+    return bool(engine is not None and engine.distributed)
 
 
 def _write_from_here(

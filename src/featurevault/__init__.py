@@ -26,6 +26,7 @@ from featurevault.model import (
     PushSource,
     RequestSource,
     RoleBasedPolicy,
+    SparkSource,
     on_demand_feature_view,
 )
 from featurevault.model.unsupported import (
@@ -85,6 +86,7 @@ __all__ = [
     "RequestSource",
     "RoleBasedPolicy",
     "SnowflakeSource",
+    "SparkSource",
     "StreamFeatureView",
     "ValidationReference",
     "ValueType",

@@ -44,6 +44,7 @@ ONLINE_STORES = {
 OFFLINE_STORES = {
     "duckdb": "featurevault.backends.offline.duckdb",
     "file": "featurevault.backends.offline.duckdb",
+    "spark": "featurevault.backends.offline.spark",
 }
 REGISTRIES = {
     "sqlite": "featurevault.backends.registry.sqlite",
@@ -207,6 +208,19 @@ class LintConfig(StrictModel):
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
 
+class BatchEngineConfig(StrictModel):
+    """How materialization runs: ``local`` in this process, or ``spark`` on the Spark offline store's cluster."""
+
+    #: "spark.engine" is Feast's spelling of "spark"
+    type: Literal["local", "spark", "spark.engine"] = "local"
+    #: partitions the latest rows are written in (each opens its own online store connection); Spark's choice when unset
+    partitions: int | None = Field(default=None, gt=0)
+
+    @property
+    def distributed(self) -> bool:
+        return self.type != "local"
+
+
 #: the feature server's default cap on entity rows in one online read
 DEFAULT_SERVER_MAX_ENTITY_ROWS = 10_000
 
@@ -279,6 +293,7 @@ class RepoConfig(StrictModel):
     provider: Literal["local"] = "local"
     online_store: BackendSection = BackendSection(type="sqlite")
     offline_store: BackendSection = BackendSection(type="duckdb")
+    batch_engine: BatchEngineConfig = BatchEngineConfig()
     entity_key_serialization_version: int = 3
     auth: AuthConfig = NoAuthConfig()
     audit: AuditConfig = AuditConfig()
@@ -300,6 +315,11 @@ class RepoConfig(StrictModel):
     @classmethod
     def _registry_path(cls, value: Any) -> Any:
         return {"path": value} if isinstance(value, str) else value
+
+    @field_validator("batch_engine", mode="before")
+    @classmethod
+    def _engine_type(cls, value: Any) -> Any:
+        return {"type": value} if isinstance(value, str) else value
 
     @field_validator("online_store", "offline_store", mode="before")
     @classmethod
@@ -329,6 +349,11 @@ class RepoConfig(StrictModel):
         if self.offline_store.type not in OFFLINE_STORES:
             raise ValueError(
                 f"offline_store.type {self.offline_store.type!r} is not one of {sorted(OFFLINE_STORES)}"
+            )
+        if self.batch_engine.distributed and self.offline_store.type != "spark":
+            raise ValueError(
+                f"batch_engine {self.batch_engine.type!r} runs on the Spark offline store: set offline_store.type to "
+                f"'spark' (it is {self.offline_store.type!r})"
             )
         return self
 

@@ -60,6 +60,35 @@ def test_missing_file(tmp_path: Path) -> None:
         load_repo_config(tmp_path)
 
 
+def test_spark_offline_store_and_batch_engine_as_feast_spells_them(tmp_path: Path) -> None:
+    from featurevault.backends.offline import spark
+    from featurevault.config import section_config
+
+    repo = _write(
+        tmp_path,
+        "project: p\noffline_store:\n  type: spark\n  spark_conf:\n    spark.master: local[4]\n"
+        "    spark.sql.shuffle.partitions: '16'\nbatch_engine:\n  type: spark.engine\n  partitions: 8\n",
+    )
+    config = load_repo_config(repo)
+    assert config.batch_engine.distributed and config.batch_engine.partitions == 8
+    section = section_config(config, "offline_store")
+    assert isinstance(section, spark.Config) and section.spark_conf["spark.master"] == "local[4]"
+    assert load_repo_config(_write(tmp_path, "project: p\noffline_store: spark\nbatch_engine: spark\n")).batch_engine.type == "spark"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("project: p\nbatch_engine: spark\n", "batch_engine 'spark' runs on the Spark offline store"),
+        ("project: p\noffline_store:\n  type: spark\n  spark_confs: {}\n", "unknown key 'offline_store.spark_confs'"),
+        ("project: p\nbatch_engine: flink\n", "batch_engine.type"),
+    ],
+)
+def test_bad_spark_config_is_named(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_repo_config(_write(tmp_path, text))
+
+
 # -- hostile files: refused fast, memory flat, the file named ----------------------------------
 
 

@@ -528,6 +528,13 @@ class MaskedRetrievalJob:
     def to_df(self, *args: Any, **kwargs: Any) -> Any:
         return self._masker.mask_frame(self._job.to_df(*args, **kwargs), self._strategies)
 
+    def to_spark_df(self) -> Any:
+        """Refused: masking runs on collected rows, and a Spark DataFrame would carry the raw values."""
+        raise PermissionDeniedError(
+            f"to_spark_df: column(s) {', '.join(sorted(self._strategies))} are masked for this principal; "
+            "use to_df() or to_arrow(), which return them masked"
+        )
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._job, name)
 

@@ -23,6 +23,7 @@ from featurevault.model.sources import (
     PushSource,
     RequestSource,
 )
+from featurevault.model.spark_source import SparkSource
 
 __all__ = [
     "AllowAll",
@@ -47,5 +48,6 @@ __all__ = [
     "PushSource",
     "RepoContents",
     "RequestSource",
+    "SparkSource",
     "on_demand_feature_view",
 ]

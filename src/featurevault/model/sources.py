@@ -129,8 +129,6 @@ class FileSource(DataSource):
     ) -> None:
         if not path:
             raise DefinitionError(f"file source {name!r}: path is required")
-        if s3_endpoint_override:
-            raise DefinitionError(f"file source {name!r}: object storage (s3_endpoint_override) is not supported")
         self._init_source(
             name or _name_from_path(path),
             timestamp_field or event_timestamp_column,
@@ -143,9 +141,12 @@ class FileSource(DataSource):
         )
         self.path = str(path)
         self.file_format = _format_name(self.name, file_format, self.path)
+        #: an S3-compatible server for ``s3://`` paths (MinIO, ...); AWS itself when empty
+        self.s3_endpoint_override = s3_endpoint_override or ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self._source_dict(), "path": self.path, "file_format": self.file_format}
+        extra = {"s3_endpoint_override": self.s3_endpoint_override} if self.s3_endpoint_override else {}
+        return {**self._source_dict(), "path": self.path, "file_format": self.file_format, **extra}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FileSource:
@@ -160,6 +161,7 @@ class FileSource(DataSource):
             description=data.get("description", ""),
             tags=data.get("tags"),
             owner=data.get("owner", ""),
+            s3_endpoint_override=data.get("s3_endpoint_override") or None,
         )
 
 

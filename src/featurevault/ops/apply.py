@@ -205,7 +205,8 @@ def _sync_online_tables(store: FeatureStore, before: RepoContents, after: RepoCo
 
 def _check_source(store: FeatureStore, view: FeatureView) -> None:
     source = view.batch_source
-    if isinstance(source, FileSource) and not store.config.resolve(source.path).exists():
+    local = isinstance(source, FileSource) and "://" not in source.path  # object storage is checked by listing it
+    if local and not store.config.resolve(source.path).exists():
         raise DataSourceError(
             f"feature view {view.name!r}: source {source.name!r} path {source.path!r} does not exist "
             f"(resolved to {store.config.resolve(source.path)})"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from featurevault.backends.offline.base import OfflineStore, ViewRequest
+from featurevault.backends.offline.base import FrameEngine, OfflineStore, ViewRequest
 from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchError
 from featurevault.model import OnDemandFeatureView, RepoContents
 from featurevault.ops.join_keys import conform_key_column, join_key_types
@@ -48,7 +48,7 @@ class RetrievalJob:
         self,
         offline: OfflineStore,
         resolved: ResolvedRequest,
-        entity: pa.Table | str,
+        entity: Any,
         *,
         full_feature_names: bool,
         sandbox_sql: bool = False,
@@ -95,17 +95,52 @@ class RetrievalJob:
         low, high = pc.min_max(ts).values()
         return RetrievalMetadata(self.feature_columns, list(self._resolved.join_keys), low.as_py(), high.as_py())
 
-    def _run(self) -> pa.Table:
+    def to_spark_df(self) -> Any:
+        """The training rows as a Spark DataFrame, left in Spark (offline_store type spark); nothing is collected."""
+        if not isinstance(self._offline, FrameEngine):
+            raise RequestError(
+                f"to_spark_df needs the spark offline store; this store's engine is {self._offline.type_name!r}"
+            )
+        if self._resolved.odfvs:
+            names = ", ".join(part.view.name for part in self._resolved.odfvs)
+            raise RequestError(
+                f"to_spark_df: on-demand feature view(s) {names} run on collected rows; use to_df() or to_arrow()"
+            )
+        return self._frame(self._entity_rows())[0]
+
+    def _entity_rows(self) -> Any:
+        """The entity rows; SQL that must run sandboxed (or that only the engine can run) is run here."""
         entity = self._entity
-        if isinstance(entity, str):
+        if isinstance(entity, str) and (self._sandbox_sql or not isinstance(self._offline, FrameEngine)):
             queried = self._offline.query(entity, sandbox=self._sandbox_sql)
-            entity = conform_entity_keys(_unique_columns(queried), self._resolved)
+            return conform_entity_keys(_unique_columns(queried), self._resolved)
+        return entity
+
+    def _frame(self, entity: Any) -> tuple[Any, list[ViewRequest], dict[tuple[str, str], str]]:
+        """The engine's lazy join of the entity rows (a frame engine only)."""
+        assert isinstance(self._offline, FrameEngine)
+        schema = entity.schema if isinstance(entity, pa.Table) else self._offline.frame_schema(entity)
+        self._entity_columns = list(schema.names)
+        _check_request_columns(schema.empty_table(), self._resolved)
+        requests, columns = _view_requests(self._resolved.views)
+        frame = self._offline.historical_frame(entity, requests, timestamp_column=timestamp_column(schema))
+        return frame, requests, columns
+
+    def _joined(self) -> tuple[pa.Table, dict[tuple[str, str], str]]:
+        """The entity rows with every view's features, collected as Arrow."""
+        entity = self._entity_rows()
+        if isinstance(self._offline, FrameEngine) and not isinstance(entity, pa.Table):
+            frame, _, columns = self._frame(entity)
+            return self._offline.collect(frame), columns
         self._entity_columns = list(entity.column_names)
         ts_column = timestamp_column(entity.schema)
         _check_request_columns(entity, self._resolved)
         requests, columns = _view_requests(self._resolved.views)
-        joined = self._offline.historical(entity, requests, timestamp_column=ts_column)
-        logger.debug("historical join: %d rows, %d views", joined.num_rows, len(requests))
+        return self._offline.historical(entity, requests, timestamp_column=ts_column), columns
+
+    def _run(self) -> pa.Table:
+        joined, columns = self._joined()
+        logger.debug("historical join: %d rows, %d views", joined.num_rows, len(self._resolved.views))
         outputs: dict[str, Any] = {
             out: joined.column(out)
             for part in self._resolved.views
@@ -135,7 +170,7 @@ def get_historical_features(
         raise RequestError("pass features (a list of 'view:feature' references) or a feature service")
     resolved = resolve_features(contents, features, full_feature_names=full_feature_names)
     resolved.output_names = _requested_order(resolved, features)
-    entity = entity_input(entity_df)
+    entity = entity_input(entity_df, offline)
     if isinstance(entity, pa.Table):
         timestamp_column(entity.schema)
         entity = conform_entity_keys(entity, resolved)
@@ -150,8 +185,10 @@ def get_historical_features(
     return RetrievalJob(offline, resolved, entity, full_feature_names=full_feature_names, sandbox_sql=sandbox_sql)
 
 
-def entity_input(entity_df: Any) -> pa.Table | str:
-    """The entity rows as an Arrow table, or a SQL query for the engine to run."""
+def entity_input(entity_df: Any, offline: OfflineStore | None = None) -> Any:
+    """The entity rows as an Arrow table, a SQL query for the engine to run, or the engine's own DataFrame."""
+    if isinstance(offline, FrameEngine) and offline.is_frame(entity_df):
+        return entity_df
     if isinstance(entity_df, str):
         if not entity_df.strip():
             raise RequestError("entity_df is an empty SQL string")

@@ -167,11 +167,40 @@ def _materialize_view(
 ) -> ViewMaterialization:
     began = time.perf_counter()
     layout = codec.Layout.of(view.features)
+    store.online_store.write(view.name, [layout.key], [layout.pack()])
+    seal = _sealer(store, view)  # built here: the packing thread must not touch the registry
+    if _distributed(store):
+        counts = _write_from_workers(store, view, start, end, seal)
+    else:
+        counts = _write_from_here(store, view, start, end, layout, seal, progress)
+    rows = counts.written
+    seconds = time.perf_counter() - began
+    _set_watermark(store, view, start, end, rows)
+    if progress is not None:
+        progress(view.name, rows, rows)
+    logger.info("materialized %s: %d rows in %.2fs (%s .. %s)", view.name, rows, seconds, start, end)
+    return ViewMaterialization(view.name, start, end, rows, seconds, counts.kept_newer)
+
+
+def _distributed(store: Any) -> bool:
+    """Whether ``batch_engine`` sends the writes to the engine's workers (harnesses without a config: no)."""
+    engine = getattr(getattr(store, "config", None), "batch_engine", None)
+    return bool(engine is not None and engine.distributed)
+
+
+def _write_from_here(
+    store: Any,
+    view: FeatureView,
+    start: datetime | None,
+    end: datetime,
+    layout: codec.Layout,
+    seal: Callable[[pa.Table], pa.Table] | None,
+    progress: ProgressCallback | None,
+) -> _Counts:
+    """The embedded path: the offline engine streams batches to this process, which writes them."""
     online = store.online_store
-    online.write(view.name, [layout.key], [layout.pack()])
     counts = _Counts()
     batches = store.offline_store.latest_per_key(view, start, end, batch_rows=BATCH_ROWS)
-    seal = _sealer(store, view)  # built here: the packing thread must not touch the registry
     # Pack batch i+1 on a worker thread while batch i is written: SQLite and the network drivers
     # release the GIL while they work, so the two overlap. At most two packed batches are held.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="materialize-pack") as packer:
@@ -183,13 +212,31 @@ def _materialize_view(
             pending = future
         if pending is not None:
             _write_packed(online, view, pending.result(), counts, progress)
-    rows = counts.written
-    seconds = time.perf_counter() - began
-    _set_watermark(store, view, start, end, rows)
-    if progress is not None:
-        progress(view.name, rows, rows)
-    logger.info("materialized %s: %d rows in %.2fs (%s .. %s)", view.name, rows, seconds, start, end)
-    return ViewMaterialization(view.name, start, end, rows, seconds, counts.kept_newer)
+    return counts
+
+
+def _write_from_workers(
+    store: Any, view: FeatureView, start: datetime | None, end: datetime, seal: Callable[[pa.Table], pa.Table] | None
+) -> _Counts:
+    """``batch_engine: spark``: the engine's workers write their partitions; only counts come back here."""
+    from featurevault.backends.offline.base import PartitionWriter
+    from featurevault.config import ONLINE_STORES, section_config
+    from featurevault.ops.materialize_sink import OnlineSink
+
+    engine = store.offline_store
+    if not isinstance(engine, PartitionWriter):
+        raise RequestError(f"batch_engine {store.config.batch_engine.type!r} needs an offline store that runs it")
+    config = store.config
+    sink = OnlineSink(
+        module=ONLINE_STORES[config.online_store.type],
+        config=section_config(config, "online_store"),
+        project=store.project,
+        repo_path=str(store.repo_path),
+        view=view,
+        seal=seal,
+    )
+    written, kept = engine.write_latest(view, start, end, sink, partitions=config.batch_engine.partitions)
+    return _Counts(written, kept)
 
 
 @dataclass

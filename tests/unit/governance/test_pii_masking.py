@@ -104,3 +104,16 @@ def test_output_strategies_skip_views_read_clear(contents: RepoContents) -> None
 def test_short_hash_key_is_refused() -> None:
     with pytest.raises(ValueError):
         Masker(b"short")
+
+
+def test_a_masked_job_refuses_to_hand_out_a_spark_dataframe() -> None:
+    from featurevault.errors import PermissionDeniedError
+    from featurevault.governance.guard import MaskedRetrievalJob
+
+    class Job:
+        def to_spark_df(self) -> object:  # would carry the raw values
+            raise AssertionError("the unmasked frame was requested")
+
+    masked = MaskedRetrievalJob(Job(), Masker(KEY), {"email": "hash"})
+    with pytest.raises(PermissionDeniedError, match="email.*masked.*to_df"):
+        masked.to_spark_df()

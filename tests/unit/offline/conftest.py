@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from featurevault.backends.offline.base import OfflineStore
 from featurevault.backends.offline.duckdb import Config, Store
 from featurevault.model import Entity, FeatureView, Field, FileSource, RepoContents
 from featurevault.types import Float64, Int64
@@ -75,10 +76,25 @@ def contents(*objects: Any) -> RepoContents:
     return result
 
 
-@pytest.fixture(params=["hash", "asof"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """An engine forcing each join plan in turn, resolving paths under tmp_path."""
-    store = Store.from_config(Config(join_strategy=request.param), resolve=lambda p: tmp_path / p)
+#: Spark runs in one xdist worker, which holds the run's single SparkSession
+SPARK = pytest.param("spark", marks=pytest.mark.xdist_group("spark"))
+
+
+def spark_engine(request: pytest.FixtureRequest, tmp_path: Path) -> OfflineStore:
+    """The Spark engine on the run's shared local[2] session, resolving paths under tmp_path."""
+    from featurevault.backends.offline import spark
+
+    request.getfixturevalue("spark_session")
+    return spark.Store.from_config(spark.Config(), resolve=lambda p: tmp_path / p)
+
+
+@pytest.fixture(params=["hash", "asof", SPARK])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OfflineStore]:
+    """Each engine in turn (DuckDB forcing each join plan, then Spark), resolving paths under tmp_path."""
+    if request.param == "spark":
+        store = spark_engine(request, tmp_path)
+    else:
+        store = Store.from_config(Config(join_strategy=request.param), resolve=lambda p: tmp_path / p)
     yield store
     store.close()
 

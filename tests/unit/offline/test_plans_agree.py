@@ -1,4 +1,4 @@
-"""Both join plans give the answer of a brute-force reference on random data."""
+"""Every engine (DuckDB with each join plan, Spark) gives the answer of a brute-force reference on random data."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from featurevault.backends.offline.duckdb import Store
 from featurevault.ops.historical import get_historical_features
 
-from .conftest import contents, make_view, ts, write_parquet
+from .conftest import SPARK, contents, make_view, spark_engine, ts, write_parquet
 
 
 def reference(features: pd.DataFrame, entity: pd.DataFrame, ttl: timedelta | None) -> list[object]:
@@ -31,8 +31,11 @@ def reference(features: pd.DataFrame, entity: pd.DataFrame, ttl: timedelta | Non
     return result
 
 
+@pytest.mark.parametrize("engine_kind", ["duckdb", SPARK])
 @pytest.mark.parametrize("seed", range(6))
-def test_hash_and_asof_plans_match_reference(seed: int, tmp_path: Path, make_engine: Callable[..., Store]) -> None:
+def test_engines_match_reference(
+    seed: int, engine_kind: str, tmp_path: Path, make_engine: Callable[..., Store], request: pytest.FixtureRequest
+) -> None:
     rng = np.random.default_rng(seed)
     n_keys = int(rng.integers(1, 12))
     n_rows = int(rng.integers(1, 300))
@@ -60,11 +63,14 @@ def test_hash_and_asof_plans_match_reference(seed: int, tmp_path: Path, make_eng
         }
     )
     expected = reference(features, entity, ttl)
-    for strategy in ("hash", "asof", "auto"):
-        engine = make_engine(join_strategy=strategy)
+    if engine_kind == "spark":
+        engines = {"spark": spark_engine(request, tmp_path)}
+    else:
+        engines = {strategy: make_engine(join_strategy=strategy) for strategy in ("hash", "asof", "auto")}
+    for name, engine in engines.items():
         df = get_historical_features(engine, contents(view), entity, ["stats:rate"]).to_df()
         got = [None if pd.isna(v) else float(v) for v in df["rate"]]
-        assert got == expected, strategy
+        assert got == expected, name
         assert df["driver_id"].tolist() == entity["driver_id"].tolist()
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from featurevault.backends.offline.duckdb import Store
+from featurevault.backends.offline.base import OfflineStore as Store
 from featurevault.model import Entity, Field, OnDemandFeatureView, RequestSource
 from featurevault.ops.historical import get_historical_features
 from featurevault.types import Float64, Int64, String
@@ -207,7 +207,9 @@ def test_sql_entity_query_can_read_files(engine: Store, tmp_path: Path) -> None:
     write_parquet(tmp_path / "f.parquet", {"driver_id": [1, 1], "event_ts": [ts(0), ts(10)], "rate": [1.0, 2.0]})
     write_parquet(tmp_path / "orders.parquet", {"driver_id": [1, 1, 2], "order_ts": [ts(5), ts(11), ts(11)]})
     view = make_view("stats", "f.parquet", ["rate"])
-    sql = f"SELECT driver_id, order_ts AS event_timestamp FROM read_parquet('{tmp_path / 'orders.parquet'}')"
+    orders = tmp_path / "orders.parquet"
+    reader = f"parquet.`{orders}`" if engine.type_name == "spark" else f"read_parquet('{orders}')"
+    sql = f"SELECT driver_id, order_ts AS event_timestamp FROM {reader}"
     df = get_historical_features(engine, contents(view), sql, ["stats:rate"]).to_df()
     assert values(df, "rate") == [1.0, 2.0, None]
     assert str(df["event_timestamp"].dt.tz) == "UTC"

@@ -97,3 +97,43 @@ class OfflineStore(ABC):
 
     def close(self) -> None:
         """Release resources."""
+
+
+#: ``sink(batches)`` writes latest rows (join keys, :data:`EVENT_TS`, features) and yields
+#: ``(rows written, rows kept back because the online value was newer)``; it must be picklable
+PartitionSink = Callable[[Iterator[pa.RecordBatch]], Iterator[tuple[int, int]]]
+
+
+class FrameEngine(ABC):
+    """Capability of engines whose results can stay in the engine as lazy DataFrames (Spark).
+
+    ``historical`` is then ``collect(historical_frame(...))``; callers that want
+    the engine's own DataFrame (``RetrievalJob.to_spark_df``) skip the collect.
+    """
+
+    @abstractmethod
+    def is_frame(self, value: Any) -> bool:
+        """Whether ``value`` is one of the engine's DataFrames (an ``entity_df`` may be one)."""
+
+    @abstractmethod
+    def frame_schema(self, entity: Any) -> pa.Schema:
+        """The Arrow schema of an entity given as a DataFrame or SQL query (nothing is collected)."""
+
+    @abstractmethod
+    def historical_frame(self, entity: Any, requests: list[ViewRequest], *, timestamp_column: str) -> Any:
+        """:meth:`OfflineStore.historical` as a lazy DataFrame, sorted in the entity rows' order."""
+
+    @abstractmethod
+    def collect(self, frame: Any, like: pa.Schema | None = None) -> pa.Table:
+        """A DataFrame collected as Arrow; columns of ``like`` get its types back where they can."""
+
+
+class PartitionWriter(ABC):
+    """Capability of engines that write materialized rows from their workers, partition by partition."""
+
+    @abstractmethod
+    def write_latest(
+        self, view: FeatureView, start: datetime | None, end: datetime, sink: PartitionSink, *, partitions: int | None
+    ) -> tuple[int, int]:
+        """Run ``sink`` on each partition of the latest rows per key; the summed counts it yielded."""
+

@@ -26,7 +26,12 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict
 
 from featurevault.backends.offline import duckdb_append
+from featurevault.backends.offline.object_store import append_objects, is_object_path, locate_objects
 from featurevault.backends.offline.base import EVENT_TS, OfflineStore, ViewRequest
+from featurevault.backends.offline.entity_time import as_utc as _as_utc
+from featurevault.backends.offline.entity_time import naive_utc as _naive
+from featurevault.backends.offline.entity_time import utc_timestamps as _utc_timestamps
+from featurevault.backends.offline.entity_time import window_lower as _lower
 from featurevault.backends.offline.duckdb_pit import ENTITY, MATCHED, ViewScan, fetch_plan, latest_plan, match_plan
 from featurevault.backends.offline.duckdb_sources import (
     ColumnMap,
@@ -143,7 +148,7 @@ class Store(OfflineStore):
         chosen = files.pruned(lower, upper)
         if not chosen:  # no partition in range: read no rows, keep the columns
             chosen, lower, upper = files.files[:1], datetime.max, datetime.min
-        reader = files.reader_sql(chosen)
+        reader = files.bind(cur, chosen)
         cols = self._columns(cur, files, reader)
         used = _UsedColumns.of(view, features, cols)
         entity_keys = list(entity_keys if entity_keys is not None else view.join_keys)
@@ -233,6 +238,9 @@ class Store(OfflineStore):
 
     def append(self, source: DataSource, table: pa.Table) -> None:
         fsource = batch_source_of(source)
+        if is_object_path(fsource.path):
+            append_objects(locate_objects(fsource), table)
+            return
         path = self._resolve(fsource.path)
         if not path.exists() and fsource.file_format != "delta":
             duckdb_append.create(fsource, path, table)
@@ -246,7 +254,7 @@ class Store(OfflineStore):
         """A source's schema under its own column names."""
         with self._cursor() as cur:
             try:
-                return cur.sql(f"SELECT * FROM {files.reader_sql()} LIMIT 0").to_arrow_table().schema
+                return cur.sql(f"SELECT * FROM {files.bind(cur)} LIMIT 0").to_arrow_table().schema
             except duckdb.Error as exc:
                 raise _source_error(files, exc) from exc
 
@@ -372,44 +380,6 @@ def _query_error(what: str, exc: Exception) -> DataSourceError | BackendError:
     if isinstance(exc, (duckdb.IOException, duckdb.InvalidInputException)):
         return DataSourceError(f"reading {what} failed: {exc}")
     return BackendError(f"offline query for {what} failed: {exc}")
-
-
-def _naive(value: datetime | None) -> datetime | None:
-    """A datetime as naive UTC (naive input already means UTC)."""
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-def _as_utc(value: datetime | None) -> datetime | None:
-    return None if value is None else value.replace(tzinfo=UTC)
-
-
-def _lower(low: datetime | None, view: FeatureView) -> datetime | None:
-    """The earliest event time any entity row can match (None: unbounded)."""
-    if low is None:  # every entity timestamp is null: nothing can match
-        return datetime.max
-    if not view.ttl:
-        return None
-    try:
-        return _naive(low - view.ttl)
-    except OverflowError:  # a ttl reaching before year 1
-        return None
-
-
-def _utc_timestamps(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
-    """Entity timestamps as UTC (naive ones are taken to be UTC already)."""
-    typ = column.type
-    try:
-        if pa.types.is_timestamp(typ):
-            return column if typ.tz == "UTC" else column.cast(pa.timestamp(typ.unit, tz="UTC"))
-        if pa.types.is_date(typ):
-            return column.cast(pa.timestamp("us")).cast(_UTC_US)
-        if pa.types.is_string(typ) or pa.types.is_large_string(typ):
-            return pc.cast(column, pa.timestamp("us", tz="UTC"))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise EntityKeyError(f"entity timestamp column {name!r} cannot be read as timestamps: {exc}") from exc
-    raise EntityKeyError(f"entity timestamp column {name!r} has type {typ}, not a timestamp")
 
 
 def _entity_frame(table: pa.Table, ts_utc: pa.ChunkedArray, requests: list[ViewRequest]) -> pa.Table:

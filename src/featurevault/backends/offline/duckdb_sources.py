@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from featurevault.errors import DataSourceError
-from featurevault.model import DataSource, FileSource, PushSource
+from featurevault.model import DataSource, FileSource, PushSource, SparkSource
 
 #: hive partition keys treated as dates when the source names no date_partition_column
 DATE_PARTITION_KEYS = ("date", "dt", "ds", "day", "event_date", "partition_date")
@@ -43,6 +44,12 @@ def ts_literal(value: datetime) -> str:
 def batch_source_of(source: DataSource) -> FileSource:
     """The file source holding a source's offline rows."""
     batch = source.batch_source if isinstance(source, PushSource) else source
+    if isinstance(batch, SparkSource) and batch.path:
+        batch = FileSource(
+            name=batch.name, path=batch.path, file_format=batch.file_format, timestamp_field=batch.timestamp_field,
+            created_timestamp_column=batch.created_timestamp_column, field_mapping=batch.field_mapping,
+            date_partition_column=batch.date_partition_column,
+        )
     if not isinstance(batch, FileSource):
         raise DataSourceError(
             f"data source {source.name!r} ({type(batch).__name__}) cannot be read by the DuckDB engine: "
@@ -94,6 +101,10 @@ class SourceFiles:
                 kept.append(path)
         return kept
 
+    def bind(self, cursor: Any, files: list[str] | None = None) -> str:
+        """The table expression reading ``files`` (all by default) in ``cursor``."""
+        return self.reader_sql(files)
+
     def reader_sql(self, files: list[str] | None = None) -> str:
         """The DuckDB table function reading ``files`` (all files by default)."""
         chosen = self.files if files is None else files
@@ -117,6 +128,10 @@ def locate(source: DataSource, resolve: Callable[[str], Path]) -> SourceFiles:
     """Find a source's files, raising :class:`DataSourceError` naming the source and path when absent."""
     fsource = batch_source_of(source)
     fmt = fsource.file_format
+    if fsource.path.startswith("s3://"):
+        from featurevault.backends.offline.object_store import locate_objects
+
+        return locate_objects(fsource)
     path = resolve(fsource.path)
     if fmt == "delta":
         return _locate_delta(fsource, path)
@@ -132,12 +147,12 @@ def locate(source: DataSource, resolve: Callable[[str], Path]) -> SourceFiles:
     if not files:
         raise DataSourceError(f"data source {fsource.name!r}: no {fmt} files under {str(path)!r}")
     base = path if path.is_dir() else path.parent
-    return SourceFiles(fsource, path, fmt, files, [_hive_parts(base, f) for f in files])
+    return SourceFiles(fsource, path, fmt, files, [hive_parts(base, f) for f in files])
 
 
-def _hive_parts(base: Path, file: str) -> dict[str, str]:
+def hive_parts(base: Any, file: str) -> dict[str, str]:
     try:
-        rel = Path(file).relative_to(base)
+        rel = type(base)(file).relative_to(base)
     except ValueError:
         return {}
     parts = {}
@@ -159,7 +174,7 @@ def _locate_delta(source: FileSource, path: Path) -> SourceFiles:
             "DuckDB's delta extension cannot be downloaded here"
         ) from None
     files = [f.removeprefix("file://") for f in DeltaTable(str(path)).file_uris()]
-    return SourceFiles(source, path, "parquet", files, [_hive_parts(path, f) for f in files])
+    return SourceFiles(source, path, "parquet", files, [hive_parts(path, f) for f in files])
 
 
 @dataclass

@@ -272,6 +272,10 @@ class RegisteredSource:
     def pruned(self, lower: datetime | None, upper: datetime | None) -> list[str]:
         return self.files  # the time window was already applied in PostgreSQL
 
+    def bind(self, cursor: Any, files: list[str] | None = None) -> str:
+        """The table expression reading the registered rows (already in ``cursor``)."""
+        return self.reader_sql(files)
+
     def reader_sql(self, files: list[str] | None = None) -> str:
         return '"' + self.name.replace('"', '""') + '"'
 

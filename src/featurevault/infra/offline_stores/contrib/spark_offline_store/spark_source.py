@@ -1,0 +1,5 @@
+"""Feast's import path of ``SparkSource``."""
+
+from featurevault.model.spark_source import SparkSource
+
+__all__ = ["SparkSource"]

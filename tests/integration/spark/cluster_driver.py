@@ -1,0 +1,54 @@
+"""Run in its own process (one SparkContext per process): a user's repo pointed at a standalone cluster.
+
+``python -m tests.integration.spark.cluster_driver REPO MASTER_URL ONLINE_JSON`` builds the Spark repo,
+runs a historical retrieval and a materialization through the cluster, runs the same retrieval on
+DuckDB, and prints one JSON line with what the test checks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from featurevault.store import FeatureStore
+from tests.integration.spark.spark_repo import spark_repo
+from tests.unit.online.repo_defs import T0
+
+FEATURES = ["driver_stats:conv_rate", "driver_stats:trips", "driver_stats:city"]
+
+
+def entity_rows() -> pd.DataFrame:
+    times = [T0 + timedelta(minutes=m) for m in (-30, 0, 30, 90, 120)]
+    return pd.DataFrame({"driver_id": [1, 2, 1, 3, 1], "event_timestamp": times})
+
+
+def main(repo: Path, master: str, online: dict[str, object]) -> dict[str, object]:
+    conf = {"spark.master": master, "spark.executor.memory": "512m", "spark.cores.max": "2"}
+    store = spark_repo(repo, online, spark_conf=conf)
+    spark = store.offline_store.spark
+    on_cluster = store.get_historical_features(entity_rows(), FEATURES).to_df()
+    (run,) = store.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2), ["driver_stats"]).views
+    store.set_now(T0 + timedelta(hours=2))
+    online_values = store.get_online_features(["driver_stats:city"], {"driver_id": [1, 2, 3]}).to_dict()["city"]
+    executors = spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1  # minus the driver
+    (repo / "feature_store.yaml").write_text(
+        (repo / "feature_store.yaml").read_text().replace('"type": "spark"', '"type": "duckdb"', 1)
+        .replace(f', "spark_conf": {json.dumps(conf)}', "").replace('"type": "spark", "partitions": 2', '"type": "local"')
+    )
+    local = FeatureStore(repo_path=repo).get_historical_features(entity_rows(), FEATURES).to_df()
+    return {
+        "master": spark.sparkContext.master,
+        "executors": executors,
+        "same_as_duckdb": on_cluster.equals(local),
+        "cluster_rows": json.loads(on_cluster.to_json(orient="records", date_format="iso")),
+        "materialized": run.rows,
+        "online_city": online_values,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3]))))

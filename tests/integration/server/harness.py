@@ -130,7 +130,7 @@ def serve(repo: Path, *extra: str, yaml_file: Path | None = None, scheme: str = 
                 process.wait()
 
 
-def wait_until_up(server: RunningServer, timeout: float = 30.0) -> None:
+def wait_until_up(server: RunningServer, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:

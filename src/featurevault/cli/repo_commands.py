@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from featurevault.cli.common import console, fail, open_store, state
+from featurevault.cli.common import console, fail, open_store, state, styled, usage_error
 from featurevault.errors import LintError
 
 OBJECT_KINDS = {
@@ -45,7 +46,7 @@ def init(
 
     target = (state.repo_path / name).resolve()
     scaffold(target)
-    console.print(f"Created feature repo [bold]{target}[/bold]")
+    console.print(styled("Created feature repo ", (str(target), "bold")))
     console.print(f"Next: cd {name} && featurevault apply && featurevault materialize-incremental now")
 
 
@@ -85,9 +86,9 @@ def apply(
     _print_plan(result.plan)
     print_lint_report(result.plan.lint, quiet_when_clean=True, compact=True)
     if result.committed and result.plan.lint.errors:
-        console.print(f"[yellow]Lint errors overridden with --skip-lint ({len(result.plan.lint.errors)})[/]")
+        console.print(f"Lint errors overridden with --skip-lint ({len(result.plan.lint.errors)})", style="yellow")
     if result.committed:
-        console.print(f"Applied registry version [bold]{result.version}[/bold] of project {store.project}")
+        console.print(styled("Applied registry version ", (str(result.version), "bold"), f" of project {store.project}"))
 
 
 def _print_plan(the_plan: Any) -> None:
@@ -96,7 +97,7 @@ def _print_plan(the_plan: Any) -> None:
         return
     colours = {"add": "green", "update": "yellow", "remove": "red"}
     for change in the_plan.changes:
-        console.print(f"[{colours[change.action]}]{change}[/]", highlight=False)
+        console.print(str(change), style=colours[change.action], highlight=False)
     console.print(the_plan.summary())
 
 
@@ -112,7 +113,7 @@ def _parse_time(value: str, label: str) -> datetime:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("rows"),
@@ -217,6 +218,8 @@ def registry_history(
 
 def teardown(yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False) -> None:
     """Remove the project's online data and registry entries."""
+    if not yes and not sys.stdin.isatty():
+        usage_error("teardown asks for confirmation and there is no terminal to ask on", "Pass --yes to confirm.")
     store = open_store()
     if not yes and not typer.confirm(f"Remove all online data and registry entries of project {store.project}?"):
         raise typer.Abort()

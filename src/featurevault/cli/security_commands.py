@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from featurevault.cli.common import console, err_console, fail, open_store
+from featurevault.cli.common import console, err_console, fail, open_store, styled
 
 tokens_app = typer.Typer(
     help="Bearer tokens for 'auth: {type: token}' (hashes kept in the registry).", no_args_is_help=True
@@ -129,7 +129,8 @@ def permissions_check(
     res = Resource.parse(resource, contents)
     granting = enforcer.granting(who, act, res)
     if granting:
-        console.print(f"[green]ALLOWED[/green] {principal} {act.name} {res} by {', '.join(p.name for p in granting)}")
+        granted_by = ", ".join(p.name for p in granting)
+        console.print(styled(("ALLOWED", "green"), f" {principal} {act.name} {res} by {granted_by}"))
         return
     fail(f"DENIED: principal {principal!r} (roles: {', '.join(who.roles) or 'none'}) may not {act.name} on {res}")
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from featurevault.cli.common import console, fail, state
+from featurevault.cli.common import console, fail, state, styled
 
 
 def serve(
@@ -43,7 +43,7 @@ def serve(
 
     load_repo_config(state.repo_path, str(state.config_file) if state.config_file else None)  # fail fast, in one line
     scheme = "https" if tls_cert else "http"
-    console.print(f"Serving [bold]{state.repo_path}[/bold] on {scheme}://{host}:{port} ({workers} worker(s))")
+    console.print(styled("Serving ", (str(state.repo_path), "bold"), f" on {scheme}://{host}:{port} ({workers} worker(s))"))
     run_server(
         state.repo_path,
         fs_yaml_file=state.config_file,

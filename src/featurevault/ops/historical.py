@@ -67,11 +67,11 @@ class RetrievalJob:
 
     @property
     def feature_columns(self) -> list[str]:
-        """The feature columns of the result, in request order."""
+        """The feature columns of the result: stored views' features (grouped by view), then on-demand ones."""
         return list(self._resolved.output_names)
 
     def to_arrow(self) -> pa.Table:
-        """The training rows: the entity columns, then the features in request order."""
+        """The training rows: the entity columns, then :attr:`feature_columns`."""
         if self._result is None:
             self._result = self._run()
         return self._result
@@ -123,10 +123,9 @@ def get_historical_features(
     if features is None:
         raise RequestError("pass features (a list of 'view:feature' references) or a feature service")
     resolved = resolve_features(contents, features, full_feature_names=full_feature_names)
-    resolved.output_names = _requested_order(resolved, features)
     entity = entity_input(entity_df)
     if isinstance(entity, pa.Table):
-        timestamp_column(entity.schema)
+        entity = parse_text_timestamps(entity, timestamp_column(entity.schema))
         _check_request_columns(entity, resolved)
         for part in resolved.views:
             missing = [k for k in part.view.join_keys if k not in entity.column_names]
@@ -160,24 +159,24 @@ def entity_input(entity_df: Any) -> pa.Table | str:
     )
 
 
-def _requested_order(resolved: ResolvedRequest, features: Any) -> list[str]:
-    """Output columns in the order of the references (the resolver groups them by view)."""
-    outputs = resolved.output_names
-    if not isinstance(features, (list, tuple)):
-        return outputs
-    by_ref: dict[tuple[str, str], str] = {}
-    by_view: dict[str, list[str]] = {}
-    for part in [*resolved.views, *resolved.odfvs]:
-        for feat, out in zip(part.features, part.output_names, strict=True):
-            if out in outputs:
-                by_ref[(part.name_to_use, feat)] = out
-                by_view.setdefault(part.name_to_use, []).append(out)
-    ordered: list[str] = []
-    for ref in features:
-        view, _, feat = str(ref).partition(":")
-        names = by_view.get(view, []) if feat == "*" else [by_ref.get((view, feat), "")]
-        ordered += [n for n in names if n and n not in ordered]
-    return ordered + [n for n in outputs if n not in ordered]
+def parse_text_timestamps(entity: pa.Table, column: str) -> pa.Table:
+    """An entity frame whose event times are text ("2024-01-15", ISO 8601 with or without an
+    offset) gets them as UTC timestamps; values without an offset are taken as UTC, as Feast does."""
+    field = entity.schema.field(column)
+    if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+        return entity
+    import pandas as pd
+
+    text = entity.column(column).to_pandas()
+    try:
+        parsed = pd.to_datetime(text, utc=True, format="ISO8601")
+    except (ValueError, TypeError) as exc:
+        raise EntityKeyError(
+            f"entity_df column {column!r} holds text that is not an ISO 8601 time ({exc}); "
+            "use values such as '2024-01-15' or '2024-01-15T10:00:00+02:00'"
+        ) from None
+    values = pa.array(parsed, type=pa.timestamp("us", tz="UTC"), from_pandas=True)
+    return entity.set_column(entity.schema.get_field_index(column), column, values)
 
 
 def timestamp_column(schema: pa.Schema) -> str:

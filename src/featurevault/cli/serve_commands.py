@@ -14,8 +14,8 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", "-p", help="Port to listen on.")] = 6566,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = 1,
-    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="PEM certificate; serves HTTPS.")] = None,
-    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key of --tls-cert.")] = None,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", "--cert", help="PEM certificate; serves HTTPS.")] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", "--key", help="PEM private key of --tls-cert.")] = None,
     max_body_bytes: Annotated[
         int, typer.Option("--max-body-bytes", min=1, help="Larger request bodies are refused with 413.")
     ] = 8 * 1024 * 1024,

@@ -12,7 +12,13 @@ from typing import Any
 from featurevault.backends.offline.base import OfflineStore
 from featurevault.backends.online.base import OnlineStore
 from featurevault.config import RepoConfig, backend_module, load_repo_config, section_config
-from featurevault.errors import ConfigError, DataSourceNotFoundError, EntityNotFoundError, FeatureViewNotFoundError
+from featurevault.errors import (
+    ConfigError,
+    DataSourceNotFoundError,
+    EntityNotFoundError,
+    FeatureViewNotFoundError,
+    NotFoundError,
+)
 from featurevault.governance.guard import Guard
 from featurevault.governance.principal import Principal
 from featurevault.model import (
@@ -29,7 +35,8 @@ from featurevault.ops import historical, materialize, online, write
 from featurevault.ops.registry_cache import RegistryCache
 from featurevault.ops.resolve import get_feature_service, resolve_features
 from featurevault.governance.targets import materialize_targets, push_actions, push_targets, view_target
-from featurevault.ops.write import PushMode
+from featurevault.model.project import Project
+from featurevault.model.push_mode import PushMode
 
 logger = logging.getLogger(__name__)
 
@@ -165,56 +172,93 @@ class FeatureStore:
         with self.guard.definitions(AuthzedAction.DELETE, version, contents, [_project(self.project)]):
             apply_ops.teardown(self)
 
-    def get_entity(self, name: str) -> Entity:
+    # Feast's ``allow_cache`` / ``allow_registry_cache`` are accepted everywhere: definitions are
+    # always read through the registry cache, refreshed every ``registry.cache_ttl_seconds``
+    # (call refresh_registry() to force a reload). ``tags`` keeps objects carrying every tag given.
+
+    def get_entity(self, name: str, allow_registry_cache: bool = True) -> Entity:
         return _get(self._contents().entities, name, EntityNotFoundError, "entity")
 
-    def get_feature_view(self, name: str) -> FeatureView:
+    def get_feature_view(self, name: str, allow_registry_cache: bool = True) -> FeatureView:
         return _get(self._contents().feature_views, name, FeatureViewNotFoundError, "feature view")
 
-    def get_on_demand_feature_view(self, name: str) -> OnDemandFeatureView:
+    def get_on_demand_feature_view(self, name: str, allow_registry_cache: bool = True) -> OnDemandFeatureView:
         return _get(
             self._contents().on_demand_feature_views, name, FeatureViewNotFoundError, "on-demand feature view"
         )
 
-    def get_feature_service(self, name: str) -> FeatureService:
+    def get_feature_service(self, name: str, allow_cache: bool = True) -> FeatureService:
         return get_feature_service(self._contents(), name)
 
-    def get_data_source(self, name: str) -> DataSource:
+    def get_data_source(self, name: str, allow_registry_cache: bool = True) -> DataSource:
         return _get(self._contents().data_sources, name, DataSourceNotFoundError, "data source")
 
-    def list_entities(self) -> list[Entity]:
-        return list(self._contents().entities.values())
+    def list_entities(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[Entity]:
+        return _tagged(self._contents().entities.values(), tags)
 
-    def list_feature_views(self) -> list[FeatureView]:
-        return list(self._contents().feature_views.values())
+    def list_feature_views(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[FeatureView]:
+        return _tagged(self._contents().feature_views.values(), tags)
 
-    def list_on_demand_feature_views(self) -> list[OnDemandFeatureView]:
-        return list(self._contents().on_demand_feature_views.values())
+    def list_on_demand_feature_views(
+        self, allow_cache: bool = True, tags: dict[str, str] | None = None
+    ) -> list[OnDemandFeatureView]:
+        return _tagged(self._contents().on_demand_feature_views.values(), tags)
 
-    def list_feature_services(self) -> list[FeatureService]:
-        return list(self._contents().feature_services.values())
+    def list_all_feature_views(
+        self, allow_cache: bool = True, tags: dict[str, str] | None = None
+    ) -> list[FeatureView | OnDemandFeatureView]:
+        """Stored and on-demand feature views together (Feast's ``list_all_feature_views``)."""
+        contents = self._contents()
+        return _tagged([*contents.feature_views.values(), *contents.on_demand_feature_views.values()], tags)
 
-    def list_data_sources(self) -> list[DataSource]:
-        return list(self._contents().data_sources.values())
+    def list_feature_services(
+        self, allow_cache: bool = True, tags: dict[str, str] | None = None
+    ) -> list[FeatureService]:
+        return _tagged(self._contents().feature_services.values(), tags)
+
+    def list_data_sources(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[DataSource]:
+        return _tagged(self._contents().data_sources.values(), tags)
+
+    def get_project(self, name: str | None = None, allow_cache: bool = True) -> Project:
+        """This store's project (featurevault serves one project per store)."""
+        if name is not None and name != self.project:
+            raise NotFoundError(f"no project named {name!r}: this store serves project {self.project!r}")
+        return Project(name=self.project)
+
+    def list_projects(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[Project]:
+        return _tagged([Project(name=self.project)], tags)
+
+    @staticmethod
+    def version() -> str:
+        """The featurevault version (Feast's ``FeatureStore.version()``)."""
+        from featurevault import __version__
+
+        return __version__
 
     # -- reads ---------------------------------------------------------------------------------
 
     def get_historical_features(
         self,
-        entity_df: Any,
+        entity_df: Any = None,
         features: Any = None,
         full_feature_names: bool = False,
         *,
         feature_service: FeatureService | None = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
     ) -> historical.RetrievalJob:
-        """Point-in-time correct training data for the rows of ``entity_df``."""
+        """Point-in-time correct training data for the rows of ``entity_df``.
+
+        Without ``entity_df``: every entity with an event in [start_date, end_date], at end_date.
+        """
         wanted = features if features is not None else feature_service
         version, contents = self._registry.versioned_contents()
         read = AuthzedAction.READ_OFFLINE
         with self.guard.read(read, version, contents, wanted, entity_df, full_feature_names) as call:
             return call.mask_job(
                 historical.get_historical_features(
-                    self.offline_store, contents, entity_df, wanted, full_feature_names=full_feature_names
+                    self.offline_store, contents, entity_df, wanted, full_feature_names=full_feature_names,
+                    start_date=start_date, end_date=end_date,
                 )
             )
 
@@ -263,7 +307,16 @@ class FeatureStore:
         with self._guarded_write([AuthzedAction.WRITE_ONLINE], view_target(feature_view_name), rows):
             return write.write_to_online_store(self, feature_view_name, rows)
 
-    def push(self, push_source_name: str, df: Any, to: PushMode | str = PushMode.ONLINE) -> int:
+    def write_to_offline_store(
+        self, feature_view_name: str, df: Any, allow_registry_cache: bool = True, reorder_columns: bool = True
+    ) -> int:
+        """Append rows (join keys, event timestamp, features) to the view's batch source."""
+        with self._guarded_write([AuthzedAction.WRITE_OFFLINE], view_target(feature_view_name), df):
+            return write.write_to_offline_store(self, feature_view_name, df)
+
+    def push(
+        self, push_source_name: str, df: Any, allow_registry_cache: bool = True, to: PushMode | str = PushMode.ONLINE
+    ) -> int:
         """Write rows to every view fed by a push source (online, offline, or both)."""
         with self._guarded_write(push_actions(to), push_targets(push_source_name), df):
             return write.push(self, push_source_name, df, to)
@@ -302,6 +355,12 @@ def _row_count(rows: Any) -> int | None:
         return len(rows) if rows is not None else None
     except TypeError:
         return None
+
+
+def _tagged(objects: Any, tags: dict[str, str] | None) -> list[Any]:
+    if not tags:
+        return list(objects)
+    return [o for o in objects if all(o.tags.get(k) == v for k, v in tags.items())]
 
 
 def _get(objects: dict[str, Any], name: str, error: type[Exception], label: str) -> Any:

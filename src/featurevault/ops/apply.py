@@ -75,6 +75,12 @@ def plan(store: FeatureStore, desired: RepoContents) -> Plan:
 
 def prepare(store: FeatureStore, desired: RepoContents) -> RepoContents:
     """Infer omitted schemas, then check every reference and source, so that apply cannot store a broken repo."""
+    for project in desired.declared_projects:
+        if project.name != store.project:
+            raise DefinitionError(
+                f"the repo declares Project(name={project.name!r}) but feature_store.yaml names project "
+                f"{store.project!r}; make them the same"
+            )
     for name, view in list(desired.feature_views.items()):
         _check_source(store, view)
         if not view.features:

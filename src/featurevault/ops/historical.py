@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -118,11 +118,22 @@ def get_historical_features(
     features: Any,
     *,
     full_feature_names: bool = False,
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
 ) -> RetrievalJob:
-    """Plan a point-in-time retrieval; bad requests fail here, the join runs on ``to_df``/``to_arrow``."""
+    """Plan a point-in-time retrieval; bad requests fail here, the join runs on ``to_df``/``to_arrow``.
+
+    Without ``entity_df``, the rows are every entity key with an event in
+    [``start_date``, ``end_date``] (``end_date`` defaults to now, ``start_date``
+    to the beginning of the data), each at ``end_date``: its latest values in the window.
+    """
     if features is None:
         raise RequestError("pass features (a list of 'view:feature' references) or a feature service")
     resolved = resolve_features(contents, features, full_feature_names=full_feature_names)
+    if entity_df is None:
+        entity_df = entities_in_window(offline, resolved, start_date, end_date)
+    elif start_date is not None or end_date is not None:
+        raise RequestError("give either entity_df or start_date/end_date, not both")
     entity = entity_input(entity_df)
     if isinstance(entity, pa.Table):
         entity = parse_text_timestamps(entity, timestamp_column(entity.schema))
@@ -135,6 +146,39 @@ def get_historical_features(
                     f"its columns are {', '.join(entity.column_names)}"
                 )
     return RetrievalJob(offline, resolved, entity, full_feature_names=full_feature_names)
+
+
+def entities_in_window(
+    offline: OfflineStore, resolved: ResolvedRequest, start: datetime | None, end: datetime | None
+) -> pa.Table:
+    """One row per entity key with an event in [start, end] in any requested view, at ``end``."""
+    end = _utc(end) if end is not None else datetime.now(timezone.utc)
+    start = _utc(start) if start is not None else None
+    if start is not None and start > end:
+        raise RequestError(f"start_date {start.isoformat()} is after end_date {end.isoformat()}")
+    key_sets = {tuple(sorted(part.view.join_keys)) for part in resolved.views}
+    if len(key_sets) != 1:
+        described = "; ".join(f"{p.view.name}: {', '.join(p.view.join_keys) or 'none'}" for p in resolved.views)
+        raise RequestError(
+            "without entity_df every requested feature view must have the same join keys "
+            f"({described}); pass an entity_df instead"
+        )
+    keys = list(key_sets.pop())
+    at_end = pa.timestamp("us", tz="UTC")
+    if not keys:  # views without entities: one row, at the end of the window
+        return pa.table({DEFAULT_TIMESTAMP_COLUMN: pa.array([end], at_end)})
+    batches = [b.select(keys) for part in resolved.views for b in offline.latest_per_key(part.view, start, end)]
+    if batches:
+        entity = pa.Table.from_batches(batches).group_by(keys).aggregate([])
+    else:
+        source_schema = offline.schema(resolved.views[0].view.batch_source)
+        entity = pa.table({k: pa.array([], source_schema.field(k).type) for k in keys})
+    entity = entity.select(keys).sort_by([(k, "ascending") for k in keys])
+    return entity.append_column(DEFAULT_TIMESTAMP_COLUMN, pa.array([end] * entity.num_rows, at_end))
+
+
+def _utc(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def entity_input(entity_df: Any) -> pa.Table | str:

@@ -1,0 +1,1 @@
+"""Feast's ``feast.infra`` import paths, for repos moved over by changing their imports."""

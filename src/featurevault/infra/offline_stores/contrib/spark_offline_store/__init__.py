@@ -1,0 +1,1 @@
+"""Feast's Spark offline store package (not implemented here)."""

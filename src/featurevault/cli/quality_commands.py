@@ -126,10 +126,11 @@ def readiness(
 
 def _print_readiness(report: ReadinessReport) -> None:
     table = Table(title="Production readiness")
-    for column in ("section", "item", "status", "evidence"):
+    for column in ("section", "item", "status", "evidence", "next step"):
         table.add_column(column, overflow="fold")
     for item in report.items:
-        table.add_row(item.section, item.title, styled((item.status, STATUS_STYLE[item.status])), item.evidence)
+        status = styled((item.status, STATUS_STYLE[item.status]))
+        table.add_row(item.section, item.title, status, item.evidence, item.next_step)
     console.print(table)
     counts = ", ".join(f"{n} {status}" for status, n in report.counts().items())
     console.print(f"score: {report.score:.0f}% ({counts})", highlight=False)

@@ -48,6 +48,7 @@ def init(
     scaffold(target)
     console.print(styled("Created feature repo ", (str(target), "bold")))
     console.print(f"Next: cd {name} && featurevault apply && featurevault materialize-incremental now")
+    console.print("Then: python demo_workflow.py, featurevault serve, featurevault readiness")
 
 
 def _load_plan(skip_lint: bool = False) -> Any:

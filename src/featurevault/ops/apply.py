@@ -16,6 +16,7 @@ from featurevault.model import (
     RepoContents,
 )
 from featurevault.model.entity import Field
+from featurevault.ops.schema_check import check_field_types
 from featurevault.quality.lint import LintReport, check_apply, run_lint
 from featurevault.types import from_arrow
 
@@ -198,7 +199,8 @@ def _check_source(store: FeatureStore, view: FeatureView) -> None:
         )
     if not view.features:
         return
-    columns = set(store.offline_store.schema(source).names)
+    source_schema = store.offline_store.schema(source)
+    columns = set(source_schema.names)
     wanted = [f.name for f in view.schema] + view.join_keys + [source.timestamp_field]
     missing = [c for c in dict.fromkeys(wanted) if c and c not in columns]
     if missing:
@@ -206,6 +208,7 @@ def _check_source(store: FeatureStore, view: FeatureView) -> None:
             f"feature view {view.name!r}: source {source.name!r} ({getattr(source, 'path', '')}) has no column "
             f"{', '.join(repr(c) for c in missing)}; it has {', '.join(sorted(columns))}"
         )
+    check_field_types(view.name, source.name, view.schema, source_schema)
 
 
 def _infer_schema(store: FeatureStore, view: FeatureView) -> FeatureView:

@@ -14,16 +14,44 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.text import Text
-
 from featurevault.errors import FeatureVaultError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     from featurevault.store import FeatureStore
 
-console = Console(markup=False)
-err_console = Console(stderr=True, soft_wrap=True, markup=False)
+
+class _LazyConsole:
+    """A rich Console built on first use, so ``featurevault --help`` never imports rich's renderer."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def get(self) -> Console:
+        """The rich Console itself (for APIs that need the real object, such as Progress)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+console: Console = _LazyConsole(markup=False)  # type: ignore[assignment]
+err_console: Console = _LazyConsole(stderr=True, soft_wrap=True, markup=False)  # type: ignore[assignment]
+
+
+def new_table(*columns: Any, **options: Any) -> Table:
+    """A rich Table (imported on first use)."""
+    from rich.table import Table
+
+    return Table(*columns, **options)
 
 USAGE_EXIT_CODE = 2
 
@@ -46,6 +74,8 @@ def open_store() -> FeatureStore:
 
 def styled(*parts: str | tuple[str, str]) -> Text:
     """A line of literal text; a ``(text, style)`` part is coloured."""
+    from rich.text import Text
+
     return Text.assemble(*parts)
 
 

@@ -7,9 +7,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from featurevault.cli.common import console, fail, state, styled
+from featurevault.cli.common import console, fail, new_table, state, styled
 
 if TYPE_CHECKING:
     from featurevault.config import RepoConfig
@@ -91,7 +90,7 @@ def print_lint_report(report: LintReport, *, quiet_when_clean: bool = False, com
         for severity, rule, obj, location, message, _ in formats.table_rows(report):
             console.print(styled((severity, SEVERITY_STYLE[severity]), f" {rule} {location} {message}"), highlight=False)
     elif report.findings:
-        table = Table(title="Lint findings", show_lines=False)
+        table = new_table(title="Lint findings", show_lines=False)
         for column in formats.TABLE_COLUMNS:
             table.add_column(column, overflow="fold")
         for row in formats.table_rows(report):
@@ -125,7 +124,7 @@ def readiness(
 
 
 def _print_readiness(report: ReadinessReport) -> None:
-    table = Table(title="Production readiness")
+    table = new_table(title="Production readiness")
     for column in ("section", "item", "status", "evidence", "next step"):
         table.add_column(column, overflow="fold")
     for item in report.items:

@@ -8,10 +8,8 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Column, Table
 
-from featurevault.cli.common import console, fail, open_store, state, styled, usage_error
+from featurevault.cli.common import console, fail, new_table, open_store, state, styled, usage_error
 from featurevault.errors import LintError
 
 OBJECT_KINDS = {
@@ -112,14 +110,16 @@ def _parse_time(value: str, label: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _progress() -> Progress:
+def _progress() -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("rows"),
         TimeElapsedColumn(),
-        console=console,
+        console=console.get(),  # type: ignore[attr-defined]
         transient=False,
     )
 
@@ -208,7 +208,7 @@ def registry_history(
 ) -> None:
     """List the project's registry versions, newest first."""
     store = open_store()
-    table = Table("version", "created (UTC)", "author", "summary")
+    table = new_table("version", "created (UTC)", "author", "summary")
     for info in store.registry.registry.history(store.project, limit):
         summary = info.message
         if info.meta.get("skip_lint"):
@@ -241,7 +241,9 @@ def _object_group(group: str, list_method: str, get_method: str) -> typer.Typer:
     @sub.command("list")
     def list_objects() -> None:
         objects = getattr(open_store(), list_method)()
-        table = Table("description", "owner", "tags")
+        table = new_table("description", "owner", "tags")
+        from rich.table import Column
+
         table.columns.insert(0, Column("name", no_wrap=True))
         for obj in sorted(objects, key=lambda o: o.name):
             table.add_row(obj.name, obj.description, obj.owner, json.dumps(obj.tags) if obj.tags else "")

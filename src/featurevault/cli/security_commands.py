@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from featurevault.cli.common import console, err_console, fail, open_store, styled
+from featurevault.cli.common import console, err_console, fail, new_table, open_store, styled
 
 tokens_app = typer.Typer(
     help="Bearer tokens for 'auth: {type: token}' (hashes kept in the registry).", no_args_is_help=True
@@ -73,7 +72,7 @@ def tokens_list() -> None:
     """Tokens with their roles, expiry and state (never the secrets)."""
     with open_store() as store:
         infos = _token_store(store).list()
-    table = Table("name", "roles", "groups", "created", "expires", "state")
+    table = new_table("name", "roles", "groups", "created", "expires", "state")
     for info in infos:
         status = "revoked" if info.revoked_at else ("active" if info.active else "expired")
         expires = info.expires_at or "never"
@@ -96,7 +95,7 @@ def permissions_list() -> None:
     """Every Permission in the registry."""
     with open_store() as store:
         perms = list(store.registry.contents().permissions.values())
-    table = Table("name", "types", "name patterns", "required tags", "actions", "policy")
+    table = new_table("name", "types", "name patterns", "required tags", "actions", "policy")
     for p in perms:
         table.add_row(
             p.name,
@@ -145,7 +144,7 @@ def permissions_matrix(
     with open_store() as store:
         matrix = permission_matrix(store.registry.contents(), expand_actions(_split(actions)) or None)
     columns = list(next(iter(matrix.values()), {}).keys())
-    table = Table("resource", *columns)
+    table = new_table("resource", *columns)
     for resource, cells in matrix.items():
         table.add_row(resource, *(", ".join(cells[c]) or "-" for c in columns))
     console.print(table)
@@ -163,7 +162,7 @@ def pii_report(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.
     if as_json:
         console.print_json(json.dumps({"fields": [r.__dict__ for r in rows], "declassified": declassified}))
         return
-    table = Table("feature", "masking", "why", "read clear by", "flows into")
+    table = new_table("feature", "masking", "why", "read clear by", "flows into")
     for r in rows:
         readers = ", ".join(r.clear_readers) or "nobody"
         table.add_row(r.feature, r.masking, r.reason, readers, ", ".join(r.derived_into) or "-")
@@ -238,7 +237,7 @@ def audit_query(
         for record in records:
             console.print_json(json.dumps(record))
         return
-    table = Table("seq", "time", "principal", "action", "resource", "outcome", "rows", "ms")
+    table = new_table("seq", "time", "principal", "action", "resource", "outcome", "rows", "ms")
     for r in records:
         table.add_row(
             str(r.get("seq")),

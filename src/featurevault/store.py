@@ -16,6 +16,7 @@ from featurevault.errors import (
     ConfigError,
     DataSourceNotFoundError,
     EntityNotFoundError,
+    FeatureServiceNotFoundError,
     FeatureViewNotFoundError,
     NotFoundError,
 )
@@ -33,7 +34,7 @@ from featurevault.model import (
 from featurevault.ops import apply as apply_ops
 from featurevault.ops import historical, materialize, online, write
 from featurevault.ops.registry_cache import RegistryCache
-from featurevault.ops.resolve import get_feature_service, resolve_features
+from featurevault.ops.resolve import resolve_features
 from featurevault.governance.targets import materialize_targets, push_actions, push_targets, view_target
 from featurevault.model.project import Project
 from featurevault.model.push_mode import PushMode
@@ -138,9 +139,6 @@ class FeatureStore:
         """Reload the registry now instead of waiting for its cache to expire."""
         self._registry.refresh(force=True)
 
-    def _contents(self) -> RepoContents:
-        return self._registry.contents()
-
     # -- definitions ---------------------------------------------------------------------------
 
     def apply(
@@ -153,8 +151,11 @@ class FeatureStore:
     ) -> apply_ops.ApplyResult:
         """Register objects (one or a list). With ``partial=False`` anything not listed is removed.
 
-        Lint errors (see docs/lint.md) raise LintError unless ``skip_lint``, which the version records.
+        A :class:`RepoContents` (a whole repo, as ``featurevault apply`` loads it) replaces the registry's
+        definitions. Lint errors (see docs/lint.md) raise LintError unless ``skip_lint``, which the version records.
         """
+        if isinstance(objects, RepoContents):
+            return apply_ops.apply_contents(self, objects, skip_lint=skip_lint)
         items = objects if isinstance(objects, (list, tuple)) else [objects]
         return apply_ops.apply_objects(
             self, list(items), list(objects_to_delete or []), partial=partial, skip_lint=skip_lint
@@ -177,47 +178,47 @@ class FeatureStore:
     # (call refresh_registry() to force a reload). ``tags`` keeps objects carrying every tag given.
 
     def get_entity(self, name: str, allow_registry_cache: bool = True) -> Entity:
-        return _get(self._contents().entities, name, EntityNotFoundError, "entity")
+        return self._described("entity", name, EntityNotFoundError)
 
     def get_feature_view(self, name: str, allow_registry_cache: bool = True) -> FeatureView:
-        return _get(self._contents().feature_views, name, FeatureViewNotFoundError, "feature view")
+        return self._described("feature_view", name, FeatureViewNotFoundError)
 
     def get_on_demand_feature_view(self, name: str, allow_registry_cache: bool = True) -> OnDemandFeatureView:
-        return _get(
-            self._contents().on_demand_feature_views, name, FeatureViewNotFoundError, "on-demand feature view"
-        )
+        return self._described("on_demand_feature_view", name, FeatureViewNotFoundError)
 
     def get_feature_service(self, name: str, allow_cache: bool = True) -> FeatureService:
-        return get_feature_service(self._contents(), name)
+        return self._described("feature_service", name, FeatureServiceNotFoundError)
 
     def get_data_source(self, name: str, allow_registry_cache: bool = True) -> DataSource:
-        return _get(self._contents().data_sources, name, DataSourceNotFoundError, "data source")
+        return self._described("data_source", name, DataSourceNotFoundError)
 
     def list_entities(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[Entity]:
-        return _tagged(self._contents().entities.values(), tags)
+        return self._listed(["entity"], tags)
 
     def list_feature_views(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[FeatureView]:
-        return _tagged(self._contents().feature_views.values(), tags)
+        return self._listed(["feature_view"], tags)
 
     def list_on_demand_feature_views(
         self, allow_cache: bool = True, tags: dict[str, str] | None = None
     ) -> list[OnDemandFeatureView]:
-        return _tagged(self._contents().on_demand_feature_views.values(), tags)
+        return self._listed(["on_demand_feature_view"], tags)
 
     def list_all_feature_views(
         self, allow_cache: bool = True, tags: dict[str, str] | None = None
     ) -> list[FeatureView | OnDemandFeatureView]:
         """Stored and on-demand feature views together (Feast's ``list_all_feature_views``)."""
-        contents = self._contents()
-        return _tagged([*contents.feature_views.values(), *contents.on_demand_feature_views.values()], tags)
+        return self._listed(["feature_view", "on_demand_feature_view"], tags)
 
     def list_feature_services(
         self, allow_cache: bool = True, tags: dict[str, str] | None = None
     ) -> list[FeatureService]:
-        return _tagged(self._contents().feature_services.values(), tags)
+        return self._listed(["feature_service"], tags)
 
     def list_data_sources(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[DataSource]:
-        return _tagged(self._contents().data_sources.values(), tags)
+        return self._listed(["data_source"], tags)
+
+    def list_permissions(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[Any]:
+        return self._listed(["permission"], tags)
 
     def get_project(self, name: str | None = None, allow_cache: bool = True) -> Project:
         """This store's project (featurevault serves one project per store)."""
@@ -234,6 +235,42 @@ class FeatureStore:
         from featurevault import __version__
 
         return __version__
+
+    def registry_history(self, limit: int | None = None) -> list[Any]:
+        """The project's registry versions, newest first (DESCRIBE on the project)."""
+        with self.guarded(AuthzedAction.DESCRIBE, operation="registry.history"):
+            return self._registry.registry.history(self.project, limit)
+
+    def guarded(
+        self,
+        action: AuthzedAction,
+        resource: str | None = None,
+        *,
+        operation: str,
+        details: dict[str, Any] | None = None,
+        bootstrap: str | None = None,
+    ) -> Any:
+        """Authorize ``action`` on ``resource`` (``kind:name``; the project when None) and audit the block.
+
+        For administrative entry points (tokens, keys, the audit trail, registry
+        dumps): the audit record names ``operation``. ``bootstrap`` (a reason)
+        allows the call without a grant; the record says so.
+        """
+        version, contents = self._registry.versioned_contents()
+        target = _project(self.project) if resource is None else _resource(resource, contents)
+        info = {"operation": operation, **(details or {})}
+        return self.guard.definitions(action, version, contents, [target], details=info, bootstrap=bootstrap)
+
+    def _described(self, kind: str, name: str, error: type[Exception]) -> Any:
+        version, contents = self._registry.versioned_contents()
+        objects = contents.by_kind(kind)
+        with self.guard.describe(version, contents, [_resource(f"{kind}:{name}", contents)]):
+            return _get(objects, name, error, kind.replace("on_demand", "on-demand").replace("_", " "))
+
+    def _listed(self, kinds: list[str], tags: dict[str, str] | None = None) -> list[Any]:
+        version, contents = self._registry.versioned_contents()
+        with self.guard.describe(version, contents, [_project(self.project)]):
+            return _tagged([obj for kind in kinds for obj in contents.by_kind(kind).values()], tags)
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -257,8 +294,14 @@ class FeatureStore:
         with self.guard.read(read, version, contents, wanted, entity_df, full_feature_names) as call:
             return call.mask_job(
                 historical.get_historical_features(
-                    self.offline_store, contents, entity_df, wanted, full_feature_names=full_feature_names,
-                    start_date=start_date, end_date=end_date,
+                    self.offline_store,
+                    contents,
+                    entity_df,
+                    wanted,
+                    full_feature_names=full_feature_names,
+                    start_date=start_date,
+                    end_date=end_date,
+                    sandbox_sql=self.guard.enforce,
                 )
             )
 
@@ -348,6 +391,13 @@ def _project(name: str) -> Any:
     from featurevault.governance.permissions import project_resource
 
     return project_resource(name)
+
+
+def _resource(text: str, contents: RepoContents) -> Any:
+    """The policy resource ``kind:name``, with the object's tags when the registry holds it."""
+    from featurevault.governance.permissions import Resource
+
+    return Resource.parse(text, contents)
 
 
 def _row_count(rows: Any) -> int | None:

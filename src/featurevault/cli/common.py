@@ -180,3 +180,9 @@ def run_app(app: Any) -> None:
         sys.exit(130)
     except exits as exc:
         sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except Exception as exc:  # a bug or an unexpected failure: still one line, the traceback under --debug
+        if state.debug:
+            traceback.print_exc()
+        hint = "" if state.debug else " (run with --debug to see the traceback)"
+        err_console.print(styled(("Error:", "red"), f" unexpected {type(exc).__name__}: {exc}{hint}"), highlight=False)
+        sys.exit(1)

@@ -133,3 +133,28 @@ def test_install_hint_prints_whole(tmp_path: Path) -> None:
     with err_console.capture() as captured:
         err_console.print("pip install 'featurevault[server]' and [bold]x[/bold]")
     assert captured.get().strip() == "pip install 'featurevault[server]' and [bold]x[/bold]"
+
+
+def test_unexpected_failure_is_one_line_and_debug_shows_the_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+
+    monkeypatch.setattr(sys, "argv", ["featurevault"])
+    from featurevault.cli.common import run_app, state
+
+    broken = typer.Typer()
+
+    @broken.command()
+    def explode() -> None:
+        raise RuntimeError("boom")
+
+    for debug in (False, True):
+        state.debug = debug
+        with pytest.raises(SystemExit) as exited:
+            run_app(broken)
+        err = capsys.readouterr().err
+        assert exited.value.code == 1 and "unexpected RuntimeError: boom" in err
+        assert ("Traceback" in err) == debug
+        assert debug or len(err.strip().splitlines()) == 1
+    state.debug = False

@@ -225,7 +225,7 @@ def audit_verify(
             raise SystemExit(1)
         return
     for warning in result.warnings:
-        err_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        err_console.print(styled(("warning:", "yellow"), f" {warning}"), highlight=False)
     if not result.ok:
         fail(result.describe())
     console.print(result.describe(), highlight=False)

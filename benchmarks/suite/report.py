@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.suite import plots, summary, targets
+from benchmarks.suite import plots, startup, summary, targets
 
 
 def _table(header: list[str], rows: Iterable[list[Any]]) -> list[str]:
@@ -142,6 +142,8 @@ def write(results: dict[str, Any], out_dir: Path) -> Path:
         plots.serve_throughput(results["serve"], out_dir / "serve_throughput.png")
     if "guardrails" in results:
         lines += _guardrails(results["guardrails"])
+    if "startup" in results:
+        lines += startup.section(results["startup"], _table)
     lines += _crosscheck(results["crosscheck"])
     for name, error in results.get("errors", {}).items():
         lines += [f"## Workload `{name}` FAILED", "", "```", error, "```", ""]

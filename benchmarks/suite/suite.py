@@ -16,6 +16,7 @@ from benchmarks.suite import machine, report
 from benchmarks.suite.data import generate
 from benchmarks.suite.feast_env import FEAST_VERSION, ensure_feast_venv
 from benchmarks.suite.guardrails import guardrails_workload
+from benchmarks.suite.startup import startup_workload
 from benchmarks.suite.runner import ONLINE_BACKENDS, SYSTEMS, Runner
 from benchmarks.suite.scales import get_scale
 from benchmarks.suite.serving import serve_workload
@@ -23,7 +24,7 @@ from benchmarks.suite.systems import REPO_ROOT
 
 logger = logging.getLogger(__name__)
 
-WORKLOADS = ("online", "historical", "materialize", "serve", "guardrails")
+WORKLOADS = ("online", "historical", "materialize", "serve", "guardrails", "startup")
 
 
 @dataclass
@@ -83,7 +84,9 @@ def run_suite(
         "systems": list(systems),
     }
     begin = time.perf_counter()
-    results = runner.run(only, {"serve": serve_workload, "guardrails": guardrails_workload})
+    results = runner.run(
+        only, {"serve": serve_workload, "guardrails": guardrails_workload, "startup": startup_workload}
+    )
     meta["wall_s"] = time.perf_counter() - begin
     meta["load_avg_1m_end"] = machine.describe()["load_avg_1m"]
     results = {"meta": meta, **results}

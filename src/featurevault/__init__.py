@@ -4,92 +4,92 @@ Definitions use Feast's names, so a Feast repo switches by changing its imports:
 
     from featurevault import Entity, FeatureView, Field, FileSource, FeatureStore
     from featurevault.types import Float32, Int64
+
+Every public name is loaded on first use (PEP 562), so ``import featurevault``
+and the ``featurevault`` command start without pulling in pydantic or pyarrow.
 """
 
-from featurevault.config import RepoConfig
-from featurevault.errors import FeatureVaultError
-from featurevault.model import (
-    AllowAll,
-    AuthzedAction,
-    CsvFormat,
-    DeltaFormat,
-    Entity,
-    FeatureService,
-    FeatureView,
-    Field,
-    FileSource,
-    GroupBasedPolicy,
-    OnDemandFeatureView,
-    ParquetFormat,
-    Permission,
-    PostgreSQLSource,
-    PushSource,
-    RequestSource,
-    RoleBasedPolicy,
-    SparkSource,
-    on_demand_feature_view,
-)
-from featurevault.model.unsupported import (
-    BatchFeatureView,
-    BigQuerySource,
-    KafkaSource,
-    KinesisSource,
-    LabelView,
-    LoggingConfig,
-    RedshiftSource,
-    SnowflakeSource,
-    StreamFeatureView,
-    ValidationReference,
-)
-from featurevault.ops.write import PushMode
-from featurevault.types import ValueType
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+#: public name -> the module that defines it
+_EXPORTS: dict[str, str] = {
+    "RepoConfig": "featurevault.config",
+    "FeatureVaultError": "featurevault.errors",
+    "FeatureStore": "featurevault.store",
+    "PushMode": "featurevault.model.push_mode",
+    "Project": "featurevault.model.project",
+    "ValueType": "featurevault.types",
+    "LabelView": "featurevault.model.label_view",
+    "ConflictPolicy": "featurevault.model.label_view",
+    "LoggingConfig": "featurevault.model.logging_config",
+    "FileLoggingDestination": "featurevault.model.logging_config",
+    **{
+        name: "featurevault.model"
+        for name in (
+            "AllowAll", "AuthzedAction", "CsvFormat", "DeltaFormat", "Entity", "FeatureService", "FeatureView",
+            "Field", "FileSource", "GroupBasedPolicy", "OnDemandFeatureView", "ParquetFormat", "Permission",
+            "PostgreSQLSource", "PushSource", "RequestSource", "RoleBasedPolicy", "SparkSource",
+            "on_demand_feature_view",
+        )
+    },
+    **{
+        name: "featurevault.model.unsupported"
+        for name in (
+            "AthenaSource", "BatchFeatureView", "BigQuerySource", "KafkaSource", "KinesisSource",
+            "MsSqlServerSource", "RedshiftSource", "SnowflakeSource", "StreamFeatureView",
+            "TrinoSource", "ValidationReference",
+        )
+    },
+}
 
-def __getattr__(name: str) -> object:
-    # The facade pulls in the operation modules; load it on first use so that
-    # reading definitions (a repo's imports) stays cheap.
-    if name == "FeatureStore":
-        from featurevault.store import FeatureStore
+if TYPE_CHECKING:
+    from featurevault.config import RepoConfig
+    from featurevault.errors import FeatureVaultError
+    from featurevault.model import (
+        AllowAll,
+        AuthzedAction,
+        CsvFormat,
+        DeltaFormat,
+        Entity,
+        FeatureService,
+        FeatureView,
+        Field,
+        FileSource,
+        GroupBasedPolicy,
+        OnDemandFeatureView,
+        ParquetFormat,
+        Permission,
+        PostgreSQLSource,
+        PushSource,
+        RequestSource,
+        RoleBasedPolicy,
+        SparkSource,
+        on_demand_feature_view,
+    )
+    from featurevault.model.label_view import ConflictPolicy, LabelView
+    from featurevault.model.logging_config import FileLoggingDestination, LoggingConfig
+    from featurevault.model.project import Project
+    from featurevault.model.push_mode import PushMode
+    from featurevault.store import FeatureStore
+    from featurevault.types import ValueType
 
-        return FeatureStore
-    raise AttributeError(f"module 'featurevault' has no attribute {name!r}")
 
-__all__ = [
-    "AllowAll",
-    "AuthzedAction",
-    "BatchFeatureView",
-    "BigQuerySource",
-    "CsvFormat",
-    "DeltaFormat",
-    "Entity",
-    "FeatureService",
-    "FeatureStore",
-    "FeatureVaultError",
-    "FeatureView",
-    "Field",
-    "FileSource",
-    "GroupBasedPolicy",
-    "KafkaSource",
-    "KinesisSource",
-    "LabelView",
-    "LoggingConfig",
-    "OnDemandFeatureView",
-    "ParquetFormat",
-    "Permission",
-    "PostgreSQLSource",
-    "PushMode",
-    "PushSource",
-    "RedshiftSource",
-    "RepoConfig",
-    "RequestSource",
-    "RoleBasedPolicy",
-    "SnowflakeSource",
-    "SparkSource",
-    "StreamFeatureView",
-    "ValidationReference",
-    "ValueType",
-    "on_demand_feature_view",
-    "__version__",
-]
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'featurevault' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+__all__ = sorted([*_EXPORTS, "__version__"])

@@ -14,6 +14,7 @@ is refused at once instead of filling memory.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import re
 from pathlib import Path
@@ -24,8 +25,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from featurevault.errors import ConfigError
 
+logger = logging.getLogger(__name__)
+
 CONFIG_FILE = "feature_store.yaml"
 
+#: Keys Feast reads that change nothing here: accepted, and said so once in the log.
+NO_EFFECT_KEYS = ("entity_key_serialization_version", "coerce_tz_aware", "flags", "feature_server", "batch_engine")
+#: The type of a backend section that leaves ``type`` out, as in Feast.
+DEFAULT_TYPES = {"online_store": "sqlite", "offline_store": "duckdb"}
+#: where a config came from, passed to RepoConfig by the loader for its error messages
+_SOURCE_KEY = "__source__"
 #: larger files are refused unread (a real feature_store.yaml is a few kilobytes)
 MAX_CONFIG_BYTES = 1024 * 1024
 #: more ``*alias`` references than this are refused while parsing
@@ -321,13 +330,26 @@ class RepoConfig(StrictModel):
     def _engine_type(cls, value: Any) -> Any:
         return {"type": value} if isinstance(value, str) else value
 
+    def __init__(self, **data: Any) -> None:
+        # Built by hand (as Feast users do: RepoConfig(project=..., online_store=...)), a bad key is
+        # a ConfigError naming it; pydantic's own report never reaches the user.
+        source = data.pop(_SOURCE_KEY, "RepoConfig")
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise ConfigError(_format_validation(exc, source)) from None
+
     @field_validator("online_store", "offline_store", mode="before")
     @classmethod
-    def _section_type(cls, value: Any) -> Any:
+    def _section_type(cls, value: Any, info: Any) -> Any:
         if value is None:
-            return value
+            return {"type": DEFAULT_TYPES[info.field_name]}
         if isinstance(value, str):
             return {"type": value}
+        if isinstance(value, BaseModel) and not isinstance(value, BackendSection):
+            value = value.model_dump()  # a backend's config object, such as SqliteOnlineStoreConfig(path=...)
+        if isinstance(value, dict) and "type" not in value:
+            return {"type": DEFAULT_TYPES[info.field_name], **value}
         return value
 
     @model_validator(mode="after")
@@ -408,7 +430,7 @@ def _read_yaml(path: Path) -> Any:
     except _NestedTooDeeplyError:
         raise ConfigError(f"{path}: values nested more than {MAX_YAML_DEPTH} levels deep") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
+        raise ConfigError(yaml_error_line(path, exc)) from None
     finally:
         loader.dispose()
 
@@ -463,13 +485,40 @@ def parse_config(data: dict[str, Any], *, source: str, repo_path: Path | None) -
     """Validate a config mapping, turning pydantic's errors into one ConfigError naming the file."""
     if "repo_path" in data:
         raise ConfigError(f"{source}: 'repo_path' is not a configuration key")
+    data = _drop_no_effect_keys(data, source)
     try:
-        config = RepoConfig(**data, repo_path=repo_path)
+        config = RepoConfig(**data, repo_path=repo_path, **{_SOURCE_KEY: source})
         section_config(config, "online_store", source)
         section_config(config, "offline_store", source)
     except ValidationError as exc:
         raise ConfigError(_format_validation(exc, source)) from None
     return config
+
+
+def _drop_no_effect_keys(data: dict[str, Any], source: str) -> dict[str, Any]:
+    ignored = [key for key in NO_EFFECT_KEYS if key in data and not _configures_engine(key, data[key])]
+    if ignored:
+        logger.info("%s: %s accepted for Feast compatibility; no effect in featurevault", source, ", ".join(ignored))
+    return {k: v for k, v in data.items() if k not in ignored}
+
+
+def _configures_engine(key: str, value: Any) -> bool:
+    """``batch_engine`` has an effect once it names an engine other than the local one."""
+    if key != "batch_engine":
+        return False
+    engine = value.get("type", "local") if isinstance(value, dict) else value
+    return engine not in (None, "local")
+
+
+def yaml_error_line(path: Path, exc: Exception) -> str:
+    """``FILE:LINE:COL: what is wrong`` for a YAML syntax error (one line, 1-based positions)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    what = f"{problem} ({context})" if context else problem
+    if mark is None:
+        return f"{path}: malformed YAML: {what}"
+    return f"{path}:{mark.line + 1}:{mark.column + 1}: {what}"
 
 
 def _format_validation(exc: ValidationError, source: str, prefix: str = "") -> str:
@@ -481,7 +530,8 @@ def _format_validation(exc: ValidationError, source: str, prefix: str = "") -> s
         elif err["type"] == "missing":
             problems.append(f"missing key '{loc}'")
         else:
-            problems.append(f"'{loc}': {err['msg']}" if loc else err["msg"])
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append(f"'{loc}': {message}" if loc else message)
     return f"{source}: " + "; ".join(problems)
 
 

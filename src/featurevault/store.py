@@ -18,6 +18,7 @@ from featurevault.errors import (
     EntityNotFoundError,
     FeatureServiceNotFoundError,
     FeatureViewNotFoundError,
+    NotFoundError,
 )
 from featurevault.governance.guard import Guard
 from featurevault.governance.principal import Principal
@@ -35,7 +36,8 @@ from featurevault.ops import historical, materialize, online, write
 from featurevault.ops.registry_cache import RegistryCache
 from featurevault.ops.resolve import resolve_features
 from featurevault.governance.targets import materialize_targets, push_actions, push_targets, view_target
-from featurevault.ops.write import PushMode
+from featurevault.model.project import Project
+from featurevault.model.push_mode import PushMode
 
 logger = logging.getLogger(__name__)
 
@@ -200,38 +202,68 @@ class FeatureStore:
                 self.guard.audit.flush()
             return verify_configured_trail(self.config.audit, self._resolve, self._registry.registry, self.project)
 
-    def get_entity(self, name: str) -> Entity:
+    # Feast's ``allow_cache`` / ``allow_registry_cache`` are accepted everywhere: definitions are
+    # always read through the registry cache, refreshed every ``registry.cache_ttl_seconds``
+    # (call refresh_registry() to force a reload). ``tags`` keeps objects carrying every tag given.
+
+    def get_entity(self, name: str, allow_registry_cache: bool = True) -> Entity:
         return self._described("entity", name, EntityNotFoundError)
 
-    def get_feature_view(self, name: str) -> FeatureView:
+    def get_feature_view(self, name: str, allow_registry_cache: bool = True) -> FeatureView:
         return self._described("feature_view", name, FeatureViewNotFoundError)
 
-    def get_on_demand_feature_view(self, name: str) -> OnDemandFeatureView:
+    def get_on_demand_feature_view(self, name: str, allow_registry_cache: bool = True) -> OnDemandFeatureView:
         return self._described("on_demand_feature_view", name, FeatureViewNotFoundError)
 
-    def get_feature_service(self, name: str) -> FeatureService:
+    def get_feature_service(self, name: str, allow_cache: bool = True) -> FeatureService:
         return self._described("feature_service", name, FeatureServiceNotFoundError)
 
-    def get_data_source(self, name: str) -> DataSource:
+    def get_data_source(self, name: str, allow_registry_cache: bool = True) -> DataSource:
         return self._described("data_source", name, DataSourceNotFoundError)
 
-    def list_entities(self) -> list[Entity]:
-        return self._listed("entity")
+    def list_entities(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[Entity]:
+        return self._listed(["entity"], tags)
 
-    def list_feature_views(self) -> list[FeatureView]:
-        return self._listed("feature_view")
+    def list_feature_views(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[FeatureView]:
+        return self._listed(["feature_view"], tags)
 
-    def list_on_demand_feature_views(self) -> list[OnDemandFeatureView]:
-        return self._listed("on_demand_feature_view")
+    def list_on_demand_feature_views(
+        self, allow_cache: bool = True, tags: dict[str, str] | None = None
+    ) -> list[OnDemandFeatureView]:
+        return self._listed(["on_demand_feature_view"], tags)
 
-    def list_feature_services(self) -> list[FeatureService]:
-        return self._listed("feature_service")
+    def list_all_feature_views(
+        self, allow_cache: bool = True, tags: dict[str, str] | None = None
+    ) -> list[FeatureView | OnDemandFeatureView]:
+        """Stored and on-demand feature views together (Feast's ``list_all_feature_views``)."""
+        return self._listed(["feature_view", "on_demand_feature_view"], tags)
 
-    def list_data_sources(self) -> list[DataSource]:
-        return self._listed("data_source")
+    def list_feature_services(
+        self, allow_cache: bool = True, tags: dict[str, str] | None = None
+    ) -> list[FeatureService]:
+        return self._listed(["feature_service"], tags)
 
-    def list_permissions(self) -> list[Any]:
-        return self._listed("permission")
+    def list_data_sources(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[DataSource]:
+        return self._listed(["data_source"], tags)
+
+    def list_permissions(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[Any]:
+        return self._listed(["permission"], tags)
+
+    def get_project(self, name: str | None = None, allow_cache: bool = True) -> Project:
+        """This store's project (featurevault serves one project per store)."""
+        if name is not None and name != self.project:
+            raise NotFoundError(f"no project named {name!r}: this store serves project {self.project!r}")
+        return Project(name=self.project)
+
+    def list_projects(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[Project]:
+        return _tagged([Project(name=self.project)], tags)
+
+    @staticmethod
+    def version() -> str:
+        """The featurevault version (Feast's ``FeatureStore.version()``)."""
+        from featurevault import __version__
+
+        return __version__
 
     def registry_history(self, limit: int | None = None) -> list[Any]:
         """The project's registry versions, newest first (DESCRIBE on the project)."""
@@ -264,22 +296,27 @@ class FeatureStore:
         with self.guard.describe(version, contents, [_resource(f"{kind}:{name}", contents)]):
             return _get(objects, name, error, kind.replace("on_demand", "on-demand").replace("_", " "))
 
-    def _listed(self, kind: str) -> list[Any]:
+    def _listed(self, kinds: list[str], tags: dict[str, str] | None = None) -> list[Any]:
         version, contents = self._registry.versioned_contents()
         with self.guard.describe(version, contents, [_project(self.project)]):
-            return list(contents.by_kind(kind).values())
+            return _tagged([obj for kind in kinds for obj in contents.by_kind(kind).values()], tags)
 
     # -- reads ---------------------------------------------------------------------------------
 
     def get_historical_features(
         self,
-        entity_df: Any,
+        entity_df: Any = None,
         features: Any = None,
         full_feature_names: bool = False,
         *,
         feature_service: FeatureService | None = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
     ) -> historical.RetrievalJob:
-        """Point-in-time correct training data for the rows of ``entity_df``."""
+        """Point-in-time correct training data for the rows of ``entity_df``.
+
+        Without ``entity_df``: every entity with an event in [start_date, end_date], at end_date.
+        """
         wanted = features if features is not None else feature_service
         version, contents = self._registry.versioned_contents()
         read = AuthzedAction.READ_OFFLINE
@@ -291,6 +328,8 @@ class FeatureStore:
                     entity_df,
                     wanted,
                     full_feature_names=full_feature_names,
+                    start_date=start_date,
+                    end_date=end_date,
                     sandbox_sql=self.guard.enforce,
                 )
             )
@@ -340,7 +379,16 @@ class FeatureStore:
         with self._guarded_write([AuthzedAction.WRITE_ONLINE], view_target(feature_view_name), rows):
             return write.write_to_online_store(self, feature_view_name, rows)
 
-    def push(self, push_source_name: str, df: Any, to: PushMode | str = PushMode.ONLINE) -> int:
+    def write_to_offline_store(
+        self, feature_view_name: str, df: Any, allow_registry_cache: bool = True, reorder_columns: bool = True
+    ) -> int:
+        """Append rows (join keys, event timestamp, features) to the view's batch source."""
+        with self._guarded_write([AuthzedAction.WRITE_OFFLINE], view_target(feature_view_name), df):
+            return write.write_to_offline_store(self, feature_view_name, df)
+
+    def push(
+        self, push_source_name: str, df: Any, allow_registry_cache: bool = True, to: PushMode | str = PushMode.ONLINE
+    ) -> int:
         """Write rows to every view fed by a push source (online, offline, or both)."""
         with self._guarded_write(push_actions(to), push_targets(push_source_name), df):
             return write.push(self, push_source_name, df, to)
@@ -418,6 +466,12 @@ def _row_count(rows: Any) -> int | None:
         return len(rows) if rows is not None else None
     except TypeError:
         return None
+
+
+def _tagged(objects: Any, tags: dict[str, str] | None) -> list[Any]:
+    if not tags:
+        return list(objects)
+    return [o for o in objects if all(o.tags.get(k) == v for k, v in tags.items())]
 
 
 def _get(objects: dict[str, Any], name: str, error: type[Exception], label: str) -> Any:

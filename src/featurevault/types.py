@@ -37,6 +37,7 @@ class ValueType(enum.Enum):
     NULL = 19
     MAP = 20
     JSON = 22
+    STRUCT = 24
 
 
 class FeatureType:
@@ -107,6 +108,35 @@ class Array(FeatureType):
         return ValueType[f"{self.base_type.to_value_type().name}_LIST"]
 
 
+class Struct(FeatureType):
+    """A record of named, typed fields: ``Struct({"name": String, "age": Int64})``."""
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        if not isinstance(fields, dict) or not fields:
+            raise DefinitionError("Struct(...) takes a non-empty mapping of field name -> type")
+        self.fields = {str(k): coerce_dtype(v) for k, v in fields.items()}
+        self.name = "Struct(" + ", ".join(f"{k}: {t.name}" for k, t in self.fields.items()) + ")"
+
+    def to_arrow(self) -> pa.DataType:
+        return pa.struct([pa.field(k, t.to_arrow()) for k, t in self.fields.items()])
+
+    def to_value_type(self) -> ValueType:
+        return ValueType.STRUCT
+
+
+def _split_top_level(text: str) -> list[str]:
+    """``"a: Int64, b: Array(String)"`` -> the comma-separated parts outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
 _FROM_VALUE_TYPE: dict[ValueType, FeatureType] = {
     ValueType.BYTES: Bytes,
     ValueType.STRING: String,
@@ -148,6 +178,9 @@ def parse_dtype(name: str) -> FeatureType:
         return PRIMITIVES[name]
     if name.startswith("Array(") and name.endswith(")"):
         return Array(parse_dtype(name[len("Array(") : -1]))
+    if name.startswith("Struct(") and name.endswith(")"):
+        fields = [part.split(":", 1) for part in _split_top_level(name[len("Struct(") : -1])]
+        return Struct({k.strip(): parse_dtype(t.strip()) for k, t in fields})
     raise DefinitionError(f"unknown feature type {name!r}; use one of {', '.join(PRIMITIVES)} or Array(T)")
 
 
@@ -156,7 +189,7 @@ def from_arrow(arrow_type: pa.DataType) -> FeatureType:
 
     Unsigned integers and 128-bit ones become Int64 and Float64 (values that do not fit are refused
     when written); dictionary-encoded columns (pandas categoricals, DuckDB enums) take their values'
-    type. Times of day, intervals, structs and all-null columns have no feature type: declare them.
+    type. Times of day, intervals and all-null columns have no feature type: declare them.
     """
     if pa.types.is_dictionary(arrow_type):
         return from_arrow(arrow_type.value_type)
@@ -178,6 +211,8 @@ def from_arrow(arrow_type: pa.DataType) -> FeatureType:
         return UnixTimestamp
     if pa.types.is_map(arrow_type):
         return Map
+    if pa.types.is_struct(arrow_type):
+        return Struct({f.name: from_arrow(f.type) for f in arrow_type})
     if is_list_type(arrow_type):
         return Array(from_arrow(arrow_type.value_type))
     raise DefinitionError(f"no feature type for Arrow type {arrow_type}; declare the field's dtype in the schema")
@@ -226,6 +261,7 @@ __all__ = [
     "Map",
     "PrimitiveType",
     "String",
+    "Struct",
     "UnixTimestamp",
     "ValueType",
     "coerce_dtype",

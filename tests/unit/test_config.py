@@ -37,7 +37,7 @@ def test_registry_mapping_form(tmp_path: Path) -> None:
         ("project: p\nregistry:\n  pth: x\n", "unknown key 'registry.pth'"),
         ("online_store: {type: sqlite}\n", "missing key 'project'"),
         ("project: p\nonline_store: {type: cassandra}\n", "'cassandra' is not one of"),
-        ("project: [unclosed\n", "malformed YAML"),
+        ("project: [unclosed\n", "feature_store.yaml:2:1: expected"),
         ("- a\n- b\n", "expected a mapping"),
     ],
 )
@@ -81,12 +81,98 @@ def test_spark_offline_store_and_batch_engine_as_feast_spells_them(tmp_path: Pat
     [
         ("project: p\nbatch_engine: spark\n", "batch_engine 'spark' runs on the Spark offline store"),
         ("project: p\noffline_store:\n  type: spark\n  spark_confs: {}\n", "unknown key 'offline_store.spark_confs'"),
-        ("project: p\nbatch_engine: flink\n", "batch_engine.type"),
+        ("project: p\nbatch_engine: flink\n", "batch_engine"),
     ],
 )
 def test_bad_spark_config_is_named(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_repo_config(_write(tmp_path, text))
+
+
+# -- feature_store.yaml as Feast reads it ----------------------------------------------------------
+
+
+def test_online_store_omitted_is_sqlite_under_the_repo(tmp_path: Path) -> None:
+    from featurevault.config import section_config
+
+    config = load_repo_config(_write(tmp_path, "project: p\n"))
+    assert config.online_store.type == "sqlite" and config.offline_store.type == "duckdb"
+    online = section_config(config, "online_store")
+    assert config.resolve(online.path).parent.parent == tmp_path.resolve()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("project: p\nonline_store:\n  path: data/x.db\n", "online_store", "sqlite"),
+        ("project: p\nonline_store:\n", "online_store", "sqlite"),
+        ("project: p\noffline_store: {}\n", "offline_store", "duckdb"),
+        ("project: p\noffline_store:\n  threads: 1\n", "offline_store", "duckdb"),
+    ],
+)
+def test_type_may_be_left_out(tmp_path: Path, text: str, kind: str, expected: str) -> None:
+    from featurevault.config import section_config
+
+    config = load_repo_config(_write(tmp_path, text))
+    assert getattr(config, kind).type == expected
+    assert section_config(config, kind).type == expected
+
+
+def test_no_effect_keys_are_accepted_with_one_log_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    text = (
+        "project: p\nentity_key_serialization_version: 3\ncoerce_tz_aware: true\n"
+        "flags:\n  alpha_features: true\nfeature_server:\n  enabled: true\nbatch_engine: local\n"
+    )
+    with caplog.at_level("INFO", logger="featurevault.config"):
+        load_repo_config(_write(tmp_path, text))
+    lines = [r.getMessage() for r in caplog.records if r.name == "featurevault.config"]
+    assert len(lines) == 1
+    for key in ("entity_key_serialization_version", "coerce_tz_aware", "flags", "feature_server", "batch_engine"):
+        assert key in lines[0]
+    assert "no effect" in lines[0]
+
+
+def test_unknown_key_beside_no_effect_keys_is_still_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"feature_store.yaml: unknown key 'flagz'"):
+        load_repo_config(_write(tmp_path, "project: p\nflags: {}\nflagz: {}\n"))
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("project: [unclosed\n", ":2:1: "), ("project: p\n  bad: indent\n", ":2:6: "), ("project: p\n\t- x\n", ":2:1: ")],
+)
+def test_malformed_yaml_is_one_line_with_line_and_column(tmp_path: Path, text: str, where: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_repo_config(_write(tmp_path, text))
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{tmp_path.resolve() / 'feature_store.yaml'}{where}"), message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "project: p\nprovider: gcp\n",
+        "project: p\nonline_store: {type: sqlite, timeout: abc}\n",
+        "project: p\nregistry: {cache_ttl_seconds: [1]}\n",
+        "project: p\naudit: {max_bytes: -1}\n",
+    ],
+)
+def test_no_pydantic_internals_reach_the_user(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_repo_config(_write(tmp_path, text))
+    message = str(info.value).removeprefix(str(tmp_path.resolve() / "feature_store.yaml"))
+    assert "input_type" not in message and "pydantic" not in message and "errors.pydantic.dev" not in message
+    assert "input_value" not in message and "Value error," not in message
+
+
+def test_repo_config_built_in_python_raises_config_error() -> None:
+    from featurevault.config import RepoConfig
+
+    with pytest.raises(ConfigError, match="RepoConfig: 'provider'") as info:
+        RepoConfig(project="p", provider="aws")
+    assert "pydantic" not in str(info.value)
+    assert RepoConfig(project="p", online_store={"path": "x.db"}).online_store.type == "sqlite"
 
 
 # -- hostile files: refused fast, memory flat, the file named ----------------------------------

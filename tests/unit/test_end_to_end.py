@@ -179,13 +179,21 @@ def test_cli_quickstart_flow(tmp_path: Path) -> None:
     assert "Applied registry version 1" in applied.stdout
     assert "No changes" in cli("plan", cwd=demo).stdout
     assert cli("materialize-incremental", "now", cwd=demo).returncode == 0
-    online = cli("get-online-features", "-f", "driver_hourly_stats:conv_rate", "-e", "driver_id=1001", cwd=demo)
-    assert online.returncode == 0 and '"conv_rate"' in online.stdout
+    online = cli("get-online-features", "-f", "driver_stats_hourly:driver_conv_rate", "-e", "driver_id=1001", cwd=demo)
+    assert online.returncode == 0 and '"driver_conv_rate"' in online.stdout
     listed = cli("-c", str(demo), "feature-views", "list")
-    assert "driver_hourly_stats" in listed.stdout
+    assert "driver_stats_hourly" in listed.stdout and "driver_stats_realtime" in listed.stdout
+    assert cli("lint", cwd=demo).returncode == 0
     workflow = subprocess.run([sys.executable, "demo_workflow.py"], cwd=demo, capture_output=True, text=True)
     assert workflow.returncode == 0, workflow.stderr
     assert "Training frame" in workflow.stdout and "Online features" in workflow.stdout
+    # The push source feeds driver_stats_realtime: the pushed row is what the next online read serves.
+    before, after = workflow.stdout.split("before and after a push:")[1].strip().splitlines()[1:3]
+    assert before.split()[0] == "before" and "1000" not in before
+    assert after.split() == ["after", "1001", "1.000000", "1.000000", "1000"]
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=demo,
+                           capture_output=True, text=True)
+    assert tests.returncode == 0, tests.stdout
 
 
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:

@@ -1,23 +1,59 @@
-"""What every CLI command shares: the repo location, the store, error rendering."""
+"""What every CLI command shares: the repo location, the store, error rendering.
+
+Both consoles print text literally (``markup=False``): messages carry user
+input and install hints such as ``pip install 'featurevault[server]'``, which
+rich markup would eat. Colour is given with :func:`styled` instead.
+"""
 
 from __future__ import annotations
 
+import difflib
 import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-from rich.console import Console
-
 from featurevault.errors import FeatureVaultError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     from featurevault.store import FeatureStore
 
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)
+
+class _LazyConsole:
+    """A rich Console built on first use, so ``featurevault --help`` never imports rich's renderer."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def get(self) -> Console:
+        """The rich Console itself (for APIs that need the real object, such as Progress)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+console: Console = _LazyConsole(markup=False)  # type: ignore[assignment]
+err_console: Console = _LazyConsole(stderr=True, soft_wrap=True, markup=False)  # type: ignore[assignment]
+
+
+def new_table(*columns: Any, **options: Any) -> Table:
+    """A rich Table (imported on first use)."""
+    from rich.table import Table
+
+    return Table(*columns, **options)
+
+USAGE_EXIT_CODE = 2
 
 
 @dataclass
@@ -50,46 +86,103 @@ def close_stores() -> None:
         state.stores.pop().close()
 
 
-def fail(message: str) -> None:
-    """Print one red line and exit 1."""
-    err_console.print(f"[red]Error:[/red] {message}", highlight=False, markup=True)
-    raise SystemExit(1)
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """A line of literal text; a ``(text, style)`` part is coloured."""
+    from rich.text import Text
+
+    return Text.assemble(*parts)
 
 
-def run_app(app: Any) -> None:
-    try:
-        # Outside standalone mode click returns a command's exit code (typer.Exit) instead of exiting.
-        code = app(standalone_mode=False)
-        if isinstance(code, int) and code:
-            sys.exit(code)
-    except FeatureVaultError as exc:
-        if state.debug:
-            traceback.print_exc()
-        err_console.print(f"[red]Error:[/red] {exc}", highlight=False)
-        sys.exit(1)
-    except _ABORTS:
-        err_console.print("Aborted.", highlight=False)
-        sys.exit(130)
-    except _USAGE_ERRORS as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except _EXITS as exc:
-        sys.exit(exc.exit_code)
+def fail(message: str, *, code: int = 1) -> None:
+    """Print one red line and exit with ``code`` (1, or 2 for a usage error)."""
+    err_console.print(styled(("Error:", "red"), " ", message), highlight=False)
+    raise SystemExit(code)
 
 
-def _click_classes(name: str) -> tuple[type[BaseException], ...]:
-    """``name`` from click and from the copy of click that typer >= 0.2x carries (either may raise)."""
-    found: list[type[BaseException]] = [getattr(click.exceptions, name)]
-    for module in ("typer.exceptions", "typer._click.exceptions"):
-        try:
-            cls = getattr(__import__(module, fromlist=[name]), name, None)
-        except ImportError:
-            cls = None
+def usage_error(message: str, hint: str) -> None:
+    """A usage error: one line, one hint, exit 2."""
+    err_console.print(styled(("Error:", "red"), " ", message), highlight=False)
+    err_console.print(hint, highlight=False)
+    raise SystemExit(USAGE_EXIT_CODE)
+
+
+def _exception_classes(name: str) -> tuple[type[BaseException], ...]:
+    """``name`` from click and from the click that typer vendors (newer typers raise their own).
+
+    Only modules already loaded are looked at: one that was never imported cannot have raised.
+    """
+    found: list[type[BaseException]] = []
+    for module_name in ("click.exceptions", "typer._click.exceptions", "typer.exceptions"):
+        cls = getattr(sys.modules.get(module_name), name, None)
         if isinstance(cls, type) and cls not in found:
             found.append(cls)
     return tuple(found)
 
 
-_ABORTS = _click_classes("Abort")
-_USAGE_ERRORS = _click_classes("ClickException")
-_EXITS = _click_classes("Exit")
+def _command_path(exc: BaseException) -> str:
+    ctx = getattr(exc, "ctx", None)
+    return ctx.command_path if ctx is not None else "featurevault"
+
+
+def _subcommand_names(exc: BaseException) -> list[str]:
+    ctx = getattr(exc, "ctx", None)
+    commands = getattr(getattr(ctx, "command", None), "commands", None) or {}
+    return sorted(name for name, cmd in commands.items() if not getattr(cmd, "hidden", False))
+
+
+def _usage_message(exc: BaseException) -> tuple[str, str]:
+    """The one line and the hint for a click usage error."""
+    path = _command_path(exc)
+    hint = f"Try '{path} --help' for help."
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        names = _subcommand_names(exc)
+        return f"'{path}' needs a command: {', '.join(names)}", hint
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    if message.startswith("No such command") and "Did you mean" not in message:
+        wrong = message.split("'")[1] if message.count("'") >= 2 else ""
+        close = difflib.get_close_matches(wrong, _subcommand_names(exc), n=1)
+        if close:
+            hint = f"Did you mean '{path} {close[0]}'? {hint}"
+    return message.rstrip("."), hint
+
+
+def _is_root_without_arguments(exc: BaseException) -> bool:
+    ctx = getattr(exc, "ctx", None)
+    return type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None and ctx.parent is None
+
+
+def run_app(app: Any) -> None:
+    usage_errors = _exception_classes("UsageError")
+    click_errors = _exception_classes("ClickException") + _exception_classes("TyperException")
+    aborts = _exception_classes("Abort")
+    exits = _exception_classes("Exit")
+    try:
+        # Outside standalone mode click returns a command's exit code (typer.Exit) instead of exiting.
+        code = app(standalone_mode=False, prog_name="featurevault")
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except FeatureVaultError as exc:
+        if state.debug:
+            traceback.print_exc()
+        err_console.print(styled(("Error:", "red"), " ", str(exc)), highlight=False)
+        sys.exit(1)
+    except usage_errors as exc:
+        if _is_root_without_arguments(exc):
+            console.print(exc.ctx.get_help(), highlight=False)  # type: ignore[attr-defined]
+            sys.exit(0)
+        usage_error(*_usage_message(exc))
+    except click_errors as exc:
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        err_console.print(styled(("Error:", "red"), " ", message), highlight=False)
+        sys.exit(getattr(exc, "exit_code", 1))
+    except aborts:
+        err_console.print("Aborted.", highlight=False)
+        sys.exit(130)
+    except exits as exc:
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except Exception as exc:  # a bug or an unexpected failure: still one line, the traceback under --debug
+        if state.debug:
+            traceback.print_exc()
+        hint = "" if state.debug else " (run with --debug to see the traceback)"
+        err_console.print(styled(("Error:", "red"), f" unexpected {type(exc).__name__}: {exc}{hint}"), highlight=False)
+        sys.exit(1)

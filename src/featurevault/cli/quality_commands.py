@@ -7,9 +7,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from featurevault.cli.common import console, fail, state
+from featurevault.cli.common import console, fail, new_table, state, styled
 
 if TYPE_CHECKING:
     from featurevault.config import RepoConfig
@@ -89,13 +88,13 @@ def print_lint_report(report: LintReport, *, quiet_when_clean: bool = False, com
 
     if report.findings and compact:
         for severity, rule, obj, location, message, _ in formats.table_rows(report):
-            console.print(f"[{SEVERITY_STYLE[severity]}]{severity}[/] {rule} {location} {message}", highlight=False)
+            console.print(styled((severity, SEVERITY_STYLE[severity]), f" {rule} {location} {message}"), highlight=False)
     elif report.findings:
-        table = Table(title="Lint findings", show_lines=False)
+        table = new_table(title="Lint findings", show_lines=False)
         for column in formats.TABLE_COLUMNS:
             table.add_column(column, overflow="fold")
         for row in formats.table_rows(report):
-            table.add_row(f"[{SEVERITY_STYLE[row[0]]}]{row[0]}[/]", *row[1:])
+            table.add_row(styled((row[0], SEVERITY_STYLE[row[0]])), *row[1:])
         console.print(table)
     if report.findings or not quiet_when_clean:
         console.print(f"lint: {report.summary()}", highlight=False)
@@ -147,11 +146,12 @@ def _recovery_log(config: RepoConfig) -> dict | None:
 
 
 def _print_readiness(report: ReadinessReport) -> None:
-    table = Table(title="Production readiness")
-    for column in ("section", "item", "status", "evidence"):
+    table = new_table(title="Production readiness")
+    for column in ("section", "item", "status", "evidence", "next step"):
         table.add_column(column, overflow="fold")
     for item in report.items:
-        table.add_row(item.section, item.title, f"[{STATUS_STYLE[item.status]}]{item.status}[/]", item.evidence)
+        status = styled((item.status, STATUS_STYLE[item.status]))
+        table.add_row(item.section, item.title, status, item.evidence, item.next_step)
     console.print(table)
     counts = ", ".join(f"{n} {status}" for status, n in report.counts().items())
     console.print(f"score: {report.score:.0f}% ({counts})", highlight=False)

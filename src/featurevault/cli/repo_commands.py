@@ -7,14 +7,13 @@ checks the caller's permission (the principal of ``FEATUREVAULT_TOKEN``) and aud
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Column, Table
 
-from featurevault.cli.common import console, fail, open_store, state
+from featurevault.cli.common import console, fail, new_table, open_store, state, styled, usage_error
 from featurevault.errors import LintError
 
 OBJECT_KINDS = {
@@ -49,8 +48,9 @@ def init(
 
     target = (state.repo_path / name).resolve()
     scaffold(target)
-    console.print(f"Created feature repo [bold]{target}[/bold]")
+    console.print(styled("Created feature repo ", (str(target), "bold")))
     console.print(f"Next: cd {name} && featurevault apply && featurevault materialize-incremental now")
+    console.print("Then: python demo_workflow.py, featurevault serve, featurevault readiness")
 
 
 def _load_plan(skip_lint: bool = False) -> Any:
@@ -88,9 +88,9 @@ def apply(
     _print_plan(result.plan)
     print_lint_report(result.plan.lint, quiet_when_clean=True, compact=True)
     if result.committed and result.plan.lint.errors:
-        console.print(f"[yellow]Lint errors overridden with --skip-lint ({len(result.plan.lint.errors)})[/]")
+        console.print(f"Lint errors overridden with --skip-lint ({len(result.plan.lint.errors)})", style="yellow")
     if result.committed:
-        console.print(f"Applied registry version [bold]{result.version}[/bold] of project {store.project}")
+        console.print(styled("Applied registry version ", (str(result.version), "bold"), f" of project {store.project}"))
 
 
 def _print_plan(the_plan: Any) -> None:
@@ -99,7 +99,7 @@ def _print_plan(the_plan: Any) -> None:
         return
     colours = {"add": "green", "update": "yellow", "remove": "red"}
     for change in the_plan.changes:
-        console.print(f"[{colours[change.action]}]{change}[/]", highlight=False)
+        console.print(str(change), style=colours[change.action], highlight=False)
     console.print(the_plan.summary())
 
 
@@ -113,14 +113,16 @@ def _parse_time(value: str, label: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _progress() -> Progress:
+def _progress() -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("rows"),
         TimeElapsedColumn(),
-        console=console,
+        console=console.get(),  # type: ignore[attr-defined]
         transient=False,
     )
 
@@ -217,7 +219,7 @@ def registry_history(
 ) -> None:
     """List the project's registry versions, newest first."""
     store = open_store()
-    table = Table("version", "created (UTC)", "author", "os user", "summary")
+    table = new_table("version", "created (UTC)", "author", "os user", "summary")
     for info in store.registry_history(limit):
         summary = info.message
         if info.meta.get("skip_lint"):
@@ -229,6 +231,8 @@ def registry_history(
 
 def teardown(yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False) -> None:
     """Remove the project's online data and registry entries."""
+    if not yes and not sys.stdin.isatty():
+        usage_error("teardown asks for confirmation and there is no terminal to ask on", "Pass --yes to confirm.")
     store = open_store()
     if not yes and not typer.confirm(f"Remove all online data and registry entries of project {store.project}?"):
         raise typer.Abort()
@@ -249,7 +253,9 @@ def _object_group(group: str, list_method: str, get_method: str) -> typer.Typer:
     @sub.command("list")
     def list_objects() -> None:
         objects = getattr(open_store(), list_method)()
-        table = Table("description", "owner", "tags")
+        table = new_table("description", "owner", "tags")
+        from rich.table import Column
+
         table.columns.insert(0, Column("name", no_wrap=True))
         for obj in sorted(objects, key=lambda o: o.name):
             table.add_row(obj.name, obj.description, obj.owner, json.dumps(obj.tags) if obj.tags else "")

@@ -29,6 +29,9 @@ def scaffold(target: Path) -> None:
     shutil.copy(TEMPLATES / "features.py", target / "features.py")
     shutil.copy(TEMPLATES / "demo_workflow.py", target / "demo_workflow.py")
     shutil.copy(TEMPLATES / "featurevaultignore", target / ".featurevaultignore")
+    shutil.copy(TEMPLATES / "RUNBOOK.md", target / "RUNBOOK.md")
+    (target / "tests").mkdir()
+    shutil.copy(TEMPLATES / "tests_template" / "test_features.py", target / "tests" / "test_features.py")
     pq.write_table(driver_stats(datetime.now(timezone.utc)), target / "data" / "driver_stats.parquet")
 
 

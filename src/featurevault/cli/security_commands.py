@@ -14,9 +14,8 @@ from enum import Enum
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from featurevault.cli.common import console, err_console, fail, open_store
+from featurevault.cli.common import console, err_console, fail, new_table, open_store, styled
 from featurevault.model.permission import AuthzedAction
 
 DESCRIBE, UPDATE = AuthzedAction.DESCRIBE, AuthzedAction.UPDATE
@@ -85,7 +84,7 @@ def tokens_list() -> None:
     """Tokens with their roles, expiry and state (never the secrets)."""
     with open_store() as store, store.guarded(DESCRIBE, operation="tokens.list"):
         infos = _token_store(store).list()
-    table = Table("name", "roles", "groups", "created", "expires", "state")
+    table = new_table("name", "roles", "groups", "created", "expires", "state")
     for info in infos:
         status = "revoked" if info.revoked_at else ("active" if info.active else "expired")
         expires = info.expires_at or "never"
@@ -107,7 +106,7 @@ def permissions_list() -> None:
     """Every Permission in the registry."""
     with open_store() as store:
         perms = store.list_permissions()
-    table = Table("name", "types", "name patterns", "required tags", "actions", "policy")
+    table = new_table("name", "types", "name patterns", "required tags", "actions", "policy")
     for p in perms:
         table.add_row(
             p.name,
@@ -140,7 +139,8 @@ def permissions_check(
     res = Resource.parse(resource, contents)
     granting = enforcer.granting(who, act, res)
     if granting:
-        console.print(f"[green]ALLOWED[/green] {principal} {act.name} {res} by {', '.join(p.name for p in granting)}")
+        granted_by = ", ".join(p.name for p in granting)
+        console.print(styled(("ALLOWED", "green"), f" {principal} {act.name} {res} by {granted_by}"))
         return
     fail(f"DENIED: principal {principal!r} (roles: {', '.join(who.roles) or 'none'}) may not {act.name} on {res}")
 
@@ -155,7 +155,7 @@ def permissions_matrix(
     with open_store() as store, store.guarded(DESCRIBE, operation="permissions.matrix"):
         matrix = permission_matrix(store.registry.contents(), expand_actions(_split(actions)) or None)
     columns = list(next(iter(matrix.values()), {}).keys())
-    table = Table("resource", *columns)
+    table = new_table("resource", *columns)
     for resource, cells in matrix.items():
         table.add_row(resource, *(", ".join(cells[c]) or "-" for c in columns))
     console.print(table)
@@ -173,7 +173,7 @@ def pii_report(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.
     if as_json:
         console.print_json(json.dumps({"fields": [r.__dict__ for r in rows], "declassified": declassified}))
         return
-    table = Table("feature", "masking", "why", "read clear by", "flows into")
+    table = new_table("feature", "masking", "why", "read clear by", "flows into")
     for r in rows:
         readers = ", ".join(r.clear_readers) or "nobody"
         table.add_row(r.feature, r.masking, r.reason, readers, ", ".join(r.derived_into) or "-")
@@ -225,7 +225,7 @@ def audit_verify(
             raise SystemExit(1)
         return
     for warning in result.warnings:
-        err_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        err_console.print(styled(("warning:", "yellow"), f" {warning}"), highlight=False)
     if not result.ok:
         fail(result.describe())
     console.print(result.describe(), highlight=False)
@@ -259,7 +259,7 @@ def audit_query(
         for record in records:
             console.print_json(json.dumps(record))
         return
-    table = Table("seq", "time", "principal", "action", "resource", "outcome", "rows", "ms")
+    table = new_table("seq", "time", "principal", "action", "resource", "outcome", "rows", "ms")
     for r in records:
         table.add_row(
             str(r.get("seq")),

@@ -1,1 +1,1 @@
-"""Feast-compatible import path."""
+"""Feast's ``feast.infra`` import paths, for repos moved over by changing their imports."""

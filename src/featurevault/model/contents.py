@@ -35,6 +35,8 @@ class RepoContents:
     feature_services: dict[str, FeatureService] = field(default_factory=dict)
     permissions: dict[str, Permission] = field(default_factory=dict)
     extra: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ``Project`` objects a repo declares (checked against the configured project, not stored)
+    declared_projects: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     def objects(self) -> list[FeatureObject]:
         """Every object, kinds in dependency order."""

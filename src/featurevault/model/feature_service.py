@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from featurevault.errors import DefinitionError, UnsupportedConstructError
+from featurevault.errors import DefinitionError
 from featurevault.model.base import FeatureObject
 from featurevault.model.feature_view import Projection, _Projectable
+from featurevault.model.no_effect import note_no_effect
 
 
 class FeatureService(FeatureObject):
@@ -25,10 +26,9 @@ class FeatureService(FeatureObject):
         logging_config: Any = None,
     ) -> None:
         self._init_meta(name, description, tags, owner)
+        self.logging_config = logging_config
         if logging_config is not None:
-            raise UnsupportedConstructError(
-                f"feature service {name!r}: logging_config (feature logging) is not supported by featurevault"
-            )
+            note_no_effect("FeatureService(logging_config=...) (feature logging)")
         if not features:
             raise DefinitionError(f"feature service {name!r}: features must list at least one feature view")
         self.feature_view_projections: list[Projection] = []
@@ -55,6 +55,7 @@ class FeatureService(FeatureObject):
         service._init_meta(data["name"], data.get("description", ""), data.get("tags"), data.get("owner", ""))
         service.feature_view_projections = [Projection.from_dict(p) for p in data["projections"]]
         service.view_kinds = dict(data.get("view_kinds", {}))
+        service.logging_config = None
         return service
 
     def feature_refs(self) -> list[str]:

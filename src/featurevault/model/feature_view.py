@@ -10,6 +10,7 @@ from typing import Any
 from featurevault.errors import DefinitionError, FeatureNotFoundError
 from featurevault.model.base import FeatureObject
 from featurevault.model.entity import Entity, Field
+from featurevault.model.no_effect import note_no_effect
 from featurevault.model.sources import DataSource, PushSource, RequestSource, source_from_dict
 
 
@@ -106,8 +107,11 @@ class FeatureView(_Projectable):
         description: str = "",
         tags: dict[str, str] | None = None,
         owner: str = "",
+        enable_validation: bool = False,
+        version: str = "latest",
     ) -> None:
         self._init_meta(name, description, tags, owner)
+        _accept_feast_only(name, enable_validation, version)
         if not isinstance(source, DataSource) or isinstance(source, RequestSource):
             raise DefinitionError(
                 f"feature view {name!r}: source must be a batch or push source (FileSource, PushSource, ...), "
@@ -209,3 +213,14 @@ def _check_schema(name: str, schema: list[Field] | None) -> list[Field]:
             raise DefinitionError(f"feature view {name!r}: field {f.name!r} appears twice in the schema")
         seen.add(f.name)
     return fields
+
+
+def _accept_feast_only(name: str, enable_validation: bool, version: str) -> None:
+    """Feast's ``enable_validation`` and ``version`` (only "latest" exists here): accepted, noted once."""
+    if version != "latest":
+        raise DefinitionError(
+            f"feature view {name!r}: version={version!r}; featurevault keeps one live version per view "
+            "(see registry-history for earlier ones), so only version='latest' is accepted"
+        )
+    if enable_validation:
+        note_no_effect("FeatureView(enable_validation=True)")

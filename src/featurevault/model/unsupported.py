@@ -24,14 +24,6 @@ class BatchFeatureView(_Unsupported):
     reason = "batch feature views with transformations are not supported; use a FeatureView"
 
 
-class LabelView(_Unsupported):
-    reason = "label views are not supported"
-
-
-class LoggingConfig(_Unsupported):
-    reason = "feature logging is not supported"
-
-
 class KafkaSource(_Unsupported):
     reason = "Kafka sources are not supported; push rows with PushSource"
 
@@ -52,6 +44,18 @@ class RedshiftSource(_Unsupported):
     reason = "Redshift sources are not supported; export to Parquet and use FileSource"
 
 
+class TrinoSource(_Unsupported):
+    reason = "Trino sources are not supported; use PostgreSQLSource, or export to Parquet and use FileSource"
+
+
+class AthenaSource(_Unsupported):
+    reason = "Athena sources are not supported; export to Parquet and use FileSource"
+
+
+class MsSqlServerSource(_Unsupported):
+    reason = "SQL Server sources are not supported; export to Parquet and use FileSource"
+
+
 class ValidationReference(_Unsupported):
     reason = "saved-dataset validation references are not supported"
 
@@ -59,12 +63,13 @@ class ValidationReference(_Unsupported):
 UNSUPPORTED = [
     "StreamFeatureView",
     "BatchFeatureView",
-    "LabelView",
-    "LoggingConfig",
     "KafkaSource",
     "KinesisSource",
     "BigQuerySource",
     "SnowflakeSource",
     "RedshiftSource",
+    "TrinoSource",
+    "AthenaSource",
+    "MsSqlServerSource",
     "ValidationReference",
 ]

@@ -16,6 +16,7 @@ from featurevault.model import (
     RepoContents,
 )
 from featurevault.model.entity import Field
+from featurevault.ops.schema_check import check_field_types
 from featurevault.quality.lint import LintReport, check_apply, run_lint
 from featurevault.types import from_arrow
 
@@ -75,6 +76,12 @@ def plan(store: FeatureStore, desired: RepoContents) -> Plan:
 
 def prepare(store: FeatureStore, desired: RepoContents) -> RepoContents:
     """Infer omitted schemas, then check every reference and source, so that apply cannot store a broken repo."""
+    for project in desired.declared_projects:
+        if project.name != store.project:
+            raise DefinitionError(
+                f"the repo declares Project(name={project.name!r}) but feature_store.yaml names project "
+                f"{store.project!r}; make them the same"
+            )
     for name, view in list(desired.feature_views.items()):
         _check_source(store, view)
         if not view.features:
@@ -213,7 +220,8 @@ def _check_source(store: FeatureStore, view: FeatureView) -> None:
         )
     if not view.features:
         return
-    columns = set(store.offline_store.schema(source).names)
+    source_schema = store.offline_store.schema(source)
+    columns = set(source_schema.names)
     wanted = [f.name for f in view.schema] + view.join_keys + [source.timestamp_field]
     missing = [c for c in dict.fromkeys(wanted) if c and c not in columns]
     if missing:
@@ -221,6 +229,7 @@ def _check_source(store: FeatureStore, view: FeatureView) -> None:
             f"feature view {view.name!r}: source {source.name!r} ({getattr(source, 'path', '')}) has no column "
             f"{', '.join(repr(c) for c in missing)}; it has {', '.join(sorted(columns))}"
         )
+    check_field_types(view.name, source.name, view.schema, source_schema)
 
 
 def _infer_schema(store: FeatureStore, view: FeatureView) -> FeatureView:

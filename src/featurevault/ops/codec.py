@@ -38,6 +38,7 @@ from featurevault.types import (
     FeatureType,
     Json,
     Map,
+    Struct,
     UnixTimestamp,
     is_binary_type,
     is_list_type,
@@ -243,6 +244,8 @@ def conform_column(column: pa.Array | pa.ChunkedArray, dtype: FeatureType, *, wh
         return column
     if dtype == Json and not pa.types.is_string(column.type) and not pa.types.is_null(column.type):
         return _json_text(column.to_pylist(), what)
+    if isinstance(dtype, Struct) and not pa.types.is_null(column.type):
+        return _as_struct(column.to_pylist(), dtype, what)
     if dtype == Map and pa.types.is_struct(column.type):
         return _as_map([None if v is None else {k: x for k, x in v.items() if x is not None}
                         for v in column.to_pylist()], what)
@@ -259,6 +262,8 @@ def values_to_arrow(values: Any, dtype: FeatureType, *, what: str) -> pa.Array:
     """Python values (a list, numpy array or pandas Series) as an Arrow array of ``dtype``."""
     if dtype == Map:
         return _as_map(list(values), what)
+    if isinstance(dtype, Struct):
+        return _as_struct(list(values), dtype, what)
     try:
         array = pa.array(values, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
@@ -273,6 +278,14 @@ def _as_map(values: list[Any], what: str) -> pa.Array:
         return pa.array(values, type=Map.to_arrow())
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
         raise SchemaMismatchError(f"{what}: expected a mapping of strings to strings ({exc})") from None
+
+
+def _as_struct(values: list[Any], dtype: Struct, what: str) -> pa.Array:
+    records = [json.loads(v) if isinstance(v, str) else v for v in values]  # JSON text is accepted too
+    try:
+        return pa.array(records, type=dtype.to_arrow())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+        raise SchemaMismatchError(f"{what}: expected records with fields {', '.join(dtype.fields)} ({exc})") from None
 
 
 def _json_text(values: list[Any], what: str) -> pa.Array:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -71,11 +71,11 @@ class RetrievalJob:
 
     @property
     def feature_columns(self) -> list[str]:
-        """The feature columns of the result, in request order."""
+        """The feature columns of the result: stored views' features (grouped by view), then on-demand ones."""
         return list(self._resolved.output_names)
 
     def to_arrow(self) -> pa.Table:
-        """The training rows: the entity columns, then the features in request order."""
+        """The training rows: the entity columns, then :attr:`feature_columns`."""
         if self._result is None:
             self._result = self._run()
         return self._result
@@ -160,19 +160,27 @@ def get_historical_features(
     features: Any,
     *,
     full_feature_names: bool = False,
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
     sandbox_sql: bool = False,
 ) -> RetrievalJob:
     """Plan a point-in-time retrieval; bad requests fail here, the join runs on ``to_df``/``to_arrow``.
 
+    Without ``entity_df``, the rows are every entity key with an event in
+    [``start_date``, ``end_date``] (``end_date`` defaults to now, ``start_date``
+    to the beginning of the data), each at ``end_date``: its latest values in the window.
     ``sandbox_sql``: an ``entity_df`` given as SQL runs where it can read no file or table (auth on).
     """
     if features is None:
         raise RequestError("pass features (a list of 'view:feature' references) or a feature service")
     resolved = resolve_features(contents, features, full_feature_names=full_feature_names)
-    resolved.output_names = _requested_order(resolved, features)
+    if entity_df is None:
+        entity_df = entities_in_window(offline, resolved, start_date, end_date)
+    elif start_date is not None or end_date is not None:
+        raise RequestError("give either entity_df or start_date/end_date, not both")
     entity = entity_input(entity_df, offline)
     if isinstance(entity, pa.Table):
-        timestamp_column(entity.schema)
+        entity = parse_text_timestamps(entity, timestamp_column(entity.schema))
         entity = conform_entity_keys(entity, resolved)
         _check_request_columns(entity, resolved)
         for part in resolved.views:
@@ -183,6 +191,39 @@ def get_historical_features(
                     f"its columns are {', '.join(entity.column_names)}"
                 )
     return RetrievalJob(offline, resolved, entity, full_feature_names=full_feature_names, sandbox_sql=sandbox_sql)
+
+
+def entities_in_window(
+    offline: OfflineStore, resolved: ResolvedRequest, start: datetime | None, end: datetime | None
+) -> pa.Table:
+    """One row per entity key with an event in [start, end] in any requested view, at ``end``."""
+    end = _utc(end) if end is not None else datetime.now(timezone.utc)
+    start = _utc(start) if start is not None else None
+    if start is not None and start > end:
+        raise RequestError(f"start_date {start.isoformat()} is after end_date {end.isoformat()}")
+    key_sets = {tuple(sorted(part.view.join_keys)) for part in resolved.views}
+    if len(key_sets) != 1:
+        described = "; ".join(f"{p.view.name}: {', '.join(p.view.join_keys) or 'none'}" for p in resolved.views)
+        raise RequestError(
+            "without entity_df every requested feature view must have the same join keys "
+            f"({described}); pass an entity_df instead"
+        )
+    keys = list(key_sets.pop())
+    at_end = pa.timestamp("us", tz="UTC")
+    if not keys:  # views without entities: one row, at the end of the window
+        return pa.table({DEFAULT_TIMESTAMP_COLUMN: pa.array([end], at_end)})
+    batches = [b.select(keys) for part in resolved.views for b in offline.latest_per_key(part.view, start, end)]
+    if batches:
+        entity = pa.Table.from_batches(batches).group_by(keys).aggregate([])
+    else:
+        source_schema = offline.schema(resolved.views[0].view.batch_source)
+        entity = pa.table({k: pa.array([], source_schema.field(k).type) for k in keys})
+    entity = entity.select(keys).sort_by([(k, "ascending") for k in keys])
+    return entity.append_column(DEFAULT_TIMESTAMP_COLUMN, pa.array([end] * entity.num_rows, at_end))
+
+
+def _utc(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def entity_input(entity_df: Any, offline: OfflineStore | None = None) -> Any:
@@ -210,6 +251,26 @@ def entity_input(entity_df: Any, offline: OfflineStore | None = None) -> Any:
     )
 
 
+def parse_text_timestamps(entity: pa.Table, column: str) -> pa.Table:
+    """An entity frame whose event times are text ("2024-01-15", ISO 8601 with or without an
+    offset) gets them as UTC timestamps; values without an offset are taken as UTC, as Feast does."""
+    field = entity.schema.field(column)
+    if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+        return entity
+    import pandas as pd
+
+    text = entity.column(column).to_pandas()
+    try:
+        parsed = pd.to_datetime(text, utc=True, format="ISO8601")
+    except (ValueError, TypeError) as exc:
+        raise EntityKeyError(
+            f"entity_df column {column!r} holds text that is not an ISO 8601 time ({exc}); "
+            "use values such as '2024-01-15' or '2024-01-15T10:00:00+02:00'"
+        ) from None
+    values = pa.array(parsed, type=pa.timestamp("us", tz="UTC"), from_pandas=True)
+    return entity.set_column(entity.schema.get_field_index(column), column, values)
+
+
 def _unique_columns(table: pa.Table) -> pa.Table:
     _check_unique(table.column_names)
     return table
@@ -234,26 +295,6 @@ def conform_entity_keys(entity: pa.Table, resolved: ResolvedRequest) -> pa.Table
             if converted is not column:
                 entity = entity.set_column(index, key, converted)
     return entity
-
-
-def _requested_order(resolved: ResolvedRequest, features: Any) -> list[str]:
-    """Output columns in the order of the references (the resolver groups them by view)."""
-    outputs = resolved.output_names
-    if not isinstance(features, (list, tuple)):
-        return outputs
-    by_ref: dict[tuple[str, str], str] = {}
-    by_view: dict[str, list[str]] = {}
-    for part in [*resolved.views, *resolved.odfvs]:
-        for feat, out in zip(part.features, part.output_names, strict=True):
-            if out in outputs:
-                by_ref[(part.name_to_use, feat)] = out
-                by_view.setdefault(part.name_to_use, []).append(out)
-    ordered: list[str] = []
-    for ref in features:
-        view, _, feat = str(ref).partition(":")
-        names = by_view.get(view, []) if feat == "*" else [by_ref.get((view, feat), "")]
-        ordered += [n for n in names if n and n not in ordered]
-    return ordered + [n for n in outputs if n not in ordered]
 
 
 def timestamp_column(schema: pa.Schema) -> str:

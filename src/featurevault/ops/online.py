@@ -59,6 +59,8 @@ class _Plan:
     locations: list[tuple[int, int]]
     output_names: list[str]
     output_dtypes: list[FeatureType | None]
+    #: request-data fields of the on-demand views read: inputs, not echoed in the response
+    request_names: frozenset[str] = frozenset()
 
 
 class OnlineReader:
@@ -123,7 +125,8 @@ class OnlineReader:
             _compute_odfv(op, plan, view_results, entity_columns, rows, full_feature_names)
             for op in plan.resolved.odfvs
         ]
-        keys = [k for k in order if k in plan.join_keys]
+        # Feast echoes every entity column the caller passed, except request data of on-demand views.
+        keys = [k for k in order if k not in plan.request_names]
         none: list[Any] = [None] * len(keys)
         where = plan.locations
         values = [entity_columns[k] for k in keys]
@@ -250,6 +253,9 @@ def _request_key(features: Any, full_feature_names: bool) -> tuple[Any, ...] | N
 
 
 def _make_plan(resolved: ResolvedRequest) -> _Plan:
+    for part in resolved.views:
+        if not part.view.online:
+            _refuse_offline_only(part, resolved)
     views = [
         _ViewPlan(
             part=part,
@@ -271,8 +277,19 @@ def _make_plan(resolved: ResolvedRequest) -> _Plan:
     locations = [where[name][:2] for name in resolved.output_names]
     dtypes: list[FeatureType | None] = [where[name][2] for name in resolved.output_names]
     key_types = list(join_key_types(part.view for part in resolved.views).items())
+    request_names = frozenset(f.name for f in resolved.request_fields)
     return _Plan(
-        resolved, views, frozenset(resolved.join_keys), key_types, locations, list(resolved.output_names), dtypes
+        resolved, views, frozenset(resolved.join_keys), key_types, locations, list(resolved.output_names), dtypes,
+        request_names,
+    )
+
+
+def _refuse_offline_only(part: ViewPart, resolved: ResolvedRequest) -> None:
+    readers = [o.view.name for o in resolved.odfvs if part.view.name in o.view.source_feature_view_projections]
+    via = f" (read by on-demand feature view {readers[0]!r})" if readers else ""
+    raise RequestError(
+        f"feature view {part.view.name!r}{via} is declared online=False, so it is not in the online store; "
+        "set online=True and materialize it, or read it with get_historical_features"
     )
 
 
@@ -333,9 +350,9 @@ def _entity_columns(entity_rows: Any) -> tuple[dict[str, list[Any]], list[str], 
     """Entity rows (a list of dicts or a dict of lists) as columns, their names in order, and the row count."""
     if isinstance(entity_rows, list) and len(entity_rows) == 1 and isinstance(entity_rows[0], dict):
         only = entity_rows[0]  # the commonest request: one entity
-        return {k: [v] for k, v in only.items()}, list(only), 1
+        return {k: _plain([v]) for k, v in only.items()}, list(only), 1
     if isinstance(entity_rows, dict):
-        columns = {k: list(v) if not isinstance(v, list) else v for k, v in entity_rows.items()}
+        columns = {k: _plain(v) for k, v in entity_rows.items()}
         lengths = {len(v) for v in columns.values()}
         if len(lengths) > 1:
             raise RequestError(f"entity rows: columns have different lengths {sorted(lengths)}")
@@ -349,11 +366,22 @@ def _entity_columns(entity_rows: Any) -> tuple[dict[str, list[Any]], list[str], 
     columns = {}
     for name in names:
         try:
-            columns[name] = [row[name] for row in rows]
+            columns[name] = _plain([row[name] for row in rows])
         except KeyError:
             bad = next(i for i, row in enumerate(rows) if name not in row)
             raise EntityKeyError(f"entity row {bad} has no {name!r}, which other rows have") from None
     return columns, names, len(rows)
+
+
+def _plain(values: Any) -> list[Any]:
+    """A column as a list of plain Python values: numpy arrays and scalars are unboxed, as Feast returns them."""
+    if hasattr(values, "tolist") and not isinstance(values, list):  # a numpy array or pandas Series
+        return values.tolist()
+    values = values if isinstance(values, list) else list(values)
+    sample = next((v for v in values if v is not None), None)
+    if sample is not None and type(sample).__module__ == "numpy":
+        return [v.item() if hasattr(v, "item") else v for v in values]
+    return values
 
 
 def _missing_key(key: str, vp: _ViewPlan, entity_columns: dict[str, list[Any]]) -> EntityKeyError:

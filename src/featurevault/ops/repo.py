@@ -25,6 +25,7 @@ from featurevault.model import (
     Permission,
     RepoContents,
 )
+from featurevault.model.project import Project
 
 IGNORE_FILES = (".featurevaultignore", ".feastignore")
 ALWAYS_SKIPPED = {"__pycache__", ".venv", "venv", "site-packages", "node_modules", ".git"}
@@ -74,6 +75,9 @@ def load_repo(repo_path: str | Path) -> RepoContents:
     for path in repo_files(repo):
         module = _import_file(repo, path)
         for value in list(vars(module).values()):
+            if isinstance(value, Project):
+                contents.declared_projects.append(value)
+                continue
             collect(contents, sites, value, path)
     _mark_repo_modules(repo)
     return contents

@@ -93,6 +93,7 @@ def resolve_features(
     views: dict[str, ViewPart] = {}
     odfvs: dict[str, OdfvPart] = {}
     outputs: list[str] = []
+    odfv_outputs: list[str] = []
     for proj in projections:
         name_to_use = proj.name_to_use
         if proj.name in contents.feature_views:
@@ -109,7 +110,9 @@ def resolve_features(
                     out = output_name(name_to_use, feat, full_feature_names)
                     opart.features.append(feat)
                     opart.output_names.append(out)
-                    outputs.append(out)
+                    odfv_outputs.append(out)
+    # Feast's order, online and historical alike: stored views' features first, then on-demand ones.
+    outputs += odfv_outputs
     for opart in odfvs.values():
         for src_name, src_proj in opart.view.source_feature_view_projections.items():
             view = _get_view(contents, src_name, opart.view.name)

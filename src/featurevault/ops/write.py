@@ -9,7 +9,6 @@ is what the online store keeps.
 
 from __future__ import annotations
 
-import enum
 import logging
 from typing import Any
 
@@ -24,6 +23,7 @@ from featurevault.errors import (
     SchemaMismatchError,
 )
 from featurevault.model import FeatureView, PushSource, RepoContents
+from featurevault.model.push_mode import PushMode
 from featurevault.ops import codec
 from featurevault.types import FeatureType, UnixTimestamp
 
@@ -32,12 +32,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIMESTAMP = "event_timestamp"
 
 
-class PushMode(enum.Enum):
-    """Where pushed rows go (Feast's names)."""
-
-    ONLINE = 1
-    OFFLINE = 2
-    ONLINE_AND_OFFLINE = 3
 
 
 def write_to_online_store(store: Any, feature_view_name: str, df: Any) -> int:
@@ -52,6 +46,21 @@ def write_to_online_store(store: Any, feature_view_name: str, df: Any) -> int:
     frame = _Frame(df)
     prepared = prepare_rows(view, frame)
     return _write_online(store, view, prepared)
+
+
+def write_to_offline_store(store: Any, feature_view_name: str, df: Any) -> int:
+    """Validate ``df`` against the view and append it to the view's batch source; returns rows written."""
+    contents: RepoContents = store.registry.contents()
+    view = contents.feature_views.get(feature_view_name)
+    if view is None:
+        known = ", ".join(sorted(contents.feature_views)) or "none"
+        raise FeatureViewNotFoundError(
+            f"write_to_offline_store: no feature view named {feature_view_name!r} (known: {known})"
+        )
+    frame = _Frame(df)
+    table = _offline_rows(view.batch_source, [(view, prepare_rows(view, frame))], frame)
+    store.offline_store.append(view.batch_source, table)
+    return frame.num_rows
 
 
 def push(store: Any, push_source_name: str, df: Any, to: PushMode | str = PushMode.ONLINE) -> int:
@@ -70,7 +79,7 @@ def push(store: Any, push_source_name: str, df: Any, to: PushMode | str = PushMo
     frame = _Frame(df)
     prepared = [(view, prepare_rows(view, frame)) for view in views]
     online_rows = [(v, t) for v, t in prepared if v.online] if mode != PushMode.OFFLINE else []
-    offline_table = _offline_rows(source, prepared, frame) if mode != PushMode.ONLINE else None
+    offline_table = _offline_rows(source.batch_source, prepared, frame) if mode != PushMode.ONLINE else None
     if offline_table is not None:
         store.offline_store.append(source.batch_source, offline_table)
     for view, table in online_rows:
@@ -186,13 +195,12 @@ def _write_online(store: Any, view: FeatureView, table: pa.Table) -> int:
     return len(keys)
 
 
-def _offline_rows(source: PushSource, prepared: list[tuple[FeatureView, pa.Table]], frame: _Frame) -> pa.Table:
-    """The rows for the batch source, columns under the source's own names, typed as the views declare."""
+def _offline_rows(batch: Any, prepared: list[tuple[FeatureView, pa.Table]], frame: _Frame) -> pa.Table:
+    """The rows for a batch source, columns under the source's own names, typed as the views declare."""
     combined: dict[str, Any] = {}
     for _, table in prepared:
         for name in table.column_names:
             combined.setdefault(name, table.column(name))
-    batch = source.batch_source
     ts_name = batch.timestamp_field or DEFAULT_TIMESTAMP
     if EVENT_TS in combined:
         combined[ts_name] = combined.pop(EVENT_TS)

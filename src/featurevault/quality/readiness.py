@@ -23,6 +23,7 @@ from typing import Any
 from featurevault.config import RepoConfig
 from featurevault.model import RepoContents
 from featurevault.quality.lint import LintReport, run_lint
+from featurevault.quality.readiness_steps import next_step
 from featurevault.quality.repo_scan import RepoFiles, scan_repo
 
 PASS, FAIL, NOT_CHECKED = "pass", "fail", "not checked"
@@ -54,9 +55,12 @@ class ReadinessItem:
     title: str
     status: str
     evidence: str
+    #: what to do about an item that does not pass (empty when it passes)
+    next_step: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        return {"section": self.section, "item": self.title, "status": self.status, "evidence": self.evidence}
+        data = {"section": self.section, "item": self.title, "status": self.status, "evidence": self.evidence}
+        return {**data, "next_step": self.next_step} if self.next_step else data
 
 
 @dataclass
@@ -83,7 +87,8 @@ class ReadinessReport:
             if item.section != section:
                 section = item.section
                 lines += ["", f"## {section}", ""]
-            lines.append(f"- {marks[item.status]} {item.title}: {item.evidence}")
+            step = f" Next: {item.next_step}." if item.next_step else ""
+            lines.append(f"- {marks[item.status]} {item.title}: {item.evidence}.{step}")
         return "\n".join(lines) + "\n"
 
     def _count_text(self) -> str:
@@ -112,7 +117,11 @@ def evaluate_readiness(
     """Evaluate every checklist item; repo files are scanned when the config knows the repo path."""
     files = scan_repo(config.repo_path) if config.repo_path is not None else None
     inputs = _Inputs(contents, config, facts or ReadinessFacts(), lint_report or run_lint(contents, config), files)
-    return ReadinessReport([ReadinessItem(section, title, *check(inputs)) for section, title, check in CHECKLIST])
+    return ReadinessReport([_item(section, title, *check(inputs)) for section, title, check in CHECKLIST])
+
+
+def _item(section: str, title: str, status: str, evidence: str) -> ReadinessItem:
+    return ReadinessItem(section, title, status, evidence, "" if status == PASS else next_step(title))
 
 
 # -- DESIGN ---------------------------------------------------------------------------------------------------

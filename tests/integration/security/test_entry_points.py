@@ -181,6 +181,13 @@ SDK = [
         f"feature_view:{PII}",
     ),
     Row("sdk:push", lambda e, r: e.sdk(r).push("users_push", _pii_rows()), "WRITE_ONLINE", "data_source:users_push"),
+    Row(
+        "sdk:write_to_offline_store",
+        lambda e, r: e.sdk(r).write_to_offline_store(PII, _pii_rows()),
+        "WRITE_OFFLINE",
+        f"feature_view:{PII}",
+    ),
+    Row("sdk:list_all_feature_views", lambda e, r: e.sdk(r).list_all_feature_views(), "DESCRIBE", PROJECT),
 ]
 
 CLI = [
@@ -283,6 +290,9 @@ EXEMPT = {
     "sdk:guarded": "the guard itself: authorizes and audits the caller's block",
     "sdk:refresh_registry": "reloads the process's registry cache; returns nothing",
     "sdk:close": "releases connections",
+    "sdk:version": "the package version",
+    "sdk:get_project": "the configured project's name, from feature_store.yaml; no registry or data",
+    "sdk:list_projects": "the configured project's name, from feature_store.yaml; no registry or data",
     "sdk:principal": "the caller's own identity",
     "sdk:guard": "the guard object every entry point calls",
     "sdk:registry": "backend handle for library code; whoever runs code in the process holds the backends' "

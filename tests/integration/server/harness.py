@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +21,8 @@ from featurevault.cli.scaffold import scaffold
 from featurevault.ops.apply import apply_contents
 from featurevault.ops.repo import load_repo
 from featurevault.store import FeatureStore
+
+FEAST_NAMED = Path(__file__).resolve().parents[2] / "fixtures" / "feast_named_features.py"
 
 YAML = """project: srv
 registry:
@@ -78,6 +81,8 @@ def make_repo(root: Path, yaml: str = YAML) -> Path:
     """The demo repo plus EXTRA_DEFINITIONS, applied and materialized up to now."""
     repo = root / "repo"
     scaffold(repo)
+    # Feast's quickstart definitions (driver_hourly_stats, transformed_conv_rate) over the demo's data.
+    shutil.copy(FEAST_NAMED, repo / "features.py")
     (repo / "feature_store.yaml").write_text(yaml)
     with (repo / "features.py").open("a") as f:
         f.write(EXTRA_DEFINITIONS)

@@ -22,7 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 def test_tiny_run_writes_report_and_agrees_with_floor(tmp_path: Path) -> None:
     argv = [
         sys.executable, "-m", "benchmarks", "run", "--scale", "tiny", "--without-feast",
-        "--only", "online,historical,materialize,serve,guardrails", "--backends", "sqlite",
+        "--only", "online,historical,materialize,serve,guardrails,startup", "--backends", "sqlite",
         "--out", str(tmp_path / "results"), "--work", str(tmp_path / "work"),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(REPO_ROOT / "src")])}
@@ -41,3 +41,6 @@ def test_tiny_run_writes_report_and_agrees_with_floor(tmp_path: Path) -> None:
     assert {row["system"] for row in results["serve"]} == {"featurevault", "floor"}
     report = (run_dir / "report.md").read_text()
     assert "## Correctness cross-check" in report and "FAIL" not in report
+    startup = {row["command"] for row in results["startup"]["rows"]}
+    assert {"floor: python -c pass", "import featurevault", "featurevault --help"} <= startup
+    assert "## Start-up time" in report

@@ -4,6 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from featurevault.config import AuditConfig, NoAuthConfig, OidcAuthConfig, RepoConfig, TokenAuthConfig
+from featurevault.errors import ConfigError
 
 
 def test_auth_is_a_discriminated_union() -> None:
@@ -20,7 +21,7 @@ def test_auth_is_a_discriminated_union() -> None:
     [{"type": "kerberos"}, {"type": "token", "secret": "x"}, {"type": "oidc", "issuer": "i"}],
 )
 def test_bad_auth_sections_are_refused(auth: dict) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigError, match="'auth"):
         RepoConfig(project="p", auth=auth)
 
 

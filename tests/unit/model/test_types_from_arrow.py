@@ -17,6 +17,7 @@ from featurevault.types import (
     Int64,
     Map,
     String,
+    Struct,
     UnixTimestamp,
     from_arrow,
 )
@@ -65,6 +66,7 @@ INFERRED: list[tuple[pa.DataType, FeatureType]] = [
     (pa.large_list(pa.string()), Array(String)),
     (pa.list_(pa.int32(), 2), Array(Int32)),  # DuckDB's fixed-size ARRAY
     (pa.list_view(pa.int64()), Array(Int64)),
+    (pa.struct([("k", pa.int32())]), Struct({"k": Int32})),  # Feast's Struct
 ]
 
 REFUSED: list[pa.DataType] = [
@@ -73,7 +75,6 @@ REFUSED: list[pa.DataType] = [
     pa.time64("us"),
     pa.duration("us"),
     pa.month_day_nano_interval(),
-    pa.struct([("k", pa.int32())]),
     pa.binary(16),  # fixed-size binary
     pa.list_(pa.list_(pa.int64())),  # arrays hold scalars
     pa.list_(pa.map_(pa.string(), pa.string())),

@@ -169,7 +169,7 @@ def test_several_views_and_an_on_demand_view(engine: Store, tmp_path: Path) -> N
     entity = pd.DataFrame({"driver_id": [2, 1, 3], "event_timestamp": [ts(10)] * 3, "bonus": [1.0, 2.0, 3.0]})
     repo = contents(stats, trips, odfv)
     df = get_historical_features(engine, repo, entity, ["trips:trips", "scores:score", "stats:x", "scores:n"]).to_df()
-    assert list(df.columns) == ["driver_id", "event_timestamp", "bonus", "trips", "score", "x", "n"]
+    assert list(df.columns) == ["driver_id", "event_timestamp", "bonus", "trips", "x", "score", "n"]  # on-demand last
     assert values(df, "score") == [26.0, 52.0, None]
     assert values(df, "trips") == [None, 10.0, None]
     assert values(df, "x") == [2.0, 1.0, None]

@@ -97,7 +97,7 @@ def test_pandas_odfv_with_request_data(loaded: Harness) -> None:
     assert out["rate_plus_bonus"][0] == pytest.approx(2.75)
     assert out["rate_plus_bonus"][1] is None
     assert "conv_rate" not in out and "bonus" not in out  # hidden inputs and request data are dropped
-    assert list(out) == ["driver_id", "rate_plus_bonus", "city"]
+    assert list(out) == ["driver_id", "city", "rate_plus_bonus"]  # stored views first, as Feast orders them
 
 
 def test_python_odfv_casts_to_declared_type(loaded: Harness) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from pydantic import ValidationError
 
-from featurevault.config import LintConfig, RepoConfig, _format_validation
+from featurevault.config import LintConfig, RepoConfig
 from featurevault.errors import ConfigError, LintError
 from featurevault.model import RepoContents
 from featurevault.quality.lint import check_apply, lint_blocks_apply, rule_levels, run_lint
@@ -110,9 +109,9 @@ def test_lint_section_in_feature_store_yaml() -> None:
     [({"enforced": True}, "unknown key 'lint.enforced'"), ({"severity": {"FV101": "fatal"}}, "'lint.severity.FV101'")],
 )
 def test_bad_lint_section_names_the_key(lint: dict[str, object], message: str) -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ConfigError) as caught:
         RepoConfig(project="demo", lint=lint)
-    assert message in _format_validation(caught.value, "feature_store.yaml")
+    assert message in str(caught.value)
 
 
 def test_configured_vocabulary_changes_the_rules(build: SimpleNamespace) -> None:

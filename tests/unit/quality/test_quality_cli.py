@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,13 +20,22 @@ from featurevault.errors import LintError
 from featurevault.ops.repo import load_repo
 
 runner = CliRunner()
+FEAST_NAMED = Path(__file__).resolve().parents[2] / "fixtures" / "feast_named_features.py"
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    """The demo repo of ``featurevault init``: Feast-style names (conv_rate in driver_hourly_stats)."""
+    """The demo repo of ``featurevault init`` with Feast's quickstart definitions (conv_rate in
+    driver_hourly_stats), which the naming rules flag."""
     scaffold(tmp_path / "demo")
+    shutil.copy(FEAST_NAMED, tmp_path / "demo" / "features.py")
     return tmp_path / "demo"
+
+
+def test_fresh_init_repo_is_lint_clean(tmp_path: Path) -> None:
+    scaffold(tmp_path / "fresh")
+    code, out = _run(tmp_path / "fresh", "lint")
+    assert code == 0 and "0 error(s), 0 warning(s)" in out
 
 
 def _run(repo: Path, *args: str) -> tuple[int, str]:

@@ -252,3 +252,19 @@ def test_naming_item_says_which_rules_the_lint_config_switched_off(build: Simple
     config = RepoConfig(project="d", lint={"ignore": ["FV104", "FV301"]})
     status, evidence = _items(evaluate_readiness(build.repo(fv), config))["Naming conventions followed"]
     assert (status, evidence) == (PASS, "lint: no naming findings (FV104, FV301 switched off by the lint config)")
+
+
+def test_every_gap_says_what_to_do(tmp_path: Path) -> None:
+    from featurevault.cli.scaffold import scaffold
+    from featurevault.config import load_repo_config
+    from featurevault.ops.repo import load_repo
+    from featurevault.quality.readiness_steps import NEXT_STEPS
+
+    scaffold(tmp_path / "demo")
+    config = load_repo_config(tmp_path / "demo")
+    report = evaluate_readiness(load_repo(tmp_path / "demo"), config)
+    assert {item.title for item in report.items} <= set(NEXT_STEPS)
+    for item in report.items:
+        assert bool(item.next_step) == (item.status != "pass"), item
+    assert report.to_dict()["items"][0].get("next_step") is None or report.items[0].status != "pass"
+    assert "Next:" in report.to_markdown()

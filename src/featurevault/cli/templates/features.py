@@ -1,4 +1,8 @@
-"""Feature definitions of the demo repo: drivers and their hourly statistics."""
+"""Feature definitions of the demo repo: drivers, their hourly statistics, and fresh values pushed live.
+
+Feast's quickstart columns (conv_rate, acc_rate, avg_daily_trips) are mapped to
+names that say whose feature each is (driver_conv_rate, ...), as the linter asks.
+"""
 
 from datetime import timedelta
 
@@ -8,59 +12,112 @@ from featurevault import Entity, FeatureService, FeatureView, Field, FileSource,
 from featurevault.on_demand_feature_view import on_demand_feature_view
 from featurevault.types import Float32, Float64, Int64
 
+OWNER = "data-platform@example.com"
+COLUMNS = {"conv_rate": "driver_conv_rate", "acc_rate": "driver_acc_rate", "avg_daily_trips": "driver_trips_avg_7d"}
+
 driver = Entity(
     name="driver",
     join_keys=["driver_id"],
     description="A driver of the ride-hailing fleet, by numeric driver_id",
-    owner="data-platform@example.com",
+    owner=OWNER,
 )
 
 driver_stats_source = FileSource(
-    name="driver_hourly_stats_source",
+    name="driver_stats_source",
     path="data/driver_stats.parquet",
     timestamp_field="event_timestamp",
     created_timestamp_column="created",
+    field_mapping=COLUMNS,
+    description="Hourly driver statistics exported from the trips warehouse",
+    owner=OWNER,
 )
 
-driver_hourly_stats = FeatureView(
-    name="driver_hourly_stats",
+
+def driver_stats_schema() -> list[Field]:
+    return [
+        Field(name="driver_conv_rate", dtype=Float32, description="Share of ride offers the driver converted"),
+        Field(name="driver_acc_rate", dtype=Float32, description="Share of ride offers the driver accepted"),
+        Field(name="driver_trips_avg_7d", dtype=Int64, description="Trips per day, averaged over the last 7 days"),
+    ]
+
+
+driver_stats_hourly = FeatureView(
+    name="driver_stats_hourly",
     entities=[driver],
     ttl=timedelta(days=1),
-    schema=[
-        Field(name="conv_rate", dtype=Float32),
-        Field(name="acc_rate", dtype=Float32),
-        Field(name="avg_daily_trips", dtype=Int64),
-    ],
+    schema=driver_stats_schema(),
     online=True,
     source=driver_stats_source,
     description="Hourly conversion, acceptance and trip statistics per driver",
-    owner="data-platform@example.com",
-    tags={"team": "driver_performance"},
+    owner=OWNER,
+    tags={"team": "driver_performance", "pii": "false", "freshness": "hourly"},
 )
 
-input_request = RequestSource(
-    name="vals_to_add",
-    schema=[Field(name="val_to_add", dtype=Int64), Field(name="val_to_add_2", dtype=Int64)],
+# Rows pushed here are served online at once (and appended to the batch source with to="online_and_offline").
+driver_stats_push_source = PushSource(
+    name="driver_stats_push_source",
+    batch_source=driver_stats_source,
+    description="Live driver statistics pushed by the trips service",
+    owner=OWNER,
+)
+
+driver_stats_realtime = FeatureView(
+    name="driver_stats_realtime",
+    entities=[driver],
+    ttl=timedelta(days=1),
+    schema=driver_stats_schema(),
+    online=True,
+    source=driver_stats_push_source,
+    description="The driver statistics as last pushed (or materialized from the batch source)",
+    owner=OWNER,
+    tags={"team": "driver_performance", "pii": "false", "freshness": "realtime"},
+)
+
+trip_request = RequestSource(
+    name="trip_request",
+    schema=[
+        Field(name="driver_rate_bonus", dtype=Int64, description="Bonus added to the rate in this request"),
+        Field(name="driver_rate_bonus_2", dtype=Int64, description="A second bonus, for comparison"),
+    ],
+    description="Values the caller sends with each request",
+    owner=OWNER,
 )
 
 
 @on_demand_feature_view(
-    sources=[driver_hourly_stats, input_request],
-    schema=[Field(name="conv_rate_plus_val1", dtype=Float64), Field(name="conv_rate_plus_val2", dtype=Float64)],
+    sources=[driver_stats_hourly, trip_request],
+    schema=[
+        Field(name="driver_bonus_conv_rate", dtype=Float64, description="driver_conv_rate + driver_rate_bonus"),
+        Field(name="driver_bonus_two_conv_rate", dtype=Float64, description="driver_conv_rate + the second bonus"),
+    ],
+    description="The conversion rate plus bonuses sent with the request",
+    owner=OWNER,
+    tags={"team": "driver_performance", "pii": "false"},
 )
-def transformed_conv_rate(inputs: pd.DataFrame) -> pd.DataFrame:
-    """The conversion rate plus values supplied with the request."""
+def driver_conv_rate_adjusted(inputs: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame()
-    out["conv_rate_plus_val1"] = inputs["conv_rate"] + inputs["val_to_add"]
-    out["conv_rate_plus_val2"] = inputs["conv_rate"] + inputs["val_to_add_2"]
+    out["driver_bonus_conv_rate"] = inputs["driver_conv_rate"] + inputs["driver_rate_bonus"]
+    out["driver_bonus_two_conv_rate"] = inputs["driver_conv_rate"] + inputs["driver_rate_bonus_2"]
     return out
 
 
-driver_activity_v1 = FeatureService(
-    name="driver_activity_v1",
-    features=[driver_hourly_stats[["conv_rate"]], transformed_conv_rate],
+driver_ranking_v1 = FeatureService(
+    name="driver_ranking_v1",
+    features=[driver_stats_hourly[["driver_conv_rate"]], driver_conv_rate_adjusted],
+    description="Features of the driver ranking model, version 1",
+    owner=OWNER,
 )
 
-driver_activity_v2 = FeatureService(name="driver_activity_v2", features=[driver_hourly_stats, transformed_conv_rate])
+driver_ranking_v2 = FeatureService(
+    name="driver_ranking_v2",
+    features=[driver_stats_hourly, driver_conv_rate_adjusted],
+    description="Features of the driver ranking model, version 2",
+    owner=OWNER,
+)
 
-driver_stats_push_source = PushSource(name="driver_stats_push_source", batch_source=driver_stats_source)
+driver_ranking_live_v1 = FeatureService(
+    name="driver_ranking_live_v1",
+    features=[driver_stats_realtime],
+    description="Live features of the driver ranking model (values as last pushed)",
+    owner=OWNER,
+)

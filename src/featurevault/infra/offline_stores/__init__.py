@@ -1,1 +1,1 @@
-"""Feast-compatible import path."""
+"""Feast's ``feast.infra.offline_stores`` import paths."""

@@ -1,1 +1,1 @@
-"""Feast-compatible import path."""
+"""Feast's Spark offline store package."""

@@ -1,0 +1,63 @@
+"""Start-up time: ``import featurevault`` and ``featurevault --help`` in fresh processes, against ``python -c pass``.
+
+Every command runs ``runs`` times in fresh interpreters, the commands interleaved
+(A B C D A B C D ...) so load on the machine falls on all of them alike. Sources
+are byte-compiled first, as an installed package is. Reported per command: the
+median and p99 wall time, and the median minus the floor's median (the cost
+featurevault adds to starting Python).
+
+    python -m benchmarks.bench_startup [RUNS]
+"""
+
+from __future__ import annotations
+
+import compileall
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SRC = Path(os.environ.get("BENCH_FEATUREVAULT_SRC", Path(__file__).resolve().parents[1] / "src"))
+COMMANDS = {
+    "floor: python -c pass": ["-c", "pass"],
+    "import featurevault": ["-c", "import featurevault"],
+    "from featurevault import Entity, FeatureView, Field, FileSource": [
+        "-c", "from featurevault import Entity, FeatureView, Field, FileSource",
+    ],
+    "featurevault --help": ["-m", "featurevault.cli.main", "--help"],
+}
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+def run(runs: int = 21) -> list[dict[str, float | str]]:
+    compileall.compile_dir(str(SRC / "featurevault"), quiet=1)
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for _ in range(runs):
+        for name, args in COMMANDS.items():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, *args], env=env, capture_output=True, check=True)
+            times[name].append(time.perf_counter() - start)
+    floor = statistics.median(times["floor: python -c pass"])
+    return [
+        {
+            "command": name,
+            "median_ms": statistics.median(values) * 1000,
+            "p99_ms": _p99(values) * 1000,
+            "over_floor_ms": (statistics.median(values) - floor) * 1000,
+            "runs": len(values),
+        }
+        for name, values in times.items()
+    ]
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(int(sys.argv[1]) if len(sys.argv) > 1 else 21), indent=2))

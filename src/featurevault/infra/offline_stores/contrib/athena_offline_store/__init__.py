@@ -1,0 +1,1 @@
+"""Feast import path (a source featurevault does not implement)."""

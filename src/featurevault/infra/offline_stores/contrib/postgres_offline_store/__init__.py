@@ -1,0 +1,1 @@
+"""Feast's PostgreSQL offline store package."""

@@ -1,0 +1,5 @@
+"""Feast path ``feast.infra.offline_stores.contrib.postgres_offline_store.postgres_source``."""
+
+from featurevault.model.sources import PostgreSQLSource
+
+__all__ = ["PostgreSQLSource"]

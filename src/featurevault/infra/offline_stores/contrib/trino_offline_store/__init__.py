@@ -1,0 +1,1 @@
+"""Feast's Trino offline store package (not implemented here)."""

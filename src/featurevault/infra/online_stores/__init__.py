@@ -1,0 +1,1 @@
+"""Feast's ``feast.infra.online_stores`` import paths (config classes of the stores implemented here)."""

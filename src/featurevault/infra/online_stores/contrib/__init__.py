@@ -1,0 +1,1 @@
+"""Feast's older ``contrib`` online store paths."""

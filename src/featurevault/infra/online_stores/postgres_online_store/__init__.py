@@ -1,0 +1,1 @@
+"""Feast's PostgreSQL online store package."""

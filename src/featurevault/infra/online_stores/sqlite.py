@@ -1,0 +1,5 @@
+"""Feast path ``feast.infra.online_stores.sqlite``."""
+
+from featurevault.backends.online.sqlite import Config as SqliteOnlineStoreConfig
+
+__all__ = ["SqliteOnlineStoreConfig"]

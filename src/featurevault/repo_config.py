@@ -1,0 +1,5 @@
+"""Feast path ``feast.repo_config``."""
+
+from featurevault.config import RegistryConfig, RepoConfig
+
+__all__ = ["RegistryConfig", "RepoConfig"]

@@ -59,7 +59,7 @@ def test_bad_definitions_name_the_object() -> None:
         _view(schema=[Field(name="tags", dtype=Int64), Field(name="tags", dtype=Int64)])
 
 
-@pytest.mark.parametrize("construct", ["StreamFeatureView", "TrinoSource", "SparkSource", "KafkaSource"])
+@pytest.mark.parametrize("construct", ["StreamFeatureView", "TrinoSource", "KafkaSource"])
 def test_unsupported_feast_constructs_raise(construct: str) -> None:
     with pytest.raises(UnsupportedConstructError, match=construct):
         getattr(featurevault, construct)(name="x")

@@ -30,6 +30,8 @@ from featurevault.backends.offline.base import EVENT_TS
 from featurevault.errors import FeatureViewNotFoundError, RequestError, SchemaMismatchError
 from featurevault.model import FeatureView, RepoContents
 from featurevault.ops import codec
+from featurevault.quality.enforce import has_block_rules, has_rules
+from featurevault.quality.gate import QualityGate
 from featurevault.types import UnixTimestamp
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,8 @@ class ViewMaterialization:
     seconds: float
     #: keys left alone because the online store already held a newer value (e.g. pushed)
     kept_newer: int = 0
+    #: rows a ``quarantine`` rule kept out (rows read = rows + kept_newer + quarantined)
+    quarantined: int = 0
 
 
 @dataclass
@@ -76,6 +80,7 @@ class MaterializeResult:
             f"{v.view}: {v.rows} rows from {v.start.isoformat() if v.start else 'the beginning'} "
             f"to {v.end.isoformat()} in {v.seconds:.2f}s"
             + (f" ({v.kept_newer} newer online values kept)" if v.kept_newer else "")
+            + (f" ({v.quarantined} rows quarantined)" if v.quarantined else "")
             for v in self.views
         ] or ["no feature views to materialize"]
 
@@ -87,13 +92,14 @@ def materialize(
     feature_views: list[str] | None = None,
     *,
     progress: ProgressCallback | None = None,
+    gate: QualityGate | None = None,
 ) -> MaterializeResult:
     """Write, per entity key, the latest row with ``start <= event time <= end`` of each view."""
     start, end = _utc(start), _utc(end)
     if start > end:
         raise RequestError(f"materialize: start {start.isoformat()} is after end {end.isoformat()}")
     views = views_to_materialize(store.registry.contents(), feature_views)
-    return MaterializeResult([_materialize_view(store, view, start, end, progress) for view in views])
+    return MaterializeResult([_materialize_view(store, view, start, end, progress, gate) for view in views])
 
 
 def materialize_incremental(
@@ -102,6 +108,7 @@ def materialize_incremental(
     feature_views: list[str] | None = None,
     *,
     progress: ProgressCallback | None = None,
+    gate: QualityGate | None = None,
 ) -> MaterializeResult:
     """Materialize each view from its watermark (first run: ``end - ttl``, or all data when ttl is 0)."""
     end = _utc(end)
@@ -110,7 +117,7 @@ def materialize_incremental(
     result = MaterializeResult()
     for view in views:
         start = _incremental_start(store, view, marks.get(view.name), end)
-        result.views.append(_materialize_view(store, view, start, end, progress))
+        result.views.append(_materialize_view(store, view, start, end, progress, gate))
     return result
 
 
@@ -145,13 +152,21 @@ def _incremental_start(store: Any, view: FeatureView, mark: dict[str, Any] | Non
 
 
 def _materialize_view(
-    store: Any, view: FeatureView, start: datetime | None, end: datetime, progress: ProgressCallback | None
+    store: Any,
+    view: FeatureView,
+    start: datetime | None,
+    end: datetime,
+    progress: ProgressCallback | None,
+    gate: QualityGate | None = None,
 ) -> ViewMaterialization:
     began = time.perf_counter()
+    gate = _gate_for(store, view, gate)
+    if gate is not None and has_block_rules(view):
+        _check_block_rules(store, view, start, end, gate)  # before anything is written
     layout = codec.Layout.of(view.features)
     online = store.online_store
     online.write(view.name, [layout.key], [layout.pack()])
-    counts = _Counts()
+    counts = _Counts(gate=gate)
     batches = store.offline_store.latest_per_key(view, start, end, batch_rows=BATCH_ROWS)
     seal = _sealer(store, view)  # built here: the packing thread must not touch the registry
     # Pack batch i+1 on a worker thread while batch i is written: SQLite and the network drivers
@@ -159,7 +174,7 @@ def _materialize_view(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="materialize-pack") as packer:
         pending: Future[_Packed] | None = None
         for batch in batches:
-            future = packer.submit(_pack_batch, view, layout, batch, seal)
+            future = packer.submit(_pack_batch, view, layout, batch, seal, gate)
             if pending is not None:
                 _write_packed(online, view, pending.result(), counts, progress)
             pending = future
@@ -171,7 +186,22 @@ def _materialize_view(
     if progress is not None:
         progress(view.name, rows, rows)
     logger.info("materialized %s: %d rows in %.2fs (%s .. %s)", view.name, rows, seconds, start, end)
-    return ViewMaterialization(view.name, start, end, rows, seconds, counts.kept_newer)
+    return ViewMaterialization(view.name, start, end, rows, seconds, counts.kept_newer, counts.quarantined)
+
+
+def _gate_for(store: Any, view: FeatureView, gate: QualityGate | None) -> QualityGate | None:
+    """The call's gate; a view with rules and no gate given gets the store's own (never unchecked)."""
+    if gate is not None or not has_rules(view):
+        return gate
+    return store.quality_gate()
+
+
+def _check_block_rules(
+    store: Any, view: FeatureView, start: datetime | None, end: datetime, gate: QualityGate
+) -> None:
+    """A first pass with the ``block`` rules alone: a refused run leaves the online store as it was."""
+    for batch in store.offline_store.latest_per_key(view, start, end, batch_rows=BATCH_ROWS):
+        gate.check(view, conform_batch(view, pa.Table.from_batches([batch])), only_block=True)
 
 
 @dataclass
@@ -180,12 +210,16 @@ class _Packed:
     records: list[bytes]
     #: event time (µs) of each record
     stamps: list[int]
+    #: rows a ``quarantine`` rule kept out of this batch (view columns plus the rule)
+    quarantined: pa.Table | None = None
 
 
 @dataclass
 class _Counts:
     written: int = 0
     kept_newer: int = 0
+    quarantined: int = 0
+    gate: QualityGate | None = None
 
 
 def _pack_batch(
@@ -193,11 +227,17 @@ def _pack_batch(
     layout: codec.Layout,
     batch: pa.RecordBatch,
     seal: Callable[[pa.Table], pa.Table] | None = None,
+    gate: QualityGate | None = None,
 ) -> _Packed:
     table = conform_batch(view, pa.Table.from_batches([batch]))
+    quarantined = None
+    if gate is not None:
+        verdict = gate.check(view, table)
+        table, quarantined = verdict.passing, verdict.quarantined
     stamps = codec.column_values(table.column(EVENT_TS))
     keys = codec.pack_keys(table, view.join_keys)
-    return _Packed(keys, codec.pack_records(seal(table) if seal is not None else table, layout, EVENT_TS), stamps)
+    records = codec.pack_records(seal(table) if seal is not None else table, layout, EVENT_TS)
+    return _Packed(keys, records, stamps, quarantined)
 
 
 def _sealer(store: Any, view: FeatureView) -> Callable[[pa.Table], pa.Table] | None:
@@ -209,7 +249,15 @@ def _sealer(store: Any, view: FeatureView) -> Callable[[pa.Table], pa.Table] | N
 def _write_packed(
     online: Any, view: FeatureView, packed: _Packed, counts: _Counts, progress: ProgressCallback | None
 ) -> None:
-    """Upsert a batch; in a push-fed view, keys whose stored value is newer (pushed since) are left alone."""
+    """Upsert a batch; in a push-fed view, keys whose stored value is newer (pushed since) are left alone.
+
+    Quarantined rows are stored first: a crash in between leaves them kept and the
+    watermark unmoved, so the re-run writes the passing rows and finds the kept ones there.
+    """
+    if packed.quarantined is not None and counts.gate is not None:
+        counts.quarantined += counts.gate.keep(
+            view, packed.quarantined, operation="materialize", target="online", dedupe_key="materialize"
+        )
     keys, records = packed.keys, packed.records
     if not keys:
         return

@@ -46,7 +46,7 @@ class PushMode(enum.Enum):
 def write_to_online_store(store: Any, feature_view_name: str, df: Any, gate: QualityGate | None = None) -> int:
     """Validate ``df`` against the view and its rules, upsert its latest row per entity key.
 
-    Returns the rows accepted (rows given minus rows quarantined).
+    Returns the entity keys written (rows quarantined by a rule are not among them).
     """
     contents: RepoContents = store.registry.contents()
     view = contents.feature_views.get(feature_view_name)
@@ -59,13 +59,10 @@ def write_to_online_store(store: Any, feature_view_name: str, df: Any, gate: Qua
     prepared = prepare_rows(view, frame)
     gate = _gate_for(store, [view], gate)
     if gate is None:
-        _write_online(store, view, prepared)
-        return prepared.num_rows
+        return _write_online(store, view, prepared)
     verdict = gate.check(view, prepared)
     gate.keep(view, verdict.quarantined, operation="write_to_online_store", target="online")
-    if verdict.passing.num_rows:
-        _write_online(store, view, verdict.passing)
-    return verdict.passing.num_rows
+    return _write_online(store, view, verdict.passing) if verdict.passing.num_rows else 0
 
 
 def push(

@@ -112,6 +112,11 @@ class QualityMethods:
         with self._guarded([A.DESCRIBE], [view.name], "get_profile"):
             return load_profile(self.registry.registry, self.project, view.name)
 
+    def last_validation(self) -> dict[str, Any] | None:
+        """The last ``validate`` run's report as recorded in the registry (readiness reads it)."""
+        with self._guarded([A.DESCRIBE], [], "last_validation"):
+            return self.registry.registry.get_state(self.project, "validation").get("last")
+
     # -- quarantine ---------------------------------------------------------------------------
 
     def list_quarantined(self, feature_view: str | None = None, limit: int | None = None) -> list[QuarantineEntry]:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from featurevault.config import RepoConfig
     from featurevault.model import RepoContents
     from featurevault.quality.lint import LintReport
-    from featurevault.quality.readiness import ReadinessReport
+    from featurevault.quality.readiness import ReadinessFacts, ReadinessReport
 
 
 class LintFormat(str, Enum):
@@ -111,7 +111,7 @@ def readiness(
     from featurevault.quality.readiness import evaluate_readiness
 
     config, contents = _load()
-    report = evaluate_readiness(contents, config)
+    report = evaluate_readiness(contents, config, _readiness_facts())
     if output is ReadinessFormat.json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     elif output is ReadinessFormat.markdown:
@@ -122,6 +122,19 @@ def readiness(
         if output is ReadinessFormat.table:
             fail(f"readiness score {report.score:.0f}% is under --fail-under {fail_under:g}%")
         raise typer.Exit(1)
+
+
+def _readiness_facts() -> ReadinessFacts:
+    """What the registry records beyond the definitions (the last validate run)."""
+    from featurevault.cli.common import open_store
+    from featurevault.errors import FeatureVaultError
+    from featurevault.quality.readiness import ReadinessFacts
+
+    try:
+        with open_store() as store:
+            return ReadinessFacts(last_validation=store.last_validation())
+    except FeatureVaultError:  # no registry yet: readiness still reads the repo files
+        return ReadinessFacts()
 
 
 def _print_readiness(report: ReadinessReport) -> None:

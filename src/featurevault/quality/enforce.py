@@ -85,7 +85,7 @@ def check_batch(view: FeatureView, table: pa.Table, *, only_block: bool = False)
         return Verdict(table.num_rows, table, None, [])
     named = _as_view_columns(view, table)
     masks = [(rule, failing_mask(rule, named)) for rule in rules]
-    hidden = _hidden_columns(view)
+    hidden = hidden_columns(view)
     failures = [
         RuleFailure(rule.name, rule.kind, rule.on_fail, count, _examples(named, mask, hidden) if count else [])
         for rule, mask in masks
@@ -130,7 +130,8 @@ def _as_view_columns(view: FeatureView, table: pa.Table) -> pa.Table:
     return table.rename_columns([ts if n == EVENT_TS else n for n in table.column_names])
 
 
-def _hidden_columns(view: FeatureView) -> set[str]:
+def hidden_columns(view: FeatureView) -> set[str]:
+    """Columns tagged PII (on the field, or the whole view): their values never appear in reports."""
     view_pii = str(view.tags.get("pii", "")).lower() == "true"
     return {f.name for f in view.schema if view_pii or str(f.tags.get("pii", "")).lower() == "true"}
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from featurevault.model import FeatureView
+from featurevault.quality.enforce import hidden_columns
 from featurevault.quality.rules.sql import quote
 from featurevault.quality.validate import float_columns
 from featurevault.types import Float32, Float64, Int32, Int64
@@ -98,6 +99,12 @@ def profile_view(offline: Any, view: FeatureView, start: datetime | None, end: d
     """Profile a view's offline rows in [start, end] (one aggregate query, then top values and histograms)."""
     run = lambda build: offline.over_view_rows(view, start, end, build)  # noqa: E731
     rows, features = profile_rows(run, [(f.name, f.dtype) for f in view.features], float_columns(view))
+    for name in hidden_columns(view) & features.keys():  # PII: counts only, never values
+        p = features[name]
+        p.min = p.max = None
+        p.top_values = []
+        if p.dtype not in ("Float32", "Float64", "Int32", "Int64"):
+            p.histogram = None
     return Profile(view.name, start, end, datetime.now(UTC), rows, features)
 
 

@@ -112,7 +112,7 @@ def _check_matches(where: str, rule: Rule, columns: dict[str, pa.DataType]) -> N
     if _kind_of(columns[column]) != "string" and not pa.types.is_null(columns[column]):
         raise DefinitionError(f"{where}: matches needs a string column; {column!r} is {columns[column]}")
     try:  # Arrow and DuckDB both use RE2, which refuses some Python patterns (backreferences, lookaround)
-        pc.match_substring_regex(pa.array([], pa.string()), rule.params["pattern"])
+        pc.match_substring_regex(pa.array([""], pa.string()), rule.params["pattern"])
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise DefinitionError(f"{where}: bad regular expression {rule.params['pattern']!r} on {column!r}: {exc}")
 

@@ -126,6 +126,7 @@ def profile_table(table: Any, name: str = "table") -> Profile:
         con = duckdb.connect()
         try:
             con.execute("SET TimeZone = 'UTC'")
+            con.execute("SET disabled_optimizers = 'statistics_propagation'")  # keep isnan() honest
             con.register("__fv_table", table)
             return con.sql(build("__fv_table")).to_arrow_table()
         finally:
@@ -154,31 +155,34 @@ def profile_rows(run: Runner, columns: list[tuple[str, Any]], floats: set[str]) 
     return int(stats["__rows"]), profiles
 
 
-def _clean(name: str, floats: set[str]) -> str:
+def _valid(name: str, floats: set[str]) -> str:
+    """Rows a statistic counts: not null, and not NaN in a float column."""
     col = quote(name)
-    return f"(CASE WHEN isnan({col}) THEN NULL ELSE {col} END)" if name in floats else col
+    return f"({col} IS NOT NULL AND NOT isnan({col}))" if name in floats else f"({col} IS NOT NULL)"
 
 
 def _aggregate_sql(columns: list[tuple[str, Any]], floats: set[str], rows: str) -> str:
     parts = ["count(*) AS __rows"]
     quantiles = ", ".join(str(q) for q in QUANTILES)
     for name, dtype in columns:
-        col = _clean(name, floats)
-        parts += [f"count(*) - count({col}) AS {quote(name + '__nulls')}",
-                  f"approx_count_distinct({col}) AS {quote(name + '__distinct')}",
-                  f"count({col}) AS {quote(name + '__n')}"]
+        col, valid = quote(name), _valid(name, floats)
+
+        def agg(call: str, alias: str, col: str = col, valid: str = valid, name: str = name) -> str:
+            return f"{call} FILTER (WHERE {valid}) AS {quote(name + alias)}"
+
+        parts += [f"count(*) - count(*) FILTER (WHERE {valid}) AS {quote(name + '__nulls')}",
+                  agg(f"approx_count_distinct({col})", "__distinct"), agg("count(*)", "__n")]
         if dtype in NUMERIC:
-            parts += [f"min({col}) AS {quote(name + '__min')}", f"max({col}) AS {quote(name + '__max')}",
-                      f"avg({col}) AS {quote(name + '__mean')}", f"stddev_samp({col}) AS {quote(name + '__std')}",
-                      f"quantile_cont({col}, [{quantiles}]) AS {quote(name + '__q')}"]
+            parts += [agg(f"min({col})", "__min"), agg(f"max({col})", "__max"), agg(f"avg({col})", "__mean"),
+                      agg(f"stddev_samp({col})", "__std"), agg(f"quantile_cont({col}, [{quantiles}])", "__q")]
         elif dtype.name in ORDERED:
-            parts += [f"min({col}) AS {quote(name + '__min')}", f"max({col}) AS {quote(name + '__max')}"]
+            parts += [agg(f"min({col})", "__min"), agg(f"max({col})", "__max")]
     return f"SELECT {', '.join(parts)} FROM {rows}"
 
 
 def _top_values(run: Runner, name: str, floats: set[str]) -> list[tuple[Any, int]]:
-    col = _clean(name, floats)
-    sql = (lambda rows: f"SELECT {col} AS v, count(*) AS n FROM {rows} WHERE {col} IS NOT NULL "
+    col, valid = quote(name), _valid(name, floats)
+    sql = (lambda rows: f"SELECT {col} AS v, count(*) AS n FROM {rows} WHERE {valid} "
                         f"GROUP BY 1 ORDER BY n DESC, v LIMIT {TOP}")
     try:
         table = run(sql)
@@ -190,12 +194,14 @@ def _top_values(run: Runner, name: str, floats: set[str]) -> list[tuple[Any, int
 def _histogram(run: Runner, name: str, floats: set[str], low: float, high: float) -> tuple[list[float], list[int]]:
     width = (high - low) / BINS if high > low else 1.0
     edges = [low + i * width for i in range(BINS + 1)]
-    col = _clean(name, floats)
-    bucket = f"least(greatest(CAST(floor(({col} - {low!r}) / {width!r}) AS BIGINT), 0), {BINS - 1})"
+    col, valid = quote(name), _valid(name, floats)
+    # TRY_CAST: DuckDB may compute the bucket before the filter drops NaN and null
+    bucket = f"least(greatest(TRY_CAST(floor(({col} - {low!r}) / {width!r}) AS BIGINT), 0), {BINS - 1})"
     counts = [0] * BINS
-    rows = run(lambda rows: f"SELECT {bucket} AS b, count(*) AS n FROM {rows} WHERE {col} IS NOT NULL GROUP BY 1")
+    rows = run(lambda rows: f"SELECT {bucket} AS b, count(*) AS n FROM {rows} WHERE {valid} GROUP BY 1")
     for row in rows.to_pylist():
-        counts[int(row["b"])] = int(row["n"])
+        if row["b"] is not None:
+            counts[int(row["b"])] = int(row["n"])
     return edges, counts
 
 

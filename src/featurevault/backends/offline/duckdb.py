@@ -193,6 +193,9 @@ class Store(OfflineStore):
         """
         ts_name = view.batch_source.timestamp_field or "event_timestamp"
         with self._cursor() as cur:
+            # Parquet statistics leave NaN out, and DuckDB's statistics propagation then folds
+            # isnan(x) to false: the NaN checks of rules and profiles need it off
+            cur.execute("SET disabled_optimizers = 'statistics_propagation'")
             scan = self._scan(cur, view, view.feature_names, _naive(start), _naive(end))
             columns = [quote(k) for k in view.join_keys] + [f"__fv_ts AS {quote(ts_name)}"]
             columns += [f"c{i} AS {quote(name)}" for i, name in enumerate(view.feature_names)]

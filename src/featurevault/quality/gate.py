@@ -56,9 +56,8 @@ class QualityGate:
             named = self.seal(view.name, named)
         batch = QuarantineBatch(view.name, target, operation, self.run_id, self.principal,
                                 dedupe_key if dedupe_key is not None else self.run_id)
-        added = self.quarantine.add(entries_of(batch, named, RULE_COLUMN))
-        logger.warning("feature view %r: %d row(s) quarantined (%d new) by %s", view.name, rows.num_rows,
-                       added, operation)
+        self.quarantine.add(entries_of(batch, named, RULE_COLUMN))
+        logger.warning("feature view %r: %d row(s) quarantined by %s", view.name, rows.num_rows, operation)
         return rows.num_rows
 
     def _view_notes(self, view: str) -> dict[str, Any]:

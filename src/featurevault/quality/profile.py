@@ -110,8 +110,7 @@ def profile_view(offline: Any, view: FeatureView, start: datetime | None, end: d
 
 def profile_table(table: Any, name: str = "table") -> Profile:
     """Profile an Arrow table in memory (saved datasets, validation references), same statistics."""
-    import duckdb
-
+    from featurevault.quality.rules.engine import cursor
     from featurevault.types import from_arrow
 
     columns = []
@@ -123,14 +122,9 @@ def profile_table(table: Any, name: str = "table") -> Profile:
     floats = {n for n, t in columns if t in (Float32, Float64)}
 
     def run(build: Any) -> Any:
-        con = duckdb.connect()
-        try:
-            con.execute("SET TimeZone = 'UTC'")
-            con.execute("SET disabled_optimizers = 'statistics_propagation'")  # keep isnan() honest
+        with cursor() as con:
             con.register("__fv_table", table)
             return con.sql(build("__fv_table")).to_arrow_table()
-        finally:
-            con.close()
 
     rows, features = profile_rows(run, columns, floats)
     return Profile(name, None, None, datetime.now(UTC), rows, features)

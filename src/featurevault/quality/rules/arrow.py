@@ -95,15 +95,12 @@ def _unique(rule: Rule, table: pa.Table) -> Any:
 
 
 def _expression(rule: Rule, table: pa.Table) -> Any:
-    import duckdb
+    from featurevault.quality.rules.engine import cursor
 
-    con = duckdb.connect()
-    try:
-        con.register("__fv_rows", table)
+    with cursor() as cur:
+        cur.register("__fv_rows", table)
         sql = f"SELECT coalesce(NOT ({rule.params['sql']}), false) AS fails FROM __fv_rows"
-        return con.sql(sql).to_arrow_table().column(0)
-    finally:
-        con.close()
+        return cur.sql(sql).to_arrow_table().column(0)
 
 
 _KINDS: dict[str, Callable[[Rule, pa.Table], Any]] = {

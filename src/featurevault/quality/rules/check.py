@@ -120,15 +120,15 @@ def _check_matches(where: str, rule: Rule, columns: dict[str, pa.DataType]) -> N
 def _check_expression(where: str, rule: Rule, columns: dict[str, pa.DataType]) -> None:
     import duckdb
 
+    from featurevault.quality.rules.engine import cursor
+
     empty = pa.table({name: pa.array([], t) for name, t in columns.items()})
-    con = duckdb.connect()
-    try:
+    with cursor() as con:
         con.register("__fv_rows", empty)
-        described = con.sql(f"DESCRIBE SELECT ({rule.params['sql']}) AS ok FROM __fv_rows").fetchall()
-    except duckdb.Error as exc:
-        raise DefinitionError(f"{where}: expression {rule.params['sql']!r} does not compile: {exc}") from None
-    finally:
-        con.close()
+        try:
+            described = con.sql(f"DESCRIBE SELECT ({rule.params['sql']}) AS ok FROM __fv_rows").fetchall()
+        except duckdb.Error as exc:
+            raise DefinitionError(f"{where}: expression {rule.params['sql']!r} does not compile: {exc}") from None
     if described[0][1] != "BOOLEAN":
         raise DefinitionError(f"{where}: expression {rule.params['sql']!r} gives {described[0][1]}, not BOOLEAN")
 

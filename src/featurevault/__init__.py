@@ -38,9 +38,9 @@ from featurevault.model.unsupported import (
     RedshiftSource,
     SnowflakeSource,
     StreamFeatureView,
-    ValidationReference,
 )
 from featurevault.ops.write import PushMode
+from featurevault.quality.saved_dataset import SavedDataset, SavedDatasetFileStorage, ValidationReference
 from featurevault.types import ValueType
 
 __version__ = "0.1.0"
@@ -84,6 +84,8 @@ __all__ = [
     "RepoConfig",
     "RequestSource",
     "RoleBasedPolicy",
+    "SavedDataset",
+    "SavedDatasetFileStorage",
     "SnowflakeSource",
     "StreamFeatureView",
     "ValidationReference",

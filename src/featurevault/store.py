@@ -229,9 +229,9 @@ class FeatureStore(QualityMethods):
         version, contents = self._registry.versioned_contents()
         read = AuthzedAction.READ_ONLINE
         with self.guard.read(read, version, contents, features, entity_rows, full_feature_names) as call:
-            return call.mask_online(
-                self._online_reader.read(version, contents, features, entity_rows, full_feature_names)
-            )
+            response = self._online_reader.read(version, contents, features, entity_rows, full_feature_names)
+            self._fill_nulls(version, contents, features, full_feature_names, response)
+            return call.mask_online(response)
 
     # -- writes --------------------------------------------------------------------------------
 

@@ -57,6 +57,23 @@ class QualityMethods:
             seal=guard.seal_at_rest if guard.encrypts_at_rest else None,
         )
 
+    def _fill_nulls(self, version: Any, contents: Any, features: Any, full: bool, response: Any) -> None:
+        """Null policy ``fill``: stored nulls served as the field's default, marked FILLED."""
+        cached = self.__dict__.get("_fill_defaults")
+        if cached is None or cached[0] != version:
+            from featurevault.quality.null_fill import fill_defaults
+
+            cached = (version, fill_defaults(contents))
+            self.__dict__["_fill_defaults"] = cached
+        if not cached[1]:
+            return
+        from featurevault.quality.null_fill import apply_fills
+
+        plan = self._online_reader.plan(version, contents, features, full)  # type: ignore[attr-defined]
+        requested = [(part.view.name, feature, output) for part in plan.resolved.views
+                     for feature, output in zip(part.features, part.output_names, strict=True)]
+        apply_fills(response, cached[1], requested)
+
     @contextmanager
     def _guarded(self, actions: list[AuthzedAction], views: list[str], operation: str) -> Iterator[Any]:
         from featurevault.governance.permissions import Resource

@@ -52,10 +52,6 @@ class RedshiftSource(_Unsupported):
     reason = "Redshift sources are not supported; export to Parquet and use FileSource"
 
 
-class ValidationReference(_Unsupported):
-    reason = "saved-dataset validation references are not supported"
-
-
 UNSUPPORTED = [
     "StreamFeatureView",
     "BatchFeatureView",
@@ -66,5 +62,4 @@ UNSUPPORTED = [
     "BigQuerySource",
     "SnowflakeSource",
     "RedshiftSource",
-    "ValidationReference",
 ]

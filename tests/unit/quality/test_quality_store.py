@@ -160,3 +160,23 @@ def test_blocked_push_is_422_over_http_and_failures_are_counted(tmp_path: Path) 
         text = client.get("/metrics").text
     assert 'featurevault_quality_rule_failures_total{feature_view="user_live",on_fail="block",rule="one_of_tier"}' in text
     assert 'rule="matches_email"' in text
+
+
+def test_null_policy_fill_serves_the_default_marked_filled(tmp_path: Path) -> None:
+    from featurevault.ops.online_response import FieldStatus
+    from featurevault.server.feast_shape import feast_body
+
+    store = make_store(tmp_path)
+    schema = [f if f.name != "avg_amount" else Field(name="avg_amount", dtype=SCHEMA[2].dtype,
+                                                       null_policy=("fill", 0.0)) for f in SCHEMA]
+    store.apply([_stats_with([not_null("total")], schema)])
+    pq.write_table(rows([(1, {}), (2, {"avg_amount": None})]), tmp_path / "data/stats.parquet")
+    store.materialize(T0 - timedelta(days=1), T0 + timedelta(days=1), ["user_stats"])
+    out = store.get_online_features(["user_stats:avg_amount", "user_stats:tier"],
+                                    [{"user_id": 1}, {"user_id": 2}, {"user_id": 99}])
+    assert out.to_dict()["avg_amount"] == [10.0, 0.0, None]  # a missing entity is not filled
+    assert out.statuses["avg_amount"] == [FieldStatus.PRESENT, FieldStatus.FILLED, FieldStatus.NOT_FOUND]
+    assert feast_body(out)["results"][1]["statuses"] == ["PRESENT", "FILLED", "NOT_FOUND"]
+    with pytest.raises(DefinitionError, match="null policy"):
+        bad = [f if f.name != "tier" else Field(name="tier", dtype=String, null_policy=("fill", 3)) for f in SCHEMA]
+        store.apply([_stats_with([], bad)])

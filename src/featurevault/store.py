@@ -12,7 +12,13 @@ from typing import Any
 from featurevault.backends.offline.base import OfflineStore
 from featurevault.backends.online.base import OnlineStore
 from featurevault.config import RepoConfig, backend_module, load_repo_config, section_config
-from featurevault.errors import ConfigError, DataSourceNotFoundError, EntityNotFoundError, FeatureViewNotFoundError
+from featurevault.errors import (
+    ConfigError,
+    DataSourceNotFoundError,
+    EntityNotFoundError,
+    FeatureServiceNotFoundError,
+    FeatureViewNotFoundError,
+)
 from featurevault.governance.guard import Guard
 from featurevault.governance.principal import Principal
 from featurevault.model import (
@@ -27,7 +33,7 @@ from featurevault.model import (
 from featurevault.ops import apply as apply_ops
 from featurevault.ops import historical, materialize, online, write
 from featurevault.ops.registry_cache import RegistryCache
-from featurevault.ops.resolve import get_feature_service, resolve_features
+from featurevault.ops.resolve import resolve_features
 from featurevault.governance.targets import materialize_targets, push_actions, push_targets, view_target
 from featurevault.ops.write import PushMode
 from featurevault.store_quality import QualityMethods
@@ -132,9 +138,6 @@ class FeatureStore(QualityMethods):
         """Reload the registry now instead of waiting for its cache to expire."""
         self._registry.refresh(force=True)
 
-    def _contents(self) -> RepoContents:
-        return self._registry.contents()
-
     # -- definitions ---------------------------------------------------------------------------
 
     def apply(
@@ -147,8 +150,11 @@ class FeatureStore(QualityMethods):
     ) -> apply_ops.ApplyResult:
         """Register objects (one or a list). With ``partial=False`` anything not listed is removed.
 
-        Lint errors (see docs/lint.md) raise LintError unless ``skip_lint``, which the version records.
+        A :class:`RepoContents` (a whole repo, as ``featurevault apply`` loads it) replaces the registry's
+        definitions. Lint errors (see docs/lint.md) raise LintError unless ``skip_lint``, which the version records.
         """
+        if isinstance(objects, RepoContents):
+            return apply_ops.apply_contents(self, objects, skip_lint=skip_lint)
         items = objects if isinstance(objects, (list, tuple)) else [objects]
         return apply_ops.apply_objects(
             self, list(items), list(objects_to_delete or []), partial=partial, skip_lint=skip_lint
@@ -167,36 +173,73 @@ class FeatureStore(QualityMethods):
             apply_ops.teardown(self)
 
     def get_entity(self, name: str) -> Entity:
-        return _get(self._contents().entities, name, EntityNotFoundError, "entity")
+        return self._described("entity", name, EntityNotFoundError)
 
     def get_feature_view(self, name: str) -> FeatureView:
-        return _get(self._contents().feature_views, name, FeatureViewNotFoundError, "feature view")
+        return self._described("feature_view", name, FeatureViewNotFoundError)
 
     def get_on_demand_feature_view(self, name: str) -> OnDemandFeatureView:
-        return _get(
-            self._contents().on_demand_feature_views, name, FeatureViewNotFoundError, "on-demand feature view"
-        )
+        return self._described("on_demand_feature_view", name, FeatureViewNotFoundError)
 
     def get_feature_service(self, name: str) -> FeatureService:
-        return get_feature_service(self._contents(), name)
+        return self._described("feature_service", name, FeatureServiceNotFoundError)
 
     def get_data_source(self, name: str) -> DataSource:
-        return _get(self._contents().data_sources, name, DataSourceNotFoundError, "data source")
+        return self._described("data_source", name, DataSourceNotFoundError)
 
     def list_entities(self) -> list[Entity]:
-        return list(self._contents().entities.values())
+        return self._listed("entity")
 
     def list_feature_views(self) -> list[FeatureView]:
-        return list(self._contents().feature_views.values())
+        return self._listed("feature_view")
 
     def list_on_demand_feature_views(self) -> list[OnDemandFeatureView]:
-        return list(self._contents().on_demand_feature_views.values())
+        return self._listed("on_demand_feature_view")
 
     def list_feature_services(self) -> list[FeatureService]:
-        return list(self._contents().feature_services.values())
+        return self._listed("feature_service")
 
     def list_data_sources(self) -> list[DataSource]:
-        return list(self._contents().data_sources.values())
+        return self._listed("data_source")
+
+    def list_permissions(self) -> list[Any]:
+        return self._listed("permission")
+
+    def registry_history(self, limit: int | None = None) -> list[Any]:
+        """The project's registry versions, newest first (DESCRIBE on the project)."""
+        with self.guarded(AuthzedAction.DESCRIBE, operation="registry.history"):
+            return self._registry.registry.history(self.project, limit)
+
+    def guarded(
+        self,
+        action: AuthzedAction,
+        resource: str | None = None,
+        *,
+        operation: str,
+        details: dict[str, Any] | None = None,
+        bootstrap: str | None = None,
+    ) -> Any:
+        """Authorize ``action`` on ``resource`` (``kind:name``; the project when None) and audit the block.
+
+        For administrative entry points (tokens, keys, the audit trail, registry
+        dumps): the audit record names ``operation``. ``bootstrap`` (a reason)
+        allows the call without a grant; the record says so.
+        """
+        version, contents = self._registry.versioned_contents()
+        target = _project(self.project) if resource is None else _resource(resource, contents)
+        info = {"operation": operation, **(details or {})}
+        return self.guard.definitions(action, version, contents, [target], details=info, bootstrap=bootstrap)
+
+    def _described(self, kind: str, name: str, error: type[Exception]) -> Any:
+        version, contents = self._registry.versioned_contents()
+        objects = contents.by_kind(kind)
+        with self.guard.describe(version, contents, [_resource(f"{kind}:{name}", contents)]):
+            return _get(objects, name, error, kind.replace("on_demand", "on-demand").replace("_", " "))
+
+    def _listed(self, kind: str) -> list[Any]:
+        version, contents = self._registry.versioned_contents()
+        with self.guard.describe(version, contents, [_project(self.project)]):
+            return list(contents.by_kind(kind).values())
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -215,7 +258,12 @@ class FeatureStore(QualityMethods):
         with self.guard.read(read, version, contents, wanted, entity_df, full_feature_names) as call:
             return call.mask_job(
                 historical.get_historical_features(
-                    self.offline_store, contents, entity_df, wanted, full_feature_names=full_feature_names
+                    self.offline_store,
+                    contents,
+                    entity_df,
+                    wanted,
+                    full_feature_names=full_feature_names,
+                    sandbox_sql=self.guard.enforce,
                 )
             )
 
@@ -302,6 +350,13 @@ def _project(name: str) -> Any:
     from featurevault.governance.permissions import project_resource
 
     return project_resource(name)
+
+
+def _resource(text: str, contents: RepoContents) -> Any:
+    """The policy resource ``kind:name``, with the object's tags when the registry holds it."""
+    from featurevault.governance.permissions import Resource
+
+    return Resource.parse(text, contents)
 
 
 def _row_count(rows: Any) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,15 +25,29 @@ class CliState:
     repo_path: Path = Path(".")
     config_file: Path | None = None
     debug: bool = False
+    #: stores opened by the running command, closed when it ends (see close_stores)
+    stores: list[Any] = field(default_factory=list)
 
 
 state = CliState()
 
 
 def open_store() -> FeatureStore:
+    """The repo's store, acting as the principal of ``FEATUREVAULT_TOKEN``; closed when the command ends.
+
+    Closing flushes the command's audit records before the process (or a test runner) moves on.
+    """
     from featurevault.store import FeatureStore
 
-    return FeatureStore(repo_path=state.repo_path, fs_yaml_file=state.config_file)
+    store = FeatureStore(repo_path=state.repo_path, fs_yaml_file=state.config_file)
+    state.stores.append(store)
+    return store
+
+
+def close_stores() -> None:
+    """Close what the command opened (the root callback registers this on its context)."""
+    while state.stores:
+        state.stores.pop().close()
 
 
 def fail(message: str) -> None:

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from featurevault.cli.common import state
+from featurevault.cli.common import close_stores, state
 
 COMMAND_MODULES = [
     "featurevault.cli.repo_commands",
@@ -36,6 +36,7 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     chdir: Annotated[
         Path | None, typer.Option("--chdir", "-c", help="Run in this feature repo instead of the current directory.")
     ] = None,
@@ -45,6 +46,7 @@ def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
     log_level: Annotated[str, typer.Option("--log-level", help="Library log level.")] = "WARNING",
 ) -> None:
+    ctx.call_on_close(close_stores)
     state.repo_path = (chdir or Path.cwd()).resolve()
     state.config_file = feature_store_yaml
     state.debug = debug

@@ -1,4 +1,8 @@
-"""Repo commands: init, plan, apply, materialize, reads, listing, registry dump, teardown, version."""
+"""Repo commands: init, plan, apply, materialize, reads, listing, registry dump, teardown, version.
+
+Every command that touches the registry or data calls the FeatureStore facade, whose guard
+checks the caller's permission (the principal of ``FEATUREVAULT_TOKEN``) and audits the call.
+"""
 
 from __future__ import annotations
 
@@ -70,14 +74,13 @@ def apply(
     skip_lint: Annotated[bool, typer.Option("--skip-lint", help="Apply even when lint finds errors.")] = False,
 ) -> None:
     """Register the repo's definitions as a new registry version."""
-    from featurevault.ops.apply import apply_contents
     from featurevault.ops.repo import load_repo
 
     from featurevault.cli.quality_commands import print_lint_report
 
     store = open_store()
     try:
-        result = apply_contents(store, load_repo(store.repo_path), skip_lint=skip_lint)
+        result = store.apply(load_repo(store.repo_path), skip_lint=skip_lint)
     except LintError as exc:
         if exc.report is not None:
             print_lint_report(exc.report)
@@ -142,11 +145,9 @@ def materialize(
     views: Annotated[list[str] | None, typer.Option("--views", "-v", help="Only these feature views.")] = None,
 ) -> None:
     """Load the latest value per entity in [START, END] into the online store."""
-    from featurevault.ops.materialize import materialize as run
-
     store = open_store()
     start_t, end_t = _parse_time(start, "START"), _parse_time(end, "END")
-    _run_materialize(lambda cb: run(store, start_t, end_t, views, progress=cb))
+    _run_materialize(lambda cb: store.materialize(start_t, end_t, views, progress=cb))
 
 
 def materialize_incremental(
@@ -154,11 +155,9 @@ def materialize_incremental(
     views: Annotated[list[str] | None, typer.Option("--views", "-v", help="Only these feature views.")] = None,
 ) -> None:
     """Materialize each view from its last watermark up to END."""
-    from featurevault.ops.materialize import materialize_incremental as run
-
     store = open_store()
     end_t = _parse_time(end, "END")
-    _run_materialize(lambda cb: run(store, end_t, views, progress=cb))
+    _run_materialize(lambda cb: store.materialize_incremental(end_t, views, progress=cb))
 
 
 def get_online_features(
@@ -179,9 +178,17 @@ def get_online_features(
         rows.setdefault(key, []).append(_parse_value(raw))
     if not rows:
         fail("give at least one --entity join_key=value")
-    wanted = store.get_feature_service(feature_service) if feature_service else list(features or [])
+    # The read itself is authorized (READ_ONLINE on the service) and audited; looking the service up is part of it.
+    wanted = _service(store, feature_service) if feature_service else list(features or [])
     response = store.get_online_features(wanted, rows, full_feature_names=full_feature_names)
     console.print_json(json.dumps(response.to_dict(), default=str))
+
+
+def _service(store: Any, name: str) -> Any:
+    services = store.registry.contents().feature_services
+    if name not in services:
+        fail(f"no feature service named {name!r} (known: {', '.join(sorted(services)) or 'none'})")
+    return services[name]
 
 
 def _parse_value(raw: str) -> Any:
@@ -193,12 +200,16 @@ def _parse_value(raw: str) -> Any:
 
 def registry_dump() -> None:
     """Print the project's current registry version as JSON."""
+    from featurevault.model import AuthzedAction
+
     store = open_store()
-    contents = store.registry.contents().to_dict()
-    for views in (contents.get("on_demand_feature_view", {}),):
+    with store.guarded(AuthzedAction.DESCRIBE, operation="registry.dump"):
+        version, contents = store.registry.versioned_contents()
+    dumped = contents.to_dict()
+    for views in (dumped.get("on_demand_feature_view", {}),):
         for view in views.values():
             view.pop("udf_pickle", None)
-    console.print_json(json.dumps({"project": store.project, "version": store.registry.version, **contents}))
+    console.print_json(json.dumps({"project": store.project, "version": version, **dumped}))
 
 
 def registry_history(
@@ -206,12 +217,13 @@ def registry_history(
 ) -> None:
     """List the project's registry versions, newest first."""
     store = open_store()
-    table = Table("version", "created (UTC)", "author", "summary")
-    for info in store.registry.registry.history(store.project, limit):
+    table = Table("version", "created (UTC)", "author", "os user", "summary")
+    for info in store.registry_history(limit):
         summary = info.message
         if info.meta.get("skip_lint"):
             summary += f" (lint skipped: {info.meta.get('lint_errors', 0)} error(s))"
-        table.add_row(str(info.version), info.created_at.strftime("%Y-%m-%d %H:%M:%S"), info.author, summary)
+        created = info.created_at.strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(str(info.version), created, info.author, info.meta.get("os_user", ""), summary)
     console.print(table)
 
 

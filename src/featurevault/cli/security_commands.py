@@ -1,4 +1,10 @@
-"""Security commands: tokens, permissions, the PII report, key rotation, the audit trail."""
+"""Security commands: tokens, permissions, the PII report, key rotation, the audit trail.
+
+Each runs inside ``store.guarded``: managing tokens and keys needs UPDATE on the project,
+reading permissions, tokens, the PII report or the audit trail needs DESCRIBE on it, and
+each call leaves one audit record naming the operation. The first token of a project may
+be created without a grant (the bootstrap: nobody could present one before).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,9 @@ import typer
 from rich.table import Table
 
 from featurevault.cli.common import console, err_console, fail, open_store
+from featurevault.model.permission import AuthzedAction
+
+DESCRIBE, UPDATE = AuthzedAction.DESCRIBE, AuthzedAction.UPDATE
 
 tokens_app = typer.Typer(
     help="Bearer tokens for 'auth: {type: token}' (hashes kept in the registry).", no_args_is_help=True
@@ -61,17 +70,19 @@ def tokens_create(
     from featurevault.governance.auth import parse_duration
 
     with open_store() as store:
-        token = _token_store(store).create(
-            name, _split(roles), _split(groups), parse_duration(expires) if expires else None
-        )
-        store.guard.record_event("TOKEN_CREATE", f"token:{name}", details={"roles": _split(roles), "expires": expires})
+        tokens = _token_store(store)
+        first = store.config.auth.type == "token" and tokens.empty()  # nobody could present a token yet
+        bootstrap = "no token exists yet: the first one may be created" if first else None
+        details = {"token": name, "roles": _split(roles), "expires": expires}
+        with store.guarded(UPDATE, operation="tokens.create", details=details, bootstrap=bootstrap):
+            token = tokens.create(name, _split(roles), _split(groups), parse_duration(expires) if expires else None)
     console.print(token, highlight=False, soft_wrap=True)
     err_console.print("Store it now: it cannot be shown again.")
 
 
 def tokens_list() -> None:
     """Tokens with their roles, expiry and state (never the secrets)."""
-    with open_store() as store:
+    with open_store() as store, store.guarded(DESCRIBE, operation="tokens.list"):
         infos = _token_store(store).list()
     table = Table("name", "roles", "groups", "created", "expires", "state")
     for info in infos:
@@ -83,9 +94,8 @@ def tokens_list() -> None:
 
 def tokens_revoke(name: Annotated[str, typer.Argument(help="Token name.")]) -> None:
     """Revoke a token: requests that present it get 401 from now on."""
-    with open_store() as store:
+    with open_store() as store, store.guarded(UPDATE, operation="tokens.revoke", details={"token": name}):
         _token_store(store).revoke(name)
-        store.guard.record_event("TOKEN_REVOKE", f"token:{name}")
     console.print(f"Token {name} revoked.")
 
 
@@ -95,7 +105,7 @@ def tokens_revoke(name: Annotated[str, typer.Argument(help="Token name.")]) -> N
 def permissions_list() -> None:
     """Every Permission in the registry."""
     with open_store() as store:
-        perms = list(store.registry.contents().permissions.values())
+        perms = store.list_permissions()
     table = Table("name", "types", "name patterns", "required tags", "actions", "policy")
     for p in perms:
         table.add_row(
@@ -121,7 +131,7 @@ def permissions_check(
     from featurevault.governance.principal import Principal
     from featurevault.model import AuthzedAction
 
-    with open_store() as store:
+    with open_store() as store, store.guarded(DESCRIBE, operation="permissions.check"):
         contents = store.registry.contents()
     who = Principal(principal, roles=_split(roles), groups=_split(groups))
     enforcer = Enforcer(contents.permissions.values())
@@ -141,7 +151,7 @@ def permissions_matrix(
     from featurevault.governance.permissions import expand_actions
     from featurevault.governance.reports import permission_matrix
 
-    with open_store() as store:
+    with open_store() as store, store.guarded(DESCRIBE, operation="permissions.matrix"):
         matrix = permission_matrix(store.registry.contents(), expand_actions(_split(actions)) or None)
     columns = list(next(iter(matrix.values()), {}).keys())
     table = Table("resource", *columns)
@@ -157,7 +167,7 @@ def pii_report(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.
     """Every PII field: masking, why it is PII, who may read it clear, the features it flows into."""
     from featurevault.governance.reports import pii_report as build_report
 
-    with open_store() as store:
+    with open_store() as store, store.guarded(DESCRIBE, operation="pii.report"):
         rows, declassified = build_report(store.registry.contents())
     if as_json:
         console.print_json(json.dumps({"fields": [r.__dict__ for r in rows], "declassified": declassified}))
@@ -178,9 +188,9 @@ def keys_rotate() -> None:
     """Re-wrap every per-view data key under the current master key (data stays readable)."""
     from featurevault.governance.crypto import rotate_master_key
 
-    with open_store() as store:
+    with open_store() as store, store.guarded(UPDATE, operation="keys.rotate") as call:
         count = rotate_master_key(store)
-        store.guard.record_event("KEYS_ROTATE", f"project:{store.project}", details={"data_keys": count})
+        call.details["data_keys"] = count
     console.print(f"Re-wrapped {count} data key(s) under the new master key.")
 
 
@@ -202,9 +212,9 @@ def audit_verify() -> None:
 
     from featurevault.governance.audit import AUDIT_NAMESPACE
 
-    store = open_store()
-    head = store.registry.registry.get_state(store.project, AUDIT_NAMESPACE).get("head")
-    result = verify_chain(_sink().read(), head)
+    with open_store() as store, store.guarded(DESCRIBE, operation="audit.verify"):
+        head = store.registry.registry.get_state(store.project, AUDIT_NAMESPACE).get("head")
+        result = verify_chain(_sink().read(), head)
     if not result.ok:
         fail(result.describe())
     console.print(result.describe())
@@ -229,9 +239,10 @@ def audit_query(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """Audit records matching every filter given."""
-    records = _sink().query(
-        principal=principal, action=action, resource=resource, since=_when(since), until=_when(until)
-    )
+    with open_store() as store, store.guarded(DESCRIBE, operation="audit.query"):
+        records = _sink().query(
+            principal=principal, action=action, resource=resource, since=_when(since), until=_when(until)
+        )
     records = records[-limit:] if limit > 0 else records
     if as_json:
         for record in records:

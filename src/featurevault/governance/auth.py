@@ -128,6 +128,10 @@ class TokenStore:
         self.registry.set_state(self.project, TOKEN_NAMESPACE, name, record)
         return f"fv1.{name}.{secret}"
 
+    def empty(self) -> bool:
+        """Whether no token was ever created for the project (revoked ones still count)."""
+        return not self.registry.get_state(self.project, TOKEN_NAMESPACE)
+
     def list(self) -> list[TokenInfo]:
         state = self.registry.get_state(self.project, TOKEN_NAMESPACE)
         return [_info(name, rec) for name, rec in sorted(state.items())]
@@ -312,6 +316,35 @@ def build_authenticator(
     if isinstance(config, OidcAuthConfig):
         return OidcAuthenticator(config, resolve)
     return NoAuthAuthenticator()
+
+
+def claimed_identity(credential: str | None, username_claim: str = "sub") -> str | None:
+    """Who a credential says it is, unverified (for the audit of a refusal): a token's name, a JWT's user."""
+    if not credential:
+        return None
+    match = re.match(r"fv1\.([A-Za-z_][A-Za-z0-9_\-]{0,254})\.", credential)
+    if match:
+        return match.group(1)
+    if credential.count(".") != 2 or len(credential) > 16_384:
+        return None
+    try:
+        import jwt
+
+        claims = jwt.decode(credential, options={"verify_signature": False})
+    except Exception:  # anything unreadable claims nobody
+        return None
+    name = _claim(claims, username_claim)
+    return name[:256] if isinstance(name, str) and name else None
+
+
+def scrub(text: str, credential: str | None) -> str:
+    """``text`` without the credential or its secret part in it."""
+    if not credential:
+        return text
+    for part in (credential, credential.rpartition(".")[2]):
+        if len(part) >= 8:
+            text = text.replace(part, "<redacted>")
+    return text
 
 
 def bearer_token(header: str | None) -> str | None:

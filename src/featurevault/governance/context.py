@@ -12,3 +12,6 @@ from contextvars import ContextVar
 from featurevault.governance.principal import Principal
 
 request_principal: ContextVar[Principal | None] = ContextVar("featurevault_request_principal", default=None)
+
+#: (method, path) of the request being served: denial records name it as "METHOD /path"
+request_route: ContextVar[tuple[str, str] | None] = ContextVar("featurevault_request_route", default=None)

@@ -10,6 +10,7 @@ few dict lookups and one queue put.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -21,8 +22,8 @@ import pyarrow as pa
 
 from featurevault.errors import PermissionDeniedError
 from featurevault.governance.audit import AuditLog, make_record, new_request_id
-from featurevault.governance.context import request_principal
-from featurevault.governance.permissions import Enforcer, Resource, denied
+from featurevault.governance.context import request_principal, request_route
+from featurevault.governance.permissions import Enforcer, Resource, denied, project_resource
 from featurevault.governance.pii import Masker, PiiCatalog, build_catalog, output_strategies
 from featurevault.governance.principal import Principal
 from featurevault.model import FeatureService, RepoContents
@@ -246,6 +247,8 @@ class Guard:
         count, sample = self._entities(entities, plan.join_keys, state.catalog)
         call = self._call(action, list(plan.audited_resources), plan.feature_refs, count, sample)
         try:
+            if isinstance(entities, str):
+                self._check_entity_sql(state.enforcer, call, entities)
             state.enforcer.check_read(self.principal, action, plan.service, plan.resources)
         except PermissionDeniedError as exc:
             self._record(call, "denied", str(exc))
@@ -261,6 +264,11 @@ class Guard:
             if call.strategies:
                 call.details["masked"] = sorted(call.strategies)
         return call
+
+    def _check_entity_sql(self, enforcer: Enforcer, call: GuardedCall, sql: str) -> None:
+        """An entity query is recorded by its SHA-256, and needs QUERY_SQL on the project."""
+        call.details["entity_sql_sha256"] = hashlib.sha256(sql.encode("utf-8", "surrogatepass")).hexdigest()
+        enforcer.check(self.principal, A.QUERY_SQL, [project_resource(self.project)])
 
     def _read_plan(self, state: _VersionState, contents: RepoContents, features: Any, full: bool) -> ReadPlan:
         key = (("service", features.name) if isinstance(features, FeatureService) else tuple(features), full)
@@ -325,12 +333,25 @@ class Guard:
 
     @contextmanager
     def definitions(
-        self, action: AuthzedAction, version: Any, contents: RepoContents, resources: list[Resource]
+        self,
+        action: AuthzedAction,
+        version: Any,
+        contents: RepoContents,
+        resources: list[Resource],
+        *,
+        details: dict[str, Any] | None = None,
+        bootstrap: str | None = None,
     ) -> Iterator[GuardedCall]:
-        """Authorize and audit a definition operation (plan, teardown)."""
+        """Authorize and audit a definition or administrative operation (plan, teardown, tokens, ...).
+
+        ``bootstrap`` (a reason) lets the call through without a grant, and the record says why.
+        """
         self.audit.ensure_available()
-        call = self._call(action, [str(r) for r in resources], [], None, [])
-        self._authorize(self.state(version, contents).enforcer, call, resources)
+        call = self._call(action, [str(r) for r in resources], [], None, [], details)
+        if bootstrap and self.enforce:
+            call.details["bootstrap"] = bootstrap
+        else:
+            self._authorize(self.state(version, contents).enforcer, call, resources)
         with self._audited(call):
             yield call
 
@@ -381,6 +402,21 @@ class Guard:
             )
         )
 
+    def record_unauthenticated(self, route: str, reason: str, claimed: str | None) -> None:
+        """Audit a request refused before anyone was authenticated (HTTP 401); never the credential itself."""
+        details = {"route": route, "claimed_principal": claimed} if claimed else {"route": route}
+        self.audit.record(
+            make_record(
+                principal="anonymous",
+                roles=(),
+                action="AUTHENTICATE",
+                resource=[f"route:{route}"],
+                outcome="denied",
+                error=reason,
+                details=details,
+            )
+        )
+
     # -- helpers --------------------------------------------------------------------------------
 
     def _call(
@@ -413,6 +449,10 @@ class Guard:
     def _record(self, call: GuardedCall, outcome: str, error: str | None = None) -> None:
         if not self.audit.enabled:
             return
+        if outcome == "denied":
+            route = request_route.get()
+            if route is not None:
+                call.details["route"] = " ".join(route)
         # Built on the audit thread: the request path pays for one partial, not for clipping values.
         self.audit.record(
             functools.partial(

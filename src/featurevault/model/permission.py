@@ -16,7 +16,11 @@ from featurevault.model.base import FeatureObject
 
 
 class AuthzedAction(enum.Enum):
-    """What a principal may do to a resource (Feast's members plus READ_PII and MATERIALIZE)."""
+    """What a principal may do to a resource (Feast's members plus READ_PII, MATERIALIZE and QUERY_SQL).
+
+    QUERY_SQL, granted on the project, allows an ``entity_df`` given as SQL in historical
+    retrieval while auth is on (the query itself runs where it can read no file or table).
+    """
 
     CREATE = "create"
     DESCRIBE = "describe"
@@ -28,6 +32,7 @@ class AuthzedAction(enum.Enum):
     WRITE_OFFLINE = "write_offline"
     READ_PII = "read_pii"
     MATERIALIZE = "materialize"
+    QUERY_SQL = "query_sql"
 
     @classmethod
     def parse(cls, value: str | AuthzedAction) -> AuthzedAction:

@@ -158,6 +158,7 @@ def apply_contents(
     """
     the_plan = plan(store, desired)
     if not the_plan.has_changes:
+        _authorize_unchanged(store)
         return ApplyResult(the_plan.base_version, the_plan, committed=False)
     lint_meta = check_apply(the_plan.lint, skip_lint=skip_lint)
     current = store.registry.contents()
@@ -168,9 +169,15 @@ def apply_contents(
             store.project,
             the_plan.desired.to_dict(),
             expected_version=the_plan.base_version,
-            author=_author(),
+            author=_author(guard.principal),
             message=the_plan.summary(),
-            meta={"changes": [str(c) for c in the_plan.changes], **lint_meta, **(meta or {})},
+            meta={
+                "changes": [str(c) for c in the_plan.changes],
+                "principal": guard.principal.name,
+                "os_user": _os_user(),
+                **lint_meta,
+                **(meta or {}),
+            },
         )
     except Exception as exc:
         guard.finish_plan(call, "error", f"{type(exc).__name__}: {exc}")
@@ -180,6 +187,18 @@ def apply_contents(
     _sync_online_tables(store, current, the_plan.desired)
     logger.info("applied version %s of %s: %s", version, store.project, the_plan.summary())
     return ApplyResult(version, the_plan, committed=True)
+
+
+def _authorize_unchanged(store: FeatureStore) -> None:
+    """An apply that changes nothing still compared the repo with the registry: DESCRIBE on the project."""
+    from featurevault.governance.permissions import project_resource
+    from featurevault.model.permission import AuthzedAction
+
+    version, contents = store.registry.versioned_contents()
+    resources = [project_resource(store.project)]
+    details = {"operation": "apply", "changes": []}
+    with store.guard.definitions(AuthzedAction.DESCRIBE, version, contents, resources, details=details):
+        pass
 
 
 def teardown(store: FeatureStore) -> None:
@@ -265,7 +284,12 @@ def _extra_loaders() -> dict[str, Any]:
     return EXTRA_KINDS
 
 
-def _author() -> str:
+def _author(principal: Any) -> str:
+    """The authenticated principal; the OS user when nobody authenticated (``no_auth``)."""
+    return str(principal.name) if principal.authenticated else _os_user()
+
+
+def _os_user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -49,8 +49,10 @@ class RetrievalJob:
         entity: pa.Table | str,
         *,
         full_feature_names: bool,
+        sandbox_sql: bool = False,
     ) -> None:
         self._offline = offline
+        self._sandbox_sql = sandbox_sql
         self._resolved = resolved
         self._entity = entity
         self._full_feature_names = full_feature_names
@@ -100,7 +102,9 @@ class RetrievalJob:
         return RetrievalMetadata(self.feature_columns, list(self._resolved.join_keys), low.as_py(), high.as_py())
 
     def _run(self) -> pa.Table:
-        entity = self._offline.query(self._entity) if isinstance(self._entity, str) else self._entity
+        entity = self._entity
+        if isinstance(entity, str):
+            entity = self._offline.query(entity, sandbox=self._sandbox_sql)
         self._entity_columns = list(entity.column_names)
         ts_column = timestamp_column(entity.schema)
         _check_request_columns(entity, self._resolved)
@@ -126,8 +130,12 @@ def get_historical_features(
     features: Any,
     *,
     full_feature_names: bool = False,
+    sandbox_sql: bool = False,
 ) -> RetrievalJob:
-    """Plan a point-in-time retrieval; bad requests fail here, the join runs on ``to_df``/``to_arrow``."""
+    """Plan a point-in-time retrieval; bad requests fail here, the join runs on ``to_df``/``to_arrow``.
+
+    ``sandbox_sql``: an ``entity_df`` given as SQL runs where it can read no file or table (auth on).
+    """
     if features is None:
         raise RequestError("pass features (a list of 'view:feature' references) or a feature service")
     resolved = resolve_features(contents, features, full_feature_names=full_feature_names)
@@ -143,7 +151,7 @@ def get_historical_features(
                     f"entity_df lacks join key {missing[0]!r} of feature view {part.view.name!r}; "
                     f"its columns are {', '.join(entity.column_names)}"
                 )
-    return RetrievalJob(offline, resolved, entity, full_feature_names=full_feature_names)
+    return RetrievalJob(offline, resolved, entity, full_feature_names=full_feature_names, sandbox_sql=sandbox_sql)
 
 
 def entity_input(entity_df: Any) -> pa.Table | str:

@@ -109,7 +109,7 @@ def _warm(store: Any) -> None:
     # Load the registry and open the online store before the first request, not during it.
     # A failure here is not fatal: /ready reports it and requests retry.
     try:
-        store.list_feature_views()
+        store.registry.contents()
         store.online_store.ping()
     except Exception as exc:
         logger.warning("feature server started but the store is not ready: %s", exc)

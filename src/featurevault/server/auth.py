@@ -36,7 +36,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from featurevault.governance.context import request_principal
+from featurevault.errors import AuthenticationError
+from featurevault.governance.context import request_principal, request_route
 from featurevault.governance.principal import ANONYMOUS, Principal
 
 #: what a route may do to a resource
@@ -104,11 +105,55 @@ def for_store(store: Any) -> tuple[Authenticator, Authorizer]:
     return anonymous, allow_all
 
 
+_NOT_FOUND = {
+    "feature_service": ("FeatureServiceNotFoundError", "feature service"),
+    "feature_view": ("FeatureViewNotFoundError", "feature view"),
+    "data_source": ("DataSourceNotFoundError", "data source"),
+}
+
+
+def registered(store: Any, kind: str, name: str) -> Any:
+    """A definition a route needs to serve a request whose read or write the store's guard decides.
+
+    Read from the registry directly, not through ``store.get_*`` (a DESCRIBE of its own): one
+    request is one decision and one audit record.
+    """
+    from featurevault import errors
+
+    found = store.registry.contents().by_kind(kind).get(name)
+    if found is None:
+        error, label = _NOT_FOUND[kind]
+        raise getattr(errors, error)(f"no {label} named {name!r}")
+    return found
+
+
 async def current_principal(request: Request) -> Principal:
-    """FastAPI dependency: the principal making ``request``, from the app's authenticator."""
-    principal = request.app.state.authenticate(request)
+    """FastAPI dependency: the principal making ``request``, from the app's authenticator.
+
+    A refusal (401) is audited with the route, the reason and the identity the credential
+    claims, never the credential.
+    """
+    scope = request.scope
+    request_route.set((scope["method"], scope["path"]))  # on every request: kept cheap, formatted on denial
+    try:
+        principal = request.app.state.authenticate(request)
+    except AuthenticationError as exc:
+        route = f"{scope['method']} {scope['path']}"
+        _audit_refusal(request.app.state.store, request.headers.get("authorization"), route, exc)
+        raise
     request.state.principal = principal
     return principal
+
+
+def _audit_refusal(store: Any, header: str | None, route: str, exc: AuthenticationError) -> None:
+    from featurevault.governance.auth import claimed_identity, scrub
+
+    if not hasattr(type(store), "guard"):
+        return
+    credential = header.strip().partition(" ")[2].strip() if header else None
+    config = getattr(store.config.auth, "username_claim", "sub")
+    claimed = claimed_identity(credential, config)
+    store.guard.record_unauthenticated(route, scrub(scrub(str(exc), credential), header), claimed)
 
 
 def authorize(request: Request, principal: Principal, action: str, resources: list[Resource]) -> None:
@@ -135,4 +180,5 @@ __all__ = [
     "current_principal",
     "for_store",
     "policy_authorizer",
+    "registered",
 ]

@@ -34,7 +34,7 @@ async def ready(request: Request) -> Response:
 def readiness_checks(store: Any) -> dict[str, str]:
     """Each check's outcome: "ok", or the error that made it fail."""
     return {
-        "registry": _check(lambda: store.list_feature_views()),
+        "registry": _check(lambda: store.registry.contents()),
         "online_store": _check(lambda: store.online_store.ping()),
     }
 

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from featurevault.server.auth import Resource, authorize, current_principal
+from featurevault.server.auth import Resource, authorize, current_principal, registered
 from featurevault.server.feast_shape import feast_body
 from featurevault.server.metrics import ServerMetrics
 from featurevault.server.schemas import (
@@ -60,7 +60,8 @@ async def answer_online(request: Request, raw: bytes) -> bytes:
     features: Any = body.features
     if body.feature_service:
         authorize(request, principal, "read_online", [("feature_service", body.feature_service)])
-        features = app_state.store.get_feature_service(body.feature_service)
+        # The read below is what is authorized and audited; the lookup is part of it, not a DESCRIBE.
+        features = registered(app_state.store, "feature_service", body.feature_service)
         # Only a registered name becomes a metric label: request text must not grow the label set.
         state.feature_service = body.feature_service
     else:

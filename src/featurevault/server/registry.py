@@ -37,7 +37,7 @@ def _json(payload: Any) -> Response:
 @router.get("/feature-services", response_model=FeatureServiceList, responses=ERROR_RESPONSES)
 async def list_feature_services(request: Request, principal: Principal = Depends(current_principal)) -> Response:
     authorize(request, principal, "describe", [("registry", "feature_services")])
-    services = await run_in_threadpool(request.app.state.store.list_feature_services)
+    services = await run_in_threadpool(_listed, request.app.state.store, "feature_services")
     return _json({"feature_services": [registry_json(s) for s in services]})
 
 
@@ -45,7 +45,7 @@ async def list_feature_services(request: Request, principal: Principal = Depends
 async def list_feature_views(request: Request, principal: Principal = Depends(current_principal)) -> Response:
     authorize(request, principal, "describe", [("registry", "feature_views")])
     store = request.app.state.store
-    views = await run_in_threadpool(lambda: store.list_feature_views() + store.list_on_demand_feature_views())
+    views = await run_in_threadpool(lambda: _listed(store, "feature_views") + _listed(store, "on_demand_feature_views"))
     return _json({"feature_views": [registry_json(v) for v in views]})
 
 
@@ -56,12 +56,17 @@ async def get_feature_view(name: str, request: Request, principal: Principal = D
     return _json(registry_json(view))
 
 
+# The routes authorize (and audit) DESCRIBE once through ``authorize``; the registry is then read
+# directly, so that one request leaves one record.
+
+
+def _listed(store: Any, attribute: str) -> list[Any]:
+    return list(getattr(store.registry.contents(), attribute).values())
+
+
 def _find_view(store: Any, name: str) -> Any:
-    try:
-        return store.get_feature_view(name)
-    except FeatureViewNotFoundError:
-        pass
-    try:
-        return store.get_on_demand_feature_view(name)
-    except FeatureViewNotFoundError:
-        raise FeatureViewNotFoundError(f"no feature view or on-demand feature view named {name!r}") from None
+    contents = store.registry.contents()
+    view = contents.feature_views.get(name) or contents.on_demand_feature_views.get(name)
+    if view is None:
+        raise FeatureViewNotFoundError(f"no feature view or on-demand feature view named {name!r}")
+    return view

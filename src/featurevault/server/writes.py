@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from featurevault.errors import SchemaMismatchError
 from featurevault.model import DataSource, PushSource
-from featurevault.server.auth import Principal, authorize, current_principal
+from featurevault.server.auth import Principal, authorize, current_principal, registered
 from featurevault.server.schemas import (
     ERROR_RESPONSES,
     PushRequest,
@@ -71,7 +71,7 @@ async def write_to_online_store(request: Request, principal: Principal = Depends
 
 
 def _push(store: Any, body: PushRequest) -> int:
-    source = store.get_data_source(body.push_source_name)
+    source = registered(store, "data_source", body.push_source_name)
     batch = source.batch_source if isinstance(source, PushSource) else source
     frame = columns_to_frame(body.df, _timestamp_columns(batch))
     written = store.push(body.push_source_name, frame, to=body.to)
@@ -79,7 +79,7 @@ def _push(store: Any, body: PushRequest) -> int:
 
 
 def _write(store: Any, body: WriteToOnlineStoreRequest) -> int:
-    view = store.get_feature_view(body.feature_view_name)
+    view = registered(store, "feature_view", body.feature_view_name)
     frame = columns_to_frame(body.df, _timestamp_columns(view.batch_source))
     written = store.write_to_online_store(body.feature_view_name, frame)
     return len(frame) if written is None else int(written)

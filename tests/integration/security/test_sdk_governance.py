@@ -61,7 +61,9 @@ def _expected(role: str, resource: str, action: AuthzedAction) -> bool:
 def _do(store: FeatureStore, resource: str, action: AuthzedAction) -> None:
     kind, name = resource.split(":")
     feature = {"user_pii_features": "amount", "user_public_features": "age"}.get(name)
-    wanted: Any = store.get_feature_service(name) if kind == "feature_service" else [f"{name}:{feature}"]
+    wanted: Any = [f"{name}:{feature}"]
+    if kind == "feature_service":  # looked up as the registry holds it: the read is what is checked
+        wanted = store.registry.contents().feature_services[name]
     if action is A.READ_ONLINE:
         store.get_online_features(wanted, [{"user_id": 1}]).to_dict()
     elif action is A.READ_OFFLINE:

@@ -33,6 +33,7 @@ def _stats_with(rules: list, schema: list | None = None) -> FeatureView:
     (matches("email", r"(a)\1"), "bad regular expression"),
     (expression("max_amount >>> 1", name="broken"), "rule 'broken': expression"),
     (expression("total + 1", name="not_bool"), "not BOOLEAN"),
+    (expression("(SELECT count(*) FROM read_csv('/etc/passwd')) > total", name="sneaky"), "may not use SELECT"),
 ])
 def test_apply_refuses_a_rule_that_cannot_work(tmp_path: Path, rule: object, message: str) -> None:
     store = make_store(tmp_path)

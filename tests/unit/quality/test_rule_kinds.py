@@ -91,3 +91,12 @@ def test_rules_round_trip_through_the_registry_form() -> None:
 def test_bad_rules_are_refused_at_definition(build: object, message: str) -> None:
     with pytest.raises(DefinitionError, match=message):
         build()  # type: ignore[operator]
+
+
+def test_expression_engine_cannot_touch_files() -> None:
+    from featurevault.quality.rules.engine import cursor
+
+    with cursor() as cur, pytest.raises(duckdb.Error, match="disabled"):
+        cur.sql("SELECT * FROM read_csv('/etc/passwd')").fetchall()
+    with cursor() as cur, pytest.raises(duckdb.Error):
+        cur.execute("SET enable_external_access = true")

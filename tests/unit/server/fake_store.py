@@ -17,6 +17,7 @@ from featurevault.errors import (
     FeatureServiceNotFoundError,
     FeatureViewNotFoundError,
 )
+from featurevault.model import RepoContents
 from featurevault.ops.online_response import FieldStatus, OnlineResponse, ResponseColumn
 from featurevault.types import Float64, Int64
 
@@ -25,6 +26,12 @@ class FakeRegistry:
     age_seconds = 1.5
     stale = False
     project = "demo"
+
+    def __init__(self, contents: RepoContents) -> None:
+        self._contents = contents
+
+    def contents(self) -> RepoContents:
+        return self._contents
 
     class registry:  # noqa: N801 - the backend under the cache
         @staticmethod
@@ -55,7 +62,13 @@ class FakeStore:
         )
         self.service = FeatureService(name="driver_v1", features=[self.view])
         self.online_store = FakeOnline()
-        self.registry = FakeRegistry()
+        self.registry = FakeRegistry(
+            RepoContents(
+                feature_views={self.view.name: self.view},
+                feature_services={self.service.name: self.service},
+                data_sources={"driver_push": self.view.source},
+            )
+        )
         self.pushed: list[tuple[str, Any, str]] = []
         self.reads: list[tuple[Any, dict[str, list[Any]], bool]] = []
 

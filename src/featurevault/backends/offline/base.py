@@ -87,8 +87,12 @@ class OfflineStore(ABC):
     def append(self, source: DataSource, table: pa.Table) -> None:
         """Append rows to a batch source (offline push). Columns use the source's own names."""
 
-    def query(self, sql: str) -> pa.Table:
-        """Run a SQL query in the engine (an ``entity_df`` given as SQL); engines without SQL refuse."""
+    def query(self, sql: str, *, sandbox: bool = False) -> pa.Table:
+        """Run a SQL query in the engine (an ``entity_df`` given as SQL); engines without SQL refuse.
+
+        With ``sandbox`` the query must not be able to read any file or table (it may compute
+        rows from literals); an engine that cannot promise that refuses.
+        """
         raise RequestError(f"the {self.type_name or type(self).__name__} offline engine does not run SQL queries")
 
     def close(self) -> None:

@@ -41,7 +41,13 @@ from featurevault.backends.offline.postgres_source import (
     postgres_source_schema,
     register_postgres_source,
 )
-from featurevault.errors import BackendError, DataSourceError, EntityKeyError, SchemaMismatchError
+from featurevault.errors import (
+    BackendError,
+    DataSourceError,
+    EntityKeyError,
+    PermissionDeniedError,
+    SchemaMismatchError,
+)
 from featurevault.model import DataSource, FeatureView, PostgreSQLSource
 
 logger = logging.getLogger(__name__)
@@ -205,12 +211,47 @@ class Store(OfflineStore):
             except duckdb.Error as exc:
                 raise _query_error(f"the rows of feature view {view.name!r}", exc) from exc
 
-    def query(self, sql: str) -> pa.Table:
+    def query(self, sql: str, *, sandbox: bool = False) -> pa.Table:
+        if sandbox:
+            return self._sandboxed_query(sql)
         with self._cursor() as cur:
             try:
                 return cur.sql(sql).to_arrow_table()
             except duckdb.Error as exc:
                 raise DataSourceError(f"entity query failed: {exc}") from exc
+
+    def _sandboxed_query(self, sql: str) -> pa.Table:
+        """``sql`` in a database of its own with file access off and its settings locked.
+
+        External access is a per-database switch in DuckDB, so the engine's own
+        database (which reads the sources) cannot be used: this one has no tables,
+        cannot read, write or attach files, load extensions or change settings.
+        """
+        settings: dict[str, Any] = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+        if self.config.memory_limit:
+            settings["memory_limit"] = self.config.memory_limit
+        db = duckdb.connect(":memory:", config=settings)
+        try:
+            db.execute("SET TimeZone = 'UTC'")
+            db.execute("SET enable_external_access = false")
+            db.execute("SET lock_configuration = true")
+            try:
+                relation = db.sql(sql)
+                if relation is None:
+                    raise DataSourceError("entity query returned no rows: it must be a SELECT (or VALUES)")
+                return relation.to_arrow_table()
+            except duckdb.PermissionException as exc:
+                raise PermissionDeniedError(
+                    f"entity query refused: {exc}; with auth on, an entity query reads no files or tables "
+                    "(pass the entity rows as a DataFrame, or compute them in the query)"
+                ) from exc
+            except duckdb.Error as exc:
+                raise DataSourceError(
+                    f"entity query failed: {exc} (with auth on, an entity query reads no files or tables: "
+                    "pass the entity rows as a DataFrame, or compute them in the query)"
+                ) from exc
+        finally:
+            db.close()
 
     def append(self, source: DataSource, table: pa.Table) -> None:
         fsource = batch_source_of(source)

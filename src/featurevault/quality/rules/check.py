@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -117,8 +118,18 @@ def _check_matches(where: str, rule: Rule, columns: dict[str, pa.DataType]) -> N
         raise DefinitionError(f"{where}: bad regular expression {rule.params['pattern']!r} on {column!r}: {exc}")
 
 
+_QUERY_WORDS = re.compile(r"\b(select|from|pragma|attach|copy|install|load|set|call)\b", re.IGNORECASE)
+
+
 def _check_expression(where: str, rule: Rule, columns: dict[str, pa.DataType]) -> None:
     import duckdb
+
+    # An expression is a scalar condition over the row: no subqueries or statements (it also
+    # runs inside the offline engine, which can read files)
+    word = _QUERY_WORDS.search(re.sub(r"'(?:[^']|'')*'", "''", rule.params["sql"]))
+    if word:
+        raise DefinitionError(f"{where}: expression {rule.params['sql']!r} may not use {word.group(1).upper()}; "
+                              "write a condition over the view's columns")
 
     from featurevault.quality.rules.engine import cursor
 

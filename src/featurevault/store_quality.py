@@ -156,7 +156,7 @@ class QualityMethods:
         """Re-validate quarantined rows against the current rules and write those that pass."""
         from featurevault.ops.quarantine import release
 
-        entries = [self.get_quarantined_unchecked(i) for i in ids]
+        entries = [self._quarantined_entry(i) for i in ids]
         views = sorted({e.view for e in entries})
         actions = [A.WRITE_ONLINE] + ([A.WRITE_OFFLINE] if any("offline" in e.target for e in entries) else [])
         with self._guarded(actions, views, "quarantine_release") as call:
@@ -165,7 +165,7 @@ class QualityMethods:
             call.details["still_failing"] = len(result.still_failing)
             return result
 
-    def get_quarantined_unchecked(self, entry_id: str) -> QuarantineEntry:
+    def _quarantined_entry(self, entry_id: str) -> QuarantineEntry:
         entry = self.quarantine.get(entry_id)
         if entry is None:
             raise NotFoundError(f"no quarantined row with id {entry_id!r} ({self.quarantine.describe()})")

@@ -19,19 +19,23 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     ├── RequestError (ValueError)                 a read/write request is malformed
     │   ├── EntityKeyError                        a join key is missing from entity rows
     │   ├── SchemaMismatchError                   a value or column has the wrong type
-    │   └── DataQualityError                      a ``block`` rule (or a validation reference) failed
+    │   ├── DataQualityError                      a ``block`` rule (or a validation reference) failed
+    │   └── TooManyEntityRowsError                more entity rows than the configured limit
     ├── DataSourceError                           a source path/table cannot be read
     ├── RegistryError                             the registry cannot be read or written
     │   ├── RegistryConflictError                 another apply won the race; re-plan
     │   └── RegistryUnavailableError              the registry server cannot be reached (also BackendUnavailableError)
     ├── BackendError                              an online/offline backend failed
     │   └── BackendUnavailableError               the backend cannot be reached (timeout, down)
+    │       └── OnlineStoreTimeoutError           the server's deadline for an online-store call passed
     ├── MissingDependencyError (ImportError)      an optional driver is not installed
     ├── LintError                                 lint findings at error level block an apply
     ├── PermissionDeniedError (PermissionError)   a principal may not do an action
     ├── AuthenticationError                       credentials missing, malformed, expired, unknown, revoked
+    │   └── UnknownCredentialError                a token the registry copy does not hold (maybe new)
     ├── AuditError                                the audit trail cannot be written, read or verified
     └── EncryptionKeyError                        encrypted data without (or with the wrong) key
+        └── SealedValueIntegrityError             a sealed value fails its check (tampered or moved)
 """
 
 from __future__ import annotations
@@ -113,6 +117,18 @@ class DataQualityError(RequestError):
         self.report = report
 
 
+class TooManyEntityRowsError(RequestError):
+    """A request has more entity rows than ``limits.max_entity_rows`` (or the server's limit) allows."""
+
+    def __init__(self, rows: int, limit: int, key: str) -> None:
+        super().__init__(
+            f"{rows} entity rows in one request is more than the limit of {limit}; "
+            f"split the request, or raise {key} in feature_store.yaml"
+        )
+        self.rows = rows
+        self.limit = limit
+
+
 class DataSourceError(FeatureVaultError):
     """A data source cannot be read (missing path, unreadable file, bad query)."""
 
@@ -131,6 +147,10 @@ class BackendError(FeatureVaultError):
 
 class BackendUnavailableError(BackendError):
     """A backend could not be reached within its timeout."""
+
+
+class OnlineStoreTimeoutError(BackendUnavailableError):
+    """The feature server stopped waiting for an online-store call (``--online-timeout``)."""
 
 
 class RegistryUnavailableError(RegistryError, BackendUnavailableError):
@@ -157,12 +177,20 @@ class AuthenticationError(FeatureVaultError):
     """The caller's credentials are missing, malformed, expired, wrongly signed, unknown or revoked."""
 
 
+class UnknownCredentialError(AuthenticationError):
+    """A token whose name or secret the checked copy of the registry does not hold (it may be newer)."""
+
+
 class AuditError(FeatureVaultError):
     """The audit sink cannot be written or read (with ``fail_closed``, reads are refused)."""
 
 
 class EncryptionKeyError(FeatureVaultError):
     """Encrypted values cannot be read: the master key is missing or wrong."""
+
+
+class SealedValueIntegrityError(EncryptionKeyError):
+    """A sealed value does not open for its view, feature and entity: tampered, or copied from elsewhere."""
 
 
 def missing_dependency(module: str, extra: str) -> MissingDependencyError:

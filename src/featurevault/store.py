@@ -40,6 +40,10 @@ from featurevault.store_quality import QualityMethods
 
 logger = logging.getLogger(__name__)
 
+TOKEN_NAMESPACE = "tokens"
+#: registry state read with each registry check, so that token checks and metrics never wait for the registry
+CACHED_STATE = (TOKEN_NAMESPACE, "materialization")
+
 
 class FeatureStore(QualityMethods):
     """A feature store for one project, configured by a repo or a :class:`RepoConfig`."""
@@ -52,7 +56,10 @@ class FeatureStore(QualityMethods):
         principal: Principal | None = None,
     ) -> None:
         if config is not None and repo_path is None:
-            self.config = config
+            # Relative paths are pinned to the directory the store was made in: a later chdir
+            # must not move the registry, the online store or the audit trail under a running store.
+            pinned = config.repo_path or Path.cwd().resolve()
+            self.config = config if config.repo_path else config.model_copy(update={"repo_path": pinned})
         else:
             path = Path(repo_path) if repo_path is not None else Path.cwd()
             self.config = (
@@ -74,7 +81,13 @@ class FeatureStore(QualityMethods):
         cfg = self.config.registry
         module = backend_module("registry", cfg.registry_type)
         registry = module.Store.from_config(cfg, resolve=self._resolve)
-        return RegistryCache(registry, self.project, cfg.cache_ttl_seconds)
+        return RegistryCache(
+            registry,
+            self.project,
+            cfg.cache_ttl_seconds,
+            max_staleness_seconds=cfg.max_staleness_seconds,
+            state_namespaces=CACHED_STATE,
+        )
 
     @cached_property
     def online_store(self) -> OnlineStore:
@@ -92,7 +105,9 @@ class FeatureStore(QualityMethods):
     @cached_property
     def _online_reader(self) -> online.OnlineReader:
         return online.OnlineReader(
-            self.online_store, decryptor=self.guard.decryptor if self.guard.encrypts_at_rest else None
+            self.online_store,
+            decryptor=self.guard.decryptor if self.guard.encrypts_at_rest else None,
+            max_entity_rows=self.config.limits.max_entity_rows,
         )
 
     @cached_property
@@ -107,6 +122,7 @@ class FeatureStore(QualityMethods):
             pii=self.config.pii,
             registry=self._registry.registry,
             contents=self._registry.versioned_contents,
+            token_state=lambda: self._registry.state(TOKEN_NAMESPACE),
             resolve=self._resolve,
             resolve_features=resolve_features,
             principal=self._principal,
@@ -171,6 +187,19 @@ class FeatureStore(QualityMethods):
         version, contents = self._registry.versioned_contents()
         with self.guard.definitions(AuthzedAction.DELETE, version, contents, [_project(self.project)]):
             apply_ops.teardown(self)
+
+    def verify_audit_trail(self) -> Any:
+        """Check the audit trail with its key and the registry's anchors: an ``audit_verify.VerifyResult``.
+
+        Needs DESCRIBE on the project; raises AuditError when the trail cannot be checked
+        as configured (keyed, and the key is missing or another one).
+        """
+        from featurevault.governance.audit_verify import verify_configured_trail
+
+        with self.guarded(AuthzedAction.DESCRIBE, operation="audit.verify"):
+            if self.guard.audit.enabled:
+                self.guard.audit.flush()
+            return verify_configured_trail(self.config.audit, self._resolve, self._registry.registry, self.project)
 
     def get_entity(self, name: str) -> Entity:
         return self._described("entity", name, EntityNotFoundError)

@@ -54,8 +54,15 @@ class QualityMethods:
             run_id=call.request_id if call is not None else uuid.uuid4().hex,
             principal=guard.principal.name,
             notes=call.details if call is not None else {},
-            seal=guard.seal_at_rest if guard.encrypts_at_rest else None,
+            seal=self._seal_quarantined if guard.encrypts_at_rest else None,
         )
+
+    def _seal_quarantined(self, view_name: str, table: Any) -> Any:
+        """PII columns sealed as in the online store: each value bound to its row's entity key."""
+        from featurevault.ops import codec
+
+        view = self.registry.contents().feature_views[view_name]
+        return self.guard.seal_at_rest(view_name, table, codec.pack_keys(table, view.join_keys))
 
     def _fill_nulls(self, version: Any, contents: Any, features: Any, full: bool, response: Any) -> None:
         """Null policy ``fill``: stored nulls served as the field's default, marked FILLED."""

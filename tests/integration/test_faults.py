@@ -157,7 +157,9 @@ def test_killed_connections_are_replaced(backend: Any) -> None:
 
 def test_server_going_away_during_write_then_rerun_completes(backend: Any) -> None:
     proxy, make, _ = backend
-    store = make(write_timeout_seconds=2)
+    # Reads here move 5 MB through the proxy: give them time on a loaded machine. What this test
+    # times out is the write; the short read timeout of the other tests would make it flaky.
+    store = make(write_timeout_seconds=10, read_timeout_seconds=30)
     n = 20_000
     keys = [f"key{i}".encode() for i in range(n)]
     old = [b"old-" * 64] * n
@@ -165,19 +167,25 @@ def test_server_going_away_during_write_then_rerun_completes(backend: Any) -> No
     store.write("fv", keys, old)
 
     errors: list[BaseException] = []
+    writing = threading.Event()
+    stop = threading.Event()
 
     def write_new() -> None:
         try:
-            for _ in range(20):  # keep writing so that the cut lands mid-write
+            # keep writing until the cut fails a write: the cut then lands during a write or between
+            # two, whatever the scheduling, and never after the writer has given up
+            while not stop.is_set():
+                writing.set()
                 store.write("fv", keys, new)
         except BaseException as exc:  # noqa: BLE001 - checked below
             errors.append(exc)
 
     writer = threading.Thread(target=write_new)
     writer.start()
-    time.sleep(0.3)
+    assert writing.wait(30)
     proxy.refuse()
-    writer.join(timeout=30)
+    writer.join(timeout=60)
+    stop.set()
     assert not writer.is_alive()
     assert len(errors) == 1 and isinstance(errors[0], BackendError), errors
     assert "\n" not in str(errors[0])
@@ -359,4 +367,44 @@ def test_materialize_while_the_server_is_gone_fails_then_a_rerun_completes(backe
     assert values["conv_rate"][0] is not None
     store.teardown()
     store.close()
+    proxy.close()
+
+
+def test_postgres_registry_reads_time_out_while_the_server_hangs() -> None:
+    from featurevault.backends.registry.postgres import Store
+    from featurevault.errors import RegistryUnavailableError
+
+    proxy = TcpProxy("127.0.0.1", PG["port"])
+    registry = Store(f"postgresql://postgres@127.0.0.1:{proxy.port}/test?schema={SCHEMA}_registry", read_timeout=0.5)
+    registry.commit("hang", {}, expected_version=0, author="t", message="m")
+    proxy.blackhole()
+    elapsed, error = timed(lambda: registry.read_current("hang", namespaces=("tokens",)))
+    assert isinstance(error, RegistryUnavailableError), error
+    assert "registry.read_timeout_seconds" in str(error) and elapsed < 0.5 + SLACK
+    reads = [
+        lambda: registry.latest_version("hang"),
+        lambda: registry.load("hang"),
+        lambda: registry.history("hang"),
+        lambda: registry.get_state("hang", "tokens"),
+    ]
+    for call in reads:  # each bounded: the read timeout, or the connect timeout of a fresh connection
+        elapsed, error = timed(call)
+        assert isinstance(error, RegistryUnavailableError), error
+        assert elapsed < 2 + SLACK
+
+    proxy.forward()
+    assert registry.latest_version("hang") == 1  # connected again
+    proxy.blackhole()
+    writer = threading.Thread(target=lambda: timed(lambda: registry.set_state("hang", "n", "k", 1)))
+    writer.start()  # a write now holds the registry's connection, waiting for an answer
+    time.sleep(0.1)
+    elapsed, error = timed(lambda: registry.get_state("hang", "n"))
+    assert isinstance(error, RegistryUnavailableError) and "busy" in str(error), error
+    assert elapsed < 0.5 + SLACK  # a read does not queue behind the write's longer deadline
+    proxy.cut()
+    writer.join(timeout=15)
+    proxy.forward()
+    assert registry.latest_version("hang") == 1
+    registry.delete_project("hang")
+    registry.close()
     proxy.close()

@@ -12,11 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from featurevault.errors import DataQualityError
 from featurevault.model import RepoContents
-from featurevault.ops import write
+from featurevault.ops import codec, write
 from featurevault.quality.gate import QualityGate
 from featurevault.quality.quarantine import QuarantineEntry, from_jsonable
 
@@ -52,8 +53,8 @@ def release(store: Any, entries: list[QuarantineEntry], gate: QualityGate) -> Re
 
 def _release_group(store: Any, view: Any, target: str, group: list[QuarantineEntry], gate: QualityGate,
                    result: ReleaseResult) -> None:
-    rows = [_opened(store, view.name, {k: from_jsonable(v) for k, v in e.values.items()}) for e in group]
-    columns = {name: [row.get(name) for row in rows] for name in rows[0]}
+    rows = [{k: from_jsonable(v) for k, v in e.values.items()} for e in group]
+    columns = _opened(store, view, {name: [row.get(name) for row in rows] for name in rows[0]})
     table = write.prepare_rows(view, write._Frame(columns))
     try:
         verdict = gate.check(view, table)
@@ -78,13 +79,16 @@ def _release_group(store: Any, view: Any, target: str, group: list[QuarantineEnt
     logger.info("feature view %r: %d quarantined row(s) released to %s", view.name, len(passed), target)
 
 
-def _opened(store: Any, view: str, row: dict[str, Any]) -> dict[str, Any]:
-    """A row with PII columns decrypted when they were sealed at rest."""
+def _opened(store: Any, view: Any, columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Columns with PII values decrypted when they were sealed at rest (bound to each row's entity key)."""
     guard = getattr(store, "guard", None)
     if guard is None or not guard.encrypts_at_rest:
-        return row
-    opened = {}
-    for name, value in row.items():
-        decrypt = guard.decryptor(view, name) if isinstance(value, bytes) else None
-        opened[name] = decrypt(value) if decrypt is not None else value
+        return columns
+    key_table = pa.table({k: pa.array(columns[k]) for k in view.join_keys})
+    keys = codec.pack_keys(key_table, view.join_keys)
+    opened = dict(columns)
+    for name, values in columns.items():
+        decrypt = guard.decryptor(view.name, name)
+        if decrypt is not None:
+            opened[name] = [decrypt(v, k) if isinstance(v, bytes) else v for v, k in zip(values, keys, strict=True)]
     return opened

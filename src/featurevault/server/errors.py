@@ -26,6 +26,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (errors.PermissionDeniedError, 403),
     (errors.AuthenticationError, 401),
     (errors.AuditError, 503),
+    (errors.SealedValueIntegrityError, 500),
     (errors.EncryptionKeyError, 503),
     (errors.RequestError, 422),
     (errors.DefinitionError, 422),
@@ -39,6 +40,9 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
 
 #: sent with every 401, so clients know to present a bearer token
 UNAUTHORIZED_HEADERS = [(b"www-authenticate", b'Bearer realm="featurevault"')]
+#: seconds a client should wait before retrying a 503 (a backend or the registry is unavailable)
+RETRY_AFTER_SECONDS = 1
+UNAVAILABLE_HEADERS = [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())]
 
 
 class BodyTooLargeError(errors.RequestError):
@@ -47,7 +51,7 @@ class BodyTooLargeError(errors.RequestError):
 
 def status_for(exc: Exception) -> int:
     """The HTTP status an exception maps to (500 only for what is not the caller's fault)."""
-    if isinstance(exc, BodyTooLargeError):
+    if isinstance(exc, (BodyTooLargeError, errors.TooManyEntityRowsError)):
         return 413
     for error_type, status in STATUS_BY_ERROR:
         if isinstance(exc, error_type):
@@ -91,7 +95,9 @@ def _plain_validation_item(item: dict[str, Any]) -> dict[str, Any]:
 
 def error_headers(status: int) -> list[tuple[bytes, bytes]]:
     """Headers an error answer carries besides its content type."""
-    return UNAUTHORIZED_HEADERS if status == 401 else []
+    if status == 401:
+        return UNAUTHORIZED_HEADERS
+    return UNAVAILABLE_HEADERS if status == 503 else []
 
 
 async def _answer_error(request: Request, exc: Exception) -> Response:

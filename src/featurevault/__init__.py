@@ -24,6 +24,9 @@ _EXPORTS: dict[str, str] = {
     "PushMode": "featurevault.model.push_mode",
     "Project": "featurevault.model.project",
     "ValueType": "featurevault.types",
+    "SavedDataset": "featurevault.quality.saved_dataset",
+    "SavedDatasetFileStorage": "featurevault.quality.saved_dataset",
+    "ValidationReference": "featurevault.quality.saved_dataset",
     "LabelView": "featurevault.model.label_view",
     "ConflictPolicy": "featurevault.model.label_view",
     "LoggingConfig": "featurevault.model.logging_config",
@@ -42,7 +45,7 @@ _EXPORTS: dict[str, str] = {
         for name in (
             "AthenaSource", "BatchFeatureView", "BigQuerySource", "KafkaSource", "KinesisSource",
             "MsSqlServerSource", "RedshiftSource", "SnowflakeSource", "StreamFeatureView",
-            "TrinoSource", "ValidationReference",
+            "TrinoSource",
         )
     },
 }
@@ -76,6 +79,7 @@ if TYPE_CHECKING:
     from featurevault.model.project import Project
     from featurevault.model.push_mode import PushMode
     from featurevault.store import FeatureStore
+    from featurevault.quality.saved_dataset import SavedDataset, SavedDatasetFileStorage, ValidationReference
     from featurevault.types import ValueType
 
 

@@ -19,6 +19,7 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     ├── RequestError (ValueError)                 a read/write request is malformed
     │   ├── EntityKeyError                        a join key is missing from entity rows
     │   ├── SchemaMismatchError                   a value or column has the wrong type
+    │   ├── DataQualityError                      a ``block`` rule (or a validation reference) failed
     │   └── TooManyEntityRowsError                more entity rows than the configured limit
     ├── DataSourceError                           a source path/table cannot be read
     ├── RegistryError                             the registry cannot be read or written
@@ -106,6 +107,17 @@ class EntityKeyError(RequestError):
 
 class SchemaMismatchError(RequestError):
     """A value or column does not match the declared schema."""
+
+
+class DataQualityError(RequestError):
+    """Data broke a ``block`` validation rule or a validation reference; nothing was written.
+
+    ``report`` holds the failures (rule, count, example rows) for callers that render them.
+    """
+
+    def __init__(self, message: str, report: Any = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class TooManyEntityRowsError(RequestError):

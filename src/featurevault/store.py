@@ -38,6 +38,7 @@ from featurevault.ops.resolve import resolve_features
 from featurevault.governance.targets import materialize_targets, push_actions, push_targets, view_target
 from featurevault.model.project import Project
 from featurevault.model.push_mode import PushMode
+from featurevault.store_quality import QualityMethods
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ TOKEN_NAMESPACE = "tokens"
 CACHED_STATE = (TOKEN_NAMESPACE, "materialization")
 
 
-class FeatureStore:
+class FeatureStore(QualityMethods):
     """A feature store for one project, configured by a repo or a :class:`RepoConfig`."""
 
     def __init__(
@@ -344,9 +345,9 @@ class FeatureStore:
         version, contents = self._registry.versioned_contents()
         read = AuthzedAction.READ_ONLINE
         with self.guard.read(read, version, contents, features, entity_rows, full_feature_names) as call:
-            return call.mask_online(
-                self._online_reader.read(version, contents, features, entity_rows, full_feature_names)
-            )
+            response = self._online_reader.read(version, contents, features, entity_rows, full_feature_names)
+            self._fill_nulls(version, contents, features, full_feature_names, response)
+            return call.mask_online(response)
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -359,8 +360,10 @@ class FeatureStore:
         progress: materialize.ProgressCallback | None = None,
     ) -> materialize.MaterializeResult:
         """Load the latest value per entity in [start_date, end_date] into the online store."""
-        with self._guarded_write([AuthzedAction.MATERIALIZE], materialize_targets(feature_views)):
-            return materialize.materialize(self, start_date, end_date, feature_views, progress=progress)
+        with self._guarded_write([AuthzedAction.MATERIALIZE], materialize_targets(feature_views)) as call:
+            return materialize.materialize(
+                self, start_date, end_date, feature_views, progress=progress, gate=self.quality_gate(call)
+            )
 
     def materialize_incremental(
         self,
@@ -370,28 +373,30 @@ class FeatureStore:
         progress: materialize.ProgressCallback | None = None,
     ) -> materialize.MaterializeResult:
         """Materialize each view from its last watermark (or end - ttl) up to ``end_date``."""
-        with self._guarded_write([AuthzedAction.MATERIALIZE], materialize_targets(feature_views)):
-            return materialize.materialize_incremental(self, end_date, feature_views, progress=progress)
+        with self._guarded_write([AuthzedAction.MATERIALIZE], materialize_targets(feature_views)) as call:
+            return materialize.materialize_incremental(
+                self, end_date, feature_views, progress=progress, gate=self.quality_gate(call)
+            )
 
     def write_to_online_store(self, feature_view_name: str, df: Any, inputs: Any = None) -> int:
         """Write rows (join keys, event timestamp, features) straight to the online store."""
         rows = df if inputs is None else inputs
-        with self._guarded_write([AuthzedAction.WRITE_ONLINE], view_target(feature_view_name), rows):
-            return write.write_to_online_store(self, feature_view_name, rows)
+        with self._guarded_write([AuthzedAction.WRITE_ONLINE], view_target(feature_view_name), rows) as call:
+            return write.write_to_online_store(self, feature_view_name, rows, gate=self.quality_gate(call))
 
     def write_to_offline_store(
         self, feature_view_name: str, df: Any, allow_registry_cache: bool = True, reorder_columns: bool = True
     ) -> int:
         """Append rows (join keys, event timestamp, features) to the view's batch source."""
-        with self._guarded_write([AuthzedAction.WRITE_OFFLINE], view_target(feature_view_name), df):
-            return write.write_to_offline_store(self, feature_view_name, df)
+        with self._guarded_write([AuthzedAction.WRITE_OFFLINE], view_target(feature_view_name), df) as call:
+            return write.write_to_offline_store(self, feature_view_name, df, gate=self.quality_gate(call))
 
     def push(
         self, push_source_name: str, df: Any, allow_registry_cache: bool = True, to: PushMode | str = PushMode.ONLINE
     ) -> int:
         """Write rows to every view fed by a push source (online, offline, or both)."""
-        with self._guarded_write(push_actions(to), push_targets(push_source_name), df):
-            return write.push(self, push_source_name, df, to)
+        with self._guarded_write(push_actions(to), push_targets(push_source_name), df) as call:
+            return write.push(self, push_source_name, df, to, gate=self.quality_gate(call))
 
     # -- operations and recovery (see featurevault.recovery, docs/operations.md) ---------------
 
@@ -432,6 +437,8 @@ class FeatureStore:
     def close(self) -> None:
         if "guard" in self.__dict__:
             self.guard.audit.close()
+        if "quarantine" in self.__dict__:
+            self.quarantine.close()
         for name in ("online_store", "offline_store"):
             if name in self.__dict__:
                 self.__dict__[name].close()

@@ -20,6 +20,7 @@ from featurevault.cli.common import close_stores, state
 COMMAND_MODULES = [
     "featurevault.cli.repo_commands",
     "featurevault.cli.quality_commands",
+    "featurevault.cli.data_quality_commands",
     "featurevault.cli.serve_commands",
     "featurevault.cli.security_commands",
     "featurevault.cli.recovery_commands",

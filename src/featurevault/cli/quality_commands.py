@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from featurevault.config import RepoConfig
     from featurevault.model import RepoContents
     from featurevault.quality.lint import LintReport
-    from featurevault.quality.readiness import ReadinessReport
+    from featurevault.quality.readiness import ReadinessFacts, ReadinessReport
 
 
 class LintFormat(str, Enum):
@@ -110,14 +110,16 @@ def readiness(
     from featurevault.quality.readiness import ReadinessFacts, evaluate_readiness
 
     config, contents = _load()
-    report = evaluate_readiness(contents, config, ReadinessFacts(recovery=_recovery_log(config)))
+    report = evaluate_readiness(
+        contents, config, ReadinessFacts(recovery=_recovery_log(config), last_validation=_last_validation())
+    )
     if output is ReadinessFormat.json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     elif output is ReadinessFormat.markdown:
         typer.echo(report.to_markdown(), nl=False)
     else:
         _print_readiness(report)
-    if fail_under is not None and report.score < fail_under:
+    if fail_under is not None and round(report.score, 1) < fail_under:  # the score as printed
         if output is ReadinessFormat.table:
             fail(f"readiness score {report.score:.0f}% is under --fail-under {fail_under:g}%")
         raise typer.Exit(1)
@@ -142,6 +144,18 @@ def _recovery_log(config: RepoConfig) -> dict | None:
             registry.close()
     except FeatureVaultError as exc:
         logging.getLogger(__name__).info("readiness: the recovery log cannot be read (%s)", exc)
+        return None
+
+
+def _last_validation() -> dict | None:
+    """What the registry records beyond the definitions (the last validate run)."""
+    from featurevault.cli.common import open_store
+    from featurevault.errors import FeatureVaultError
+
+    try:
+        with open_store() as store:
+            return store.last_validation()
+    except FeatureVaultError:  # no registry yet: readiness still reads the repo files
         return None
 
 

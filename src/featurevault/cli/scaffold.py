@@ -43,11 +43,15 @@ def driver_stats(now: datetime, days: int = 7, seed: int = 7) -> pa.Table:
     ids = np.repeat(np.array(list(DRIVER_IDS), dtype=np.int64), len(hours))
     times = hours * len(DRIVER_IDS)
     n = len(ids)
+    conv_rate = rng.random(n).astype(np.float32)
+    # the last driver's latest hour breaks the demo's between("conv_rate", 0, 1) rule, so that
+    # the first materialization quarantines it (`featurevault quarantine list` shows it)
+    conv_rate[(len(DRIVER_IDS) - 1) * len(hours)] = 1.5
     return pa.table(
         {
             "driver_id": ids,
             "event_timestamp": pa.array(times, pa.timestamp("us", tz="UTC")),
-            "conv_rate": rng.random(n).astype(np.float32),
+            "conv_rate": conv_rate,
             "acc_rate": rng.random(n).astype(np.float32),
             "avg_daily_trips": rng.integers(0, 1000, n).astype(np.int64),
             "created": pa.array([now] * n, pa.timestamp("us", tz="UTC")),

@@ -525,7 +525,9 @@ class MaskedRetrievalJob:
     def to_arrow(self, *args: Any, **kwargs: Any) -> pa.Table:
         return self._masker.mask_table(self._job.to_arrow(*args, **kwargs), self._strategies)
 
-    def to_df(self, *args: Any, **kwargs: Any) -> Any:
+    def to_df(self, *args: Any, validation_reference: Any = None, **kwargs: Any) -> Any:
+        if validation_reference is not None:  # checked on the values the caller may see
+            validation_reference.enforce(self.to_arrow())
         return self._masker.mask_frame(self._job.to_df(*args, **kwargs), self._strategies)
 
     def to_spark_df(self) -> Any:

@@ -6,6 +6,8 @@ from typing import Any
 
 from featurevault.errors import DefinitionError
 from featurevault.model.base import FeatureObject, check_tags, validate_name
+from featurevault.model.rules import NullPolicy
+from featurevault.model.rules import null_policy as parse_null_policy
 from featurevault.types import FeatureType, ValueType, coerce_dtype, parse_dtype
 
 
@@ -68,14 +70,20 @@ class Field:
         dtype: FeatureType | ValueType | str,
         description: str = "",
         tags: dict[str, str] | None = None,
+        null_policy: Any = None,
     ) -> None:
         self.name = validate_name("field", name)
         self.dtype = coerce_dtype(dtype)
         self.description = description or ""
         self.tags = check_tags("field", name, tags)
+        #: None: not declared (nulls allowed); see featurevault.model.rules.NullPolicy
+        self.null_policy = parse_null_policy(null_policy)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype.name, "description": self.description, "tags": dict(self.tags)}
+        data = {"name": self.name, "dtype": self.dtype.name, "description": self.description, "tags": dict(self.tags)}
+        if self.null_policy is not None:
+            data["null_policy"] = self.null_policy.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Field:
@@ -84,6 +92,7 @@ class Field:
             dtype=parse_dtype(data["dtype"]),
             description=data.get("description", ""),
             tags=data.get("tags"),
+            null_policy=NullPolicy.from_dict(data["null_policy"]) if data.get("null_policy") else None,
         )
 
     def __eq__(self, other: object) -> bool:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from featurevault.errors import DefinitionError, FeatureNotFoundError
 from featurevault.model.base import FeatureObject
 from featurevault.model.entity import Entity, Field
 from featurevault.model.no_effect import note_no_effect
+from featurevault.model.rules import Rule, check_rules
 from featurevault.model.sources import DataSource, PushSource, RequestSource, source_from_dict
 
 
@@ -109,9 +110,15 @@ class FeatureView(_Projectable):
         owner: str = "",
         enable_validation: bool = False,
         version: str = "latest",
+        rules: list[Rule] | None = None,
+        backfill_start: datetime | None = None,
     ) -> None:
         self._init_meta(name, description, tags, owner)
         _accept_feast_only(name, enable_validation, version)
+        #: validation rules checked on every write (see featurevault.quality)
+        self.rules = check_rules(name, rules)
+        #: where the view's history should start; ``validate`` reports coverage against it
+        self.backfill_start = _check_backfill(name, backfill_start)
         if not isinstance(source, DataSource) or isinstance(source, RequestSource):
             raise DefinitionError(
                 f"feature view {name!r}: source must be a batch or push source (FileSource, PushSource, ...), "
@@ -170,6 +177,8 @@ class FeatureView(_Projectable):
             "ttl_seconds": None if self.ttl is None else self.ttl.total_seconds(),
             "online": self.online,
             "offline": self.offline,
+            **({"rules": [r.to_dict() for r in self.rules]} if self.rules else {}),
+            **({"backfill_start": self.backfill_start.isoformat()} if self.backfill_start else {}),
         }
 
     @classmethod
@@ -186,7 +195,19 @@ class FeatureView(_Projectable):
             description=data.get("description", ""),
             tags=data.get("tags"),
             owner=data.get("owner", ""),
+            rules=[Rule.from_dict(r) for r in data.get("rules", [])],
+            backfill_start=datetime.fromisoformat(data["backfill_start"]) if data.get("backfill_start") else None,
         )
+
+
+def _check_backfill(name: str, value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if not isinstance(value, datetime):
+        raise DefinitionError(f"feature view {name!r}: backfill_start must be a date or datetime, got {value!r}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _check_entities(name: str, entities: list[Entity] | None) -> list[Entity]:

@@ -56,10 +56,6 @@ class MsSqlServerSource(_Unsupported):
     reason = "SQL Server sources are not supported; export to Parquet and use FileSource"
 
 
-class ValidationReference(_Unsupported):
-    reason = "saved-dataset validation references are not supported"
-
-
 UNSUPPORTED = [
     "StreamFeatureView",
     "BatchFeatureView",
@@ -71,5 +67,4 @@ UNSUPPORTED = [
     "TrinoSource",
     "AthenaSource",
     "MsSqlServerSource",
-    "ValidationReference",
 ]

@@ -18,6 +18,8 @@ from featurevault.model import (
 from featurevault.model.entity import Field
 from featurevault.ops.schema_check import check_field_types
 from featurevault.quality.lint import LintReport, check_apply, run_lint
+from featurevault.model.rules import Rule
+from featurevault.quality.rules.check import check_view_rules
 from featurevault.types import from_arrow
 
 if TYPE_CHECKING:
@@ -34,11 +36,14 @@ class Change:
     name: str
     action: str  # "add" | "update" | "remove"
     fields: tuple[str, ...] = ()
+    #: lines under the change (rules added, removed or changed)
+    details: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         detail = f" ({', '.join(self.fields)})" if self.fields else ""
         sign = {"add": "+", "update": "~", "remove": "-"}[self.action]
-        return f"{sign} {self.kind.replace('_', ' ')} {self.name}{detail}"
+        lines = [f"{sign} {self.kind.replace('_', ' ')} {self.name}{detail}"]
+        return "\n".join([*lines, *(f"    {d}" for d in self.details)])
 
 
 @dataclass
@@ -87,6 +92,7 @@ def prepare(store: FeatureStore, desired: RepoContents) -> RepoContents:
         if not view.features:
             view = desired.feature_views[name] = _infer_schema(store, view)
         desired.feature_views[name] = _infer_join_key_types(store, view)
+        check_view_rules(desired.feature_views[name])
     _check_references(desired)
     return desired
 
@@ -97,14 +103,24 @@ def diff(current: RepoContents, desired: RepoContents) -> list[Change]:
     for kind in dict.fromkeys([*old, *new]):
         before, after = old.get(kind, {}), new.get(kind, {})
         for name in sorted(after.keys() - before.keys()):
-            changes.append(Change(kind, name, "add"))
+            changes.append(Change(kind, name, "add", details=rule_changes({}, after[name])))
         for name in sorted(before.keys() & after.keys()):
             changed = _changed_fields(before[name], after[name])
             if changed:
-                changes.append(Change(kind, name, "update", changed))
+                changes.append(Change(kind, name, "update", changed, rule_changes(before[name], after[name])))
         for name in sorted(before.keys() - after.keys()):
             changes.append(Change(kind, name, "remove"))
     return changes
+
+
+def rule_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
+    """``+ rule ...``, ``- rule ...`` and ``~ rule ...`` lines between two serialised views."""
+    old = {r["name"]: Rule.from_dict(r) for r in before.get("rules", [])}
+    new = {r["name"]: Rule.from_dict(r) for r in after.get("rules", [])}
+    lines = [f"+ rule {new[n].describe()}" for n in new if n not in old]
+    lines += [f"~ rule {new[n].describe()}" for n in new if n in old and new[n] != old[n]]
+    lines += [f"- rule {old[n].describe()}" for n in old if n not in new]
+    return tuple(lines)
 
 
 def _changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:

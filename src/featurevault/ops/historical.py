@@ -80,8 +80,16 @@ class RetrievalJob:
             self._result = self._run()
         return self._result
 
-    def to_df(self) -> pd.DataFrame:
-        """:meth:`to_arrow` as a pandas DataFrame (timestamps tz-aware UTC)."""
+    def to_df(self, validation_reference: Any = None, timeout: Any = None) -> pd.DataFrame:
+        """:meth:`to_arrow` as a pandas DataFrame (timestamps tz-aware UTC).
+
+        With a ``validation_reference`` the result is checked against it first
+        (ValidationFailed, carrying the report, when it breaks the expectations).
+        """
+        if validation_reference is not None:
+            table = self.to_arrow()
+            validation_reference.enforce(table)
+            return table.to_pandas()
         if self._result is not None:
             return self._result.to_pandas()
         # Nobody else holds the Arrow result: free each buffer as it is converted, so the

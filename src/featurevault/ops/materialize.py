@@ -30,6 +30,8 @@ from featurevault.backends.offline.base import EVENT_TS
 from featurevault.errors import FeatureViewNotFoundError, RequestError, SchemaMismatchError
 from featurevault.model import FeatureView, RepoContents
 from featurevault.ops import codec
+from featurevault.quality.enforce import has_block_rules, has_rules
+from featurevault.quality.gate import QualityGate
 from featurevault.types import UnixTimestamp
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,8 @@ class ViewMaterialization:
     seconds: float
     #: keys left alone because the online store already held a newer value (e.g. pushed)
     kept_newer: int = 0
+    #: rows a ``quarantine`` rule kept out (rows read = rows + kept_newer + quarantined)
+    quarantined: int = 0
 
 
 @dataclass
@@ -76,6 +80,7 @@ class MaterializeResult:
             f"{v.view}: {v.rows} rows from {v.start.isoformat() if v.start else 'the beginning'} "
             f"to {v.end.isoformat()} in {v.seconds:.2f}s"
             + (f" ({v.kept_newer} newer online values kept)" if v.kept_newer else "")
+            + (f" ({v.quarantined} rows quarantined)" if v.quarantined else "")
             for v in self.views
         ] or ["no feature views to materialize"]
 
@@ -87,13 +92,14 @@ def materialize(
     feature_views: list[str] | None = None,
     *,
     progress: ProgressCallback | None = None,
+    gate: QualityGate | None = None,
 ) -> MaterializeResult:
     """Write, per entity key, the latest row with ``start <= event time <= end`` of each view."""
     start, end = _utc(start), _utc(end)
     if start > end:
         raise RequestError(f"materialize: start {start.isoformat()} is after end {end.isoformat()}")
     views = views_to_materialize(store.registry.contents(), feature_views)
-    return MaterializeResult([_materialize_view(store, view, start, end, progress) for view in views])
+    return MaterializeResult([_materialize_view(store, view, start, end, progress, gate) for view in views])
 
 
 def materialize_incremental(
@@ -102,6 +108,7 @@ def materialize_incremental(
     feature_views: list[str] | None = None,
     *,
     progress: ProgressCallback | None = None,
+    gate: QualityGate | None = None,
 ) -> MaterializeResult:
     """Materialize each view from its watermark (first run: ``end - ttl``, or all data when ttl is 0)."""
     end = _utc(end)
@@ -116,7 +123,7 @@ def materialize_incremental(
             logger.warning("online table of %s is missing: materializing it from the start", view.name)
             mark = None
         start = _incremental_start(store, view, mark, end)
-        result.views.append(_materialize_view(store, view, start, end, progress))
+        result.views.append(_materialize_view(store, view, start, end, progress, gate))
     return result
 
 
@@ -163,23 +170,31 @@ def materialize_view(
 
 
 def _materialize_view(
-    store: Any, view: FeatureView, start: datetime | None, end: datetime, progress: ProgressCallback | None
+    store: Any,
+    view: FeatureView,
+    start: datetime | None,
+    end: datetime,
+    progress: ProgressCallback | None,
+    gate: QualityGate | None = None,
 ) -> ViewMaterialization:
     began = time.perf_counter()
+    gate = _gate_for(store, view, gate)
+    if gate is not None and has_block_rules(view):
+        _check_block_rules(store, view, start, end, gate)  # before anything is written
     layout = codec.Layout.of(view.features)
     store.online_store.write(view.name, [layout.key], [layout.pack()])
     seal = _sealer(store, view)  # built here: the packing thread must not touch the registry
-    if _distributed(store):
+    if _distributed(store) and gate is None:
         counts = _write_from_workers(store, view, start, end, seal)
-    else:
-        counts = _write_from_here(store, view, start, end, layout, seal, progress)
+    else:  # rules are checked (and rows quarantined) where the rows arrive: here
+        counts = _write_from_here(store, view, start, end, layout, seal, progress, gate)
     rows = counts.written
     seconds = time.perf_counter() - began
     _set_watermark(store, view, start, end, rows)
     if progress is not None:
         progress(view.name, rows, rows)
     logger.info("materialized %s: %d rows in %.2fs (%s .. %s)", view.name, rows, seconds, start, end)
-    return ViewMaterialization(view.name, start, end, rows, seconds, counts.kept_newer)
+    return ViewMaterialization(view.name, start, end, rows, seconds, counts.kept_newer, counts.quarantined)
 
 
 def _distributed(store: Any) -> bool:
@@ -194,19 +209,20 @@ def _write_from_here(
     start: datetime | None,
     end: datetime,
     layout: codec.Layout,
-    seal: Callable[[pa.Table], pa.Table] | None,
+    seal: Callable[[pa.Table, list[bytes]], pa.Table] | None,
     progress: ProgressCallback | None,
+    gate: QualityGate | None = None,
 ) -> _Counts:
     """The embedded path: the offline engine streams batches to this process, which writes them."""
     online = store.online_store
-    counts = _Counts()
+    counts = _Counts(gate=gate)
     batches = store.offline_store.latest_per_key(view, start, end, batch_rows=BATCH_ROWS)
     # Pack batch i+1 on a worker thread while batch i is written: SQLite and the network drivers
     # release the GIL while they work, so the two overlap. At most two packed batches are held.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="materialize-pack") as packer:
         pending: Future[_Packed] | None = None
         for batch in batches:
-            future = packer.submit(_pack_batch, view, layout, batch, seal)
+            future = packer.submit(_pack_batch, view, layout, batch, seal, gate)
             if pending is not None:
                 _write_packed(online, view, pending.result(), counts, progress)
             pending = future
@@ -236,7 +252,22 @@ def _write_from_workers(
         seal=seal,
     )
     written, kept = engine.write_latest(view, start, end, sink, partitions=config.batch_engine.partitions)
-    return _Counts(written, kept)
+    return _Counts(written=written, kept_newer=kept)
+
+
+def _gate_for(store: Any, view: FeatureView, gate: QualityGate | None) -> QualityGate | None:
+    """The call's gate; a view with rules and no gate given gets the store's own (never unchecked)."""
+    if gate is not None or not has_rules(view):
+        return gate
+    return store.quality_gate()
+
+
+def _check_block_rules(
+    store: Any, view: FeatureView, start: datetime | None, end: datetime, gate: QualityGate
+) -> None:
+    """A first pass with the ``block`` rules alone: a refused run leaves the online store as it was."""
+    for batch in store.offline_store.latest_per_key(view, start, end, batch_rows=BATCH_ROWS):
+        gate.check(view, conform_batch(view, pa.Table.from_batches([batch])), only_block=True)
 
 
 @dataclass
@@ -245,12 +276,16 @@ class _Packed:
     records: list[bytes]
     #: event time (µs) of each record
     stamps: list[int]
+    #: rows a ``quarantine`` rule kept out of this batch (view columns plus the rule)
+    quarantined: pa.Table | None = None
 
 
 @dataclass
 class _Counts:
     written: int = 0
     kept_newer: int = 0
+    quarantined: int = 0
+    gate: QualityGate | None = None
 
 
 def _pack_batch(
@@ -258,12 +293,17 @@ def _pack_batch(
     layout: codec.Layout,
     batch: pa.RecordBatch,
     seal: Callable[[pa.Table, list[bytes]], pa.Table] | None = None,
+    gate: QualityGate | None = None,
 ) -> _Packed:
     table = conform_batch(view, pa.Table.from_batches([batch]))
+    quarantined = None
+    if gate is not None:
+        verdict = gate.check(view, table)
+        table, quarantined = verdict.passing, verdict.quarantined
     stamps = codec.column_values(table.column(EVENT_TS))
     keys = codec.pack_keys(table, view.join_keys)
     sealed = seal(table, keys) if seal is not None else table  # each value bound to its row's entity key
-    return _Packed(keys, codec.pack_records(sealed, layout, EVENT_TS), stamps)
+    return _Packed(keys, codec.pack_records(sealed, layout, EVENT_TS), stamps, quarantined)
 
 
 def _sealer(store: Any, view: FeatureView) -> Callable[[pa.Table, list[bytes]], pa.Table] | None:
@@ -275,7 +315,15 @@ def _sealer(store: Any, view: FeatureView) -> Callable[[pa.Table, list[bytes]], 
 def _write_packed(
     online: Any, view: FeatureView, packed: _Packed, counts: _Counts, progress: ProgressCallback | None
 ) -> None:
-    """Upsert a batch; in a push-fed view, keys whose stored value is newer (pushed since) are left alone."""
+    """Upsert a batch; in a push-fed view, keys whose stored value is newer (pushed since) are left alone.
+
+    Quarantined rows are stored first: a crash in between leaves them kept and the
+    watermark unmoved, so the re-run writes the passing rows and finds the kept ones there.
+    """
+    if packed.quarantined is not None and counts.gate is not None:
+        counts.quarantined += counts.gate.keep(
+            view, packed.quarantined, operation="materialize", target="online", dedupe_key="materialize"
+        )
     keys, records = packed.keys, packed.records
     if not keys:
         return

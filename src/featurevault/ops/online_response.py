@@ -35,6 +35,8 @@ class FieldStatus(enum.IntEnum):
     NOT_FOUND = 3
     #: found, but older than the view's ttl: served as null
     OUTSIDE_MAX_AGE = 4
+    #: stored as null and replaced by the field's null policy default (featurevault's addition)
+    FILLED = 5
 
 
 @dataclass
@@ -120,6 +122,22 @@ class OnlineResponse:
         self._values[i] = fn(self._values[i])
         if dtype is not None:
             self._dtypes[i] = dtype
+
+    def fill_nulls(self, name: str, value: Any) -> int:
+        """Replace the column's stored nulls (NULL_VALUE) by ``value``, marked FILLED; returns how many."""
+        i = self._names.index(name)
+        values = self._values[i]
+        if not any(map(operator.is_, values, repeat(None))):
+            return 0
+        states = _statuses(values, self._dtypes[i], self._row_states[i])
+        null = FieldStatus.NULL_VALUE
+        rows = [r for r, state in enumerate(states) if state is null]
+        if rows:
+            values, states = list(values), list(states)
+            for r in rows:
+                values[r], states[r] = value, FieldStatus.FILLED
+            self._values[i], self._row_states[i] = values, states
+        return len(rows)
 
     def to_dict(self, include_event_timestamps: bool = False) -> dict[str, list[Any]]:
         """``{name: [value per entity row]}``; with timestamps, ``name__ts`` holds event times in epoch seconds."""

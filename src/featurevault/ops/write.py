@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from featurevault.backends.offline.base import EVENT_TS
 from featurevault.errors import (
@@ -25,6 +26,8 @@ from featurevault.errors import (
 from featurevault.model import FeatureView, PushSource, RepoContents
 from featurevault.model.push_mode import PushMode
 from featurevault.ops import codec
+from featurevault.quality.enforce import has_rules
+from featurevault.quality.gate import QualityGate
 from featurevault.types import FeatureType, UnixTimestamp
 
 logger = logging.getLogger(__name__)
@@ -34,8 +37,11 @@ DEFAULT_TIMESTAMP = "event_timestamp"
 
 
 
-def write_to_online_store(store: Any, feature_view_name: str, df: Any) -> int:
-    """Validate ``df`` against the view and upsert its latest row per entity key; returns rows written."""
+def write_to_online_store(store: Any, feature_view_name: str, df: Any, gate: QualityGate | None = None) -> int:
+    """Validate ``df`` against the view and its rules, upsert its latest row per entity key.
+
+    Returns the entity keys written (rows quarantined by a rule are not among them).
+    """
     contents: RepoContents = store.registry.contents()
     view = contents.feature_views.get(feature_view_name)
     if view is None:
@@ -45,11 +51,19 @@ def write_to_online_store(store: Any, feature_view_name: str, df: Any) -> int:
         )
     frame = _Frame(df)
     prepared = prepare_rows(view, frame)
-    return _write_online(store, view, prepared)
+    gate = _gate_for(store, [view], gate)
+    if gate is None:
+        return _write_online(store, view, prepared)
+    verdict = gate.check(view, prepared)
+    gate.keep(view, verdict.quarantined, operation="write_to_online_store", target="online")
+    return _write_online(store, view, verdict.passing) if verdict.passing.num_rows else 0
 
 
-def write_to_offline_store(store: Any, feature_view_name: str, df: Any) -> int:
-    """Validate ``df`` against the view and append it to the view's batch source; returns rows written."""
+def write_to_offline_store(store: Any, feature_view_name: str, df: Any, gate: QualityGate | None = None) -> int:
+    """Validate ``df`` against the view (its rules included) and append it to the view's batch source.
+
+    Returns the rows written; rows failing a ``quarantine`` rule are kept in the quarantine instead.
+    """
     contents: RepoContents = store.registry.contents()
     view = contents.feature_views.get(feature_view_name)
     if view is None:
@@ -58,17 +72,28 @@ def write_to_offline_store(store: Any, feature_view_name: str, df: Any) -> int:
             f"write_to_offline_store: no feature view named {feature_view_name!r} (known: {known})"
         )
     frame = _Frame(df)
-    table = _offline_rows(view.batch_source, [(view, prepare_rows(view, frame))], frame)
-    store.offline_store.append(view.batch_source, table)
-    return frame.num_rows
+    prepared = [(view, prepare_rows(view, frame))]
+    gate = _gate_for(store, [view], gate)
+    accepted = None
+    if gate is not None:
+        prepared, accepted = _gate_push(gate, prepared, PushMode.OFFLINE, operation="write_to_offline_store")
+    table = _offline_rows(view.batch_source, prepared, frame, accepted)
+    if table.num_rows:
+        store.offline_store.append(view.batch_source, table)
+    return frame.num_rows if accepted is None else int(pc.sum(accepted).as_py() or 0)
 
 
-def push(store: Any, push_source_name: str, df: Any, to: PushMode | str = PushMode.ONLINE) -> int:
+def push(
+    store: Any, push_source_name: str, df: Any, to: PushMode | str = PushMode.ONLINE, gate: QualityGate | None = None
+) -> int:
     """Write ``df`` to every view fed by the push source: online, to its batch source, or both.
 
-    Everything is validated first. The offline append runs before the online
-    writes, so a failure in between leaves the offline copy (the source of
-    truth) complete and a re-push only refreshes online values.
+    Everything is validated first, the views' rules included: a failing ``block`` rule
+    refuses the whole frame; a row failing a ``quarantine`` rule of any view fed is kept
+    in the quarantine (under each view whose rule it broke) and written nowhere. The
+    offline append runs before the online writes, so a failure in between leaves the
+    offline copy (the source of truth) complete and a re-push only refreshes online
+    values. Returns the rows accepted.
     """
     mode = _push_mode(to)
     contents: RepoContents = store.registry.contents()
@@ -78,13 +103,43 @@ def push(store: Any, push_source_name: str, df: Any, to: PushMode | str = PushMo
         logger.warning("push source %r feeds no feature view", source.name)
     frame = _Frame(df)
     prepared = [(view, prepare_rows(view, frame)) for view in views]
+    gate = _gate_for(store, views, gate)
+    accepted = None
+    if gate is not None:
+        prepared, accepted = _gate_push(gate, prepared, mode)
     online_rows = [(v, t) for v, t in prepared if v.online] if mode != PushMode.OFFLINE else []
-    offline_table = _offline_rows(source.batch_source, prepared, frame) if mode != PushMode.ONLINE else None
-    if offline_table is not None:
+    offline_table = _offline_rows(source.batch_source, prepared, frame, accepted) if mode != PushMode.ONLINE else None
+    if offline_table is not None and offline_table.num_rows:
         store.offline_store.append(source.batch_source, offline_table)
     for view, table in online_rows:
-        _write_online(store, view, table)
-    return frame.num_rows
+        if table.num_rows:
+            _write_online(store, view, table)
+    return frame.num_rows if accepted is None else int(pc.sum(accepted).as_py() or 0)
+
+
+def _gate_for(store: Any, views: list[FeatureView], gate: QualityGate | None) -> QualityGate | None:
+    """The call's gate; views with rules and no gate given get the store's own (never unchecked)."""
+    if gate is not None or not any(has_rules(v) for v in views):
+        return gate
+    return store.quality_gate()
+
+
+def _gate_push(
+    gate: QualityGate, prepared: list[tuple[FeatureView, pa.Table]], mode: PushMode, operation: str = "push"
+) -> tuple[list[tuple[FeatureView, pa.Table]], pa.Array | None]:
+    """Check every view first (a block refuses all), keep the quarantined rows, drop them from every write."""
+    verdicts = [(view, gate.check(view, table)) for view, table in prepared]
+    failed = [v.failed_mask for _, v in verdicts if v.failed_mask is not None]
+    if not failed:
+        return prepared, None
+    bad = failed[0]
+    for mask in failed[1:]:
+        bad = pc.or_(bad, mask)
+    target = mode.name.lower()
+    for view, verdict in verdicts:
+        gate.keep(view, verdict.quarantined, operation=operation, target=target)
+    accepted = pc.invert(bad)
+    return [(view, table.filter(accepted)) for view, table in prepared], accepted
 
 
 # -- validation ---------------------------------------------------------------------------------
@@ -195,8 +250,14 @@ def _write_online(store: Any, view: FeatureView, table: pa.Table) -> int:
     return len(keys)
 
 
-def _offline_rows(batch: Any, prepared: list[tuple[FeatureView, pa.Table]], frame: _Frame) -> pa.Table:
-    """The rows for a batch source, columns under the source's own names, typed as the views declare."""
+def _offline_rows(
+    batch: Any, prepared: list[tuple[FeatureView, pa.Table]], frame: _Frame, accepted: pa.Array | None = None
+) -> pa.Table:
+    """The rows for a batch source, columns under the source's own names, typed as the views declare.
+
+    ``accepted`` (when rules quarantined rows) selects the frame's rows to keep; ``prepared``
+    is already filtered by it.
+    """
     combined: dict[str, Any] = {}
     for _, table in prepared:
         for name in table.column_names:
@@ -205,11 +266,12 @@ def _offline_rows(batch: Any, prepared: list[tuple[FeatureView, pa.Table]], fram
     if EVENT_TS in combined:
         combined[ts_name] = combined.pop(EVENT_TS)
     created = batch.created_timestamp_column
+    keep = (lambda column: column.filter(accepted)) if accepted is not None else (lambda column: column)
     if created and created in frame.columns:
-        combined[created] = frame.column(created, UnixTimestamp, f"created timestamp {created!r}")
+        combined[created] = keep(frame.column(created, UnixTimestamp, f"created timestamp {created!r}"))
     for name in frame.columns:  # columns no view reads still belong to the source's rows
         if name not in combined and batch.field_mapping.get(name, name) not in combined:
-            combined[name] = frame.raw(name)
+            combined[name] = keep(frame.raw(name))
     reverse = {view_name: source_name for source_name, view_name in batch.field_mapping.items()}
     return pa.table({reverse.get(name, name): column for name, column in combined.items()})
 

@@ -47,6 +47,8 @@ class ReadinessFacts:
     backends: dict[str, str] = field(default_factory=dict)
     #: the recovery log from the registry (last_backup, last_drill, capacity); None when not read
     recovery: dict[str, Any] | None = None
+    #: the last ``validate`` run recorded in the registry (ValidationReport.to_dict() plus "at")
+    last_validation: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -215,13 +217,49 @@ def _config_feature(names: tuple[str, ...], what: str) -> Check:
 
 
 def _validation_rules(inputs: _Inputs) -> tuple[str, str]:
-    kinds = [k for k in inputs.contents.extra if "validation" in k or "expectation" in k]
-    defined = sum(len(inputs.contents.extra[k]) for k in kinds)
-    if defined:
-        return PASS, f"{defined} validation rule(s) defined"
-    if kinds or _section(inputs.config, "validation"):
-        return FAIL, "no validation rules defined"
-    return NOT_CHECKED, "data validation rules are not available in this featurevault build"
+    views = list(inputs.contents.feature_views.values())
+    if not views:
+        return FAIL, "no feature views defined"
+    ruled = [v for v in views if getattr(v, "rules", None) or _rejects_nulls(v)]
+    evidence = f"validation rules on {len(ruled)}/{len(views)} feature views"
+    last = inputs.facts.last_validation
+    if last is None:
+        return FAIL if len(ruled) < len(views) else PASS, evidence + "; enforced on every write (no validate run yet)"
+    blocked = [v["view"] for v in last.get("views", []) if v.get("blocked")]
+    evidence += f"; last validate {last.get('at', '?')}: " + (f"block rules fail on {', '.join(blocked)}"
+                                                                if blocked else "no block rule fails")
+    return (PASS if len(ruled) == len(views) and not blocked else FAIL), evidence
+
+
+def _rejects_nulls(view: Any) -> bool:
+    return any(getattr(f, "null_policy", None) is not None and f.null_policy.mode == "reject" for f in view.schema)
+
+
+def _null_handling(inputs: _Inputs) -> tuple[str, str]:
+    features = [(v.name, f) for v in inputs.contents.feature_views.values() for f in v.features]
+    if not features:
+        return FAIL, "no features defined"
+    declared = [(v, f) for v, f in features if getattr(f, "null_policy", None) is not None]
+    missing = [f"{v}:{f.name}" for v, f in features if getattr(f, "null_policy", None) is None]
+    evidence = f"null policy declared on {len(declared)}/{len(features)} features"
+    if missing:
+        evidence += f" (missing: {', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})"
+    return (PASS if not missing else FAIL), evidence
+
+
+def _backfill(inputs: _Inputs) -> tuple[str, str]:
+    last = inputs.facts.last_validation
+    if last is None:
+        return NOT_CHECKED, "no validate run recorded: run `featurevault validate` to measure backfill coverage"
+    views = last.get("views", [])
+    short = [f"{v['view']} (earliest {v.get('earliest')}, {v.get('missing_days', 0)} days missing)"
+             for v in views if not v.get("backfilled")]
+    declared = sum(1 for v in views if v.get("backfill_start"))
+    evidence = f"validate at {last.get('at', '?')}: {len(views) - len(short)}/{len(views)} views backfilled " \
+               f"({declared} declare backfill_start)"
+    if short:
+        evidence += "; short: " + "; ".join(short[:3])
+    return (PASS if views and not short else FAIL), evidence
 
 
 def _schemas(inputs: _Inputs) -> tuple[str, str]:
@@ -451,9 +489,9 @@ CHECKLIST: list[tuple[str, str, Check]] = [
     ("DESIGN", "TTLs set appropriately", _ttls),
     ("DESIGN", "Feature services defined for each model", _services),
     ("DATA QUALITY", "Data validation rules defined", _validation_rules),
-    ("DATA QUALITY", "Null handling strategy documented", _not_checked(DOCUMENTATION)),
+    ("DATA QUALITY", "Null handling strategy documented", _null_handling),
     ("DATA QUALITY", "Schema validation in place", _schemas),
-    ("DATA QUALITY", "Historical data backfilled", _not_checked("needs the offline data; readiness reads no data")),
+    ("DATA QUALITY", "Historical data backfilled", _backfill),
     ("MONITORING", "Freshness monitoring configured", _freshness),
     ("MONITORING", "Quality metrics tracked", _config_feature(("monitoring", "metrics"), "quality metrics")),
     ("MONITORING", "Drift detection enabled", _config_feature(("drift", "monitoring"), "drift detection")),

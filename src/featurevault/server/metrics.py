@@ -23,7 +23,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.responses import Response
 
@@ -108,7 +108,7 @@ class StoreCollector(Collector):
     def describe(self) -> list[Any]:
         return []
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         yield GaugeMetricFamily(
             "featurevault_registry_age_seconds",
             "Seconds since the server last confirmed its registry copy is current",
@@ -139,6 +139,7 @@ class StoreCollector(Collector):
             family.add_metric([view], at)
         yield family
         yield from recovery_gauges(recovery_log(self.store))
+        yield from quality_families()
 
 
 def recovery_log(store: Any) -> dict[str, Any]:
@@ -169,6 +170,27 @@ def recovery_gauges(log: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
                                 value=drill.get("rto_seconds", 0.0))
         yield GaugeMetricFamily("featurevault_dr_drill_last_rpo_seconds", "RPO measured by the last DR drill",
                                 value=drill.get("rpo_seconds", 0.0))
+
+
+def quality_families() -> Iterator[CounterMetricFamily]:
+    """Validation rule failures and rows checked, counted by this process's writes."""
+    from featurevault.quality import metrics as quality
+
+    failures = CounterMetricFamily(
+        "featurevault_quality_rule_failures",
+        "Rows that broke a validation rule on a write path, per feature view, rule and on_fail",
+        labels=["feature_view", "rule", "on_fail"],
+    )
+    for (view, rule, on_fail), rows in sorted(quality.failure_counts().items()):
+        failures.add_metric([view, rule, on_fail], rows)
+    yield failures
+    checked = CounterMetricFamily(
+        "featurevault_quality_rows_checked", "Rows checked against validation rules, per feature view",
+        labels=["feature_view"],
+    )
+    for view, rows in sorted(quality.checked_counts().items()):
+        checked.add_metric([view], rows)
+    yield checked
 
 
 def materialization_times(store: Any) -> dict[str, float]:

@@ -281,7 +281,97 @@ HTTP = [
     ),
 ]
 
-ROWS = SDK + CLI + HTTP + RECOVERY_SDK + RECOVERY_CLI + RECOVERY_HTTP
+# -- data quality ---------------------------------------------------------------------------------
+
+
+class _Job:
+    """A retrieval result to save (built here, so that no retrieval record joins the row's)."""
+
+    feature_columns = ["amount"]
+
+    def to_arrow(self) -> Any:
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(_pii_rows(), preserve_index=False)
+
+
+def _quarantined(env: EntryPointEnv) -> str:
+    """A quarantined row of the PII view, stored straight into the quarantine (no audited call)."""
+    import uuid
+
+    import pyarrow as pa
+
+    from featurevault.quality.quarantine import QuarantineBatch, entries_of
+
+    rows = pa.Table.from_pandas(_pii_rows(), preserve_index=False).append_column("__fv_rule", pa.array(["r"]))
+    batch = QuarantineBatch(PII, "online", "push", uuid.uuid4().hex, "setup", uuid.uuid4().hex)
+    (entry,) = entries_of(batch, rows, "__fv_rule")
+    env.admin.quarantine.add([entry])
+    return entry.id
+
+
+def _saved(env: EntryPointEnv) -> None:
+    from featurevault.quality.saved_dataset import SavedDatasetFileStorage, save_dataset
+
+    admin = env.admin
+    save_dataset(admin.registry.registry, admin.project, admin.config.resolve, _Job(), "ds",
+                 SavedDatasetFileStorage(path="data/ds.parquet"), {}, True)
+
+
+def _profiled(env: EntryPointEnv) -> None:
+    from featurevault.quality.profile import profile_view, save_profile
+
+    admin = env.admin
+    save_profile(admin.registry.registry, admin.project, profile_view(admin.offline_store,
+                                                                        admin.registry.contents().feature_views[PII], None, None))
+
+
+def _validated(env: EntryPointEnv) -> None:
+    env.admin.registry.registry.set_state(env.admin.project, "validation", "last", {"views": [], "blocked": False})
+
+
+def _storage() -> Any:
+    from featurevault.quality.saved_dataset import SavedDatasetFileStorage
+
+    return SavedDatasetFileStorage(path="data/ds.parquet")
+
+
+QUALITY = [
+    Row("sdk:validate", lambda e, r: e.sdk(r).validate([PII]), "READ_OFFLINE", f"feature_view:{PII}"),
+    Row("sdk:profile", lambda e, r: e.sdk(r).profile(PII), "READ_OFFLINE", f"feature_view:{PII}"),
+    Row("sdk:get_profile", lambda e, r: (_profiled(e), e.sdk(r).get_profile(PII)), "DESCRIBE", f"feature_view:{PII}"),
+    Row("sdk:last_validation", lambda e, r: e.sdk(r).last_validation(), "DESCRIBE", PROJECT),
+    Row("sdk:list_quarantined", lambda e, r: e.sdk(r).list_quarantined(PII), "READ_OFFLINE", f"feature_view:{PII}"),
+    Row("sdk:get_quarantined", lambda e, r: e.sdk(r).get_quarantined(_quarantined(e)), "READ_OFFLINE",
+        f"feature_view:{PII}"),
+    Row("sdk:release_quarantined", lambda e, r: e.sdk(r).release_quarantined([_quarantined(e)]), "WRITE_ONLINE",
+        f"feature_view:{PII}"),
+    Row("sdk:purge_quarantined", lambda e, r: e.sdk(r).purge_quarantined(timedelta(days=30), PII), "DELETE",
+        f"feature_view:{PII}"),
+    Row("sdk:create_saved_dataset", lambda e, r: e.sdk(r).create_saved_dataset(
+        from_=_Job(), name="ds", storage=_storage(), allow_overwrite=True), "WRITE_OFFLINE", PROJECT),
+    Row("sdk:get_saved_dataset", lambda e, r: (_saved(e), e.sdk(r).get_saved_dataset("ds")), "READ_OFFLINE", PROJECT),
+    Row("cli:validate", lambda e, r: e.cli(r, "validate", PII), "READ_OFFLINE", f"feature_view:{PII}"),
+    Row("cli:profile", lambda e, r: e.cli(r, "profile", PII), "READ_OFFLINE", f"feature_view:{PII}"),
+    Row("cli:quarantine list", lambda e, r: e.cli(r, "quarantine", "list", "--view", PII), "READ_OFFLINE",
+        f"feature_view:{PII}"),
+    Row("cli:quarantine show", lambda e, r: e.cli(r, "quarantine", "show", _quarantined(e)), "READ_OFFLINE",
+        f"feature_view:{PII}"),
+    Row("cli:quarantine release", lambda e, r: e.cli(r, "quarantine", "release", _quarantined(e)), "WRITE_ONLINE",
+        f"feature_view:{PII}"),
+    Row("cli:quarantine purge", lambda e, r: e.cli(r, "quarantine", "purge", "--older-than", "30d", "--view", PII),
+        "DELETE", f"feature_view:{PII}"),
+    Row("http:GET /quality/quarantine", lambda e, r: e.http(r, "GET", f"/quality/quarantine?view={PII}"),
+        "READ_OFFLINE", f"feature_view:{PII}"),
+    Row("http:GET /quality/quarantine/{entry_id}",
+        lambda e, r: e.http(r, "GET", f"/quality/quarantine/{_quarantined(e)}"), "READ_OFFLINE", f"feature_view:{PII}"),
+    Row("http:GET /quality/profiles/{view}", lambda e, r: (_profiled(e), e.http(r, "GET", f"/quality/profiles/{PII}")),
+        "DESCRIBE", f"feature_view:{PII}"),
+    Row("http:GET /quality/validation", lambda e, r: (_validated(e), e.http(r, "GET", "/quality/validation")),
+        "DESCRIBE", PROJECT),
+]
+
+ROWS = SDK + CLI + HTTP + RECOVERY_SDK + RECOVERY_CLI + RECOVERY_HTTP + QUALITY
 
 #: public entry points that read and write nothing themselves, and why
 EXEMPT = {
@@ -299,11 +389,13 @@ EXEMPT = {
     "credentials anyway (see docs/security.md, threat model)",
     "sdk:online_store": "backend handle for library code (as registry)",
     "sdk:offline_store": "backend handle for library code (as registry)",
+    "sdk:quarantine": "backend handle for library code (as registry); the quarantine rows are rows above",
+    "sdk:quality_gate": "builds the rule checker a guarded write passes through; it writes only inside that call",
     "cli:init": "scaffolds a new repo from templates: touches no registry or store",
     "cli:version": "prints the package version",
     "cli:lint": "reads the repo's own files and config only (no registry, no data)",
-    "cli:readiness": "reads the repo's own files and config, and the recorded dates and figures of the last "
-    "backup, drill and capacity plan (no definitions, no data)",
+    "cli:readiness": "reads the repo's own files and config, the recorded dates and figures of the last "
+    "backup, drill and capacity plan, and the last validate report through sdk:last_validation (guarded)",
     "sdk:recovery": "returns the recovery operations object; each of its operations is guarded (see docs/operations.md)",
     "cli:serve": "starts the HTTP server, whose routes are rows of this table",
     "http:GET /health": "liveness: no data",

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from featurevault.quality import not_null
 from featurevault.model import Entity, FeatureService, FeatureView, Field, FileSource, RepoContents
 from featurevault.types import Float32, Int64
 
@@ -28,6 +29,8 @@ def view(name: str, entities: list[Entity], features: list[str], **kwargs: Any) 
     schema = [Field(name=k, dtype=Int64) for e in entities for k in e.join_keys]
     schema += [Field(name=f, dtype=Float32) for f in features]
     source = FileSource(name=f"{name}_source", path="data/x.parquet", timestamp_field="event_timestamp")
+    if features and "rules" not in kwargs:  # a view that passes lint declares a rule (FV307)
+        kwargs["rules"] = [not_null(features[0])]
     return FeatureView(name=name, source=source, entities=entities, schema=schema, **{**GOOD_VIEW, **kwargs})
 
 

@@ -194,6 +194,28 @@ class Store(OfflineStore):
             low, high = self._rows(cur, f"SELECT min(__fv_ts), max(__fv_ts) FROM {scan.narrow}", view.name)[0]
         return (_as_utc(low), _as_utc(high))
 
+    def over_view_rows(
+        self, view: FeatureView, start: datetime | None, end: datetime | None, build: Callable[[str], str]
+    ) -> pa.Table:
+        """Run ``build(rows)``, where ``rows`` is a subquery of the view's source rows in [start, end].
+
+        ``rows`` has the join keys, the event time (naive UTC) under the source's timestamp
+        field name, and the features, all under the view's names. Used by validation and profiles.
+        """
+        ts_name = view.batch_source.timestamp_field or "event_timestamp"
+        with self._cursor() as cur:
+            # Parquet statistics leave NaN out, and DuckDB's statistics propagation then folds
+            # isnan(x) to false: the NaN checks of rules and profiles need it off
+            cur.execute("SET disabled_optimizers = 'statistics_propagation'")
+            scan = self._scan(cur, view, view.feature_names, _naive(start), _naive(end))
+            columns = [quote(k) for k in view.join_keys] + [f"__fv_ts AS {quote(ts_name)}"]
+            columns += [f"c{i} AS {quote(name)}" for i, name in enumerate(view.feature_names)]
+            rows = f"(SELECT {', '.join(columns)} FROM {scan.wide})"
+            try:
+                return cur.sql(build(rows)).to_arrow_table()
+            except duckdb.Error as exc:
+                raise _query_error(f"the rows of feature view {view.name!r}", exc) from exc
+
     def query(self, sql: str, *, sandbox: bool = False) -> pa.Table:
         if sandbox:
             return self._sandboxed_query(sql)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from featurevault import Entity, FeatureService, FeatureView, Field, FileSource, PushSource, RequestSource
 from featurevault.on_demand_feature_view import on_demand_feature_view
+from featurevault.quality import between, not_null
 from featurevault.types import Float32, Float64, Int64
 
 OWNER = "data-platform@example.com"
@@ -48,6 +49,12 @@ driver_stats_hourly = FeatureView(
     schema=driver_stats_schema(),
     online=True,
     source=driver_stats_source,
+    # checked on every write; a failing row is quarantined (see `featurevault quarantine list`)
+    rules=[
+        between("conv_rate", 0, 1),
+        between("acc_rate", 0, 1),
+        not_null("avg_daily_trips"),
+    ],
     description="Hourly conversion, acceptance and trip statistics per driver",
     owner=OWNER,
     tags={"team": "driver_performance", "pii": "false", "freshness": "hourly"},

@@ -212,6 +212,15 @@ def view_ttl(s: Subject, ctx: LintContext) -> Iterator[str]:
         yield f"feature view {s.name} has no TTL: its values never expire"
 
 
+@rule("FV307", "view-validation-rules", ("feature_view",), "Feature views declare validation rules.",
+      "add rules=[not_null(...), between(...)] from featurevault.quality (see docs/quality.md)")
+def view_validation_rules(s: Subject, ctx: LintContext) -> Iterator[str]:
+    rules = getattr(s.obj, "rules", [])
+    rejecting = any(getattr(f, "null_policy", None) is not None for f in getattr(s.obj, "schema", []))
+    if not rules and not rejecting:
+        yield f"feature view {s.name} declares no validation rules: bad rows are written without a check"
+
+
 @rule("FV303", "view-description", VIEW_KINDS, "Feature views have a description.",
       "add description='What these features describe and where they come from'")
 def view_description(s: Subject, ctx: LintContext) -> Iterator[str]:

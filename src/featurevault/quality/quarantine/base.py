@@ -1,0 +1,143 @@
+"""The quarantine: rows a ``quarantine`` rule kept out of the stores, durable and queryable.
+
+Each entry is one row: the view, the rule it broke, where it was going (``online``,
+``offline`` or ``online_and_offline``), the operation and run (request) id, the principal,
+the time, and the row's original values as JSON (PII columns sealed as in the online
+store when PII is encrypted at rest). An entry's id is derived from its content and its
+run: quarantining the same materialization window twice (a re-run after a crash) keeps
+one entry per row, never two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pyarrow as pa
+
+COLUMNS = ("id", "view", "rule", "target", "operation", "run_id", "principal", "at", "row")
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    id: str
+    view: str
+    rule: str
+    #: where the row was going: online, offline or online_and_offline
+    target: str
+    #: materialize, push or write_to_online_store
+    operation: str
+    run_id: str
+    principal: str
+    at: datetime
+    #: the row's values as JSON (view column names; the event time under the source's timestamp field)
+    row: str
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return json.loads(self.row)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "view": self.view, "rule": self.rule, "target": self.target,
+            "operation": self.operation, "run_id": self.run_id, "principal": self.principal,
+            "at": self.at.isoformat(), "values": self.values,
+        }
+
+
+@dataclass(frozen=True)
+class QuarantineBatch:
+    """Who and what a batch of quarantined rows came from."""
+
+    view: str
+    target: str
+    operation: str
+    run_id: str
+    principal: str
+    #: for ids: rows quarantined again by a re-run of the same key keep their id
+    dedupe_key: str
+
+
+def entries_of(batch: QuarantineBatch, rows: pa.Table, rule_column: str) -> list[QuarantineEntry]:
+    """One entry per row of ``rows`` (view columns plus ``rule_column``)."""
+    rules = rows.column(rule_column).to_pylist()
+    values = rows.drop_columns([rule_column]).to_pylist()
+    now = datetime.now(UTC)
+    entries = []
+    for rule, row in zip(rules, values, strict=True):
+        text = json.dumps({k: _jsonable(v) for k, v in row.items()}, sort_keys=True)
+        digest = hashlib.sha256(f"{batch.view}\0{batch.dedupe_key}\0{rule}\0{text}".encode()).hexdigest()[:20]
+        entries.append(QuarantineEntry(digest, batch.view, rule, batch.target, batch.operation, batch.run_id,
+                                       batch.principal, now, text))
+    return entries
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return {"$ts": value.astimezone(UTC).isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, bytes):
+        return {"$bytes": value.hex()}
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return {"$float": repr(value)}
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        if value and isinstance(value[0], tuple):  # Arrow maps come back as lists of pairs
+            return {"$map": [[k, _jsonable(v)] for k, v in value]}
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def from_jsonable(value: Any) -> Any:
+    """The Python value an entry's JSON stands for."""
+    if isinstance(value, dict):
+        if "$ts" in value:
+            return datetime.fromisoformat(value["$ts"])
+        if "$date" in value:
+            return date.fromisoformat(value["$date"])
+        if "$bytes" in value:
+            return bytes.fromhex(value["$bytes"])
+        if "$float" in value:
+            return float(value["$float"])
+        if "$map" in value:
+            return {k: from_jsonable(v) for k, v in value["$map"]}
+        return {k: from_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_jsonable(v) for v in value]
+    return value
+
+
+class QuarantineStore(ABC):
+    """Where quarantined rows are kept. ``add`` is durable when it returns."""
+
+    @abstractmethod
+    def add(self, entries: list[QuarantineEntry]) -> int:
+        """Store ``entries`` (an id already stored is kept once); returns how many were new."""
+
+    @abstractmethod
+    def list(self, view: str | None = None, limit: int | None = None) -> list[QuarantineEntry]:
+        """Entries, oldest first, optionally of one view."""
+
+    @abstractmethod
+    def remove(self, ids: list[str]) -> int:
+        """Delete entries by id; returns how many were removed."""
+
+    def get(self, entry_id: str) -> QuarantineEntry | None:
+        return next((e for e in self.list() if e.id == entry_id), None)
+
+    def older_than(self, cutoff: datetime) -> list[str]:
+        return [e.id for e in self.list() if e.at < cutoff]
+
+    def describe(self) -> str:
+        return type(self).__name__
+
+    def close(self) -> None:
+        """Release resources."""

@@ -1,0 +1,215 @@
+"""The data-quality half of the FeatureStore facade: validate, profile, quarantine, saved datasets.
+
+Every method goes through the guard: a permission check on the views it touches and one
+audit record naming the operation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from featurevault.errors import FeatureViewNotFoundError, NotFoundError
+from featurevault.model import AuthzedAction
+
+if TYPE_CHECKING:
+    from featurevault.ops.quarantine import ReleaseResult
+    from featurevault.quality.gate import QualityGate
+    from featurevault.quality.profile import Profile
+    from featurevault.quality.quarantine import QuarantineEntry, QuarantineStore
+    from featurevault.quality.saved_dataset import SavedDataset
+    from featurevault.quality.validate import ValidationReport
+
+A = AuthzedAction
+
+
+class QualityMethods:
+    """Mixed into :class:`~featurevault.store.FeatureStore`."""
+
+    # provided by FeatureStore
+    project: str
+    config: Any
+    guard: Any
+    registry: Any
+    offline_store: Any
+
+    @cached_property
+    def quarantine(self) -> QuarantineStore:
+        """Where quarantined rows are kept (Parquet under data/quarantine, or the PostgreSQL registry)."""
+        from featurevault.quality.quarantine import build_quarantine
+
+        return build_quarantine(self.config.registry, self.project, self.config.resolve)
+
+    def quality_gate(self, call: Any = None) -> QualityGate:
+        """The gate writes pass through; ``call`` (a guarded call) gives the run id and audit notes."""
+        from featurevault.quality.gate import QualityGate
+
+        guard = self.guard
+        return QualityGate(
+            self.quarantine,
+            run_id=call.request_id if call is not None else uuid.uuid4().hex,
+            principal=guard.principal.name,
+            notes=call.details if call is not None else {},
+            seal=self._seal_quarantined if guard.encrypts_at_rest else None,
+        )
+
+    def _seal_quarantined(self, view_name: str, table: Any) -> Any:
+        """PII columns sealed as in the online store: each value bound to its row's entity key."""
+        from featurevault.ops import codec
+
+        view = self.registry.contents().feature_views[view_name]
+        return self.guard.seal_at_rest(view_name, table, codec.pack_keys(table, view.join_keys))
+
+    def _fill_nulls(self, version: Any, contents: Any, features: Any, full: bool, response: Any) -> None:
+        """Null policy ``fill``: stored nulls served as the field's default, marked FILLED."""
+        cached = self.__dict__.get("_fill_defaults")
+        if cached is None or cached[0] != version:
+            from featurevault.quality.null_fill import fill_defaults
+
+            cached = (version, fill_defaults(contents))
+            self.__dict__["_fill_defaults"] = cached
+        if not cached[1]:
+            return
+        from featurevault.quality.null_fill import apply_fills
+
+        plan = self._online_reader.plan(version, contents, features, full)  # type: ignore[attr-defined]
+        requested = [(part.view.name, feature, output) for part in plan.resolved.views
+                     for feature, output in zip(part.features, part.output_names, strict=True)]
+        apply_fills(response, cached[1], requested)
+
+    @contextmanager
+    def _guarded(self, actions: list[AuthzedAction], views: list[str], operation: str) -> Iterator[Any]:
+        from featurevault.governance.permissions import Resource
+
+        from featurevault.governance.permissions import project_resource
+
+        version, contents = self.registry.versioned_contents()
+        resources = [_view_resource(contents, name, Resource) for name in views] or [project_resource(self.project)]
+        with self.guard.write(actions, version, contents, resources, details={"operation": operation}) as call:
+            yield call
+
+    def _views(self, names: list[str] | None) -> list[Any]:
+        views = self.registry.contents().feature_views
+        if not names:
+            return list(views.values())
+        missing = [n for n in names if n not in views]
+        if missing:
+            known = ", ".join(sorted(views)) or "none"
+            raise FeatureViewNotFoundError(f"no feature view named {missing[0]!r} (known: {known})")
+        return [views[n] for n in names]
+
+    # -- validate and profile -----------------------------------------------------------------
+
+    def validate(
+        self, feature_views: list[str] | None = None, start: datetime | None = None, end: datetime | None = None
+    ) -> ValidationReport:
+        """Run every view's rules over its offline rows in [start, end]; report failures and backfill coverage."""
+        from featurevault.quality.validate import ValidationReport, validate_view
+
+        views = self._views(feature_views)
+        with self._guarded([A.READ_OFFLINE], [v.name for v in views], "validate") as call:
+            report = ValidationReport([validate_view(self.offline_store, v, start, end) for v in views])
+            call.details["blocked"] = report.blocked
+            self.registry.registry.set_state(self.project, "validation", "last", {
+                "at": datetime.now(UTC).isoformat(), **report.to_dict()})
+            return report
+
+    def profile(self, feature_view: str, start: datetime | None = None, end: datetime | None = None) -> Profile:
+        """Profile a view's features over [start, end] and store the profile with its range."""
+        from featurevault.quality.profile import profile_view, save_profile
+
+        (view,) = self._views([feature_view])
+        with self._guarded([A.READ_OFFLINE], [view.name], "profile"):
+            result = profile_view(self.offline_store, view, start, end)
+            save_profile(self.registry.registry, self.project, result)
+            return result
+
+    def get_profile(self, feature_view: str) -> Profile | None:
+        """The last stored profile of a view (None when it was never profiled)."""
+        from featurevault.quality.profile import load_profile
+
+        (view,) = self._views([feature_view])
+        with self._guarded([A.DESCRIBE], [view.name], "get_profile"):
+            return load_profile(self.registry.registry, self.project, view.name)
+
+    def last_validation(self) -> dict[str, Any] | None:
+        """The last ``validate`` run's report as recorded in the registry (readiness reads it)."""
+        with self._guarded([A.DESCRIBE], [], "last_validation"):
+            return self.registry.registry.get_state(self.project, "validation").get("last")
+
+    # -- quarantine ---------------------------------------------------------------------------
+
+    def list_quarantined(self, feature_view: str | None = None, limit: int | None = None) -> list[QuarantineEntry]:
+        """Quarantined rows, oldest first (all views, or one)."""
+        names = [feature_view] if feature_view else [v.name for v in self._views(None)]
+        with self._guarded([A.READ_OFFLINE], names, "quarantine_list") as call:
+            entries = self.quarantine.list(feature_view, limit)
+            call.details["entries"] = len(entries)
+            return entries
+
+    def get_quarantined(self, entry_id: str) -> QuarantineEntry:
+        entry = self.quarantine.get(entry_id)
+        if entry is None:
+            raise NotFoundError(f"no quarantined row with id {entry_id!r} ({self.quarantine.describe()})")
+        with self._guarded([A.READ_OFFLINE], [entry.view], "quarantine_show") as call:
+            call.details["id"] = entry_id
+            return entry
+
+    def release_quarantined(self, ids: list[str]) -> ReleaseResult:
+        """Re-validate quarantined rows against the current rules and write those that pass."""
+        from featurevault.ops.quarantine import release
+
+        entries = [self._quarantined_entry(i) for i in ids]
+        views = sorted({e.view for e in entries})
+        actions = [A.WRITE_ONLINE] + ([A.WRITE_OFFLINE] if any("offline" in e.target for e in entries) else [])
+        with self._guarded(actions, views, "quarantine_release") as call:
+            result = release(self, entries, self.quality_gate(call))
+            call.details["released"] = len(result.released)
+            call.details["still_failing"] = len(result.still_failing)
+            return result
+
+    def _quarantined_entry(self, entry_id: str) -> QuarantineEntry:
+        entry = self.quarantine.get(entry_id)
+        if entry is None:
+            raise NotFoundError(f"no quarantined row with id {entry_id!r} ({self.quarantine.describe()})")
+        return entry
+
+    def purge_quarantined(self, older_than: timedelta, feature_view: str | None = None) -> int:
+        """Delete quarantined rows older than ``older_than``; returns how many."""
+        cutoff = datetime.now(UTC) - older_than
+        entries = [e for e in self.quarantine.list(feature_view) if e.at < cutoff]
+        views = sorted({e.view for e in entries}) or ([feature_view] if feature_view else [])
+        with self._guarded([A.DELETE], views, "quarantine_purge") as call:
+            removed = self.quarantine.remove([e.id for e in entries])
+            call.details["purged"] = removed
+            return removed
+
+    # -- saved datasets -----------------------------------------------------------------------
+
+    def create_saved_dataset(
+        self, from_: Any, name: str, storage: Any, tags: dict[str, str] | None = None,
+        allow_overwrite: bool = False, feature_service: Any = None,
+    ) -> SavedDataset:
+        """Keep a retrieval job's result under ``name`` (Feast's call); ``storage`` says where."""
+        from featurevault.quality.saved_dataset import save_dataset
+
+        with self._guarded([A.WRITE_OFFLINE], [], "create_saved_dataset") as call:
+            call.details["dataset"] = name
+            return save_dataset(self.registry.registry, self.project, self.config.resolve, from_, name, storage,
+                                tags or {}, allow_overwrite)
+
+    def get_saved_dataset(self, name: str) -> SavedDataset:
+        from featurevault.quality.saved_dataset import load_dataset
+
+        with self._guarded([A.READ_OFFLINE], [], "get_saved_dataset") as call:
+            call.details["dataset"] = name
+            return load_dataset(self.registry.registry, self.project, self.config.resolve, name)
+
+
+def _view_resource(contents: Any, name: str, resource: Any) -> Any:
+    view = contents.feature_views.get(name)
+    return resource.of(view) if view is not None else resource("feature_view", name)

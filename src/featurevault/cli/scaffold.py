@@ -44,7 +44,7 @@ def driver_stats(now: datetime, days: int = 7, seed: int = 7) -> pa.Table:
     times = hours * len(DRIVER_IDS)
     n = len(ids)
     conv_rate = rng.random(n).astype(np.float32)
-    # the last driver's latest hour breaks the demo's between("conv_rate", 0, 1) rule, so that
+    # the last driver's latest hour breaks the demo's between("driver_conv_rate", 0, 1) rule, so that
     # the first materialization quarantines it (`featurevault quarantine list` shows it)
     conv_rate[(len(DRIVER_IDS) - 1) * len(hours)] = 1.5
     return pa.table(

@@ -42,6 +42,14 @@ def driver_stats_schema() -> list[Field]:
     ]
 
 
+def driver_stats_rules() -> list:
+    return [
+        between("driver_conv_rate", 0, 1),
+        between("driver_acc_rate", 0, 1),
+        not_null("driver_trips_avg_7d"),
+    ]
+
+
 driver_stats_hourly = FeatureView(
     name="driver_stats_hourly",
     entities=[driver],
@@ -50,11 +58,7 @@ driver_stats_hourly = FeatureView(
     online=True,
     source=driver_stats_source,
     # checked on every write; a failing row is quarantined (see `featurevault quarantine list`)
-    rules=[
-        between("conv_rate", 0, 1),
-        between("acc_rate", 0, 1),
-        not_null("avg_daily_trips"),
-    ],
+    rules=driver_stats_rules(),
     description="Hourly conversion, acceptance and trip statistics per driver",
     owner=OWNER,
     tags={"team": "driver_performance", "pii": "false", "freshness": "hourly"},
@@ -75,6 +79,7 @@ driver_stats_realtime = FeatureView(
     schema=driver_stats_schema(),
     online=True,
     source=driver_stats_push_source,
+    rules=driver_stats_rules(),
     description="The driver statistics as last pushed (or materialized from the batch source)",
     owner=OWNER,
     tags={"team": "driver_performance", "pii": "false", "freshness": "realtime"},

@@ -68,6 +68,16 @@ def test_detail_marks_pii_and_lists_services_and_shows_no_values(ui_client: Clie
         assert value not in page and value not in json.dumps(body)
 
 
+@pytest.mark.parametrize("kind", ["entities", "feature-views", "on-demand-feature-views", "feature-services", "data-sources"])
+def test_every_listed_object_has_a_detail_page(ui_client: Client, kind: str) -> None:
+    client, tokens, _ = ui_client
+    names = _names(_get(client, tokens["platform-admin"], f"/ui/api/objects/{kind}"))
+    assert names, kind
+    for name in names:
+        page = _get(client, tokens["platform-admin"], f"/ui/list/{kind}/{name}")
+        assert page.status_code == 200 and f"<h1>{name}</h1>" in page.text, (kind, name)
+
+
 def test_unknown_kind_and_object_are_404(ui_client: Client) -> None:
     client, tokens, _ = ui_client
     response = _get(client, tokens["platform-admin"], "/ui/api/objects/widgets")

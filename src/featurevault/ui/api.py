@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from featurevault.ui import data
+from featurevault.ui import data, history
 from featurevault.ui.access import SECURITY_HEADERS, principal_of
 
 router = APIRouter(tags=["dashboard"])
@@ -34,3 +34,15 @@ def api_listing(kind: str, request: Request) -> Response:
 def api_detail(kind: str, name: str, request: Request) -> Response:
     principal = principal_of(request)
     return json_response(data.detail(request.app.state.store, principal, kind, name))
+
+
+@router.get("/api/history")
+def api_history(request: Request) -> Response:
+    principal = principal_of(request)
+    return json_response({"versions": history.versions(request.app.state.store, principal)})
+
+
+@router.get("/api/history/diff")
+def api_history_diff(request: Request, old: int, new: int) -> Response:
+    principal = principal_of(request)
+    return json_response(history.version_diff(request.app.state.store, principal, old, new))

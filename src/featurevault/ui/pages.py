@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from featurevault.errors import AuthenticationError
-from featurevault.ui import PREFIX, data
+from featurevault.ui import PREFIX, data, history
 from featurevault.ui.access import COOKIE, KINDS, SECURITY_HEADERS, principal_of, secured
 
 router = APIRouter(tags=["dashboard"])
@@ -95,3 +95,17 @@ def detail_page(kind: str, name: str, request: Request) -> Response:
         return _login_redirect()
     view = data.detail(request.app.state.store, principal, kind, name)
     return render("detail.html", page=kind, kind=kind, label=KINDS[kind][1], view=view)
+
+
+@router.get("/history")
+def history_page(request: Request, old: int | None = None, new: int | None = None) -> Response:
+    """The registry's versions; with ``old`` and ``new``, the diff between those two instead."""
+    try:
+        principal = principal_of(request)
+    except AuthenticationError:
+        return _login_redirect()
+    store = request.app.state.store
+    if old is not None and new is not None:
+        changes = history.version_diff(store, principal, old, new)
+        return render("history.html", page="history", versions=None, diff=changes)
+    return render("history.html", page="history", versions=history.versions(store, principal), diff=None)

@@ -253,6 +253,14 @@ UI = [
         "DESCRIBE",
         f"feature_view:{PII}",
     ),
+    Row("http:GET /ui/api/history", lambda e, r: e.http(r, "GET", "/ui/api/history"), "DESCRIBE", PROJECT),
+    Row(
+        "http:GET /ui/api/history/diff",
+        lambda e, r: e.http(r, "GET", "/ui/api/history/diff?old=1&new=1"),
+        "DESCRIBE",
+        PROJECT,
+    ),
+    Row("http:GET /ui/history", lambda e, r: _page(e, r, "/ui/history"), "DESCRIBE", PROJECT),
     Row("http:GET /ui/", lambda e, r: _page(e, r, "/ui/"), "DESCRIBE", PROJECT),
     Row("http:GET /ui/list/{kind}", lambda e, r: _page(e, r, "/ui/list/entities"), "DESCRIBE", PROJECT),
     Row(

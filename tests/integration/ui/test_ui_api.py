@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.integration.security.governed_repo import ADMIN
 from tests.unit.server.testclient import TestClient
 
 from featurevault import FeatureStore
@@ -145,3 +146,30 @@ def test_the_dashboard_can_be_turned_off(ui_repo: tuple[Path, dict[str, str]]) -
             assert _get(client, tokens["platform-admin"], "/ui/api/overview").status_code == 404
     finally:
         store.close()
+
+
+def test_history_and_the_diff_between_two_versions(ui_client: Client) -> None:
+    client, tokens, repo = ui_client
+    admin = FeatureStore(repo_path=repo, principal=ADMIN)
+    try:
+        view = admin.get_feature_view("user_public_features")
+        view.description = "ages, in years"
+        admin.apply(view)
+        secret = admin.get_feature_view("user_pii_features")
+        secret.description = "contact details"
+        admin.apply(secret)
+    finally:
+        admin.close()
+    client.app.state.store.refresh_registry()  # type: ignore[attr-defined]
+    versions = _get(client, tokens["platform-admin"], "/ui/api/history").json()["versions"]
+    newest, oldest = versions[0]["version"], versions[-1]["version"]
+    assert newest > oldest
+    path = f"/ui/api/history/diff?old={oldest}&new={newest}"
+    admin_changes = {(c["name"], c["action"]) for c in _get(client, tokens["platform-admin"], path).json()["changes"]}
+    assert {("user_public_features", "update"), ("user_pii_features", "update")} <= admin_changes
+    analyst = _get(client, tokens["analyst"], path).json()["changes"]
+    assert [(c["name"], c["fields"]) for c in analyst] == [("user_public_features", ["description"])]
+    page = _get(client, tokens["analyst"], f"/ui/history?old={oldest}&new={newest}").text
+    assert "user_public_features" in page and "user_pii_features" not in page
+    assert _get(client, tokens["platform-admin"], "/ui/history").status_code == 200
+    assert _get(client, tokens["platform-admin"], f"/ui/api/history/diff?old=0&new={newest + 5}").status_code == 404

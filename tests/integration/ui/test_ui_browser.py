@@ -48,6 +48,7 @@ PAGES = {
     "data-sources": "/ui/list/data-sources",
     "feature-view-detail": "/ui/list/feature-views/user_pii_features",
     "feature-service-detail": "/ui/list/feature-services/fraud_model_v2",
+    "history": "/ui/history",
 }
 
 

@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from featurevault.ui import data, history
+from featurevault.ui import data, history, lineage
 from featurevault.ui.access import SECURITY_HEADERS, principal_of
 
 router = APIRouter(tags=["dashboard"])
@@ -46,3 +46,9 @@ def api_history(request: Request) -> Response:
 def api_history_diff(request: Request, old: int, new: int) -> Response:
     principal = principal_of(request)
     return json_response(history.version_diff(request.app.state.store, principal, old, new))
+
+
+@router.get("/api/lineage")
+def api_lineage(request: Request) -> Response:
+    principal = principal_of(request)
+    return json_response(lineage.lineage(request.app.state.store, principal))

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from featurevault.errors import AuthenticationError
-from featurevault.ui import PREFIX, data, history
+from featurevault.ui import PREFIX, data, history, lineage
 from featurevault.ui.access import COOKIE, KINDS, SECURITY_HEADERS, principal_of, secured
 
 router = APIRouter(tags=["dashboard"])
@@ -109,3 +109,17 @@ def history_page(request: Request, old: int | None = None, new: int | None = Non
         changes = history.version_diff(store, principal, old, new)
         return render("history.html", page="history", versions=None, diff=changes)
     return render("history.html", page="history", versions=history.versions(store, principal), diff=None)
+
+
+@router.get("/lineage")
+def lineage_page(request: Request) -> Response:
+    try:
+        principal = principal_of(request)
+    except AuthenticationError:
+        return _login_redirect()
+    graph = lineage.lineage(request.app.state.store, principal)
+    return render("lineage.html", page="lineage", graph=graph, urls=LINEAGE_URLS)
+
+
+#: lineage column (registry kind) -> list URL kind
+LINEAGE_URLS = {kind: url_kind for url_kind, (kind, _) in KINDS.items()}

@@ -261,6 +261,8 @@ UI = [
         PROJECT,
     ),
     Row("http:GET /ui/history", lambda e, r: _page(e, r, "/ui/history"), "DESCRIBE", PROJECT),
+    Row("http:GET /ui/api/lineage", lambda e, r: e.http(r, "GET", "/ui/api/lineage"), "DESCRIBE", PROJECT),
+    Row("http:GET /ui/lineage", lambda e, r: _page(e, r, "/ui/lineage"), "DESCRIBE", PROJECT),
     Row("http:GET /ui/", lambda e, r: _page(e, r, "/ui/"), "DESCRIBE", PROJECT),
     Row("http:GET /ui/list/{kind}", lambda e, r: _page(e, r, "/ui/list/entities"), "DESCRIBE", PROJECT),
     Row(

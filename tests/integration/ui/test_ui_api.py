@@ -173,3 +173,21 @@ def test_history_and_the_diff_between_two_versions(ui_client: Client) -> None:
     assert "user_public_features" in page and "user_pii_features" not in page
     assert _get(client, tokens["platform-admin"], "/ui/history").status_code == 200
     assert _get(client, tokens["platform-admin"], f"/ui/api/history/diff?old=0&new={newest + 5}").status_code == 404
+
+
+def test_lineage_follows_pii_and_permissions(ui_client: Client) -> None:
+    client, tokens, _ = ui_client
+    graph = _get(client, tokens["platform-admin"], "/ui/api/lineage").json()["columns"]
+    nodes = {(n["kind"], n["name"]): n for column in graph.values() for n in column}
+    assert nodes[("feature_view", "user_pii_features")]["inputs"] == ["users_push", "users_src"]
+    assert nodes[("feature_view", "user_pii_features")]["pii"] is True
+    assert nodes[("on_demand_feature_view", "derived")] == {
+        "name": "derived", "kind": "on_demand_feature_view", "inputs": ["user_pii_features"], "pii": True
+    }
+    assert nodes[("feature_service", "fraud_model_v2")]["pii"] is True  # it serves a view holding PII
+    assert nodes[("feature_view", "user_public_features")]["pii"] is False
+    analyst = _get(client, tokens["analyst"], "/ui/api/lineage").json()["columns"]
+    assert [n["name"] for n in analyst["feature_view"]] == ["user_public_features"]
+    assert analyst["on_demand_feature_view"] == [] and analyst["feature_service"] == []
+    page = _get(client, tokens["analyst"], "/ui/lineage").text
+    assert "user_public_features" in page and "user_pii_features" not in page

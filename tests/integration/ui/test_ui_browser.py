@@ -49,6 +49,7 @@ PAGES = {
     "feature-view-detail": "/ui/list/feature-views/user_pii_features",
     "feature-service-detail": "/ui/list/feature-services/fraud_model_v2",
     "history": "/ui/history",
+    "lineage": "/ui/lineage",
 }
 
 

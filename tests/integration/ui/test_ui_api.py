@@ -191,3 +191,18 @@ def test_lineage_follows_pii_and_permissions(ui_client: Client) -> None:
     assert analyst["on_demand_feature_view"] == [] and analyst["feature_service"] == []
     page = _get(client, tokens["analyst"], "/ui/lineage").text
     assert "user_public_features" in page and "user_pii_features" not in page
+
+
+def test_serve_workers_leave_the_dashboard_out_when_told(
+    ui_repo: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from featurevault.server.app import ENV_PREFIX, app_from_env
+
+    repo, _ = ui_repo
+    monkeypatch.setenv(f"{ENV_PREFIX}REPO", str(repo))
+    statuses = {}
+    for flag in ("1", "0"):
+        monkeypatch.setenv(f"{ENV_PREFIX}UI", flag)  # what ``featurevault serve [--no-ui]`` sets
+        with TestClient(app_from_env()) as client:
+            statuses[flag] = (client.get("/ui/login").status_code, client.get("/ui/static/app.js").status_code)
+    assert statuses == {"1": (200, 200), "0": (404, 404)}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.integration.security.governed_repo import ADMIN, NOW
-from tests.integration.server.harness import serve
+from tests.integration.server.harness import RunningServer, cli_command, free_port, wait_until_up
 from tests.integration.ui.conftest import ROLES, write_ui_repo
 
 from featurevault import FeatureStore
@@ -65,10 +67,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     tokens = TokenStore(admin.registry.registry, admin.project)
     made = {role: tokens.create(f"tok-{role}", roles=[role]) for role in ROLES}
     admin.close()
+    port = free_port()
+    log_path = repo.parent / "ui.log"
+    with log_path.open("w") as log:  # ``featurevault ui``: the dashboard's own command
+        command = cli_command(repo, "ui", "--port", str(port))
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+    running = RunningServer(f"http://127.0.0.1:{port}", process, log_path)  # type: ignore[arg-type]
     try:
-        with serve(repo) as running:
-            yield running.url, made
+        wait_until_up(running)
+        yield running.url, made
     finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -20,6 +20,7 @@ def install(app: Any) -> None:
 
     from featurevault.ui import api, pages
 
-    app.include_router(api.router, prefix=PREFIX)
-    app.include_router(pages.router, prefix=PREFIX)
+    # Not part of the API's OpenAPI contract: the pages and their JSON serve the dashboard only.
+    app.include_router(api.router, prefix=PREFIX, include_in_schema=False)
+    app.include_router(pages.router, prefix=PREFIX, include_in_schema=False)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")

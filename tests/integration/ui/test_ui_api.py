@@ -206,3 +206,9 @@ def test_serve_workers_leave_the_dashboard_out_when_told(
         with TestClient(app_from_env()) as client:
             statuses[flag] = (client.get("/ui/login").status_code, client.get("/ui/static/app.js").status_code)
     assert statuses == {"1": (200, 200), "0": (404, 404)}
+
+
+def test_the_dashboard_is_not_part_of_the_openapi_contract(ui_client: Client) -> None:
+    client, _, _ = ui_client
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/feature-views" in paths and not any(path.startswith("/ui") for path in paths)

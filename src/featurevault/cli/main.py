@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "featurevault.cli.serve_commands",
     "featurevault.cli.security_commands",
     "featurevault.cli.recovery_commands",
+    "featurevault.cli.ui_commands",
 ]
 
 app = typer.Typer(

@@ -51,6 +51,7 @@ def serve(
     max_header_bytes: Annotated[
         int, typer.Option("--max-header-bytes", min=1024, help="Larger request heads are refused with 431.")
     ] = 64 * 1024,
+    no_ui: Annotated[bool, typer.Option("--no-ui", help="Do not serve the web dashboard under /ui.")] = False,
 ) -> None:
     """Serve online features over HTTP (Feast-compatible routes, /metrics, /ready)."""
     for option, path in (("--tls-cert", tls_cert), ("--tls-key", tls_key)):
@@ -80,6 +81,7 @@ def serve(
         online_timeout=online_timeout,
         keep_alive_timeout=keep_alive_timeout,
         limits=ConnectionLimits(header_timeout, body_timeout, max_header_bytes),
+        ui=not no_ui,
     )
 
 

@@ -58,6 +58,8 @@ class ServerSettings:
     fast_online: bool = True
     #: entity rows per online read; more are refused with 413 (None: the repo's limits.server_max_entity_rows)
     max_entity_rows: int | None = None
+    #: serve the read-only web dashboard under /ui (featurevault.ui)
+    ui: bool = True
 
 
 def create_app(
@@ -111,6 +113,10 @@ def create_app(
     app.state.offload = offload
     for module in (online, writes, registry, recovery, health, metrics, quality):
         app.include_router(module.router)
+    if settings.ui:
+        from featurevault.ui import install as install_ui
+
+        install_ui(app)
     install_error_handlers(app)
     app.add_middleware(
         ServingMiddleware,
@@ -173,6 +179,7 @@ def app_from_env() -> FastAPI:
         owns_store=True,
         threaded_reads=os.environ.get(f"{ENV_PREFIX}THREADED_READS", "0") == "1",
         online_timeout_seconds=float(os.environ.get(f"{ENV_PREFIX}ONLINE_TIMEOUT", DEFAULT_ONLINE_TIMEOUT)),
+        ui=os.environ.get(f"{ENV_PREFIX}UI", "1") == "1",
     )
     return create_app(store, settings)
 
@@ -198,6 +205,7 @@ def serve(
     online_timeout: float = DEFAULT_ONLINE_TIMEOUT,
     keep_alive_timeout: int = DEFAULT_KEEP_ALIVE_TIMEOUT,
     limits: Any = None,
+    ui: bool = True,
 ) -> None:
     """Run the feature server until SIGTERM/SIGINT, then drain in-flight requests and return.
 
@@ -218,6 +226,7 @@ def serve(
     os.environ[f"{ENV_PREFIX}ACCESS_LOG"] = "1" if access_log else "0"
     os.environ[f"{ENV_PREFIX}THREADED_READS"] = "1" if threaded_reads else "0"
     os.environ[f"{ENV_PREFIX}ONLINE_TIMEOUT"] = repr(float(online_timeout))
+    os.environ[f"{ENV_PREFIX}UI"] = "1" if ui else "0"
     os.environ.update((limits or ConnectionLimits()).to_env())  # read by each worker's protocol
     limits_from_env.cache_clear()
     # uvicorn drains on SIGTERM/SIGINT, then re-raises the signal to the handler that was there

@@ -371,7 +371,56 @@ QUALITY = [
         "DESCRIBE", PROJECT),
 ]
 
-ROWS = SDK + CLI + HTTP + RECOVERY_SDK + RECOVERY_CLI + RECOVERY_HTTP + QUALITY
+
+
+
+def _page(env: EntryPointEnv, role: str, path: str) -> str:
+    """A dashboard page (HTML) as ``role``: Refused on 403, else it must render."""
+    from tests.integration.security.entry_point_env import Refused
+
+    response = env.client.get(path, headers={"Authorization": f"Bearer {env.tokens[role]}"})
+    if response.status_code == 403:
+        raise Refused(response.text)
+    assert response.status_code == 200, f"GET {path}: {response.status_code} {response.text}"
+    return response.text
+
+
+UI = [
+    Row("http:GET /ui/api/overview", lambda e, r: e.http(r, "GET", "/ui/api/overview"), "DESCRIBE", PROJECT),
+    Row(
+        "http:GET /ui/api/objects/{kind}",
+        lambda e, r: e.http(r, "GET", "/ui/api/objects/feature-views"),
+        "DESCRIBE",
+        PROJECT,
+    ),
+    Row(
+        "http:GET /ui/api/objects/{kind}/{name}",
+        lambda e, r: e.http(r, "GET", f"/ui/api/objects/feature-views/{PII}"),
+        "DESCRIBE",
+        f"feature_view:{PII}",
+    ),
+    Row("http:GET /ui/api/history", lambda e, r: e.http(r, "GET", "/ui/api/history"), "DESCRIBE", PROJECT),
+    Row(
+        "http:GET /ui/api/history/diff",
+        lambda e, r: e.http(r, "GET", "/ui/api/history/diff?old=1&new=1"),
+        "DESCRIBE",
+        PROJECT,
+    ),
+    Row("http:GET /ui/history", lambda e, r: _page(e, r, "/ui/history"), "DESCRIBE", PROJECT),
+    Row("http:GET /ui/api/lineage", lambda e, r: e.http(r, "GET", "/ui/api/lineage"), "DESCRIBE", PROJECT),
+    Row("http:GET /ui/lineage", lambda e, r: _page(e, r, "/ui/lineage"), "DESCRIBE", PROJECT),
+    Row("http:GET /ui/", lambda e, r: _page(e, r, "/ui/"), "DESCRIBE", PROJECT),
+    Row("http:GET /ui/list/{kind}", lambda e, r: _page(e, r, "/ui/list/entities"), "DESCRIBE", PROJECT),
+    Row(
+        "http:GET /ui/list/{kind}/{name}",
+        lambda e, r: _page(e, r, f"/ui/list/feature-views/{PII}"),
+        "DESCRIBE",
+        f"feature_view:{PII}",
+    ),
+]
+
+
+ROWS = SDK + CLI + HTTP + RECOVERY_SDK + RECOVERY_CLI + RECOVERY_HTTP + QUALITY + UI
 
 #: public entry points that read and write nothing themselves, and why
 EXEMPT = {
@@ -398,12 +447,16 @@ EXEMPT = {
     "backup, drill and capacity plan, and the last validate report through sdk:last_validation (guarded)",
     "sdk:recovery": "returns the recovery operations object; each of its operations is guarded (see docs/operations.md)",
     "cli:serve": "starts the HTTP server, whose routes are rows of this table",
+    "cli:ui": "starts the HTTP server with the dashboard, whose routes are rows of this table",
     "http:GET /health": "liveness: no data",
     "http:GET /ready": "readiness: reports whether the backends answer, no data",
     "http:GET /metrics": "Prometheus counters and latencies, no feature values",
     "http:GET /docs": "the OpenAPI page",
     "http:GET /docs/oauth2-redirect": "part of the OpenAPI page",
     "http:GET /openapi.json": "the OpenAPI schema",
+    "http:GET /ui/login": "the dashboard's login form: no data",
+    "http:POST /ui/login": "checks the entered token (as every request does) and sets the cookie: no data",
+    "http:POST /ui/logout": "clears the dashboard's cookie: no data",
 }
 
 

@@ -1,0 +1,125 @@
+"""The dashboard's server-side render time with a large registry: each list and detail page, median and p99.
+
+A registry of 1,000 feature views x 20 features (20,000 features), 10 entities, 50 feature services,
+token auth with an enforced policy and a file audit trail (so each request pays for its permission
+filter and its audit record). Pages are fetched in process (no network) with a bearer token. The
+floor is ``GET /feature-views`` of the feature server, the existing JSON listing of the same views,
+measured in the same run. Target: every page's median under 200 ms.
+
+    python -m benchmarks.bench_ui [--views 1000] [--features 20] [--iterations 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from featurevault import Entity, FeatureService, FeatureStore, FeatureView, Field, FileSource
+from featurevault.governance.auth import TokenStore
+from featurevault.governance.principal import Principal
+from featurevault.model import AuthzedAction, Permission, RoleBasedPolicy
+from featurevault.types import Float64
+
+YAML = """project: bench_ui
+registry: data/registry.db
+online_store:
+    type: sqlite
+    path: data/online.db
+auth:
+    type: token
+audit:
+    path: data/audit.jsonl
+"""
+TARGET_MS = 200.0
+
+
+def build(repo: Path, views: int, features: int) -> tuple[FeatureStore, str]:
+    (repo / "data").mkdir(parents=True)
+    (repo / "feature_store.yaml").write_text(YAML)
+    os.environ.setdefault("FEATUREVAULT_PII_HASH_KEY", "bench-ui-hash-key-0123456789abcdef")
+    admin = FeatureStore(repo_path=repo, principal=Principal("bench-admin", roles=["admin"]))
+    entities = [Entity(name=f"entity_{i}", join_keys=[f"key_{i}"], owner=f"team{i}@example.com") for i in range(10)]
+    import pandas as pd
+
+    columns = {"ts": pd.to_datetime(["2026-01-01"], utc=True), **{f"key_{i}": [1] for i in range(10)}}
+    pd.DataFrame({**columns, **{f"f{f:02d}": [1.0] for f in range(features)}}).to_parquet(repo / "data" / "rows.parquet")
+    source = FileSource(name="source", path="data/rows.parquet", timestamp_field="ts")
+    feature_views = [
+        FeatureView(
+            name=f"view_{v:04d}",
+            entities=[entities[v % 10]],
+            ttl=timedelta(days=1),
+            source=source,
+            schema=[Field(name=f"f{f:02d}", dtype=Float64, tags={"pii": "true"} if f == 0 else {}) for f in range(features)],
+            owner=f"team{v % 10}@example.com",
+            tags={"domain": f"d{v % 7}"},
+        )
+        for v in range(views)
+    ]
+    services = [FeatureService(name=f"service_{s:02d}", features=feature_views[s * 20 : s * 20 + 20]) for s in range(50)]
+    grants = [
+        Permission(name="admin", actions=[*AuthzedAction], policy=RoleBasedPolicy(roles=["admin"])),
+        Permission(
+            name="viewer",
+            name_patterns=["bench_ui", "view_0.*", "entity_.*", "source", "service_.*"],
+            actions=[AuthzedAction.DESCRIBE],
+            policy=RoleBasedPolicy(roles=["viewer"]),
+        ),
+    ]
+    admin.apply([*entities, source, *feature_views, *services, *grants], skip_lint=True)
+    token = TokenStore(admin.registry.registry, admin.project).create("bench-viewer", roles=["viewer"])
+    admin.close()
+    return FeatureStore(repo_path=repo), token
+
+
+def timed(client: Any, path: str, token: str, iterations: int) -> dict[str, float]:
+    samples = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, f"{path}: {response.status_code} {response.text[:200]}"
+    samples.sort()
+    return {"median_ms": statistics.median(samples), "p99_ms": samples[min(len(samples) - 1, int(len(samples) * 0.99))]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_ui")
+    parser.add_argument("--views", type=int, default=1000)
+    parser.add_argument("--features", type=int, default=20)
+    parser.add_argument("--iterations", type=int, default=30)
+    args = parser.parse_args()
+    from featurevault.server import create_app
+    from tests.unit.server.testclient import TestClient
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store, token = build(Path(tmp) / "repo", args.views, args.features)
+        pages = {
+            "floor GET /feature-views (JSON)": "/feature-views",
+            "overview": "/ui/",
+            **{f"list {kind}": f"/ui/list/{kind}" for kind in ("entities", "feature-views", "feature-services")},
+            "detail feature view": "/ui/list/feature-views/view_0500",
+            "detail entity": "/ui/list/entities/entity_3",
+            "detail feature service": "/ui/list/feature-services/service_25",
+            "history": "/ui/history",
+        }
+        with TestClient(create_app(store)) as client:
+            results = {name: timed(client, path, token, args.iterations) for name, path in pages.items()}
+        store.close()
+    floor = results["floor GET /feature-views (JSON)"]["median_ms"]
+    print(f"{args.views} views x {args.features} features, {args.iterations} requests per page")
+    print(f"{'page':36} {'median ms':>10} {'p99 ms':>8} {'x floor':>8}")
+    for name, r in results.items():
+        print(f"{name:36} {r['median_ms']:10.1f} {r['p99_ms']:8.1f} {r['median_ms'] / floor:8.2f}")
+    slow = [name for name, r in results.items() if not name.startswith("floor") and r["median_ms"] >= TARGET_MS]
+    print("all pages under 200 ms (median)" if not slow else f"over 200 ms: {', '.join(slow)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Who is looking, and what they may see: the dashboard's authentication and permission filter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from featurevault.governance.principal import ANONYMOUS, Principal
+from featurevault.model import AuthzedAction
+
+#: the cookie holding the token entered at /ui/login (HttpOnly, SameSite=Strict)
+COOKIE = "featurevault_ui_token"
+
+#: URL kind -> registry kind, label
+KINDS = {
+    "entities": ("entity", "Entities"),
+    "feature-views": ("feature_view", "Feature views"),
+    "on-demand-feature-views": ("on_demand_feature_view", "On-demand feature views"),
+    "feature-services": ("feature_service", "Feature services"),
+    "data-sources": ("data_source", "Data sources"),
+}
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def secured(store: Any) -> bool:
+    return hasattr(type(store), "guard") and bool(store.guard.enforce)
+
+
+def principal_of(request: Request) -> Principal:
+    """The caller: the cookie's token, else the API's own authenticator (bearer header).
+
+    Raises AuthenticationError for a bad credential, as the API does.
+    """
+    store = request.app.state.store
+    token = request.cookies.get(COOKIE)
+    if token and secured(store):
+        return store.authenticate(token)
+    if not secured(store):
+        return ANONYMOUS
+    return request.app.state.authenticate(request)
+
+
+def acting(store: Any, principal: Principal) -> Any:
+    """``store`` acting as ``principal`` (its guard decides and audits)."""
+    return store.as_principal(principal)
+
+
+def visible(store: Any, principal: Principal, objects: list[Any]) -> list[Any]:
+    """Those of ``objects`` that ``principal`` may describe (no audit record: the listing has one)."""
+    if not secured(store):
+        return objects
+    from featurevault.governance.permissions import Resource
+
+    version, contents = store.registry.versioned_contents()
+    enforcer = store.guard.state(version, contents).enforcer
+    return [obj for obj in objects if enforcer.allowed(principal, AuthzedAction.DESCRIBE, Resource.of(obj))]

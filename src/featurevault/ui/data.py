@@ -1,0 +1,97 @@
+"""What the pages show, as plain dicts: one guarded (authorized, audited) registry read per call.
+
+The same functions feed the HTML pages and the JSON endpoints, so a page never shows what its
+endpoint would not return.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from featurevault.errors import FeatureVaultError, NotFoundError
+from featurevault.governance.pii import build_catalog
+from featurevault.governance.principal import Principal
+from featurevault.model import AuthzedAction
+from featurevault.server.registry import registry_json
+from featurevault.ui.access import KINDS, acting, visible
+
+_GETTERS = {
+    "entity": "get_entity",
+    "feature_view": "get_feature_view",
+    "on_demand_feature_view": "get_on_demand_feature_view",
+    "feature_service": "get_feature_service",
+    "data_source": "get_data_source",
+}
+
+
+def registry_kind(url_kind: str) -> str:
+    if url_kind not in KINDS:
+        raise NotFoundError(f"no kind of registry object named {url_kind!r}; one of {sorted(KINDS)}")
+    return KINDS[url_kind][0]
+
+
+def listing(store: Any, principal: Principal, url_kind: str) -> list[dict[str, Any]]:
+    """Summaries of the objects of ``url_kind`` that ``principal`` may describe."""
+    kind = registry_kind(url_kind)
+    with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation=f"ui.list.{url_kind}"):
+        objects = list(store.registry.contents().by_kind(kind).values())
+    return [summary(obj) for obj in sorted(visible(store, principal, objects), key=lambda o: o.name)]
+
+
+def summary(obj: Any) -> dict[str, Any]:
+    """What a list row shows (read from attributes: ``to_dict()`` is too slow for a thousand rows)."""
+    if hasattr(obj, "features"):
+        count = len(obj.features)
+    else:
+        count = sum(len(p.features) for p in getattr(obj, "feature_view_projections", []))
+    return {
+        "name": obj.name,
+        "kind": obj.kind,
+        "owner": getattr(obj, "owner", ""),
+        "description": getattr(obj, "description", ""),
+        "tags": dict(getattr(obj, "tags", None) or {}),
+        "features": count,
+    }
+
+
+def detail(store: Any, principal: Principal, url_kind: str, name: str) -> dict[str, Any]:
+    """One object (DESCRIBE on it), with the services that use it among those the principal may see."""
+    kind = registry_kind(url_kind)
+    obj = getattr(acting(store, principal), _GETTERS[kind])(name)
+    contents = store.registry.contents()
+    services = [s for s in contents.feature_services.values() if _uses(s, name)]
+    return {
+        "object": registry_json(obj),
+        "summary": summary(obj),
+        "services": sorted(s.name for s in visible(store, principal, services)),
+        "pii": sorted(feature for view, feature in build_catalog(contents).fields if view == name),
+    }
+
+
+def _uses(service: Any, view_name: str) -> bool:
+    return any(view_name == projection.get("name") for projection in service.to_dict().get("projections", []))
+
+
+def overview(store: Any, principal: Principal) -> dict[str, Any]:
+    """Counts of what the principal may see, and whether the registry and online store answer."""
+    with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation="ui.overview"):
+        contents = store.registry.contents()
+    counts = {
+        url_kind: len(visible(store, principal, list(contents.by_kind(kind).values())))
+        for url_kind, (kind, _) in KINDS.items()
+    }
+    views = visible(store, principal, list(contents.feature_views.values()))
+    return {
+        "project": store.project,
+        "counts": counts,
+        "health": {"registry": "ok", "online_store": _online_health(store)},
+        "features_per_view": {v.name: len(v.features) for v in sorted(views, key=lambda v: v.name)},
+    }
+
+
+def _online_health(store: Any) -> str:
+    try:
+        store.online_store.ping()
+    except (FeatureVaultError, OSError, ConnectionError) as exc:
+        return f"unavailable: {exc}"
+    return "ok"

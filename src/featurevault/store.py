@@ -21,6 +21,7 @@ from featurevault.errors import (
 )
 from featurevault.governance.guard import Guard
 from featurevault.governance.principal import Principal
+from featurevault.lifecycle.api import LifecycleMethods
 from featurevault.model import (
     AuthzedAction,
     DataSource,
@@ -40,8 +41,11 @@ from featurevault.ops.write import PushMode
 logger = logging.getLogger(__name__)
 
 
-class FeatureStore:
-    """A feature store for one project, configured by a repo or a :class:`RepoConfig`."""
+class FeatureStore(LifecycleMethods):
+    """A feature store for one project, configured by a repo or a :class:`RepoConfig`.
+
+    History, rollback, flags, promotion and schedules come from :class:`LifecycleMethods`.
+    """
 
     def __init__(
         self,
@@ -49,6 +53,7 @@ class FeatureStore:
         config: RepoConfig | None = None,
         fs_yaml_file: str | Path | None = None,
         principal: Principal | None = None,
+        env: str | None = None,
     ) -> None:
         if config is not None and repo_path is None:
             self.config = config
@@ -57,11 +62,16 @@ class FeatureStore:
             self.config = (
                 config.model_copy(update={"repo_path": path.resolve()})
                 if config is not None
-                else load_repo_config(path, fs_yaml_file)
+                else load_repo_config(path, fs_yaml_file, env)
             )
         self.repo_path = self.config.repo_path or Path.cwd()
         self.project = self.config.project
         self._principal = principal
+
+    @property
+    def environment(self) -> str | None:
+        """The active environment of feature_store.yaml's ``environments:`` (None: the base config)."""
+        return self.config.environment
 
     # -- backends, built once on first use ---------------------------------------------------
 
@@ -249,8 +259,13 @@ class FeatureStore:
         full_feature_names: bool = False,
         *,
         feature_service: FeatureService | None = None,
+        respect_flags: bool = False,
     ) -> historical.RetrievalJob:
-        """Point-in-time correct training data for the rows of ``entity_df``."""
+        """Point-in-time correct training data for the rows of ``entity_df``.
+
+        With ``respect_flags`` the features behind a flag that is off for a row are null, as
+        serving would give them (see docs/lifecycle.md).
+        """
         wanted = features if features is not None else feature_service
         version, contents = self._registry.versioned_contents()
         read = AuthzedAction.READ_OFFLINE
@@ -263,6 +278,7 @@ class FeatureStore:
                     wanted,
                     full_feature_names=full_feature_names,
                     sandbox_sql=self.guard.enforce,
+                    flags=self._flag_cache.current() if respect_flags else None,
                 )
             )
 
@@ -277,7 +293,9 @@ class FeatureStore:
         read = AuthzedAction.READ_ONLINE
         with self.guard.read(read, version, contents, features, entity_rows, full_feature_names) as call:
             return call.mask_online(
-                self._online_reader.read(version, contents, features, entity_rows, full_feature_names)
+                self._online_reader.read(
+                    version, contents, features, entity_rows, full_feature_names, self._flag_cache.current()
+                )
             )
 
     # -- writes --------------------------------------------------------------------------------

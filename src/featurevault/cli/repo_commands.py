@@ -14,7 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from featurevault.cli.common import console, fail, open_store, state
+from featurevault.cli.common import console, fail, open_store, open_store_for_change, state
 from featurevault.errors import LintError
 
 OBJECT_KINDS = {
@@ -78,7 +78,7 @@ def apply(
 
     from featurevault.cli.quality_commands import print_lint_report
 
-    store = open_store()
+    store = open_store_for_change()
     try:
         result = store.apply(load_repo(store.repo_path), skip_lint=skip_lint)
     except LintError as exc:
@@ -145,7 +145,7 @@ def materialize(
     views: Annotated[list[str] | None, typer.Option("--views", "-v", help="Only these feature views.")] = None,
 ) -> None:
     """Load the latest value per entity in [START, END] into the online store."""
-    store = open_store()
+    store = open_store_for_change()
     start_t, end_t = _parse_time(start, "START"), _parse_time(end, "END")
     _run_materialize(lambda cb: store.materialize(start_t, end_t, views, progress=cb))
 
@@ -155,7 +155,7 @@ def materialize_incremental(
     views: Annotated[list[str] | None, typer.Option("--views", "-v", help="Only these feature views.")] = None,
 ) -> None:
     """Materialize each view from its last watermark up to END."""
-    store = open_store()
+    store = open_store_for_change()
     end_t = _parse_time(end, "END")
     _run_materialize(lambda cb: store.materialize_incremental(end_t, views, progress=cb))
 
@@ -229,7 +229,7 @@ def registry_history(
 
 def teardown(yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False) -> None:
     """Remove the project's online data and registry entries."""
-    store = open_store()
+    store = open_store_for_change()
     if not yes and not typer.confirm(f"Remove all online data and registry entries of project {store.project}?"):
         raise typer.Abort()
     store.teardown()

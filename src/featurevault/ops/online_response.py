@@ -35,6 +35,9 @@ class FieldStatus(enum.IntEnum):
     NOT_FOUND = 3
     #: found, but older than the view's ttl: served as null
     OUTSIDE_MAX_AGE = 4
+    #: a feature flag of the view, on-demand view or feature service is off for this entity:
+    #: served as null (featurevault's addition; see docs/lifecycle.md)
+    FLAG_OFF = 5
 
 
 @dataclass

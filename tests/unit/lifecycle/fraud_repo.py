@@ -46,30 +46,31 @@ user = Entity(name="user", join_keys=["user_id"], description="A card holder", o
 txn_source = FileSource(name="user_txn_source", path="data/txn.parquet", timestamp_field="event_timestamp")
 risk_source = FileSource(name="user_risk_source", path="data/risk.parquet", timestamp_field="event_timestamp")
 
-user_txn_stats = FeatureView(
-    name="user_txn_stats",
+user_txn_stats_daily = FeatureView(
+    name="user_txn_stats_daily",
     entities=[user],
     ttl=timedelta(days=30),
-    schema=[Field(name="amount_7d_sum", dtype=Float64), Field(name="txn_7d_count", dtype=Int64)],
+    schema=[Field(name="user_amount_sum_7d", dtype=Float64, description="Sum of amounts over 7 days"),
+            Field(name="user_txn_count_7d", dtype=Int64, description="Transactions over 7 days")],
     source=txn_source,
     description="Transaction totals per user",
     owner="risk@example.com",
     tags={"team": "risk"},
 )
 
-user_risk = FeatureView(
-    name="user_risk",
+user_risk_daily = FeatureView(
+    name="user_risk_daily",
     entities=[user],
     ttl=timedelta(days=30),
-    schema=[Field(name="device_risk_score", dtype=Float64)],
+    schema=[Field(name="user_device_risk_score", dtype=Float64, description="Device risk, 0 to 1")],
     source=risk_source,
     description="Device risk per user",
     owner="risk@example.com",
     tags={"team": "risk"},
 )
 
-fraud_model_v2 = FeatureService(name="fraud_model_v2", features=[user_txn_stats])
-fraud_model_v3 = FeatureService(name="fraud_model_v3", features=[user_txn_stats, user_risk])
+fraud_model_v2 = FeatureService(name="fraud_model_v2", features=[user_txn_stats_daily])
+fraud_model_v3 = FeatureService(name="fraud_model_v3", features=[user_txn_stats_daily, user_risk_daily])
 '''
 
 
@@ -79,8 +80,8 @@ def write_repo(repo: Path, definitions: str = DEFINITIONS) -> Path:
     (repo / "features.py").write_text(definitions)
     ids = np.arange(1, USERS + 1, dtype=np.int64)
     stamp = pa.array([NOW - timedelta(hours=1)] * USERS, pa.timestamp("us", tz="UTC"))
-    pq.write_table(pa.table({"user_id": ids, "event_timestamp": stamp, "amount_7d_sum": ids * 1.5,
-                             "txn_7d_count": ids % 17}), repo / "data" / "txn.parquet")
-    pq.write_table(pa.table({"user_id": ids, "event_timestamp": stamp, "device_risk_score": (ids % 100) / 100.0}),
+    pq.write_table(pa.table({"user_id": ids, "event_timestamp": stamp, "user_amount_sum_7d": ids * 1.5,
+                             "user_txn_count_7d": ids % 17}), repo / "data" / "txn.parquet")
+    pq.write_table(pa.table({"user_id": ids, "event_timestamp": stamp, "user_device_risk_score": (ids % 100) / 100.0}),
                    repo / "data" / "risk.parquet")
     return repo

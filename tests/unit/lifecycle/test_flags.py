@@ -15,7 +15,7 @@ from featurevault.ops.repo import load_repo
 from tests.unit.lifecycle.fraud_repo import NOW, USERS, write_repo
 
 ALL_USERS = {"user_id": list(range(1, USERS + 1))}
-V3_ONLY = "device_risk_score"
+V3_ONLY = "user_device_risk_score"
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +81,10 @@ def test_allow_list_turns_listed_entities_on(store: FeatureStore) -> None:
 
 
 def test_a_view_flag_hides_only_that_views_features(store: FeatureStore) -> None:
-    store.set_flag("user_risk", enabled=False)
-    response = store.get_online_features(["user_txn_stats:amount_7d_sum", "user_risk:device_risk_score"], {"user_id": [3]})
-    assert response.statuses["amount_7d_sum"] == [FieldStatus.PRESENT]
-    assert response.statuses["device_risk_score"] == [FieldStatus.FLAG_OFF]
+    store.set_flag("user_risk_daily", enabled=False)
+    response = store.get_online_features(["user_txn_stats_daily:user_amount_sum_7d", "user_risk_daily:user_device_risk_score"], {"user_id": [3]})
+    assert response.statuses["user_amount_sum_7d"] == [FieldStatus.PRESENT]
+    assert response.statuses["user_device_risk_score"] == [FieldStatus.FLAG_OFF]
     assert response.to_dict()["user_id"] == [3]
 
 
@@ -92,10 +92,10 @@ def test_v3_rolled_out_to_ten_percent_while_v2_serves_the_rest(store: FeatureSto
     """The documented pattern (docs/lifecycle.md): read v3; rows it does not serve are read with v2."""
     store.set_flag("fraud_model_v3", percent=10)
     v3 = store.get_online_features(store.get_feature_service("fraud_model_v3"), ALL_USERS)
-    off = [i for i, s in enumerate(v3.statuses["amount_7d_sum"]) if s is FieldStatus.FLAG_OFF]
+    off = [i for i, s in enumerate(v3.statuses["user_amount_sum_7d"]) if s is FieldStatus.FLAG_OFF]
     fallback = {"user_id": [ALL_USERS["user_id"][i] for i in off]}
     v2 = store.get_online_features(store.get_feature_service("fraud_model_v2"), fallback)
-    assert set(v2.statuses["amount_7d_sum"]) == {FieldStatus.PRESENT}
+    assert set(v2.statuses["user_amount_sum_7d"]) == {FieldStatus.PRESENT}
     assert 0.89 <= len(off) / USERS <= 0.91
 
 

@@ -106,8 +106,10 @@ class FeatureView(_Projectable):
         description: str = "",
         tags: dict[str, str] | None = None,
         owner: str = "",
+        schedule: str | None = None,
     ) -> None:
         self._init_meta(name, description, tags, owner)
+        self.schedule = _check_schedule(name, schedule)
         if not isinstance(source, DataSource) or isinstance(source, RequestSource):
             raise DefinitionError(
                 f"feature view {name!r}: source must be a batch or push source (FileSource, PushSource, ...), "
@@ -166,6 +168,7 @@ class FeatureView(_Projectable):
             "ttl_seconds": None if self.ttl is None else self.ttl.total_seconds(),
             "online": self.online,
             "offline": self.offline,
+            **({"schedule": self.schedule} if self.schedule else {}),
         }
 
     @classmethod
@@ -182,7 +185,24 @@ class FeatureView(_Projectable):
             description=data.get("description", ""),
             tags=data.get("tags"),
             owner=data.get("owner", ""),
+            schedule=data.get("schedule"),
         )
+
+
+#: cron's shorthands; anything else must have five fields (minute hour day-of-month month day-of-week)
+CRON_ALIASES = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+
+
+def _check_schedule(name: str, schedule: str | None) -> str | None:
+    """A cron expression's shape (croniter checks each field when the scheduler runs)."""
+    if schedule is None or schedule == "":
+        return None
+    if not isinstance(schedule, str) or not (schedule in CRON_ALIASES or len(schedule.split()) == 5):
+        raise DefinitionError(
+            f"feature view {name!r}: schedule {schedule!r} must be a cron expression of five fields "
+            f"('0 * * * *') or one of {', '.join(CRON_ALIASES)}"
+        )
+    return schedule
 
 
 def _check_entities(name: str, entities: list[Entity] | None) -> list[Entity]:

@@ -61,13 +61,28 @@ def _load_plan(skip_lint: bool = False) -> Any:
     return store, store.plan(contents)
 
 
-def plan() -> None:
+def plan(
+    fmt: Annotated[str, typer.Option("--format", help="table, markdown (for a pull-request comment) or json.")] = "table",
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 2 when there are changes, 0 when none (1 on errors).")
+    ] = False,
+) -> None:
     """Show what apply would change, and the lint findings, without writing anything."""
     from featurevault.cli.quality_commands import print_lint_report
+    from featurevault.lifecycle.plan_report import plan_json, plan_markdown
 
-    _, the_plan = _load_plan()
-    _print_plan(the_plan)
-    print_lint_report(the_plan.lint, quiet_when_clean=True, compact=True)
+    if fmt not in ("table", "markdown", "json"):
+        fail(f"--format {fmt!r} is not one of table, markdown, json")
+    store, the_plan = _load_plan()
+    if fmt == "markdown":
+        print(plan_markdown(the_plan, store.project, store.environment))
+    elif fmt == "json":
+        console.print_json(json.dumps(plan_json(the_plan, store.project, store.environment)))
+    else:
+        _print_plan(the_plan)
+        print_lint_report(the_plan.lint, quiet_when_clean=True, compact=True)
+    if exit_code and the_plan.has_changes:
+        raise typer.Exit(2)
 
 
 def apply(

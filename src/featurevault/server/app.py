@@ -24,7 +24,7 @@ from typing import IO, Any
 from fastapi import FastAPI
 
 from featurevault import __version__
-from featurevault.server import health, metrics, online, registry, writes
+from featurevault.server import health, lifecycle, metrics, online, registry, writes
 from featurevault.server.access_log import AccessLog
 from featurevault.server.auth import Authenticator, Authorizer, for_store
 from featurevault.server.errors import install_error_handlers
@@ -92,7 +92,7 @@ def create_app(
     app.state.metrics = ServerMetrics(store)
     app.state.authenticate = authenticate
     app.state.authorize = authorize
-    for module in (online, writes, registry, health, metrics):
+    for module in (online, writes, registry, lifecycle, health, metrics):
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(

@@ -73,6 +73,8 @@ def promote(target: FeatureStore, source_env: str, *, dry_run: bool = False) -> 
 
     if source_env == target.environment:
         raise ConfigError(f"promote: source and target are both environment {source_env!r}")
+    grant = (AuthzedAction.PROMOTE, project_resource(target.project))
+    _refuse_early(target, grant)
     with FeatureStore(target.repo_path, env=source_env, principal=target.principal) as source:
         source.refresh_registry()
         source_version, contents = source.registry.versioned_contents()
@@ -83,7 +85,6 @@ def promote(target: FeatureStore, source_env: str, *, dry_run: bool = False) -> 
     if failed:
         lines = [f"{g.name}: {g.detail}" for g in failed]
         raise GateError(f"promote from {source_env!r} refused: " + "; ".join(lines), lines)
-    grant = (AuthzedAction.PROMOTE, project_resource(target.project))
     if dry_run:
         with target.guarded(AuthzedAction.PROMOTE, operation="promote", details={"dry_run": True, "from": source_env}):
             the_plan = apply_ops.plan(target, contents)
@@ -93,6 +94,18 @@ def promote(target: FeatureStore, source_env: str, *, dry_run: bool = False) -> 
     logger.info("promoted %s v%s to %s as v%s", source_env, source_version, target.environment, result.version)
     return PromoteResult(source_env, target.environment, source_version, result.plan, gates,
                          result.version if result.committed else None, result.committed)
+
+
+def _refuse_early(target: FeatureStore, grant: Any) -> None:
+    """Refuse a caller without PROMOTE before any gate runs (the refusal is audited).
+
+    An allowed caller leaves no record here: the promotion's one record is written when it commits.
+    """
+    version, contents = target.registry.versioned_contents()
+    enforcer = target.guard.state(version, contents).enforcer
+    if target.guard.enforce and enforcer.permissions and not enforcer.allowed(target.principal, *grant):
+        with target.guarded(grant[0], operation="promote"):
+            pass  # raises PermissionDeniedError, recorded as denied
 
 
 def run_gates(source: FeatureStore, contents: Any) -> list[GateResult]:

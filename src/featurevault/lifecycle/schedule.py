@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from featurevault.errors import FeatureVaultError, MissingDependencyError, ScheduleError
+from featurevault.errors import FeatureVaultError, MissingDependencyError, PermissionDeniedError, ScheduleError
 
 if TYPE_CHECKING:
     from featurevault.store import FeatureStore
@@ -168,6 +168,8 @@ def _run_view(
             rows = outcome.rows
             error = None
             break
+        except PermissionDeniedError:
+            raise  # not a failure to retry: the caller may not materialize this view
         except FeatureVaultError as exc:
             error = f"{type(exc).__name__}: {exc}"
             logger.warning("schedule: %s attempt %d/%d failed: %s", view, attempt, retries, error)

@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
     app.command("promote")(promote)
     app.add_typer(_flag_group(), name="flag")
     app.add_typer(_schedule_group(), name="schedule")
+    app.add_typer(_scaffold_group(), name="scaffold")
 
 
 def _check_format(fmt: str) -> None:
@@ -196,6 +197,29 @@ def _schedule_group() -> typer.Typer:
             table.add_row(r.view, r.schedule, str(last.get("started_at", "never")), str(last.get("outcome", "")),
                           str(last.get("rows", "")), r.next_run.isoformat(), "yes" if r.due else "no")
         console.print(table)
+
+    return sub
+
+
+def _scaffold_group() -> typer.Typer:
+    sub = typer.Typer(help="Add project scaffolding to an existing feature repo.", no_args_is_help=True)
+
+    @sub.command("ci")
+    def scaffold_ci_command(
+        force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
+        repo_dir: Annotated[
+            str, typer.Option("--repo-dir", help="The repo's path inside the git checkout (CI runs from there).")
+        ] = ".",
+    ) -> None:
+        """Write GitHub Actions and GitLab CI pipelines, tests of the repo's definitions and a rollback runbook."""
+        from featurevault.cli.common import state
+        from featurevault.cli.scaffold_ci import scaffold_ci
+
+        result = scaffold_ci(state.repo_path, force=force, repo_dir=repo_dir)
+        for rel in result.written:
+            console.print(f"[green]wrote[/] {rel}", highlight=False)
+        for rel in result.kept:
+            console.print(f"[yellow]kept[/] {rel} (exists; --force overwrites)", highlight=False)
 
     return sub
 

@@ -30,6 +30,9 @@ def scaffold(target: Path) -> None:
     shutil.copy(TEMPLATES / "demo_workflow.py", target / "demo_workflow.py")
     shutil.copy(TEMPLATES / "featurevaultignore", target / ".featurevaultignore")
     pq.write_table(driver_stats(datetime.now(timezone.utc)), target / "data" / "driver_stats.parquet")
+    from featurevault.cli.scaffold_ci import scaffold_ci
+
+    scaffold_ci(target)
 
 
 def driver_stats(now: datetime, days: int = 7, seed: int = 7) -> pa.Table:

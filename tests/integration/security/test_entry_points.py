@@ -312,6 +312,7 @@ EXEMPT = {
     "sdk:online_store": "backend handle for library code (as registry)",
     "sdk:offline_store": "backend handle for library code (as registry)",
     "cli:init": "scaffolds a new repo from templates: touches no registry or store",
+    "cli:scaffold ci": "writes CI pipelines, tests and a runbook from templates: touches no registry or store",
     "cli:version": "prints the package version",
     "cli:lint": "reads the repo's own files and config only (no registry, no data)",
     "cli:readiness": "reads the repo's own files and config only (no registry, no data)",

@@ -5,9 +5,12 @@ through the FeatureStore facade under three configs that share the registry
 and online store:
 
 * ``off``   - ``auth: no_auth``, ``audit: {sink: none}``: the guard only resolves its plan.
-* ``audit`` - ``auth: no_auth``, audit to a JSON-lines file (buffered, background writer).
+* ``audit`` - ``auth: no_auth``, audit to a JSON-lines file (buffered, background writer,
+  chained with HMAC-SHA256 under an audit key).
 * ``full``  - ``auth: token``, a principal without READ_PII (so the 3 PII columns are
   masked), policies enforced, audit to a file.
+* ``sealed`` - as ``off``, but PII encrypted at rest (its own online store, written sealed):
+  what opening the 3 sealed values per row costs.
 
 Calls are interleaved (off, audit, full, off, ...) so all see the same machine
 state. Target: audit adds at most 10% to p50.
@@ -18,6 +21,7 @@ state. Target: audit adds at most 10% to p50.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
@@ -37,7 +41,11 @@ CONFIGS = {
     "off": BASE + "auth:\n  type: no_auth\naudit:\n  sink: none\n",
     "audit": BASE + "auth:\n  type: no_auth\naudit:\n  path: data/audit_a.jsonl\n",
     "full": BASE + "auth:\n  type: token\naudit:\n  path: data/audit_f.jsonl\n",
+    "sealed": BASE.replace("online.db", "online_sealed.db")
+    + "auth:\n  type: no_auth\naudit:\n  sink: none\npii:\n  encrypt_at_rest: true\n",
 }
+MASTER_KEY = "11" * 32
+AUDIT_KEY = "bench-audit-key-0123456789abcdef"
 
 
 def pii_view() -> FeatureView:
@@ -66,6 +74,8 @@ def build_repo(workdir: Path, entities: int) -> None:
     with FeatureStore(repo_path=workdir, fs_yaml_file=workdir / "full.yaml", principal=admin) as store:
         store.apply([*view.entities, view.source, view, *perms])
         store.write_to_online_store(VIEW, rows.to_pandas())
+    with FeatureStore(repo_path=workdir, fs_yaml_file=workdir / "sealed.yaml", principal=admin) as store:
+        store.write_to_online_store(VIEW, rows.to_pandas())
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -74,6 +84,8 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def run(entities: int, iterations: int, workdir: Path) -> list[dict[str, Any]]:
+    os.environ.setdefault("FEATUREVAULT_MASTER_KEY", MASTER_KEY)
+    os.environ.setdefault("FEATUREVAULT_AUDIT_KEY", AUDIT_KEY)  # the trail keyed, as in production
     build_repo(workdir, entities)
     reader = Principal("bench-reader", roles=["reader"])
     stores = {
@@ -105,6 +117,7 @@ def run(entities: int, iterations: int, workdir: Path) -> list[dict[str, Any]]:
                 **{f"{n}_p99_us": round(percentile(s, 0.99), 1) for n, s in samples.items()},
                 "audit_overhead_pct": round(100 * (p50["audit"] / p50["off"] - 1), 1),
                 "full_overhead_pct": round(100 * (p50["full"] / p50["off"] - 1), 1),
+                "sealed_overhead_pct": round(100 * (p50["sealed"] / p50["off"] - 1), 1),
             }
         )
     for store in stores.values():
@@ -127,8 +140,9 @@ def main() -> None:
         print(
             f"batch {r['batch']:>3}: p50 off {r['off_p50_us']:.0f}us, audit {r['audit_p50_us']:.0f}us "
             f"(+{r['audit_overhead_pct']}%, target <=10%: {verdict}), full {r['full_p50_us']:.0f}us "
-            f"(+{r['full_overhead_pct']}%); p99 off {r['off_p99_us']:.0f}us audit {r['audit_p99_us']:.0f}us "
-            f"full {r['full_p99_us']:.0f}us"
+            f"(+{r['full_overhead_pct']}%), sealed {r['sealed_p50_us']:.0f}us (+{r['sealed_overhead_pct']}%); "
+            f"p99 off {r['off_p99_us']:.0f}us audit {r['audit_p99_us']:.0f}us "
+            f"full {r['full_p99_us']:.0f}us sealed {r['sealed_p99_us']:.0f}us"
         )
 
 

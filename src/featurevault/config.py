@@ -4,6 +4,11 @@ Unknown keys are an error naming the key and the file. Each backend's config
 model lives beside the backend; this module only knows where to find them, so
 that reading the config never imports a driver. ``${VAR}`` in a value is
 replaced from the environment.
+
+The file is bounded before anything expands it: at most :data:`MAX_CONFIG_BYTES`
+bytes, :data:`MAX_YAML_ALIASES` aliases (``*name``) and :data:`MAX_CONFIG_VALUES`
+values once aliases are expanded, so a "billion laughs" file of nested anchors
+is refused at once instead of filling memory.
 """
 
 from __future__ import annotations
@@ -20,6 +25,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from featurevault.errors import ConfigError
 
 CONFIG_FILE = "feature_store.yaml"
+
+#: larger files are refused unread (a real feature_store.yaml is a few kilobytes)
+MAX_CONFIG_BYTES = 1024 * 1024
+#: more ``*alias`` references than this are refused while parsing
+MAX_YAML_ALIASES = 1000
+#: deeper nesting of lists and mappings than this is refused while parsing
+MAX_YAML_DEPTH = 64
+#: more values (scalars, lists, mappings) than this, counted with every alias expanded, are refused
+MAX_CONFIG_VALUES = 100_000
 
 # type name -> module holding ``Config`` (pydantic) and ``Store`` (the backend class)
 ONLINE_STORES = {
@@ -106,6 +120,11 @@ class AuditConfig(StrictModel):
     buffer_size: int = Field(default=1000, gt=0)
     dsn: str | None = None
     table: str = "featurevault_audit"
+    #: the HMAC key of the chain: this env var, else ``key_file`` (never the key itself here)
+    key_env: str = "FEATUREVAULT_AUDIT_KEY"
+    key_file: str | None = None
+    #: every this many records, the record's (seq, hash) is kept in the registry as a checkpoint
+    checkpoint_every: int = Field(default=1000, gt=0)
 
     @field_validator("table")
     @classmethod
@@ -174,6 +193,21 @@ class LintConfig(StrictModel):
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
 
+#: the feature server's default cap on entity rows in one online read
+DEFAULT_SERVER_MAX_ENTITY_ROWS = 10_000
+
+
+class LimitsConfig(StrictModel):
+    """The ``limits`` section: bounds on the size of one request (see docs/server.md)."""
+
+    max_entity_rows: int | None = Field(
+        default=None, gt=0, description="entity rows per get_online_features call in the SDK; none: unbounded"
+    )
+    server_max_entity_rows: int = Field(
+        default=DEFAULT_SERVER_MAX_ENTITY_ROWS, gt=0, description="entity rows per HTTP online read; more get 413"
+    )
+
+
 class BackendSection(BaseModel):
     """An online/offline store section before its backend's own model validates it."""
 
@@ -194,6 +228,7 @@ class RepoConfig(StrictModel):
     audit: AuditConfig = AuditConfig()
     pii: PiiConfig = PiiConfig()
     lint: LintConfig = LintConfig()
+    limits: LimitsConfig = LimitsConfig()
     repo_path: Path | None = Field(default=None, description="set by the loader; not a yaml key")
     environment: str | None = Field(default=None, description="the active environment; set by the loader")
     environment_names: tuple[str, ...] = Field(default=(), description="environments the file defines; set by the loader")
@@ -218,6 +253,18 @@ class RepoConfig(StrictModel):
         if isinstance(value, str):
             return {"type": value}
         return value
+
+    @model_validator(mode="after")
+    def _separate_audit_key(self) -> RepoConfig:
+        """The audit key must not be the data-encryption or PII hash key: each guards against other people."""
+        pii = self.pii
+        if not isinstance(self.audit, AuditConfig) or not isinstance(pii, PiiConfig):
+            return self  # a subclass carrying sections of its own
+        if self.audit.key_env in (pii.master_key_env, pii.hash_key_env):
+            raise ValueError(f"audit.key_env {self.audit.key_env!r} must differ from the pii key variables")
+        if self.audit.key_file and self.audit.key_file in (pii.master_key_file, pii.hash_key_file):
+            raise ValueError(f"audit.key_file {self.audit.key_file!r} must differ from the pii key files")
+        return self
 
     @model_validator(mode="after")
     def _known_backends(self) -> RepoConfig:
@@ -265,16 +312,78 @@ def load_repo_config(repo_path: str | Path, filename: str | None = None, env: st
     path = Path(filename).resolve() if filename else repo / CONFIG_FILE
     if not path.is_file():
         raise ConfigError(f"{path}: not found; is {repo} a feature repo? (featurevault init creates one)")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
+    raw = _read_yaml(path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of keys such as 'project', got {type(raw).__name__}")
-    raw = _expand_env(raw, path)
+    raw = _expand_env(raw, path, _ValueBudget(path))
     selected, name = select_environment(raw, env, str(path))
     config = parse_config(selected, source=str(path), repo_path=repo)
     return config.model_copy(update={"environment": name, "environment_names": tuple(environment_names(raw, str(path)))})
+
+
+def _read_yaml(path: Path) -> Any:
+    size = path.stat().st_size
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: {size} bytes is more than a configuration file may hold ({MAX_CONFIG_BYTES})")
+    loader = _BoundedLoader(path.read_text())
+    try:
+        return loader.get_single_data()
+    except _TooManyAliasesError:
+        raise ConfigError(
+            f"{path}: more than {MAX_YAML_ALIASES} YAML aliases (*name); refused as a possible alias bomb"
+        ) from None
+    except _NestedTooDeeplyError:
+        raise ConfigError(f"{path}: values nested more than {MAX_YAML_DEPTH} levels deep") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+class _TooManyAliasesError(Exception):
+    pass
+
+
+class _NestedTooDeeplyError(Exception):
+    pass
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``yaml.safe_load``'s loader, counting alias references and depth as it composes the document."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.aliases_seen = 0
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases_seen += 1
+            if self.aliases_seen > MAX_YAML_ALIASES:
+                raise _TooManyAliasesError
+        self.depth += 1
+        if self.depth > MAX_YAML_DEPTH:
+            raise _NestedTooDeeplyError
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _ValueBudget:
+    """Counts the values :func:`_expand_env` produces; an alias expands into a copy, so bombs overrun it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.left = MAX_CONFIG_VALUES
+
+    def take(self, count: int) -> None:
+        self.left -= count
+        if self.left < 0:
+            raise ConfigError(
+                f"{self.path}: more than {MAX_CONFIG_VALUES} values once YAML aliases are expanded; "
+                "refused as a possible alias bomb"
+            )
 
 
 def parse_config(data: dict[str, Any], *, source: str, repo_path: Path | None) -> RepoConfig:
@@ -307,11 +416,12 @@ def _format_validation(exc: ValidationError, source: str, prefix: str = "") -> s
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _expand_env(value: Any, path: Path) -> Any:
+def _expand_env(value: Any, path: Path, budget: _ValueBudget) -> Any:
+    budget.take(1)
     if isinstance(value, dict):
-        return {k: _expand_env(v, path) for k, v in value.items()}
+        return {k: _expand_env(v, path, budget) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand_env(v, path) for v in value]
+        return [_expand_env(v, path, budget) for v in value]
     if isinstance(value, str):
 
         def sub(match: re.Match[str]) -> str:

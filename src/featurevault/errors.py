@@ -20,7 +20,8 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     │   └── FlagNotFoundError                     no flag, or no flaggable object, of that name
     ├── RequestError (ValueError)                 a read/write request is malformed
     │   ├── EntityKeyError                        a join key is missing from entity rows
-    │   └── SchemaMismatchError                   a value or column has the wrong type
+    │   ├── SchemaMismatchError                   a value or column has the wrong type
+    │   └── TooManyEntityRowsError                more entity rows than the configured limit
     ├── DataSourceError                           a source path/table cannot be read
     ├── RegistryError                             the registry cannot be read or written
     │   ├── RegistryConflictError                 another apply won the race; re-plan
@@ -33,6 +34,7 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     ├── AuthenticationError                       credentials missing, malformed, expired, unknown, revoked
     ├── AuditError                                the audit trail cannot be written, read or verified
     └── EncryptionKeyError                        encrypted data without (or with the wrong) key
+        └── SealedValueIntegrityError             a sealed value fails its check (tampered or moved)
 """
 
 from __future__ import annotations
@@ -127,6 +129,18 @@ class SchemaMismatchError(RequestError):
     """A value or column does not match the declared schema."""
 
 
+class TooManyEntityRowsError(RequestError):
+    """A request has more entity rows than ``limits.max_entity_rows`` (or the server's limit) allows."""
+
+    def __init__(self, rows: int, limit: int, key: str) -> None:
+        super().__init__(
+            f"{rows} entity rows in one request is more than the limit of {limit}; "
+            f"split the request, or raise {key} in feature_store.yaml"
+        )
+        self.rows = rows
+        self.limit = limit
+
+
 class DataSourceError(FeatureVaultError):
     """A data source cannot be read (missing path, unreadable file, bad query)."""
 
@@ -177,6 +191,10 @@ class AuditError(FeatureVaultError):
 
 class EncryptionKeyError(FeatureVaultError):
     """Encrypted values cannot be read: the master key is missing or wrong."""
+
+
+class SealedValueIntegrityError(EncryptionKeyError):
+    """A sealed value does not open for its view, feature and entity: tampered, or copied from elsewhere."""
 
 
 def missing_dependency(module: str, extra: str) -> MissingDependencyError:

@@ -56,7 +56,10 @@ class FeatureStore(LifecycleMethods):
         env: str | None = None,
     ) -> None:
         if config is not None and repo_path is None:
-            self.config = config
+            # Relative paths are pinned to the directory the store was made in: a later chdir
+            # must not move the registry, the online store or the audit trail under a running store.
+            pinned = config.repo_path or Path.cwd().resolve()
+            self.config = config if config.repo_path else config.model_copy(update={"repo_path": pinned})
         else:
             path = Path(repo_path) if repo_path is not None else Path.cwd()
             self.config = (
@@ -101,7 +104,9 @@ class FeatureStore(LifecycleMethods):
     @cached_property
     def _online_reader(self) -> online.OnlineReader:
         return online.OnlineReader(
-            self.online_store, decryptor=self.guard.decryptor if self.guard.encrypts_at_rest else None
+            self.online_store,
+            decryptor=self.guard.decryptor if self.guard.encrypts_at_rest else None,
+            max_entity_rows=self.config.limits.max_entity_rows,
         )
 
     @cached_property
@@ -180,6 +185,19 @@ class FeatureStore(LifecycleMethods):
         version, contents = self._registry.versioned_contents()
         with self.guard.definitions(AuthzedAction.DELETE, version, contents, [_project(self.project)]):
             apply_ops.teardown(self)
+
+    def verify_audit_trail(self) -> Any:
+        """Check the audit trail with its key and the registry's anchors: an ``audit_verify.VerifyResult``.
+
+        Needs DESCRIBE on the project; raises AuditError when the trail cannot be checked
+        as configured (keyed, and the key is missing or another one).
+        """
+        from featurevault.governance.audit_verify import verify_configured_trail
+
+        with self.guarded(AuthzedAction.DESCRIBE, operation="audit.verify"):
+            if self.guard.audit.enabled:
+                self.guard.audit.flush()
+            return verify_configured_trail(self.config.audit, self._resolve, self._registry.registry, self.project)
 
     def get_entity(self, name: str) -> Entity:
         return self._described("entity", name, EntityNotFoundError)

@@ -152,7 +152,14 @@ def parse_dtype(name: str) -> FeatureType:
 
 
 def from_arrow(arrow_type: pa.DataType) -> FeatureType:
-    """Infer a feature type from an Arrow type (used for schema inference)."""
+    """Infer a feature type from an Arrow type (used for schema inference).
+
+    Unsigned integers and 128-bit ones become Int64 and Float64 (values that do not fit are refused
+    when written); dictionary-encoded columns (pandas categoricals, DuckDB enums) take their values'
+    type. Times of day, intervals, structs and all-null columns have no feature type: declare them.
+    """
+    if pa.types.is_dictionary(arrow_type):
+        return from_arrow(arrow_type.value_type)
     if pa.types.is_int8(arrow_type) or pa.types.is_int16(arrow_type) or pa.types.is_int32(arrow_type):
         return Int32
     if pa.types.is_integer(arrow_type):
@@ -163,17 +170,47 @@ def from_arrow(arrow_type: pa.DataType) -> FeatureType:
         return Float64
     if pa.types.is_boolean(arrow_type):
         return Bool
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+    if is_string_type(arrow_type):
         return String
-    if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
+    if is_binary_type(arrow_type):
         return Bytes
     if pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type):
         return UnixTimestamp
     if pa.types.is_map(arrow_type):
         return Map
-    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+    if is_list_type(arrow_type):
         return Array(from_arrow(arrow_type.value_type))
-    raise DefinitionError(f"no feature type for Arrow type {arrow_type}")
+    raise DefinitionError(f"no feature type for Arrow type {arrow_type}; declare the field's dtype in the schema")
+
+
+def is_list_type(arrow_type: pa.DataType) -> bool:
+    """Lists of any layout: variable, large, fixed-size (DuckDB's ARRAY) or list views."""
+    return (
+        pa.types.is_list(arrow_type)
+        or pa.types.is_large_list(arrow_type)
+        or pa.types.is_fixed_size_list(arrow_type)
+        or _is_list_view(arrow_type)
+        or _is_large_list_view(arrow_type)
+    )
+
+
+def is_string_type(arrow_type: pa.DataType) -> bool:
+    return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or _is_string_view(arrow_type)
+
+
+def is_binary_type(arrow_type: pa.DataType) -> bool:
+    return pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type) or _is_binary_view(arrow_type)
+
+
+def _absent(arrow_type: pa.DataType) -> bool:
+    return False
+
+
+# view layouts arrived in pyarrow 16; older versions cannot produce them
+_is_string_view = getattr(pa.types, "is_string_view", _absent)
+_is_binary_view = getattr(pa.types, "is_binary_view", _absent)
+_is_list_view = getattr(pa.types, "is_list_view", _absent)
+_is_large_list_view = getattr(pa.types, "is_large_list_view", _absent)
 
 
 __all__ = [
@@ -193,5 +230,8 @@ __all__ = [
     "ValueType",
     "coerce_dtype",
     "from_arrow",
+    "is_binary_type",
+    "is_list_type",
+    "is_string_type",
     "parse_dtype",
 ]

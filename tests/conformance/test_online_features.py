@@ -130,3 +130,27 @@ def test_batch_of_entities(harness: Harness, size: int) -> None:
                                       {"driver_id": list(range(size))[::-1]}).to_dict()
     assert out["trips"] == list(range(size))[::-1]
     assert out["city"] == [f"c{i}" for i in range(size)][::-1]
+
+
+def test_ttl_boundary_to_the_microsecond(harness: Harness) -> None:
+    """A value exactly ttl old is served; one microsecond older is OUTSIDE_MAX_AGE."""
+    written = datetime(2024, 3, 4, 5, 6, 7, 654321, tzinfo=UTC)
+    row = pa.table({
+        "driver_id": pa.array([7], pa.int64()),
+        "event_timestamp": pa.array([written], pa.timestamp("us", tz="UTC")),
+        "conv_rate": pa.array([0.5], pa.float32()),
+        "trips": pa.array([3], pa.int64()),
+        "city": ["x"],
+    })
+    harness.write_to_online_store("driver_stats", row)  # driver_stats has a ttl of exactly one day
+    expected = {
+        timedelta(days=1) - timedelta(microseconds=1): FieldStatus.PRESENT,
+        timedelta(days=1): FieldStatus.PRESENT,
+        timedelta(days=1, microseconds=1): FieldStatus.OUTSIDE_MAX_AGE,
+        timedelta(days=1, microseconds=2): FieldStatus.OUTSIDE_MAX_AGE,
+    }
+    for age, status in expected.items():
+        harness.set_now(written + age)
+        out = harness.get_online_features(["driver_stats:trips"], [{"driver_id": 7}])
+        assert out.statuses["trips"] == [status], age
+        assert out.to_dict()["trips"] == [3 if status is FieldStatus.PRESENT else None], age

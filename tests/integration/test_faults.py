@@ -157,7 +157,9 @@ def test_killed_connections_are_replaced(backend: Any) -> None:
 
 def test_server_going_away_during_write_then_rerun_completes(backend: Any) -> None:
     proxy, make, _ = backend
-    store = make(write_timeout_seconds=2)
+    # Reads here move 5 MB through the proxy: give them time on a loaded machine. What this test
+    # times out is the write; the short read timeout of the other tests would make it flaky.
+    store = make(write_timeout_seconds=10, read_timeout_seconds=30)
     n = 20_000
     keys = [f"key{i}".encode() for i in range(n)]
     old = [b"old-" * 64] * n
@@ -165,19 +167,25 @@ def test_server_going_away_during_write_then_rerun_completes(backend: Any) -> No
     store.write("fv", keys, old)
 
     errors: list[BaseException] = []
+    writing = threading.Event()
+    stop = threading.Event()
 
     def write_new() -> None:
         try:
-            for _ in range(20):  # keep writing so that the cut lands mid-write
+            # keep writing until the cut fails a write: the cut then lands during a write or between
+            # two, whatever the scheduling, and never after the writer has given up
+            while not stop.is_set():
+                writing.set()
                 store.write("fv", keys, new)
         except BaseException as exc:  # noqa: BLE001 - checked below
             errors.append(exc)
 
     writer = threading.Thread(target=write_new)
     writer.start()
-    time.sleep(0.3)
+    assert writing.wait(30)
     proxy.refuse()
-    writer.join(timeout=30)
+    writer.join(timeout=60)
+    stop.set()
     assert not writer.is_alive()
     assert len(errors) == 1 and isinstance(errors[0], BackendError), errors
     assert "\n" not in str(errors[0])

@@ -58,3 +58,65 @@ def test_env_var_expansion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_repo_config(tmp_path)
+
+
+# -- hostile files: refused fast, memory flat, the file named ----------------------------------
+
+
+def _billion_laughs(levels: int = 9, fan_out: int = 9) -> str:
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, levels + 1):
+        refs = ", ".join([f"*l{level - 1}"] * fan_out)
+        lines.append(f"l{level}: &l{level} [{refs}]")
+    return "project: p\n" + "\n".join(lines) + "\n"
+
+
+def _refused_cheaply(repo: Path) -> str:
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(ConfigError) as info:
+            load_repo_config(repo)
+    finally:
+        elapsed = time.perf_counter() - start
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    # 9**10 strings would need tens of gigabytes; a refusal stays within a few megabytes
+    assert peak < 32 * 1024 * 1024, peak
+    assert elapsed < 20, elapsed  # generous for a loaded, traced run: the expansion alone would take hours
+    assert str(repo / "feature_store.yaml") in str(info.value)
+    return str(info.value)
+
+
+def test_billion_laughs_is_refused_fast_with_flat_memory(tmp_path: Path) -> None:
+    message = _refused_cheaply(_write(tmp_path, _billion_laughs()))
+    assert "aliases are expanded" in message and "alias bomb" in message
+
+
+def test_too_many_aliases_are_refused(tmp_path: Path) -> None:
+    refs = ", ".join(["*one"] * 1500)
+    message = _refused_cheaply(_write(tmp_path, f"project: p\nx: &one [1]\ny: [{refs}]\n"))
+    assert "more than 1000 YAML aliases" in message
+
+
+def test_oversized_file_is_refused_unread(tmp_path: Path) -> None:
+    message = _refused_cheaply(_write(tmp_path, "project: p\n" + "# padding\n" * 200_000))
+    assert "bytes is more than a configuration file may hold" in message
+
+
+def test_deep_nesting_is_a_config_error(tmp_path: Path) -> None:
+    message = _refused_cheaply(_write(tmp_path, "project: p\nx: " + "[" * 5_000 + "]" * 5_000 + "\n"))
+    assert "nested more than 64 levels deep" in message
+
+
+def test_modest_aliases_still_work(tmp_path: Path) -> None:
+    text = (
+        "project: p\n"
+        "online_store: &online {type: sqlite, path: data/online.db}\n"
+        "lint:\n  select: &rules [N001]\n  ignore: []\n"
+    )
+    config = load_repo_config(_write(tmp_path, text))
+    assert config.online_store.type == "sqlite" and config.lint.select == ["N001"]

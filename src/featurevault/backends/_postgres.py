@@ -32,6 +32,12 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 logger = logging.getLogger(__name__)
 
+# psycopg's pool logs each failed background connection attempt, and threads it could not stop at
+# shutdown, as warnings. With no logging configured, Python would print those on stderr (its "last
+# resort" handler) long after the call that failed has raised its own one-line error. A NullHandler
+# keeps them off the terminal; an application that configures logging still receives them.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
+
 
 # -- errors -----------------------------------------------------------------------------------
 

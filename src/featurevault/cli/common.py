@@ -77,10 +77,29 @@ def run_app(app: Any) -> None:
             traceback.print_exc()
         err_console.print(f"[red]Error:[/red] {exc}", highlight=False)
         sys.exit(1)
-    except click.exceptions.Abort:
+    except _ABORTS:
+        err_console.print("Aborted.", highlight=False)
         sys.exit(130)
-    except click.ClickException as exc:
+    except _USAGE_ERRORS as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except _EXITS as exc:
         sys.exit(exc.exit_code)
+
+
+def _click_classes(name: str) -> tuple[type[BaseException], ...]:
+    """``name`` from click and from the copy of click that typer >= 0.2x carries (either may raise)."""
+    found: list[type[BaseException]] = [getattr(click.exceptions, name)]
+    for module in ("typer.exceptions", "typer._click.exceptions"):
+        try:
+            cls = getattr(__import__(module, fromlist=[name]), name, None)
+        except ImportError:
+            cls = None
+        if isinstance(cls, type) and cls not in found:
+            found.append(cls)
+    return tuple(found)
+
+
+_ABORTS = _click_classes("Abort")
+_USAGE_ERRORS = _click_classes("ClickException")
+_EXITS = _click_classes("Exit")

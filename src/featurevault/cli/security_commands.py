@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -201,23 +202,33 @@ def _sink() -> Any:
     from featurevault.cli.common import state
     from featurevault.config import load_repo_config
     from featurevault.governance.audit_sinks import build_sink
+    from featurevault.governance.keys import load_audit_key
 
     config = load_repo_config(state.repo_path, state.config_file)
-    return build_sink(config.audit, config.resolve)
+    return build_sink(config.audit, config.resolve, key=load_audit_key(config.audit, config.resolve))
 
 
-def audit_verify() -> None:
-    """Check the hash chain; report the first edited, removed or reordered record."""
-    from featurevault.governance.audit_chain import verify_chain
+class VerifyFormat(str, Enum):
+    table = "table"
+    json = "json"
 
-    from featurevault.governance.audit import AUDIT_NAMESPACE
 
-    with open_store() as store, store.guarded(DESCRIBE, operation="audit.verify"):
-        head = store.registry.registry.get_state(store.project, AUDIT_NAMESPACE).get("head")
-        result = verify_chain(_sink().read(), head)
+def audit_verify(
+    output: Annotated[VerifyFormat, typer.Option("--format", help="Output format.")] = VerifyFormat.table,
+) -> None:
+    """Check the keyed chain and the registry's anchors; report the first bad record and the kind of tampering."""
+    with open_store() as store:
+        result = store.verify_audit_trail()
+    if output is VerifyFormat.json:
+        console.print_json(json.dumps(result.to_dict()))
+        if not result.ok:
+            raise SystemExit(1)
+        return
+    for warning in result.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     if not result.ok:
         fail(result.describe())
-    console.print(result.describe())
+    console.print(result.describe(), highlight=False)
 
 
 def _when(text: str | None) -> datetime | None:

@@ -27,13 +27,13 @@ from collections.abc import Callable
 from typing import Any
 
 from featurevault.errors import AuditError
+from featurevault.governance.audit_anchor import AUDIT_NAMESPACE, TrailAnchor
 from featurevault.governance.audit_chain import clip
 from featurevault.governance.audit_sinks import AuditSink, NullSink
 
 logger = logging.getLogger(__name__)
 
-#: registry state namespace holding the trail's head (seq and hash of the newest record)
-AUDIT_NAMESPACE = "audit"
+__all__ = ["AUDIT_NAMESPACE", "AuditLog", "make_record", "new_request_id"]
 
 _STOP = object()
 #: seconds between two registry writes of the trail's head (see AuditLog._record_head)
@@ -115,11 +115,11 @@ class AuditLog:
         buffer_size: int = 1000,
         flush_interval_ms: int = 200,
         fail_closed: bool = False,
-        anchor: Callable[[int, str], None] | None = None,
+        anchor: TrailAnchor | None = None,
     ) -> None:
         self.sink = sink
-        #: told (seq, hash) of the newest record after each written batch, kept outside the trail
-        #: so that records cut from its end are detected (see audit_chain.verify_chain)
+        #: keeps the genesis, checkpoints and newest record in the registry, outside the trail,
+        #: so that records cut from its start or end, or rewritten, are detected (see audit_verify)
         self.anchor = anchor
         self._head: tuple[int, str] | None = None
         self._anchored: tuple[int, str] | None = None
@@ -274,7 +274,16 @@ class AuditLog:
         self.written += len(batch)
         if sealed:
             self._head = (sealed[-1]["seq"], sealed[-1]["hash"])
+            self._anchor_sealed(sealed)
         return []
+
+    def _anchor_sealed(self, sealed: list[dict[str, Any]]) -> None:
+        if self.anchor is None:
+            return
+        try:
+            self.anchor.sealed(sealed)
+        except Exception as exc:  # the trail itself is written; the anchors are a second line of defence
+            logger.error("audit: could not record the trail's checkpoints (%s)", exc)
 
     def _record_head(self, force: bool = False) -> None:
         """Tell the anchor the newest written record: at most once a second, and on flush and close.
@@ -289,7 +298,7 @@ class AuditLog:
         if not force and now - self._anchored_at < _ANCHOR_INTERVAL:
             return
         try:
-            self.anchor(*head)
+            self.anchor.head(*head)
             self._anchored, self._anchored_at = head, now
         except Exception as exc:  # the trail itself is written; the anchor is a second line of defence
             logger.error("audit: could not record the trail's head (%s)", exc)

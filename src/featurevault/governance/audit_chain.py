@@ -1,18 +1,20 @@
-"""The audit trail's hash chain: building records, verifying, querying.
+"""The audit trail's hash chain: building records, querying.
 
 Each record carries ``seq`` (1, 2, ...), ``prev_hash`` (the previous record's
-``hash``) and ``hash`` = SHA-256 of its canonical JSON without ``hash``. An
-edited record no longer matches its hash; a removed or reordered one breaks
-the next record's ``seq``/``prev_hash``. Removing records from the *end* is
-only visible by comparing with a copy (or a later record).
+``hash``) and ``hash``. With an audit key, ``hash`` is HMAC-SHA256 under that
+key of the record's canonical JSON without ``hash``, and the record names the
+key by ``key_id``: without the key nobody can make a record that verifies, so
+edits, forgeries and re-hashed chains are all caught. Without a key (a trail
+written before keys, or a repo that sets none), ``hash`` is plain SHA-256 and
+only accidental damage is evident. Verification is in ``audit_verify``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,19 +27,35 @@ def canonical(record: dict[str, Any]) -> str:
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
 
 
-def record_hash(record: dict[str, Any]) -> str:
-    body = {k: v for k, v in record.items() if k != "hash"}
-    return hashlib.sha256(canonical(body).encode("ascii")).hexdigest()
+def key_id(key: bytes) -> str:
+    """A name for an audit key that reveals nothing about it."""
+    return hmac.new(key, b"featurevault-audit-key-id", hashlib.sha256).hexdigest()[:16]
 
 
-def seal(records: list[dict[str, Any]], last_seq: int, last_hash: str) -> list[dict[str, Any]]:
-    """Number and chain ``records`` after the record (last_seq, last_hash)."""
+def record_hash(record: dict[str, Any], key: bytes | None = None) -> str:
+    """The record's ``hash``: HMAC-SHA256 under ``key``, or SHA-256 when there is none."""
+    body = canonical({k: v for k, v in record.items() if k != "hash"}).encode("ascii")
+    if key is None:
+        return hashlib.sha256(body).hexdigest()
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def seal(records: list[dict[str, Any]], last_seq: int, last_hash: str, key: bytes | None = None) -> list[dict[str, Any]]:
+    """Number and chain ``records`` after the record (last_seq, last_hash); keyed when ``key`` is given."""
     sealed = []
+    mac = hmac.new(key, digestmod=hashlib.sha256) if key is not None else None
+    named = {"key_id": key_id(key)} if key is not None else {}
     for record in records:
         last_seq += 1
-        body = {**record, "seq": last_seq, "prev_hash": last_hash}
+        body = {**record, "seq": last_seq, "prev_hash": last_hash, **named}
         body.pop("hash", None)
-        last_hash = record_hash(body)
+        data = canonical(body).encode("ascii")
+        if mac is None:
+            last_hash = hashlib.sha256(data).hexdigest()
+        else:
+            step = mac.copy()
+            step.update(data)
+            last_hash = step.hexdigest()
         sealed.append({**body, "hash": last_hash})
     return sealed
 
@@ -57,64 +75,6 @@ def clip(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float)):
         return value
     return clip(str(value))
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    """The outcome of checking a chain: ``ok``, or the first bad record and why."""
-
-    ok: bool
-    records: int
-    bad_index: int | None = None  # 0-based position in the trail
-    bad_seq: int | None = None
-    problem: str = ""
-
-    def describe(self) -> str:
-        if self.ok:
-            return f"audit trail intact: {self.records} records"
-        return f"audit trail broken at record #{self.bad_index} (seq {self.bad_seq}): {self.problem}"
-
-
-def verify_chain(records: Iterable[dict[str, Any]], head: dict[str, Any] | None = None) -> VerifyResult:
-    """Walk the trail in stored order and report the first edited, removed or reordered record.
-
-    The first record may follow records rotated away: its ``prev_hash`` is taken on trust.
-    ``head`` is the newest (seq, hash) recorded outside the trail (in the registry): the
-    trail must reach it with the same hash, or records were cut from its end.
-    """
-    return _walk(records, head)
-
-
-def _walk(records: Iterable[dict[str, Any]], head: dict[str, Any] | None) -> VerifyResult:
-    prev: dict[str, Any] | None = None
-    count = 0
-    head_seq = head.get("seq") if head else None
-    for index, record in enumerate(records):
-        count += 1
-        seq = record.get("seq")
-        if not isinstance(seq, int) or record.get("hash") != record_hash(record):
-            bad_seq = seq if isinstance(seq, int) else None
-            return VerifyResult(False, count, index, bad_seq, "record was edited (hash does not match)")
-        if prev is not None:
-            if seq <= prev["seq"]:
-                return VerifyResult(False, count, index, seq, f"records reordered (seq {seq} after seq {prev['seq']})")
-            if seq != prev["seq"] + 1:
-                missing = f"{prev['seq'] + 1}" + (f"-{seq - 1}" if seq - 1 > prev["seq"] + 1 else "")
-                return VerifyResult(False, count, index, seq, f"record(s) seq {missing} removed before this one")
-            if record.get("prev_hash") != prev["hash"]:
-                problem = "chain broken: prev_hash does not match the previous record"
-                return VerifyResult(False, count, index, seq, problem)
-        elif seq == 1 and record.get("prev_hash") != GENESIS:
-            return VerifyResult(False, count, index, seq, "first record does not start the chain")
-        if seq == head_seq and record.get("hash") != head.get("hash"):  # type: ignore[union-attr]
-            return VerifyResult(False, count, index, seq, "record differs from the head recorded in the registry")
-        prev = record
-    last_seq = prev["seq"] if prev is not None else 0
-    if isinstance(head_seq, int) and last_seq < head_seq:
-        missing = f"{last_seq + 1}" + (f"-{head_seq}" if head_seq > last_seq + 1 else "")
-        problem = f"record(s) seq {missing} removed from the end (the registry's head is seq {head_seq})"
-        return VerifyResult(False, count, count, head_seq, problem)
-    return VerifyResult(True, count)
 
 
 def matches(

@@ -17,13 +17,32 @@ from typing import Any
 
 from featurevault.config import AuditConfig
 from featurevault.errors import AuditError, missing_dependency
-from featurevault.governance.audit_chain import GENESIS, filter_records, seal
+from featurevault.governance.audit_chain import GENESIS, filter_records, key_id, seal
 
 logger = logging.getLogger(__name__)
 
 
 class AuditSink:
-    """Base: append sealed batches, read the trail back in order."""
+    """Base: append sealed batches, read the trail back in order.
+
+    With ``key`` set, records are chained with HMAC-SHA256 under it (see audit_chain).
+    """
+
+    key: bytes | None = None
+
+    def _seal(self, records: list[dict[str, Any]], last: dict[str, Any]) -> list[dict[str, Any]]:
+        """``records`` chained after ``last``; refuses to continue a keyed trail without its key."""
+        if self.key is None and "key_id" in last:
+            raise AuditError(
+                f"audit trail {self.describe()} is keyed (key id {last['key_id']}) but no audit key is set; "
+                "set FEATUREVAULT_AUDIT_KEY (or audit.key_file) to the trail's key"
+            )
+        if self.key is not None and last.get("key_id") not in (None, key_id(self.key)):
+            raise AuditError(
+                f"audit trail {self.describe()} is keyed with key id {last['key_id']}, "
+                f"not with the audit key set here (key id {key_id(self.key)})"
+            )
+        return seal(records, last.get("seq", 0), last.get("hash", GENESIS), self.key)
 
     def append(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Seal and store ``records``; returns them sealed."""
@@ -58,10 +77,21 @@ class NullSink(AuditSink):
 class FileSink(AuditSink):
     """JSON lines at ``path``; when it would pass ``max_bytes`` it becomes ``path.1`` (and so on)."""
 
-    def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        max_bytes: int,
+        backups: int,
+        key: bytes | None = None,
+        on_discard: Callable[[int, str], None] | None = None,
+    ) -> None:
         self.path = path
         self.max_bytes = max_bytes
         self.backups = backups
+        self.key = key
+        #: told (seq, hash) of the newest record a rotation throws away, so a verifier knows
+        #: the trail may legitimately start after it
+        self.on_discard = on_discard
         self.lock_path = path.with_name(path.name + ".lock")
 
     def files(self) -> list[Path]:
@@ -82,8 +112,7 @@ class FileSink(AuditSink):
         with open(self.lock_path, "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                last = self._last_record()
-                sealed = seal(records, last.get("seq", 0), last.get("hash", GENESIS))
+                sealed = self._seal(records, self._last_record())
                 self._write_lines([(json.dumps(r, sort_keys=True, ensure_ascii=True) + "\n").encode() for r in sealed])
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
@@ -108,6 +137,9 @@ class FileSink(AuditSink):
                 out.write(b"".join(chunk))
 
     def _rotate(self) -> None:
+        oldest = self.path if self.backups == 0 else self.path.with_name(f"{self.path.name}.{self.backups}")
+        if oldest.exists():
+            self._discarding(oldest)
         if self.backups == 0:
             self.path.unlink()
             return
@@ -116,6 +148,15 @@ class FileSink(AuditSink):
             if src.exists():
                 os.replace(src, self.path.with_name(f"{self.path.name}.{i + 1}"))
         os.replace(self.path, self.path.with_name(f"{self.path.name}.1"))
+
+    def _discarding(self, path: Path) -> None:
+        if self.on_discard is None:
+            return
+        try:
+            last = json.loads(_last_line(path))
+            self.on_discard(int(last["seq"]), str(last["hash"]))
+        except Exception as exc:  # the rotation goes on; verify will then report the start as cut
+            logger.error("audit: could not record the records rotation discards from %s (%s)", path, exc)
 
     def _last_record(self) -> dict[str, Any]:
         for path in reversed(self.files()):
@@ -163,7 +204,8 @@ def _last_line(path: Path) -> bytes:
 class PostgresSink(AuditSink):
     """A table ``(seq, time, principal, action, line)``; ``line`` is the record's exact JSON."""
 
-    def __init__(self, dsn: str, table: str, connect_timeout: float = 5.0) -> None:
+    def __init__(self, dsn: str, table: str, connect_timeout: float = 5.0, key: bytes | None = None) -> None:
+        self.key = key
         self.dsn = dsn
         self.table = table  # validated as a plain identifier by AuditConfig
         self.connect_timeout = connect_timeout
@@ -210,8 +252,7 @@ class PostgresSink(AuditSink):
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.table,))
                 row = conn.execute(f"SELECT line FROM {self.table} ORDER BY seq DESC LIMIT 1").fetchone()
-                last = json.loads(row[0]) if row else {}
-                sealed = seal(records, last.get("seq", 0), last.get("hash", GENESIS))
+                sealed = self._seal(records, json.loads(row[0]) if row else {})
                 with conn.cursor() as cur:
                     cur.executemany(
                         f"INSERT INTO {self.table} (seq, time, principal, action, line) VALUES (%s, %s, %s, %s, %s)",
@@ -251,9 +292,14 @@ class PostgresSink(AuditSink):
         return f"postgres table {self.table}"
 
 
-def build_sink(config: AuditConfig, resolve: Callable[[str], Path]) -> AuditSink:
+def build_sink(
+    config: AuditConfig,
+    resolve: Callable[[str], Path],
+    key: bytes | None = None,
+    on_discard: Callable[[int, str], None] | None = None,
+) -> AuditSink:
     if config.sink == "none":
         return NullSink()
     if config.sink == "postgres":
-        return PostgresSink(str(config.dsn), config.table)
-    return FileSink(resolve(config.path), config.max_bytes, config.backups)
+        return PostgresSink(str(config.dsn), config.table, key=key)
+    return FileSink(resolve(config.path), config.max_bytes, config.backups, key=key, on_discard=on_discard)

@@ -9,9 +9,13 @@ Rotation re-wraps every data key under a new master key. Values are not
 re-encrypted, so readers keep working throughout: a key ring holding the new
 and the previous master key unwraps either form.
 
-An encrypted value is ``FVE1`` + 12-byte nonce + ciphertext; the feature
-view and feature name are bound in as associated data, so a value copied to
-another feature does not decrypt.
+An encrypted value is an envelope: ``FVE`` + a version byte + 12-byte nonce +
+ciphertext. Version ``2`` (written today) binds the feature view, the feature
+and the entity key (the online store's packed key) in as associated data, so a
+value copied to another feature or to another entity's record does not
+decrypt. Version ``1`` (written before) bound only the view and the feature;
+such values still open, with the associated data they were written with, until
+the view is materialized again (which rewrites them as version 2).
 """
 
 from __future__ import annotations
@@ -27,11 +31,16 @@ from typing import Any
 import msgpack
 
 from featurevault.config import PiiConfig
-from featurevault.errors import ConfigError, EncryptionKeyError
+from featurevault.errors import ConfigError, EncryptionKeyError, SealedValueIntegrityError
 
 KEYS_NAMESPACE = "keys"
 PREVIOUS_KEY_ENV = "FEATUREVAULT_MASTER_KEY_PREVIOUS"
-MAGIC = b"FVE1"
+_ENVELOPE = b"FVE"
+#: the envelope written today: view, feature and entity key authenticated
+MAGIC = _ENVELOPE + b"2"
+#: the first envelope: view and feature authenticated, not the entity
+MAGIC_V1 = _ENVELOPE + b"1"
+_V1, _V2 = MAGIC_V1[3], MAGIC[3]
 _DEK_PREFIX = "dek:"
 
 
@@ -151,44 +160,72 @@ class KeyRing:
 
     # -- values ---------------------------------------------------------------------------------
 
-    def encrypt(self, view: str, feature: str, values: Sequence[Any]) -> list[bytes | None]:
-        """Each non-null value encrypted (msgpack-serialised first); nulls stay null."""
+    def encrypt(
+        self, view: str, feature: str, values: Sequence[Any], entity_keys: Sequence[bytes]
+    ) -> list[bytes | None]:
+        """Each non-null value encrypted (msgpack-serialised first) for its entity; nulls stay null."""
+        if len(entity_keys) != len(values):
+            raise ValueError(f"{view}:{feature}: {len(values)} values but {len(entity_keys)} entity keys")
         aead = _aesgcm(self.data_key(view, create=True))
-        aad = f"{view}:{feature}".encode()
+        prefix = _bound_prefix(view, feature)
+        pack, nonce_of = msgpack.packb, secrets.token_bytes
         out: list[bytes | None] = []
-        for value in values:
+        for value, key in zip(values, entity_keys):
             if value is None:
                 out.append(None)
                 continue
-            nonce = secrets.token_bytes(12)
-            out.append(MAGIC + nonce + aead.encrypt(nonce, msgpack.packb(value, use_bin_type=True), aad))
+            nonce = nonce_of(12)
+            out.append(MAGIC + nonce + aead.encrypt(nonce, pack(value, use_bin_type=True), prefix + key))
         return out
 
-    def decrypt(self, view: str, feature: str, values: Sequence[Any]) -> list[Any]:
-        """The clear values; values that are not encrypted pass through unchanged."""
+    def opener(self, view: str, feature: str) -> Callable[[Any, bytes], Any]:
+        """``open(value, entity_key)``: the clear value; a value that is not sealed passes unchanged.
+
+        The data key is fetched on the first sealed value, so a view stored clear
+        needs no key.
+        """
         from cryptography.exceptions import InvalidTag
 
-        if not any(is_encrypted(v) for v in values):
-            return list(values)
-        aead = _aesgcm(self.data_key(view))
-        aad = f"{view}:{feature}".encode()
-        out: list[Any] = []
-        for value in values:
-            if not is_encrypted(value):
-                out.append(value)
-                continue
+        prefix, legacy = _bound_prefix(view, feature), f"{view}:{feature}".encode()
+        aeads: list[Any] = []
+        unpack = msgpack.unpackb
+
+        def open_value(value: Any, entity_key: bytes) -> Any:
+            if value.__class__ is not bytes or value[:3] != _ENVELOPE or len(value) <= 32:
+                return value
+            version = value[3]
+            if version == _V2:
+                aad = prefix + entity_key
+            elif version == _V1:
+                aad = legacy
+            else:
+                return value
+            if not aeads:
+                aeads.append(_aesgcm(self.data_key(view)))
             try:
-                clear = aead.decrypt(value[4:16], value[16:], aad)
+                clear = aeads[0].decrypt(value[4:16], value[16:], aad)
             except InvalidTag:
-                raise EncryptionKeyError(
-                    f"an encrypted value of {view}:{feature} does not decrypt (tampered or misplaced)"
+                raise SealedValueIntegrityError(
+                    f"a sealed value of feature {feature!r} of feature view {view!r} fails its integrity check "
+                    "for this entity: tampered, or copied from another entity's or feature's record"
                 ) from None
-            out.append(msgpack.unpackb(clear, raw=False))
-        return out
+            return unpack(clear, raw=False)
+
+        return open_value
+
+    def decrypt(self, view: str, feature: str, values: Sequence[Any], entity_keys: Sequence[bytes]) -> list[Any]:
+        """The clear values of ``values`` stored under ``entity_keys``; values not sealed pass unchanged."""
+        open_value = self.opener(view, feature)
+        return [open_value(v, k) for v, k in zip(values, entity_keys, strict=True)]
+
+
+def _bound_prefix(view: str, feature: str) -> bytes:
+    """The associated data of a version-2 value, up to the entity key appended per value."""
+    return MAGIC + f"{view}:{feature}".encode() + b"\x00"
 
 
 def is_encrypted(value: Any) -> bool:
-    return isinstance(value, bytes) and value.startswith(MAGIC) and len(value) > 32
+    return isinstance(value, bytes) and value[:3] == _ENVELOPE and value[3:4] in (b"1", b"2") and len(value) > 32
 
 
 def build_keyring(config: PiiConfig, resolve: Callable[[str], Path], registry: Any, project: str) -> KeyRing:

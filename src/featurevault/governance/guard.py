@@ -13,7 +13,7 @@ import functools
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,9 +172,10 @@ class Guard:
             state.plans[("sealed", view)] = cached
         return cached
 
-    def sealer(self, view: str) -> Callable[[pa.Table], pa.Table] | None:
-        """A function encrypting the view's PII columns, or None when nothing is sealed.
+    def sealer(self, view: str) -> Callable[[pa.Table, Sequence[bytes]], pa.Table] | None:
+        """A function ``seal(table, entity_keys)`` encrypting the view's PII columns, or None.
 
+        Each value is bound to its row's entity key (the online store's packed key).
         The data key is fetched (or created) here, so the function itself never
         touches the registry and may run on another thread.
         """
@@ -186,27 +187,26 @@ class Guard:
         ring = self._ring()
         ring.data_key(view, create=True)
 
-        def seal(table: pa.Table) -> pa.Table:
+        def seal(table: pa.Table, entity_keys: Sequence[bytes]) -> pa.Table:
             for name in features:
                 idx = table.schema.get_field_index(name)
                 if idx >= 0:
-                    sealed = ring.encrypt(view, name, _record_form(table.column(idx)).to_pylist())
+                    sealed = ring.encrypt(view, name, _record_form(table.column(idx)).to_pylist(), entity_keys)
                     table = table.set_column(idx, name, pa.array(sealed, pa.binary()))
             return table
 
         return seal
 
-    def seal_at_rest(self, view: str, table: pa.Table) -> pa.Table:
+    def seal_at_rest(self, view: str, table: pa.Table, entity_keys: Sequence[bytes]) -> pa.Table:
         """``table`` with the view's PII feature columns encrypted (when ``pii.encrypt_at_rest``)."""
         seal = self.sealer(view)
-        return seal(table) if seal is not None else table
+        return seal(table, entity_keys) if seal is not None else table
 
-    def decryptor(self, view: str, feature: str) -> Callable[[Any], Any] | None:
-        """A per-value decrypter for a stored feature, or None when nothing there can be encrypted."""
+    def decryptor(self, view: str, feature: str) -> Callable[[Any, bytes], Any] | None:
+        """``open(value, entity_key)`` for a stored feature, or None when nothing there can be encrypted."""
         if self._keyring is None or feature not in self._sealed_features(view):
             return None
-        ring = self._ring()
-        return lambda value: ring.decrypt(view, feature, [value])[0]
+        return self._ring().opener(view, feature)
 
     # -- reads ----------------------------------------------------------------------------------
 

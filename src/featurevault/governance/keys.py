@@ -1,4 +1,5 @@
-"""Where the PII hash key comes from: an env var, a key file, or (last resort) the registry's state."""
+"""Where keys come from: the PII hash key (env var, key file, or the registry's state as a last
+resort) and the audit trail's HMAC key (env var or key file only: never the registry)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from featurevault.config import PiiConfig
+from featurevault.config import AuditConfig, PiiConfig
 from featurevault.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,25 @@ def load_hash_key(config: PiiConfig, resolve: Callable[[str], Path], registry: A
     return bytes.fromhex(stored)
 
 
-def _checked(key: bytes, where: str) -> bytes:
+def load_audit_key(config: AuditConfig, resolve: Callable[[str], Path]) -> bytes | None:
+    """The audit chain's HMAC key: env var, then key file; None when neither is set (an unkeyed trail).
+
+    It is kept apart from the registry on purpose: whoever can edit the trail and read the
+    registry must still not be able to forge records.
+    """
+    value = os.environ.get(config.key_env)
+    if value:
+        return _checked(value.encode(), f"environment variable {config.key_env}", what="audit key")
+    if config.key_file:
+        path = resolve(config.key_file)
+        try:
+            return _checked(path.read_bytes().strip(), f"key file {path}", what="audit key")
+        except OSError as exc:
+            raise ConfigError(f"audit.key_file {path}: cannot be read ({exc.strerror})") from None
+    return None
+
+
+def _checked(key: bytes, where: str, what: str = "PII hash key") -> bytes:
     if len(key) < 16:
-        raise ConfigError(f"the PII hash key from {where} must be at least 16 bytes")
+        raise ConfigError(f"the {what} from {where} must be at least 16 bytes")
     return key

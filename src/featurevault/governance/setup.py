@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from featurevault.config import AuditConfig, NoAuthConfig, OidcAuthConfig, PiiConfig, TokenAuthConfig
-from featurevault.governance.audit import AUDIT_NAMESPACE, AuditLog
+from featurevault.governance.audit import AuditLog
+from featurevault.governance.audit_anchor import TrailAnchor
 from featurevault.governance.audit_sinks import build_sink
 from featurevault.governance.auth import build_authenticator
 from featurevault.governance.crypto import build_keyring
 from featurevault.governance.guard import Guard
-from featurevault.governance.keys import load_hash_key
+from featurevault.governance.keys import load_audit_key, load_hash_key
 from featurevault.governance.principal import ANONYMOUS, Principal
 
 TOKEN_ENV = "FEATUREVAULT_TOKEN"
@@ -40,12 +41,16 @@ def build_guard(
     if principal is None:
         token = os.environ.get(TOKEN_ENV)
         principal = authenticator.authenticate(token) if token and authenticator.enforce else ANONYMOUS
+    anchor = None if registry is None else TrailAnchor(registry, project, audit.checkpoint_every)
+    sink = build_sink(
+        audit, resolve, key=load_audit_key(audit, resolve), on_discard=anchor.pruned if anchor is not None else None
+    )
     log = AuditLog(
-        build_sink(audit, resolve),
+        sink,
         buffer_size=audit.buffer_size,
         flush_interval_ms=audit.flush_interval_ms,
         fail_closed=audit.fail_closed,
-        anchor=None if registry is None else _head_recorder(registry, project),
+        anchor=anchor,
     )
     guard = Guard(
         project=project,
@@ -59,12 +64,3 @@ def build_guard(
         keyring=(lambda: build_keyring(pii, resolve, registry, project)) if pii.encrypt_at_rest else None,
     )
     return guard
-
-
-def _head_recorder(registry: Any, project: str) -> Callable[[int, str], None]:
-    """Keeps the audit trail's newest (seq, hash) in the registry, a store the trail's editor does not hold."""
-
-    def record(seq: int, digest: str) -> None:
-        registry.set_state(project, AUDIT_NAMESPACE, "head", {"seq": seq, "hash": digest})
-
-    return record

@@ -78,7 +78,8 @@ def prepare(store: FeatureStore, desired: RepoContents) -> RepoContents:
     for name, view in list(desired.feature_views.items()):
         _check_source(store, view)
         if not view.features:
-            desired.feature_views[name] = _infer_schema(store, view)
+            view = desired.feature_views[name] = _infer_schema(store, view)
+        desired.feature_views[name] = _infer_join_key_types(store, view)
     _check_references(desired)
     return desired
 
@@ -245,6 +246,27 @@ def _infer_schema(store: FeatureStore, view: FeatureView) -> FeatureView:
         except FeatureVaultError as exc:
             raise DefinitionError(f"feature view {view.name!r}: cannot infer the type of {column.name!r}: {exc}")
     return view.with_schema(fields)
+
+
+def _infer_join_key_types(store: FeatureStore, view: FeatureView) -> FeatureView:
+    """The view with a schema field for each join key it leaves out, typed from the source (as Feast does).
+
+    Online reads check and convert join-key values to these types.
+    """
+    declared = {f.name for f in view.schema}
+    missing = [k for k in view.join_keys if k not in declared]
+    if not missing:
+        return view
+    arrow_schema = store.offline_store.schema(view.batch_source)
+    fields = []
+    for key in missing:
+        if key not in arrow_schema.names:
+            continue
+        try:
+            fields.append(Field(name=key, dtype=from_arrow(arrow_schema.field(key).type)))
+        except FeatureVaultError as exc:
+            raise DefinitionError(f"feature view {view.name!r}: cannot infer the type of join key {key!r}: {exc}")
+    return view.with_schema([*fields, *view.schema]) if fields else view
 
 
 def _check_references(contents: RepoContents) -> None:

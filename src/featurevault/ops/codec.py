@@ -33,7 +33,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from featurevault.errors import SchemaMismatchError
-from featurevault.types import Array, FeatureType, Json, Map, UnixTimestamp, parse_dtype
+from featurevault.types import (
+    Array,
+    FeatureType,
+    Json,
+    Map,
+    UnixTimestamp,
+    is_binary_type,
+    is_list_type,
+    is_string_type,
+    parse_dtype,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LAYOUT_PREFIX = b"\x00layout:"
@@ -150,7 +160,7 @@ def column_values(column: pa.Array | pa.ChunkedArray) -> list[Any]:
         return _numeric_values(column)
     if pa.types.is_map(arrow_type):
         return [None if v is None else dict(v) for v in column.to_pylist()]
-    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+    if is_list_type(arrow_type):
         value_type = arrow_type.value_type
         if pa.types.is_timestamp(value_type) or pa.types.is_date(value_type):
             column = column.cast(pa.list_(_TS_US), safe=False).cast(pa.list_(pa.int64()))
@@ -188,11 +198,11 @@ def _kind(arrow_type: pa.DataType) -> str:
         ("bool", pa.types.is_boolean),
         ("int", pa.types.is_integer),
         ("float", lambda t: pa.types.is_floating(t) or pa.types.is_decimal(t)),
-        ("string", lambda t: pa.types.is_string(t) or pa.types.is_large_string(t)),
-        ("bytes", lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t)),
+        ("string", is_string_type),
+        ("bytes", is_binary_type),
         ("timestamp", lambda t: pa.types.is_timestamp(t) or pa.types.is_date(t)),
         ("map", lambda t: pa.types.is_map(t) or pa.types.is_struct(t)),
-        ("list", lambda t: pa.types.is_list(t) or pa.types.is_large_list(t)),
+        ("list", is_list_type),
     )
     for name, check in checks:
         if check(arrow_type):

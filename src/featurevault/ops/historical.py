@@ -8,6 +8,7 @@ features fetched only as their inputs, and orders the columns.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchErro
 from featurevault.model import OnDemandFeatureView, RepoContents
 from featurevault.model.flags import FlagSet
 from featurevault.ops.flag_mask import FlagMask, build_mask
+from featurevault.ops.join_keys import conform_key_column, join_key_types
 from featurevault.ops.resolve import OdfvPart, ResolvedRequest, ViewPart, resolve_features
 
 if TYPE_CHECKING:
@@ -100,7 +102,8 @@ class RetrievalJob:
     def _run(self) -> pa.Table:
         entity = self._entity
         if isinstance(entity, str):
-            entity = self._offline.query(entity, sandbox=self._sandbox_sql)
+            queried = self._offline.query(entity, sandbox=self._sandbox_sql)
+            entity = conform_entity_keys(_unique_columns(queried), self._resolved)
         self._entity_columns = list(entity.column_names)
         ts_column = timestamp_column(entity.schema)
         _check_request_columns(entity, self._resolved)
@@ -156,6 +159,7 @@ def get_historical_features(
     entity = entity_input(entity_df)
     if isinstance(entity, pa.Table):
         timestamp_column(entity.schema)
+        entity = conform_entity_keys(entity, resolved)
         _check_request_columns(entity, resolved)
         for part in resolved.views:
             missing = [k for k in part.view.join_keys if k not in entity.column_names]
@@ -178,12 +182,13 @@ def entity_input(entity_df: Any) -> pa.Table | str:
             raise RequestError("entity_df is an empty SQL string")
         return entity_df
     if isinstance(entity_df, pa.Table):
-        return entity_df
+        return _unique_columns(entity_df)
     if isinstance(entity_df, pa.RecordBatch):
-        return pa.Table.from_batches([entity_df])
+        return _unique_columns(pa.Table.from_batches([entity_df]))
     import pandas as pd
 
     if isinstance(entity_df, pd.DataFrame):
+        _check_unique([str(c) for c in entity_df.columns])
         try:
             return pa.Table.from_pandas(entity_df, preserve_index=False)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
@@ -191,6 +196,32 @@ def entity_input(entity_df: Any) -> pa.Table | str:
     raise RequestError(
         f"entity_df must be a pandas DataFrame, a pyarrow Table or a SQL string, not {type(entity_df).__name__}"
     )
+
+
+def _unique_columns(table: pa.Table) -> pa.Table:
+    _check_unique(table.column_names)
+    return table
+
+
+def _check_unique(names: list[str]) -> None:
+    twice = [name for name, count in Counter(names).items() if count > 1]
+    if twice:
+        raise RequestError(
+            f"entity_df has more than one column named {', '.join(repr(n) for n in twice)}; "
+            "each column needs its own name"
+        )
+
+
+def conform_entity_keys(entity: pa.Table, resolved: ResolvedRequest) -> pa.Table:
+    """The entity frame with its join-key columns converted to their declared types (or a named error)."""
+    for key, dtype in join_key_types(part.view for part in resolved.views).items():
+        if key in entity.column_names:
+            index = entity.column_names.index(key)
+            column = entity.column(index)
+            converted = conform_key_column(column, dtype, key)
+            if converted is not column:
+                entity = entity.set_column(index, key, converted)
+    return entity
 
 
 def _requested_order(resolved: ResolvedRequest, features: Any) -> list[str]:

@@ -192,15 +192,16 @@ def _pack_batch(
     view: FeatureView,
     layout: codec.Layout,
     batch: pa.RecordBatch,
-    seal: Callable[[pa.Table], pa.Table] | None = None,
+    seal: Callable[[pa.Table, list[bytes]], pa.Table] | None = None,
 ) -> _Packed:
     table = conform_batch(view, pa.Table.from_batches([batch]))
     stamps = codec.column_values(table.column(EVENT_TS))
     keys = codec.pack_keys(table, view.join_keys)
-    return _Packed(keys, codec.pack_records(seal(table) if seal is not None else table, layout, EVENT_TS), stamps)
+    sealed = seal(table, keys) if seal is not None else table  # each value bound to its row's entity key
+    return _Packed(keys, codec.pack_records(sealed, layout, EVENT_TS), stamps)
 
 
-def _sealer(store: Any, view: FeatureView) -> Callable[[pa.Table], pa.Table] | None:
+def _sealer(store: Any, view: FeatureView) -> Callable[[pa.Table, list[bytes]], pa.Table] | None:
     """Encrypts the view's PII columns when the store's guard keeps PII encrypted at rest."""
     guard = getattr(store, "guard", None)  # test harnesses wire a reader without one
     return guard.sealer(view.name) if guard is not None else None

@@ -2,7 +2,8 @@
 
 The hot path. A request (feature refs or a feature service) is resolved once
 per registry version and cached as a plan, so repeated calls do no registry
-work. Per call: pack the entity keys, one ``store.read`` per feature view for
+work. Per call: check the join-key values against their declared types
+(converting where lossless), pack the entity keys, one ``store.read`` per feature view for
 all distinct keys, unpack, apply the view's TTL, then compute on-demand
 features. Results are plain lists; pandas is used only for pandas-mode
 on-demand views and ``to_df``.
@@ -17,11 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from featurevault.backends.online.base import OnlineStore
-from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchError
+from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchError, TooManyEntityRowsError
 from featurevault.model import FeatureService, RepoContents
 from featurevault.model.flags import FlagSet
 from featurevault.ops import codec
 from featurevault.ops.flag_mask import FlagMask, build_mask
+from featurevault.ops.join_keys import conform_key_values, join_key_types
 from featurevault.ops.online_odfv import run_odfv
 from featurevault.ops.online_response import TIMESTAMP_POSTFIX, FieldStatus, OnlineResponse
 from featurevault.ops.resolve import OdfvPart, ResolvedRequest, ViewPart, resolve_features
@@ -45,6 +47,8 @@ class _ViewPlan:
     extractors: dict[int, Callable[[list[Any]], Sequence[Any]]] = field(default_factory=dict)
     #: layout id -> indices of requested features that records of that layout do not hold
     absent: dict[int, frozenset[int]] = field(default_factory=dict)
+    #: whether the view holds sealed values: its extractors then take the entity key too
+    keyed: bool | None = None
 
 
 @dataclass
@@ -52,6 +56,8 @@ class _Plan:
     resolved: ResolvedRequest
     views: list[_ViewPlan]
     join_keys: frozenset[str]
+    #: (join key, declared type) for the keys whose entity declares a type
+    key_types: list[tuple[str, FeatureType]]
     #: per output column, in output order: (view index, or -1 - odfv index; feature index)
     locations: list[tuple[int, int]]
     output_names: list[str]
@@ -73,10 +79,13 @@ class OnlineReader:
         self,
         online_store: OnlineStore,
         clock: Callable[[], float] = time.time,
-        decryptor: Callable[[str, str], Callable[[Any], Any] | None] | None = None,
+        decryptor: Callable[[str, str], Callable[[Any, bytes], Any] | None] | None = None,
+        max_entity_rows: int | None = None,
     ) -> None:
         self.online_store = online_store
-        #: (view, feature) -> per-value decrypter of PII encrypted at rest (see governance.crypto)
+        #: more entity rows in one read are refused (``limits.max_entity_rows``); None: unbounded
+        self.max_entity_rows = max_entity_rows
+        #: (view, feature) -> ``open(value, entity_key)`` of PII encrypted at rest (see governance.crypto)
         self.decryptor = decryptor
         #: seconds since the epoch; replaceable so tests can freeze "now"
         self.clock = clock
@@ -115,6 +124,12 @@ class OnlineReader:
         """Read ``features`` for ``entity_rows``; features behind a flag that is off for a row are FLAG_OFF."""
         plan = self.plan(version, contents, features, full_feature_names)
         entity_columns, order, rows = _entity_columns(entity_rows)
+        if self.max_entity_rows is not None and rows > self.max_entity_rows:
+            raise TooManyEntityRowsError(rows, self.max_entity_rows, "limits.max_entity_rows")
+        for key, dtype in plan.key_types:
+            column = entity_columns.get(key)
+            if column is not None:
+                entity_columns[key] = conform_key_values(column, dtype, key)
         now_us = int(self.clock() * 1_000_000)
         view_results = [self._read_view(vp, entity_columns, rows, now_us) for vp in plan.views]
         odfv_results = [
@@ -170,7 +185,8 @@ class OnlineReader:
         stamps: list[int | None] = []
         unpack = codec.unpackb
         layouts: list[int] = []
-        for record in records:
+        keyed = vp.keyed if vp.keyed is not None else self._keyed(vp)
+        for key, record in zip(keys, records):
             if record is None:
                 values.append(missing)
                 states.append(_NOT_FOUND)
@@ -185,7 +201,7 @@ class OnlineReader:
                 states.append(_OUTSIDE)
                 continue
             extract = vp.extractors.get(rec[0]) or self._extractor(vp, rec[0])
-            values.append(extract(rec))
+            values.append(extract(rec, key) if keyed else extract(rec))
             states.append(_PRESENT)
         if index is not None:
             values = [values[i] for i in index]
@@ -198,16 +214,23 @@ class OnlineReader:
             per_feature = _mark_absent(vp, states, layouts)
         return columns, per_feature, stamps
 
-    def _extractor(self, vp: _ViewPlan, layout_id: int) -> Callable[[list[Any]], Sequence[Any]]:
+    def _keyed(self, vp: _ViewPlan) -> bool:
+        decryptor = self.decryptor
+        vp.keyed = decryptor is not None and any(decryptor(vp.table, f.name) for f in vp.part.view.features)
+        return vp.keyed
+
+    def _extractor(self, vp: _ViewPlan, layout_id: int) -> Callable[..., Sequence[Any]]:
+        """``extract(rec)``, or ``extract(rec, entity_key)`` when the view holds sealed values."""
         layout = self._layout(vp.table, layout_id)
         positions = [layout.names.index(f) + 2 if f in layout.names else None for f in vp.part.features]
         decoders = layout.decoders()
-        if self.decryptor is not None:
-            decrypters = [self.decryptor(vp.table, name) for name in layout.names]
-            decoders = [_then(first, then) for first, then in zip(decrypters, decoders, strict=True)]
         decode = [(i, decoders[p - 2]) for i, p in enumerate(positions) if p is not None and decoders[p - 2]]
         extract = _positions_getter(positions)
-        if decode:
+        if vp.keyed:
+            assert self.decryptor is not None
+            opens = [(i, self.decryptor(vp.table, layout.names[p - 2])) for i, p in enumerate(positions) if p]
+            extract = _opening(extract, [(i, fn) for i, fn in opens if fn is not None], decode)
+        elif decode:
             extract = _decoding(extract, decode)
         absent = frozenset(i for i, p in enumerate(positions) if p is None)
         if absent:
@@ -253,15 +276,6 @@ def _switch_off(
             values[c], states[c] = column, column_states
 
 
-def _then(
-    first: Callable[[Any], Any] | None, second: Callable[[Any], Any] | None
-) -> Callable[[Any], Any] | None:
-    """``second(first(v))``, either step optional."""
-    if first is None or second is None:
-        return first or second
-    return lambda value: second(first(value))
-
-
 def _request_key(features: Any, full_feature_names: bool) -> tuple[Any, ...] | None:
     if isinstance(features, FeatureService):
         return ("service", features.name, full_feature_names)
@@ -294,7 +308,10 @@ def _make_plan(resolved: ResolvedRequest) -> _Plan:
             where[out] = (-1 - oi, fi, opart.view.feature(feat).dtype)
     locations = [where[name][:2] for name in resolved.output_names]
     dtypes: list[FeatureType | None] = [where[name][2] for name in resolved.output_names]
-    return _Plan(resolved, views, frozenset(resolved.join_keys), locations, list(resolved.output_names), dtypes)
+    key_types = list(join_key_types(part.view for part in resolved.views).items())
+    return _Plan(
+        resolved, views, frozenset(resolved.join_keys), key_types, locations, list(resolved.output_names), dtypes
+    )
 
 
 def _positions_getter(positions: list[int | None]) -> Callable[[list[Any]], Sequence[Any]]:
@@ -330,6 +347,24 @@ def _decoding(
         return out
 
     return extract_and_decode
+
+
+def _opening(
+    extract: Callable[[list[Any]], Sequence[Any]],
+    opens: list[tuple[int, Callable[[Any, bytes], Any]]],
+    decode: list[tuple[int, Callable[[Any], Any]]],
+) -> Callable[[list[Any], bytes], Sequence[Any]]:
+    """``extract``, then open sealed values for the record's entity key, then decode (timestamps)."""
+
+    def extract_and_open(rec: list[Any], entity_key: bytes) -> Sequence[Any]:
+        out = list(extract(rec))
+        for i, open_value in opens:
+            out[i] = open_value(out[i], entity_key)
+        for i, fn in decode:
+            out[i] = fn(out[i])
+        return out
+
+    return extract_and_open
 
 
 def _entity_columns(entity_rows: Any) -> tuple[dict[str, list[Any]], list[str], int]:

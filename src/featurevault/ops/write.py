@@ -180,7 +180,7 @@ def latest_per_key(view: FeatureView, table: pa.Table) -> tuple[list[bytes], pa.
 def _write_online(store: Any, view: FeatureView, table: pa.Table) -> int:
     keys, table = latest_per_key(view, table)
     layout = codec.Layout.of(view.features)
-    records = codec.pack_records(_sealed(store, view, table), layout, EVENT_TS)
+    records = codec.pack_records(_sealed(store, view, table, keys), layout, EVENT_TS)
     # the layout travels in the same write, so a reader never meets a record without its layout
     store.online_store.write(view.name, [layout.key, *keys], [layout.pack(), *records])
     return len(keys)
@@ -230,7 +230,7 @@ def _push_mode(to: PushMode | str) -> PushMode:
         raise RequestError(f"push: 'to' must be one of {[m.name for m in PushMode]}, got {to!r}") from None
 
 
-def _sealed(store: Any, view: FeatureView, table: pa.Table) -> pa.Table:
-    """PII columns encrypted when the store's guard keeps PII encrypted at rest."""
+def _sealed(store: Any, view: FeatureView, table: pa.Table, keys: list[bytes]) -> pa.Table:
+    """PII columns encrypted, each value bound to its row's entity key, when PII is encrypted at rest."""
     guard = getattr(store, "guard", None)  # test harnesses wire a reader without one
-    return guard.seal_at_rest(view.name, table) if guard is not None else table
+    return guard.seal_at_rest(view.name, table, keys) if guard is not None else table

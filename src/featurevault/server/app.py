@@ -24,6 +24,7 @@ from typing import IO, Any
 from fastapi import FastAPI
 
 from featurevault import __version__
+from featurevault.config import DEFAULT_SERVER_MAX_ENTITY_ROWS
 from featurevault.server import health, lifecycle, metrics, online, registry, writes
 from featurevault.server.access_log import AccessLog
 from featurevault.server.auth import Authenticator, Authorizer, for_store
@@ -50,6 +51,8 @@ class ServerSettings:
     threaded_reads: bool = False
     #: answer POST /get-online-features in the middleware, bypassing FastAPI routing (see middleware.py)
     fast_online: bool = True
+    #: entity rows per online read; more are refused with 413 (None: the repo's limits.server_max_entity_rows)
+    max_entity_rows: int | None = None
 
 
 def create_app(
@@ -89,6 +92,7 @@ def create_app(
     )
     app.state.store = store
     app.state.settings = settings
+    app.state.max_entity_rows = _max_entity_rows(store, settings)
     app.state.metrics = ServerMetrics(store)
     app.state.authenticate = authenticate
     app.state.authorize = authorize
@@ -103,6 +107,14 @@ def create_app(
         fast_online=settings.fast_online,
     )
     return app
+
+
+def _max_entity_rows(store: Any, settings: ServerSettings) -> int:
+    """The settings' cap, else the repo's ``limits.server_max_entity_rows`` (test doubles have no config)."""
+    if settings.max_entity_rows is not None:
+        return settings.max_entity_rows
+    config = getattr(store, "config", None)
+    return config.limits.server_max_entity_rows if config is not None else DEFAULT_SERVER_MAX_ENTITY_ROWS
 
 
 def _warm(store: Any) -> None:

@@ -26,6 +26,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (errors.PermissionDeniedError, 403),
     (errors.AuthenticationError, 401),
     (errors.AuditError, 503),
+    (errors.SealedValueIntegrityError, 500),
     (errors.EncryptionKeyError, 503),
     (errors.RequestError, 422),
     (errors.DefinitionError, 422),
@@ -47,7 +48,7 @@ class BodyTooLargeError(errors.RequestError):
 
 def status_for(exc: Exception) -> int:
     """The HTTP status an exception maps to (500 only for what is not the caller's fault)."""
-    if isinstance(exc, BodyTooLargeError):
+    if isinstance(exc, (BodyTooLargeError, errors.TooManyEntityRowsError)):
         return 413
     for error_type, status in STATUS_BY_ERROR:
         if isinstance(exc, error_type):

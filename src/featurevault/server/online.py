@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from featurevault.errors import TooManyEntityRowsError
 from featurevault.server.auth import Resource, authorize, current_principal, registered
 from featurevault.server.feast_shape import feast_body
 from featurevault.server.metrics import ServerMetrics
@@ -67,6 +68,8 @@ async def answer_online(request: Request, raw: bytes) -> bytes:
     else:
         authorize(request, principal, "read_online", _views_of(body.features))
     app_state.metrics.entities.observe(body.entity_count)
+    if body.entity_count > app_state.max_entity_rows:
+        raise TooManyEntityRowsError(body.entity_count, app_state.max_entity_rows, "limits.server_max_entity_rows")
     if app_state.settings.threaded_reads:
         # One hop to the thread pool for the whole blocking part: read, shaping, encoding.
         return await run_in_threadpool(_read_and_encode, app_state.store, app_state.metrics, features, body)

@@ -44,7 +44,7 @@ def test_pii_encrypted_at_rest(repo: Path, monkeypatch: pytest.MonkeyPatch) -> N
         admin.materialize(NOW - timedelta(days=1), NOW)
         raw = _online_bytes(repo)
         assert b"111-11-1111" not in raw and b"ann@example.com" not in raw  # PII sealed
-        assert b"FVE1" in raw
+        assert b"FVE2" in raw and b"FVE1" not in raw  # entity-bound envelopes
         compliance = admin  # platform-admin: every action, READ_PII included
         out = compliance.get_online_features(SSN, [{"user_id": 1}]).to_dict()
         assert out["ssn"] == ["111-11-1111"] and out["amount"] == [10.0]

@@ -149,6 +149,7 @@ SDK = [
     Row("sdk:list_data_sources", lambda e, r: e.sdk(r).list_data_sources(), "DESCRIBE", PROJECT),
     Row("sdk:list_permissions", lambda e, r: e.sdk(r).list_permissions(), "DESCRIBE", PROJECT),
     Row("sdk:registry_history", lambda e, r: e.sdk(r).registry_history(5), "DESCRIBE", PROJECT),
+    Row("sdk:verify_audit_trail", lambda e, r: e.sdk(r).verify_audit_trail(), "DESCRIBE", PROJECT),
     Row(
         "sdk:get_historical_features",
         lambda e, r: e.sdk(r).get_historical_features(_entities(), [f"{PII}:amount"]).to_df(),

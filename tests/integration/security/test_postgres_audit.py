@@ -12,7 +12,7 @@ import pytest
 
 from featurevault.errors import AuditError
 from featurevault.governance.audit import AuditLog, make_record
-from featurevault.governance.audit_chain import verify_chain
+from featurevault.governance.audit_verify import verify_chain
 from featurevault.governance.audit_sinks import PostgresSink
 
 pytestmark = pytest.mark.integration

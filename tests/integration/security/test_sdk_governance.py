@@ -11,8 +11,14 @@ import pytest
 from tests.integration.security.governed_repo import NOW, users_frame
 
 from featurevault import FeatureStore
-from featurevault.errors import AuthenticationError, DefinitionError, FeatureVaultError, PermissionDeniedError
-from featurevault.governance.audit_chain import verify_chain
+from featurevault.errors import (
+    AuthenticationError,
+    DefinitionError,
+    FeatureVaultError,
+    PermissionDeniedError,
+    SchemaMismatchError,
+)
+from featurevault.governance.audit_verify import verify_chain
 from featurevault.governance.auth import TokenStore
 from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction
@@ -212,9 +218,11 @@ INJECTIONS = ["'; DROP TABLE users; --", "../../etc/passwd", "a\x00b", "x" * 1_0
 @pytest.mark.parametrize("evil", INJECTIONS, ids=["sql", "path", "nul", "1mb"])
 def test_injection_attempts_are_rejected_or_harmless(admin: FeatureStore, evil: str) -> None:
     ds = admin.as_principal("ds", roles=["data-scientists"])
-    # as an entity key: read as a key that does not exist
-    out = ds.get_online_features(["user_public_features:age"], [{"user_id": evil}, {"user_id": 1}]).to_dict()
-    assert out["age"][1] == 31
+    # as the value of an Int64 join key: refused, and the message shows at most a short prefix of it
+    with pytest.raises(SchemaMismatchError, match="join key 'user_id'") as info:
+        ds.get_online_features(["user_public_features:age"], [{"user_id": evil}, {"user_id": 1}])
+    assert len(str(info.value)) < 300
+    assert ds.get_online_features(["user_public_features:age"], [{"user_id": 1}]).to_dict()["age"] == [31]
     # as a feature reference, a principal name, a resource: clear errors, never executed
     with pytest.raises(FeatureVaultError):
         ds.get_online_features([f"{evil}:age"], [{"user_id": 1}])

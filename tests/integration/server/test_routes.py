@@ -183,6 +183,12 @@ def test_health_ready_metrics(server: RunningServer) -> None:
         ("/get-online-features", {"features": FEATURES, "entities": {"driver_id": "1001"}}, 422, "ValidationError"),
         ("/get-online-features", {"feature_service": "driver_activity_v1", "entities": {"driver_id": [1]}}, 422,
          "RequestError"),
+        ("/get-online-features", {"features": FEATURES, "entities": {"driver_id": ["not-an-int"]}}, 422,
+         "SchemaMismatchError"),
+        ("/get-online-features", {"features": FEATURES, "entities": {"driver_id": [2**70]}}, 422,
+         "SchemaMismatchError"),
+        ("/get-online-features", {"features": FEATURES, "entities": {"driver_id": [1001.5]}}, 422,
+         "SchemaMismatchError"),
         ("/push", {"push_source_name": "nope", "df": {"driver_id": [1]}}, 404, "DataSourceNotFoundError"),
         ("/push", {"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1]}, "to": "x"}, 422,
          "ValidationError"),
@@ -198,6 +204,21 @@ def test_errors(server: RunningServer, path: str, body: dict, status: int, error
     if error_type != "RequestError":
         assert error["type"] == error_type
     assert "Traceback" not in r.text
+
+
+def test_join_key_values_are_converted_to_the_declared_type(server: RunningServer) -> None:
+    as_ints = post(server, "/get-online-features", {"features": FEATURES, "entities": {"driver_id": [1001, 1002]}})
+    converted = post(server, "/get-online-features", {"features": FEATURES, "entities": {"driver_id": ["1001", 1002.0]}})
+    assert converted.status_code == 200, converted.text
+    assert converted.json() == as_ints.json()
+    assert converted.json()["results"][0]["values"] == [1001, 1002]
+
+
+def test_join_key_type_error_names_key_value_and_type(server: RunningServer) -> None:
+    r = post(server, "/get-online-features", {"features": FEATURES, "entities": {"driver_id": [1001, "not-an-int"]}})
+    assert r.status_code == 422
+    message = r.json()["error"]["message"]
+    assert "join key 'driver_id'" in message and "'not-an-int'" in message and "Int64" in message
 
 
 def test_body_too_large_is_413(server: RunningServer) -> None:

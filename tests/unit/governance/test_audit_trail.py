@@ -3,12 +3,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from featurevault.errors import AuditError
 from featurevault.governance.audit import AuditLog, make_record
-from featurevault.governance.audit_chain import verify_chain
+from featurevault.governance.audit_verify import verify_chain
 from featurevault.governance.audit_sinks import FileSink
 
 
@@ -163,16 +164,19 @@ def test_sink_recovery_retries_kept_records(tmp_path: Path) -> None:
     assert [r["seq"] for r in sink.read()] == [1]
 
 
-def test_records_cut_from_the_end_are_caught_by_the_anchored_head(tmp_path: Path) -> None:
-    heads: list[tuple[int, str]] = []
+def test_records_cut_from_the_end_are_caught_by_the_anchored_head(tmp_path: Path, registry: Any) -> None:
+    from featurevault.governance.audit_anchor import TrailAnchor
+
     sink = FileSink(tmp_path / "audit.jsonl", max_bytes=10_000_000, backups=0)
-    log = AuditLog(sink, buffer_size=64, flush_interval_ms=10, anchor=lambda seq, digest: heads.append((seq, digest)))
+    anchor = TrailAnchor(registry, "p")
+    log = AuditLog(sink, buffer_size=64, flush_interval_ms=10, anchor=anchor)
     for i in range(10):
         log.record(_record(i))
     log.flush()
     log.close()
-    seq, digest = heads[-1]
-    head = {"seq": seq, "hash": digest}
+    head = anchor.load().head
+    assert head is not None
+    seq = head["seq"]
     assert seq == 10 and verify_chain(sink.read(), head).ok
     lines = _lines(sink.path)
     sink.path.write_text("\n".join(lines[:-2]) + "\n")  # drop the last two records

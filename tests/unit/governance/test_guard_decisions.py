@@ -11,7 +11,7 @@ import pytest
 
 from featurevault.errors import PermissionDeniedError
 from featurevault.governance.audit import AuditLog
-from featurevault.governance.audit_chain import verify_chain
+from featurevault.governance.audit_verify import verify_chain
 from featurevault.governance.audit_sinks import FileSink
 from featurevault.governance.guard import Guard
 from featurevault.governance.permissions import Resource, permissions_from_access_policies

@@ -313,3 +313,34 @@ def test_authentication_failures_are_401_and_the_principal_reaches_the_store(sto
         assert denied.headers["www-authenticate"] == 'Bearer realm="featurevault"'
         assert ok.status_code == 200
     assert seen_by_store == ["alice", "alice", "alice"]
+
+
+def test_entity_rows_over_the_limit_are_413_naming_limit_and_key(store: FakeStore) -> None:
+    for fast in (True, False):
+        settings = ServerSettings(max_entity_rows=3, fast_online=fast)
+        with TestClient(create_app(store, settings, access_log_stream=io.StringIO())) as c:
+            assert read(c, features=["driver_stats:conv_rate"], entities={"driver_id": [1, 2, 3]}).status_code == 200
+            reads_before = len(store.reads)
+            r = read(c, features=["driver_stats:conv_rate"], entities={"driver_id": [1, 2, 3, 4]})
+            assert r.status_code == 413
+            error = r.json()["error"]
+            assert error["type"] == "TooManyEntityRowsError"
+            assert "4 entity rows" in error["message"] and "limit of 3" in error["message"]
+            assert "limits.server_max_entity_rows" in error["message"]
+            assert len(store.reads) == reads_before  # refused before the store is asked
+
+
+def test_default_entity_row_limit_is_ten_thousand(store: FakeStore) -> None:
+    with TestClient(create_app(store, access_log_stream=io.StringIO())) as c:
+        body = {"features": ["driver_stats:conv_rate"]}
+        assert c.post("/get-online-features", json={**body, "entities": {"driver_id": [7] * 10_000}}).status_code == 200
+        r = c.post("/get-online-features", json={**body, "entities": {"driver_id": [7] * 10_001}})
+        assert r.status_code == 413 and "limit of 10000" in r.json()["error"]["message"]
+
+
+def test_a_sealed_value_failing_its_check_is_500_not_a_retryable_503() -> None:
+    from featurevault.errors import EncryptionKeyError, SealedValueIntegrityError
+    from featurevault.server.errors import status_for
+
+    assert status_for(SealedValueIntegrityError("moved value")) == 500  # retrying will not help
+    assert status_for(EncryptionKeyError("no master key")) == 503  # the operator sets the key

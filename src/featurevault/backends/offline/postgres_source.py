@@ -34,6 +34,8 @@ from featurevault.model import PostgreSQLSource
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_ROWS = 100_000
+#: statement timeout of source reads: a materialization or training query may scan a large table
+DEFAULT_STATEMENT_TIMEOUT_SECONDS = 600.0
 
 
 class PostgresConnection(StrictModel):
@@ -46,6 +48,8 @@ class PostgresConnection(StrictModel):
     password: str | None = None
     sslmode: str | None = None
     connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: each statement (the query, each fetch of a batch) is cancelled by the server after this
+    statement_timeout_seconds: float = Field(default=DEFAULT_STATEMENT_TIMEOUT_SECONDS, gt=0)
 
     def kwargs(self) -> dict[str, Any]:
         values = {
@@ -119,7 +123,7 @@ def read_postgres_source(
         batches = _Batches(psycopg, source, conn, cursor, batch_rows)
     except psycopg.Error as exc:
         _close_quietly(psycopg, conn, cursor)
-        raise DataSourceError(f"postgres source {source.name!r}: {_one_line(exc)}") from None
+        raise _read_error(psycopg, source, exc) from None
     return pa.RecordBatchReader.from_batches(batches.schema, batches)
 
 
@@ -132,9 +136,16 @@ def postgres_source_schema(source: PostgreSQLSource, *, connection: PostgresConn
             cursor.execute(psycopg.sql.SQL("{} LIMIT 0").format(_select(psycopg, source, None, "")))
             return _schema(cursor.description)
     except psycopg.Error as exc:
-        raise DataSourceError(f"postgres source {source.name!r}: {_one_line(exc)}") from None
+        raise _read_error(psycopg, source, exc) from None
     finally:
         conn.close()
+
+
+def _read_error(psycopg: Any, source: PostgreSQLSource, exc: Exception) -> DataSourceError:
+    hint = ""
+    if isinstance(exc, psycopg.errors.QueryCanceled):
+        hint = " (offline_store.postgres.statement_timeout_seconds)"
+    return DataSourceError(f"postgres source {source.name!r}: {_one_line(exc)}{hint}")
 
 
 def _close_quietly(psycopg: Any, conn: Any, cursor: Any) -> None:
@@ -168,10 +179,10 @@ def _connect(psycopg: Any, source: PostgreSQLSource, connection: PostgresConnect
     conninfo = _expand(source) if source.connection_string else ""
     kwargs = {} if conninfo or connection is None else connection.kwargs()
     kwargs.setdefault("connect_timeout", 10)
+    timeout = connection.statement_timeout_seconds if connection else DEFAULT_STATEMENT_TIMEOUT_SECONDS
+    options = f"-c TimeZone=UTC -c statement_timeout={int(timeout * 1000)}"
     try:
-        conn = psycopg.connect(
-            conninfo, application_name="featurevault-offline", options="-c TimeZone=UTC", **kwargs
-        )
+        conn = psycopg.connect(conninfo, application_name="featurevault-offline", options=options, **kwargs)
     except psycopg.Error as exc:
         where = "its connection_string" if conninfo else "offline_store.postgres (or PG* environment variables)"
         raise DataSourceError(f"postgres source {source.name!r}: cannot connect ({where}): {_one_line(exc)}") from None
@@ -213,7 +224,7 @@ class _Batches:
             while rows := self.cursor.fetchmany(self.batch_rows):
                 yield _to_batch(rows, self.schema, self.text_columns)
         except self.psycopg.Error as exc:
-            raise DataSourceError(f"postgres source {self.source.name!r}: {_one_line(exc)}") from None
+            raise _read_error(self.psycopg, self.source, exc) from None
         finally:
             self.close()
 

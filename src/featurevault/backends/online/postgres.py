@@ -54,8 +54,10 @@ class Config(StrictModel):
     min_conn: int = Field(default=1, ge=0)
     max_conn: int = Field(default=4, ge=1)
     connect_timeout_seconds: float = Field(default=1.0, gt=0)
+    #: statement timeout of reads (and the client-side deadline just past it): a read serves a request
     read_timeout_seconds: float = Field(default=0.5, gt=0)
-    write_timeout_seconds: float = Field(default=300.0, gt=0)
+    #: statement and lock timeout of writes, table creation and drops: one batch of a materialization
+    write_timeout_seconds: float = Field(default=30.0, gt=0)
 
 
 SETTINGS = {
@@ -126,7 +128,7 @@ class Store(OnlineStore):
         )
 
     def _failure(self, exc: Exception, deadline: Deadline, action: str, timeout_key: str) -> BackendError:
-        if deadline.fired or isinstance(exc, psycopg.errors.QueryCanceled):
+        if deadline.fired or isinstance(exc, (psycopg.errors.QueryCanceled, psycopg.errors.LockNotAvailable)):
             return BackendUnavailableError(
                 f"{self.describe()}: {action} timed out after {getattr(self.config, timeout_key):g}s "
                 f"(online_store.{timeout_key})"
@@ -191,10 +193,22 @@ class Store(OnlineStore):
             except _REDO_WRITE as exc:
                 raise BackendError(f"{self.describe()}: write to {table!r} failed twice: {_one_line(exc)}") from None
 
+    def _write_deadline(self, conn: Any) -> Deadline:
+        # a little past the server's statement timeout, which cancels cleanly and keeps the connection
+        return Deadline(conn, self.config.write_timeout_seconds * 1.1 + 1.0)
+
+    def _write_limits(self, conn: Any) -> None:
+        """Inside a transaction: its statements and lock waits end after ``write_timeout_seconds``.
+
+        Connections carry the read timeout by default; writes, creations and drops need their own.
+        """
+        timeout_ms = int(self.config.write_timeout_seconds * 1000)
+        conn.execute(f"SET LOCAL statement_timeout = {timeout_ms}; SET LOCAL lock_timeout = {timeout_ms}")
+
     def _write_once(self, table: str, latest: dict[bytes, bytes]) -> None:
         target = self._qualified(table)
         with self._connection() as conn:
-            deadline = Deadline(conn, self.config.write_timeout_seconds)
+            deadline = self._write_deadline(conn)
             try:
                 with deadline:
                     if table not in self._ready:
@@ -213,9 +227,8 @@ class Store(OnlineStore):
                 raise self._failure(exc, deadline, "write", "write_timeout_seconds") from None
 
     def _stage(self, cur: Any, latest: dict[bytes, bytes]) -> None:
-        timeout_ms = int(self.config.write_timeout_seconds * 1000)
+        self._write_limits(cur)
         cur.execute(
-            f"SET LOCAL statement_timeout = {timeout_ms};"
             "CREATE TEMP TABLE IF NOT EXISTS featurevault_stage (key BYTEA, record BYTEA) ON COMMIT DELETE ROWS"
         )
         with cur.copy("COPY pg_temp.featurevault_stage (key, record) FROM STDIN (FORMAT BINARY)") as copy:
@@ -227,6 +240,7 @@ class Store(OnlineStore):
         schema = psycopg.sql.Identifier(self.config.db_schema)
         catalog = psycopg.sql.Identifier(self.config.db_schema, CATALOG)
         with conn.transaction():
+            self._write_limits(conn)
             # concurrent first writers: serialise creation on a lock named after the schema
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"featurevault:{self.config.db_schema}",))
             conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
@@ -269,9 +283,10 @@ class Store(OnlineStore):
     def drop(self, table: str) -> None:
         catalog = psycopg.sql.Identifier(self.config.db_schema, CATALOG)
         with self._connection() as conn:
-            deadline = Deadline(conn, self.config.write_timeout_seconds)
+            deadline = self._write_deadline(conn)
             try:
                 with deadline, conn.transaction():
+                    self._write_limits(conn)
                     conn.execute(psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(self._qualified(table)))
                     if conn.execute("SELECT to_regclass(%s)", (f'"{self.config.db_schema}".{CATALOG}',)).fetchone()[0]:
                         conn.execute(

@@ -47,10 +47,15 @@ class Store(Registry):
     embedded = True
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.path = path.resolve()
         self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._migrate()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._created = False
+        try:
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise RegistryError(f"registry {self.path}: cannot be opened as a registry ({exc})") from None
+        self._check_schema()
 
     @classmethod
     def from_config(cls, config: Any, *, resolve: Callable[[str], Path]) -> Store:
@@ -59,8 +64,15 @@ class Store(Registry):
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            # Only the first connection may create the file: one opened later (another thread)
+            # must find the migrated registry, never start an empty database beside it.
+            mode = "rw" if self._created else "rwc"
             try:
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                conn = sqlite3.connect(
+                    f"{self.path.as_uri()}?mode={mode}", timeout=30, isolation_level=None, check_same_thread=False,
+                    uri=True,
+                )
+                self._created = True
             except sqlite3.Error as exc:
                 raise RegistryError(f"registry {self.path}: cannot open ({exc})") from exc
             conn.execute("PRAGMA journal_mode=WAL")
@@ -83,6 +95,16 @@ class Store(Registry):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    def _check_schema(self) -> None:
+        """A file whose migrations are marked done but which lacks their tables is not our registry."""
+        names = {row[0] for row in self._conn().execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = sorted({"versions", "state"} - names)
+        if missing:
+            raise RegistryError(
+                f"registry {self.path}: not a featurevault registry (table(s) {', '.join(missing)} missing); "
+                "point 'registry' at a new file or at an existing featurevault registry"
+            )
 
     def latest_version(self, project: str) -> int:
         row = self._conn().execute("SELECT MAX(version) FROM versions WHERE project = ?", (project,)).fetchone()

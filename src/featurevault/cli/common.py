@@ -47,10 +47,11 @@ def open_store() -> FeatureStore:
 
 
 def open_store_for_change() -> FeatureStore:
-    """The store, for a command that changes state: the active environment is shown first (on stderr)."""
+    """The store, for a command that changes state: in a repo with environments, the active one is shown first."""
     store = open_store()
-    env = store.environment or "base config (no --env)"
-    err_console.print(f"Environment: [bold]{env}[/bold] (project {store.project})", highlight=False)
+    if store.config.environment_names:
+        env = store.environment or "base config (no --env)"
+        err_console.print(f"Environment: [bold]{env}[/bold] (project {store.project})", highlight=False)
     return store
 
 

@@ -118,7 +118,7 @@ def readiness(
         typer.echo(report.to_markdown(), nl=False)
     else:
         _print_readiness(report)
-    if fail_under is not None and report.score < fail_under:
+    if fail_under is not None and round(report.score, 1) < fail_under:  # the score as printed in JSON
         if output is ReadinessFormat.table:
             fail(f"readiness score {report.score:.0f}% is under --fail-under {fail_under:g}%")
         raise typer.Exit(1)

@@ -64,7 +64,8 @@ class LifecycleMethods:
     def _flag_cache(self) -> FlagCache:
         from featurevault.lifecycle.flags import FlagCache
 
-        return FlagCache(self.registry.registry, self.project, self.config.registry.cache_ttl_seconds)
+        ttl = self.config.registry.cache_ttl_seconds
+        return FlagCache(self.registry.registry, self.project, ttl, registry_cache=self.registry)
 
     def list_flags(self) -> list[FeatureFlag]:
         """Every feature flag of the project (read from the registry now, not from the cache)."""

@@ -27,7 +27,10 @@ NAMESPACE = "flags"
 
 def load_flags(registry: Registry, project: str) -> FlagSet:
     """Every flag of ``project``; the set's version is a checksum of the stored entries."""
-    raw = registry.get_state(project, NAMESPACE)
+    return flag_set(registry.get_state(project, NAMESPACE))
+
+
+def flag_set(raw: dict[str, Any]) -> FlagSet:
     flags = {target: FeatureFlag.from_dict(value) for target, value in raw.items()}
     version = zlib.crc32(json.dumps(raw, sort_keys=True, default=str).encode()) if raw else 0
     return FlagSet(flags, version)
@@ -84,16 +87,25 @@ def store_flag(registry: Registry, project: str, flag: FeatureFlag | None, targe
 class FlagCache:
     """The project's flags, re-read at most every ``ttl_seconds`` (the registry cache's TTL)."""
 
-    def __init__(self, registry: Registry, project: str, ttl_seconds: float) -> None:
+    def __init__(self, registry: Registry, project: str, ttl_seconds: float, registry_cache: Any = None) -> None:
         self._registry = registry
+        #: while the registry cache serves a stale copy (registry unreachable), flags are not re-read either
+        self._registry_cache = registry_cache
         self._project = project
         self._ttl = ttl_seconds
         self._flags = FlagSet()
         self._checked_at = float("-inf")
         self._loaded = False
+        self._raw: Any = None
         self._lock = threading.Lock()
 
     def current(self) -> FlagSet:
+        """The flags of the registry cache's snapshot (re-parsed only when they changed)."""
+        if self._registry_cache is not None:
+            raw = self._registry_cache.state(NAMESPACE)
+            if raw is not self._raw:
+                self._raw, self._flags = raw, flag_set(dict(raw))
+            return self._flags
         if time.monotonic() - self._checked_at >= self._ttl:
             self.refresh()
         return self._flags
@@ -112,3 +124,5 @@ class FlagCache:
 
     def invalidate(self) -> None:
         self._checked_at = float("-inf")
+        if self._registry_cache is not None:
+            self._registry_cache.refresh(force=True)

@@ -4,6 +4,7 @@ GET /flags and GET /history show what an operator needs during a rollout.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,21 +42,34 @@ def _statuses(client: TestClient, users: list[int]) -> list[str]:
     return response.json()["results"][names.index("user_device_risk_score")]["statuses"]
 
 
+def _eventually(client: TestClient, users: list[int], expected: list[str], seconds: float = 10.0) -> None:
+    """The server's registry cache picks the change up within its refresh interval."""
+    deadline = time.monotonic() + seconds
+    while _statuses(client, users) != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _statuses(client, users) == expected
+
+
 def test_a_flag_set_elsewhere_is_served_by_the_running_server(repo: Path, client: TestClient) -> None:
     assert _statuses(client, [1, 2, 3]) == ["PRESENT"] * 3
     with FeatureStore(repo, env="prod") as operator:
         operator.set_flag("fraud_model_v3", enabled=False)
-        assert _statuses(client, [1, 2, 3]) == ["FLAG_OFF"] * 3
+        _eventually(client, [1, 2, 3], ["FLAG_OFF"] * 3)
         operator.set_flag("fraud_model_v3", enabled=True, percent=0, allow=["2"])
-        assert _statuses(client, [1, 2, 3]) == ["FLAG_OFF", "PRESENT", "FLAG_OFF"]
+        _eventually(client, [1, 2, 3], ["FLAG_OFF", "PRESENT", "FLAG_OFF"])
         operator.set_flag("fraud_model_v3", percent=10, allow=[])
         statuses = _statuses(client, list(range(1, 10_001)))
+        for _ in range(100):  # until the server's registry cache has the 10% setting
+            if statuses.count("PRESENT") > 3:
+                break
+            time.sleep(0.1)
+            statuses = _statuses(client, list(range(1, 10_001)))
         assert 900 <= statuses.count("PRESENT") <= 1100
         assert _statuses(client, list(range(1, 10_001))) == statuses  # sticky
         sdk = operator.get_online_features(operator.get_feature_service("fraud_model_v3"), {"user_id": list(range(1, 10_001))})
         assert [s.name for s in sdk.statuses["user_device_risk_score"]] == statuses  # HTTP and SDK agree
         operator.remove_flag("fraud_model_v3")
-    assert _statuses(client, [1, 2, 3]) == ["PRESENT"] * 3
+    _eventually(client, [1, 2, 3], ["PRESENT"] * 3)
 
 
 def test_flags_and_history_routes(repo: Path, client: TestClient) -> None:

@@ -312,6 +312,8 @@ class RepoConfig(StrictModel):
     backup: BackupConfig = BackupConfig()
     dr: DrConfig = DrConfig()
     repo_path: Path | None = Field(default=None, description="set by the loader; not a yaml key")
+    environment: str | None = Field(default=None, description="the active environment; set by the loader")
+    environment_names: tuple[str, ...] = Field(default=(), description="environments the file defines; set by the loader")
 
     @field_validator("project")
     @classmethod
@@ -403,8 +405,14 @@ def section_config(config: RepoConfig, kind: str, source: str = CONFIG_FILE) -> 
         raise ConfigError(_format_validation(exc, source, prefix=kind)) from None
 
 
-def load_repo_config(repo_path: str | Path, filename: str | None = None) -> RepoConfig:
-    """Read ``feature_store.yaml`` from a repo (or the file given), validating every key."""
+def load_repo_config(repo_path: str | Path, filename: str | None = None, env: str | None = None) -> RepoConfig:
+    """Read ``feature_store.yaml`` from a repo (or the file given), validating every key.
+
+    ``env`` (else ``FEATUREVAULT_ENV``) picks an environment of the ``environments:`` section
+    (see featurevault.lifecycle.environments).
+    """
+    from featurevault.lifecycle.environments import environment_names, select_environment
+
     repo = Path(repo_path).expanduser().resolve()
     path = Path(filename).resolve() if filename else repo / CONFIG_FILE
     if not path.is_file():
@@ -413,7 +421,9 @@ def load_repo_config(repo_path: str | Path, filename: str | None = None) -> Repo
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of keys such as 'project', got {type(raw).__name__}")
     raw = _expand_env(raw, path, _ValueBudget(path))
-    return parse_config(raw, source=str(path), repo_path=repo)
+    selected, name = select_environment(raw, env, str(path))
+    config = parse_config(selected, source=str(path), repo_path=repo)
+    return config.model_copy(update={"environment": name, "environment_names": tuple(environment_names(raw, str(path)))})
 
 
 def _read_yaml(path: Path) -> Any:
@@ -483,8 +493,9 @@ class _ValueBudget:
 
 def parse_config(data: dict[str, Any], *, source: str, repo_path: Path | None) -> RepoConfig:
     """Validate a config mapping, turning pydantic's errors into one ConfigError naming the file."""
-    if "repo_path" in data:
-        raise ConfigError(f"{source}: 'repo_path' is not a configuration key")
+    for key in ("repo_path", "environment", "environment_names"):
+        if key in data:
+            raise ConfigError(f"{source}: '{key}' is not a configuration key")
     data = _drop_no_effect_keys(data, source)
     try:
         config = RepoConfig(**data, repo_path=repo_path, **{_SOURCE_KEY: source})

@@ -15,7 +15,9 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     │   ├── FeatureServiceNotFoundError
     │   ├── EntityNotFoundError
     │   ├── DataSourceNotFoundError
-    │   └── FeatureNotFoundError
+    │   ├── FeatureNotFoundError
+    │   ├── VersionNotFoundError                  a registry version does not exist
+    │   └── FlagNotFoundError                     no flag, or no flaggable object, of that name
     ├── RequestError (ValueError)                 a read/write request is malformed
     │   ├── EntityKeyError                        a join key is missing from entity rows
     │   ├── SchemaMismatchError                   a value or column has the wrong type
@@ -95,6 +97,30 @@ class DataSourceNotFoundError(NotFoundError):
 
 class FeatureNotFoundError(NotFoundError):
     pass
+
+
+class VersionNotFoundError(NotFoundError):
+    pass
+
+
+class FlagNotFoundError(NotFoundError):
+    pass
+
+
+class GateError(FeatureVaultError):
+    """A promotion gate failed; ``failures`` lists each one."""
+
+    def __init__(self, message: str, failures: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.failures = list(failures or [])
+
+
+class FlagError(FeatureVaultError, ValueError):
+    """A feature flag setting is invalid."""
+
+
+class ScheduleError(FeatureVaultError, ValueError):
+    """A schedule expression is invalid."""
 
 
 class RequestError(FeatureVaultError, ValueError):

@@ -22,6 +22,7 @@ from featurevault.errors import (
 )
 from featurevault.governance.guard import Guard
 from featurevault.governance.principal import Principal
+from featurevault.lifecycle.api import LifecycleMethods
 from featurevault.model import (
     AuthzedAction,
     DataSource,
@@ -44,11 +45,15 @@ logger = logging.getLogger(__name__)
 
 TOKEN_NAMESPACE = "tokens"
 #: registry state read with each registry check, so that token checks and metrics never wait for the registry
-CACHED_STATE = (TOKEN_NAMESPACE, "materialization")
+CACHED_STATE = (TOKEN_NAMESPACE, "materialization", "flags")
 
 
-class FeatureStore(QualityMethods):
-    """A feature store for one project, configured by a repo or a :class:`RepoConfig`."""
+class FeatureStore(QualityMethods, LifecycleMethods):
+    """A feature store for one project, configured by a repo or a :class:`RepoConfig`.
+
+    Data quality comes from :class:`QualityMethods`; history, rollback, flags, promotion and
+    schedules from :class:`LifecycleMethods`.
+    """
 
     def __init__(
         self,
@@ -56,6 +61,7 @@ class FeatureStore(QualityMethods):
         config: RepoConfig | None = None,
         fs_yaml_file: str | Path | None = None,
         principal: Principal | None = None,
+        env: str | None = None,
     ) -> None:
         if config is not None and repo_path is None:
             # Relative paths are pinned to the directory the store was made in: a later chdir
@@ -67,11 +73,16 @@ class FeatureStore(QualityMethods):
             self.config = (
                 config.model_copy(update={"repo_path": path.resolve()})
                 if config is not None
-                else load_repo_config(path, fs_yaml_file)
+                else load_repo_config(path, fs_yaml_file, env)
             )
         self.repo_path = self.config.repo_path or Path.cwd()
         self.project = self.config.project
         self._principal = principal
+
+    @property
+    def environment(self) -> str | None:
+        """The active environment of feature_store.yaml's ``environments:`` (None: the base config)."""
+        return self.config.environment
 
     # -- backends, built once on first use ---------------------------------------------------
 
@@ -313,10 +324,13 @@ class FeatureStore(QualityMethods):
         feature_service: FeatureService | None = None,
         start_date: datetime | None = None,
         end_date: datetime | None = None,
+        respect_flags: bool = False,
     ) -> historical.RetrievalJob:
         """Point-in-time correct training data for the rows of ``entity_df``.
 
         Without ``entity_df``: every entity with an event in [start_date, end_date], at end_date.
+        With ``respect_flags`` the features behind a flag that is off for a row are null, as
+        serving would give them (see docs/lifecycle.md).
         """
         wanted = features if features is not None else feature_service
         version, contents = self._registry.versioned_contents()
@@ -332,6 +346,7 @@ class FeatureStore(QualityMethods):
                     start_date=start_date,
                     end_date=end_date,
                     sandbox_sql=self.guard.enforce,
+                    flags=self._flag_cache.current() if respect_flags else None,
                 )
             )
 
@@ -345,7 +360,9 @@ class FeatureStore(QualityMethods):
         version, contents = self._registry.versioned_contents()
         read = AuthzedAction.READ_ONLINE
         with self.guard.read(read, version, contents, features, entity_rows, full_feature_names) as call:
-            response = self._online_reader.read(version, contents, features, entity_rows, full_feature_names)
+            response = self._online_reader.read(
+                version, contents, features, entity_rows, full_feature_names, self._flag_cache.current()
+            )
             self._fill_nulls(version, contents, features, full_feature_names, response)
             return call.mask_online(response)
 

@@ -61,6 +61,8 @@ class CliState:
     repo_path: Path = Path(".")
     config_file: Path | None = None
     debug: bool = False
+    #: the environment of feature_store.yaml's ``environments:`` (--env, else FEATUREVAULT_ENV)
+    env: str | None = None
     #: stores opened by the running command, closed when it ends (see close_stores)
     stores: list[Any] = field(default_factory=list)
 
@@ -75,8 +77,17 @@ def open_store() -> FeatureStore:
     """
     from featurevault.store import FeatureStore
 
-    store = FeatureStore(repo_path=state.repo_path, fs_yaml_file=state.config_file)
+    store = FeatureStore(repo_path=state.repo_path, fs_yaml_file=state.config_file, env=state.env)
     state.stores.append(store)
+    return store
+
+
+def open_store_for_change() -> FeatureStore:
+    """The store, for a command that changes state: in a repo with environments, the active one is shown first."""
+    store = open_store()
+    if store.config.environment_names:
+        env = store.environment or "base config (no --env)"
+        err_console.print(f"Environment: [bold]{env}[/bold] (project {store.project})", highlight=False)
     return store
 
 

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "featurevault.cli.security_commands",
     "featurevault.cli.recovery_commands",
     "featurevault.cli.ui_commands",
+    "featurevault.cli.lifecycle_commands",
 ]
 
 app = typer.Typer(
@@ -47,6 +48,10 @@ def _root(
     feature_store_yaml: Annotated[
         Path | None, typer.Option("--feature-store-yaml", "-f", help="Use this config file instead.")
     ] = None,
+    env: Annotated[
+        str | None,
+        typer.Option("--env", help="Environment of feature_store.yaml's 'environments:' (else FEATUREVAULT_ENV)."),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
     log_level: Annotated[str, typer.Option("--log-level", help="Library log level.")] = "WARNING",
 ) -> None:
@@ -54,6 +59,7 @@ def _root(
     state.repo_path = (chdir or Path.cwd()).resolve()
     state.config_file = feature_store_yaml
     state.debug = debug
+    state.env = env
     logging.basicConfig(level=logging.DEBUG if debug else log_level.upper(), stream=sys.stderr)
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from featurevault.cli.common import console, fail, new_table, open_store, state, styled, usage_error
+from featurevault.cli.common import console, fail, new_table, open_store, open_store_for_change, state, styled, usage_error
 from featurevault.errors import LintError
 
 OBJECT_KINDS = {
@@ -61,13 +61,28 @@ def _load_plan(skip_lint: bool = False) -> Any:
     return store, store.plan(contents)
 
 
-def plan() -> None:
+def plan(
+    fmt: Annotated[str, typer.Option("--format", help="table, markdown (for a pull-request comment) or json.")] = "table",
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 2 when there are changes, 0 when none (1 on errors).")
+    ] = False,
+) -> None:
     """Show what apply would change, and the lint findings, without writing anything."""
     from featurevault.cli.quality_commands import print_lint_report
+    from featurevault.lifecycle.plan_report import plan_json, plan_markdown
 
-    _, the_plan = _load_plan()
-    _print_plan(the_plan)
-    print_lint_report(the_plan.lint, quiet_when_clean=True, compact=True)
+    if fmt not in ("table", "markdown", "json"):
+        fail(f"--format {fmt!r} is not one of table, markdown, json")
+    store, the_plan = _load_plan()
+    if fmt == "markdown":
+        print(plan_markdown(the_plan, store.project, store.environment))
+    elif fmt == "json":
+        console.print_json(json.dumps(plan_json(the_plan, store.project, store.environment)))
+    else:
+        _print_plan(the_plan)
+        print_lint_report(the_plan.lint, quiet_when_clean=True, compact=True)
+    if exit_code and the_plan.has_changes:
+        raise typer.Exit(2)
 
 
 def apply(
@@ -78,7 +93,7 @@ def apply(
 
     from featurevault.cli.quality_commands import print_lint_report
 
-    store = open_store()
+    store = open_store_for_change()
     try:
         result = store.apply(load_repo(store.repo_path), skip_lint=skip_lint)
     except LintError as exc:
@@ -147,7 +162,7 @@ def materialize(
     views: Annotated[list[str] | None, typer.Option("--views", "-v", help="Only these feature views.")] = None,
 ) -> None:
     """Load the latest value per entity in [START, END] into the online store."""
-    store = open_store()
+    store = open_store_for_change()
     start_t, end_t = _parse_time(start, "START"), _parse_time(end, "END")
     _run_materialize(lambda cb: store.materialize(start_t, end_t, views, progress=cb))
 
@@ -157,7 +172,7 @@ def materialize_incremental(
     views: Annotated[list[str] | None, typer.Option("--views", "-v", help="Only these feature views.")] = None,
 ) -> None:
     """Materialize each view from its last watermark up to END."""
-    store = open_store()
+    store = open_store_for_change()
     end_t = _parse_time(end, "END")
     _run_materialize(lambda cb: store.materialize_incremental(end_t, views, progress=cb))
 
@@ -233,7 +248,7 @@ def teardown(yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask f
     """Remove the project's online data and registry entries."""
     if not yes and not sys.stdin.isatty():
         usage_error("teardown asks for confirmation and there is no terminal to ask on", "Pass --yes to confirm.")
-    store = open_store()
+    store = open_store_for_change()
     if not yes and not typer.confirm(f"Remove all online data and registry entries of project {store.project}?"):
         raise typer.Abort()
     store.teardown()

@@ -33,6 +33,9 @@ def scaffold(target: Path) -> None:
     (target / "tests").mkdir()
     shutil.copy(TEMPLATES / "tests_template" / "test_features.py", target / "tests" / "test_features.py")
     pq.write_table(driver_stats(datetime.now(timezone.utc)), target / "data" / "driver_stats.parquet")
+    from featurevault.cli.scaffold_ci import scaffold_ci
+
+    scaffold_ci(target)
 
 
 def driver_stats(now: datetime, days: int = 7, seed: int = 7) -> pa.Table:

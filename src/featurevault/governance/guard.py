@@ -356,23 +356,36 @@ class Guard:
             yield call
 
     def authorize_plan(
-        self, version: Any, current: RepoContents, desired: RepoContents, changes: list[Any]
+        self,
+        version: Any,
+        current: RepoContents,
+        desired: RepoContents,
+        changes: list[Any],
+        *,
+        details: dict[str, Any] | None = None,
+        grant: tuple[AuthzedAction, Resource] | None = None,
     ) -> GuardedCall:
         """Check every change of an apply (add=CREATE, update=UPDATE, remove=DELETE) before it commits.
 
         The *current* registry's permissions decide. While it holds none (the
         first apply of a project), the apply is allowed so that it can install
-        them; the audit record says so.
+        them; the audit record says so. ``grant`` (an action and a resource, as
+        PROMOTE on the project) replaces the per-change checks: the record names that action.
         """
         self.audit.ensure_available()
         enforcer = self.state(version, current).enforcer
-        call = self._call(A.UPDATE, [f"{c.kind}:{c.name}" for c in changes], [], None, [])
+        action = grant[0] if grant else A.UPDATE
+        resources = ([str(grant[1])] if grant else []) + [f"{c.kind}:{c.name}" for c in changes]
+        call = self._call(action, resources, [], None, [], details)
         call.details["changes"] = [f"{c.action} {c.kind}:{c.name}" for c in changes]
         declassified = build_catalog(desired).declassified  # also validates PII tags
         if declassified:
             call.details["declassified"] = {f"{v}:{f}": list(src) for (v, f), src in declassified.items()}
         if self.enforce and not enforcer.permissions:
             call.details["bootstrap"] = "no permissions registered yet: apply allowed"
+            return call
+        if grant is not None:
+            self._authorize(enforcer, call, [grant[1]])
             return call
         for change in changes:
             action = _CHANGE_ACTIONS[change.action]

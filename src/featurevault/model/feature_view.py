@@ -112,6 +112,7 @@ class FeatureView(_Projectable):
         version: str = "latest",
         rules: list[Rule] | None = None,
         backfill_start: datetime | None = None,
+        schedule: str | None = None,
     ) -> None:
         self._init_meta(name, description, tags, owner)
         _accept_feast_only(name, enable_validation, version)
@@ -119,6 +120,7 @@ class FeatureView(_Projectable):
         self.rules = check_rules(name, rules)
         #: where the view's history should start; ``validate`` reports coverage against it
         self.backfill_start = _check_backfill(name, backfill_start)
+        self.schedule = _check_schedule(name, schedule)
         if not isinstance(source, DataSource) or isinstance(source, RequestSource):
             raise DefinitionError(
                 f"feature view {name!r}: source must be a batch or push source (FileSource, PushSource, ...), "
@@ -179,6 +181,7 @@ class FeatureView(_Projectable):
             "offline": self.offline,
             **({"rules": [r.to_dict() for r in self.rules]} if self.rules else {}),
             **({"backfill_start": self.backfill_start.isoformat()} if self.backfill_start else {}),
+            **({"schedule": self.schedule} if self.schedule else {}),
         }
 
     @classmethod
@@ -197,6 +200,24 @@ class FeatureView(_Projectable):
             owner=data.get("owner", ""),
             rules=[Rule.from_dict(r) for r in data.get("rules", [])],
             backfill_start=datetime.fromisoformat(data["backfill_start"]) if data.get("backfill_start") else None,
+            schedule=data.get("schedule"),
+        )
+
+
+#: cron's shorthands; anything else must have five fields (minute hour day-of-month month day-of-week)
+CRON_ALIASES = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+
+
+def _check_schedule(name: str, schedule: str | None) -> str | None:
+    """A cron expression's shape (croniter checks each field when the scheduler runs)."""
+    if schedule is None or schedule == "":
+        return None
+    if not isinstance(schedule, str) or not (schedule in CRON_ALIASES or len(schedule.split()) == 5):
+        raise DefinitionError(
+            f"feature view {name!r}: schedule {schedule!r} must be a cron expression of five fields "
+            f"('0 * * * *') or one of {', '.join(CRON_ALIASES)}"
+        )
+    return schedule
         )
 
 

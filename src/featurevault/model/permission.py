@@ -16,7 +16,10 @@ from featurevault.model.base import FeatureObject
 
 
 class AuthzedAction(enum.Enum):
-    """What a principal may do to a resource (Feast's members plus READ_PII, MATERIALIZE and QUERY_SQL).
+    """What a principal may do to a resource (Feast's members plus READ_PII, MATERIALIZE, QUERY_SQL, PROMOTE).
+
+    PROMOTE, granted on the project of the target environment, allows ``featurevault promote``
+    to apply another environment's definitions there (without UPDATE on each object).
 
     QUERY_SQL, granted on the project, allows an ``entity_df`` given as SQL in historical
     retrieval while auth is on (the query itself runs where it can read no file or table).
@@ -33,6 +36,7 @@ class AuthzedAction(enum.Enum):
     READ_PII = "read_pii"
     MATERIALIZE = "materialize"
     QUERY_SQL = "query_sql"
+    PROMOTE = "promote"
 
     @classmethod
     def parse(cls, value: str | AuthzedAction) -> AuthzedAction:

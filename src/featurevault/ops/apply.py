@@ -158,20 +158,27 @@ def apply_contents(
     *,
     meta: dict[str, Any] | None = None,
     skip_lint: bool = False,
+    operation: str = "apply",
+    grant: Any = None,
 ) -> ApplyResult:
     """Commit ``desired`` as the project's new version, then sync the online store's tables.
 
     Lint errors block the commit (LintError) unless ``skip_lint``; an override is
-    recorded in the version's meta (``skip_lint``, ``lint_errors``).
+    recorded in the version's meta (``skip_lint``, ``lint_errors``). ``operation``
+    (apply, rollback, promote) is named by the audit record; ``grant`` is the
+    (action, resource) that authorizes the whole change instead of each object.
     """
     the_plan = plan(store, desired)
     if not the_plan.has_changes:
-        _authorize_unchanged(store)
+        _authorize_unchanged(store, operation, grant)
         return ApplyResult(the_plan.base_version, the_plan, committed=False)
     lint_meta = check_apply(the_plan.lint, skip_lint=skip_lint)
     current = store.registry.contents()
     guard = store.guard
-    call = guard.authorize_plan(the_plan.base_version, current, the_plan.desired, the_plan.changes)
+    details = {"operation": operation, "environment": store.config.environment, **(meta or {})}
+    call = guard.authorize_plan(
+        the_plan.base_version, current, the_plan.desired, the_plan.changes, details=details, grant=grant
+    )
     try:
         version = store.registry.registry.commit(
             store.project,
@@ -183,6 +190,7 @@ def apply_contents(
                 "changes": [str(c) for c in the_plan.changes],
                 "principal": guard.principal.name,
                 "os_user": _os_user(),
+                "environment": store.config.environment,
                 **lint_meta,
                 **(meta or {}),
             },
@@ -197,15 +205,18 @@ def apply_contents(
     return ApplyResult(version, the_plan, committed=True)
 
 
-def _authorize_unchanged(store: FeatureStore) -> None:
-    """An apply that changes nothing still compared the repo with the registry: DESCRIBE on the project."""
+def _authorize_unchanged(store: FeatureStore, operation: str = "apply", grant: Any = None) -> None:
+    """An apply that changes nothing still compared the repo with the registry: DESCRIBE on the project.
+
+    (A promotion checks its own grant instead.)
+    """
     from featurevault.governance.permissions import project_resource
     from featurevault.model.permission import AuthzedAction
 
     version, contents = store.registry.versioned_contents()
-    resources = [project_resource(store.project)]
-    details = {"operation": "apply", "changes": []}
-    with store.guard.definitions(AuthzedAction.DESCRIBE, version, contents, resources, details=details):
+    action, resource = grant if grant is not None else (AuthzedAction.DESCRIBE, project_resource(store.project))
+    details = {"operation": operation, "changes": []}
+    with store.guard.definitions(action, version, contents, [resource], details=details):
         pass
 
 

@@ -19,6 +19,8 @@ import pyarrow.compute as pc
 from featurevault.backends.offline.base import FrameEngine, OfflineStore, ViewRequest
 from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchError
 from featurevault.model import OnDemandFeatureView, RepoContents
+from featurevault.model.flags import FlagSet
+from featurevault.ops.flag_mask import FlagMask, build_mask
 from featurevault.ops.join_keys import conform_key_column, join_key_types
 from featurevault.ops.resolve import OdfvPart, ResolvedRequest, ViewPart, resolve_features
 
@@ -52,8 +54,10 @@ class RetrievalJob:
         *,
         full_feature_names: bool,
         sandbox_sql: bool = False,
+        flag_mask: FlagMask | None = None,
     ) -> None:
         self._offline = offline
+        self._flag_mask = flag_mask
         self._sandbox_sql = sandbox_sql
         self._resolved = resolved
         self._entity = entity
@@ -158,7 +162,23 @@ class RetrievalJob:
         if self._resolved.odfvs:
             outputs.update(_on_demand_outputs(joined, self._entity_columns, self._resolved, columns))
         arrays = [joined.column(c) for c in self._entity_columns] + [outputs[n] for n in self._resolved.output_names]
-        return pa.table(arrays, names=self._entity_columns + self._resolved.output_names)
+        table = pa.table(arrays, names=self._entity_columns + self._resolved.output_names)
+        return _switch_off(table, self._flag_mask, self._resolved.output_names) if self._flag_mask else table
+
+
+def _switch_off(table: pa.Table, mask: FlagMask, output_names: list[str]) -> pa.Table:
+    """Null the features a flag turns off for a row (as serving would: ``respect_flags=True``)."""
+    keys = {k for rule in mask.rules for k in rule.join_keys if k in table.column_names}
+    columns = {name: table.column(name).to_pylist() for name in keys}
+    for rule, off in mask.off_rows(columns, table.num_rows):
+        off_array = pa.array(off, pa.bool_())
+        for col in rule.columns:
+            name = output_names[col]
+            column = table.column(name)
+            table = table.set_column(
+                table.column_names.index(name), name, pc.if_else(off_array, pa.scalar(None, column.type), column)
+            )
+    return table
 
 
 def get_historical_features(
@@ -171,6 +191,7 @@ def get_historical_features(
     start_date: datetime | None = None,
     end_date: datetime | None = None,
     sandbox_sql: bool = False,
+    flags: FlagSet | None = None,
 ) -> RetrievalJob:
     """Plan a point-in-time retrieval; bad requests fail here, the join runs on ``to_df``/``to_arrow``.
 
@@ -198,7 +219,11 @@ def get_historical_features(
                     f"entity_df lacks join key {missing[0]!r} of feature view {part.view.name!r}; "
                     f"its columns are {', '.join(entity.column_names)}"
                 )
-    return RetrievalJob(offline, resolved, entity, full_feature_names=full_feature_names, sandbox_sql=sandbox_sql)
+    mask = build_mask(resolved, contents, flags) if flags else None
+    return RetrievalJob(
+        offline, resolved, entity, full_feature_names=full_feature_names, sandbox_sql=sandbox_sql,
+        flag_mask=mask if mask is not None and mask.rules else None,
+    )
 
 
 def entities_in_window(

@@ -20,7 +20,9 @@ from typing import Any
 from featurevault.backends.online.base import OnlineStore
 from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchError, TooManyEntityRowsError
 from featurevault.model import FeatureService, RepoContents
+from featurevault.model.flags import FlagSet
 from featurevault.ops import codec
+from featurevault.ops.flag_mask import FlagMask, build_mask
 from featurevault.ops.join_keys import conform_key_values, join_key_types
 from featurevault.ops.online_odfv import run_odfv
 from featurevault.ops.online_response import TIMESTAMP_POSTFIX, FieldStatus, OnlineResponse
@@ -29,6 +31,7 @@ from featurevault.types import FeatureType
 
 _PLAN_CACHE_SIZE = 512
 _PRESENT, _NOT_FOUND, _OUTSIDE = FieldStatus.PRESENT, FieldStatus.NOT_FOUND, FieldStatus.OUTSIDE_MAX_AGE
+_FLAG_OFF = FieldStatus.FLAG_OFF
 
 
 @dataclass
@@ -61,6 +64,14 @@ class _Plan:
     output_dtypes: list[FeatureType | None]
     #: request-data fields of the on-demand views read: inputs, not echoed in the response
     request_names: frozenset[str] = frozenset()
+    #: the flags covering this request, for one flag-set version (built on first use)
+    flag_mask: FlagMask | None = None
+
+    def mask_for(self, contents: RepoContents, flags: FlagSet) -> FlagMask:
+        mask = self.flag_mask
+        if mask is None or mask.version != flags.version:
+            mask = self.flag_mask = build_mask(self.resolved, contents, flags)
+        return mask
 
 
 class OnlineReader:
@@ -110,7 +121,9 @@ class OnlineReader:
         features: Any,
         entity_rows: Any,
         full_feature_names: bool = False,
+        flags: FlagSet | None = None,
     ) -> OnlineResponse:
+        """Read ``features`` for ``entity_rows``; features behind a flag that is off for a row are FLAG_OFF."""
         plan = self.plan(version, contents, features, full_feature_names)
         entity_columns, order, rows = _entity_columns(entity_rows)
         if self.max_entity_rows is not None and rows > self.max_entity_rows:
@@ -133,6 +146,10 @@ class OnlineReader:
         values += [view_results[s][0][i] if s >= 0 else odfv_results[-1 - s][i] for s, i in where]
         states = none + [view_results[s][1][i] if s >= 0 else None for s, i in where]
         stamps = none + [view_results[s][2] if s >= 0 else None for s, i in where]
+        if flags:
+            mask = plan.mask_for(contents, flags)
+            if mask.rules:
+                _switch_off(mask, entity_columns, rows, values, states, len(keys))
         return OnlineResponse.from_lists(keys + plan.output_names, values, none + plan.output_dtypes, states, stamps)
 
     def _read_view(
@@ -239,6 +256,27 @@ class OnlineReader:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _switch_off(
+    mask: FlagMask,
+    entity_columns: dict[str, list[Any]],
+    rows: int,
+    values: list[list[Any]],
+    states: list[Any],
+    offset: int,
+) -> None:
+    """Null the values, and set FLAG_OFF, of every (column, row) a flag turns off."""
+    for rule, off in mask.off_rows(entity_columns, rows):
+        for col in rule.columns:
+            c = offset + col
+            column, column_states = list(values[c]), states[c]
+            column_states = list(column_states) if column_states is not None else [_PRESENT] * rows
+            for row, is_off in enumerate(off):
+                if is_off:
+                    column[row] = None
+                    column_states[row] = _FLAG_OFF
+            values[c], states[c] = column, column_states
 
 
 def _request_key(features: Any, full_feature_names: bool) -> tuple[Any, ...] | None:

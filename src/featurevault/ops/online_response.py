@@ -37,6 +37,9 @@ class FieldStatus(enum.IntEnum):
     OUTSIDE_MAX_AGE = 4
     #: stored as null and replaced by the field's null policy default (featurevault's addition)
     FILLED = 5
+    #: a feature flag of the view, on-demand view or feature service is off for this entity:
+    #: served as null (featurevault's addition; see docs/lifecycle.md)
+    FLAG_OFF = 6
 
 
 @dataclass

@@ -49,6 +49,10 @@ class ReadinessFacts:
     recovery: dict[str, Any] | None = None
     #: the last ``validate`` run recorded in the registry (ValidationReport.to_dict() plus "at")
     last_validation: dict[str, Any] | None = None
+    #: environments the registry's history records promotions from (see featurevault.lifecycle)
+    promoted_from: tuple[str, ...] | None = None
+    #: how many feature flags the registry holds
+    flags_defined: int | None = None
 
 
 @dataclass(frozen=True)
@@ -480,6 +484,37 @@ def _ci(inputs: _Inputs) -> tuple[str, str]:
     return PASS, f"CI: {names}" + ("; runs featurevault lint" if runs_lint else "")
 
 
+def _staging(inputs: _Inputs) -> tuple[str, str]:
+    names = inputs.config.environment_names
+    staging = [n for n in names if n.startswith(("stag", "pre"))]
+    if not staging:
+        listed = ", ".join(names) or "none"
+        return FAIL, f"no staging environment under 'environments:' in feature_store.yaml (environments: {listed})"
+    promoted = inputs.facts.promoted_from
+    if promoted is None:
+        return NOT_CHECKED, f"environment {staging[0]!r} configured; promotions are recorded in the registry (not read)"
+    used = [n for n in staging if n in promoted]
+    if used:
+        return PASS, f"environment {used[0]!r} configured and promoted from (registry history)"
+    return FAIL, f"environment {staging[0]!r} configured but never promoted from (featurevault promote --from)"
+
+
+def _rollback_runbook(inputs: _Inputs) -> tuple[str, str]:
+    if inputs.files is None:
+        return NOT_CHECKED, "repo path unknown; no files scanned"
+    found = [p for p in inputs.files.runbooks if "featurevault rollback" in inputs.files.read(p)]
+    if found:
+        return PASS, f"rollback runbook: {found[0]} (featurevault rollback)"
+    return NOT_CHECKED, "no runbook in the repo names 'featurevault rollback'; featurevault init writes one"
+
+
+def _flags(inputs: _Inputs) -> tuple[str, str]:
+    count = inputs.facts.flags_defined
+    if count is None:
+        return NOT_CHECKED, "feature flags live in the registry (not read)"
+    return (PASS, f"{count} feature flag(s) defined") if count else (FAIL, "no feature flags defined (featurevault flag set)")
+
+
 DOCUMENTATION = "a documentation matter featurevault cannot see"
 
 CHECKLIST: list[tuple[str, str, Check]] = [
@@ -513,7 +548,7 @@ CHECKLIST: list[tuple[str, str, Check]] = [
      _tests_mentioning(["latency", "perf_counter", "benchmark"], "measure latency")),
     ("TESTING", "End-to-end tests with models", _not_checked("model tests live outside the feature repo")),
     ("DEPLOYMENT", "CI/CD pipeline configured", _ci),
-    ("DEPLOYMENT", "Staging environment tested", _not_checked("environments are not recorded in the repo")),
-    ("DEPLOYMENT", "Rollback procedure documented", _not_checked(DOCUMENTATION)),
-    ("DEPLOYMENT", "Feature flags for new features", _config_feature(("feature_flags", "flags"), "feature flags")),
+    ("DEPLOYMENT", "Staging environment tested", _staging),
+    ("DEPLOYMENT", "Rollback procedure documented", _rollback_runbook),
+    ("DEPLOYMENT", "Feature flags for new features", _flags),
 ]

@@ -30,6 +30,7 @@ user_pii_features = FeatureView(
     entities=[user],
     ttl=timedelta(days=3650),
     source=push,
+    schedule="@hourly",
     schema=[
         Field(name="email", dtype=String, tags={"pii": "true", "pii.masking": "hash"}),
         Field(name="phone", dtype=String, tags={"pii": "true", "pii.masking": "partial"}),
@@ -98,6 +99,12 @@ auth:
 audit:
     path: data/audit.jsonl
     flush_interval_ms: 20
+environments:
+    staging:
+        registry: data/staging_registry.db
+        online_store: {path: data/staging_online.db}
+        audit: {sink: none}
+    prod: {}
 """
 
 ADMIN = Principal("root-admin", roles=["platform-admin"])

@@ -122,6 +122,53 @@ RECOVERY_HTTP = [
     Row("http:GET /recovery/backups", lambda e, r: e.http(r, "GET", "/recovery/backups"), "DESCRIBE", PROJECT),
     Row("http:GET /recovery/status", lambda e, r: e.http(r, "GET", "/recovery/status"), "DESCRIBE", PROJECT),
 ]
+def _staging_definitions(env: EntryPointEnv) -> None:
+    """Documented definitions applied to the staging environment (its audit sink is off), for promote."""
+    from featurevault import FeatureService, FeatureView, Field, FileSource
+    from featurevault.types import Int64
+
+    frame = pd.DataFrame({"user_id": [1], "event_timestamp": [NOW], "user_txn_count_7d": [3]})
+    frame.to_parquet(env.repo / "data" / "staging_users.parquet")
+    user = Entity(name="user", join_keys=["user_id"], description="A card holder", owner="risk@example.com")
+    view = FeatureView(
+        name="user_txn_daily", entities=[user], ttl=timedelta(days=30), description="Transactions per user",
+        owner="risk@example.com", tags={"team": "risk"},
+        source=FileSource(name="staging_users_src", path="data/staging_users.parquet", timestamp_field="event_timestamp"),
+        schema=[Field(name="user_txn_count_7d", dtype=Int64, description="Transactions over 7 days")],
+    )
+    with FeatureStore(env.repo, env="staging", principal=env.admin.principal) as staging:
+        if not staging.registry.registry.latest_version(staging.project):
+            staging.apply([user, view, FeatureService(name="fraud_model_v9", features=[view])])
+
+
+def _promote(env: EntryPointEnv, role: str) -> Any:
+    _staging_definitions(env)
+    return env.sdk(role).promote("staging")
+
+
+def _cli_promote(env: EntryPointEnv, role: str) -> Any:
+    _staging_definitions(env)
+    return env.cli(role, "promote", "--from", "staging", "--to", "prod")
+
+
+def _with_a_flag(env: EntryPointEnv) -> None:
+    """A flag on fraud_model_v2, written to the registry directly (leaving no audit record of its own)."""
+    from featurevault.lifecycle.flags import store_flag
+    from featurevault.model.flags import FeatureFlag
+
+    target = "feature_service:fraud_model_v2"
+    store_flag(env.admin.registry.registry, env.admin.project, FeatureFlag(target, percent=50), target)
+
+
+def _sdk_flag_remove(env: EntryPointEnv, role: str) -> Any:
+    _with_a_flag(env)
+    return env.sdk(role).remove_flag("fraud_model_v2")
+
+
+def _cli_flag_remove(env: EntryPointEnv, role: str) -> Any:
+    _with_a_flag(env)
+    return env.cli(role, "flag", "remove", "fraud_model_v2")
+
 
 SDK = [
     Row("sdk:apply", lambda e, r: e.sdk(r).apply(Entity(name="extra_sdk", join_keys=["x"])), "UPDATE", "entity:extra_sdk"),
@@ -188,6 +235,16 @@ SDK = [
         f"feature_view:{PII}",
     ),
     Row("sdk:list_all_feature_views", lambda e, r: e.sdk(r).list_all_feature_views(), "DESCRIBE", PROJECT),
+    Row("sdk:history", lambda e, r: e.sdk(r).history(5), "DESCRIBE", PROJECT),
+    Row("sdk:diff", lambda e, r: e.sdk(r).diff(1), "DESCRIBE", PROJECT),
+    Row("sdk:rollback", lambda e, r: e.sdk(r).rollback(1, dry_run=True), "DESCRIBE", PROJECT),
+    Row("sdk:list_flags", lambda e, r: e.sdk(r).list_flags(), "DESCRIBE", PROJECT),
+    Row("sdk:set_flag", lambda e, r: e.sdk(r).set_flag("fraud_model_v2", percent=10), "UPDATE",
+        "feature_service:fraud_model_v2"),
+    Row("sdk:remove_flag", _sdk_flag_remove, "UPDATE", "feature_service:fraud_model_v2"),
+    Row("sdk:promote", _promote, "PROMOTE", PROJECT, fresh=True),
+    Row("sdk:run_schedules", lambda e, r: e.sdk(r).run_schedules(), "MATERIALIZE", f"feature_view:{PII}"),
+    Row("sdk:schedule_status", lambda e, r: e.sdk(r).schedule_status(), "DESCRIBE", PROJECT),
 ]
 
 CLI = [
@@ -255,6 +312,16 @@ CLI = [
     Row("cli:keys rotate", lambda e, r: e.cli(r, "keys", "rotate"), "UPDATE", PROJECT),
     Row("cli:audit verify", lambda e, r: e.cli(r, "audit", "verify"), "DESCRIBE", PROJECT),
     Row("cli:audit query", lambda e, r: e.cli(r, "audit", "query", "--json", "--limit", "1"), "DESCRIBE", PROJECT),
+    Row("cli:history", lambda e, r: e.cli(r, "history"), "DESCRIBE", PROJECT),
+    Row("cli:diff", lambda e, r: e.cli(r, "diff", "1"), "DESCRIBE", PROJECT),
+    Row("cli:rollback", lambda e, r: e.cli(r, "rollback", "1", "--dry-run"), "DESCRIBE", PROJECT),
+    Row("cli:promote", _cli_promote, "PROMOTE", PROJECT, fresh=True),
+    Row("cli:flag set", lambda e, r: e.cli(r, "flag", "set", "fraud_model_v2", "--percent", "20"), "UPDATE",
+        "feature_service:fraud_model_v2"),
+    Row("cli:flag list", lambda e, r: e.cli(r, "flag", "list"), "DESCRIBE", PROJECT),
+    Row("cli:flag remove", _cli_flag_remove, "UPDATE", "feature_service:fraud_model_v2"),
+    Row("cli:schedule run", lambda e, r: e.cli(r, "schedule", "run"), "MATERIALIZE", f"feature_view:{PII}", fresh=True),
+    Row("cli:schedule status", lambda e, r: e.cli(r, "schedule", "status"), "DESCRIBE", PROJECT),
 ]
 
 HTTP = [
@@ -273,6 +340,8 @@ HTTP = [
     ),
     Row("http:GET /feature-services", lambda e, r: e.http(r, "GET", "/feature-services"), "DESCRIBE", PROJECT),
     Row("http:GET /feature-views", lambda e, r: e.http(r, "GET", "/feature-views"), "DESCRIBE", PROJECT),
+    Row("http:GET /flags", lambda e, r: e.http(r, "GET", "/flags"), "DESCRIBE", PROJECT),
+    Row("http:GET /history", lambda e, r: e.http(r, "GET", "/history"), "DESCRIBE", PROJECT),
     Row(
         "http:GET /feature-views/{name}",
         lambda e, r: e.http(r, "GET", f"/feature-views/{PII}"),
@@ -432,6 +501,7 @@ EXEMPT = {
     "sdk:version": "the package version",
     "sdk:get_project": "the configured project's name, from feature_store.yaml; no registry or data",
     "sdk:list_projects": "the configured project's name, from feature_store.yaml; no registry or data",
+    "sdk:environment": "the name of the active environment of the store's own config",
     "sdk:principal": "the caller's own identity",
     "sdk:guard": "the guard object every entry point calls",
     "sdk:registry": "backend handle for library code; whoever runs code in the process holds the backends' "
@@ -441,6 +511,7 @@ EXEMPT = {
     "sdk:quarantine": "backend handle for library code (as registry); the quarantine rows are rows above",
     "sdk:quality_gate": "builds the rule checker a guarded write passes through; it writes only inside that call",
     "cli:init": "scaffolds a new repo from templates: touches no registry or store",
+    "cli:scaffold ci": "writes CI pipelines, tests and a runbook from templates: touches no registry or store",
     "cli:version": "prints the package version",
     "cli:lint": "reads the repo's own files and config only (no registry, no data)",
     "cli:readiness": "reads the repo's own files and config, the recorded dates and figures of the last "

@@ -27,7 +27,6 @@ ALWAYS_UNCHECKED = {
     "On-call rotation defined",
     "Disaster recovery tested",
     "End-to-end tests with models",
-    "Staging environment tested",
     "Rollback procedure documented",
 }
 

@@ -117,6 +117,12 @@ class Registry(ABC):
     def delete_project(self, project: str) -> None:
         """Remove every version and all state of ``project`` (teardown)."""
 
+    @abstractmethod
+    def try_lock(self, project: str, name: str) -> Callable[[], None] | None:
+        """Take the exclusive lock ``name`` of ``project`` without waiting, across processes and hosts
+        sharing this registry: a function that releases it, or None when someone else holds it.
+        """
+
     def ping(self) -> None:
         self.latest_version("__ping__")
 

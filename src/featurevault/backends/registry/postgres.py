@@ -20,6 +20,7 @@ and a write after :data:`WRITE_TIMEOUT_SECONDS`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -170,6 +171,25 @@ class Store(Registry):
         if self._connection is not None:
             self._connection.close()
         self._connection = None
+
+    def try_lock(self, project: str, name: str) -> Callable[[], None] | None:
+        """A session-level advisory lock on a connection of its own; released when the holder disconnects."""
+        key = int.from_bytes(hashlib.sha256(f"{self.schema}:{project}:{name}".encode()).digest()[:8], "big", signed=True)
+        try:
+            conn = psycopg.connect(self._conninfo, autocommit=True, **self._kwargs)
+        except psycopg.Error as exc:
+            raise connection_error(exc, where=self._where, settings=SETTINGS) from None
+        if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+            conn.close()
+            return None
+
+        def release() -> None:
+            try:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            finally:
+                conn.close()
+
+        return release
 
     def _table(self, name: str) -> Any:
         return psycopg.sql.Identifier(self.schema, name)

@@ -251,6 +251,25 @@ class Store(Registry):
         conn.execute("DELETE FROM state WHERE project = ?", (project,))
         conn.execute("COMMIT")
 
+    def try_lock(self, project: str, name: str) -> Callable[[], None] | None:
+        """An advisory file lock (``flock``) beside the registry file; released when the holder dies."""
+        import fcntl
+
+        folder = self.path.parent / f"{self.path.name}.locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / f"{_lock_file_name(project, name)}.lock", "a+")  # noqa: SIM115 (held until released)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+
+        def release() -> None:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+        return release
+
     def close(self) -> None:
         with self._open_lock:
             connections, self._open = self._open, []
@@ -295,3 +314,10 @@ def _info(row: tuple[Any, ...]) -> VersionInfo:
         message=row[3],
         meta=json.loads(row[4]),
     )
+
+
+def _lock_file_name(project: str, name: str) -> str:
+    import hashlib
+
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{project}__{name}")[:80]
+    return f"{safe}-{hashlib.sha1(f'{project}:{name}'.encode()).hexdigest()[:8]}"

@@ -1,0 +1,227 @@
+"""Lifecycle commands: history, diff, rollback, flag, promote, schedule.
+
+Each calls the FeatureStore facade (authorized and audited there); commands that change
+state show the active environment first.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from featurevault.cli.common import console, fail, open_store, open_store_for_change
+
+FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("history")(history)
+    app.command("diff")(diff)
+    app.command("rollback")(rollback)
+    app.command("promote")(promote)
+    app.add_typer(_flag_group(), name="flag")
+    app.add_typer(_schedule_group(), name="schedule")
+    app.add_typer(_scaffold_group(), name="scaffold")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "json"):
+        fail(f"--format {fmt!r} is not one of table, json")
+
+
+def _print_json(payload: Any) -> None:
+    console.print_json(json.dumps(payload, default=str))
+
+
+def history(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most this many versions.")] = 20,
+    fmt: FormatOption = "table",
+) -> None:
+    """Registry versions, newest first: version, time, principal, environment, summary."""
+    _check_format(fmt)
+    entries = open_store().history(limit)
+    if fmt == "json":
+        _print_json([e.to_dict() for e in entries])
+        return
+    table = Table("version", "created (UTC)", "principal", "environment", "summary")
+    for e in entries:
+        table.add_row(str(e.version), e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.principal,
+                      e.environment or "", e.summary)
+    console.print(table)
+
+
+def diff(
+    old: Annotated[int, typer.Argument(help="The older version.")],
+    new: Annotated[int | None, typer.Argument(help="The newer version (default: the newest).")] = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Object- and field-level differences between two registry versions."""
+    _check_format(fmt)
+    result = open_store().diff(old, new)
+    if fmt == "json":
+        _print_json(result.to_dict())
+        return
+    if result.is_empty:
+        console.print(f"No differences between version {result.from_version} and {result.to_version}.")
+        return
+    sign = {"add": "[green]+", "remove": "[red]-", "update": "[yellow]~"}
+    for change in result.changes:
+        console.print(f"{sign[change.action]} {change.kind.replace('_', ' ')} {change.name}[/]", highlight=False)
+        for f in change.fields:
+            console.print(f"    {f.field}: {json.dumps(f.before, default=str)} -> {json.dumps(f.after, default=str)}",
+                          highlight=False, markup=False)
+
+
+def rollback(
+    version: Annotated[int, typer.Argument(help="The version whose definitions become current again.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan only.")] = False,
+) -> None:
+    """Make the definitions of VERSION current, as a new registry version."""
+    from featurevault.cli.repo_commands import _print_plan
+
+    store = open_store_for_change()
+    result = store.rollback(version, dry_run=dry_run)
+    _print_plan(result.plan)
+    if result.committed:
+        console.print(f"Rolled back to version {version} as version [bold]{result.new_version}[/bold]")
+    elif dry_run:
+        console.print("Dry run: nothing written.")
+
+
+def promote(
+    source: Annotated[str, typer.Option("--from", help="The environment to promote from (e.g. staging).")],
+    target: Annotated[str, typer.Option("--to", help="The environment to promote to (e.g. prod).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Run the gates and show the plan only.")] = False,
+    fmt: FormatOption = "table",
+) -> None:
+    """Apply the current definitions of one environment to another, after its gates pass."""
+    from featurevault.cli.common import state
+    from featurevault.cli.repo_commands import _print_plan
+
+    _check_format(fmt)
+    if state.env not in (None, target):
+        fail(f"--env {state.env} and --to {target} disagree; give one")
+    state.env = target
+    result = open_store_for_change().promote(source, dry_run=dry_run)
+    if fmt == "json":
+        _print_json(result.to_dict())
+        return
+    for gate in result.gates:
+        console.print(f"[green]gate {gate.name}: ok[/] ({gate.detail})", highlight=False)
+    _print_plan(result.plan)
+    if result.committed:
+        console.print(f"Promoted {source} v{result.source_version} to {target} as version [bold]{result.new_version}[/]")
+    elif dry_run:
+        console.print("Dry run: nothing written.")
+
+
+def _flag_group() -> typer.Typer:
+    sub = typer.Typer(help="Feature flags of feature views, on-demand views and feature services.", no_args_is_help=True)
+
+    @sub.command("set")
+    def flag_set(
+        name: Annotated[str, typer.Argument(help="Object name, or kind:name.")],
+        percent: Annotated[float | None, typer.Option("--percent", help="Rollout share, 0 to 100.")] = None,
+        off: Annotated[bool, typer.Option("--off", help="The kill switch: serve nobody.")] = False,
+        on: Annotated[bool, typer.Option("--on", help="Enable again (with its percent and allow-list).")] = False,
+        allow: Annotated[list[str] | None, typer.Option("--allow", help="Entity key always served (repeatable).")] = None,
+        clear_allow: Annotated[bool, typer.Option("--clear-allow", help="Empty the allow-list.")] = False,
+    ) -> None:
+        """Create or change a flag (seen by running servers within the registry cache TTL)."""
+        if off and on:
+            fail("give --off or --on, not both")
+        enabled = False if off else True if on else None
+        allowed = [] if clear_allow else allow
+        flag = open_store_for_change().set_flag(name, percent=percent, enabled=enabled, allow=allowed)
+        state = "on" if flag.enabled else "off"
+        console.print(f"Flag {flag.target}: {state}, {flag.percent:g}%, allow-list {list(flag.allow)}", highlight=False)
+
+    @sub.command("remove")
+    def flag_remove(name: Annotated[str, typer.Argument(help="Object name, or kind:name.")]) -> None:
+        """Remove a flag: the object is served to everyone."""
+        open_store_for_change().remove_flag(name)
+        console.print(f"Flag of {name} removed.")
+
+    @sub.command("list")
+    def flag_list(fmt: FormatOption = "table") -> None:
+        """Every flag: target, state, percent, allow-list, who changed it last."""
+        _check_format(fmt)
+        flags = open_store().list_flags()
+        if fmt == "json":
+            _print_json([f.to_dict() for f in flags])
+            return
+        table = Table("target", "state", "percent", "allow-list", "updated by", "updated at")
+        for f in flags:
+            table.add_row(f.target, "on" if f.enabled else "off", f"{f.percent:g}", ", ".join(f.allow),
+                          f.updated_by, f.updated_at)
+        console.print(table)
+
+    return sub
+
+
+def _schedule_group() -> typer.Typer:
+    sub = typer.Typer(help="Scheduled materialization of views that declare a schedule.", no_args_is_help=True)
+
+    @sub.command("run")
+    def schedule_run(
+        views: Annotated[list[str] | None, typer.Option("--views", "-v", help="Only these feature views.")] = None,
+        fmt: FormatOption = "table",
+    ) -> None:
+        """Materialize incrementally every scheduled view that is due (each under a lock, with retries)."""
+        _check_format(fmt)
+        result = open_store_for_change().run_schedules(views=views)
+        if fmt == "json":
+            _print_json(result.to_dict())
+        else:
+            for run in result.runs:
+                console.print(run.line(), highlight=False)
+            if not result.runs:
+                console.print("No scheduled view is due.")
+        if result.failed:
+            raise typer.Exit(1)
+
+    @sub.command("status")
+    def schedule_status(fmt: FormatOption = "table") -> None:
+        """Each scheduled view: its schedule, last run (outcome, rows) and next run."""
+        _check_format(fmt)
+        rows = open_store().schedule_status()
+        if fmt == "json":
+            _print_json([r.to_dict() for r in rows])
+            return
+        table = Table("view", "schedule", "last run", "outcome", "rows", "next run", "due")
+        for r in rows:
+            last = r.last_run or {}
+            table.add_row(r.view, r.schedule, str(last.get("started_at", "never")), str(last.get("outcome", "")),
+                          str(last.get("rows", "")), r.next_run.isoformat(), "yes" if r.due else "no")
+        console.print(table)
+
+    return sub
+
+
+def _scaffold_group() -> typer.Typer:
+    sub = typer.Typer(help="Add project scaffolding to an existing feature repo.", no_args_is_help=True)
+
+    @sub.command("ci")
+    def scaffold_ci_command(
+        force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
+        repo_dir: Annotated[
+            str, typer.Option("--repo-dir", help="The repo's path inside the git checkout (CI runs from there).")
+        ] = ".",
+    ) -> None:
+        """Write GitHub Actions and GitLab CI pipelines, tests of the repo's definitions and a rollback runbook."""
+        from featurevault.cli.common import state
+        from featurevault.cli.scaffold_ci import scaffold_ci
+
+        result = scaffold_ci(state.repo_path, force=force, repo_dir=repo_dir)
+        for rel in result.written:
+            console.print(f"[green]wrote[/] {rel}", highlight=False)
+        for rel in result.kept:
+            console.print(f"[yellow]kept[/] {rel} (exists; --force overwrites)", highlight=False)
+
+    return sub
+
+
+__all__ = ["register"]

@@ -1,0 +1,49 @@
+"""``GET /flags`` and ``GET /history``: where an operator looks during a rollout or an incident.
+
+Each route authorizes (and audits) DESCRIBE on the project once, then reads the registry
+directly, so that one request leaves one record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from featurevault.server.auth import Principal, authorize, current_principal
+from featurevault.server.schemas import ERROR_RESPONSES
+
+router = APIRouter(tags=["lifecycle"])
+
+
+def _json(payload: Any) -> Response:
+    return Response(orjson.dumps(payload), media_type="application/json")
+
+
+@router.get("/flags", responses=ERROR_RESPONSES)
+async def list_flags(request: Request, principal: Principal = Depends(current_principal)) -> Response:
+    """Every feature flag: target, enabled, percent, allow-list, who changed it last and when."""
+    from featurevault.lifecycle.flags import load_flags
+
+    authorize(request, principal, "describe", [("registry", "flags")])
+    store = request.app.state.store
+    flags = await run_in_threadpool(load_flags, store.registry.registry, store.project)
+    return _json({"flags": [f.to_dict() for f in sorted(flags.flags.values(), key=lambda f: f.target)]})
+
+
+@router.get("/history", responses=ERROR_RESPONSES)
+async def registry_history(
+    request: Request,
+    principal: Principal = Depends(current_principal),
+    limit: int = Query(20, ge=1, le=1000, description="At most this many versions, newest first."),
+) -> Response:
+    """Registry versions, newest first: version, time, principal, environment, summary, changes."""
+    from featurevault.lifecycle.history import history
+
+    authorize(request, principal, "describe", [("registry", "history")])
+    store = request.app.state.store
+    entries = await run_in_threadpool(history, store.registry.registry, store.project, limit)
+    return _json({"environment": store.config.environment, "history": [e.to_dict() for e in entries]})

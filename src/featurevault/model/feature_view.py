@@ -218,7 +218,6 @@ def _check_schedule(name: str, schedule: str | None) -> str | None:
             f"('0 * * * *') or one of {', '.join(CRON_ALIASES)}"
         )
     return schedule
-        )
 
 
 def _check_backfill(name: str, value: Any) -> datetime | None:

@@ -125,6 +125,9 @@ RECOVERY_HTTP = [
 def _staging_definitions(env: EntryPointEnv) -> None:
     """Documented definitions applied to the staging environment (its audit sink is off), for promote."""
     from featurevault import FeatureService, FeatureView, Field, FileSource
+    from featurevault import Permission, RoleBasedPolicy
+    from featurevault.model.permission import ALL_ACTIONS
+    from featurevault.quality import between
     from featurevault.types import Int64
 
     frame = pd.DataFrame({"user_id": [1], "event_timestamp": [NOW], "user_txn_count_7d": [3]})
@@ -134,11 +137,16 @@ def _staging_definitions(env: EntryPointEnv) -> None:
         name="user_txn_daily", entities=[user], ttl=timedelta(days=30), description="Transactions per user",
         owner="risk@example.com", tags={"team": "risk"},
         source=FileSource(name="staging_users_src", path="data/staging_users.parquet", timestamp_field="event_timestamp"),
-        schema=[Field(name="user_txn_count_7d", dtype=Int64, description="Transactions over 7 days")],
+        schema=[
+            Field(name="user_txn_count_7d", dtype=Int64, description="Transactions over 7 days", null_policy="reject")
+        ],
+        rules=[between("user_txn_count_7d", 0, 100_000)],
     )
     with FeatureStore(env.repo, env="staging", principal=env.admin.principal) as staging:
         if not staging.registry.registry.latest_version(staging.project):
-            staging.apply([user, view, FeatureService(name="fraud_model_v9", features=[view])])
+            # the promoting principal runs the staging gates (validate reads the view) with its own grants
+            admin = Permission(name="platform-admin", actions=ALL_ACTIONS, policy=RoleBasedPolicy(roles=["platform-admin"]))
+            staging.apply([user, view, FeatureService(name="fraud_model_v9", features=[view]), admin])
 
 
 def _promote(env: EntryPointEnv, role: str) -> Any:

@@ -9,6 +9,7 @@ Definitions use Feast's names, so a Feast repo switches by changing its imports:
 from featurevault.config import RepoConfig
 from featurevault.errors import FeatureVaultError
 from featurevault.model import (
+    Alert,
     AllowAll,
     AuthzedAction,
     CsvFormat,
@@ -56,6 +57,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'featurevault' has no attribute {name!r}")
 
 __all__ = [
+    "Alert",
     "AllowAll",
     "AuthzedAction",
     "BatchFeatureView",

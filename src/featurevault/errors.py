@@ -31,8 +31,10 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     ├── PermissionDeniedError (PermissionError)   a principal may not do an action
     ├── AuthenticationError                       credentials missing, malformed, expired, unknown, revoked
     ├── AuditError                                the audit trail cannot be written, read or verified
-    └── EncryptionKeyError                        encrypted data without (or with the wrong) key
-        └── SealedValueIntegrityError             a sealed value fails its check (tampered or moved)
+    ├── EncryptionKeyError                        encrypted data without (or with the wrong) key
+    │   └── SealedValueIntegrityError             a sealed value fails its check (tampered or moved)
+    └── MonitoringError                           monitoring cannot run (no baseline, runbook missing)
+        └── NotificationError                     a receiver did not take a notification (retried)
 """
 
 from __future__ import annotations
@@ -177,3 +179,11 @@ def missing_dependency(module: str, extra: str) -> MissingDependencyError:
         f"the '{module}' package is required for this backend: "
         f"pip install 'featurevault[{extra}]'"
     )
+
+
+class MonitoringError(FeatureVaultError):
+    """Monitoring could not run: no baseline, a metric that cannot be computed, a runbook not found."""
+
+
+class NotificationError(MonitoringError):
+    """A receiver did not take an alert notification (kept and retried on the next evaluation)."""

@@ -106,8 +106,10 @@ class FeatureView(_Projectable):
         description: str = "",
         tags: dict[str, str] | None = None,
         owner: str = "",
+        freshness: timedelta | str | None = None,
     ) -> None:
         self._init_meta(name, description, tags, owner)
+        self.freshness = _check_freshness(name, freshness if freshness is not None else self.tags.get("freshness"))
         if not isinstance(source, DataSource) or isinstance(source, RequestSource):
             raise DefinitionError(
                 f"feature view {name!r}: source must be a batch or push source (FileSource, PushSource, ...), "
@@ -143,6 +145,11 @@ class FeatureView(_Projectable):
         return self.source if isinstance(self.source, PushSource) else None
 
     @property
+    def expected_interval(self) -> float | None:
+        """Seconds between expected updates (``freshness=`` or a ``freshness`` tag), None when undeclared."""
+        return self.freshness.total_seconds() if self.freshness else None
+
+    @property
     def ttl_seconds(self) -> float:
         """0 when values never expire."""
         return self.ttl.total_seconds() if self.ttl else 0.0
@@ -158,8 +165,10 @@ class FeatureView(_Projectable):
         return view
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {"freshness_seconds": self.freshness.total_seconds()} if self.freshness and "freshness" not in self.tags else {}
         return {
             **self._meta_dict(),
+            **extra,
             "entities": [e.to_dict() for e in self.entities],
             "schema": [f.to_dict() for f in self.schema],
             "source": self.source.to_dict(),
@@ -182,7 +191,16 @@ class FeatureView(_Projectable):
             description=data.get("description", ""),
             tags=data.get("tags"),
             owner=data.get("owner", ""),
+            freshness=None if data.get("freshness_seconds") is None else timedelta(seconds=data["freshness_seconds"]),
         )
+
+
+def _check_freshness(name: str, value: Any) -> timedelta | None:
+    if value is None or isinstance(value, timedelta):
+        return value
+    from featurevault.model.alert_condition import parse_duration
+
+    return timedelta(seconds=parse_duration(value, f"feature view {name!r} freshness"))
 
 
 def _check_entities(name: str, entities: list[Entity] | None) -> list[Entity]:

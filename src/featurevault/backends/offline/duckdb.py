@@ -189,6 +189,15 @@ class Store(OfflineStore):
             low, high = self._rows(cur, f"SELECT min(__fv_ts), max(__fv_ts) FROM {scan.narrow}", view.name)[0]
         return (_as_utc(low), _as_utc(high))
 
+    def feature_rows(self, view: FeatureView, features: list[str], start: datetime, end: datetime) -> pa.Table:
+        with self._cursor() as cur:
+            scan = self._scan(cur, view, features, _naive(start), _naive(end))
+            columns = ", ".join(f"c{i} AS {quote(name)}" for i, name in enumerate(features)) or "1 AS one"
+            try:
+                return cur.sql(f"SELECT {columns} FROM {scan.wide}").to_arrow_table()
+            except duckdb.Error as exc:
+                raise _query_error(f"the rows of feature view {view.name!r}", exc) from exc
+
     def query(self, sql: str, *, sandbox: bool = False) -> pa.Table:
         if sandbox:
             return self._sandboxed_query(sql)

@@ -36,6 +36,17 @@ class Snapshot:
     contents: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class MetricPoint:
+    """One value of one metric (``psi``, ``freshness``...) of a view, or of one of its features, at a time."""
+
+    view: str
+    feature: str
+    metric: str
+    at: datetime
+    value: float
+
+
 class Registry(ABC):
     """Base class of registries. Built once from its config section, then called."""
 
@@ -85,6 +96,16 @@ class Registry(ABC):
         """Upsert one operational-state entry; ``None`` deletes it."""
 
     @abstractmethod
+    @abstractmethod
+    def record_metrics(self, project: str, points: list[MetricPoint]) -> None:
+        """Append metric points (the monitoring history); one transaction."""
+
+    @abstractmethod
+    def metrics(
+        self, project: str, *, view: str | None = None, metric: str | None = None, since: datetime | None = None
+    ) -> list[MetricPoint]:
+        """Recorded points, oldest first, filtered by view, metric and time."""
+
     def delete_project(self, project: str) -> None:
         """Remove every version and all state of ``project`` (teardown)."""
 

@@ -382,6 +382,20 @@ class FeatureStore:
         with self.guarded(AuthzedAction.DESCRIBE, operation="metrics.history"):
             return self._registry.registry.metrics(self.project, view=feature_view, metric=metric, since=since)
 
+    def get_runbook(self, name: str) -> str:
+        """The text of a runbook of the repo (``runbooks/NAME.md``; DESCRIBE on the project)."""
+        from featurevault.monitoring.runbooks import read_runbook
+
+        with self.guarded(AuthzedAction.DESCRIBE, operation="runbook.show", details={"runbook": name}):
+            return read_runbook(self.repo_path, name)
+
+    def export_alert_rules(self) -> str:
+        """The registry's alerts as a Prometheus alerting-rules file (YAML; DESCRIBE on the project)."""
+        from featurevault.monitoring.rules_export import alert_rules_yaml
+
+        with self.guarded(AuthzedAction.DESCRIBE, operation="monitor.export_rules"):
+            return alert_rules_yaml(self.project, self._registry.contents())
+
     def _audit_notification(self, outcome: Any) -> None:
         from featurevault.governance.audit import make_record
 

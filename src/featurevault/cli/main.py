@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "featurevault.cli.quality_commands",
     "featurevault.cli.serve_commands",
     "featurevault.cli.security_commands",
+    "featurevault.cli.monitoring_commands",
 ]
 
 app = typer.Typer(

@@ -29,6 +29,7 @@ def scaffold(target: Path) -> None:
     shutil.copy(TEMPLATES / "features.py", target / "features.py")
     shutil.copy(TEMPLATES / "demo_workflow.py", target / "demo_workflow.py")
     shutil.copy(TEMPLATES / "featurevaultignore", target / ".featurevaultignore")
+    shutil.copytree(TEMPLATES / "runbooks", target / "runbooks")
     pq.write_table(driver_stats(datetime.now(timezone.utc)), target / "data" / "driver_stats.parquet")
 
 

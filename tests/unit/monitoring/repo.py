@@ -16,6 +16,11 @@ NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 USERS = 2000
 
 
+def recent() -> datetime:
+    """The current hour: data that the online store's ttl (checked against the clock) still serves."""
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
 def frame(start: datetime, hours: int, *, seed: int, mean: float = 50.0, mix: tuple[float, ...] = (0.6, 0.3, 0.1)) -> pd.DataFrame:
     """One row per user per hour over ``hours`` hours from ``start``; ``mean`` and ``mix`` shift the data."""
     rng = np.random.default_rng(seed)

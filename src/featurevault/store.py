@@ -375,6 +375,13 @@ class FeatureStore:
         with self.guarded(AuthzedAction.DESCRIBE, operation="alerts.list"):
             return service.alert_states(self, self._registry.contents(), state)
 
+    def view_freshness(self) -> list[Any]:
+        """Freshness of every feature view: newest offline event, last materialization (DESCRIBE on the project)."""
+        from featurevault.monitoring import service
+
+        with self.guarded(AuthzedAction.DESCRIBE, operation="monitor.freshness"):
+            return service.freshness_of_views(self, self._registry.contents())
+
     def metric_history(
         self, feature_view: str | None = None, metric: str | None = None, since: datetime | None = None
     ) -> list[Any]:

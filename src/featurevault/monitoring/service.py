@@ -18,6 +18,7 @@ from featurevault.monitoring.baselines import ViewBaseline, load_baselines, save
 from featurevault.monitoring.collect import ViewMetrics, collect_view
 from featurevault.monitoring.drift import summarise
 from featurevault.monitoring.evaluator import AlertState, AlertStatus
+from featurevault.monitoring.freshness import ViewFreshness, view_freshness
 from featurevault.monitoring.notify import Dispatcher, NotificationOutcome
 from featurevault.monitoring.routing import route_for
 
@@ -50,10 +51,9 @@ class MonitorRunResult:
 
 def record_baseline(store: Any, contents: RepoContents, view_name: str, start: datetime, end: datetime) -> ViewBaseline:
     view = feature_view(contents, view_name)
-    table = store.offline_store.feature_rows(view, view.feature_names, start, end)
-    baseline = ViewBaseline(
-        view.name, start, end, table.num_rows, {f: summarise(table.column(f)) for f in view.feature_names}
-    )
+    features = non_pii_features(contents, view)
+    table = store.offline_store.feature_rows(view, features, start, end)
+    baseline = ViewBaseline(view.name, start, end, table.num_rows, {f: summarise(table.column(f)) for f in features})
     save_baseline(store.registry.registry, store.project, baseline)
     logger.info("monitor: baseline of %s recorded over %d rows (%s .. %s)", view.name, table.num_rows, start, end)
     return baseline
@@ -105,6 +105,23 @@ def alert_states(store: Any, contents: RepoContents, state: str | None = None) -
         if state is None or current.state == state:
             rows.append(AlertStatus(alert, current, False, []).to_dict())
     return rows
+
+
+def freshness_of_views(store: Any, contents: RepoContents, now: datetime | None = None) -> list[ViewFreshness]:
+    now = now or datetime.now(UTC)
+    marks = _watermarks(store)
+    return [
+        view_freshness(view, store.offline_store.time_range(view)[1], marks.get(name), now)
+        for name, view in sorted(contents.feature_views.items())
+    ]
+
+
+def non_pii_features(contents: RepoContents, view: FeatureView) -> list[str]:
+    """The view's features minus PII ones: baselines keep category names and samples, never personal data."""
+    from featurevault.governance.pii import build_catalog
+
+    catalog = build_catalog(contents)
+    return [f for f in view.feature_names if catalog.masking_of(view.name, f) is None]
 
 
 def feature_view(contents: RepoContents, name: str) -> FeatureView:

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from featurevault.backends.registry.base import MetricPoint
-from featurevault.monitoring.service import feature_view
+from featurevault.monitoring.service import feature_view, non_pii_features
 
 EXAMPLES = 5
 SEED = 20240601
@@ -31,13 +31,16 @@ class FeatureConsistency:
     not_materialized: int = 0
     expired: int = 0
     examples: list[dict[str, Any]] = field(default_factory=list)
+    #: False for PII features and views keyed by PII: counts only, no values in the report
+    show_examples: bool = True
 
     @property
     def mismatch_rate(self) -> float:
         return self.mismatches / self.compared if self.compared else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "mismatch_rate": self.mismatch_rate}
+        data = {k: v for k, v in self.__dict__.items() if k != "show_examples"}
+        return {**data, "mismatch_rate": self.mismatch_rate}
 
 
 @dataclass
@@ -69,8 +72,9 @@ def check_consistency(store: Any, contents: Any, view_name: str, sample: int, *,
     materialized_to = datetime.fromisoformat(mark) if mark else None
     times = rows.column(EVENT_TS).to_pylist() if rows.num_rows else []
     report = ConsistencyReport(view.name, rows.num_rows, [])
+    private = set(view.feature_names) - set(non_pii_features(contents, view))
     for name in view.feature_names:
-        result = FeatureConsistency(name)
+        result = FeatureConsistency(name, show_examples=name not in private and not _pii_keys(contents, view))
         offline_values = rows.column(name).to_pylist() if rows.num_rows else []
         for i, (want, got, ts) in enumerate(zip(offline_values, online.get(name, []), times, strict=False)):
             _compare(result, view, {k: keys[k][i] for k in keys}, want, got, ts, materialized_to, now)
@@ -96,8 +100,14 @@ def _compare(
         return
     result.compared += 1
     result.mismatches += 1
-    if len(result.examples) < EXAMPLES:
+    if result.show_examples and len(result.examples) < EXAMPLES:
         result.examples.append({"entity": key, "online": got, "offline": want, "event_timestamp": ts.isoformat()})
+
+
+def _pii_keys(contents: Any, view: Any) -> bool:
+    from featurevault.governance.pii import build_catalog
+
+    return bool(build_catalog(contents).pii_join_keys & set(view.join_keys))
 
 
 def _same(a: Any, b: Any) -> bool:

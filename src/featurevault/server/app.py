@@ -25,7 +25,7 @@ from fastapi import FastAPI
 
 from featurevault import __version__
 from featurevault.config import DEFAULT_SERVER_MAX_ENTITY_ROWS
-from featurevault.server import health, metrics, online, registry, writes
+from featurevault.server import health, metrics, monitoring, online, registry, writes
 from featurevault.server.access_log import AccessLog
 from featurevault.server.auth import Authenticator, Authorizer, for_store
 from featurevault.server.errors import install_error_handlers
@@ -53,6 +53,8 @@ class ServerSettings:
     fast_online: bool = True
     #: entity rows per online read; more are refused with 413 (None: the repo's limits.server_max_entity_rows)
     max_entity_rows: int | None = None
+    #: evaluate the alerts every this many seconds inside the server (``serve --monitor``); None: off
+    monitor_interval_seconds: float | None = None
 
 
 def create_app(
@@ -76,9 +78,12 @@ def create_app(
         if settings.access_log:
             access_log.start()
         _warm(store)
+        loop_task = _start_monitor(store, settings)
         try:
             yield
         finally:
+            if loop_task is not None:
+                loop_task.cancel()
             access_log.stop()
             if settings.owns_store:
                 store.close()
@@ -96,7 +101,7 @@ def create_app(
     app.state.metrics = ServerMetrics(store)
     app.state.authenticate = authenticate
     app.state.authorize = authorize
-    for module in (online, writes, registry, health, metrics):
+    for module in (online, writes, registry, health, metrics, monitoring):
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(
@@ -115,6 +120,15 @@ def _max_entity_rows(store: Any, settings: ServerSettings) -> int:
         return settings.max_entity_rows
     config = getattr(store, "config", None)
     return config.limits.server_max_entity_rows if config is not None else DEFAULT_SERVER_MAX_ENTITY_ROWS
+
+
+def _start_monitor(store: Any, settings: ServerSettings) -> Any:
+    if settings.monitor_interval_seconds is None:
+        return None
+    import asyncio
+
+    logger.info("monitor: evaluating alerts every %g s", settings.monitor_interval_seconds)
+    return asyncio.get_running_loop().create_task(monitoring.monitor_loop(store, settings.monitor_interval_seconds))
 
 
 def _warm(store: Any) -> None:
@@ -139,6 +153,7 @@ def app_from_env() -> FastAPI:
         access_log=os.environ.get(f"{ENV_PREFIX}ACCESS_LOG", "1") == "1",
         owns_store=True,
         threaded_reads=os.environ.get(f"{ENV_PREFIX}THREADED_READS", "0") == "1",
+        monitor_interval_seconds=float(os.environ[f"{ENV_PREFIX}MONITOR"]) if os.environ.get(f"{ENV_PREFIX}MONITOR") else None,
     )
     return create_app(store, settings)
 
@@ -161,6 +176,7 @@ def serve(
     threaded_reads: bool = False,
     graceful_timeout: float = 30.0,
     log_level: str = "warning",
+    monitor_interval_seconds: float | None = None,
 ) -> None:
     """Run the feature server until SIGTERM/SIGINT, then drain in-flight requests and return."""
     import uvicorn
@@ -175,6 +191,7 @@ def serve(
     os.environ[f"{ENV_PREFIX}MAX_BODY_BYTES"] = str(max_body_bytes)
     os.environ[f"{ENV_PREFIX}ACCESS_LOG"] = "1" if access_log else "0"
     os.environ[f"{ENV_PREFIX}THREADED_READS"] = "1" if threaded_reads else "0"
+    os.environ[f"{ENV_PREFIX}MONITOR"] = "" if monitor_interval_seconds is None else str(monitor_interval_seconds)
     # uvicorn drains on SIGTERM/SIGINT, then re-raises the signal to the handler that was there
     # before it started: make that one a no-op so that a drained shutdown returns here and exits 0.
     signal.signal(signal.SIGTERM, _drained)

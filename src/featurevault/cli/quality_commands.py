@@ -118,7 +118,8 @@ def readiness(
         typer.echo(report.to_markdown(), nl=False)
     else:
         _print_readiness(report)
-    if fail_under is not None and report.score < fail_under:
+    # compared as shown (one decimal), so that the score a report prints passes its own --fail-under
+    if fail_under is not None and round(report.score, 1) < fail_under:
         if output is ReadinessFormat.table:
             fail(f"readiness score {report.score:.0f}% is under --fail-under {fail_under:g}%")
         raise typer.Exit(1)

@@ -109,7 +109,7 @@ class FeatureView(_Projectable):
         freshness: timedelta | str | None = None,
     ) -> None:
         self._init_meta(name, description, tags, owner)
-        self.freshness = _check_freshness(name, freshness if freshness is not None else self.tags.get("freshness"))
+        self.freshness = _check_freshness(name, freshness) if freshness is not None else _tag_freshness(self.tags)
         if not isinstance(source, DataSource) or isinstance(source, RequestSource):
             raise DefinitionError(
                 f"feature view {name!r}: source must be a batch or push source (FileSource, PushSource, ...), "
@@ -193,6 +193,21 @@ class FeatureView(_Projectable):
             owner=data.get("owner", ""),
             freshness=None if data.get("freshness_seconds") is None else timedelta(seconds=data["freshness_seconds"]),
         )
+
+
+#: the ``freshness`` tag's standard values (see docs/lint.md) as expected intervals
+FRESHNESS_WORDS = {"minutely": 60, "hourly": 3600, "daily": 86400, "weekly": 604800, "monthly": 2592000}
+
+
+def _tag_freshness(tags: dict[str, str]) -> timedelta | None:
+    """A ``freshness`` tag: a standard word (``hourly``) or a duration (``2h``); anything else declares none."""
+    value = tags.get("freshness", "")
+    if value in FRESHNESS_WORDS:
+        return timedelta(seconds=FRESHNESS_WORDS[value])
+    try:
+        return _check_freshness("", value) if value else None
+    except DefinitionError:
+        return None  # lint (FV306) reports tag values outside the vocabulary
 
 
 def _check_freshness(name: str, value: Any) -> timedelta | None:

@@ -28,11 +28,3 @@ def _matches(route: RouteConfig, alert: Alert) -> bool:
     if route.severity is not None and route.severity != alert.severity:
         return False
     return route.owner is None or route.owner == alert.owner
-
-
-def on_call_defined(config: AlertingConfig) -> bool:
-    """A P1 route with a receiver other than the log (what readiness's on-call item asks for)."""
-    return any(
-        route.severity == "P1" and any(r != "log" for r in [*route.receivers, *route.escalate_to])
-        for route in config.routes
-    )

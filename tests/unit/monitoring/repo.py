@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,11 @@ def definitions(alerts: list[Alert] | None = None, freshness: timedelta | None =
 
 
 def make_store(tmp: Path, alerting: dict[str, Any] | None = None) -> FeatureStore:
+    """The store of a repo in ``tmp`` with the runbooks ``featurevault init`` ships."""
+    from featurevault.cli.scaffold import TEMPLATES
+
+    if not (tmp / "runbooks").exists():
+        shutil.copytree(TEMPLATES / "runbooks", tmp / "runbooks")
     config = RepoConfig(
         project="monitored",
         registry={"path": str(tmp / "registry.db")},

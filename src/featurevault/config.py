@@ -62,7 +62,21 @@ class StrictModel(BaseModel):
 class RegistryConfig(StrictModel):
     registry_type: str = "file"
     path: str = "data/registry.db"
+    #: how often readers check for a newer version (and re-read tokens and state)
     cache_ttl_seconds: float = 10.0
+    #: a registry read that takes longer fails (RegistryUnavailableError)
+    read_timeout_seconds: float = Field(default=2.0, gt=0)
+    #: while the registry cannot be reached, the last good copy serves this long; then requests get 503
+    max_staleness_seconds: float | None = Field(default=600.0, gt=0)
+
+    @model_validator(mode="after")
+    def _staleness_covers_ttl(self) -> RegistryConfig:
+        if self.max_staleness_seconds is not None and self.max_staleness_seconds < self.cache_ttl_seconds:
+            raise ValueError(
+                f"registry.max_staleness_seconds ({self.max_staleness_seconds:g}) must be at least "
+                f"registry.cache_ttl_seconds ({self.cache_ttl_seconds:g})"
+            )
+        return self
 
     @field_validator("registry_type")
     @classmethod

@@ -26,10 +26,12 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     │   └── RegistryUnavailableError              the registry server cannot be reached (also BackendUnavailableError)
     ├── BackendError                              an online/offline backend failed
     │   └── BackendUnavailableError               the backend cannot be reached (timeout, down)
+    │       └── OnlineStoreTimeoutError           the server's deadline for an online-store call passed
     ├── MissingDependencyError (ImportError)      an optional driver is not installed
     ├── LintError                                 lint findings at error level block an apply
     ├── PermissionDeniedError (PermissionError)   a principal may not do an action
     ├── AuthenticationError                       credentials missing, malformed, expired, unknown, revoked
+    │   └── UnknownCredentialError                a token the registry copy does not hold (maybe new)
     ├── AuditError                                the audit trail cannot be written, read or verified
     ├── EncryptionKeyError                        encrypted data without (or with the wrong) key
     │   └── SealedValueIntegrityError             a sealed value fails its check (tampered or moved)
@@ -137,6 +139,10 @@ class BackendUnavailableError(BackendError):
     """A backend could not be reached within its timeout."""
 
 
+class OnlineStoreTimeoutError(BackendUnavailableError):
+    """The feature server stopped waiting for an online-store call (``--online-timeout``)."""
+
+
 class RegistryUnavailableError(RegistryError, BackendUnavailableError):
     """The registry server cannot be reached; a cached copy may still serve reads."""
 
@@ -159,6 +165,10 @@ class PermissionDeniedError(FeatureVaultError, PermissionError):
 
 class AuthenticationError(FeatureVaultError):
     """The caller's credentials are missing, malformed, expired, wrongly signed, unknown or revoked."""
+
+
+class UnknownCredentialError(AuthenticationError):
+    """A token whose name or secret the checked copy of the registry does not hold (it may be newer)."""
 
 
 class AuditError(FeatureVaultError):

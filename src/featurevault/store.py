@@ -39,6 +39,10 @@ from featurevault.ops.write import PushMode
 
 logger = logging.getLogger(__name__)
 
+TOKEN_NAMESPACE = "tokens"
+#: registry state read with each registry check, so that token checks and metrics never wait for the registry
+CACHED_STATE = (TOKEN_NAMESPACE, "materialization")
+
 
 class FeatureStore:
     """A feature store for one project, configured by a repo or a :class:`RepoConfig`."""
@@ -76,7 +80,13 @@ class FeatureStore:
         cfg = self.config.registry
         module = backend_module("registry", cfg.registry_type)
         registry = module.Store.from_config(cfg, resolve=self._resolve)
-        return RegistryCache(registry, self.project, cfg.cache_ttl_seconds)
+        return RegistryCache(
+            registry,
+            self.project,
+            cfg.cache_ttl_seconds,
+            max_staleness_seconds=cfg.max_staleness_seconds,
+            state_namespaces=CACHED_STATE,
+        )
 
     @cached_property
     def online_store(self) -> OnlineStore:
@@ -111,6 +121,7 @@ class FeatureStore:
             pii=self.config.pii,
             registry=self._registry.registry,
             contents=self._registry.versioned_contents,
+            token_state=lambda: self._registry.state(TOKEN_NAMESPACE),
             resolve=self._resolve,
             resolve_features=resolve_features,
             principal=self._principal,

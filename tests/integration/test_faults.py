@@ -368,3 +368,43 @@ def test_materialize_while_the_server_is_gone_fails_then_a_rerun_completes(backe
     store.teardown()
     store.close()
     proxy.close()
+
+
+def test_postgres_registry_reads_time_out_while_the_server_hangs() -> None:
+    from featurevault.backends.registry.postgres import Store
+    from featurevault.errors import RegistryUnavailableError
+
+    proxy = TcpProxy("127.0.0.1", PG["port"])
+    registry = Store(f"postgresql://postgres@127.0.0.1:{proxy.port}/test?schema={SCHEMA}_registry", read_timeout=0.5)
+    registry.commit("hang", {}, expected_version=0, author="t", message="m")
+    proxy.blackhole()
+    elapsed, error = timed(lambda: registry.read_current("hang", namespaces=("tokens",)))
+    assert isinstance(error, RegistryUnavailableError), error
+    assert "registry.read_timeout_seconds" in str(error) and elapsed < 0.5 + SLACK
+    reads = [
+        lambda: registry.latest_version("hang"),
+        lambda: registry.load("hang"),
+        lambda: registry.history("hang"),
+        lambda: registry.get_state("hang", "tokens"),
+    ]
+    for call in reads:  # each bounded: the read timeout, or the connect timeout of a fresh connection
+        elapsed, error = timed(call)
+        assert isinstance(error, RegistryUnavailableError), error
+        assert elapsed < 2 + SLACK
+
+    proxy.forward()
+    assert registry.latest_version("hang") == 1  # connected again
+    proxy.blackhole()
+    writer = threading.Thread(target=lambda: timed(lambda: registry.set_state("hang", "n", "k", 1)))
+    writer.start()  # a write now holds the registry's connection, waiting for an answer
+    time.sleep(0.1)
+    elapsed, error = timed(lambda: registry.get_state("hang", "n"))
+    assert isinstance(error, RegistryUnavailableError) and "busy" in str(error), error
+    assert elapsed < 0.5 + SLACK  # a read does not queue behind the write's longer deadline
+    proxy.cut()
+    writer.join(timeout=15)
+    proxy.forward()
+    assert registry.latest_version("hang") == 1
+    registry.delete_project("hang")
+    registry.close()
+    proxy.close()

@@ -27,14 +27,34 @@ def serve(
         bool,
         typer.Option(
             "--threaded-reads",
-            help="Run online reads in a thread pool (slow backends or on-demand views); "
-            "by default they run on the event loop, which is faster for sub-millisecond reads.",
+            help="Read an embedded (SQLite) online store off the event loop too (slow on-demand views); "
+            "network stores are always read off the loop.",
         ),
     ] = False,
     monitor: Annotated[
         str | None,
         typer.Option("--monitor", help="Also evaluate the alerts every INTERVAL (60s, 5m), as 'monitor run' does."),
     ] = None,
+    online_timeout: Annotated[
+        float,
+        typer.Option(
+            "--online-timeout", min=0.001, help="Seconds an online-store call may take; then 503 with Retry-After."
+        ),
+    ] = 1.0,
+    keep_alive_timeout: Annotated[
+        int, typer.Option("--keep-alive-timeout", min=1, help="Seconds an idle connection is kept open.")
+    ] = 5,
+    header_timeout: Annotated[
+        float,
+        typer.Option("--header-timeout", min=0.001, help="Seconds a client has to send a request's head; then 408."),
+    ] = 10.0,
+    body_timeout: Annotated[
+        float,
+        typer.Option("--body-timeout", min=0.001, help="Seconds a client has to send a request's body; then closed."),
+    ] = 30.0,
+    max_header_bytes: Annotated[
+        int, typer.Option("--max-header-bytes", min=1024, help="Larger request heads are refused with 431.")
+    ] = 64 * 1024,
 ) -> None:
     """Serve online features over HTTP (Feast-compatible routes, /metrics, /ready)."""
     for option, path in (("--tls-cert", tls_cert), ("--tls-key", tls_key)):
@@ -45,6 +65,7 @@ def serve(
     from featurevault.config import load_repo_config
     from featurevault.model.alert_condition import parse_duration
     from featurevault.server import serve as run_server
+    from featurevault.server.connections import ConnectionLimits
 
     monitor_seconds = parse_duration(monitor, "--monitor") if monitor else None
 
@@ -64,6 +85,9 @@ def serve(
         threaded_reads=threaded_reads,
         graceful_timeout=graceful_timeout,
         monitor_interval_seconds=monitor_seconds,
+        online_timeout=online_timeout,
+        keep_alive_timeout=keep_alive_timeout,
+        limits=ConnectionLimits(header_timeout, body_timeout, max_header_bytes),
     )
 
 

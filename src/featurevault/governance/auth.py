@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from featurevault.config import NoAuthConfig, OidcAuthConfig, TokenAuthConfig
-from featurevault.errors import AuthenticationError, RequestError
+from featurevault.errors import AuthenticationError, RequestError, UnknownCredentialError
 from featurevault.governance.principal import ANONYMOUS, Principal
 from featurevault.model.base import validate_name
 
@@ -94,9 +94,11 @@ def _digest(salt: bytes, secret: str) -> str:
 class TokenStore:
     """Create, list, revoke and verify tokens kept in a registry's ``tokens`` state."""
 
-    def __init__(self, registry: Any, project: str) -> None:
+    def __init__(self, registry: Any, project: str, state: Callable[[], Any] | None = None) -> None:
         self.registry = registry
         self.project = project
+        #: the tokens as a registry cache holds them; verify() reads these instead of the registry
+        self.state = state
 
     def create(
         self,
@@ -149,9 +151,10 @@ class TokenStore:
         if not match:
             raise AuthenticationError("malformed token")
         name, secret = match.groups()
-        record = self.registry.get_state(self.project, TOKEN_NAMESPACE).get(name)
+        records = self.state() if self.state is not None else self.registry.get_state(self.project, TOKEN_NAMESPACE)
+        record = records.get(name)
         if record is None or not hmac.compare_digest(_digest(bytes.fromhex(record["salt"]), secret), record["hash"]):
-            raise AuthenticationError("unknown token")
+            raise UnknownCredentialError("unknown token")
         if record.get("revoked_at"):
             raise AuthenticationError(f"token {name!r} was revoked")
         if _expired(record.get("expires_at")):
@@ -309,10 +312,11 @@ def build_authenticator(
     registry: Any,
     project: str,
     resolve: Callable[[str], Path],
+    token_state: Callable[[], Any] | None = None,
 ) -> NoAuthAuthenticator | TokenAuthenticator | OidcAuthenticator:
-    """The authenticator for the repo's ``auth`` section."""
+    """The authenticator for the repo's ``auth`` section (tokens from ``token_state`` when given)."""
     if isinstance(config, TokenAuthConfig):
-        return TokenAuthenticator(TokenStore(registry, project))
+        return TokenAuthenticator(TokenStore(registry, project, token_state))
     if isinstance(config, OidcAuthConfig):
         return OidcAuthenticator(config, resolve)
     return NoAuthAuthenticator()

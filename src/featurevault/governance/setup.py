@@ -31,13 +31,17 @@ def build_guard(
     resolve: Callable[[str], Path],
     resolve_features: Callable[..., Any],
     principal: Principal | None = None,
+    token_state: Callable[[], Any] | None = None,
 ) -> Guard:
     """The guard for a store. Without an explicit principal, ``FEATUREVAULT_TOKEN`` is authenticated.
 
     With auth on and neither, the caller is the unauthenticated anonymous
-    principal, whom no permission admits.
+    principal, whom no permission admits. ``token_state`` returns the registry's
+    tokens from a cache (see ops/registry_cache.py), so token checks do not read the registry.
     """
-    authenticator = build_authenticator(auth, registry=registry, project=project, resolve=resolve)
+    authenticator = build_authenticator(
+        auth, registry=registry, project=project, resolve=resolve, token_state=token_state
+    )
     if principal is None:
         token = os.environ.get(TOKEN_ENV)
         principal = authenticator.authenticate(token) if token and authenticator.enforce else ANONYMOUS

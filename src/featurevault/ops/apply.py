@@ -71,7 +71,7 @@ class ApplyResult:
 def plan(store: FeatureStore, desired: RepoContents) -> Plan:
     """Diff ``desired`` against the newest registry version (nothing is written)."""
     store.registry.refresh(force=True)
-    base_version, current = store.registry.version, store.registry.contents()
+    base_version, current = store.registry.versioned_contents()
     desired = prepare(store, desired)
     return Plan(base_version, desired, diff(current, desired), run_lint(desired, store.config))
 

@@ -15,7 +15,7 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,11 +31,14 @@ from featurevault.server.auth import Authenticator, Authorizer, for_store
 from featurevault.server.errors import install_error_handlers
 from featurevault.server.metrics import MULTIPROCESS_ENV, ServerMetrics
 from featurevault.server.middleware import ServingMiddleware
+from featurevault.server.offload import Offloader
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = 6566
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+DEFAULT_ONLINE_TIMEOUT = 1.0
+DEFAULT_KEEP_ALIVE_TIMEOUT = 5
 ENV_PREFIX = "FEATUREVAULT_SERVE_"
 
 
@@ -47,8 +50,10 @@ class ServerSettings:
     access_log: bool = True
     #: close the store when the app shuts down (when the app built it)
     owns_store: bool = False
-    #: run online reads in the thread pool instead of on the event loop (see server/online.py)
+    #: also read an embedded (SQLite) online store off the event loop (network stores always are)
     threaded_reads: bool = False
+    #: seconds an online-store call may take before the request gets 503 with Retry-After
+    online_timeout_seconds: float = DEFAULT_ONLINE_TIMEOUT
     #: answer POST /get-online-features in the middleware, bypassing FastAPI routing (see middleware.py)
     fast_online: bool = True
     #: entity rows per online read; more are refused with 413 (None: the repo's limits.server_max_entity_rows)
@@ -73,18 +78,24 @@ def create_app(
     authenticate = authenticate or default_authenticate
     authorize = authorize or default_authorize
 
+    offload = Offloader() if settings.threaded_reads or not _embedded(store) else None
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.access_log:
             access_log.start()
         _warm(store)
         loop_task = _start_monitor(store, settings)
+        stop_refresh = _refresh_registry_in_background(store)
         try:
             yield
         finally:
+            stop_refresh()
             if loop_task is not None:
                 loop_task.cancel()
             access_log.stop()
+            if offload is not None:
+                offload.close()
             if settings.owns_store:
                 store.close()
 
@@ -101,6 +112,8 @@ def create_app(
     app.state.metrics = ServerMetrics(store)
     app.state.authenticate = authenticate
     app.state.authorize = authorize
+    #: runs online-store calls off the event loop, with the online timeout (None: on the loop)
+    app.state.offload = offload
     for module in (online, writes, registry, health, metrics, monitoring):
         app.include_router(module.router)
     install_error_handlers(app)
@@ -112,6 +125,26 @@ def create_app(
         fast_online=settings.fast_online,
     )
     return app
+
+
+def _embedded(store: Any) -> bool:
+    """True when the online store is a local file (SQLite in WAL mode: a read never waits on the network)."""
+    try:
+        return bool(getattr(store.online_store, "embedded", False))
+    except Exception:  # a store that cannot be built yet is read off the loop
+        return False
+
+
+def _refresh_registry_in_background(store: Any) -> Callable[[], None]:
+    """Requests then never wait for the registry: a daemon thread checks it every cache TTL.
+
+    Returns what stops it again (nothing when it was already running: whoever started it stops it).
+    """
+    cache = getattr(store, "registry", None)
+    if not hasattr(cache, "start_background_refresh") or cache.refreshing_in_background:
+        return lambda: None
+    cache.start_background_refresh()
+    return cache.stop_background_refresh
 
 
 def _max_entity_rows(store: Any, settings: ServerSettings) -> int:
@@ -154,6 +187,7 @@ def app_from_env() -> FastAPI:
         owns_store=True,
         threaded_reads=os.environ.get(f"{ENV_PREFIX}THREADED_READS", "0") == "1",
         monitor_interval_seconds=float(os.environ[f"{ENV_PREFIX}MONITOR"]) if os.environ.get(f"{ENV_PREFIX}MONITOR") else None,
+        online_timeout_seconds=float(os.environ.get(f"{ENV_PREFIX}ONLINE_TIMEOUT", DEFAULT_ONLINE_TIMEOUT)),
     )
     return create_app(store, settings)
 
@@ -177,9 +211,17 @@ def serve(
     graceful_timeout: float = 30.0,
     log_level: str = "warning",
     monitor_interval_seconds: float | None = None,
+    online_timeout: float = DEFAULT_ONLINE_TIMEOUT,
+    keep_alive_timeout: int = DEFAULT_KEEP_ALIVE_TIMEOUT,
+    limits: Any = None,
 ) -> None:
-    """Run the feature server until SIGTERM/SIGINT, then drain in-flight requests and return."""
+    """Run the feature server until SIGTERM/SIGINT, then drain in-flight requests and return.
+
+    ``limits`` (a :class:`~featurevault.server.connections.ConnectionLimits`) bounds slow clients.
+    """
     import uvicorn
+
+    from featurevault.server.connections import ConnectionLimits, limits_from_env
 
     if (tls_cert is None) != (tls_key is None):
         from featurevault.errors import ConfigError
@@ -192,13 +234,16 @@ def serve(
     os.environ[f"{ENV_PREFIX}ACCESS_LOG"] = "1" if access_log else "0"
     os.environ[f"{ENV_PREFIX}THREADED_READS"] = "1" if threaded_reads else "0"
     os.environ[f"{ENV_PREFIX}MONITOR"] = "" if monitor_interval_seconds is None else str(monitor_interval_seconds)
+    os.environ[f"{ENV_PREFIX}ONLINE_TIMEOUT"] = repr(float(online_timeout))
+    os.environ.update((limits or ConnectionLimits()).to_env())  # read by each worker's protocol
+    limits_from_env.cache_clear()
     # uvicorn drains on SIGTERM/SIGINT, then re-raises the signal to the handler that was there
     # before it started: make that one a no-op so that a drained shutdown returns here and exits 0.
     signal.signal(signal.SIGTERM, _drained)
     signal.signal(signal.SIGINT, _drained)
     metrics_dir = _shared_metrics_dir() if workers > 1 else None
     try:
-        _run_uvicorn(uvicorn, host, port, workers, tls_cert, tls_key, graceful_timeout, log_level)
+        _run_uvicorn(uvicorn, host, port, workers, tls_cert, tls_key, graceful_timeout, log_level, keep_alive_timeout)
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -221,7 +266,10 @@ def _run_uvicorn(
     tls_key: str | Path | None,
     graceful_timeout: float,
     log_level: str,
+    keep_alive_timeout: int,
 ) -> None:
+    from featurevault.server.connections import GuardedHttpToolsProtocol
+
     uvicorn.run(
         "featurevault.server.app:app_from_env",
         factory=True,
@@ -234,6 +282,7 @@ def _run_uvicorn(
         access_log=False,  # the app writes its own structured access log
         log_level=log_level,
         loop="auto",
-        http="auto",
+        http=GuardedHttpToolsProtocol,  # idle, head and body deadlines (server/connections.py)
+        timeout_keep_alive=keep_alive_timeout,
         server_header=False,
     )

@@ -31,12 +31,13 @@ The principal is also kept on ``request.state.principal`` for handlers and logs.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 
-from featurevault.errors import AuthenticationError
+from featurevault.errors import AuthenticationError, UnknownCredentialError
 from featurevault.governance.context import request_principal, request_route
 from featurevault.governance.principal import ANONYMOUS, Principal
 
@@ -105,6 +106,9 @@ def for_store(store: Any) -> tuple[Authenticator, Authorizer]:
     return anonymous, allow_all
 
 
+#: seconds a request with a token the registry copy lacks waits for an early registry check
+UNKNOWN_TOKEN_CHECK_SECONDS = 2.0
+
 _NOT_FOUND = {
     "feature_service": ("FeatureServiceNotFoundError", "feature service"),
     "feature_view": ("FeatureViewNotFoundError", "feature view"),
@@ -130,19 +134,46 @@ def registered(store: Any, kind: str, name: str) -> Any:
 async def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the principal making ``request``, from the app's authenticator.
 
+    Tokens are checked against the registry cache's copy. A token that copy does not
+    hold (created since the last check) gets one early check of the registry, run off
+    the event loop and shared by concurrent requests, before it is refused.
+
     A refusal (401) is audited with the route, the reason and the identity the credential
     claims, never the credential.
     """
     scope = request.scope
     request_route.set((scope["method"], scope["path"]))  # on every request: kept cheap, formatted on denial
     try:
-        principal = request.app.state.authenticate(request)
+        principal = await _authenticate(request)
     except AuthenticationError as exc:
         route = f"{scope['method']} {scope['path']}"
         _audit_refusal(request.app.state.store, request.headers.get("authorization"), route, exc)
         raise
     request.state.principal = principal
     return principal
+
+
+async def _authenticate(request: Request) -> Principal:
+    authenticate = request.app.state.authenticate
+    try:
+        return authenticate(request)
+    except UnknownCredentialError as exc:
+        if not await _registry_checked_early(request):
+            raise AuthenticationError(str(exc)) from None  # clients see one kind of 401
+        try:
+            return authenticate(request)
+        except UnknownCredentialError as again:
+            raise AuthenticationError(str(again)) from None
+
+
+async def _registry_checked_early(request: Request) -> bool:
+    check_soon = getattr(getattr(request.app.state.store, "registry", None), "check_soon", None)
+    if check_soon is None:
+        return False
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(check_soon()), UNKNOWN_TOKEN_CHECK_SECONDS)
+    except TimeoutError:
+        return False
 
 
 def _audit_refusal(store: Any, header: str | None, route: str, exc: AuthenticationError) -> None:

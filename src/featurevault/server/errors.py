@@ -40,6 +40,9 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
 
 #: sent with every 401, so clients know to present a bearer token
 UNAUTHORIZED_HEADERS = [(b"www-authenticate", b'Bearer realm="featurevault"')]
+#: seconds a client should wait before retrying a 503 (a backend or the registry is unavailable)
+RETRY_AFTER_SECONDS = 1
+UNAVAILABLE_HEADERS = [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())]
 
 
 class BodyTooLargeError(errors.RequestError):
@@ -92,7 +95,9 @@ def _plain_validation_item(item: dict[str, Any]) -> dict[str, Any]:
 
 def error_headers(status: int) -> list[tuple[bytes, bytes]]:
     """Headers an error answer carries besides its content type."""
-    return UNAUTHORIZED_HEADERS if status == 401 else []
+    if status == 401:
+        return UNAUTHORIZED_HEADERS
+    return UNAVAILABLE_HEADERS if status == 503 else []
 
 
 async def _answer_error(request: Request, exc: Exception) -> Response:

@@ -1,4 +1,9 @@
-"""``GET /health`` (the process answers) and ``GET /ready`` (registry loaded, online store reachable)."""
+"""``GET /health`` (the process answers) and ``GET /ready`` (registry served, online store reachable).
+
+Neither waits for the registry: its state comes from the registry cache, which a
+background thread keeps current. The online store's ping runs off the event loop
+under the server's online timeout.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from featurevault.server.errors import error_response
+from featurevault.server.online import online_timeout
 from featurevault.server.schemas import ERROR_RESPONSES, HealthResponse, ReadyResponse
 
 router = APIRouter(tags=["health"])
@@ -24,24 +30,49 @@ async def health() -> Response:
 
 @router.get("/ready", response_model=ReadyResponse, responses={503: ERROR_RESPONSES[503]})
 async def ready(request: Request) -> Response:
-    checks = await run_in_threadpool(readiness_checks, request.app.state.store)
-    if all(v == "ok" for v in checks.values()):
-        return Response(orjson.dumps({"status": "ready", "checks": checks}), media_type="application/json")
+    store = request.app.state.store
+    registry = registry_status(store)
+    checks = {"registry": registry_check(store, registry), "online_store": await _online_check(request)}
+    if all(v == "ok" or v.startswith("stale") for v in checks.values()):
+        status = "ready" if checks["registry"] == "ok" else "degraded"
+        body = {"status": status, "checks": checks, "registry": registry}
+        return Response(orjson.dumps(body), media_type="application/json")
     failed = ", ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
     return error_response(503, "NotReady", f"not ready ({failed})", checks)
 
 
-def readiness_checks(store: Any) -> dict[str, str]:
-    """Each check's outcome: "ok", or the error that made it fail."""
-    return {
-        "registry": _check(lambda: store.registry.contents()),
-        "online_store": _check(lambda: store.online_store.ping()),
-    }
+def registry_status(store: Any) -> dict[str, Any]:
+    """The registry cache's version, age, staleness and limit (empty for stores without one)."""
+    status = getattr(store.registry, "status", None)
+    return status() if status is not None else {}
 
 
-def _check(probe: Any) -> str:
+def registry_check(store: Any, status: dict[str, Any]) -> str:
+    """"ok"; "stale: ..." while a stale copy is still served (ready, degraded); otherwise why not."""
     try:
-        probe()
+        store.registry.contents()  # not list_feature_views: a probe is no audited DESCRIBE
+    except Exception as exc:  # any failure means not ready; the reason goes in the answer
+        return f"{type(exc).__name__}: {exc}"
+    if not status.get("stale"):
+        return "ok"
+    limit = status.get("max_staleness_seconds")
+    until = "without limit" if limit is None else f"for up to {limit:g}s"
+    return (
+        f"stale: registry unreachable, serving version {status.get('version')} confirmed "
+        f"{status.get('age_seconds', 0):.0f}s ago {until} ({status.get('error')})"
+    )
+
+
+async def _online_check(request: Request) -> str:
+    store = request.app.state.store
+    offload = request.app.state.offload
+    try:
+        if offload is None:
+            await run_in_threadpool(store.online_store.ping)
+        else:
+            timeout = request.app.state.settings.online_timeout_seconds
+            await offload.run(timeout, lambda: online_timeout(timeout), store.online_store.ping)
     except Exception as exc:  # any failure means not ready; the reason goes in the answer
         return f"{type(exc).__name__}: {exc}"
     return "ok"
+

@@ -3,8 +3,9 @@
 Request metrics are labelled by route template (``/feature-views/{name}``, not
 the concrete path) and by feature service ("" when a request names features
 directly), so label cardinality stays bounded by the registry's size.
-Registry age and materialization timestamps are read from the store when
-Prometheus scrapes, not on the request path.
+Registry age, staleness and materialization timestamps are read from the
+store's registry cache when Prometheus scrapes: a scrape never waits for the
+registry itself.
 
 With several worker processes (``featurevault serve --workers N``) counters and
 histograms use prometheus-client's multiprocess mode: each worker writes its
@@ -123,6 +124,17 @@ class StoreCollector(Collector):
             "1 when the registry cannot be reached and the last good copy is served",
             value=float(bool(_registry_attr(self.store, "stale"))),
         )
+        limit = getattr(getattr(self.store, "registry", None), "max_staleness_seconds", None)
+        yield GaugeMetricFamily(
+            "featurevault_registry_max_staleness_seconds",
+            "How long a stale registry copy is served before requests get 503 (+Inf: no limit)",
+            value=float("inf") if limit is None else float(limit),
+        )
+        yield GaugeMetricFamily(
+            "featurevault_registry_version",
+            "The registry version being served",
+            value=_registry_attr(self.store, "version"),
+        )
         family = GaugeMetricFamily(
             "featurevault_materialization_last_success_timestamp_seconds",
             "Unix time of each feature view's last successful materialization",
@@ -134,10 +146,12 @@ class StoreCollector(Collector):
 
 
 def materialization_times(store: Any) -> dict[str, float]:
-    """feature view -> unix time of its last successful materialization ("at" of its state entry)."""
+    """feature view -> unix time of its last successful materialization ("at" of its state entry).
+
+    Read from the registry cache's copy of the materialization state.
+    """
     try:
-        cache = store.registry
-        state = cache.registry.get_state(cache.project, "materialization")
+        state = store.registry.state("materialization")
     except Exception as exc:
         logger.debug("materialization state unavailable: %s", exc)
         return {}

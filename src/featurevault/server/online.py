@@ -3,12 +3,14 @@
 Bytes -> pydantic (``model_validate_json``, no intermediate dicts) -> one
 ``store.get_online_features`` call -> Feast-shape columns -> orjson bytes.
 
-By default the read runs on the event loop: an online read takes tens to
-hundreds of microseconds, while handing it to a thread costs a GIL hand-off
-(up to the 5 ms switch interval under load). Concurrency comes from worker
-processes. ``ServerSettings.threaded_reads`` moves reads to the thread pool
-for slow backends or slow on-demand views, so that one slow read does not
-hold up the others in its worker.
+A network online store (Redis, PostgreSQL) can hang, so its reads run off the
+event loop (:class:`~featurevault.server.offload.Offloader`), under the server's
+online timeout: past it the request gets 503 with ``Retry-After`` while
+``/health``, ``/metrics`` and other requests keep being answered. An embedded
+SQLite store is read on the loop: a read takes tens of microseconds and never
+waits on a network, while a thread hand-off costs more than the read.
+``ServerSettings.threaded_reads`` moves those reads off the loop too (slow
+on-demand views).
 """
 
 from __future__ import annotations
@@ -18,10 +20,9 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from featurevault.errors import TooManyEntityRowsError
+from featurevault.errors import OnlineStoreTimeoutError, TooManyEntityRowsError
 from featurevault.server.auth import Resource, authorize, current_principal, registered
 from featurevault.server.feast_shape import feast_body
 from featurevault.server.metrics import ServerMetrics
@@ -70,11 +71,21 @@ async def answer_online(request: Request, raw: bytes) -> bytes:
     app_state.metrics.entities.observe(body.entity_count)
     if body.entity_count > app_state.max_entity_rows:
         raise TooManyEntityRowsError(body.entity_count, app_state.max_entity_rows, "limits.server_max_entity_rows")
-    if app_state.settings.threaded_reads:
-        # One hop to the thread pool for the whole blocking part: read, shaping, encoding.
-        return await run_in_threadpool(_read_and_encode, app_state.store, app_state.metrics, features, body)
-    # A read takes microseconds; a thread hop costs more (GIL hand-off), so read on the loop.
+    offload = app_state.offload
+    if offload is not None:
+        # One hop for the whole blocking part: read, shaping, encoding.
+        timeout = app_state.settings.online_timeout_seconds
+        return await offload.run(
+            timeout, lambda: online_timeout(timeout), _read_and_encode, app_state.store, app_state.metrics, features,
+            body,
+        )
     return _read_and_encode(app_state.store, app_state.metrics, features, body)
+
+
+def online_timeout(seconds: float) -> OnlineStoreTimeoutError:
+    return OnlineStoreTimeoutError(
+        f"the online store did not answer within {seconds:g}s (featurevault serve --online-timeout); retry later"
+    )
 
 
 def _read_and_encode(store: Any, metrics: ServerMetrics, features: Any, body: GetOnlineFeaturesRequest) -> bytes:

@@ -110,8 +110,12 @@ class HealthResponse(BaseModel):
 
 
 class ReadyResponse(BaseModel):
-    status: str
+    status: str = Field(description='"ready", or "degraded" while a stale registry copy is served')
     checks: dict[str, str]
+    registry: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the registry copy served: version, age_seconds, stale, max_staleness_seconds, error",
+    )
 
 
 class RegistryObject(BaseModel):

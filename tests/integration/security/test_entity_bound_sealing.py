@@ -70,10 +70,13 @@ def sealed_store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: py
     monkeypatch.delenv("FEATUREVAULT_TOKEN", raising=False)
     (tmp_path / "data").mkdir()
     _frame([1]).to_parquet(tmp_path / "data" / "users.parquet")
+    online = online_section(request.param, tmp_path)
+    if request.param == "postgres":
+        online = {**online, "db_schema": f"fvseal_{secrets.token_hex(6)}", "write_timeout_seconds": 30}
     config = {
         "project": f"sealed_{secrets.token_hex(4)}",
         "registry": "data/registry.db",
-        "online_store": online_section(request.param, tmp_path),
+        "online_store": online,
         "audit": {"sink": "none"},
         "pii": {"encrypt_at_rest": True},
     }
@@ -85,6 +88,13 @@ def sealed_store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: py
     for table in store.online_store.tables():
         store.online_store.drop(table)
     store.close()
+    if request.param == "postgres":  # the test's own schema
+        import psycopg
+
+        from tests.conformance.conftest import POSTGRES
+
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {online['db_schema']} CASCADE")
 
 
 def _key(user_id: int) -> bytes:

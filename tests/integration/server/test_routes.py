@@ -154,7 +154,9 @@ def test_registry_routes(server: RunningServer) -> None:
 
 def test_health_ready_metrics(server: RunningServer) -> None:
     assert httpx.get(server.url + "/health").json() == {"status": "ok"}
-    assert httpx.get(server.url + "/ready").json() == {"status": "ready", "checks": {"registry": "ok", "online_store": "ok"}}
+    ready = httpx.get(server.url + "/ready").json()
+    assert ready["status"] == "ready" and ready["checks"] == {"registry": "ok", "online_store": "ok"}
+    assert ready["registry"]["stale"] is False and ready["registry"]["max_staleness_seconds"] == 600
     post(server, "/get-online-features", {"feature_service": "driver_activity_v2",
                                           "entities": {"driver_id": [1001, 1002], "val_to_add": [1, 1], "val_to_add_2": [1, 1]}})
     text = httpx.get(server.url + "/metrics").text

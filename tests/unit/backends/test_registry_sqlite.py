@@ -1,5 +1,6 @@
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,6 +79,11 @@ class _FlakyRegistry(Store):
             raise RegistryError("registry unreachable")
         return super().latest_version(project)
 
+    def read_current(self, project: str, **kwargs: Any) -> Any:
+        if self.down:
+            raise RegistryError("registry unreachable")
+        return super().read_current(project, **kwargs)
+
 
 def test_cache_sees_other_writers_and_serves_stale_copy_when_down(tmp_path: Path) -> None:
     reg = _FlakyRegistry(tmp_path / "r.db")
@@ -99,3 +105,28 @@ def test_cache_first_load_failure_raises(tmp_path: Path) -> None:
     reg.down = True
     with pytest.raises(RegistryError):
         RegistryCache(reg, "p", ttl_seconds=0).contents()
+
+
+def test_reads_give_up_after_the_read_timeout_while_another_process_locks_the_file(tmp_path: Path) -> None:
+    import sqlite3
+    import time
+
+    from featurevault.errors import RegistryUnavailableError
+
+    path = tmp_path / "r.db"
+    registry = Store(path, read_timeout=0.3)
+    registry.commit("p", {}, expected_version=0, author="a", message="m")
+    registry.close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("INSERT INTO state VALUES ('p', 'n', 'k', '1')")
+    for read in (lambda: registry.read_current("p", namespaces=("n",)), lambda: registry.latest_version("p")):
+        start = time.monotonic()
+        with pytest.raises(RegistryUnavailableError, match="registry.read_timeout_seconds"):
+            read()
+        assert time.monotonic() - start < 0.3 + 2.0  # not the 30 s a write may wait
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert registry.latest_version("p") == 1
+    registry.close()

@@ -25,6 +25,8 @@ from featurevault.types import Float64, Int64
 class FakeRegistry:
     age_seconds = 1.5
     stale = False
+    version = 3
+    max_staleness_seconds = 600.0
     project = "demo"
 
     def __init__(self, contents: RepoContents) -> None:
@@ -33,10 +35,14 @@ class FakeRegistry:
     def contents(self) -> RepoContents:
         return self._contents
 
-    class registry:  # noqa: N801 - the backend under the cache
-        @staticmethod
-        def get_state(project: str, namespace: str) -> dict[str, Any]:
-            return {"driver_stats": {"at": "2024-01-02T03:04:05+00:00", "end": "2024-01-02T00:00:00+00:00"}}
+    def status(self) -> dict[str, Any]:
+        return {"version": self.version, "age_seconds": self.age_seconds, "stale": self.stale,
+                "max_staleness_seconds": self.max_staleness_seconds, "error": None}
+
+    @staticmethod
+    def state(namespace: str) -> dict[str, Any]:
+        assert namespace == "materialization"
+        return {"driver_stats": {"at": "2024-01-02T03:04:05+00:00", "end": "2024-01-02T00:00:00+00:00"}}
 
 
 class FakeOnline:

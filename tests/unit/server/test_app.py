@@ -200,7 +200,9 @@ def test_registry_routes(client: TestClient) -> None:
 
 def test_health_ready_and_metrics(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok"}
-    assert client.get("/ready").json() == {"status": "ready", "checks": {"registry": "ok", "online_store": "ok"}}
+    ready = client.get("/ready").json()
+    assert ready["status"] == "ready" and ready["checks"] == {"registry": "ok", "online_store": "ok"}
+    assert ready["registry"]["version"] == 3 and ready["registry"]["stale"] is False
     read(client, feature_service="driver_v1", entities={"driver_id": [1001, 1002, 1003]})
     read(client, feature_service="nope", entities={"driver_id": [1]})
     text = client.get("/metrics").text
@@ -214,6 +216,8 @@ def test_health_ready_and_metrics(client: TestClient) -> None:
     assert sample(text, "featurevault_online_read_latency_seconds_count", feature_service="driver_v1") == 1
     assert sample(text, "featurevault_registry_age_seconds") == 1.5
     assert sample(text, "featurevault_registry_stale") == 0
+    assert sample(text, "featurevault_registry_max_staleness_seconds") == 600
+    assert sample(text, "featurevault_registry_version") == 3
     stamp = sample(text, "featurevault_materialization_last_success_timestamp_seconds", feature_view="driver_stats")
     assert stamp == 1704164645.0
 

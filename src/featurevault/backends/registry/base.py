@@ -47,6 +47,20 @@ class MetricPoint:
     value: float
 
 
+@dataclass(frozen=True)
+class Current:
+    """The project as of one moment: what a registry cache reads on each check, in one transaction.
+
+    ``snapshot`` is None when the newest version is the one the reader already holds
+    (or when nothing was applied: ``version`` is then 0); ``state`` holds the
+    operational-state namespaces asked for (namespace -> key -> value).
+    """
+
+    version: int
+    snapshot: Snapshot | None
+    state: dict[str, dict[str, Any]]
+
+
 class Registry(ABC):
     """Base class of registries. Built once from its config section, then called."""
 
@@ -65,6 +79,21 @@ class Registry(ABC):
     @abstractmethod
     def load(self, project: str, version: int | None = None) -> Snapshot | None:
         """A version (the newest when ``version`` is None), or None if there is none."""
+
+    def read_current(
+        self, project: str, *, known_version: int | None = None, namespaces: tuple[str, ...] = ()
+    ) -> Current:
+        """The newest version (its contents unless it is ``known_version``) and state, as of one moment.
+
+        The built-in registries read all of it in one transaction. This fallback for other
+        registries pairs a version with that same version's contents (versions never change),
+        but reads the state separately.
+        """
+        latest = self.latest_version(project)
+        snapshot = self.load(project, latest) if latest and latest != known_version else None
+        if snapshot is not None:
+            latest = snapshot.info.version
+        return Current(latest, snapshot, {ns: self.get_state(project, ns) for ns in namespaces})
 
     @abstractmethod
     def commit(

@@ -13,7 +13,9 @@ namespace, key, value)``. The schema is created and upgraded by the numbered
 An unreachable server fails at once when refused, and otherwise within
 ``connect_timeout`` (default 2 s, libpq's minimum), with
 :class:`~featurevault.errors.RegistryUnavailableError` (a ``RegistryError``), so the registry
-cache can keep serving its last good copy instead of hanging.
+cache can keep serving its last good copy instead of hanging. A server that stops
+answering mid-call fails a read after ``registry.read_timeout_seconds`` (default 2 s)
+and a write after :data:`WRITE_TIMEOUT_SECONDS`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from featurevault.backends._postgres import Deadline, connection_error, psycopg
-from featurevault.backends.registry.base import MetricPoint, Registry, Snapshot, VersionInfo
+from featurevault.backends.registry.base import Current, MetricPoint, Registry, Snapshot, VersionInfo
 from featurevault.errors import (
     BackendUnavailableError,
     RegistryConflictError,
@@ -87,7 +89,9 @@ MIGRATIONS: list[tuple[int, str]] = [
     ),
 ]
 
-_STATEMENT_TIMEOUT_MS = 10_000
+WRITE_TIMEOUT_SECONDS = 10.0
+_STATEMENT_TIMEOUT_MS = int(WRITE_TIMEOUT_SECONDS * 1000)
+_VERSION_COLUMNS = "version, created_at, author, message, meta::text, contents::text"
 
 
 def parse_url(url: str) -> tuple[str, str, int]:
@@ -108,8 +112,9 @@ class Store(Registry):
 
     type_name = "sql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_timeout: float = 2.0) -> None:
         self._conninfo, self.schema, self.connect_timeout = parse_url(url)
+        self.read_timeout = read_timeout
         self._kwargs = {"options": f"-c statement_timeout={_STATEMENT_TIMEOUT_MS}"}
         self._where = f"postgres registry {_redact(url)} schema {self.schema}"
         # one connection, one operation at a time: registry calls are rare (the cache absorbs reads),
@@ -120,28 +125,48 @@ class Store(Registry):
 
     @classmethod
     def from_config(cls, config: Any, *, resolve: Callable[[str], Path]) -> Store:
-        return cls(config.path)
+        return cls(config.path, read_timeout=config.read_timeout_seconds)
 
     # -- plumbing ---------------------------------------------------------------------------
 
     @contextmanager
-    def _conn(self) -> Iterator[Any]:
-        """The connection, migrated and held for one operation; failures become RegistryError."""
-        with self._lock:
-            conn = self._connect()
-            deadline = Deadline(conn, _STATEMENT_TIMEOUT_MS / 1000 + 1)
-            try:
-                with deadline:
-                    if not self._migrated:
-                        self._migrate(conn)
-                    yield conn
-            except RegistryConflictError:
-                raise
-            except psycopg.OperationalError as exc:
-                self._drop_connection()
-                raise RegistryUnavailableError(f"{self._where}: server unreachable: {_one_line(exc)}") from None
-            except psycopg.Error as exc:
-                raise RegistryError(f"{self._where}: {_one_line(exc)}") from None
+    def _conn(self, timeout: float | None = None) -> Iterator[Any]:
+        """The connection, migrated and held for one operation; failures become RegistryError.
+
+        ``timeout`` bounds a read (the socket is shut down when it passes), and its wait for
+        the connection while another call holds it; writes get the statement timeout plus a second.
+        """
+        if not self._lock.acquire(timeout=-1 if timeout is None else timeout):
+            raise RegistryUnavailableError(
+                f"{self._where}: the connection stayed busy with another call for {timeout:g}s "
+                "(registry.read_timeout_seconds)"
+            )
+        try:
+            yield from self._held(timeout)
+        finally:
+            self._lock.release()
+
+    def _held(self, timeout: float | None) -> Iterator[Any]:
+        conn = self._connect()
+        read = timeout is not None and self._migrated  # a first call migrates: a write
+        deadline = Deadline(conn, timeout if read else WRITE_TIMEOUT_SECONDS + 1)
+        try:
+            with deadline:
+                if not self._migrated:
+                    self._migrate(conn)
+                yield conn
+        except RegistryConflictError:
+            raise
+        except psycopg.OperationalError as exc:
+            self._drop_connection()
+            if deadline.fired:
+                raise RegistryUnavailableError(
+                    f"{self._where}: no answer within {deadline.seconds:g}s"
+                    + (" (registry.read_timeout_seconds)" if read else "")
+                ) from None
+            raise RegistryUnavailableError(f"{self._where}: server unreachable: {_one_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise RegistryError(f"{self._where}: {_one_line(exc)}") from None
 
     def _connect(self) -> Any:
         if self._connection is not None and not self._connection.closed and not self._connection.broken:
@@ -190,23 +215,42 @@ class Store(Registry):
     # -- versions ---------------------------------------------------------------------------
 
     def latest_version(self, project: str) -> int:
-        query = psycopg.sql.SQL("SELECT COALESCE(MAX(version), 0) FROM {} WHERE project = %s")
-        with self._conn() as conn:
-            return int(conn.execute(query.format(self._table("versions")), (project,)).fetchone()[0])
+        with self._conn(self.read_timeout) as conn:
+            return self._latest(conn, project)
 
     def load(self, project: str, version: int | None = None) -> Snapshot | None:
-        columns = "version, created_at, author, message, meta::text, contents::text"
+        with self._conn(self.read_timeout) as conn:
+            return self._load(conn, project, version)
+
+    def read_current(
+        self, project: str, *, known_version: int | None = None, namespaces: tuple[str, ...] = ()
+    ) -> Current:
+        with self._conn(self.read_timeout) as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            latest = self._latest(conn, project)
+            snapshot = self._load(conn, project, latest) if latest and latest != known_version else None
+            return Current(latest, snapshot, {ns: self._state(conn, project, ns) for ns in namespaces})
+
+    def _latest(self, conn: Any, project: str) -> int:
+        query = psycopg.sql.SQL("SELECT COALESCE(MAX(version), 0) FROM {} WHERE project = %s")
+        return int(conn.execute(query.format(self._table("versions")), (project,)).fetchone()[0])
+
+    def _load(self, conn: Any, project: str, version: int | None) -> Snapshot | None:
         if version is None:
-            sql = f"SELECT {columns} FROM {{}} WHERE project = %s ORDER BY version DESC LIMIT 1"
+            sql = f"SELECT {_VERSION_COLUMNS} FROM {{}} WHERE project = %s ORDER BY version DESC LIMIT 1"
             params: tuple[Any, ...] = (project,)
         else:
-            sql = f"SELECT {columns} FROM {{}} WHERE project = %s AND version = %s"
+            sql = f"SELECT {_VERSION_COLUMNS} FROM {{}} WHERE project = %s AND version = %s"
             params = (project, version)
-        with self._conn() as conn:
-            row = conn.execute(psycopg.sql.SQL(sql).format(self._table("versions")), params).fetchone()
+        row = conn.execute(psycopg.sql.SQL(sql).format(self._table("versions")), params).fetchone()
         if row is None:
             return None
         return Snapshot(info=_info(row[:5]), contents=json.loads(row[5]))
+
+    def _state(self, conn: Any, project: str, namespace: str) -> dict[str, Any]:
+        query = psycopg.sql.SQL("SELECT key, value::text FROM {} WHERE project = %s AND namespace = %s")
+        rows = conn.execute(query.format(self._table("state")), (project, namespace)).fetchall()
+        return {key: json.loads(value) for key, value in rows}
 
     def commit(
         self,
@@ -243,17 +287,15 @@ class Store(Registry):
             "SELECT version, created_at, author, message, meta::text FROM {} WHERE project = %s "
             "ORDER BY version DESC LIMIT %s"
         ).format(self._table("versions"))
-        with self._conn() as conn:
+        with self._conn(self.read_timeout) as conn:
             rows = conn.execute(query, (project, limit)).fetchall()
         return [_info(row) for row in rows]
 
     # -- state ------------------------------------------------------------------------------
 
     def get_state(self, project: str, namespace: str) -> dict[str, Any]:
-        query = psycopg.sql.SQL("SELECT key, value::text FROM {} WHERE project = %s AND namespace = %s")
-        with self._conn() as conn:
-            rows = conn.execute(query.format(self._table("state")), (project, namespace)).fetchall()
-        return {key: json.loads(value) for key, value in rows}
+        with self._conn(self.read_timeout) as conn:
+            return self._state(conn, project, namespace)
 
     def set_state(self, project: str, namespace: str, key: str, value: Any) -> None:
         state = self._table("state")

@@ -1,4 +1,9 @@
-"""The embedded registry: one SQLite file, numbered versions, optimistic concurrency."""
+"""The embedded registry: one SQLite file, numbered versions, optimistic concurrency.
+
+Reads wait at most ``registry.read_timeout_seconds`` for a lock another process
+holds (then :class:`~featurevault.errors.RegistryUnavailableError`); writes wait
+up to :data:`WRITE_TIMEOUT_SECONDS`. Each thread has its own connections.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from featurevault.backends.registry.base import MetricPoint, Registry, Snapshot, VersionInfo
+from featurevault.backends.registry.base import Current, MetricPoint, Registry, Snapshot, VersionInfo
 from featurevault.config import RegistryConfig
-from featurevault.errors import RegistryConflictError, RegistryError
+from featurevault.errors import RegistryConflictError, RegistryError, RegistryUnavailableError
 
 Config = RegistryConfig
+
+WRITE_TIMEOUT_SECONDS = 30.0
+_VERSION_COLUMNS = "version, created_at, author, message, meta, contents"
 
 # Numbered schema migrations; each runs once, in order, inside one transaction.
 MIGRATIONS: list[str] = [
@@ -57,9 +65,12 @@ class Store(Registry):
     type_name = "sqlite"
     embedded = True
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_timeout: float = 2.0) -> None:
         self.path = path.resolve()
+        self.read_timeout = read_timeout
         self._local = threading.local()
+        self._open: list[sqlite3.Connection] = []
+        self._open_lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._created = False
         try:
@@ -70,26 +81,61 @@ class Store(Registry):
 
     @classmethod
     def from_config(cls, config: Any, *, resolve: Callable[[str], Path]) -> Store:
-        return cls(resolve(config.path))
+        return cls(resolve(config.path), read_timeout=config.read_timeout_seconds)
 
     def _conn(self) -> sqlite3.Connection:
+        """This thread's connection for writes (waits up to WRITE_TIMEOUT_SECONDS for a lock)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            # Only the first connection may create the file: one opened later (another thread)
-            # must find the migrated registry, never start an empty database beside it.
-            mode = "rw" if self._created else "rwc"
-            try:
-                conn = sqlite3.connect(
-                    f"{self.path.as_uri()}?mode={mode}", timeout=30, isolation_level=None, check_same_thread=False,
-                    uri=True,
-                )
-                self._created = True
-            except sqlite3.Error as exc:
-                raise RegistryError(f"registry {self.path}: cannot open ({exc})") from exc
+            conn = self._local.conn = self._connect(WRITE_TIMEOUT_SECONDS)
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's connection for reads (waits up to ``read_timeout`` for a lock)."""
+        conn = getattr(self._local, "reader", None)
+        if conn is None:
+            conn = self._local.reader = self._connect(self.read_timeout)
+        return conn
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        # Only the first connection may create the file: one opened later (another thread)
+        # must find the migrated registry, never start an empty database beside it.
+        mode = "rw" if self._created else "rwc"
+        try:
+            conn = sqlite3.connect(
+                f"{self.path.as_uri()}?mode={mode}", timeout=timeout, isolation_level=None, check_same_thread=False,
+                uri=True,
+            )
+            self._created = True
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
+        except sqlite3.Error as exc:
+            raise RegistryUnavailableError(
+                f"registry {self.path}: cannot open ({exc}); waited {timeout:g}s"
+                + (" (registry.read_timeout_seconds)" if timeout == self.read_timeout else "")
+            ) from None
+        with self._open_lock:
+            self._open.append(conn)
         return conn
+
+    def _read(self, query: Callable[[sqlite3.Connection], Any]) -> Any:
+        """Run ``query`` in one read transaction (one consistent view of the file)."""
+        conn = self._reader()
+        try:
+            conn.execute("BEGIN")
+            try:
+                return query(conn)
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise RegistryUnavailableError(
+                    f"registry {self.path}: read timed out after {self.read_timeout:g}s waiting for a lock held by "
+                    f"another process (registry.read_timeout_seconds): {exc}"
+                ) from None
+            raise RegistryError(f"registry {self.path}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise RegistryError(f"registry {self.path}: {exc}") from None
 
     def _migrate(self) -> None:
         conn = self._conn()
@@ -118,18 +164,20 @@ class Store(Registry):
             )
 
     def latest_version(self, project: str) -> int:
-        row = self._conn().execute("SELECT MAX(version) FROM versions WHERE project = ?", (project,)).fetchone()
-        return int(row[0] or 0)
+        return self._read(lambda conn: _latest(conn, project))
 
     def load(self, project: str, version: int | None = None) -> Snapshot | None:
-        sql = "SELECT version, created_at, author, message, meta, contents FROM versions WHERE project = ?"
-        if version is None:
-            row = self._conn().execute(sql + " ORDER BY version DESC LIMIT 1", (project,)).fetchone()
-        else:
-            row = self._conn().execute(sql + " AND version = ?", (project, version)).fetchone()
-        if row is None:
-            return None
-        return Snapshot(_info(row), json.loads(row[5]))
+        return self._read(lambda conn: _load(conn, project, version))
+
+    def read_current(
+        self, project: str, *, known_version: int | None = None, namespaces: tuple[str, ...] = ()
+    ) -> Current:
+        def query(conn: sqlite3.Connection) -> Current:
+            latest = _latest(conn, project)
+            snapshot = _load(conn, project, latest) if latest and latest != known_version else None
+            return Current(latest, snapshot, {ns: _state(conn, project, ns) for ns in namespaces})
+
+        return self._read(query)
 
     def commit(
         self,
@@ -145,7 +193,7 @@ class Store(Registry):
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            latest = self.latest_version(project)
+            latest = _latest(conn, project)
             if latest != expected_version:
                 raise sqlite3.IntegrityError(f"newest version is {latest}")
             conn.execute(
@@ -173,18 +221,18 @@ class Store(Registry):
         return new_version
 
     def history(self, project: str, limit: int | None = None) -> list[VersionInfo]:
-        rows = self._conn().execute(
-            "SELECT version, created_at, author, message, meta FROM versions WHERE project = ? "
-            "ORDER BY version DESC LIMIT ?",
-            (project, -1 if limit is None else limit),
-        )
-        return [_info(row) for row in rows]
+        def query(conn: sqlite3.Connection) -> list[VersionInfo]:
+            rows = conn.execute(
+                "SELECT version, created_at, author, message, meta FROM versions WHERE project = ? "
+                "ORDER BY version DESC LIMIT ?",
+                (project, -1 if limit is None else limit),
+            )
+            return [_info(row) for row in rows]
+
+        return self._read(query)
 
     def get_state(self, project: str, namespace: str) -> dict[str, Any]:
-        rows = self._conn().execute(
-            "SELECT key, value FROM state WHERE project = ? AND namespace = ?", (project, namespace)
-        )
-        return {key: json.loads(value) for key, value in rows}
+        return self._read(lambda conn: _state(conn, project, namespace))
 
     def set_state(self, project: str, namespace: str, key: str, value: Any) -> None:
         if value is None:
@@ -233,10 +281,11 @@ class Store(Registry):
         conn.execute("COMMIT")
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        with self._open_lock:
+            connections, self._open = self._open, []
+        for conn in connections:
             conn.close()
-            self._local.conn = None
+        self._local = threading.local()
 
     def describe(self) -> str:
         return f"sqlite ({self.path})"
@@ -250,6 +299,27 @@ def _iso(value: datetime) -> str:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _latest(conn: sqlite3.Connection, project: str) -> int:
+    row = conn.execute("SELECT MAX(version) FROM versions WHERE project = ?", (project,)).fetchone()
+    return int(row[0] or 0)
+
+
+def _load(conn: sqlite3.Connection, project: str, version: int | None) -> Snapshot | None:
+    sql = f"SELECT {_VERSION_COLUMNS} FROM versions WHERE project = ?"
+    if version is None:
+        row = conn.execute(sql + " ORDER BY version DESC LIMIT 1", (project,)).fetchone()
+    else:
+        row = conn.execute(sql + " AND version = ?", (project, version)).fetchone()
+    if row is None:
+        return None
+    return Snapshot(_info(row), json.loads(row[5]))
+
+
+def _state(conn: sqlite3.Connection, project: str, namespace: str) -> dict[str, Any]:
+    rows = conn.execute("SELECT key, value FROM state WHERE project = ? AND namespace = ?", (project, namespace))
+    return {key: json.loads(value) for key, value in rows}
 
 
 def _info(row: tuple[Any, ...]) -> VersionInfo:

@@ -133,7 +133,7 @@ class Registry(ABC):
     def metrics(
         self, project: str, *, view: str | None = None, metric: str | None = None, since: datetime | None = None
     ) -> list[MetricPoint]:
-        """Recorded points, oldest first, filtered by view, metric and time."""
+        """Recorded points, filtered by view, metric and time; ordered by time, then view, metric, feature."""
 
     def delete_project(self, project: str) -> None:
         """Remove every version and all state of ``project`` (teardown)."""

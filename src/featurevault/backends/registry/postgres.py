@@ -332,7 +332,7 @@ class Store(Registry):
         if since is not None:
             sql += " AND at >= %s"
             params.append(_aware(since))
-        query = psycopg.sql.SQL(sql + " ORDER BY at").format(self._table("metrics"))
+        query = psycopg.sql.SQL(sql + " ORDER BY at, view, metric, feature").format(self._table("metrics"))
         with self._conn() as conn:
             rows = conn.execute(query, params).fetchall()
         return [MetricPoint(v, f, m, at.astimezone(timezone.utc), value) for v, f, m, at, value in rows]

@@ -269,7 +269,7 @@ class Store(Registry):
         if since is not None:
             sql += " AND at >= ?"
             params.append(_iso(since))
-        rows = self._conn().execute(sql + " ORDER BY at, rowid", params).fetchall()
+        rows = self._conn().execute(sql + " ORDER BY at, view, metric, feature", params).fetchall()
         return [MetricPoint(v, f, m, datetime.fromisoformat(at), value) for v, f, m, at, value in rows]
 
     def delete_project(self, project: str) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from featurevault.monitoring.drift.requires import scipy_module
+
 #: expected share of a category the baseline never saw (keeps the statistic finite)
 UNSEEN_SHARE = 1e-4
 
 
 def chi_square(expected_shares: np.ndarray, observed_counts: np.ndarray) -> tuple[float, float]:
-    from scipy.stats import chisquare
+    chisquare = scipy_module("scipy.stats").chisquare
 
     observed = np.asarray(observed_counts, dtype=float)
     total = observed.sum()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from featurevault.monitoring.drift.requires import scipy_module
+
 
 def js_distance(expected: np.ndarray, current: np.ndarray) -> float:
-    from scipy.spatial.distance import jensenshannon
+    jensenshannon = scipy_module("scipy.spatial.distance").jensenshannon
 
     e, c = np.asarray(expected, dtype=float), np.asarray(current, dtype=float)
     if e.sum() <= 0 or c.sum() <= 0:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from featurevault.monitoring.drift.requires import scipy_module
+
 
 def ks(baseline_sample: np.ndarray, current: np.ndarray) -> tuple[float, float]:
-    from scipy.stats import ks_2samp
+    ks_2samp = scipy_module("scipy.stats").ks_2samp
 
     if len(baseline_sample) == 0 or len(current) == 0:
         return 0.0, 1.0

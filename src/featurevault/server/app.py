@@ -85,7 +85,8 @@ def create_app(
         if settings.access_log:
             access_log.start()
         _warm(store)
-        loop_task = _start_monitor(store, settings)
+        loop_task = _start_monitor(app, store, settings)
+        app.state.metrics.monitor_collector.values = monitoring.latest_values(store)
         stop_refresh = _refresh_registry_in_background(store)
         try:
             yield
@@ -155,13 +156,16 @@ def _max_entity_rows(store: Any, settings: ServerSettings) -> int:
     return config.limits.server_max_entity_rows if config is not None else DEFAULT_SERVER_MAX_ENTITY_ROWS
 
 
-def _start_monitor(store: Any, settings: ServerSettings) -> Any:
+def _start_monitor(app: Any, store: Any, settings: ServerSettings) -> Any:
     if settings.monitor_interval_seconds is None:
         return None
     import asyncio
 
     logger.info("monitor: evaluating alerts every %g s", settings.monitor_interval_seconds)
-    return asyncio.get_running_loop().create_task(monitoring.monitor_loop(store, settings.monitor_interval_seconds))
+    collector = app.state.metrics.monitor_collector
+    return asyncio.get_running_loop().create_task(
+        monitoring.monitor_loop(store, settings.monitor_interval_seconds, collector)
+    )
 
 
 def _warm(store: Any) -> None:

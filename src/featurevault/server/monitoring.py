@@ -75,6 +75,8 @@ class MonitorCollector(Collector):
 
     def __init__(self, store: Any) -> None:
         self.store = store
+        #: filled at startup and by the monitor loop; a scrape never waits on the registry
+        self.values: dict[tuple[str, str, str], float] = {}
 
     def describe(self) -> list[Any]:
         return []
@@ -84,7 +86,7 @@ class MonitorCollector(Collector):
             "featurevault_monitor_value", "Newest recorded monitoring metric (freshness, psi, js, ks, skew_rate...)",
             labels=["project", "view", "feature", "metric"],
         )
-        for (view, feature, metric), value in latest_values(self.store).items():
+        for (view, feature, metric), value in dict(self.values).items():
             family.add_metric([self.store.project, view, feature, metric], value)
         yield family
 
@@ -99,11 +101,13 @@ def latest_values(store: Any) -> dict[tuple[str, str, str], float]:
     return {(p.view, p.feature, p.metric): p.value for p in points}
 
 
-async def monitor_loop(store: Any, interval_seconds: float) -> None:
+async def monitor_loop(store: Any, interval_seconds: float, collector: MonitorCollector | None = None) -> None:
     """Evaluate the alerts every ``interval_seconds`` until cancelled (``serve --monitor``)."""
     while True:
         try:
             result = await run_in_threadpool(store.monitor_run)
+            if collector is not None:
+                collector.values = await run_in_threadpool(latest_values, store)
             firing = sum(s.state.state == "firing" for s in result.alerts)
             logger.info("monitor: %d alert(s) evaluated, %d firing", len(result.alerts), firing)
         except Exception as exc:

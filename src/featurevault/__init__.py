@@ -34,7 +34,7 @@ _EXPORTS: dict[str, str] = {
     **{
         name: "featurevault.model"
         for name in (
-            "AllowAll", "AuthzedAction", "CsvFormat", "DeltaFormat", "Entity", "FeatureService", "FeatureView",
+            "Alert", "AllowAll", "AuthzedAction", "CsvFormat", "DeltaFormat", "Entity", "FeatureService", "FeatureView",
             "Field", "FileSource", "GroupBasedPolicy", "OnDemandFeatureView", "ParquetFormat", "Permission",
             "PostgreSQLSource", "PushSource", "RequestSource", "RoleBasedPolicy", "SparkSource",
             "on_demand_feature_view",
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from featurevault.config import RepoConfig
     from featurevault.errors import FeatureVaultError
     from featurevault.model import (
+        Alert,
         AllowAll,
         AuthzedAction,
         CsvFormat,

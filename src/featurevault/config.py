@@ -245,6 +245,53 @@ class LimitsConfig(StrictModel):
     )
 
 
+class ReceiverConfig(StrictModel):
+    """One receiver of ``alerting.receivers``: ``log``, ``webhook`` (JSON POST) or ``command``."""
+
+    type: Literal["log", "webhook", "command"]
+    url: str | None = None
+    slack: bool = Field(default=False, description="post Slack's {'text': ...} payload instead of the JSON event")
+    timeout_seconds: float = Field(default=5.0, gt=0)
+    retries: int = Field(default=2, ge=0, description="retries after a failed POST, within one evaluation")
+    headers: dict[str, str] = {}
+    command: list[str] = []
+
+    @model_validator(mode="after")
+    def _target(self) -> ReceiverConfig:
+        if self.type == "webhook" and not self.url:
+            raise ValueError("a webhook receiver needs 'url'")
+        if self.type == "command" and not self.command:
+            raise ValueError("a command receiver needs 'command' (a list: program and arguments)")
+        return self
+
+
+class RouteConfig(StrictModel):
+    """Which receivers get an alert of a severity and/or owner; escalation after a delay while it fires."""
+
+    severity: str | None = None
+    owner: str | None = None
+    receivers: list[str]
+    escalate_after_minutes: float | None = Field(default=None, gt=0)
+    escalate_to: list[str] = []
+
+
+class AlertingConfig(StrictModel):
+    """The ``alerting`` section: receivers, routes (first match wins) and the default receivers."""
+
+    receivers: dict[str, ReceiverConfig] = {}
+    routes: list[RouteConfig] = []
+    default_receivers: list[str] = ["log"]
+
+    @model_validator(mode="after")
+    def _known_receivers(self) -> AlertingConfig:
+        known = {*self.receivers, "log"}
+        named = [*self.default_receivers, *(r for route in self.routes for r in [*route.receivers, *route.escalate_to])]
+        for name in named:
+            if name not in known:
+                raise ValueError(f"receiver {name!r} is not defined under alerting.receivers (known: {sorted(known)})")
+        return self
+
+
 class BackendSection(BaseModel):
     """An online/offline store section before its backend's own model validates it."""
 
@@ -311,6 +358,7 @@ class RepoConfig(StrictModel):
     limits: LimitsConfig = LimitsConfig()
     backup: BackupConfig = BackupConfig()
     dr: DrConfig = DrConfig()
+    alerting: AlertingConfig = AlertingConfig()
     repo_path: Path | None = Field(default=None, description="set by the loader; not a yaml key")
     environment: str | None = Field(default=None, description="the active environment; set by the loader")
     environment_names: tuple[str, ...] = Field(default=(), description="environments the file defines; set by the loader")

@@ -38,9 +38,11 @@ object, ``ValueError`` for bad input), the subclass derives from that too.
     ├── AuditError                                the audit trail cannot be written, read or verified
     ├── EncryptionKeyError                        encrypted data without (or with the wrong) key
     │   └── SealedValueIntegrityError             a sealed value fails its check (tampered or moved)
-    └── RecoveryError                             a backup, restore, rebuild or drill cannot proceed
-        ├── BackupNotFoundError (KeyError)        no complete backup with that id at the target
-        └── BackupIntegrityError                  a backup fails its checksums or manifest signature
+    ├── RecoveryError                             a backup, restore, rebuild or drill cannot proceed
+    │   ├── BackupNotFoundError (KeyError)        no complete backup with that id at the target
+    │   └── BackupIntegrityError                  a backup fails its checksums or manifest signature
+    └── MonitoringError                           monitoring cannot run (no baseline, runbook missing)
+        └── NotificationError                     a receiver did not take a notification (retried)
 """
 
 from __future__ import annotations
@@ -243,3 +245,11 @@ def missing_dependency(module: str, extra: str) -> MissingDependencyError:
         f"the '{module}' package is required for this backend: "
         f"pip install 'featurevault[{extra}]'"
     )
+
+
+class MonitoringError(FeatureVaultError):
+    """Monitoring could not run: no baseline, a metric that cannot be computed, a runbook not found."""
+
+
+class NotificationError(MonitoringError):
+    """A receiver did not take an alert notification (kept and retried on the next evaluation)."""

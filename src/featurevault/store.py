@@ -447,6 +447,86 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         """Delete one entity's rows everywhere featurevault can (right to erasure); reports what and where."""
         return self.recovery().forget(entity, dry_run=dry_run)
 
+    # -- monitoring (see docs/monitoring.md) --------------------------------------------------
+
+    def monitor_baseline(self, feature_view: str, start: datetime, end: datetime) -> Any:
+        """Record the drift baseline of a view over [start, end] (READ_OFFLINE on the view)."""
+        from featurevault.monitoring import service
+
+        with self.guarded(AuthzedAction.READ_OFFLINE, f"feature_view:{feature_view}", operation="monitor.baseline"):
+            return service.record_baseline(self, self._registry.contents(), feature_view, start, end)
+
+    def monitor_run(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        now: datetime | None = None,
+        feature_views: list[str] | None = None,
+    ) -> Any:
+        """Measure freshness and drift, record them, evaluate every alert and notify (READ_OFFLINE on the project)."""
+        from featurevault.monitoring import service
+        from featurevault.monitoring.notify import Dispatcher
+
+        with self.guarded(AuthzedAction.READ_OFFLINE, operation="monitor.run"):
+            dispatcher = Dispatcher(self.config.alerting, self._audit_notification)
+            return service.run_monitoring(
+                self, self._registry.contents(), dispatcher, start=start, end=end, now=now, views=feature_views
+            )
+
+    def monitor_consistency(self, feature_view: str, sample: int = 100, *, seed: int | None = None) -> Any:
+        """Online values of ``sample`` random entities against their offline point-in-time values (READ_OFFLINE)."""
+        from featurevault.monitoring import skew
+
+        with self.guarded(AuthzedAction.READ_OFFLINE, f"feature_view:{feature_view}", operation="monitor.consistency"):
+            return skew.check_consistency(self, self._registry.contents(), feature_view, sample, seed=seed)
+
+    def list_alerts(self, state: str | None = None) -> list[dict[str, Any]]:
+        """Every alert with its last evaluated state and runbook (DESCRIBE on the project)."""
+        from featurevault.monitoring import service
+
+        with self.guarded(AuthzedAction.DESCRIBE, operation="alerts.list"):
+            return service.alert_states(self, self._registry.contents(), state)
+
+    def view_freshness(self) -> list[Any]:
+        """Freshness of every feature view: newest offline event, last materialization (DESCRIBE on the project)."""
+        from featurevault.monitoring import service
+
+        with self.guarded(AuthzedAction.DESCRIBE, operation="monitor.freshness"):
+            return service.freshness_of_views(self, self._registry.contents())
+
+    def metric_history(
+        self, feature_view: str | None = None, metric: str | None = None, since: datetime | None = None
+    ) -> list[Any]:
+        """Recorded monitoring metrics, oldest first (DESCRIBE on the project)."""
+        with self.guarded(AuthzedAction.DESCRIBE, operation="metrics.history"):
+            return self._registry.registry.metrics(self.project, view=feature_view, metric=metric, since=since)
+
+    def get_runbook(self, name: str) -> str:
+        """The text of a runbook of the repo (``runbooks/NAME.md``; DESCRIBE on the project)."""
+        from featurevault.monitoring.runbooks import read_runbook
+
+        with self.guarded(AuthzedAction.DESCRIBE, operation="runbook.show", details={"runbook": name}):
+            return read_runbook(self.repo_path, name)
+
+    def export_alert_rules(self) -> str:
+        """The registry's alerts as a Prometheus alerting-rules file (YAML; DESCRIBE on the project)."""
+        from featurevault.monitoring.rules_export import alert_rules_yaml
+
+        with self.guarded(AuthzedAction.DESCRIBE, operation="monitor.export_rules"):
+            return alert_rules_yaml(self.project, self._registry.contents())
+
+    def _audit_notification(self, outcome: Any) -> None:
+        from featurevault.governance.audit import make_record
+
+        if not self.guard.audit.enabled:
+            return
+        self.guard.audit.record(make_record(
+            principal=self.principal.name, roles=self.principal.roles, action="NOTIFY",
+            resource=f"alert:{outcome.alert}", outcome="ok" if outcome.delivered else "error", error=outcome.error,
+            details={"receiver": outcome.receiver, "state": outcome.state},
+        ))
+
     def _guarded_write(self, actions: list[AuthzedAction], targets: Any, rows: Any = None) -> Any:
         version, contents = self._registry.versioned_contents()
         return self.guard.write(actions, version, contents, targets(contents), rows=_row_count(rows))

@@ -159,3 +159,24 @@ def test_racing_commits_from_two_processes(
     assert registry.latest_version(project) == 2
     assert registry.load(project).contents == {"by": winner}  # type: ignore[union-attr]
     assert [v.author for v in registry.history(project)] == [winner, "tester"]
+
+
+def test_metrics_are_appended_and_filtered(registry: Registry, project: str) -> None:
+    from featurevault.backends.registry.base import MetricPoint
+
+    t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    points = [
+        MetricPoint("users", "amount", "psi", t0, 0.05),
+        MetricPoint("users", "", "freshness", t0, 60.0),
+        MetricPoint("users", "amount", "psi", t0 + timedelta(hours=1), 0.3),
+        MetricPoint("orders", "total", "psi", t0 + timedelta(hours=1), 0.01),
+    ]
+    registry.record_metrics(project, points[:2])
+    registry.record_metrics(project, points[2:])
+    # ordered by time, then view, metric and feature
+    assert registry.metrics(project) == [points[1], points[0], points[3], points[2]]
+    assert registry.metrics(project, view="users", metric="psi") == [points[0], points[2]]
+    assert registry.metrics(project, since=t0 + timedelta(minutes=30)) == [points[3], points[2]]
+    assert registry.metrics(f"{project}_other") == []
+    registry.delete_project(project)
+    assert registry.metrics(project) == []

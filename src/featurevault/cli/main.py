@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "featurevault.cli.recovery_commands",
     "featurevault.cli.ui_commands",
     "featurevault.cli.lifecycle_commands",
+    "featurevault.cli.monitoring_commands",
 ]
 
 app = typer.Typer(

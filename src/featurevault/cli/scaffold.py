@@ -32,6 +32,7 @@ def scaffold(target: Path) -> None:
     shutil.copy(TEMPLATES / "RUNBOOK.md", target / "RUNBOOK.md")
     (target / "tests").mkdir()
     shutil.copy(TEMPLATES / "tests_template" / "test_features.py", target / "tests" / "test_features.py")
+    shutil.copytree(TEMPLATES / "runbooks", target / "runbooks")
     pq.write_table(driver_stats(datetime.now(timezone.utc)), target / "data" / "driver_stats.parquet")
     from featurevault.cli.scaffold_ci import scaffold_ci
 

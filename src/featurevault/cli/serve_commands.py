@@ -31,6 +31,10 @@ def serve(
             "network stores are always read off the loop.",
         ),
     ] = False,
+    monitor: Annotated[
+        str | None,
+        typer.Option("--monitor", help="Also evaluate the alerts every INTERVAL (60s, 5m), as 'monitor run' does."),
+    ] = None,
     online_timeout: Annotated[
         float,
         typer.Option(
@@ -60,8 +64,11 @@ def serve(
     if (tls_cert is None) != (tls_key is None):
         fail("--tls-cert and --tls-key go together")
     from featurevault.config import load_repo_config
+    from featurevault.model.alert_condition import parse_duration
     from featurevault.server import serve as run_server
     from featurevault.server.connections import ConnectionLimits
+
+    monitor_seconds = parse_duration(monitor, "--monitor") if monitor else None
 
     load_repo_config(state.repo_path, str(state.config_file) if state.config_file else None)  # fail fast, in one line
     scheme = "https" if tls_cert else "http"
@@ -78,6 +85,7 @@ def serve(
         access_log=not no_access_log,
         threaded_reads=threaded_reads,
         graceful_timeout=graceful_timeout,
+        monitor_interval_seconds=monitor_seconds,
         online_timeout=online_timeout,
         keep_alive_timeout=keep_alive_timeout,
         limits=ConnectionLimits(header_timeout, body_timeout, max_header_bytes),

@@ -1,5 +1,6 @@
 """Definition objects: plain data, no I/O, serialisable to the registry."""
 
+from featurevault.model.alert import Alert
 from featurevault.model.base import DefinitionSite, FeatureObject
 from featurevault.model.contents import RepoContents
 from featurevault.model.entity import Entity, Field
@@ -26,6 +27,7 @@ from featurevault.model.sources import (
 from featurevault.model.spark_source import SparkSource
 
 __all__ = [
+    "Alert",
     "AllowAll",
     "AuthzedAction",
     "GroupBasedPolicy",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from featurevault.model.alert import Alert
 from featurevault.model.base import FeatureObject
 from featurevault.model.entity import Entity
 from featurevault.model.feature_service import FeatureService
@@ -21,6 +22,7 @@ KINDS: dict[str, tuple[str, Any]] = {
     "on_demand_feature_view": ("on_demand_feature_views", OnDemandFeatureView.from_dict),
     "feature_service": ("feature_services", FeatureService.from_dict),
     "permission": ("permissions", Permission.from_dict),
+    "alert": ("alerts", Alert.from_dict),
 }
 
 
@@ -34,6 +36,7 @@ class RepoContents:
     on_demand_feature_views: dict[str, OnDemandFeatureView] = field(default_factory=dict)
     feature_services: dict[str, FeatureService] = field(default_factory=dict)
     permissions: dict[str, Permission] = field(default_factory=dict)
+    alerts: dict[str, Alert] = field(default_factory=dict)
     extra: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: ``Project`` objects a repo declares (checked against the configured project, not stored)
     declared_projects: list[Any] = field(default_factory=list, compare=False, repr=False)

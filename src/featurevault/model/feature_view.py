@@ -113,6 +113,7 @@ class FeatureView(_Projectable):
         rules: list[Rule] | None = None,
         backfill_start: datetime | None = None,
         schedule: str | None = None,
+        freshness: timedelta | str | None = None,
     ) -> None:
         self._init_meta(name, description, tags, owner)
         _accept_feast_only(name, enable_validation, version)
@@ -121,6 +122,7 @@ class FeatureView(_Projectable):
         #: where the view's history should start; ``validate`` reports coverage against it
         self.backfill_start = _check_backfill(name, backfill_start)
         self.schedule = _check_schedule(name, schedule)
+        self.freshness = _check_freshness(name, freshness) if freshness is not None else _tag_freshness(self.tags)
         if not isinstance(source, DataSource) or isinstance(source, RequestSource):
             raise DefinitionError(
                 f"feature view {name!r}: source must be a batch or push source (FileSource, PushSource, ...), "
@@ -156,6 +158,11 @@ class FeatureView(_Projectable):
         return self.source if isinstance(self.source, PushSource) else None
 
     @property
+    def expected_interval(self) -> float | None:
+        """Seconds between expected updates (``freshness=`` or a ``freshness`` tag), None when undeclared."""
+        return self.freshness.total_seconds() if self.freshness else None
+
+    @property
     def ttl_seconds(self) -> float:
         """0 when values never expire."""
         return self.ttl.total_seconds() if self.ttl else 0.0
@@ -171,8 +178,10 @@ class FeatureView(_Projectable):
         return view
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {"freshness_seconds": self.freshness.total_seconds()} if self.freshness and "freshness" not in self.tags else {}
         return {
             **self._meta_dict(),
+            **extra,
             "entities": [e.to_dict() for e in self.entities],
             "schema": [f.to_dict() for f in self.schema],
             "source": self.source.to_dict(),
@@ -201,7 +210,31 @@ class FeatureView(_Projectable):
             rules=[Rule.from_dict(r) for r in data.get("rules", [])],
             backfill_start=datetime.fromisoformat(data["backfill_start"]) if data.get("backfill_start") else None,
             schedule=data.get("schedule"),
+            freshness=None if data.get("freshness_seconds") is None else timedelta(seconds=data["freshness_seconds"]),
         )
+
+
+#: the ``freshness`` tag's standard values (see docs/lint.md) as expected intervals
+FRESHNESS_WORDS = {"minutely": 60, "hourly": 3600, "daily": 86400, "weekly": 604800, "monthly": 2592000}
+
+
+def _tag_freshness(tags: dict[str, str]) -> timedelta | None:
+    """A ``freshness`` tag: a standard word (``hourly``) or a duration (``2h``); anything else declares none."""
+    value = tags.get("freshness", "")
+    if value in FRESHNESS_WORDS:
+        return timedelta(seconds=FRESHNESS_WORDS[value])
+    try:
+        return _check_freshness("", value) if value else None
+    except DefinitionError:
+        return None  # lint (FV306) reports tag values outside the vocabulary
+
+
+def _check_freshness(name: str, value: Any) -> timedelta | None:
+    if value is None or isinstance(value, timedelta):
+        return value
+    from featurevault.model.alert_condition import parse_duration
+
+    return timedelta(seconds=parse_duration(value, f"feature view {name!r} freshness"))
 
 
 #: cron's shorthands; anything else must have five fields (minute hour day-of-month month day-of-week)

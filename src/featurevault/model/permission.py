@@ -63,6 +63,7 @@ RESOURCE_KINDS = (
     "on_demand_feature_view",
     "feature_service",
     "permission",
+    "alert",
     "project",
 )
 

@@ -15,6 +15,7 @@ from featurevault.model import (
     OnDemandFeatureView,
     RepoContents,
 )
+from featurevault.model.alert_condition import METRICS
 from featurevault.model.entity import Field
 from featurevault.ops.schema_check import check_field_types
 from featurevault.quality.lint import LintReport, check_apply, run_lint
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from featurevault.store import FeatureStore
 
 logger = logging.getLogger(__name__)
+
+METRICS_OF_FEATURES = {m for m, arg in METRICS.items() if arg == "feature"}
 
 
 @dataclass(frozen=True)
@@ -306,6 +309,26 @@ def _check_references(contents: RepoContents) -> None:
             _check_features(f"on-demand feature view {odfv.name!r}", contents.feature_views[name], proj.features)
     for service in contents.feature_services.values():
         _check_service(service, views)
+    for alert in contents.alerts.values():
+        _check_alert(alert, contents)
+
+
+def _check_alert(alert: Any, contents: RepoContents) -> None:
+    """An alert names a defined view, and a feature of it when its metric takes one."""
+    view = contents.feature_views.get(alert.feature_view)
+    if view is None:
+        raise DefinitionError(f"alert {alert.name!r} watches feature view {alert.feature_view!r}, which is not defined")
+    condition = alert.condition
+    if condition.metric in METRICS_OF_FEATURES and condition.arg not in view.feature_names:
+        raise DefinitionError(
+            f"alert {alert.name!r}: {condition.metric}({condition.arg}) names no feature of {view.name!r} "
+            f"(it has {', '.join(view.feature_names) or 'none'})"
+        )
+    if condition.relative and not view.expected_interval:
+        raise DefinitionError(
+            f"alert {alert.name!r}: '{condition}' is relative to the expected interval, which view "
+            f"{view.name!r} does not declare (FeatureView(freshness=...) or a 'freshness' tag)"
+        )
 
 
 def _check_service(service: FeatureService, views: dict[str, Any]) -> None:

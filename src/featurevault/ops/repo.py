@@ -16,6 +16,7 @@ from typing import Any
 
 from featurevault.errors import DuplicateObjectError, FeatureVaultError, RepoLoadError
 from featurevault.model import (
+    Alert,
     DataSource,
     Entity,
     FeatureObject,
@@ -121,7 +122,7 @@ def _with_dependencies(value: Any) -> list[FeatureObject]:
         if value.source is not value.batch_source:
             deps.append(value.batch_source)
         return [*deps, value]
-    if isinstance(value, (Entity, DataSource, OnDemandFeatureView, FeatureService, Permission)):
+    if isinstance(value, (Entity, DataSource, OnDemandFeatureView, FeatureService, Permission, Alert)):
         return [value]
     kind = EXTRA_REPO_KINDS.get(type(value))
     return [value] if kind else []

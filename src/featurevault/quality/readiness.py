@@ -22,6 +22,7 @@ from typing import Any
 
 from featurevault.config import RepoConfig
 from featurevault.model import RepoContents
+from featurevault.quality import readiness_monitoring as monitoring_items
 from featurevault.quality.lint import LintReport, run_lint
 from featurevault.quality.readiness_steps import next_step
 from featurevault.quality.repo_scan import RepoFiles, scan_repo
@@ -275,12 +276,6 @@ def _schemas(inputs: _Inputs) -> tuple[str, str]:
     return (PASS if explicit == len(views) else FAIL), evidence
 
 
-def _freshness(inputs: _Inputs) -> tuple[str, str]:
-    status, evidence = _config_feature(("freshness", "monitoring"), "freshness monitoring")(inputs)
-    declared = sum("freshness" in v.tags for v in inputs.contents.feature_views.values())
-    return status, f"{evidence}; freshness tag on {declared}/{len(inputs.contents.feature_views)} feature views"
-
-
 # -- SECURITY ---------------------------------------------------------------------------------------------------
 
 
@@ -527,17 +522,17 @@ CHECKLIST: list[tuple[str, str, Check]] = [
     ("DATA QUALITY", "Null handling strategy documented", _null_handling),
     ("DATA QUALITY", "Schema validation in place", _schemas),
     ("DATA QUALITY", "Historical data backfilled", _backfill),
-    ("MONITORING", "Freshness monitoring configured", _freshness),
-    ("MONITORING", "Quality metrics tracked", _config_feature(("monitoring", "metrics"), "quality metrics")),
-    ("MONITORING", "Drift detection enabled", _config_feature(("drift", "monitoring"), "drift detection")),
-    ("MONITORING", "Alerting rules defined", _config_feature(("alerts", "alerting"), "alerting")),
+    ("MONITORING", "Freshness monitoring configured", monitoring_items.freshness),
+    ("MONITORING", "Quality metrics tracked", monitoring_items.quality_metrics),
+    ("MONITORING", "Drift detection enabled", monitoring_items.drift),
+    ("MONITORING", "Alerting rules defined", monitoring_items.alerting_rules),
     ("MONITORING", "Dashboards created", _not_checked("dashboards live outside the repo")),
     ("SECURITY", "Access control implemented", _access_control),
     ("SECURITY", "PII features identified and protected", _pii),
     ("SECURITY", "Audit logging enabled", _audit),
     ("SECURITY", "Encryption at rest and in transit", _encryption),
     ("OPERATIONS", "Runbooks documented", _runbooks),
-    ("OPERATIONS", "On-call rotation defined", _not_checked("on-call lives outside featurevault")),
+    ("OPERATIONS", "On-call rotation defined", monitoring_items.on_call),
     ("OPERATIONS", "Backup strategy implemented", _backups),
     ("OPERATIONS", "Disaster recovery tested", _drill),
     ("OPERATIONS", "Capacity planning done", _capacity),

@@ -48,7 +48,7 @@ def scan_repo(repo_path: Path) -> RepoFiles:
         name = path.name.lower()
         if path.suffix == ".py" and (name.startswith("test_") or name.endswith("_test.py")):
             found.test_files.append(rel)
-        elif "runbook" in name and path.suffix in (".md", ".rst", ".txt", ""):
+        elif ("runbook" in name or "runbooks" in rel.parts[:-1]) and path.suffix in (".md", ".rst", ".txt", ""):
             found.runbooks.append(rel)
     found.ci_files = _ci_files(root)
     return found

@@ -25,7 +25,7 @@ from fastapi import FastAPI
 
 from featurevault import __version__
 from featurevault.config import DEFAULT_SERVER_MAX_ENTITY_ROWS
-from featurevault.server import health, lifecycle, metrics, online, quality, recovery, registry, writes
+from featurevault.server import health, lifecycle, metrics, monitoring, online, quality, recovery, registry, writes
 from featurevault.server.access_log import AccessLog
 from featurevault.server.auth import Authenticator, Authorizer, for_store
 from featurevault.server.errors import install_error_handlers
@@ -60,6 +60,8 @@ class ServerSettings:
     max_entity_rows: int | None = None
     #: serve the read-only web dashboard under /ui (featurevault.ui)
     ui: bool = True
+    #: evaluate the alerts every this many seconds inside the server (``serve --monitor``); None: off
+    monitor_interval_seconds: float | None = None
 
 
 def create_app(
@@ -85,11 +87,15 @@ def create_app(
         if settings.access_log:
             access_log.start()
         _warm(store)
+        loop_task = _start_monitor(app, store, settings)
+        app.state.metrics.monitor_collector.values = monitoring.latest_values(store)
         stop_refresh = _refresh_registry_in_background(store)
         try:
             yield
         finally:
             stop_refresh()
+            if loop_task is not None:
+                loop_task.cancel()
             access_log.stop()
             if offload is not None:
                 offload.close()
@@ -111,7 +117,7 @@ def create_app(
     app.state.authorize = authorize
     #: runs online-store calls off the event loop, with the online timeout (None: on the loop)
     app.state.offload = offload
-    for module in (online, writes, registry, recovery, lifecycle, health, metrics, quality):
+    for module in (online, writes, registry, recovery, lifecycle, health, metrics, quality, monitoring):
         app.include_router(module.router)
     if settings.ui:
         from featurevault.ui import install as install_ui
@@ -156,6 +162,18 @@ def _max_entity_rows(store: Any, settings: ServerSettings) -> int:
     return config.limits.server_max_entity_rows if config is not None else DEFAULT_SERVER_MAX_ENTITY_ROWS
 
 
+def _start_monitor(app: Any, store: Any, settings: ServerSettings) -> Any:
+    if settings.monitor_interval_seconds is None:
+        return None
+    import asyncio
+
+    logger.info("monitor: evaluating alerts every %g s", settings.monitor_interval_seconds)
+    collector = app.state.metrics.monitor_collector
+    return asyncio.get_running_loop().create_task(
+        monitoring.monitor_loop(store, settings.monitor_interval_seconds, collector)
+    )
+
+
 def _warm(store: Any) -> None:
     # Load the registry and open the online store before the first request, not during it.
     # A failure here is not fatal: /ready reports it and requests retry.
@@ -178,6 +196,7 @@ def app_from_env() -> FastAPI:
         access_log=os.environ.get(f"{ENV_PREFIX}ACCESS_LOG", "1") == "1",
         owns_store=True,
         threaded_reads=os.environ.get(f"{ENV_PREFIX}THREADED_READS", "0") == "1",
+        monitor_interval_seconds=float(os.environ[f"{ENV_PREFIX}MONITOR"]) if os.environ.get(f"{ENV_PREFIX}MONITOR") else None,
         online_timeout_seconds=float(os.environ.get(f"{ENV_PREFIX}ONLINE_TIMEOUT", DEFAULT_ONLINE_TIMEOUT)),
         ui=os.environ.get(f"{ENV_PREFIX}UI", "1") == "1",
     )
@@ -202,6 +221,7 @@ def serve(
     threaded_reads: bool = False,
     graceful_timeout: float = 30.0,
     log_level: str = "warning",
+    monitor_interval_seconds: float | None = None,
     online_timeout: float = DEFAULT_ONLINE_TIMEOUT,
     keep_alive_timeout: int = DEFAULT_KEEP_ALIVE_TIMEOUT,
     limits: Any = None,
@@ -225,6 +245,7 @@ def serve(
     os.environ[f"{ENV_PREFIX}MAX_BODY_BYTES"] = str(max_body_bytes)
     os.environ[f"{ENV_PREFIX}ACCESS_LOG"] = "1" if access_log else "0"
     os.environ[f"{ENV_PREFIX}THREADED_READS"] = "1" if threaded_reads else "0"
+    os.environ[f"{ENV_PREFIX}MONITOR"] = "" if monitor_interval_seconds is None else str(monitor_interval_seconds)
     os.environ[f"{ENV_PREFIX}ONLINE_TIMEOUT"] = repr(float(online_timeout))
     os.environ[f"{ENV_PREFIX}UI"] = "1" if ui else "0"
     os.environ.update((limits or ConnectionLimits()).to_env())  # read by each worker's protocol

@@ -27,6 +27,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.responses import Response
 
+from featurevault.server.monitoring import MonitorCollector
+
 logger = logging.getLogger(__name__)
 
 # Online reads take tens of microseconds to tens of milliseconds.
@@ -74,9 +76,11 @@ class ServerMetrics:
             "featurevault_online_write_rows", "Rows written by write-to-online-store", ["feature_view"], registry=r
         )
         self.store_collector = StoreCollector(store)
+        self.monitor_collector = MonitorCollector(store)
         self.multiprocess_dir = os.environ.get(MULTIPROCESS_ENV)
         if not self.multiprocess_dir:
             r.register(self.store_collector)
+            r.register(self.monitor_collector)
 
     def exposition(self) -> bytes:
         """Prometheus text: this app's registry, or, with several workers, every worker's counts."""
@@ -89,6 +93,7 @@ class ServerMetrics:
         merged = CollectorRegistry()
         multiprocess.MultiProcessCollector(merged, path=self.multiprocess_dir)
         merged.register(self.store_collector)
+        merged.register(self.monitor_collector)
         return generate_latest(merged)
 
 

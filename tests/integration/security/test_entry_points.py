@@ -57,6 +57,12 @@ def _add_entity_file(env: EntryPointEnv) -> None:
     (env.repo / "extra.py").write_text('from featurevault import Entity\nextra = Entity(name="extra", join_keys=["x"])\n')
 
 
+def _with_runbook(env: EntryPointEnv) -> EntryPointEnv:
+    (env.repo / "runbooks").mkdir(exist_ok=True)
+    (env.repo / "runbooks" / "stale_features.md").write_text("# Stale features\n")
+    return env
+
+
 def _cli_apply(env: EntryPointEnv, role: str) -> Any:
     _add_entity_file(env)
     return env.cli(role, "apply")
@@ -253,6 +259,23 @@ SDK = [
     Row("sdk:promote", _promote, "PROMOTE", PROJECT, fresh=True),
     Row("sdk:run_schedules", lambda e, r: e.sdk(r).run_schedules(), "MATERIALIZE", f"feature_view:{PII}"),
     Row("sdk:schedule_status", lambda e, r: e.sdk(r).schedule_status(), "DESCRIBE", PROJECT),
+        "sdk:monitor_baseline",
+        lambda e, r: e.sdk(r).monitor_baseline(PII, NOW - timedelta(days=30), NOW),
+        "READ_OFFLINE",
+        f"feature_view:{PII}",
+    ),
+    Row("sdk:monitor_run", lambda e, r: e.sdk(r).monitor_run(), "READ_OFFLINE", PROJECT),
+    Row(
+        "sdk:monitor_consistency",
+        lambda e, r: e.sdk(r).monitor_consistency(PII, 5),
+        "READ_OFFLINE",
+        f"feature_view:{PII}",
+    ),
+    Row("sdk:list_alerts", lambda e, r: e.sdk(r).list_alerts(), "DESCRIBE", PROJECT),
+    Row("sdk:view_freshness", lambda e, r: e.sdk(r).view_freshness(), "DESCRIBE", PROJECT),
+    Row("sdk:metric_history", lambda e, r: e.sdk(r).metric_history(PII), "DESCRIBE", PROJECT),
+    Row("sdk:get_runbook", lambda e, r: _with_runbook(e).sdk(r).get_runbook("stale_features"), "DESCRIBE", PROJECT),
+    Row("sdk:export_alert_rules", lambda e, r: e.sdk(r).export_alert_rules(), "DESCRIBE", PROJECT),
 ]
 
 CLI = [
@@ -318,6 +341,22 @@ CLI = [
     Row("cli:permissions matrix", lambda e, r: e.cli(r, "permissions", "matrix"), "DESCRIBE", PROJECT),
     Row("cli:pii report", lambda e, r: e.cli(r, "pii", "report", "--json"), "DESCRIBE", PROJECT),
     Row("cli:keys rotate", lambda e, r: e.cli(r, "keys", "rotate"), "UPDATE", PROJECT),
+    Row(
+        "cli:monitor baseline",
+        lambda e, r: e.cli(r, "monitor", "baseline", PII, "--start", START, "--end", END),
+        "READ_OFFLINE",
+        f"feature_view:{PII}",
+    ),
+    Row("cli:monitor run", lambda e, r: e.cli(r, "monitor", "run", "--once"), "READ_OFFLINE", PROJECT),
+    Row(
+        "cli:monitor consistency",
+        lambda e, r: e.cli(r, "monitor", "consistency", PII, "--sample", "5"),
+        "READ_OFFLINE",
+        f"feature_view:{PII}",
+    ),
+    Row("cli:monitor export-rules", lambda e, r: e.cli(r, "monitor", "export-rules"), "DESCRIBE", PROJECT),
+    Row("cli:alerts", lambda e, r: e.cli(r, "alerts"), "DESCRIBE", PROJECT),
+    Row("cli:runbook show", lambda e, r: _with_runbook(e).cli(r, "runbook", "show", "stale_features"), "DESCRIBE", PROJECT),
     Row("cli:audit verify", lambda e, r: e.cli(r, "audit", "verify"), "DESCRIBE", PROJECT),
     Row("cli:audit query", lambda e, r: e.cli(r, "audit", "query", "--json", "--limit", "1"), "DESCRIBE", PROJECT),
     Row("cli:history", lambda e, r: e.cli(r, "history"), "DESCRIBE", PROJECT),
@@ -496,6 +535,12 @@ UI = [
     ),
 ]
 
+
+HTTP += [
+    Row("http:GET /monitoring/alerts", lambda e, r: e.http(r, "GET", "/monitoring/alerts"), "DESCRIBE", PROJECT),
+    Row("http:GET /monitoring/freshness", lambda e, r: e.http(r, "GET", "/monitoring/freshness"), "DESCRIBE", PROJECT),
+    Row("http:GET /monitoring/metrics", lambda e, r: e.http(r, "GET", "/monitoring/metrics"), "DESCRIBE", PROJECT),
+]
 
 ROWS = SDK + CLI + HTTP + RECOVERY_SDK + RECOVERY_CLI + RECOVERY_HTTP + QUALITY + UI
 

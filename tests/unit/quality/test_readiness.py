@@ -24,7 +24,6 @@ from featurevault.types import Float32, Float64
 ALWAYS_UNCHECKED = {
     "Historical data backfilled",  # until a validate run is recorded
     "Dashboards created",
-    "On-call rotation defined",
     "Disaster recovery tested",
     "End-to-end tests with models",
     "Rollback procedure documented",
@@ -68,9 +67,6 @@ def test_unverifiable_items_are_never_passing(build: SimpleNamespace) -> None:
         assert items[title][0] == NOT_CHECKED, title
     # features this build lacks are not checked either, and say so
     later_features = (
-        "Quality metrics tracked",
-        "Drift detection enabled",
-        "Alerting rules defined",
         "Feature flags for new features",
         "Backup strategy implemented",
     )
@@ -184,9 +180,9 @@ def test_config_sections_of_later_features_are_read_defensively(build: SimpleNam
         audit=_Section(type="file", sink="file", path="data/audit.jsonl"),
     )
     items = _items(evaluate_readiness(_good_repo(build), config))
-    assert items["Quality metrics tracked"] == (PASS, "quality metrics: on (monitoring)")
-    assert items["Drift detection enabled"] == (PASS, "drift detection: on (monitoring)")
-    assert items["Alerting rules defined"] == (FAIL, "alerting: off (alerts)")
+    # monitoring items come from the repo's alerts, whatever other sections say
+    assert items["Drift detection enabled"] == (FAIL, "no alert on psi(...), js(...) or ks(...)")
+    assert items["Alerting rules defined"] == (FAIL, "no Alert defined in the repo")
     assert items["Audit logging enabled"] == (PASS, "audit sink: file (data/audit.jsonl)")
     off = _FutureConfig(project="d", audit=_Section(type="file", enabled=False))
     assert _items(evaluate_readiness(_good_repo(build), off))["Audit logging enabled"] == (FAIL, "audit sink: none")

@@ -87,6 +87,10 @@ class OfflineStore(ABC):
     def append(self, source: DataSource, table: pa.Table) -> None:
         """Append rows to a batch source (offline push). Columns use the source's own names."""
 
+    def feature_rows(self, view: FeatureView, features: list[str], start: datetime, end: datetime) -> pa.Table:
+        """Every source row of ``view`` with start <= event time <= end: ``features`` as columns (monitoring)."""
+        raise RequestError(f"the {self.type_name or type(self).__name__} offline engine does not read feature rows")
+
     def query(self, sql: str, *, sandbox: bool = False) -> pa.Table:
         """Run a SQL query in the engine (an ``entity_df`` given as SQL); engines without SQL refuse.
 

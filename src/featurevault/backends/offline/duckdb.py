@@ -216,6 +216,15 @@ class Store(OfflineStore):
             except duckdb.Error as exc:
                 raise _query_error(f"the rows of feature view {view.name!r}", exc) from exc
 
+    def feature_rows(self, view: FeatureView, features: list[str], start: datetime, end: datetime) -> pa.Table:
+        with self._cursor() as cur:
+            scan = self._scan(cur, view, features, _naive(start), _naive(end))
+            columns = ", ".join(f"c{i} AS {quote(name)}" for i, name in enumerate(features)) or "1 AS one"
+            try:
+                return cur.sql(f"SELECT {columns} FROM {scan.wide}").to_arrow_table()
+            except duckdb.Error as exc:
+                raise _query_error(f"the rows of feature view {view.name!r}", exc) from exc
+
     def query(self, sql: str, *, sandbox: bool = False) -> pa.Table:
         if sandbox:
             return self._sandboxed_query(sql)

@@ -37,6 +37,17 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class MetricPoint:
+    """One value of one metric (``psi``, ``freshness``...) of a view, or of one of its features, at a time."""
+
+    view: str
+    feature: str
+    metric: str
+    at: datetime
+    value: float
+
+
+@dataclass(frozen=True)
 class Current:
     """The project as of one moment: what a registry cache reads on each check, in one transaction.
 
@@ -114,6 +125,16 @@ class Registry(ABC):
         """Upsert one operational-state entry; ``None`` deletes it."""
 
     @abstractmethod
+    @abstractmethod
+    def record_metrics(self, project: str, points: list[MetricPoint]) -> None:
+        """Append metric points (the monitoring history); one transaction."""
+
+    @abstractmethod
+    def metrics(
+        self, project: str, *, view: str | None = None, metric: str | None = None, since: datetime | None = None
+    ) -> list[MetricPoint]:
+        """Recorded points, filtered by view, metric and time; ordered by time, then view, metric, feature."""
+
     def delete_project(self, project: str) -> None:
         """Remove every version and all state of ``project`` (teardown)."""
 

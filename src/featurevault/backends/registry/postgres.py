@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from featurevault.backends._postgres import Deadline, connection_error, psycopg
-from featurevault.backends.registry.base import Current, Registry, Snapshot, VersionInfo
+from featurevault.backends.registry.base import Current, MetricPoint, Registry, Snapshot, VersionInfo
 from featurevault.errors import (
     BackendUnavailableError,
     RegistryConflictError,
@@ -72,6 +72,20 @@ MIGRATIONS: list[tuple[int, str]] = [
             value JSON NOT NULL,
             PRIMARY KEY (project, namespace, key)
         );
+        """,
+    ),
+    (
+        2,
+        """
+        CREATE TABLE metrics (
+            project TEXT NOT NULL,
+            view TEXT NOT NULL,
+            feature TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            at TIMESTAMPTZ NOT NULL,
+            value DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX metrics_by_view_metric_time ON metrics (project, view, metric, at);
         """,
     ),
 ]
@@ -320,9 +334,32 @@ class Store(Registry):
                 (project, namespace, key, json.dumps(value)),
             )
 
+    def record_metrics(self, project: str, points: list[MetricPoint]) -> None:
+        rows = [(project, p.view, p.feature, p.metric, _aware(p.at), float(p.value)) for p in points]
+        insert = psycopg.sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s)").format(self._table("metrics"))
+        with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.executemany(insert, rows)
+
+    def metrics(
+        self, project: str, *, view: str | None = None, metric: str | None = None, since: datetime | None = None
+    ) -> list[MetricPoint]:
+        sql = "SELECT view, feature, metric, at, value FROM {} WHERE project = %s"
+        params: list[Any] = [project]
+        for column, value in (("view", view), ("metric", metric)):
+            if value is not None:
+                sql += f" AND {column} = %s"
+                params.append(value)
+        if since is not None:
+            sql += " AND at >= %s"
+            params.append(_aware(since))
+        query = psycopg.sql.SQL(sql + " ORDER BY at, view, metric, feature").format(self._table("metrics"))
+        with self._conn() as conn:
+            rows = conn.execute(query, params).fetchall()
+        return [MetricPoint(v, f, m, at.astimezone(timezone.utc), value) for v, f, m, at, value in rows]
+
     def delete_project(self, project: str) -> None:
         with self._conn() as conn, conn.transaction():
-            for table in ("versions", "state"):
+            for table in ("versions", "state", "metrics"):
                 conn.execute(psycopg.sql.SQL("DELETE FROM {} WHERE project = %s").format(self._table(table)), (project,))
 
     def close(self) -> None:
@@ -331,6 +368,10 @@ class Store(Registry):
 
     def describe(self) -> str:
         return self._where
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _info(row: tuple[Any, ...]) -> VersionInfo:

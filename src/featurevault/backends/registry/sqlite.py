@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from featurevault.backends.registry.base import Current, Registry, Snapshot, VersionInfo
+from featurevault.backends.registry.base import Current, MetricPoint, Registry, Snapshot, VersionInfo
 from featurevault.config import RegistryConfig
 from featurevault.errors import RegistryConflictError, RegistryError, RegistryUnavailableError
 
@@ -44,6 +44,17 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL,
         PRIMARY KEY (project, namespace, key)
     );
+    """,
+    """
+    CREATE TABLE metrics (
+        project TEXT NOT NULL,
+        view TEXT NOT NULL,
+        feature TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        at TEXT NOT NULL,
+        value REAL NOT NULL
+    );
+    CREATE INDEX metrics_by_view_metric_time ON metrics (project, view, metric, at);
     """,
 ]
 
@@ -244,11 +255,38 @@ class Store(Registry):
             (project, namespace, key, json.dumps(value)),
         )
 
+    def record_metrics(self, project: str, points: list[MetricPoint]) -> None:
+        rows = [(project, p.view, p.feature, p.metric, _iso(p.at), float(p.value)) for p in points]
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?)", rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def metrics(
+        self, project: str, *, view: str | None = None, metric: str | None = None, since: datetime | None = None
+    ) -> list[MetricPoint]:
+        sql = "SELECT view, feature, metric, at, value FROM metrics WHERE project = ?"
+        params: list[Any] = [project]
+        for column, value in (("view", view), ("metric", metric)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        if since is not None:
+            sql += " AND at >= ?"
+            params.append(_iso(since))
+        rows = self._conn().execute(sql + " ORDER BY at, view, metric, feature", params).fetchall()
+        return [MetricPoint(v, f, m, datetime.fromisoformat(at), value) for v, f, m, at, value in rows]
+
     def delete_project(self, project: str) -> None:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("DELETE FROM versions WHERE project = ?", (project,))
         conn.execute("DELETE FROM state WHERE project = ?", (project,))
+        conn.execute("DELETE FROM metrics WHERE project = ?", (project,))
         conn.execute("COMMIT")
 
     def try_lock(self, project: str, name: str) -> Callable[[], None] | None:
@@ -279,6 +317,12 @@ class Store(Registry):
 
     def describe(self) -> str:
         return f"sqlite ({self.path})"
+
+
+def _iso(value: datetime) -> str:
+    """UTC ISO text with a fixed width, so that text order is time order."""
+    aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return aware.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _now() -> datetime:

@@ -99,7 +99,7 @@ def run_lint(
     lint_config, repo_path = _lint_config(config)
     levels = rule_levels(lint_config, select=select, ignore=ignore)
     base = Path(base_path) if base_path is not None else repo_path
-    context = LintContext(contents, Vocabulary(lint_config.vocabularies))
+    context = LintContext(contents, Vocabulary(lint_config.vocabularies), repo_path)
     report = LintReport(levels=levels)
     for subject in iter_subjects(contents):
         report.objects_checked += subject.kind != "feature"

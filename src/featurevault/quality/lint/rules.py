@@ -308,6 +308,19 @@ def odfv_sources_exist(s: Subject, ctx: LintContext) -> Iterator[str]:
                 yield f"on-demand feature view {s.name} reads '{name}:{feature}', which does not exist"
 
 
+# -- alerts ----------------------------------------------------------------------------------------------------
+
+
+@rule("FV601", "alert-runbook", ("alert",), "Every alert links a runbook that exists in the repo.",
+      "write runbooks/NAME.md (featurevault init ships examples) and set Alert(runbook='runbooks/NAME.md')",
+      always_error=True)
+def alert_runbook(s: Subject, ctx: LintContext) -> Iterator[str]:
+    if not s.obj.runbook:
+        yield f"alert {s.name} has no runbook"
+    elif ctx.repo_path is not None and not (ctx.repo_path / s.obj.runbook).is_file():
+        yield f"alert {s.name}: runbook {s.obj.runbook} does not exist in the repo"
+
+
 def object_ignores(s: Subject) -> list[str]:
     """Rule codes listed in the subject's ``lint.ignore`` tags (the feature's and its view's)."""
     codes: list[str] = []

@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from featurevault.config import LintVocabularies
-from featurevault.model import Entity, FeatureService, FeatureView, OnDemandFeatureView, RepoContents
+from featurevault.model import Alert, Entity, FeatureService, FeatureView, OnDemandFeatureView, RepoContents
 from featurevault.model.base import DefinitionSite
 
 IGNORE_TAG = "lint.ignore"
@@ -65,6 +66,8 @@ class LintContext:
 
     contents: RepoContents
     vocabulary: Vocabulary
+    #: the repo's directory when known (rules that look for files in it, such as runbooks)
+    repo_path: Path | None = None
 
     @property
     def vocab(self) -> LintVocabularies:
@@ -91,9 +94,11 @@ def iter_subjects(contents: RepoContents) -> Iterator[Subject]:
         yield from _view_subjects("on_demand_feature_view", odfv, _odfv_entity_names(odfv, contents))
     for service in contents.feature_services.values():
         yield _object_subject("feature_service", service)
+    for alert in contents.alerts.values():
+        yield _object_subject("alert", alert)
 
 
-def _object_subject(kind: str, obj: Entity | FeatureService) -> Subject:
+def _object_subject(kind: str, obj: Entity | FeatureService | Alert) -> Subject:
     return Subject(kind, obj.name, obj, obj.site, (obj.tags,))
 
 

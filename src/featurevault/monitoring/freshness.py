@@ -1,0 +1,63 @@
+"""Freshness of a view: age of its newest offline event and of its last materialization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from featurevault.model import FeatureView
+
+#: the seed's default stale rule: not updated for more than this many expected intervals
+STALE_FACTOR = 2.0
+
+
+@dataclass
+class ViewFreshness:
+    view: str
+    newest_event: datetime | None
+    last_materialized: datetime | None
+    expected_interval_seconds: float | None
+    freshness_seconds: float | None
+    materialization_age_seconds: float | None
+
+    @property
+    def stale(self) -> bool:
+        """Older than twice the expected interval (False when the view declares none)."""
+        limit = self.expected_interval_seconds
+        ages = [a for a in (self.freshness_seconds, self.materialization_age_seconds) if a is not None]
+        return bool(limit) and any(age > STALE_FACTOR * limit for age in ages)  # type: ignore[operator]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "view": self.view,
+            "newest_event": _iso(self.newest_event),
+            "last_materialized": _iso(self.last_materialized),
+            "expected_interval_seconds": self.expected_interval_seconds,
+            "freshness_seconds": self.freshness_seconds,
+            "materialization_age_seconds": self.materialization_age_seconds,
+            "stale": self.stale,
+        }
+
+
+def view_freshness(
+    view: FeatureView, newest_event: datetime | None, watermark: dict[str, Any] | None, now: datetime
+) -> ViewFreshness:
+    """``watermark`` is the view's materialization state (its ``at`` is when the last run succeeded)."""
+    materialized = datetime.fromisoformat(watermark["at"]) if watermark and watermark.get("at") else None
+    return ViewFreshness(
+        view=view.name,
+        newest_event=newest_event,
+        last_materialized=materialized,
+        expected_interval_seconds=view.expected_interval,
+        freshness_seconds=_age(now, newest_event),
+        materialization_age_seconds=_age(now, materialized),
+    )
+
+
+def _age(now: datetime, then: datetime | None) -> float | None:
+    return None if then is None else max((now - then).total_seconds(), 0.0)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

@@ -1,0 +1,161 @@
+"""Monitoring runs for the facade: record a baseline, evaluate every alert, list alert states.
+
+The facade authorizes and audits each call; these functions do the work with the
+store's backends (offline reads, the registry's state and metrics table).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from featurevault.errors import FeatureViewNotFoundError, MonitoringError
+from featurevault.model import Alert, FeatureView, RepoContents
+from featurevault.monitoring import evaluator
+from featurevault.monitoring.baselines import ViewBaseline, load_baselines, save_baseline
+from featurevault.monitoring.collect import ViewMetrics, collect_view
+from featurevault.monitoring.drift import summarise
+from featurevault.monitoring.evaluator import AlertState, AlertStatus
+from featurevault.monitoring.freshness import ViewFreshness, view_freshness
+from featurevault.monitoring.notify import Dispatcher, NotificationOutcome
+from featurevault.monitoring.routing import route_for
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_WINDOW = timedelta(hours=24)
+
+
+@dataclass
+class MonitorRunResult:
+    """One evaluation: the metrics measured, every alert's state, the notifications attempted."""
+
+    at: datetime
+    views: list[ViewMetrics] = field(default_factory=list)
+    alerts: list[AlertStatus] = field(default_factory=list)
+    notifications: list[NotificationOutcome] = field(default_factory=list)
+
+    @property
+    def p1_firing(self) -> bool:
+        return any(s.alert.severity == "P1" and s.state.state == evaluator.FIRING for s in self.alerts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "views": [v.to_dict() for v in self.views],
+            "alerts": [s.to_dict() for s in self.alerts],
+            "notifications": [n.to_dict() for n in self.notifications],
+        }
+
+
+def record_baseline(store: Any, contents: RepoContents, view_name: str, start: datetime, end: datetime) -> ViewBaseline:
+    view = feature_view(contents, view_name)
+    features = non_pii_features(contents, view)
+    table = store.offline_store.feature_rows(view, features, start, end)
+    baseline = ViewBaseline(view.name, start, end, table.num_rows, {f: summarise(table.column(f)) for f in features})
+    save_baseline(store.registry.registry, store.project, baseline)
+    logger.info("monitor: baseline of %s recorded over %d rows (%s .. %s)", view.name, table.num_rows, start, end)
+    return baseline
+
+
+def run_monitoring(
+    store: Any,
+    contents: RepoContents,
+    dispatcher: Dispatcher,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    now: datetime | None = None,
+    views: list[str] | None = None,
+) -> MonitorRunResult:
+    """Measure every view (or ``views``), record the metrics, evaluate every alert on them and notify."""
+    now = now or datetime.now(UTC)
+    end = end or now
+    start = start or end - DEFAULT_WINDOW
+    registry = store.registry.registry
+    result = MonitorRunResult(at=now)
+    baselines = load_baselines(registry, store.project)
+    marks = _watermarks(store)
+    for name in views or sorted(contents.feature_views):
+        view = feature_view(contents, name)
+        result.views.append(
+            collect_view(store.offline_store, view, baseline=baselines.get(name), watermark=marks.get(name),
+                         start=start, end=end, now=now)
+        )
+    registry.record_metrics(store.project, [p for m in result.views for p in m.points(now)])
+    measured = {m.view: m.values for m in result.views}
+    states = registry.get_state(store.project, evaluator.NAMESPACE)
+    for alert in sorted(contents.alerts.values(), key=lambda a: a.name):
+        if views and alert.feature_view not in views:
+            continue
+        status = _evaluate(store, contents, alert, states.get(alert.name), measured, now)
+        result.notifications += dispatcher.deliver(alert.name, status.state, status.deliveries)
+        registry.set_state(store.project, evaluator.NAMESPACE, alert.name, status.state.to_dict())
+        result.alerts.append(status)
+    return result
+
+
+def alert_states(store: Any, contents: RepoContents, state: str | None = None) -> list[dict[str, Any]]:
+    """Every alert with its last evaluated state (``inactive`` before its first evaluation)."""
+    states = store.registry.registry.get_state(store.project, evaluator.NAMESPACE)
+    rows = []
+    for alert in sorted(contents.alerts.values(), key=lambda a: a.name):
+        current = AlertState.from_dict(states.get(alert.name))
+        if state is None or current.state == state:
+            rows.append(AlertStatus(alert, current, False, []).to_dict())
+    return rows
+
+
+def freshness_of_views(store: Any, contents: RepoContents, now: datetime | None = None) -> list[ViewFreshness]:
+    now = now or datetime.now(UTC)
+    marks = _watermarks(store)
+    return [
+        view_freshness(view, store.offline_store.time_range(view)[1], marks.get(name), now)
+        for name, view in sorted(contents.feature_views.items())
+    ]
+
+
+def non_pii_features(contents: RepoContents, view: FeatureView) -> list[str]:
+    """The view's features minus PII ones: baselines keep category names and samples, never personal data."""
+    from featurevault.governance.pii import build_catalog
+
+    catalog = build_catalog(contents)
+    return [f for f in view.feature_names if catalog.masking_of(view.name, f) is None]
+
+
+def feature_view(contents: RepoContents, name: str) -> FeatureView:
+    view = contents.feature_views.get(name)
+    if view is None:
+        known = ", ".join(sorted(contents.feature_views)) or "none"
+        raise FeatureViewNotFoundError(f"no feature view named {name!r} in the registry (known: {known})")
+    return view
+
+
+def _evaluate(
+    store: Any, contents: RepoContents, alert: Alert, previous: Any, measured: dict[str, Any], now: datetime
+) -> AlertStatus:
+    view = contents.feature_views.get(alert.feature_view)
+    if view is None:
+        raise MonitoringError(f"alert {alert.name!r} watches feature view {alert.feature_view!r}, which is not defined")
+    value = _value(store, alert, measured.get(view.name, {}))
+    route = route_for(alert, store.config.alerting)
+    return evaluator.evaluate(
+        alert, AlertState.from_dict(previous), value, expected_interval=view.expected_interval, route=route, now=now
+    )
+
+
+def _value(store: Any, alert: Alert, values: dict[tuple[str, str], float]) -> float | None:
+    """This run's value; otherwise the newest recorded one (skew, serving latency and rule failures come from other runs)."""
+    key = (alert.condition.metric, alert.condition.arg)
+    if key in values:
+        return values[key]
+    points = store.registry.registry.metrics(store.project, view=alert.feature_view, metric=key[0])
+    points = [p for p in points if p.feature == key[1]]
+    return points[-1].value if points else None
+
+
+def _watermarks(store: Any) -> dict[str, Any]:
+    from featurevault.ops.materialize import watermarks
+
+    return watermarks(store)

@@ -1,0 +1,115 @@
+"""Monitoring for operators and the dashboard: ``GET /monitoring/alerts``, ``/monitoring/freshness``,
+``/monitoring/metrics``; the ``featurevault_monitor_value`` gauges; the ``serve --monitor`` loop.
+
+Each route makes one guarded store call (DESCRIBE on the project), so one request leaves one
+audit record. The loop runs ``monitor_run`` in a thread every interval; a failed evaluation is
+logged and the loop goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from featurevault.server.auth import Principal, authorize, current_principal
+from featurevault.server.schemas import ERROR_RESPONSES
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/monitoring", tags=["monitoring"])
+
+#: recorded points older than this are not exported as gauges
+GAUGE_HORIZON = timedelta(days=1)
+
+
+def _json(payload: Any) -> Response:
+    return Response(orjson.dumps(payload, default=str), media_type="application/json")
+
+
+def _as_caller(request: Request, principal: Principal) -> Any:
+    # no resource: the store call below authorizes and audits, as the caller
+    authorize(request, principal, "describe_monitoring", [])
+    return request.app.state.store
+
+
+@router.get("/alerts", responses=ERROR_RESPONSES, summary="Alerts with their last state and runbook")
+async def alerts(
+    request: Request, state: str | None = Query(None), principal: Principal = Depends(current_principal)
+) -> Response:
+    store = _as_caller(request, principal)
+    return _json({"alerts": await run_in_threadpool(store.list_alerts, state)})
+
+
+@router.get("/freshness", responses=ERROR_RESPONSES, summary="Freshness of every feature view")
+async def freshness(request: Request, principal: Principal = Depends(current_principal)) -> Response:
+    store = _as_caller(request, principal)
+    views = await run_in_threadpool(store.view_freshness)
+    return _json({"feature_views": [v.to_dict() for v in views]})
+
+
+@router.get("/metrics", responses=ERROR_RESPONSES, summary="Recorded drift, freshness and skew metrics")
+async def metric_history(
+    request: Request,
+    feature_view: str | None = Query(None),
+    metric: str | None = Query(None),
+    since: datetime | None = Query(None),
+    principal: Principal = Depends(current_principal),
+) -> Response:
+    store = _as_caller(request, principal)
+    points = await run_in_threadpool(store.metric_history, feature_view, metric, since)
+    return _json({"points": [p.__dict__ for p in points]})
+
+
+class MonitorCollector(Collector):
+    """``featurevault_monitor_value{project, view, feature, metric}``: the newest recorded value of each series."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        #: filled at startup and by the monitor loop; a scrape never waits on the registry
+        self.values: dict[tuple[str, str, str], float] = {}
+
+    def describe(self) -> list[Any]:
+        return []
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "featurevault_monitor_value", "Newest recorded monitoring metric (freshness, psi, js, ks, skew_rate...)",
+            labels=["project", "view", "feature", "metric"],
+        )
+        for (view, feature, metric), value in dict(self.values).items():
+            family.add_metric([self.store.project, view, feature, metric], value)
+        yield family
+
+
+def latest_values(store: Any) -> dict[tuple[str, str, str], float]:
+    try:
+        cache = store.registry
+        points = cache.registry.metrics(cache.project, since=datetime.now(UTC) - GAUGE_HORIZON)
+    except Exception as exc:  # a scrape must never fail on the metrics table
+        logger.debug("monitoring metrics unavailable: %s", exc)
+        return {}
+    return {(p.view, p.feature, p.metric): p.value for p in points}
+
+
+async def monitor_loop(store: Any, interval_seconds: float, collector: MonitorCollector | None = None) -> None:
+    """Evaluate the alerts every ``interval_seconds`` until cancelled (``serve --monitor``)."""
+    while True:
+        try:
+            result = await run_in_threadpool(store.monitor_run)
+            if collector is not None:
+                collector.values = await run_in_threadpool(latest_values, store)
+            firing = sum(s.state.state == "firing" for s in result.alerts)
+            logger.info("monitor: %d alert(s) evaluated, %d firing", len(result.alerts), firing)
+        except Exception as exc:
+            logger.error("monitor: evaluation failed: %s", exc)
+        await asyncio.sleep(interval_seconds)

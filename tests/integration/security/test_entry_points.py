@@ -259,6 +259,7 @@ SDK = [
     Row("sdk:promote", _promote, "PROMOTE", PROJECT, fresh=True),
     Row("sdk:run_schedules", lambda e, r: e.sdk(r).run_schedules(), "MATERIALIZE", f"feature_view:{PII}"),
     Row("sdk:schedule_status", lambda e, r: e.sdk(r).schedule_status(), "DESCRIBE", PROJECT),
+    Row(
         "sdk:monitor_baseline",
         lambda e, r: e.sdk(r).monitor_baseline(PII, NOW - timedelta(days=30), NOW),
         "READ_OFFLINE",

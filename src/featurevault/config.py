@@ -206,6 +206,24 @@ class LintConfig(StrictModel):
     def _comma_list(cls, value: Any) -> Any:
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: Any) -> Any:
+        """YAML 1.1 reads a bare ``off`` as ``false``: take that as the level ``off``."""
+        if not isinstance(value, dict):
+            return value
+        levels = {}
+        for rule_id, level in value.items():
+            if level is False:
+                level = "off"
+            elif level is True:
+                raise ValueError(
+                    f"lint.severity.{rule_id}: YAML read a bare on/yes/true as a boolean; "
+                    'write one of "off", "warning", "error" (quoted)'
+                )
+            levels[rule_id] = level
+        return levels
+
 
 #: the feature server's default cap on entity rows in one online read
 DEFAULT_SERVER_MAX_ENTITY_ROWS = 10_000

@@ -122,7 +122,10 @@ def _backend_models(kind: str) -> list[tuple[str, type[BaseModel]]]:
 def _model(model: type[BaseModel], prefix: str, skip: set[str] = frozenset(), heading: bool = True) -> list[str]:
     out: list[str] = []
     if heading:
-        out.append(f"## `{prefix.rstrip('.') or 'top level'}`\n\n")
+        kind = model.model_fields.get("type")
+        literal = typing.get_args(kind.annotation) if kind is not None else ()
+        variant = f" with `type: {literal[0]}`" if len(literal) == 1 else ""
+        out.append(f"## `{prefix.rstrip('.') or 'top level'}`{variant}\n\n")
     if model.__doc__:
         out.append(inspect.cleandoc(model.__doc__).split("\n\n")[0] + "\n\n")
     out.append("| key | type | default | meaning |\n|---|---|---|---|\n")
@@ -134,8 +137,7 @@ def _model(model: type[BaseModel], prefix: str, skip: set[str] = frozenset(), he
         key = field.alias or name
         out.append(f"| `{prefix}{key}` | {_cell(_type_name(field.annotation))} | {_cell(_default(field))} | "
                    f"{_cell(field.description or comments.get(name, ''))} |\n")
-        sub = _submodel(field.annotation)
-        if sub is not None:
+        for sub in _submodels(field.annotation):
             nested.append((f"{prefix}{key}.", sub))
     out.append("\n")
     for sub_prefix, sub in nested:
@@ -168,13 +170,15 @@ def _attribute_comments(model: type) -> dict[str, str]:
     return found
 
 
-def _submodel(annotation: object) -> type[BaseModel] | None:
+def _submodels(annotation: object) -> list[type[BaseModel]]:
+    """The models a field holds: itself, or each member of a union (``auth`` is one of three)."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _submodels(typing.get_args(annotation)[0])
     if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
-        return annotation
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
-        return _submodel(args[0])
-    return None
+        return [] if annotation.__name__ == "BackendSection" else [annotation]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(annotation) if a is not type(None) for m in _submodels(a)]
+    return []
 
 
 def _type_name(annotation: object) -> str:

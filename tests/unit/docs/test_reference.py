@@ -59,3 +59,10 @@ def test_api_reference_lists_all_exports(pages: dict[str, str]) -> None:
 
     for name in featurevault.__all__:
         assert f"## `{name}`" in pages["api.md"], name
+
+
+def test_every_config_key_has_a_meaning(pages: dict[str, str]) -> None:
+    """A key with an empty meaning column: add a ``#:`` comment (or a description) on its field."""
+    rows = [line for line in pages["config.md"].splitlines() if line.startswith("| `")]
+    blank = [line.split("|")[1].strip() for line in rows if line.rstrip().endswith("|  |")]
+    assert rows and not blank, f"config keys without a meaning: {blank}"

@@ -70,7 +70,9 @@ class StrictModel(BaseModel):
 
 
 class RegistryConfig(StrictModel):
+    #: `file` or `sqlite`: a SQLite file at `path`; `sql` or `postgres`: a PostgreSQL database, `path` its URL
     registry_type: str = "file"
+    #: the registry file (relative to the repo) or database URL
     path: str = "data/registry.db"
     #: how often readers check for a newer version (and re-read tokens and state)
     cache_ttl_seconds: float = 10.0
@@ -99,27 +101,39 @@ class RegistryConfig(StrictModel):
 class NoAuthConfig(StrictModel):
     """Everything allowed; every caller is the principal "anonymous"."""
 
+    #: the authentication method
     type: Literal["no_auth"] = "no_auth"
 
 
 class TokenAuthConfig(StrictModel):
     """Bearer tokens made by ``featurevault tokens create``; salted hashes kept in the registry."""
 
+    #: the authentication method
     type: Literal["token"]
 
 
 class OidcAuthConfig(StrictModel):
     """JWTs (RS256/ES256) from an OpenID Connect issuer, keys from a JWKS file or URL."""
 
+    #: the authentication method
     type: Literal["oidc"]
+    #: the `iss` every token must carry
     issuer: str
+    #: the `aud` every token must carry
     audience: str
+    #: a JWKS file with the issuer's public keys (one of jwks_path / jwks_url)
     jwks_path: str | None = None
+    #: the issuer's JWKS URL
     jwks_url: str | None = None
+    #: the token claim holding the roles
     roles_claim: str = "roles"
+    #: the token claim holding the groups
     groups_claim: str = "groups"
+    #: the token claim naming the principal
     username_claim: str = "sub"
+    #: clock skew allowed on exp / nbf
     leeway_seconds: float = 0.0
+    #: how long fetched keys are kept
     jwks_cache_seconds: float = 300.0
 
     @model_validator(mode="after")
@@ -135,17 +149,27 @@ AuthConfig = Annotated[NoAuthConfig | TokenAuthConfig | OidcAuthConfig, Field(di
 class AuditConfig(StrictModel):
     """Where audit records go. Records are buffered and written by a background thread."""
 
+    #: where audit records go: a JSON-lines file, a PostgreSQL table, or nowhere
     sink: Literal["file", "postgres", "none"] = "file"
+    #: the audit file (sink: file), relative to the repo
     path: str = "data/audit.jsonl"
+    #: the file rotates past this size
     max_bytes: int = Field(default=50_000_000, gt=0)
+    #: rotated files kept
     backups: int = Field(default=5, ge=0)
+    #: when the audit sink fails, refuse the call instead of logging and serving
     fail_closed: bool = False
+    #: records are written at least this often
     flush_interval_ms: int = Field(default=200, gt=0)
+    #: records buffered before a write
     buffer_size: int = Field(default=1000, gt=0)
+    #: PostgreSQL connection string (sink: postgres)
     dsn: str | None = None
+    #: the audit table (sink: postgres)
     table: str = "featurevault_audit"
     #: the HMAC key of the chain: this env var, else ``key_file`` (never the key itself here)
     key_env: str = "FEATUREVAULT_AUDIT_KEY"
+    #: a file holding the audit chain key (instead of the key_env variable)
     key_file: str | None = None
     #: every this many records, the record's (seq, hash) is kept in the registry as a checkpoint
     checkpoint_every: int = Field(default=1000, gt=0)
@@ -167,10 +191,15 @@ class AuditConfig(StrictModel):
 class PiiConfig(StrictModel):
     """Keys for PII hashing and encryption at rest (names of env vars or key files, never the keys)."""
 
+    #: environment variable holding the key of the `hash` masking strategy
     hash_key_env: str = "FEATUREVAULT_PII_HASH_KEY"
+    #: a file holding that key instead
     hash_key_file: str | None = None
+    #: environment variable holding the master key of encryption at rest
     master_key_env: str = "FEATUREVAULT_MASTER_KEY"
+    #: a file holding the master key instead
     master_key_file: str | None = None
+    #: encrypt PII values in the online store
     encrypt_at_rest: bool = False
 
 
@@ -180,13 +209,17 @@ LintLevel = Literal["error", "warning", "off"]
 class LintVocabularies(StrictModel):
     """Words the naming rules recognise. ``{n}`` in a window stands for a number (``{n}d`` matches ``30d``)."""
 
+    #: accepted window suffixes in feature names
     windows: list[str] = ["{n}s", "{n}m", "{n}h", "{n}d", "{n}w", "{n}mo", "{n}y", "lifetime"]
+    #: accepted aggregation words in feature names
     aggregations: list[str] = [
         "count", "sum", "avg", "mean", "min", "max", "median", "std", "var",
         "rate", "ratio", "score", "pct", "distinct",
     ]
+    #: accepted update-frequency tag values
     frequencies: list[str] = ["realtime", "streaming", "minutely", "hourly", "daily", "weekly", "monthly"]
     # tag key -> allowed values; an empty list allows any value.
+    #: allowed values of the listed tags
     tags: dict[str, list[str]] = {
         "team": [],
         "domain": [],
@@ -194,8 +227,11 @@ class LintVocabularies(StrictModel):
         "pii": ["true", "false"],
         "freshness": ["realtime", "hourly", "daily", "weekly"],
     }
+    #: entity names too generic to be useful
     generic_entity_names: list[str] = ["entity", "id", "key", "object", "item", "thing", "record", "row", "data"]
+    #: join-key names too generic to be useful
     generic_join_keys: list[str] = ["id", "key", "pk", "uid", "uuid", "identifier", "code", "value"]
+    #: words that say nothing in a name
     meaningless_words: list[str] = [
         "feature", "feat", "value", "val", "col", "column", "field", "data", "tmp", "temp",
         "test", "foo", "bar", "baz", "x", "y", "z", "misc", "new", "old",
@@ -206,15 +242,37 @@ class LintConfig(StrictModel):
     """The ``lint`` section: which rules run and at what level (see docs/lint.md)."""
 
     enforce: bool = Field(default=False, description="naming and design warnings become errors")
+    #: rule ids or prefixes to run (comma list or YAML list); empty: all
     select: list[str] = []
+    #: rule ids or prefixes to skip
     ignore: list[str] = []
+    #: per rule: `error`, `warning` or `off` (a bare YAML `off` is read as off)
     severity: dict[str, LintLevel] = {}
+    #: the word lists the naming rules check against
     vocabularies: LintVocabularies = LintVocabularies()
 
     @field_validator("select", "ignore", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: Any) -> Any:
+        """YAML 1.1 reads a bare ``off`` as ``false``: take that as the level ``off``."""
+        if not isinstance(value, dict):
+            return value
+        levels = {}
+        for rule_id, level in value.items():
+            if level is False:
+                level = "off"
+            elif level is True:
+                raise ValueError(
+                    f"lint.severity.{rule_id}: YAML read a bare on/yes/true as a boolean; "
+                    'write one of "off", "warning", "error" (quoted)'
+                )
+            levels[rule_id] = level
+        return levels
 
 
 class BatchEngineConfig(StrictModel):
@@ -344,17 +402,29 @@ class DrConfig(StrictModel):
 class RepoConfig(StrictModel):
     """The whole feature_store.yaml."""
 
+    #: the project name; namespaces every object and table
     project: str
+    #: the registry section (or a path string)
     registry: RegistryConfig = RegistryConfig()
+    #: only `local`
     provider: Literal["local"] = "local"
+    #: the online store section: `type` is sqlite, redis or postgres
     online_store: BackendSection = BackendSection(type="sqlite")
+    #: the offline store section: `type` is duckdb (or file)
     offline_store: BackendSection = BackendSection(type="duckdb")
+    #: which engine materializes: local (this process) or spark (the Spark offline store's executors)
     batch_engine: BatchEngineConfig = BatchEngineConfig()
+    #: how entity keys are encoded (Feast's version 3)
     entity_key_serialization_version: int = 3
+    #: who callers are: no_auth, token or oidc
     auth: AuthConfig = NoAuthConfig()
+    #: the audit trail
     audit: AuditConfig = AuditConfig()
+    #: PII masking and encryption keys
     pii: PiiConfig = PiiConfig()
+    #: the linter
     lint: LintConfig = LintConfig()
+    #: request size bounds
     limits: LimitsConfig = LimitsConfig()
     backup: BackupConfig = BackupConfig()
     dr: DrConfig = DrConfig()

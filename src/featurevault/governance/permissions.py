@@ -152,6 +152,7 @@ POLICY_VERBS = {
     "read": [*READ, AuthzedAction.DESCRIBE],
     "write": [*WRITE, AuthzedAction.MATERIALIZE, AuthzedAction.DESCRIBE],
     "admin": ALL_ACTIONS,
+    "read_pii": [AuthzedAction.READ_PII],
 }
 _SECTION_KINDS = {
     "feature_views": ["feature_view", "on_demand_feature_view"],

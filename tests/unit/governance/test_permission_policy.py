@@ -31,6 +31,7 @@ ACCESS_POLICIES = {
             "read": ["data-scientists", "ml-engineers", "compliance"],
             "write": ["data-platform"],
             "admin": ["data-platform-leads"],
+            "read_pii": ["compliance"],
         },
         "user_public_features": {
             "read": ["*"],
@@ -136,6 +137,7 @@ def _expected(roles: set[str], resource: str, action: AuthzedAction) -> bool:
         "read": {A.READ_ONLINE, A.READ_OFFLINE, A.DESCRIBE},
         "write": {A.WRITE_ONLINE, A.WRITE_OFFLINE, A.MATERIALIZE, A.DESCRIBE},
         "admin": set(A),
+        "read_pii": {A.READ_PII},
     }
     return any(
         action in verbs_for_action[verb] and ("*" in allowed or roles & set(allowed)) for verb, allowed in verbs.items()
@@ -194,7 +196,17 @@ def _explicit_access_policies() -> list[Permission]:
                    policy=RoleBasedPolicy(roles=["data-platform", "ml-engineers"])),
         Permission(name="fraud-model-read", types=[FeatureService], name_patterns=["fraud_model_v2"], actions=read,
                    policy=RoleBasedPolicy(roles=["fraud-team", "ml-platform"])),
+        Permission(name="compliance-reads-pii", types=views, name_patterns=["user_pii_features"],
+                   actions=[A.READ_PII], policy=RoleBasedPolicy(roles=["compliance"])),
     ]
+
+
+def test_access_policies_keep_the_read_pii_grant() -> None:
+    """The mapping form grants READ_PII exactly like the hand-written compliance permission."""
+    enforcer = Enforcer(permissions_from_access_policies(ACCESS_POLICIES))
+    pii_view = Resource.parse("feature_view:user_pii_features")
+    assert enforcer.allowed(Principal("c", roles=["compliance"]), A.READ_PII, pii_view)
+    assert not enforcer.allowed(Principal("d", roles=["data-scientists"]), A.READ_PII, pii_view)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -129,3 +129,25 @@ def test_apply_gate(feast_style: RepoContents) -> None:
     with pytest.raises(LintError, match="3 lint error\\(s\\) block apply; first: FV104 feature driver_hourly_stats"):
         check_apply(report)
     assert check_apply(report, skip_lint=True) == {"skip_lint": True, "lint_errors": 3}
+
+
+def test_bare_yaml_off_is_the_level_off(tmp_path) -> None:
+    """docs/lint.md writes ``FV304: off``; YAML 1.1 reads that as false, which must mean "off"."""
+    import yaml
+
+    from featurevault.config import parse_config
+
+    data = yaml.safe_load("project: p\nlint: {severity: {FV101: error, FV304: off}}\n")
+    assert data["lint"]["severity"]["FV304"] is False
+    config = parse_config(data, source="feature_store.yaml", repo_path=tmp_path)
+    assert config.lint.severity == {"FV101": "error", "FV304": "off"}
+
+
+def test_bare_yaml_on_is_rejected_with_a_hint(tmp_path) -> None:
+    import yaml
+
+    from featurevault.config import parse_config
+
+    data = yaml.safe_load("project: p\nlint: {severity: {FV304: on}}\n")
+    with pytest.raises(ConfigError, match=r'FV304.*"off", "warning", "error"'):
+        parse_config(data, source="feature_store.yaml", repo_path=tmp_path)

@@ -65,6 +65,7 @@ class Config(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    #: `duckdb` (`file` is accepted, as in Feast)
     type: Literal["duckdb", "file"] = "duckdb"
     #: DuckDB memory limit such as "4GB"; DuckDB's default (80% of RAM) when unset
     memory_limit: str | None = None

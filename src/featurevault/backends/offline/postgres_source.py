@@ -41,12 +41,19 @@ DEFAULT_STATEMENT_TIMEOUT_SECONDS = 600.0
 class PostgresConnection(StrictModel):
     """Where PostgreSQL sources live, for an offline store config's ``postgres:`` section."""
 
+    #: server host; none: libpq's PGHOST
     host: str | None = None
+    #: server port; none: PGPORT or 5432
     port: int | None = None
+    #: database; none: PGDATABASE
     database: str | None = None
+    #: user; none: PGUSER
     user: str | None = None
+    #: password; none: PGPASSWORD (`${VAR}` keeps it out of the file)
     password: str | None = None
+    #: libpq sslmode; none: PGSSLMODE
     sslmode: str | None = None
+    #: opening a connection fails after this
     connect_timeout_seconds: float = Field(default=10.0, gt=0)
     #: each statement (the query, each fetch of a batch) is cancelled by the server after this
     statement_timeout_seconds: float = Field(default=DEFAULT_STATEMENT_TIMEOUT_SECONDS, gt=0)

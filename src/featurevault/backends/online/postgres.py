@@ -40,19 +40,33 @@ _REDO_WRITE = (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName, 
 class Config(StrictModel):
     """``online_store: {type: postgres, host, port, database, user, password, sslmode, db_schema}``."""
 
+    #: the store type
     type: Literal["postgres"] = "postgres"
+    #: server host
     host: str = "localhost"
+    #: server port
     port: int = 5432
+    #: database name
     database: str = "postgres"
+    #: user name
     user: str = "postgres"
+    #: password (`${VAR}` keeps it out of the file)
     password: str | None = None
+    #: libpq sslmode (`require`, `verify-full`, ...); none: libpq default
     sslmode: str | None = None
+    #: client key file
     sslkey_path: str | None = None
+    #: client certificate file
     sslcert_path: str | None = None
+    #: CA certificate file
     sslrootcert_path: str | None = None
+    #: the schema holding the feature tables
     db_schema: str = "public"
+    #: connections the pool keeps open
     min_conn: int = Field(default=1, ge=0)
+    #: connections the pool opens at most
     max_conn: int = Field(default=4, ge=1)
+    #: opening a connection fails after this
     connect_timeout_seconds: float = Field(default=1.0, gt=0)
     #: statement timeout of reads (and the client-side deadline just past it): a read serves a request
     read_timeout_seconds: float = Field(default=0.5, gt=0)

@@ -89,16 +89,27 @@ def parse_connection_string(text: str) -> ConnectionSettings:
 class Config(StrictModel):
     """``online_store: {type: redis, connection_string, redis_type, key_ttl_seconds, key_prefix}``."""
 
+    #: the store type
     type: Literal["redis"] = "redis"
+    #: `host:port[,password=...,ssl=true,db=N]`, or a redis:// URL
     connection_string: str = "localhost:6379"
+    #: a single server or a Redis Cluster
     redis_type: Literal["redis", "redis_cluster"] = "redis"
+    #: Redis expiry set on every key written; none: no expiry
     key_ttl_seconds: int | None = Field(default=None, gt=0)
+    #: prefix of every key (to share a server between projects)
     key_prefix: str = ""
+    #: removing a view scans the keys to delete its fields
     full_scan_for_deletion: bool = True  # accepted for Feast configs; deletion always scans
+    #: opening a connection fails after this
     connect_timeout_seconds: float = Field(default=0.5, gt=0)
+    #: each read fails after this
     read_timeout_seconds: float = Field(default=0.3, gt=0)
+    #: each write batch fails after this
     write_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: records per pipelined write batch
     write_batch_size: int = Field(default=2_000, ge=1)
+    #: connections the client pool opens at most
     max_connections: int = Field(default=32, ge=1)
 
     @field_validator("connection_string")

@@ -32,7 +32,9 @@ class Config(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    #: the store type
     type: Literal["sqlite"] = "sqlite"
+    #: the database file, relative to the repo
     path: str = "data/online_store.db"
     #: seconds a statement waits for a lock held by another process before failing
     timeout: float = 5.0

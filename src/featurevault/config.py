@@ -336,8 +336,11 @@ class RouteConfig(StrictModel):
 class AlertingConfig(StrictModel):
     """The ``alerting`` section: receivers, routes (first match wins) and the default receivers."""
 
+    #: named receivers (log, webhook, command) that notifications are sent to
     receivers: dict[str, ReceiverConfig] = {}
+    #: severity/owner matches mapped to receivers and escalation; the first match wins
     routes: list[RouteConfig] = []
+    #: receivers of an alert that no route matches
     default_receivers: list[str] = ["log"]
 
     @model_validator(mode="after")
@@ -354,6 +357,7 @@ class BackendSection(BaseModel):
     """An online/offline store section before its backend's own model validates it."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
+    #: the backend: sqlite, redis or postgres online; duckdb (alias file) or spark offline
     type: str
 
 
@@ -378,19 +382,26 @@ def parse_duration(value: Any, what: str = "duration") -> float:
 class BackupConfig(StrictModel):
     """``backup:``: where backups go and how many are kept (the seed's "hourly, 30 days" is keep_days: 30)."""
 
+    #: whether `featurevault backup create` may run for this repo
     enabled: bool = True
     #: a directory (relative to the repo) or a URI any pyarrow filesystem opens (file://, s3://, ...)
     target: str = "data/backups"
+    #: retention: keep at most this many complete backups (None: no count limit)
     keep_last: int | None = Field(default=None, ge=1)
+    #: retention: remove backups older than this many days (None: no age limit)
     keep_days: float | None = Field(default=None, gt=0)
+    #: what a backup holds by default: the registry, the online store, or both
     include: list[Literal["registry", "online"]] = ["registry", "online"]
 
 
 class DrConfig(StrictModel):
     """``dr:``: recovery targets the drill is measured against (seconds, or 15m / 1h / 1d)."""
 
+    #: recovery time objective: seconds (or 15m, 1h) from start of the drill to a verified store
     rto_target: float = 3600.0
+    #: recovery point objective: the age of data a restore may lose before rematerialization
     rpo_target: float = 86400.0
+    #: entities the drill checks against point-in-time offline values
     sample_size: int = Field(default=200, ge=1)
 
     @field_validator("rto_target", "rpo_target", mode="before")
@@ -426,8 +437,11 @@ class RepoConfig(StrictModel):
     lint: LintConfig = LintConfig()
     #: request size bounds
     limits: LimitsConfig = LimitsConfig()
+    #: backups of the registry and the online store (see docs/operations.md)
     backup: BackupConfig = BackupConfig()
+    #: disaster-recovery targets the drill is measured against
     dr: DrConfig = DrConfig()
+    #: alert receivers and on-call routing (see docs/monitoring.md)
     alerting: AlertingConfig = AlertingConfig()
     repo_path: Path | None = Field(default=None, description="set by the loader; not a yaml key")
     environment: str | None = Field(default=None, description="the active environment; set by the loader")

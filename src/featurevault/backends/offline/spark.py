@@ -56,6 +56,7 @@ class Config(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    #: the Spark offline store (pyspark; `pip install 'featurevault[spark]'`)
     type: Literal["spark"] = "spark"
     #: Spark settings, as in ``spark-defaults.conf`` (``spark.master``, executor memory, S3A keys, ...)
     spark_conf: dict[str, str] = {}

@@ -105,10 +105,10 @@ def test_bad_input_after_audited_work_is_one_line(tmp_path: Path) -> None:
     ]
 
 
-def test_a_declined_confirmation_is_no_traceback(tmp_path: Path) -> None:
+def test_a_confirmation_without_a_terminal_is_no_traceback(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
-    done = _cli(repo, "teardown", stdin="n\n")
-    assert done.returncode == 130 and "Traceback" not in done.stderr and "Aborted." in done.stderr
+    done = _cli(repo, "teardown", stdin="n\n")  # no terminal to confirm on: one line and a hint, exit 2
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "--yes" in done.stderr
 
 
 def test_an_unknown_option_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ def open_store_for_change() -> FeatureStore:
     store = open_store()
     if store.config.environment_names:
         env = store.environment or "base config (no --env)"
-        err_console.print(f"Environment: [bold]{env}[/bold] (project {store.project})", highlight=False)
+        err_console.print(f"Environment: {env} (project {store.project})", highlight=False)
     return store
 
 

@@ -67,9 +67,9 @@ def diff(
     if result.is_empty:
         console.print(f"No differences between version {result.from_version} and {result.to_version}.")
         return
-    sign = {"add": "[green]+", "remove": "[red]-", "update": "[yellow]~"}
+    sign = {"add": "+", "remove": "-", "update": "~"}
     for change in result.changes:
-        console.print(f"{sign[change.action]} {change.kind.replace('_', ' ')} {change.name}[/]", highlight=False)
+        console.print(f"{sign[change.action]} {change.kind.replace('_', ' ')} {change.name}", highlight=False)
         for f in change.fields:
             console.print(f"    {f.field}: {json.dumps(f.before, default=str)} -> {json.dumps(f.after, default=str)}",
                           highlight=False, markup=False)
@@ -86,7 +86,7 @@ def rollback(
     result = store.rollback(version, dry_run=dry_run)
     _print_plan(result.plan)
     if result.committed:
-        console.print(f"Rolled back to version {version} as version [bold]{result.new_version}[/bold]")
+        console.print(f"Rolled back to version {version} as version {result.new_version}")
     elif dry_run:
         console.print("Dry run: nothing written.")
 
@@ -110,10 +110,10 @@ def promote(
         _print_json(result.to_dict())
         return
     for gate in result.gates:
-        console.print(f"[green]gate {gate.name}: ok[/] ({gate.detail})", highlight=False)
+        console.print(f"gate {gate.name}: ok ({gate.detail})", highlight=False)
     _print_plan(result.plan)
     if result.committed:
-        console.print(f"Promoted {source} v{result.source_version} to {target} as version [bold]{result.new_version}[/]")
+        console.print(f"Promoted {source} v{result.source_version} to {target} as version {result.new_version}")
     elif dry_run:
         console.print("Dry run: nothing written.")
 
@@ -217,9 +217,9 @@ def _scaffold_group() -> typer.Typer:
 
         result = scaffold_ci(state.repo_path, force=force, repo_dir=repo_dir)
         for rel in result.written:
-            console.print(f"[green]wrote[/] {rel}", highlight=False)
+            console.print(f"wrote {rel}", highlight=False)
         for rel in result.kept:
-            console.print(f"[yellow]kept[/] {rel} (exists; --force overwrites)", highlight=False)
+            console.print(f"kept {rel} (exists; --force overwrites)", highlight=False)
 
     return sub
 

@@ -137,11 +137,11 @@ def _print_run(result: MonitorRunResult, output: Format) -> None:
         f = m.freshness
         psi = max((d.psi for d in m.drift), default=None)
         views.add_row(m.view, _num(f.freshness_seconds), _num(f.materialization_age_seconds),
-                      "[red]yes[/]" if f.stale else "no", _num(m.rows), _num(psi, ".3f"))
+                      "yes" if f.stale else "no", _num(m.rows), _num(psi, ".3f"))
     console.print(views)
     _alerts_table([s.to_dict() for s in result.alerts])
     for n in result.notifications:
-        status = "sent" if n.delivered else f"[red]failed[/] ({n.error}); retried next run"
+        status = "sent" if n.delivered else f"failed ({n.error}); retried next run"
         console.print(f"notification {n.alert} {n.state} -> {n.receiver}: {status}", highlight=False)
 
 
@@ -151,8 +151,8 @@ def _alerts_table(rows: list[dict[str, Any]]) -> None:
         table.add_column(column, overflow="fold")
     for r in rows:
         style = STATE_STYLE.get(r["state"], "")
-        table.add_row(r["alert"], r["feature_view"], r["severity"], r["condition"], f"[{style}]{r['state']}[/]",
-                      _num(r["value"], ".4g"), r["since"] or "", r["runbook"] or "[red]none[/]")
+        table.add_row(r["alert"], r["feature_view"], r["severity"], r["condition"], f"[{style}]{r['state']}",
+                      _num(r["value"], ".4g"), r["since"] or "", r["runbook"] or "none")
     console.print(table)
 
 

@@ -20,7 +20,7 @@ def ui(
     from featurevault.server import serve as run_server
 
     load_repo_config(state.repo_path, str(state.config_file) if state.config_file else None)  # fail fast
-    console.print(f"Dashboard for [bold]{state.repo_path}[/bold] on http://{host}:{port}/ui/")
+    console.print(f"Dashboard for {state.repo_path} on http://{host}:{port}/ui/")
     run_server(state.repo_path, fs_yaml_file=state.config_file, host=host, port=port, ui=True)
 
 

@@ -41,7 +41,7 @@ def test_drill_fails_on_a_mismatch_planted_in_the_offline_data(tmp_path: Path) -
     assert done.returncode == 1, done.stderr
     drill = json.loads(done.stdout)
     assert drill["passed"] is False and drill["mismatches"] > 0
-    assert "driver_hourly_stats.conv_rate" in drill["mismatch_examples"][0]
+    assert "driver_stats_hourly.driver_conv_rate" in drill["mismatch_examples"][0]
     assert any("differ from the offline store" in m for m in drill["misses"])
     readiness = json.loads(cli(repo, "readiness", "--format", "json").stdout)
     items = {i["item"]: i for i in readiness["items"]}

@@ -39,6 +39,7 @@ DEFINITIONS = '''\
 from datetime import timedelta
 
 from featurevault import Entity, FeatureService, FeatureView, Field, FileSource
+from featurevault.quality import between, not_null
 from featurevault.types import Float64, Int64
 
 user = Entity(name="user", join_keys=["user_id"], description="A card holder", owner="risk@example.com")
@@ -50,9 +51,11 @@ user_txn_stats_daily = FeatureView(
     name="user_txn_stats_daily",
     entities=[user],
     ttl=timedelta(days=30),
-    schema=[Field(name="user_amount_sum_7d", dtype=Float64, description="Sum of amounts over 7 days"),
-            Field(name="user_txn_count_7d", dtype=Int64, description="Transactions over 7 days")],
+    schema=[Field(name="user_amount_sum_7d", dtype=Float64, description="Sum of amounts over 7 days",
+                  null_policy="reject"),
+            Field(name="user_txn_count_7d", dtype=Int64, description="Transactions over 7 days", null_policy="reject")],
     source=txn_source,
+    rules=[not_null("user_txn_count_7d")],
     description="Transaction totals per user",
     owner="risk@example.com",
     tags={"team": "risk"},
@@ -62,8 +65,10 @@ user_risk_daily = FeatureView(
     name="user_risk_daily",
     entities=[user],
     ttl=timedelta(days=30),
-    schema=[Field(name="user_device_risk_score", dtype=Float64, description="Device risk, 0 to 1")],
+    schema=[Field(name="user_device_risk_score", dtype=Float64, description="Device risk, 0 to 1",
+                  null_policy="reject")],
     source=risk_source,
+    rules=[between("user_device_risk_score", 0, 1)],
     description="Device risk per user",
     owner="risk@example.com",
     tags={"team": "risk"},

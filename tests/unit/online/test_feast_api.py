@@ -163,7 +163,7 @@ def test_declared_project_must_match_the_config(feast_repo: Path) -> None:
 @pytest.mark.parametrize(
     ("source", "module"),
     [("TrinoSource", "contrib.trino_offline_store.trino_source"), ("BigQuerySource", "bigquery_source"),
-     ("SnowflakeSource", "snowflake_source"), ("SparkSource", "contrib.spark_offline_store.spark_source")],
+     ("SnowflakeSource", "snowflake_source")],
 )
 def test_unimplemented_sources_import_and_fail_at_plan(feast_repo: Path, source: str, module: str) -> None:
     (feast_repo / "warehouse.py").write_text(

@@ -30,8 +30,6 @@ def scaffold(target: Path) -> None:
     shutil.copy(TEMPLATES / "demo_workflow.py", target / "demo_workflow.py")
     shutil.copy(TEMPLATES / "featurevaultignore", target / ".featurevaultignore")
     shutil.copy(TEMPLATES / "RUNBOOK.md", target / "RUNBOOK.md")
-    (target / "tests").mkdir()
-    shutil.copy(TEMPLATES / "tests_template" / "test_features.py", target / "tests" / "test_features.py")
     shutil.copytree(TEMPLATES / "runbooks", target / "runbooks")
     pq.write_table(driver_stats(datetime.now(timezone.utc)), target / "data" / "driver_stats.parquet")
     from featurevault.cli.scaffold_ci import scaffold_ci

@@ -50,6 +50,8 @@ class DrillResult:
     mismatches: int
     #: values of push-fed views whose online record is newer than any offline row (pushed online only)
     pushed_since: int = 0
+    #: sampled values that differ because the offline row broke a rule and was quarantined, not served
+    quarantined: int = 0
     mismatch_examples: list[str] = field(default_factory=list)
     steps: dict[str, float] = field(default_factory=dict)
 
@@ -88,7 +90,9 @@ def run_drill(
             scratch.refresh_registry()
             gap = scratch.materialize_incremental(datetime.now(UTC))
             steps["rematerialize"] = time.perf_counter() - began - steps["restore"]
-            checked, mismatches, pushed, examples = _verify_sample(scratch, sample_size or ctx.dr_config.sample_size)
+            checked, mismatches, pushed, held, examples = _verify_sample(
+                scratch, sample_size or ctx.dr_config.sample_size
+            )
             steps["verify"] = time.perf_counter() - began - steps["restore"] - steps["rematerialize"]
         finally:
             scratch.close()
@@ -99,7 +103,7 @@ def run_drill(
         rpo_seconds=max(0.0, (started - snapshot_end).total_seconds()),
         rto_target=ctx.dr_config.rto_target, rpo_target=ctx.dr_config.rpo_target,
         restored_records=sum(restored.online_records.values()), rematerialized_rows=gap.rows,
-        rows_checked=checked, mismatches=mismatches, pushed_since=pushed, mismatch_examples=examples[:10],
+        rows_checked=checked, mismatches=mismatches, pushed_since=pushed, quarantined=held, mismatch_examples=examples[:10],
         steps={k: round(v, 3) for k, v in steps.items()},
     )
     record(ctx.registry, ctx.project, "last_drill", {**result.to_dict(), "at": datetime.now(UTC).isoformat()})
@@ -142,14 +146,15 @@ def _scratch_context(ctx: RecoveryContext, scratch: Any) -> RecoveryContext:
     )
 
 
-def _verify_sample(scratch: Any, size: int) -> tuple[int, int, int, list[str]]:
+def _verify_sample(scratch: Any, size: int) -> tuple[int, int, int, int, list[str]]:
     """Compare online values with point-in-time offline values for a random sample of each view's entities.
 
     In a push-fed view, an online value newer than the entity's latest offline row was pushed to the
-    online store only; it is counted apart (``pushed_since``), not as a mismatch.
+    online store only; it is counted apart (``pushed_since``), not as a mismatch. So is a value
+    whose offline row broke a validation rule and is held in the quarantine (``quarantined``).
     """
     now = datetime.now(UTC)
-    checked = mismatches = pushed = 0
+    checked = mismatches = pushed = held = 0
     examples: list[str] = []
     for view in scratch.registry.contents().feature_views.values():
         if not view.online or not view.join_keys or not view.features:
@@ -161,6 +166,7 @@ def _verify_sample(scratch: Any, size: int) -> tuple[int, int, int, list[str]]:
         entity_df = keys.append_column(EVENT_TS, pa.array([now] * keys.num_rows, pa.timestamp("us", tz="UTC")))
         offline = scratch.get_historical_features(entity_df, refs).to_arrow().to_pydict()
         online = scratch.get_online_features(refs, keys.to_pydict()).to_dict(include_event_timestamps=True)
+        in_quarantine = _quarantined_keys(scratch, view)
         for f in view.features:
             stamps = online.get(f"{f.name}__ts") or [None] * keys.num_rows
             for i, (want, got) in enumerate(zip(offline[f.name], online[f.name])):
@@ -170,10 +176,21 @@ def _verify_sample(scratch: Any, size: int) -> tuple[int, int, int, list[str]]:
                 if view.stream_source is not None and _newer(stamps[i], offline_ts[i]):
                     pushed += 1
                     continue
-                mismatches += 1
                 key = {k: keys.column(k)[i].as_py() for k in view.join_keys}
+                if tuple(key[k] for k in view.join_keys) in in_quarantine:
+                    held += 1
+                    continue
+                mismatches += 1
                 examples.append(f"{view.name}.{f.name} {key}: offline {want!r}, online {got!r}")
-    return checked, mismatches, pushed, examples
+    return checked, mismatches, pushed, held, examples
+
+
+def _quarantined_keys(scratch: Any, view: Any) -> set[tuple[Any, ...]]:
+    """Entity keys of the view's rows held in the quarantine (their offline values are not served)."""
+    import json
+
+    rows = [json.loads(e.row) for e in scratch.quarantine.list(view.name, None)]
+    return {tuple(r.get(k) for k in view.join_keys) for r in rows}
 
 
 def _sample_keys(scratch: Any, view: Any, now: datetime, size: int) -> tuple[pa.Table, list[datetime | None]]:

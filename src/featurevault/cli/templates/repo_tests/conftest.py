@@ -54,7 +54,7 @@ def source_rows(store: FeatureStore, view: Any) -> pd.DataFrame:
     frame = pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
     ts = source.timestamp_field
     frame[ts] = pd.to_datetime(frame[ts], utc=True)
-    return frame
+    return frame.rename(columns=dict(source.field_mapping))  # under the view's names
 
 
 def latest_rows(store: FeatureStore, view: Any, limit: int = SAMPLE) -> pd.DataFrame:

@@ -18,7 +18,8 @@ ODFVS = list(CONTENTS.on_demand_feature_views.values())
 @pytest.mark.parametrize("view", VIEWS, ids=lambda v: v.name)
 def test_schema_matches_the_source(store, view) -> None:
     schema = store.offline_store.schema(view.batch_source)
-    columns = {f.name: f.type for f in schema}
+    mapping = dict(view.batch_source.field_mapping)  # source column -> the view's name
+    columns = {mapping.get(f.name, f.name): f.type for f in schema}
     for key in [*view.join_keys, view.batch_source.timestamp_field]:
         assert key in columns, f"{view.name}: source lacks column {key!r}"
     for feature in view.features:

@@ -147,14 +147,43 @@ class StoreCollector(Collector):
         yield from quality_families()
 
 
+#: the last recovery log read, per store: a scrape never waits on the registry (it may hang)
+_RECOVERY_SEEN: dict[int, dict[str, Any]] = {}
+_RECOVERY_READING: set[int] = set()
+
+
 def recovery_log(store: Any) -> dict[str, Any]:
-    """The recorded last backup and drill (read without the guard: these are operational gauges)."""
-    try:
-        cache = store.registry
-        return cache.registry.get_state(cache.project, "recovery")
-    except Exception as exc:
-        logger.debug("recovery state unavailable: %s", exc)
-        return {}
+    """The recorded last backup and drill (read without the guard: these are operational gauges).
+
+    The registry is read on a background thread; a scrape answers with the last log read, so
+    /metrics stays prompt while the registry is slow or down.
+    """
+    import threading
+
+    key = id(store)
+    if key not in _RECOVERY_READING:
+        _RECOVERY_READING.add(key)
+
+        def read() -> None:
+            # a connection of its own: a hanging read must never hold the one that serving shares
+            from featurevault.config import backend_module
+
+            try:
+                cfg = store.config.registry
+                registry = backend_module("registry", cfg.registry_type).Store.from_config(cfg, resolve=store.config.resolve)
+                try:
+                    _RECOVERY_SEEN[key] = registry.get_state(store.project, "recovery") or {}
+                finally:
+                    registry.close()
+            except Exception as exc:
+                logger.debug("recovery state unavailable: %s", exc)
+            finally:
+                _RECOVERY_READING.discard(key)
+
+        reader = threading.Thread(target=read, name="metrics-recovery-log", daemon=True)
+        reader.start()
+        reader.join(timeout=0.05)
+    return _RECOVERY_SEEN.get(key, {})
 
 
 def recovery_gauges(log: dict[str, Any]) -> Iterator[GaugeMetricFamily]:

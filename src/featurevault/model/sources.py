@@ -53,6 +53,20 @@ class DataSource(FeatureObject):
             "date_partition_column": self.date_partition_column,
         }
 
+    @staticmethod
+    def _source_kwargs(data: dict[str, Any]) -> dict[str, Any]:
+        """The keyword arguments every source takes, read back from :meth:`_source_dict`'s output."""
+        return {
+            "name": data["name"],
+            "timestamp_field": data.get("timestamp_field", ""),
+            "created_timestamp_column": data.get("created_timestamp_column", ""),
+            "field_mapping": data.get("field_mapping"),
+            "date_partition_column": data.get("date_partition_column", ""),
+            "description": data.get("description", ""),
+            "tags": data.get("tags"),
+            "owner": data.get("owner", ""),
+        }
+
     @property
     def event_timestamp_column(self) -> str:
         """Feast's older name for ``timestamp_field``."""
@@ -151,16 +165,9 @@ class FileSource(DataSource):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FileSource:
         return cls(
-            name=data["name"],
+            **cls._source_kwargs(data),
             path=data["path"],
-            timestamp_field=data.get("timestamp_field", ""),
-            created_timestamp_column=data.get("created_timestamp_column", ""),
-            field_mapping=data.get("field_mapping"),
             file_format=data.get("file_format"),
-            date_partition_column=data.get("date_partition_column", ""),
-            description=data.get("description", ""),
-            tags=data.get("tags"),
-            owner=data.get("owner", ""),
             s3_endpoint_override=data.get("s3_endpoint_override") or None,
         )
 
@@ -220,16 +227,9 @@ class PostgreSQLSource(DataSource):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PostgreSQLSource:
         return cls(
-            name=data["name"],
+            **cls._source_kwargs(data),
             query=data.get("query") or None,
             table=data.get("table") or None,
-            timestamp_field=data.get("timestamp_field", ""),
-            created_timestamp_column=data.get("created_timestamp_column", ""),
-            field_mapping=data.get("field_mapping"),
-            date_partition_column=data.get("date_partition_column", ""),
-            description=data.get("description", ""),
-            tags=data.get("tags"),
-            owner=data.get("owner", ""),
             connection_string=data.get("connection_string", ""),
         )
 

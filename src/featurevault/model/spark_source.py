@@ -73,18 +73,11 @@ class SparkSource(DataSource):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SparkSource:
         return cls(
-            name=data["name"],
+            **cls._source_kwargs(data),
             table=data.get("table") or None,
             query=data.get("query") or None,
             path=data.get("path") or None,
             file_format=data.get("file_format") or None,
-            timestamp_field=data.get("timestamp_field", ""),
-            created_timestamp_column=data.get("created_timestamp_column", ""),
-            field_mapping=data.get("field_mapping"),
-            date_partition_column=data.get("date_partition_column", ""),
-            description=data.get("description", ""),
-            tags=data.get("tags"),
-            owner=data.get("owner", ""),
         )
 
 

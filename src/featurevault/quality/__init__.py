@@ -5,28 +5,5 @@ Rules are declared on a feature view::
     from featurevault.quality import not_null, between, one_of, matches, unique, expression
 """
 
-from featurevault.model.rules import (
-    DEFAULT_ON_FAIL,
-    ON_FAIL,
-    NullPolicy,
-    Rule,
-    between,
-    expression,
-    matches,
-    not_null,
-    one_of,
-    unique,
-)
-
-__all__ = [
-    "DEFAULT_ON_FAIL",
-    "ON_FAIL",
-    "NullPolicy",
-    "Rule",
-    "between",
-    "expression",
-    "matches",
-    "not_null",
-    "one_of",
-    "unique",
-]
+from featurevault.quality.rules import *  # noqa: F403 (the rule constructors are this package's API)
+from featurevault.quality.rules import __all__ as __all__

@@ -35,6 +35,13 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIMESTAMP = "event_timestamp"
 
 
+def _view(store: Any, name: str, operation: str) -> FeatureView:
+    contents: RepoContents = store.registry.contents()
+    view = contents.feature_views.get(name)
+    if view is None:
+        known = ", ".join(sorted(contents.feature_views)) or "none"
+        raise FeatureViewNotFoundError(f"{operation}: no feature view named {name!r} (known: {known})")
+    return view
 
 
 def write_to_online_store(store: Any, feature_view_name: str, df: Any, gate: QualityGate | None = None) -> int:
@@ -42,13 +49,7 @@ def write_to_online_store(store: Any, feature_view_name: str, df: Any, gate: Qua
 
     Returns the entity keys written (rows quarantined by a rule are not among them).
     """
-    contents: RepoContents = store.registry.contents()
-    view = contents.feature_views.get(feature_view_name)
-    if view is None:
-        known = ", ".join(sorted(contents.feature_views)) or "none"
-        raise FeatureViewNotFoundError(
-            f"write_to_online_store: no feature view named {feature_view_name!r} (known: {known})"
-        )
+    view = _view(store, feature_view_name, "write_to_online_store")
     frame = _Frame(df)
     prepared = prepare_rows(view, frame)
     gate = _gate_for(store, [view], gate)
@@ -64,13 +65,7 @@ def write_to_offline_store(store: Any, feature_view_name: str, df: Any, gate: Qu
 
     Returns the rows written; rows failing a ``quarantine`` rule are kept in the quarantine instead.
     """
-    contents: RepoContents = store.registry.contents()
-    view = contents.feature_views.get(feature_view_name)
-    if view is None:
-        known = ", ".join(sorted(contents.feature_views)) or "none"
-        raise FeatureViewNotFoundError(
-            f"write_to_offline_store: no feature view named {feature_view_name!r} (known: {known})"
-        )
+    view = _view(store, feature_view_name, "write_to_offline_store")
     frame = _Frame(df)
     prepared = [(view, prepare_rows(view, frame))]
     gate = _gate_for(store, [view], gate)

@@ -66,7 +66,10 @@ ONLINE_BACKENDS: dict[str, Callable[[Path], dict[str, Any]]] = {
         "type": "redis", "redis_type": "redis_cluster", "connection_string": _cluster_nodes(),
         "key_prefix": RUN_PREFIX,
     },
-    "postgres": lambda tmp: {"type": "postgres", **_postgres_parts(), "db_schema": RUN_SCHEMA, "max_conn": 8},
+    "postgres": lambda tmp: {"type": "postgres", **_postgres_parts(), "db_schema": RUN_SCHEMA, "max_conn": 8,
+        # CI runs the suite on two busy cores: the 0.5 s production default would flake here;
+        # the timeout tests set their own
+        "read_timeout_seconds": 10},
 }
 """backend name -> its ``online_store`` section of feature_store.yaml, given the test's tmp dir"""
 

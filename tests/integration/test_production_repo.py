@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 RUN = uuid.uuid4().hex[:10]
 ONLINE = {
     "redis": f'  type: redis\n  connection_string: "127.0.0.1:6379"\n  key_prefix: "fvrepo_{RUN}:"\n',
-    "postgres": f"  type: postgres\n  host: 127.0.0.1\n  database: test\n  db_schema: fvrepo_{RUN}\n",
+    "postgres": f"  type: postgres\n  host: 127.0.0.1\n  database: test\n  db_schema: fvrepo_{RUN}\n  read_timeout_seconds: 10\n",
 }
 
 

@@ -57,7 +57,7 @@ def _online_section(backend: str, namespace: str) -> dict[str, Any]:
     if backend == "redis":
         return {"type": "redis", "connection_string": REDIS, "key_prefix": namespace}
     if backend == "postgres":
-        return {"type": "postgres", **_postgres(), "db_schema": namespace}
+        return {"type": "postgres", **_postgres(), "db_schema": namespace, "read_timeout_seconds": 10}
     return SQLITE_ONLINE
 
 

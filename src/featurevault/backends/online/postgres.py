@@ -396,12 +396,22 @@ class Store(OnlineStore, Maintainable):
         self._ready.add(table)
 
     def ping(self) -> None:
+        try:
+            self._ping(may_retry=True)
+        except _ConnectionLost:
+            # a pooled connection the server had closed: check the pool, then ask once more
+            self._check_pool()
+            self._ping(may_retry=False)
+
+    def _ping(self, *, may_retry: bool) -> None:
         with self._connection() as conn:
             deadline = Deadline(conn, self.config.read_timeout_seconds)
             try:
                 with deadline:
                     conn.execute("SELECT 1")
             except psycopg.Error as exc:
+                if may_retry and not deadline.fired and is_connection_lost(exc, conn):
+                    raise _ConnectionLost from None
                 raise self._failure(exc, deadline, "ping", "read_timeout_seconds") from None
 
     def close(self) -> None:

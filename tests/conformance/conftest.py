@@ -59,17 +59,18 @@ def _cluster_nodes() -> str:
     return _CLUSTER[0].connection_string
 
 
+_PATIENT = {"connect_timeout_seconds": 5, "read_timeout_seconds": 10}
+"""CI runs the suites on two busy cores, where the sub-second production defaults would flake; the
+timeout and fault tests set their own"""
+
 ONLINE_BACKENDS: dict[str, Callable[[Path], dict[str, Any]]] = {
     "sqlite": lambda tmp: {"type": "sqlite", "path": str(tmp / "online.db")},
-    "redis": lambda tmp: {"type": "redis", "connection_string": REDIS, "key_prefix": RUN_PREFIX},
+    "redis": lambda tmp: {"type": "redis", "connection_string": REDIS, "key_prefix": RUN_PREFIX, **_PATIENT},
     "redis_cluster": lambda tmp: {
         "type": "redis", "redis_type": "redis_cluster", "connection_string": _cluster_nodes(),
-        "key_prefix": RUN_PREFIX,
+        "key_prefix": RUN_PREFIX, **_PATIENT,
     },
-    "postgres": lambda tmp: {"type": "postgres", **_postgres_parts(), "db_schema": RUN_SCHEMA, "max_conn": 8,
-        # CI runs the suite on two busy cores: the 0.5 s production default would flake here;
-        # the timeout tests set their own
-        "read_timeout_seconds": 10},
+    "postgres": lambda tmp: {"type": "postgres", **_postgres_parts(), "db_schema": RUN_SCHEMA, "max_conn": 8, **_PATIENT},
 }
 """backend name -> its ``online_store`` section of feature_store.yaml, given the test's tmp dir"""
 

@@ -53,11 +53,15 @@ def _drop_namespace(backend: str, namespace: str) -> None:
             conn.execute(f'DROP SCHEMA IF EXISTS "{namespace}" CASCADE')
 
 
+PATIENT = {"connect_timeout_seconds": 5, "read_timeout_seconds": 10}
+"""generous timeouts for two busy CI cores (the fault tests check the production defaults)"""
+
+
 def _online_section(backend: str, namespace: str) -> dict[str, Any]:
     if backend == "redis":
-        return {"type": "redis", "connection_string": REDIS, "key_prefix": namespace}
+        return {"type": "redis", "connection_string": REDIS, "key_prefix": namespace, **PATIENT}
     if backend == "postgres":
-        return {"type": "postgres", **_postgres(), "db_schema": namespace, "read_timeout_seconds": 10}
+        return {"type": "postgres", **_postgres(), "db_schema": namespace, **PATIENT}
     return SQLITE_ONLINE
 
 

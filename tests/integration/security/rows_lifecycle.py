@@ -1,0 +1,7 @@
+"""Entry points of environments, flags and scheduled materialization: rows of the entry-point table (see test_entry_points.py)."""
+
+from __future__ import annotations
+
+from tests.integration.security.entry_row import Row
+
+ROWS: list[Row] = []

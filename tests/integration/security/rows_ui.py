@@ -1,0 +1,7 @@
+"""Entry points of the dashboard's pages and JSON endpoints: rows of the entry-point table (see test_entry_points.py)."""
+
+from __future__ import annotations
+
+from tests.integration.security.entry_row import Row
+
+ROWS: list[Row] = []

@@ -178,7 +178,10 @@ class FeatureView(_Projectable):
         return view
 
     def to_dict(self) -> dict[str, Any]:
-        extra = {"freshness_seconds": self.freshness.total_seconds()} if self.freshness and "freshness" not in self.tags else {}
+        # an interval the tags do not already say (``freshness=`` given, or a tag that is not a duration)
+        # is kept apart, so the view reads back with the same expected interval
+        declared = self.freshness and self.freshness != _tag_freshness(self.tags)
+        extra = {"freshness_seconds": self.freshness.total_seconds()} if declared else {}
         return {
             **self._meta_dict(),
             **extra,

@@ -111,7 +111,8 @@ def readiness(
 
     config, contents = _load()
     report = evaluate_readiness(
-        contents, config, ReadinessFacts(recovery=_recovery_log(config), last_validation=_last_validation())
+        contents, config, ReadinessFacts(recovery=_recovery_log(config), last_validation=_last_validation(),
+                                         metrics_recorded=_metrics_recorded())
     )
     if output is ReadinessFormat.json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
@@ -157,6 +158,21 @@ def _last_validation() -> dict | None:
             return store.last_validation()
     except FeatureVaultError:  # no registry yet: readiness still reads the repo files
         return None
+
+
+def _metrics_recorded() -> dict | None:
+    """view -> when monitoring last recorded metrics for it (the last 30 days); None without a registry."""
+    from datetime import UTC, datetime, timedelta
+
+    from featurevault.cli.common import open_store
+    from featurevault.errors import FeatureVaultError
+
+    try:
+        with open_store() as store:
+            points = store.metric_history(since=datetime.now(UTC) - timedelta(days=30))
+    except FeatureVaultError:
+        return None
+    return {p.view: p.at for p in points}  # oldest first: the last one wins
 
 
 def _print_readiness(report: ReadinessReport) -> None:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from featurevault.lifecycle.history import HistoryEntry, RollbackResult, VersionDiff
     from featurevault.lifecycle.promote import PromoteResult
     from featurevault.lifecycle.schedule import ScheduleRunResult, ScheduleStatus
+    from featurevault.lifecycle.schedule_record import RecordedRun
     from featurevault.model.flags import FeatureFlag
 
 
@@ -139,3 +140,14 @@ class LifecycleMethods:
 
         with self.guarded(AuthzedAction.DESCRIBE, operation="schedule.status"):
             return status(self, now=now)  # type: ignore[arg-type]
+
+    def schedule_runs(self, view: str | None = None, *, limit: int | None = 20) -> list[RecordedRun]:
+        """Recorded scheduled runs, newest first: start, end, duration, rows, outcome (DESCRIBE on the project)."""
+        from featurevault.lifecycle.schedule import scheduled_views
+        from featurevault.lifecycle.schedule_record import recorded_runs
+
+        details = {"view": view, "limit": limit}
+        with self.guarded(AuthzedAction.DESCRIBE, operation="schedule.runs", details=details):
+            if view is not None:
+                scheduled_views(self, [view])  # type: ignore[arg-type]  # names the scheduled views if not one
+            return recorded_runs(self.registry.registry, self.project, view, limit)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from featurevault.errors import MissingDependencyError
+from featurevault.errors import ConfigError, MissingDependencyError
 from featurevault.lifecycle.schedule_record import DURATION_BUCKETS
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,10 @@ def serve_metrics(port: int, entries: Callable[[], Entries], addr: str = "127.0.
 
     registry = CollectorRegistry(auto_describe=False)
     registry.register(ScheduleCollector(entries))  # type: ignore[arg-type]
-    server, thread = start_http_server(port, addr=addr, registry=registry)
+    try:
+        server, thread = start_http_server(port, addr=addr, registry=registry)
+    except OSError as exc:
+        raise ConfigError(f"--metrics-port {port}: cannot listen on {addr}:{port} ({exc.strerror or exc})") from None
     logger.info("schedule: metrics on http://%s:%d/metrics", addr, server.server_port)
 
     def stop() -> None:

@@ -114,7 +114,8 @@ def schedule_interval(expression: str, view: str, now: datetime) -> float:
 def is_due(expression: str, view: str, last_run: dict[str, Any] | None, now: datetime) -> bool:
     if not last_run:
         return True
-    return datetime.fromisoformat(last_run["scheduled_for"]) < last_due(expression, view, now)
+    scheduled_for = last_run.get("scheduled_for") or last_run["started_at"]  # older records kept only "started_at"
+    return datetime.fromisoformat(scheduled_for) < last_due(expression, view, now)
 
 
 def scheduled_views(store: FeatureStore, names: list[str] | None = None) -> dict[str, str]:

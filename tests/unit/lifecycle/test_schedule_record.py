@@ -121,3 +121,42 @@ def test_cli_schedule_runs_and_the_metrics_port_needs_every(repo: Path) -> None:
     assert result.exit_code == 1 and "declares no schedule" in str(result.exception)
     result = runner.invoke(app, [*base, "schedule", "run", "--metrics-port", "9999"])
     assert result.exit_code == 2 and "--metrics-port needs --every" in result.output
+
+
+def test_the_long_running_loop_survives_a_failed_pass_and_stops_when_told() -> None:
+    import threading
+
+    from featurevault.errors import PermissionDeniedError, RegistryUnavailableError
+
+    stop = threading.Event()
+    passes: list[object] = []
+
+    class Store:
+        calls = 0
+
+        def run_schedules(self, views: list[str] | None = None) -> schedule.ScheduleRunResult:
+            Store.calls += 1
+            if Store.calls == 1:
+                raise RegistryUnavailableError("registry down")
+            return schedule.ScheduleRunResult()
+
+    def on_pass(result: schedule.ScheduleRunResult) -> None:
+        passes.append(result)
+        if len(passes) == 2:
+            stop.set()
+
+    assert schedule.run_forever(Store(), every=0, stop=stop, on_pass=on_pass) == 3  # type: ignore[arg-type]
+    assert len(passes) == 2  # the failed first pass reached no one, the loop went on
+
+    class Refused:
+        def run_schedules(self, views: list[str] | None = None) -> schedule.ScheduleRunResult:
+            raise PermissionDeniedError("may not materialize")
+
+    with pytest.raises(PermissionDeniedError):
+        schedule.run_forever(Refused(), every=0, stop=threading.Event())  # type: ignore[arg-type]
+
+
+def test_a_run_recorded_before_scheduled_for_was_kept_still_decides_what_is_due() -> None:
+    old = {"started_at": NOW.isoformat(), "outcome": "ok"}
+    assert not schedule.is_due("@hourly", "v", old, NOW + timedelta(minutes=30))
+    assert schedule.is_due("@hourly", "v", old, NOW + timedelta(hours=1))

@@ -42,6 +42,7 @@ def repo(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Mon
         sql = '{registry_type: sql, path: "%s?schema=%s", cache_ttl_seconds: 0}' % (POSTGRES, schema)
         (repo / "feature_store.yaml").write_text(CONFIG.replace("registry: data/registry.db", f"registry: {sql}"))
     with FeatureStore(repo) as store:
+        assert store.registry.registry.type_name == ("sql" if request.param == "postgres" else "sqlite")
         store.apply(load_repo(repo))
     yield repo
     if request.param == "postgres":

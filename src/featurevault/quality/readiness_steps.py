@@ -35,10 +35,10 @@ NEXT_STEPS: dict[str, str] = {
         "add a test that trains the model on get_historical_features and scores it with "
         "get_online_features (`featurevault scaffold ci` writes one)"
     ),
-    "CI/CD pipeline configured": "run `featurevault plan` and `featurevault lint` in CI on every change",
-    "Staging environment tested": "apply to a staging project before production",
-    "Rollback procedure documented": "document reverting a change with `featurevault registry-history` and apply",
-    "Feature flags for new features": "release new features behind flags when the build offers them",
+    "CI/CD pipeline configured": "run `featurevault scaffold ci` for pipelines that lint, plan, test and promote",
+    "Staging environment tested": "add a staging environment, apply there, then `featurevault promote --from staging`",
+    "Rollback procedure documented": "keep the runbook `featurevault init` writes; rehearse `featurevault rollback V`",
+    "Feature flags for new features": "release new features behind a flag: `featurevault flag set NAME --percent 10`",
 }
 
 

@@ -70,14 +70,15 @@ def entries_of(batch: QuarantineBatch, rows: pa.Table, rule_column: str) -> list
     now = datetime.now(UTC)
     entries = []
     for rule, row in zip(rules, values, strict=True):
-        text = json.dumps({k: _jsonable(v) for k, v in row.items()}, sort_keys=True)
+        text = json.dumps({k: jsonable(v) for k, v in row.items()}, sort_keys=True)
         digest = hashlib.sha256(f"{batch.view}\0{batch.dedupe_key}\0{rule}\0{text}".encode()).hexdigest()[:20]
         entries.append(QuarantineEntry(digest, batch.view, rule, batch.target, batch.operation, batch.run_id,
                                        batch.principal, now, text))
     return entries
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` as JSON can hold it (times, bytes, NaN and maps tagged; :func:`from_jsonable` reverses it)."""
     if isinstance(value, datetime):
         value = value if value.tzinfo else value.replace(tzinfo=UTC)
         return {"$ts": value.astimezone(UTC).isoformat()}
@@ -88,11 +89,11 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return {"$float": repr(value)}
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
         if value and isinstance(value[0], tuple):  # Arrow maps come back as lists of pairs
-            return {"$map": [[k, _jsonable(v)] for k, v in value]}
-        return [_jsonable(v) for v in value]
+            return {"$map": [[k, jsonable(v)] for k, v in value]}
+        return [jsonable(v) for v in value]
     return value
 
 

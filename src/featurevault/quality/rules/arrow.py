@@ -91,7 +91,11 @@ def _unique(rule: Rule, table: pa.Table) -> Any:
     joined = keyed.join(counts, cols, join_type="left outer", use_threads=False)
     order = pc.sort_indices(joined.column("__fv_row"))
     count = pc.take(joined.column("__fv_row_count"), order)
-    return pc.greater(count, 1)
+    present = None  # a null in any column never makes a duplicate (as in SQL and in validate)
+    for name in cols:
+        valid = pc.is_valid(table.column(name))
+        present = valid if present is None else pc.and_(present, valid)
+    return pc.and_(pc.greater(count, 1), present)
 
 
 def _expression(rule: Rule, table: pa.Table) -> Any:

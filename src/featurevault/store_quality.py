@@ -128,13 +128,27 @@ class QualityMethods:
             save_profile(self.registry.registry, self.project, result)
             return result
 
-    def get_profile(self, feature_view: str) -> Profile | None:
-        """The last stored profile of a view (None when it was never profiled)."""
+    def get_profile(self, feature_view: str, profile_id: str | None = None) -> Profile | None:
+        """The last stored profile of a view, or the one with ``profile_id`` (None when there is none)."""
         from featurevault.quality.profile import load_profile
 
         (view,) = self._views([feature_view])
-        with self._guarded([A.DESCRIBE], [view.name], "get_profile"):
-            return load_profile(self.registry.registry, self.project, view.name)
+        with self._guarded([A.DESCRIBE], [view.name], "get_profile") as call:
+            if profile_id is not None:
+                call.details["profile"] = profile_id
+            return load_profile(self.registry.registry, self.project, view.name, profile_id)
+
+    def list_profiles(
+        self, feature_view: str, start: datetime | None = None, end: datetime | None = None
+    ) -> list[Profile]:
+        """Every stored profile of a view, oldest first; with ``start``/``end``, those whose range lies within."""
+        from featurevault.quality.profile import profile_history
+
+        (view,) = self._views([feature_view])
+        with self._guarded([A.DESCRIBE], [view.name], "list_profiles") as call:
+            profiles = profile_history(self.registry.registry, self.project, view.name, start, end)
+            call.details["profiles"] = len(profiles)
+            return profiles
 
     def last_validation(self) -> dict[str, Any] | None:
         """The last ``validate`` run's report as recorded in the registry (readiness reads it)."""

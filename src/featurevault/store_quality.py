@@ -187,7 +187,10 @@ class QualityMethods:
         def opener(view: str, columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
             return open_sealed(self, views[view], columns) if view in views else columns
 
-        result = reveal(entries, self._pii_strategies(version, contents), guard.masker.mask_list,
+        def mask(values: list[Any], strategy: str) -> list[Any]:  # the masker (and its key) only when needed
+            return guard.masker.mask_list(values, strategy)
+
+        result = reveal(entries, self._pii_strategies(version, contents), mask,
                         opener if guard.encrypts_at_rest else None)
         if result.masked:
             call.details["masked"] = result.masked

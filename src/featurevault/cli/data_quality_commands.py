@@ -78,7 +78,7 @@ def _print_validation(report: Any) -> None:
     for view in report.views:
         for rule in view.rules:
             style = "red" if rule.failed and rule.on_fail == "block" else ("yellow" if rule.failed else "green")
-            table.add_row(view.view, rule.rule, rule.on_fail, f"[{style}]{rule.failed}[/]", str(view.rows))
+            table.add_row(view.view, rule.rule, rule.on_fail, styled((str(rule.failed), style)), str(view.rows))
     console.print(table)
     for view in report.views:
         coverage = "backfilled" if view.backfilled else "NOT backfilled"

@@ -325,12 +325,14 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         start_date: datetime | None = None,
         end_date: datetime | None = None,
         respect_flags: bool = False,
+        as_of: int | datetime | str | None = None,
     ) -> historical.RetrievalJob:
         """Point-in-time correct training data for the rows of ``entity_df``.
 
         Without ``entity_df``: every entity with an event in [start_date, end_date], at end_date.
         With ``respect_flags`` the features behind a flag that is off for a row are null, as
-        serving would give them (see docs/lifecycle.md).
+        serving would give them (see docs/lifecycle.md). ``as_of`` reads every view's Delta
+        table at a version (int) or time: the data exactly as it was then (docs/operations.md).
         """
         wanted = features if features is not None else feature_service
         version, contents = self._registry.versioned_contents()
@@ -347,6 +349,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
                     end_date=end_date,
                     sandbox_sql=self.guard.enforce,
                     flags=self._flag_cache.current() if respect_flags else None,
+                    as_of=as_of,
                 )
             )
 

@@ -24,6 +24,7 @@ from featurevault.model.sources import (
     PushSource,
     RequestSource,
 )
+from featurevault.model.delta_source import DeltaSource
 from featurevault.model.spark_source import SparkSource
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "DataSource",
     "DefinitionSite",
     "DeltaFormat",
+    "DeltaSource",
     "Entity",
     "FeatureObject",
     "FeatureService",

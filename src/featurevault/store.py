@@ -450,6 +450,19 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         """Delete one entity's rows everywhere featurevault can (right to erasure); reports what and where."""
         return self.recovery().forget(entity, dry_run=dry_run)
 
+    def compact_offline(self, feature_views: list[str] | None = None, target_file_size_mb: int | None = None) -> Any:
+        """Rewrite small offline files into large ones (Delta OPTIMIZE; Parquet: an atomic rewrite)."""
+        return self.recovery().compact_offline(feature_views, target_file_size_mb)
+
+    def vacuum_offline(
+        self, feature_views: list[str] | None = None, retain: float | str | None = None, *, dry_run: bool = False
+    ) -> Any:
+        """Delete Delta rows older than each view's ``retention``, then files older than ``retain`` (90d)."""
+        from featurevault.config import parse_duration
+
+        seconds = None if retain is None else parse_duration(retain, "retain")
+        return self.recovery().vacuum_offline(feature_views, seconds, dry_run=dry_run)
+
     # -- monitoring (see docs/monitoring.md) --------------------------------------------------
 
     def monitor_baseline(self, feature_view: str, start: datetime, end: datetime) -> Any:

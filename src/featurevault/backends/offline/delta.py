@@ -48,10 +48,27 @@ def open_table(source: FileSource, path: Path, as_of: Any = None) -> Any:
         table = module.DeltaTable(str(path))
         if isinstance(as_of, datetime):
             table.load_as_version(as_of)
-        return table
     except Exception as exc:  # deltalake raises its own TableNotFoundError, DeltaError, ValueError
         at = f" at {as_of.isoformat() if isinstance(as_of, datetime) else f'version {as_of}'}" if as_of is not None else ""
         raise DataSourceError(f"data source {source.name!r}: cannot open the Delta table {str(path)!r}{at}: {exc}") from exc
+    if isinstance(as_of, datetime):
+        _check_committed_by(source, path, table, as_of)
+    return table
+
+
+def _check_committed_by(source: FileSource, path: Path, table: Any, as_of: datetime) -> None:
+    """deltalake falls back to version 0 for a time before it: the table did not exist then."""
+    if table.version() != 0:
+        return
+    # the history of a table loaded at an old version is numbered from it: read the latest table's
+    latest = deltalake().DeltaTable(str(path))
+    first = next((h for h in latest.history() if h.get("version") == 0), None)
+    committed = datetime.fromtimestamp(first["timestamp"] / 1000, UTC) if first else None
+    if committed is not None and committed > as_of:
+        raise DataSourceError(
+            f"data source {source.name!r}: the Delta table {str(path)!r} did not exist at {as_of.isoformat()} "
+            f"(its first version was committed at {committed.isoformat()})"
+        )
 
 
 @dataclass
@@ -134,8 +151,19 @@ def append(source: FileSource, path: Path, rows: pa.Table) -> int:
     return version
 
 
+def timestamp_column(source: FileSource) -> str:
+    """The event-time column under the table's own name (``timestamp_field`` is the mapped name)."""
+    mapped = source.timestamp_field or "event_timestamp"
+    return next((raw for raw, name in source.field_mapping.items() if name == mapped), mapped)
+
+
+def key_column(source: FileSource, join_key: str) -> str:
+    """A join key's column under the table's own name."""
+    return next((raw for raw, name in source.field_mapping.items() if name == join_key), join_key)
+
+
 def _event_dates(source: FileSource, rows: pa.Table) -> pa.ChunkedArray:
-    column = source.timestamp_field or "event_timestamp"
+    column = timestamp_column(source)
     if column not in rows.column_names:
         raise DataSourceError(
             f"data source {source.name!r}: rows lack the timestamp column {column!r} that fills "
@@ -170,7 +198,7 @@ def delete_rows(source: FileSource, path: Path, predicate: str, *, dry_run: bool
         try:
             con.execute("SET TimeZone = 'UTC'")
             con.register("t", dataset)
-            return int(con.sql(f"SELECT count(*) FROM t WHERE {predicate}").fetchone()[0])
+            return int(con.sql(f"SELECT count(*) FROM t WHERE {predicate}").fetchall()[0][0])
         finally:
             con.close()
     metrics = table.delete(predicate=predicate)

@@ -266,7 +266,7 @@ def forget(
     keys: dict[str, Any] = {}
     for item in entity:
         if "=" not in item:
-            fail(f"--entity {item!r} must have the form join_key=value")
+            fail(f"--entity {item!r} must have the form join_key=value", code=2)
         key, raw = item.split("=", 1)
         keys[key] = _parse_value(raw)
     result = open_store().forget(keys, dry_run=dry_run)

@@ -179,31 +179,19 @@ class Store(OnlineStore, Maintainable):
             raise _backend_error(f"delete from online table {table!r}", exc) from exc
 
     def load_fresh(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
-        """Fill a staging table no reader sees (restores, rebuilds): plain inserts, unsynced, no checkpoint.
-
-        A crash here loses nothing (a rerun drops and refills the staging table). No checkpoint runs
-        on this connection while unsynced, so frames reach the database file only through a synced
-        checkpoint, after the swap that publishes them; WAL recovery never keeps a later frame
-        without the earlier ones. This is what brings a restore near the raw client's bulk load.
-        """
+        """Fill a staging table no reader sees (restores, rebuilds): plain inserts of distinct keys."""
         self.check_aligned(table, keys, records)
         name = self._table(table)
         conn = self._conn()
         try:
-            conn.execute("PRAGMA synchronous=OFF")
-            conn.execute("PRAGMA wal_autocheckpoint=0")
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    conn.execute(f"CREATE TABLE IF NOT EXISTS {name} (key BLOB PRIMARY KEY, record BLOB) WITHOUT ROWID")
-                    conn.executemany(f"INSERT INTO {name} (key, record) VALUES (?, ?)", zip(keys, records))
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-            finally:
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA wal_autocheckpoint=1000")
+                conn.execute(f"CREATE TABLE IF NOT EXISTS {name} (key BLOB PRIMARY KEY, record BLOB) WITHOUT ROWID")
+                conn.executemany(f"INSERT INTO {name} (key, record) VALUES (?, ?)", zip(keys, records))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             raise _backend_error(f"load of online table {table!r}", exc) from exc
 

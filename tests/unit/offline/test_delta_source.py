@@ -127,3 +127,23 @@ def test_a_write_to_a_new_delta_path_creates_the_table(tmp_path: Path) -> None:
     from deltalake import DeltaTable
 
     assert version == 0 and DeltaTable(str(tmp_path / "fresh")).metadata().partition_columns == []
+
+
+def test_push_to_offline_appends_to_delta_after_the_rules(tmp_path: Path) -> None:
+    from featurevault import PushSource
+    from featurevault.quality import between
+
+    repo = make_repo(tmp_path / "repo", days=1)
+    push = PushSource(name="tx_push", batch_source=repo.source)
+    pushed = FeatureView(name="tx_stats", source=push, entities=[USER], schema=SCHEMA,
+                         rules=[between("amount", 0, 1000, on_fail="quarantine")])
+    repo.store.apply([pushed])
+    rows = day_rows(2).assign(amount=[30.0, -1.0])  # the second row breaks the rule
+    assert repo.store.push("tx_push", rows, to="offline") == 1
+    from deltalake import DeltaTable
+
+    table = DeltaTable(str(repo.path))
+    assert table.version() == 1
+    assert sorted(table.to_pyarrow_table().column("amount").to_pylist()) == [1.0, 2.0, 30.0]
+    assert [e.values["amount"] for e in repo.store.quarantine.list("tx_stats")] == [-1.0]
+    assert repo.amounts() == [30.0, 2.0]

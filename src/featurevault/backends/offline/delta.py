@@ -102,17 +102,12 @@ class DeltaFiles(SourceFiles):
 def locate_delta(source: FileSource, path: Path) -> DeltaFiles:
     """The files of the table version ``source`` reads, each with its partition values."""
     table = open_table(source, path, getattr(source, "as_of", None))
-    actions = table.get_add_actions(flatten=True)
-    paths = [str(path / p) for p in pa.table(actions).column("path").to_pylist()]
-    partition_columns = [c for c in pa.table(actions).column_names if c.startswith("partition.")]
-    values = [pa.table(actions).column(c).cast(pa.string()).to_pylist() for c in partition_columns]
-    parts = [{c.removeprefix("partition."): v[i] or "" for c, v in zip(partition_columns, values, strict=True)}
-             for i in range(len(paths))]
+    actions = pa.table(table.get_add_actions(flatten=True))
+    paths = [str(path / p) for p in actions.column("path").to_pylist()]
+    keys = [c for c in actions.column_names if c.startswith("partition.")]
+    values = {k.removeprefix("partition."): actions.column(k).cast(pa.string()).to_pylist() for k in keys}
+    parts = [{k: v[i] or "" for k, v in values.items()} for i in range(len(paths))]
     return DeltaFiles(source, path, "delta", paths, parts, table=table)
-
-
-def empty_error(source: FileSource, path: Path) -> DataSourceError:
-    return DataSourceError(f"data source {source.name!r}: the Delta table {str(path)!r} has no data files")
 
 
 def table_schema(table: Any) -> pa.Schema:

@@ -127,8 +127,14 @@ def test_vacuum_deletes_rows_past_the_view_retention_and_old_files(tmp_path: Pat
 
     with pytest.raises(DataSourceError):  # the files of version 0 are gone: time travel ends at the vacuum
         repo.amounts(as_of=0)
-    log = repo.store.recovery().status()["last_offline_vacuum"]
-    assert log["rows_deleted"] == 4
+    status = repo.store.recovery().status()
+    assert status["last_offline_vacuum"]["rows_deleted"] == 4
+    from featurevault.server.metrics import recovery_gauges
+
+    gauges = {g.name: g.samples[0].value for g in recovery_gauges(status)}
+    assert gauges["featurevault_offline_vacuum_last_rows_deleted"] == 4
+    assert gauges["featurevault_offline_vacuum_last_files_removed"] == entry["files_removed"]
+    assert "featurevault_offline_compact_last_timestamp_seconds" not in gauges  # no compaction ran
 
 
 def test_vacuum_keeps_rows_without_retention_and_reports_parquet_sources(tmp_path: Path) -> None:

@@ -129,6 +129,8 @@ def locate(source: DataSource, resolve: Callable[[str], Path]) -> SourceFiles:
     fsource = batch_source_of(source)
     fmt = fsource.file_format
     if fsource.path.startswith("s3://"):
+        if fmt == "delta":  # listing the objects would ignore the transaction log and read removed files
+            raise DataSourceError(f"data source {fsource.name!r}: Delta tables are read from local paths only")
         from featurevault.backends.offline.object_store import locate_objects
 
         return locate_objects(fsource)

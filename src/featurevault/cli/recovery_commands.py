@@ -189,12 +189,15 @@ ViewsArgument = Annotated[list[str] | None, typer.Argument(help="Feature views (
 
 
 def _maintenance_table(result: Any) -> None:
+    from rich.text import Text
+
     table = Table(title=f"offline {result.operation}" + (" (dry run)" if result.dry_run else ""))
     for column in ("source", "views", "format", "done"):
         table.add_column(column)
     for entry in result.sources:
         done = {k: v for k, v in entry.items() if k not in ("source", "views", "format")}
-        table.add_row(entry["source"], ",".join(entry["views"]), entry["format"], json.dumps(done, default=str))
+        cells = (entry["source"], ",".join(entry["views"]), entry["format"], json.dumps(done, default=str))
+        table.add_row(*(Text(c) for c in cells))  # literal text: names and JSON are not markup
     console.print(table)
     for reason in result.skipped:
         console.print(f"left alone: {reason}", highlight=False, markup=False)

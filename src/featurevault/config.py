@@ -410,6 +410,20 @@ class DrConfig(StrictModel):
         return parse_duration(value, "dr target")
 
 
+class OfflineMaintenanceConfig(StrictModel):
+    """``offline_maintenance:``: compaction and vacuum of offline data (``featurevault offline compact|vacuum``)."""
+
+    #: file size compaction aims at, in MB (the seed's 128 MB - 1 GB range suits most tables)
+    target_file_size_mb: int = Field(default=256, ge=1, le=4096)
+    #: how long a vacuum keeps files old Delta versions need: time travel reaches back this far (90d)
+    vacuum_retain: float = 90 * 86400.0
+
+    @field_validator("vacuum_retain", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return parse_duration(value, "offline_maintenance.vacuum_retain")
+
+
 class RepoConfig(StrictModel):
     """The whole feature_store.yaml."""
 
@@ -441,6 +455,8 @@ class RepoConfig(StrictModel):
     backup: BackupConfig = BackupConfig()
     #: disaster-recovery targets the drill is measured against
     dr: DrConfig = DrConfig()
+    #: compaction and vacuum of offline data (see docs/operations.md)
+    offline_maintenance: OfflineMaintenanceConfig = OfflineMaintenanceConfig()
     #: alert receivers and on-call routing (see docs/monitoring.md)
     alerting: AlertingConfig = AlertingConfig()
     repo_path: Path | None = Field(default=None, description="set by the loader; not a yaml key")

@@ -208,6 +208,25 @@ def recovery_gauges(log: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
                                 value=drill.get("rto_seconds", 0.0))
         yield GaugeMetricFamily("featurevault_dr_drill_last_rpo_seconds", "RPO measured by the last DR drill",
                                 value=drill.get("rpo_seconds", 0.0))
+    yield from _offline_maintenance_gauges(log)
+
+
+def _offline_maintenance_gauges(log: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
+    """The last ``offline compact`` and ``offline vacuum``: when, how long, what they removed."""
+    for operation in ("compact", "vacuum"):
+        run = log.get(f"last_offline_{operation}") or {}
+        if not run.get("at"):
+            continue
+        name = f"featurevault_offline_{operation}_last"
+        yield GaugeMetricFamily(f"{name}_timestamp_seconds", f"Unix time of the last offline {operation}",
+                                value=datetime.fromisoformat(run["at"]).timestamp())
+        yield GaugeMetricFamily(f"{name}_duration_seconds", f"Time the last offline {operation} took",
+                                value=run.get("seconds", 0.0))
+        yield GaugeMetricFamily(f"{name}_files_removed", f"Files the last offline {operation} removed",
+                                value=run.get("files_removed", 0))
+        if operation == "vacuum":
+            yield GaugeMetricFamily(f"{name}_rows_deleted", "Rows past their view's retention the last vacuum deleted",
+                                    value=run.get("rows_deleted", 0))
 
 
 def quality_families() -> Iterator[CounterMetricFamily]:

@@ -253,7 +253,7 @@ class Guard:
             raise
         if decision.strategies:
             call.strategies = decision.strategies
-            call.details["masked"] = sorted(decision.strategies)
+            call.details["masked"] = list(decision.masked)
         return call
 
     # -- writes and definitions -----------------------------------------------------------------

@@ -36,6 +36,8 @@ class ReadDecision:
     denial: str | None
     #: output column -> masking strategy for the PII this principal may not read clear
     strategies: dict[str, str]
+    #: the masked column names, sorted (what the audit record lists)
+    masked: tuple[str, ...] = ()
 
 
 ALLOWED_CLEAR = ReadDecision(None, {})
@@ -71,7 +73,8 @@ class Authorizer:
             return ReadDecision(str(exc), {})
         service_clear = plan.service is not None and enforcer.allowed(principal, A.READ_PII, plan.service)
         clear = {r.name for r in plan.resources if service_clear or enforcer.allowed(principal, A.READ_PII, r)}
-        return ReadDecision(None, output_strategies(state.catalog, plan.parts, clear))
+        strategies = output_strategies(state.catalog, plan.parts, clear)
+        return ReadDecision(None, strategies, tuple(sorted(strategies)))
 
     def check_entity_sql(self, enforcer: Enforcer, principal: Principal, sql: str, details: dict[str, Any]) -> None:
         """An entity query is recorded by its SHA-256, and needs QUERY_SQL on the project."""

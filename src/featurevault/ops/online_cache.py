@@ -122,8 +122,10 @@ class OnlineCache:
                 for k in keys:
                     self._entries.pop((table, k), None)
                 return
-            for key in [key for key in self._entries if key[0] == table]:
-                del self._entries[key]
+            # list() copies the keys in one C call: readers moving entries (without the lock) cannot
+            # change the dict while it is iterated
+            for key in [key for key in list(self._entries) if key[0] == table]:
+                self._entries.pop(key, None)
 
     def clear(self) -> None:
         with self._lock:

@@ -118,3 +118,20 @@ def test_eviction_keeps_at_most_max_entries(stores: tuple[Harness, Harness, Cloc
     cached.get_online_features(["driver_stats:conv_rate"], {"driver_id": list(range(150))})
     assert len(cache) == 100
     assert cache.stats()["evictions"] == 50
+
+
+def test_http_reads_use_the_cache_and_metrics_count_it(stores: tuple[Harness, Harness, Clock]) -> None:
+    from featurevault.server import create_app
+    from tests.unit.server.testclient import TestClient
+
+    cached, _, _ = stores
+    _write(cached, 5, 0.5)
+    body = {"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [5]}}
+    with TestClient(create_app(cached)) as client:
+        for _ in range(3):
+            answer = client.post("/get-online-features", json=body).json()
+            assert answer["results"][1]["values"] == [0.5]
+        metrics = client.get("/metrics").text
+    hits = [line for line in metrics.splitlines() if line.startswith("featurevault_online_cache_hits")]
+    assert hits and float(hits[0].split()[-1]) >= 2
+    assert "featurevault_online_cache_entries" in metrics

@@ -303,6 +303,15 @@ class LimitsConfig(StrictModel):
     )
 
 
+class OnlineCacheConfig(StrictModel):
+    """The ``online_cache`` section: an in-process cache of hot entities' online records (see docs/online.md)."""
+
+    #: records kept (one per feature view and entity key); the least recently read go first
+    max_entries: int = Field(default=10_000, gt=0)
+    #: seconds a cached record is served; bounds how stale a value written by another process can be
+    ttl_seconds: float = Field(default=5.0, gt=0)
+
+
 class ReceiverConfig(StrictModel):
     """One receiver of ``alerting.receivers``: ``log``, ``webhook`` (JSON POST) or ``command``."""
 
@@ -451,6 +460,8 @@ class RepoConfig(StrictModel):
     lint: LintConfig = LintConfig()
     #: request size bounds
     limits: LimitsConfig = LimitsConfig()
+    #: the hot-entity cache of online reads; absent: off
+    online_cache: OnlineCacheConfig | None = None
     #: backups of the registry and the online store (see docs/operations.md)
     backup: BackupConfig = BackupConfig()
     #: disaster-recovery targets the drill is measured against

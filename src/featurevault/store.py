@@ -104,7 +104,13 @@ class FeatureStore(QualityMethods, LifecycleMethods):
 
     @cached_property
     def online_store(self) -> OnlineStore:
-        return self._build("online_store", project=self.project)
+        store: OnlineStore = self._build("online_store", project=self.project)
+        cache = self.config.online_cache
+        if cache is not None:  # the hot-entity cache (ops/online_cache.py): below the guard, above the store
+            from featurevault.ops.online_cache import wrap
+
+            store = wrap(store, cache.max_entries, cache.ttl_seconds)
+        return store
 
     @cached_property
     def offline_store(self) -> OfflineStore:

@@ -120,6 +120,14 @@ class Store(OnlineStore, Maintainable):
             return []
         name = self._table(table)
         conn = self._conn()
+        if len(keys) == 1:  # the commonest read: one entity, one B-tree descent
+            try:
+                row = conn.execute(f"SELECT record FROM {name} WHERE key = ?", keys).fetchone()
+            except sqlite3.OperationalError as exc:
+                if "no such table" in str(exc):
+                    return [None]
+                raise _backend_error(f"read from online table {table!r}", exc) from exc
+            return [row[0] if row is not None else None]
         step = self._local.max_vars
         found: dict[bytes, bytes] = {}
         try:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from featurevault.cli.common import new_table as Table  # rich's Table, imported on first use
 
-from featurevault.cli.common import console, fail, open_store, usage_error
+from featurevault.cli.common import console, fail, open_store, styled, usage_error
 
 
 class Format(str, Enum):

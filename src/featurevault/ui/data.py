@@ -73,9 +73,14 @@ def _uses(service: Any, view_name: str) -> bool:
 
 
 def overview(store: Any, principal: Principal) -> dict[str, Any]:
-    """Counts of what the principal may see, and whether the registry and online store answer."""
+    """Counts of what the principal may see, health of the registry and online store, readiness, alerts firing."""
+    from featurevault.monitoring.service import alert_states
+    from featurevault.ui.reports import readiness_report
+
     with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation="ui.overview"):
         contents = store.registry.contents()
+        firing = alert_states(store, contents, "firing")
+        readiness = readiness_report(store)
     counts = {
         url_kind: len(visible(store, principal, list(contents.by_kind(kind).values())))
         for url_kind, (kind, _) in KINDS.items()
@@ -86,6 +91,8 @@ def overview(store: Any, principal: Principal) -> dict[str, Any]:
         "counts": counts,
         "health": {"registry": "ok", "online_store": _online_health(store)},
         "features_per_view": {v.name: len(v.features) for v in sorted(views, key=lambda v: v.name)},
+        "readiness": {"score": readiness["score"], "counts": readiness["counts"], "failing": readiness["failing"]},
+        "alerts_firing": [a for a in firing if a["feature_view"] in {v.name for v in views}],
     }
 
 

@@ -1,0 +1,83 @@
+"""Lint findings, the production-readiness report and the backups, as the dashboard shows them."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from featurevault.governance.principal import Principal
+from featurevault.model import AuthzedAction
+from featurevault.ui.access import KINDS, acting, visible
+
+#: a readiness report is reused for this long (it scans the repo's files) unless the registry changes
+READINESS_TTL_SECONDS = 30.0
+_cache: dict[tuple[int, str, Any], tuple[float, Any]] = {}
+_lock = threading.Lock()
+
+
+def lint(store: Any, principal: Principal) -> dict[str, Any]:
+    """The linter's findings on the registered definitions, for the objects the principal may describe."""
+    from featurevault.quality.lint import run_lint
+
+    with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation="ui.lint"):
+        contents = store.registry.contents()
+        report = run_lint(contents, store.config)
+    shown = _visible_names(store, principal, contents)
+    findings = [f.to_dict() for f in report.findings if f.kind not in shown or f.object in shown[f.kind]]
+    counts = {level: sum(1 for f in findings if f["severity"] == level) for level in ("error", "warning")}
+    return {"findings": findings, "counts": counts, "objects_checked": report.objects_checked}
+
+
+def _visible_names(store: Any, principal: Principal, contents: Any) -> dict[str, set[str]]:
+    kinds = [kind for kind, _ in KINDS.values()]
+    return {kind: {o.name for o in visible(store, principal, list(contents.by_kind(kind).values()))} for kind in kinds}
+
+
+def readiness(store: Any, principal: Principal) -> dict[str, Any]:
+    """The production-readiness checklist (DESCRIBE on the project), as ``featurevault readiness`` reports it."""
+    with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation="ui.readiness"):
+        return readiness_report(store)
+
+
+def readiness_report(store: Any) -> dict[str, Any]:
+    """The report as a dict, reused for ``READINESS_TTL_SECONDS`` per registry version (callers authorize)."""
+    version, contents = store.registry.versioned_contents()
+    key = (id(store.registry), store.project, version)
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None and now - hit[0] < READINESS_TTL_SECONDS:
+            return hit[1]
+    report = _evaluate(store, contents)
+    with _lock:
+        _cache.clear()  # one project per server: keep only the newest
+        _cache[key] = (now, report)
+    return report
+
+
+def _evaluate(store: Any, contents: Any) -> dict[str, Any]:
+    from featurevault.quality.readiness import FAIL, ReadinessFacts, evaluate_readiness
+    from featurevault.recovery.state import recorded
+
+    registry = store.registry.registry
+    facts = ReadinessFacts(
+        recovery=recorded(registry, store.project),
+        last_validation=registry.get_state(store.project, "validation").get("last"),
+    )
+    report = evaluate_readiness(contents, store.config, facts)
+    data = report.to_dict()
+    data["failing"] = [i for i in data["items"] if i["status"] == FAIL]
+    return data
+
+
+def backups(store: Any, principal: Principal) -> dict[str, Any]:
+    """Complete backups at the configured target, newest first, and the recorded last backup and drill."""
+    from featurevault.recovery.backup import list_backups
+    from featurevault.recovery.state import recorded
+
+    with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation="ui.backups"):
+        context = store.recovery().context()
+        manifests = list_backups(context)
+        log = recorded(store.registry.registry, store.project)
+    return {"target": context.target.label, "backups": [m.summary() for m in manifests], "recorded": log}

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pandas as pd
 
-from featurevault import Entity, FeatureService, FeatureView, Field, FileSource, PushSource, RequestSource
+from featurevault import Alert, Entity, FeatureService, FeatureView, Field, FileSource, PushSource, RequestSource
 from featurevault.on_demand_feature_view import on_demand_feature_view
 from featurevault.quality import between, not_null
 from featurevault.types import Float32, Float64, Int64
@@ -132,4 +132,26 @@ driver_ranking_live_v1 = FeatureService(
     features=[driver_stats_realtime],
     description="Live features of the driver ranking model (values as last pushed)",
     owner=OWNER,
+)
+
+# Evaluated by `featurevault monitor run`; `featurevault alerts` lists their states, the runbooks say what to do.
+driver_stats_stale = Alert(
+    name="driver_stats_stale",
+    feature_view="driver_stats_hourly",
+    condition="materialization_age > 2x",
+    severity="P2",
+    for_="10m",
+    runbook="runbooks/stale_features.md",
+    owner=OWNER,
+    description="The hourly driver statistics were not materialized for two hours",
+)
+
+driver_conv_rate_drift = Alert(
+    name="driver_conv_rate_drift",
+    feature_view="driver_stats_hourly",
+    condition="psi(driver_conv_rate) > 0.2",
+    severity="P3",
+    runbook="runbooks/drift.md",
+    owner=OWNER,
+    description="The conversion rate's distribution moved away from its baseline",
 )

@@ -71,7 +71,7 @@ function fmt(v) {
   if (a >= 1e4) return (v / 1e3).toFixed(0) + "k";
   if (a >= 100) return v.toFixed(0);
   if (a >= 1) return v.toFixed(2);
-  return v.toPrecision(2);
+  return v === 0 ? "0" : v.toPrecision(2);
 }
 
 function empty(svg, message) {
@@ -92,7 +92,7 @@ function sparkline(svg, points) {
   clear(svg);
   const values = points.map((p) => p[1]);
   const y = scale(Math.min(0, ...values), Math.max(...values), h - 3, 3);
-  const x = scale(0, Math.max(1, points.length - 1), 3, w - 3);
+  const x = points.length === 1 ? () => w / 2 : scale(0, points.length - 1, 3, w - 3);
   const path = points.map((p, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${y(p[1]).toFixed(1)}`).join(" ");
   el("path", { d: path, fill: "none", stroke: COLORS[0], "stroke-width": 1.5 }, svg);
   const last = points[points.length - 1];
@@ -113,15 +113,23 @@ function lineChart(svg, series) {
   const all = names.flatMap((n) => series[n]);
   const times = all.map((p) => Date.parse(p[0]));
   const values = all.map((p) => p[1]);
-  const x = scale(Math.min(...times), Math.max(...times), pad.l, w - pad.r);
-  const y = scale(Math.min(0, ...values), Math.max(...values), h - pad.b, pad.t);
+  const [t0, t1] = [Math.min(...times), Math.max(...times)];
+  // one moment only: centre it; a flat series: give the axis some height above it
+  const x = t0 === t1 ? () => (pad.l + w - pad.r) / 2 : scale(t0, t1, pad.l, w - pad.r);
+  const low = Math.min(0, ...values);
+  const high = Math.max(...values) > low ? Math.max(...values) : low + (Math.abs(low) || 1);
+  const y = scale(low, high, h - pad.b, pad.t);
   el("line", { x1: pad.l, y1: h - pad.b, x2: w - pad.r, y2: h - pad.b, class: "axis" }, svg);
   el("line", { x1: pad.l, y1: pad.t, x2: pad.l, y2: h - pad.b, class: "axis" }, svg);
-  el("text", { x: pad.l - 4, y: pad.t + 8, "text-anchor": "end", class: "tick" }, svg, fmt(Math.max(...values)));
-  el("text", { x: pad.l - 4, y: h - pad.b, "text-anchor": "end", class: "tick" }, svg, fmt(Math.min(0, ...values)));
-  el("text", { x: pad.l, y: h - 6, class: "tick" }, svg, new Date(Math.min(...times)).toISOString().slice(0, 16));
-  el("text", { x: w - pad.r, y: h - 6, "text-anchor": "end", class: "tick" }, svg,
-    new Date(Math.max(...times)).toISOString().slice(0, 16));
+  el("text", { x: pad.l - 4, y: pad.t + 8, "text-anchor": "end", class: "tick" }, svg, fmt(high));
+  el("text", { x: pad.l - 4, y: h - pad.b, "text-anchor": "end", class: "tick" }, svg, fmt(low));
+  const stamp = (t) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
+  if (t0 === t1) {
+    el("text", { x: x(t0), y: h - 6, "text-anchor": "middle", class: "tick" }, svg, stamp(t0));
+  } else {
+    el("text", { x: pad.l, y: h - 6, class: "tick" }, svg, stamp(t0));
+    el("text", { x: w - pad.r, y: h - 6, "text-anchor": "end", class: "tick" }, svg, stamp(t1));
+  }
   let drawn = 0;
   names.forEach((name, i) => {
     const color = COLORS[i % COLORS.length];

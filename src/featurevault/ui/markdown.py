@@ -14,6 +14,7 @@ def _renderer() -> Any:
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
+@lru_cache(maxsize=256)
 def render_markdown(text: str) -> str:
-    """Safe HTML for ``text`` (CommonMark plus tables)."""
+    """Safe HTML for ``text`` (CommonMark plus tables); a page of alerts sharing a runbook renders it once."""
     return str(_renderer().render(text))

@@ -16,6 +16,7 @@ from featurevault.errors import FeatureVaultError
 from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction
 from featurevault.monitoring.freshness import STALE_FACTOR, view_freshness
+from featurevault.ui import cache
 from featurevault.ui.access import acting, visible
 from featurevault.ui.markdown import render_markdown
 
@@ -31,12 +32,11 @@ def freshness_board(store: Any, principal: Principal, now: datetime | None = Non
     now = now or datetime.now(UTC)
     with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation="ui.freshness"):
         contents = store.registry.contents()
-        points = store.registry.registry.metrics(store.project, metric="freshness", since=now - HISTORY)
+        latest = newest_points(store, "freshness", now)
         marks = watermarks(store)
-    latest = {p.view: p for p in points}  # oldest first: the last one wins
     rows = []
     for view in visible(store, principal, list(contents.feature_views.values())):
-        point = latest.get(view.name)
+        point = latest.get((view.name, ""))
         newest = point.at - timedelta(seconds=point.value) if point else None
         row = view_freshness(view, newest, marks.get(view.name), now).to_dict()
         row["measured_at"] = point.at.isoformat() if point else None
@@ -45,6 +45,16 @@ def freshness_board(store: Any, principal: Principal, now: datetime | None = Non
     rows.sort(key=lambda r: (not r["stale"], -(r["ratio"] or -1.0), r["view"]))
     return {"at": now.isoformat(), "stale_factor": STALE_FACTOR, "views": rows,
             "stale": sum(1 for r in rows if r["stale"])}
+
+
+def newest_points(store: Any, metric: str, now: datetime) -> dict[tuple[str, str], Any]:
+    """(view, feature) -> the newest recorded point of ``metric`` (reused for a few seconds: it scans the table)."""
+
+    def scan() -> dict[tuple[str, str], Any]:
+        points = store.registry.registry.metrics(store.project, metric=metric, since=now - HISTORY)
+        return {(p.view, p.feature): p for p in points}  # oldest first: the newest wins
+
+    return cache.reused(("newest", str(store.repo_path), store.project, metric), cache.METRICS_TTL_SECONDS, scan)
 
 
 def _ratio(row: dict[str, Any]) -> float | None:

@@ -16,8 +16,9 @@ from featurevault.errors import FeatureVaultError
 from featurevault.governance.pii import build_catalog
 from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction
+from featurevault.ui import cache
 from featurevault.ui.access import acting, allowed, visible
-from featurevault.ui.monitor_data import HISTORY
+from featurevault.ui.monitor_data import HISTORY, newest_points
 
 DRIFT_METRICS = ("psi", "js", "ks", "null_rate")
 MAX_ROWS = 200
@@ -28,17 +29,12 @@ def quality_index(store: Any, principal: Principal) -> dict[str, Any]:
     now = datetime.now(UTC)
     with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation="ui.quality"):
         contents = store.registry.contents()
-        entries = store.quarantine.list(None)
-        points = store.registry.registry.metrics(store.project, metric="psi", since=now - HISTORY)
+        quarantined = quarantine_counts(store)
+        psi = newest_points(store, "psi", now)
         validation = store.registry.registry.get_state(store.project, "validation").get("last") or {}
-    quarantined = Counter(e.view for e in entries)
-    psi: dict[str, float] = {}
-    for p in points:  # oldest first: the newest value per feature wins, the worst feature is shown
-        psi[f"{p.view}\0{p.feature}"] = p.value
     worst: dict[str, float] = {}
-    for key, value in psi.items():
-        view = key.split("\0")[0]
-        worst[view] = max(value, worst.get(view, 0.0))
+    for (view, _), point in psi.items():  # the newest value per feature; the worst feature is shown
+        worst[view] = max(point.value, worst.get(view, 0.0))
     checked = {v["view"]: v for v in validation.get("views", [])}
     views = sorted(visible(store, principal, list(contents.feature_views.values())), key=lambda v: v.name)
     return {"views": [
@@ -46,6 +42,12 @@ def quality_index(store: Any, principal: Principal) -> dict[str, Any]:
          "validation": _validation_status(checked.get(v.name))}
         for v in views
     ], "validated_at": validation.get("at")}
+
+
+def quarantine_counts(store: Any) -> Counter[str]:
+    """Quarantined rows per view (reused for a few seconds: it reads every view's quarantine)."""
+    key = ("quarantined", str(store.repo_path), store.project)
+    return cache.reused(key, cache.METRICS_TTL_SECONDS, lambda: Counter(e.view for e in store.quarantine.list(None)))
 
 
 def _validation_status(result: dict[str, Any] | None) -> str:

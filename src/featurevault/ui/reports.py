@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction
+from featurevault.ui import cache
 from featurevault.ui.access import KINDS, acting, visible
 
 #: a readiness report is reused for this long (it scans the repo's files) unless the registry changes
 READINESS_TTL_SECONDS = 30.0
-_cache: dict[tuple[int, str, Any], tuple[float, Any]] = {}
-_lock = threading.Lock()
 
 
 def lint(store: Any, principal: Principal) -> dict[str, Any]:
@@ -21,8 +18,10 @@ def lint(store: Any, principal: Principal) -> dict[str, Any]:
     from featurevault.quality.lint import run_lint
 
     with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation="ui.lint"):
-        contents = store.registry.contents()
-        report = run_lint(contents, store.config)
+        version, contents = store.registry.versioned_contents()
+        # the same definitions and config lint the same: once per registry version
+        report = cache.reused(("lint", str(store.repo_path), store.project, version), None,
+                              lambda: run_lint(contents, store.config))
     shown = _visible_names(store, principal, contents)
     findings = [f.to_dict() for f in report.findings if f.kind not in shown or f.object in shown[f.kind]]
     counts = {level: sum(1 for f in findings if f["severity"] == level) for level in ("error", "warning")}
@@ -43,17 +42,19 @@ def readiness(store: Any, principal: Principal) -> dict[str, Any]:
 def readiness_report(store: Any) -> dict[str, Any]:
     """The report as a dict, reused for ``READINESS_TTL_SECONDS`` per registry version (callers authorize)."""
     version, contents = store.registry.versioned_contents()
-    key = (id(store.registry), store.project, version)
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(key)
-        if hit is not None and now - hit[0] < READINESS_TTL_SECONDS:
-            return hit[1]
-    report = _evaluate(store, contents)
-    with _lock:
-        _cache.clear()  # one project per server: keep only the newest
-        _cache[key] = (now, report)
-    return report
+    return cache.reused(_readiness_key(store, version), READINESS_TTL_SECONDS, lambda: _evaluate(store, contents))
+
+
+def readiness_if_ready(store: Any) -> dict[str, Any] | None:
+    """The kept report (computing a new one aside when there is none or it is old); None until there is one."""
+    version, contents = store.registry.versioned_contents()
+    return cache.reused_or_started(
+        _readiness_key(store, version), READINESS_TTL_SECONDS, lambda: _evaluate(store, contents)
+    )
+
+
+def _readiness_key(store: Any, version: Any) -> tuple[Any, ...]:
+    return ("readiness", str(store.repo_path), store.project, version)
 
 
 def _evaluate(store: Any, contents: Any) -> dict[str, Any]:

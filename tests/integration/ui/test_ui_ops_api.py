@@ -80,9 +80,11 @@ def test_alerts_carry_their_state_and_a_safely_rendered_runbook(ops_client: Clie
     page = _get(client, tokens["platform-admin"], "/ui/alerts").text
     assert "<strong>materialize</strong>" in page and "<script>alert" not in page
     assert _json(client, tokens["analyst"], "/ui/api/alerts")["alerts"] == []  # no alert it may describe
+    readiness = _json(client, tokens["platform-admin"], "/ui/api/readiness")  # the overview shows it once evaluated
     overview = _json(client, tokens["platform-admin"], "/ui/api/overview")
     assert [a["alert"] for a in overview["alerts_firing"]] == ["activity_stale"]
-    assert 0 < overview["readiness"]["score"] < 100 and overview["readiness"]["failing"]
+    assert overview["readiness"]["score"] == readiness["score"] and 0 < readiness["score"] < 100
+    assert overview["readiness"]["failing"] == readiness["failing"] != []
     assert _json(client, tokens["analyst"], "/ui/api/overview")["alerts_firing"] == []
 
 

@@ -157,7 +157,7 @@ function barChart(svg, bars, limit) {
   const pad = { l: 40, r: 10, t: 12, b: 36 };
   const top = Math.max(limit || 0, ...bars.map((b) => b[1]), 1e-9);
   const y = scale(0, top, h - pad.b, pad.t);
-  const slot = (w - pad.l - pad.r) / bars.length;
+  const slot = Math.min(80, (w - pad.l - pad.r) / bars.length);
   el("line", { x1: pad.l, y1: h - pad.b, x2: w - pad.r, y2: h - pad.b, class: "axis" }, svg);
   bars.forEach(([label, value], i) => {
     const over = limit !== undefined && value > limit;

@@ -16,12 +16,10 @@ from featurevault.errors import FeatureVaultError
 from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction
 from featurevault.monitoring.freshness import STALE_FACTOR, view_freshness
-from featurevault.ui import cache
 from featurevault.ui.access import acting, visible
 from featurevault.ui.markdown import render_markdown
+from featurevault.ui.recorded import HISTORY, newest_points, quarantine_failures
 
-#: how far back the board and the sparklines look for recorded metrics
-HISTORY = timedelta(days=30)
 ALERT_STATES = ("firing", "pending", "resolved", "inactive")
 
 
@@ -45,16 +43,6 @@ def freshness_board(store: Any, principal: Principal, now: datetime | None = Non
     rows.sort(key=lambda r: (not r["stale"], -(r["ratio"] or -1.0), r["view"]))
     return {"at": now.isoformat(), "stale_factor": STALE_FACTOR, "views": rows,
             "stale": sum(1 for r in rows if r["stale"])}
-
-
-def newest_points(store: Any, metric: str, now: datetime) -> dict[tuple[str, str], Any]:
-    """(view, feature) -> the newest recorded point of ``metric`` (reused for a few seconds: it scans the table)."""
-
-    def scan() -> dict[tuple[str, str], Any]:
-        points = store.registry.registry.metrics(store.project, metric=metric, since=now - HISTORY)
-        return {(p.view, p.feature): p for p in points}  # oldest first: the newest wins
-
-    return cache.reused(("newest", str(store.repo_path), store.project, metric), cache.METRICS_TTL_SECONDS, scan)
 
 
 def _ratio(row: dict[str, Any]) -> float | None:
@@ -99,8 +87,8 @@ def sparklines(store: Any, principal: Principal, view_name: str, now: datetime |
     ):
         _check_view(store, view_name)
         points = store.registry.registry.metrics(store.project, view=view_name, metric="freshness", since=since)
-        entries = store.quarantine.list(view_name)
-    per_day = Counter(e.at.date().isoformat() for e in entries if e.at >= since)
+        failures = quarantine_failures(store).get(view_name, [])
+    per_day = Counter(at.date().isoformat() for _, at in failures if at >= since)
     return {
         "view": view_name,
         "freshness": [[p.at.isoformat(), p.value] for p in points],

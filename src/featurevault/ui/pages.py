@@ -157,13 +157,18 @@ def lineage_page(request: Request) -> Response:
 LINEAGE_URLS = {kind: url_kind for url_kind, (kind, _) in KINDS.items()}
 
 
+#: rows a board or report page shows unless ``?all=1`` (stale views and errors come first)
+PAGE_ROWS = 200
+
+
 @router.get("/freshness")
-def freshness_page(request: Request, refresh: int | None = None) -> Response:
+def freshness_page(request: Request, refresh: int | None = None, all: bool = False) -> Response:
     principal = _caller(request)
     if principal is None:
         return _login_redirect()
     board = monitor_data.freshness_board(request.app.state.store, principal)
-    return render("freshness.html", page="freshness", board=board, refresh=_refresh(refresh))
+    rows = board["views"] if all else board["views"][:PAGE_ROWS]
+    return render("freshness.html", page="freshness", board=board, rows=rows, refresh=_refresh(refresh))
 
 
 @router.get("/alerts")
@@ -219,11 +224,14 @@ def audit_page(
 
 
 @router.get("/lint")
-def lint_page(request: Request) -> Response:
+def lint_page(request: Request, rule: str | None = None, all: bool = False) -> Response:
     principal = _caller(request)
     if principal is None:
         return _login_redirect()
-    return render("lint.html", page="lint", report=reports.lint(request.app.state.store, principal))
+    report = reports.lint(request.app.state.store, principal)
+    chosen = [f for f in report["findings"] if rule in (None, "", f["rule"])]
+    rows = chosen if all else chosen[:PAGE_ROWS]
+    return render("lint.html", page="lint", report=report, rows=rows, chosen=len(chosen), rule=rule or "")
 
 
 @router.get("/readiness")

@@ -16,9 +16,8 @@ from featurevault.errors import FeatureVaultError
 from featurevault.governance.pii import build_catalog
 from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction
-from featurevault.ui import cache
 from featurevault.ui.access import acting, allowed, visible
-from featurevault.ui.monitor_data import HISTORY, newest_points
+from featurevault.ui.recorded import HISTORY, newest_points, quarantine_counts, quarantine_failures
 
 DRIFT_METRICS = ("psi", "js", "ks", "null_rate")
 MAX_ROWS = 200
@@ -44,12 +43,6 @@ def quality_index(store: Any, principal: Principal) -> dict[str, Any]:
     ], "validated_at": validation.get("at")}
 
 
-def quarantine_counts(store: Any) -> Counter[str]:
-    """Quarantined rows per view (reused for a few seconds: it reads every view's quarantine)."""
-    key = ("quarantined", str(store.repo_path), store.project)
-    return cache.reused(key, cache.METRICS_TTL_SECONDS, lambda: Counter(e.view for e in store.quarantine.list(None)))
-
-
 def _validation_status(result: dict[str, Any] | None) -> str:
     if result is None:
         return "not validated"
@@ -66,7 +59,7 @@ def view_quality(store: Any, principal: Principal, view_name: str) -> dict[str, 
     with acting(store, principal).guarded(AuthzedAction.DESCRIBE, f"feature_view:{view_name}", operation="ui.quality"):
         view = _view(store, view_name)
         registry = store.registry.registry
-        entries = store.quarantine.list(view_name)
+        failures = quarantine_failures(store).get(view_name, [])
         points = registry.metrics(store.project, view=view_name, since=now - HISTORY)
         validation = registry.get_state(store.project, "validation").get("last") or {}
         baseline = load_baselines(registry, store.project).get(view_name)
@@ -75,8 +68,8 @@ def view_quality(store: Any, principal: Principal, view_name: str) -> dict[str, 
     return {
         "view": view_name,
         "rules": [_rule_name(r) for r in view.rules],
-        "quarantined": len(entries),
-        "rule_failures": _failures_per_day(entries),
+        "quarantined": len(failures),
+        "rule_failures": _failures_per_day(failures),
         "validation": next((v for v in validation.get("views", []) if v["view"] == view_name), None),
         "validated_at": validation.get("at"),
         "drift": _series(points),
@@ -97,10 +90,10 @@ def _rule_name(rule: Any) -> str:
     return str(getattr(rule, "name", None) or rule)
 
 
-def _failures_per_day(entries: list[Any]) -> dict[str, list[list[Any]]]:
+def _failures_per_day(failures: list[tuple[str, datetime]]) -> dict[str, list[list[Any]]]:
     days: dict[str, Counter[str]] = defaultdict(Counter)
-    for e in entries:
-        days[e.rule][e.at.date().isoformat()] += 1
+    for rule, at in failures:
+        days[rule][at.date().isoformat()] += 1
     return {rule: [[day, n] for day, n in sorted(counts.items())] for rule, counts in sorted(days.items())}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from featurevault.governance.principal import Principal
@@ -25,7 +26,10 @@ def lint(store: Any, principal: Principal) -> dict[str, Any]:
     shown = _visible_names(store, principal, contents)
     findings = [f.to_dict() for f in report.findings if f.kind not in shown or f.object in shown[f.kind]]
     counts = {level: sum(1 for f in findings if f["severity"] == level) for level in ("error", "warning")}
-    return {"findings": findings, "counts": counts, "objects_checked": report.objects_checked}
+    by_rule = Counter((f["rule"], f["severity"]) for f in findings)
+    rules = [{"rule": rule, "severity": severity, "findings": n} for (rule, severity), n in sorted(by_rule.items())]
+    findings.sort(key=lambda f: (f["severity"] != "error", f["rule"], f["object"]))
+    return {"findings": findings, "counts": counts, "rules": rules, "objects_checked": report.objects_checked}
 
 
 def _visible_names(store: Any, principal: Principal, contents: Any) -> dict[str, set[str]]:

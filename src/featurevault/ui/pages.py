@@ -21,6 +21,8 @@ MAX_LOGIN_BODY = 16 * 1024
 #: seconds between reloads of the auto-refreshing pages (``?refresh=N`` overrides, 0 turns it off)
 REFRESH_SECONDS = 30
 MIN_REFRESH_SECONDS = 2
+#: rows a board or report page shows unless ``?all=1`` (the worst come first)
+PAGE_ROWS = 200
 
 
 @lru_cache(maxsize=1)
@@ -157,10 +159,6 @@ def lineage_page(request: Request) -> Response:
 LINEAGE_URLS = {kind: url_kind for url_kind, (kind, _) in KINDS.items()}
 
 
-#: rows a board or report page shows unless ``?all=1`` (stale views and errors come first)
-PAGE_ROWS = 200
-
-
 @router.get("/freshness")
 def freshness_page(request: Request, refresh: int | None = None, all: bool = False) -> Response:
     principal = _caller(request)
@@ -181,11 +179,14 @@ def alerts_page(request: Request, refresh: int | None = None) -> Response:
 
 
 @router.get("/quality")
-def quality_index_page(request: Request) -> Response:
+def quality_index_page(request: Request, all: bool = False) -> Response:
     principal = _caller(request)
     if principal is None:
         return _login_redirect()
-    return render("quality_index.html", page="quality", index=quality_data.quality_index(request.app.state.store, principal))
+    index = quality_data.quality_index(request.app.state.store, principal)
+    worst = sorted(index["views"], key=lambda v: (-v["quarantined"], -(v["max_psi"] or 0.0), v["view"]))
+    rows = worst if all else worst[:PAGE_ROWS]
+    return render("quality_index.html", page="quality", index=index, rows=rows)
 
 
 @router.get("/quality/{view}")

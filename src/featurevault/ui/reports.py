@@ -20,16 +20,20 @@ def lint(store: Any, principal: Principal) -> dict[str, Any]:
 
     with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation="ui.lint"):
         version, contents = store.registry.versioned_contents()
+
+        def run() -> tuple[list[dict[str, Any]], int]:
+            report = run_lint(contents, store.config)
+            return [f.to_dict() for f in report.findings], report.objects_checked
+
         # the same definitions and config lint the same: once per registry version
-        report = cache.reused(("lint", str(store.repo_path), store.project, version), None,
-                              lambda: run_lint(contents, store.config))
+        every, checked = cache.reused(("lint", str(store.repo_path), store.project, version), None, run)
     shown = _visible_names(store, principal, contents)
-    findings = [f.to_dict() for f in report.findings if f.kind not in shown or f.object in shown[f.kind]]
+    findings = [f for f in every if f["kind"] not in shown or f["object"] in shown[f["kind"]]]
     counts = {level: sum(1 for f in findings if f["severity"] == level) for level in ("error", "warning")}
     by_rule = Counter((f["rule"], f["severity"]) for f in findings)
     rules = [{"rule": rule, "severity": severity, "findings": n} for (rule, severity), n in sorted(by_rule.items())]
     findings.sort(key=lambda f: (f["severity"] != "error", f["rule"], f["object"]))
-    return {"findings": findings, "counts": counts, "rules": rules, "objects_checked": report.objects_checked}
+    return {"findings": findings, "counts": counts, "rules": rules, "objects_checked": checked}
 
 
 def _visible_names(store: Any, principal: Principal, contents: Any) -> dict[str, set[str]]:

@@ -93,6 +93,7 @@ function sparkline(svg, points) {
   const values = points.map((p) => p[1]);
   const y = scale(Math.min(0, ...values), Math.max(...values), h - 3, 3);
   const x = points.length === 1 ? () => w / 2 : scale(0, points.length - 1, 3, w - 3);
+  el("line", { x1: 0, y1: h - 2, x2: w, y2: h - 2, class: "axis" }, svg);
   const path = points.map((p, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${y(p[1]).toFixed(1)}`).join(" ");
   el("path", { d: path, fill: "none", stroke: COLORS[0], "stroke-width": 1.5 }, svg);
   const last = points[points.length - 1];

@@ -20,6 +20,8 @@ class ViewFreshness:
     expected_interval_seconds: float | None
     freshness_seconds: float | None
     materialization_age_seconds: float | None
+    #: the view's last scheduled run as recorded by the scheduler (None: not scheduled, or never ran)
+    last_scheduled_run: dict[str, Any] | None = None
 
     @property
     def stale(self) -> bool:
@@ -37,22 +39,51 @@ class ViewFreshness:
             "freshness_seconds": self.freshness_seconds,
             "materialization_age_seconds": self.materialization_age_seconds,
             "stale": self.stale,
+            "last_scheduled_run": self.last_scheduled_run,
         }
 
 
 def view_freshness(
-    view: FeatureView, newest_event: datetime | None, watermark: dict[str, Any] | None, now: datetime
+    view: FeatureView,
+    newest_event: datetime | None,
+    watermark: dict[str, Any] | None,
+    now: datetime,
+    scheduled_run: dict[str, Any] | None = None,
 ) -> ViewFreshness:
-    """``watermark`` is the view's materialization state (its ``at`` is when the last run succeeded)."""
+    """``watermark`` is the view's materialization state (its ``at`` is when the last run succeeded).
+
+    ``scheduled_run`` is the scheduler's record of the view's last run; a view with a schedule
+    and no declared freshness is expected to update at its schedule's interval.
+    """
     materialized = datetime.fromisoformat(watermark["at"]) if watermark and watermark.get("at") else None
     return ViewFreshness(
         view=view.name,
         newest_event=newest_event,
         last_materialized=materialized,
-        expected_interval_seconds=view.expected_interval,
+        expected_interval_seconds=view.expected_interval or _schedule_interval(view, now),
         freshness_seconds=_age(now, newest_event),
         materialization_age_seconds=_age(now, materialized),
+        last_scheduled_run=_run_summary(scheduled_run),
     )
+
+
+def _schedule_interval(view: FeatureView, now: datetime) -> float | None:
+    if not getattr(view, "schedule", None):
+        return None
+    from featurevault.errors import FeatureVaultError
+    from featurevault.lifecycle.schedule import schedule_interval
+
+    try:
+        return schedule_interval(view.schedule, view.name, now)
+    except FeatureVaultError:  # croniter not installed, or an expression it refuses: no expected interval
+        return None
+
+
+RUN_KEYS = ("scheduled_for", "started_at", "ended_at", "rows", "outcome", "error", "last_success_at")
+
+
+def _run_summary(run: dict[str, Any] | None) -> dict[str, Any] | None:
+    return {k: run.get(k) for k in RUN_KEYS} if run else None
 
 
 def _age(now: datetime, then: datetime | None) -> float | None:

@@ -77,11 +77,12 @@ def run_monitoring(
     result = MonitorRunResult(at=now)
     baselines = load_baselines(registry, store.project)
     marks = _watermarks(store)
+    scheduled = _scheduled_runs(store)
     for name in views or sorted(contents.feature_views):
         view = feature_view(contents, name)
         result.views.append(
             collect_view(store.offline_store, view, baseline=baselines.get(name), watermark=marks.get(name),
-                         start=start, end=end, now=now)
+                         start=start, end=end, now=now, scheduled_run=scheduled.get(name))
         )
     registry.record_metrics(store.project, [p for m in result.views for p in m.points(now)])
     measured = {m.view: m.values for m in result.views}
@@ -110,10 +111,18 @@ def alert_states(store: Any, contents: RepoContents, state: str | None = None) -
 def freshness_of_views(store: Any, contents: RepoContents, now: datetime | None = None) -> list[ViewFreshness]:
     now = now or datetime.now(UTC)
     marks = _watermarks(store)
+    scheduled = _scheduled_runs(store)
     return [
-        view_freshness(view, store.offline_store.time_range(view)[1], marks.get(name), now)
+        view_freshness(view, store.offline_store.time_range(view)[1], marks.get(name), now, scheduled.get(name))
         for name, view in sorted(contents.feature_views.items())
     ]
+
+
+def _scheduled_runs(store: Any) -> dict[str, Any]:
+    """The scheduler's record of each scheduled view's last run (featurevault.lifecycle.schedule_record)."""
+    from featurevault.lifecycle.schedule_record import last_runs
+
+    return last_runs(store.registry.registry, store.project)
 
 
 def non_pii_features(contents: RepoContents, view: FeatureView) -> list[str]:

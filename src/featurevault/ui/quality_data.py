@@ -16,6 +16,7 @@ from featurevault.errors import FeatureVaultError
 from featurevault.governance.pii import build_catalog
 from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction
+from featurevault.ui import cache
 from featurevault.ui.access import acting, allowed, visible
 from featurevault.ui.recorded import HISTORY, newest_points, quarantine_counts, quarantine_failures
 
@@ -80,6 +81,12 @@ def view_quality(store: Any, principal: Principal, view_name: str) -> dict[str, 
     }
 
 
+def pii_catalog(store: Any) -> Any:
+    """The registry's PII catalog, built once per registry version."""
+    version, contents = store.registry.versioned_contents()
+    return cache.reused(("pii", str(store.repo_path), store.project, version), None, lambda: build_catalog(contents))
+
+
 def _view(store: Any, name: str) -> Any:
     from featurevault.monitoring.service import feature_view
 
@@ -108,7 +115,7 @@ def _series(points: list[Any]) -> dict[str, dict[str, list[list[Any]]]]:
 
 def _histograms(store: Any, view: Any, baseline: Any, profile: Any) -> dict[str, Any]:
     """Feature -> baseline and current distributions as shares over value ranges (numeric) or categories."""
-    catalog = build_catalog(store.registry.contents())
+    catalog = pii_catalog(store)
     out = {}
     for feature in view.feature_names:
         if catalog.masking_of(view.name, feature) is not None:
@@ -155,7 +162,7 @@ def quarantined_rows(store: Any, principal: Principal, view_name: str, limit: in
         _view(store, view_name)
         entries = store.quarantine.list(view_name)
         call.details["entries"] = min(len(entries), limit)
-    catalog = build_catalog(store.registry.contents())
+    catalog = pii_catalog(store)
     newest = sorted(entries, key=lambda e: e.at, reverse=True)[:limit]
     rows = [dict(e.to_dict(), values=_masked(store, catalog, view_name, e.values)) for e in newest]
     columns = sorted({c for r in rows for c in r["values"]})

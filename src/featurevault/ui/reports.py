@@ -23,7 +23,9 @@ def lint(store: Any, principal: Principal) -> dict[str, Any]:
 
         def run() -> tuple[list[dict[str, Any]], int]:
             report = run_lint(contents, store.config)
-            return [f.to_dict() for f in report.findings], report.objects_checked
+            every = sorted((f.to_dict() for f in report.findings),
+                           key=lambda f: (f["severity"] != "error", f["rule"], f["object"]))
+            return every, report.objects_checked
 
         # the same definitions and config lint the same: once per registry version
         every, checked = cache.reused(("lint", str(store.repo_path), store.project, version), None, run)
@@ -32,7 +34,6 @@ def lint(store: Any, principal: Principal) -> dict[str, Any]:
     counts = {level: sum(1 for f in findings if f["severity"] == level) for level in ("error", "warning")}
     by_rule = Counter((f["rule"], f["severity"]) for f in findings)
     rules = [{"rule": rule, "severity": severity, "findings": n} for (rule, severity), n in sorted(by_rule.items())]
-    findings.sort(key=lambda f: (f["severity"] != "error", f["rule"], f["object"]))
     return {"findings": findings, "counts": counts, "rules": rules, "objects_checked": checked}
 
 
@@ -66,16 +67,11 @@ def _readiness_key(store: Any, version: Any) -> tuple[Any, ...]:
 
 
 def _evaluate(store: Any, contents: Any) -> dict[str, Any]:
-    from featurevault.quality.readiness import FAIL, ReadinessFacts, evaluate_readiness
-    from featurevault.recovery.state import recorded
+    """The checklist against the recorded state, as ``featurevault readiness`` and ``GET /readiness`` judge it."""
+    from featurevault.lifecycle.readiness_facts import readiness_report as recorded_readiness
+    from featurevault.quality.readiness import FAIL
 
-    registry = store.registry.registry
-    facts = ReadinessFacts(
-        recovery=recorded(registry, store.project),
-        last_validation=registry.get_state(store.project, "validation").get("last"),
-    )
-    report = evaluate_readiness(contents, store.config, facts)
-    data = report.to_dict()
+    data = recorded_readiness(store, contents).to_dict()
     data["failing"] = [i for i in data["items"] if i["status"] == FAIL]
     return data
 

@@ -229,7 +229,7 @@ def test_the_charts_of_the_operational_pages_render(browser: Any, server: tuple[
     browser.delete_all_cookies()
     _log_in(browser, url, tokens["platform-admin"])
     browser.get(f"{url}/ui/freshness")
-    assert _painted(browser, "#freshness-chart") == 1  # the one view that declares an interval
+    assert _painted(browser, "#freshness-chart") == 2  # the view declaring an interval, and the scheduled one
     browser.get(f"{url}/ui/list/feature-views/user_pii_features")
     assert _painted(browser, "#spark-freshness") == 1 and _painted(browser, "#spark-quality") == 1
     _shoot(browser, "feature-view-sparklines")
@@ -267,7 +267,8 @@ def test_the_audit_page_needs_its_grant(browser: Any, server: tuple[str, dict[st
     rows = browser.find_elements(By.CSS_SELECTOR, "#audit tbody tr")
     assert rows and all(row.find_elements(By.TAG_NAME, "td")[3].text == "DESCRIBE" for row in rows)
     _shoot(browser, "audit-filtered")
-    assert _errors(browser) == []
+    # the overview's 403 after the login may reach the log late; nothing else may fail
+    assert [e for e in _errors(browser) if f"{url}/ui/ - " not in e["message"]] == []
     browser.delete_all_cookies()
     _log_in(browser, url, tokens["analyst"])
     browser.get(f"{url}/ui/audit")

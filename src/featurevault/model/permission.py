@@ -16,10 +16,13 @@ from featurevault.model.base import FeatureObject
 
 
 class AuthzedAction(enum.Enum):
-    """What a principal may do to a resource (Feast's members plus READ_PII, MATERIALIZE, QUERY_SQL, PROMOTE).
+    """What a principal may do to a resource (Feast's members plus READ_PII, MATERIALIZE, QUERY_SQL, PROMOTE, READ_AUDIT).
 
     PROMOTE, granted on the project of the target environment, allows ``featurevault promote``
     to apply another environment's definitions there (without UPDATE on each object).
+
+    READ_AUDIT, granted on the project, allows reading the audit trail on the web dashboard
+    (DESCRIBE alone does not show who did what).
 
     QUERY_SQL, granted on the project, allows an ``entity_df`` given as SQL in historical
     retrieval while auth is on (the query itself runs where it can read no file or table).
@@ -37,6 +40,7 @@ class AuthzedAction(enum.Enum):
     MATERIALIZE = "materialize"
     QUERY_SQL = "query_sql"
     PROMOTE = "promote"
+    READ_AUDIT = "read_audit"
 
     @classmethod
     def parse(cls, value: str | AuthzedAction) -> AuthzedAction:

@@ -63,3 +63,14 @@ def visible(store: Any, principal: Principal, objects: list[Any]) -> list[Any]:
     version, contents = store.registry.versioned_contents()
     enforcer = store.guard.state(version, contents).enforcer
     return [obj for obj in objects if enforcer.allowed(principal, AuthzedAction.DESCRIBE, Resource.of(obj))]
+
+
+def allowed(store: Any, principal: Principal, action: AuthzedAction, obj: Any) -> bool:
+    """Whether ``principal`` may do ``action`` on ``obj`` (a registry object, or None for the project)."""
+    if not secured(store):
+        return True
+    from featurevault.governance.permissions import Resource, project_resource
+
+    version, contents = store.registry.versioned_contents()
+    resource = project_resource(store.project) if obj is None else Resource.of(obj)
+    return bool(store.guard.state(version, contents).enforcer.allowed(principal, action, resource))

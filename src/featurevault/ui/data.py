@@ -65,7 +65,30 @@ def detail(store: Any, principal: Principal, url_kind: str, name: str) -> dict[s
         "summary": summary(obj),
         "services": sorted(s.name for s in visible(store, principal, services)),
         "pii": sorted(feature for view, feature in build_catalog(contents).fields if view == name),
+        "rules": [r.to_dict() for r in getattr(obj, "rules", None) or []],
+        "null_policies": _null_policies(obj),
+        "permissions": _permissions(store, principal, contents, obj),
     }
+
+
+def _null_policies(obj: Any) -> dict[str, dict[str, Any]]:
+    fields = getattr(obj, "features", None) or []
+    return {f.name: f.null_policy.to_dict() for f in fields if getattr(f, "null_policy", None) is not None}
+
+
+def _permissions(store: Any, principal: Principal, contents: Any, obj: Any) -> list[dict[str, Any]] | None:
+    """The permissions that speak about ``obj``; None when the principal may not see the project's policies."""
+    from featurevault.governance.permissions import Resource
+    from featurevault.ui.access import allowed
+
+    if not allowed(store, principal, AuthzedAction.DESCRIBE, None):
+        return None
+    resource = Resource.of(obj)
+    return [
+        {"name": p.name, "actions": sorted(a.name for a in p.actions), "policy": p.policy.to_dict()}
+        for p in sorted(contents.permissions.values(), key=lambda p: p.name)
+        if p.matches(resource.kind, resource.name, resource.tags)
+    ]
 
 
 def _uses(service: Any, view_name: str) -> bool:
@@ -73,9 +96,14 @@ def _uses(service: Any, view_name: str) -> bool:
 
 
 def overview(store: Any, principal: Principal) -> dict[str, Any]:
-    """Counts of what the principal may see, and whether the registry and online store answer."""
+    """Counts of what the principal may see, health of the registry and online store, readiness, alerts firing."""
+    from featurevault.monitoring.service import alert_states
+    from featurevault.ui.reports import readiness_if_ready
+
     with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation="ui.overview"):
         contents = store.registry.contents()
+        firing = alert_states(store, contents, "firing")
+        readiness = readiness_if_ready(store)  # linting a large registry takes long: never wait for it here
     counts = {
         url_kind: len(visible(store, principal, list(contents.by_kind(kind).values())))
         for url_kind, (kind, _) in KINDS.items()
@@ -86,6 +114,9 @@ def overview(store: Any, principal: Principal) -> dict[str, Any]:
         "counts": counts,
         "health": {"registry": "ok", "online_store": _online_health(store)},
         "features_per_view": {v.name: len(v.features) for v in sorted(views, key=lambda v: v.name)},
+        "readiness": None if readiness is None else
+        {"score": readiness["score"], "counts": readiness["counts"], "failing": readiness["failing"]},
+        "alerts_firing": [a for a in firing if a["feature_view"] in {v.name for v in views}],
     }
 
 

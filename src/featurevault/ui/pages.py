@@ -5,30 +5,50 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from featurevault.errors import AuthenticationError
-from featurevault.ui import PREFIX, data, history, lineage
+from featurevault.governance.principal import Principal
+from featurevault.ui import PREFIX, audit_view, data, history, lineage, monitor_data, quality_data, reports
 from featurevault.ui.access import COOKIE, KINDS, SECURITY_HEADERS, principal_of, secured
 
 router = APIRouter(tags=["dashboard"])
 
 MAX_LOGIN_BODY = 16 * 1024
+#: seconds between reloads of the auto-refreshing pages (``?refresh=N`` overrides, 0 turns it off)
+REFRESH_SECONDS = 30
+MIN_REFRESH_SECONDS = 2
+#: rows a board or report page shows unless ``?all=1`` (the worst come first)
+PAGE_ROWS = 200
 
 
 @lru_cache(maxsize=1)
 def environment() -> Any:
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["duration"] = duration
+    return env
+
+
+def duration(seconds: float | None) -> str:
+    """``5400`` -> ``1h 30m``; None -> ``-``."""
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    for unit, size, smaller, small in (("d", 86400, "h", 3600), ("h", 3600, "m", 60), ("m", 60, "s", 1)):
+        if seconds >= size:
+            rest = (seconds % size) // small
+            return f"{seconds // size}{unit}" + (f" {rest}{smaller}" if rest else "")
+    return f"{seconds}s"
 
 
 def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -68,13 +88,27 @@ def logout() -> Response:
     return response
 
 
-@router.get("/")
-def overview_page(request: Request) -> Response:
+def _caller(request: Request) -> Principal | None:
+    """The authenticated caller, or None (the page then redirects to the login form)."""
     try:
-        principal = principal_of(request)
+        return principal_of(request)
     except AuthenticationError:
+        return None
+
+
+def _refresh(seconds: int | None) -> int:
+    if seconds is None:
+        return REFRESH_SECONDS
+    return 0 if seconds <= 0 else max(seconds, MIN_REFRESH_SECONDS)
+
+
+@router.get("/")
+def overview_page(request: Request, refresh: int | None = None) -> Response:
+    principal = _caller(request)
+    if principal is None:
         return _login_redirect()
-    return render("overview.html", page="overview", view=data.overview(request.app.state.store, principal))
+    view = data.overview(request.app.state.store, principal)
+    return render("overview.html", page="overview", view=view, refresh=_refresh(refresh))
 
 
 @router.get("/list/{kind}")
@@ -123,3 +157,95 @@ def lineage_page(request: Request) -> Response:
 
 #: lineage column (registry kind) -> list URL kind
 LINEAGE_URLS = {kind: url_kind for url_kind, (kind, _) in KINDS.items()}
+
+
+@router.get("/freshness")
+def freshness_page(request: Request, refresh: int | None = None, all: bool = False) -> Response:
+    principal = _caller(request)
+    if principal is None:
+        return _login_redirect()
+    board = monitor_data.freshness_board(request.app.state.store, principal)
+    rows = board["views"] if all else board["views"][:PAGE_ROWS]
+    return render("freshness.html", page="freshness", board=board, rows=rows, refresh=_refresh(refresh))
+
+
+@router.get("/alerts")
+def alerts_page(request: Request, refresh: int | None = None) -> Response:
+    principal = _caller(request)
+    if principal is None:
+        return _login_redirect()
+    listing = monitor_data.alerts(request.app.state.store, principal)
+    return render("alerts.html", page="alerts", listing=listing, states=monitor_data.ALERT_STATES, refresh=_refresh(refresh))
+
+
+@router.get("/quality")
+def quality_index_page(request: Request, all: bool = False) -> Response:
+    principal = _caller(request)
+    if principal is None:
+        return _login_redirect()
+    index = quality_data.quality_index(request.app.state.store, principal)
+    worst = sorted(index["views"], key=lambda v: (-v["quarantined"], -(v["max_psi"] or 0.0), v["view"]))
+    rows = worst if all else worst[:PAGE_ROWS]
+    return render("quality_index.html", page="quality", index=index, rows=rows)
+
+
+@router.get("/quality/{view}")
+def quality_page(view: str, request: Request) -> Response:
+    principal = _caller(request)
+    if principal is None:
+        return _login_redirect()
+    return render("quality.html", page="quality", q=quality_data.view_quality(request.app.state.store, principal, view))
+
+
+@router.get("/quality/{view}/quarantine")
+def quarantine_page(view: str, request: Request) -> Response:
+    principal = _caller(request)
+    if principal is None:
+        return _login_redirect()
+    rows = quality_data.quarantined_rows(request.app.state.store, principal, view)
+    return render("quarantine.html", page="quality", rows=rows)
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    principal: str | None = None,
+    action: str | None = None,
+    resource: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    page: int = 1,
+) -> Response:
+    caller = _caller(request)
+    if caller is None:
+        return _login_redirect()
+    where = audit_view.AuditFilter.parse(principal=principal, action=action, resource=resource, since=since, until=until)
+    trail = audit_view.audit_page(request.app.state.store, caller, where, page)
+    return render("audit.html", page="audit", trail=trail, query=urlencode(where.to_query()))
+
+
+@router.get("/lint")
+def lint_page(request: Request, rule: str | None = None, all: bool = False) -> Response:
+    principal = _caller(request)
+    if principal is None:
+        return _login_redirect()
+    report = reports.lint(request.app.state.store, principal)
+    chosen = [f for f in report["findings"] if rule in (None, "", f["rule"])]
+    rows = chosen if all else chosen[:PAGE_ROWS]
+    return render("lint.html", page="lint", report=report, rows=rows, chosen=len(chosen), rule=rule or "")
+
+
+@router.get("/readiness")
+def readiness_page(request: Request) -> Response:
+    principal = _caller(request)
+    if principal is None:
+        return _login_redirect()
+    return render("readiness.html", page="readiness", report=reports.readiness(request.app.state.store, principal))
+
+
+@router.get("/backups")
+def backups_page(request: Request) -> Response:
+    principal = _caller(request)
+    if principal is None:
+        return _login_redirect()
+    return render("backups.html", page="backups", listing=reports.backups(request.app.state.store, principal))

@@ -116,6 +116,13 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         return module.Store.from_config(section, resolve=self._resolve, **kwargs)
 
     @cached_property
+    def feature_log(self) -> Any:
+        """Sampled served vectors of feature services with a ``logging_config`` (see docs/monitoring.md)."""
+        from featurevault.monitoring.feature_log import FeatureLogger
+
+        return FeatureLogger(self._resolve)
+
+    @cached_property
     def _online_reader(self) -> online.OnlineReader:
         return online.OnlineReader(
             self.online_store,
@@ -153,6 +160,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
             principal = Principal(principal, roles=roles, groups=groups)
         other = copy.copy(self)
         other.__dict__["guard"] = self.guard.with_principal(principal)
+        other.__dict__["feature_log"] = self.feature_log  # one log (and writer thread) for every principal
         return other
 
     def authenticate(self, credential: str | None) -> Principal:
@@ -364,7 +372,9 @@ class FeatureStore(QualityMethods, LifecycleMethods):
                 version, contents, features, entity_rows, full_feature_names, self._flag_cache.current()
             )
             self._fill_nulls(version, contents, features, full_feature_names, response)
-            return call.mask_online(response)
+            response = call.mask_online(response)
+            self.feature_log.record(features, response, call.request_id, version)
+            return response
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -532,6 +542,8 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         return self.guard.write(actions, version, contents, targets(contents), rows=_row_count(rows))
 
     def close(self) -> None:
+        if "feature_log" in self.__dict__:
+            self.feature_log.close()
         if "guard" in self.__dict__:
             self.guard.audit.close()
         if "quarantine" in self.__dict__:

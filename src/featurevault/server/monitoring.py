@@ -1,5 +1,6 @@
 """Monitoring for operators and the dashboard: ``GET /monitoring/alerts``, ``/monitoring/freshness``,
-``/monitoring/metrics``; the ``featurevault_monitor_value`` gauges; the ``serve --monitor`` loop.
+``/monitoring/metrics``; the ``featurevault_monitor_value`` gauges and the feature log's counters;
+the ``serve --monitor`` loop.
 
 Each route makes one guarded store call (DESCRIBE on the project), so one request leaves one
 audit record. The loop runs ``monitor_run`` in a thread every interval; a failed evaluation is
@@ -16,7 +17,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -89,6 +90,25 @@ class MonitorCollector(Collector):
         for (view, feature, metric), value in dict(self.values).items():
             family.add_metric([self.store.project, view, feature, metric], value)
         yield family
+        yield from feature_log_counters(self.store)
+
+
+def feature_log_counters(store: Any) -> Iterator[CounterMetricFamily]:
+    """``featurevault_feature_log_rows_total`` and ``..._dropped_total`` per feature service (this process)."""
+    logged = CounterMetricFamily(
+        "featurevault_feature_log_rows", "Served rows written to the feature log", labels=["project", "service"]
+    )
+    dropped = CounterMetricFamily(
+        "featurevault_feature_log_dropped_rows", "Sampled rows dropped (queue full or write failed)",
+        labels=["project", "service"],
+    )
+    # only a store that has logged: a scrape never builds the logger
+    counts = store.__dict__["feature_log"].counts if "feature_log" in getattr(store, "__dict__", {}) else {}
+    for service, c in sorted(dict(counts).items()):
+        logged.add_metric([store.project, service], c.logged)
+        dropped.add_metric([store.project, service], c.dropped)
+    yield logged
+    yield dropped
 
 
 def latest_values(store: Any) -> dict[tuple[str, str, str], float]:

@@ -80,7 +80,7 @@ def main() -> None:
                   f"on p50 {p50_on * 1e6:7.1f} us p99 {percentile(on, 0.99) * 1e6:7.1f} us | "
                   f"p50 ratio {ratio:.3f} (target <= {TARGET})")
         store.close()
-        counts = store.feature_log.counts["logged"]
+        counts = store._feature_log.counts["logged"]
         files = str(workdir / "logs" / "logged" / "*" / "*.parquet")
         on_disk = duckdb.sql(f"SELECT count(*) FROM read_parquet('{files}')").fetchall()[0][0]
         print(f"  logged rows {counts.logged} (on disk {on_disk}, served {reads}), dropped {counts.dropped}, "

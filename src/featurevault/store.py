@@ -116,7 +116,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         return module.Store.from_config(section, resolve=self._resolve, **kwargs)
 
     @cached_property
-    def feature_log(self) -> Any:
+    def _feature_log(self) -> Any:
         """Sampled served vectors of feature services with a ``logging_config`` (see docs/monitoring.md)."""
         from featurevault.monitoring.feature_log import FeatureLogger
 
@@ -160,7 +160,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
             principal = Principal(principal, roles=roles, groups=groups)
         other = copy.copy(self)
         other.__dict__["guard"] = self.guard.with_principal(principal)
-        other.__dict__["feature_log"] = self.feature_log  # one log (and writer thread) for every principal
+        other.__dict__["_feature_log"] = self._feature_log  # one log (and writer thread) for every principal
         return other
 
     def authenticate(self, credential: str | None) -> Principal:
@@ -373,7 +373,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
             )
             self._fill_nulls(version, contents, features, full_feature_names, response)
             response = call.mask_online(response)
-            self.feature_log.record(features, response, call.request_id, version)
+            self._feature_log.record(features, response, call.request_id, version)
             return response
 
     # -- writes --------------------------------------------------------------------------------
@@ -491,6 +491,19 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         with self.guarded(AuthzedAction.READ_OFFLINE, f"feature_view:{feature_view}", operation="monitor.consistency"):
             return skew.check_consistency(self, self._registry.contents(), feature_view, sample, seed=seed)
 
+    def monitor_served_drift(
+        self, feature_service: str, start: datetime | None = None, end: datetime | None = None
+    ) -> Any:
+        """Drift of the values a feature service served (its feature log) against the views' baselines.
+
+        The window defaults to the last 24 hours (READ_OFFLINE on the feature service).
+        """
+        from featurevault.monitoring import service
+
+        resource = f"feature_service:{feature_service}"
+        with self.guarded(AuthzedAction.READ_OFFLINE, resource, operation="monitor.served_drift"):
+            return service.served_drift_of(self, self._registry.contents(), feature_service, start, end)
+
     def list_alerts(self, state: str | None = None) -> list[dict[str, Any]]:
         """Every alert with its last evaluated state and runbook (DESCRIBE on the project)."""
         from featurevault.monitoring import service
@@ -542,8 +555,8 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         return self.guard.write(actions, version, contents, targets(contents), rows=_row_count(rows))
 
     def close(self) -> None:
-        if "feature_log" in self.__dict__:
-            self.feature_log.close()
+        if "_feature_log" in self.__dict__:
+            self._feature_log.close()
         if "guard" in self.__dict__:
             self.guard.audit.close()
         if "quarantine" in self.__dict__:

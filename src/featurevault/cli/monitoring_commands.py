@@ -1,4 +1,4 @@
-"""Monitoring commands: ``monitor baseline|run|consistency|export-rules``, ``alerts``, ``runbook show``."""
+"""Monitoring commands: ``monitor baseline|run|consistency|served-drift|export-rules``, ``alerts``, ``runbook show``."""
 
 from __future__ import annotations
 
@@ -87,6 +87,32 @@ def consistency(
         table.add_row(f.feature, str(f.compared), str(f.mismatches), f"{f.mismatch_rate:.2%}",
                       str(f.not_materialized), str(f.expired), example)
     console.print(table)
+
+
+@monitor_app.command("served-drift")
+def served_drift(
+    service: Annotated[str, typer.Argument(help="Feature service with a logging_config.")],
+    start: Annotated[str | None, typer.Option("--start", help="Window start (default: end - 24h).")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Window end (default: now).")] = None,
+    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+) -> None:
+    """Drift of the values SERVICE served (its feature log) against its views' baselines."""
+    start_t = _parse_time(start, "--start") if start else None
+    end_t = _parse_time(end, "--end") if end else None
+    report = open_store().monitor_served_drift(service, start_t, end_t)
+    if output is Format.json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
+        return
+    table = Table(title=f"Served drift of {report.service}: {report.rows} logged rows ({report.files} files)")
+    for column in ("view", "feature", "rows", "null rate", "psi", "js", "ks", "chi2"):
+        table.add_column(column)
+    for view, items in report.drift.items():
+        for d in items:
+            table.add_row(view, d.feature, str(d.rows), _num(d.null_rate, ".3f"), _num(d.psi, ".3f"),
+                          _num(d.js, ".3f"), _num(d.ks, ".3f"), _num(d.chi2, ".3g"))
+    console.print(table)
+    if report.without_baseline:
+        console.print(f"no baseline for: {', '.join(report.without_baseline)}", highlight=False)
 
 
 @monitor_app.command("export-rules")

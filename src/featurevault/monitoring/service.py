@@ -96,6 +96,17 @@ def run_monitoring(
     return result
 
 
+def served_drift_of(
+    store: Any, contents: RepoContents, service_name: str, start: datetime | None, end: datetime | None
+) -> Any:
+    from featurevault.monitoring.served_drift import served_drift
+
+    end = end or datetime.now(UTC)
+    start = start or end - DEFAULT_WINDOW
+    baselines = load_baselines(store.registry.registry, store.project)
+    return served_drift(contents, store.config.resolve, baselines, service_name, start, end)
+
+
 def alert_states(store: Any, contents: RepoContents, state: str | None = None) -> list[dict[str, Any]]:
     """Every alert with its last evaluated state (``inactive`` before its first evaluation)."""
     states = store.registry.registry.get_state(store.project, evaluator.NAMESPACE)

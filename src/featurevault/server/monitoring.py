@@ -1,5 +1,5 @@
 """Monitoring for operators and the dashboard: ``GET /monitoring/alerts``, ``/monitoring/freshness``,
-``/monitoring/metrics``; the ``featurevault_monitor_value`` gauges and the feature log's counters;
+``/monitoring/metrics``, ``/monitoring/served-drift/{service}``; the ``featurevault_monitor_value`` gauges and the feature log's counters;
 the ``serve --monitor`` loop.
 
 Each route makes one guarded store call (DESCRIBE on the project), so one request leaves one
@@ -71,6 +71,23 @@ async def metric_history(
     return _json({"points": [p.__dict__ for p in points]})
 
 
+@router.get(
+    "/served-drift/{feature_service}", responses=ERROR_RESPONSES,
+    summary="Drift of a feature service's logged served values against the baselines",
+)
+async def served_drift(
+    request: Request,
+    feature_service: str,
+    start: datetime | None = Query(None),
+    end: datetime | None = Query(None),
+    principal: Principal = Depends(current_principal),
+) -> Response:
+    authorize(request, principal, "read_offline", [("feature_service", feature_service)])
+    store = request.app.state.store
+    report = await run_in_threadpool(store.monitor_served_drift, feature_service, start, end)
+    return _json(report.to_dict())
+
+
 class MonitorCollector(Collector):
     """``featurevault_monitor_value{project, view, feature, metric}``: the newest recorded value of each series."""
 
@@ -94,7 +111,7 @@ class MonitorCollector(Collector):
 
 
 def feature_log_counters(store: Any) -> Iterator[CounterMetricFamily]:
-    """``featurevault_feature_log_rows_total`` and ``..._dropped_total`` per feature service (this process)."""
+    """``featurevault_feature_log_rows_total`` and ``featurevault_feature_log_dropped_rows_total`` per service (this process)."""
     logged = CounterMetricFamily(
         "featurevault_feature_log_rows", "Served rows written to the feature log", labels=["project", "service"]
     )
@@ -103,7 +120,7 @@ def feature_log_counters(store: Any) -> Iterator[CounterMetricFamily]:
         labels=["project", "service"],
     )
     # only a store that has logged: a scrape never builds the logger
-    counts = store.__dict__["feature_log"].counts if "feature_log" in getattr(store, "__dict__", {}) else {}
+    counts = store.__dict__["_feature_log"].counts if "_feature_log" in getattr(store, "__dict__", {}) else {}
     for service, c in sorted(dict(counts).items()):
         logged.add_metric([store.project, service], c.logged)
         dropped.add_metric([store.project, service], c.dropped)

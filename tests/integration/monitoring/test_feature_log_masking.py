@@ -54,10 +54,10 @@ def test_the_log_holds_masked_values_for_a_caller_without_read_pii(admin: Featur
     service = admin.get_feature_service("logged_pii")
     ds = admin.as_principal("ds", roles=["data-scientists"])
     served = ds.get_online_features(service, [{"user_id": 1}]).to_dict()
-    ds.feature_log.flush()
+    ds._feature_log.flush()
     clear = admin.as_principal("c", roles=["compliance"])
     clear.get_online_features(service, [{"user_id": 1}])
-    clear.feature_log.flush()
+    clear._feature_log.flush()
     masked_row, clear_row = _logged(admin)
     assert masked_row["user_pii_features__email"] == served["email"][0] != "ann@example.com"
     assert masked_row["user_pii_features__phone"] == "****1111"

@@ -7,10 +7,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from featurevault import FeatureService, FileLoggingDestination, LoggingConfig
-from featurevault.errors import DefinitionError
+from featurevault.errors import DefinitionError, MonitoringError
 from featurevault.model.feature_service import FeatureService as ServiceModel
 from featurevault.monitoring.feature_log import FeatureLogger
 from featurevault.server import create_app
@@ -43,7 +44,7 @@ def test_logged_rows_are_what_was_served(tmp_path: Path) -> None:
     with store:
         served = [store.get_online_features(service, [{"user_id": u}, {"user_id": USERS + u}]).to_dict()
                   for u in range(5)]
-        store.feature_log.flush()
+        store._feature_log.flush()
         rows = _logged(tmp_path / "logs")
         audit_ids = {r["__request_id"] for r in rows}
     assert len(rows) == 10
@@ -69,8 +70,8 @@ def test_sampled_at_the_configured_rate(tmp_path: Path) -> None:
         store.close()
         rows = _logged(tmp_path / "logs")
     assert 900 <= len(rows) <= 1100
-    assert store.feature_log.counts["scoring"].logged == len(rows)
-    assert store.feature_log.counts["scoring"].dropped == 0
+    assert store._feature_log.counts["scoring"].logged == len(rows)
+    assert store._feature_log.counts["scoring"].dropped == 0
 
 
 def test_nothing_logged_without_a_logging_config(tmp_path: Path) -> None:
@@ -79,8 +80,8 @@ def test_nothing_logged_without_a_logging_config(tmp_path: Path) -> None:
         for i in range(20):
             store.get_online_features(service, [{"user_id": i}])
             store.get_online_features(["user_stats:amount"], [{"user_id": i}])
-        store.feature_log.flush()
-        assert store.feature_log.counts == {}
+        store._feature_log.flush()
+        assert store._feature_log.counts == {}
     assert not list(tmp_path.rglob("*.parquet"))[1:]  # only the source file
     assert [p.name for p in tmp_path.rglob("*.parquet")] == ["users.parquet"]
 
@@ -98,7 +99,7 @@ def test_served_values_are_logged_masked(tmp_path: Path) -> None:
         store.guard.mask_columns  # noqa: B018 (the guard exists)
         response = store.get_online_features(service, [{"user_id": 3}])
         response.transform_column("amount", lambda values: [None for _ in values])  # the caller's copy only
-        store.feature_log.flush()
+        store._feature_log.flush()
         (row,) = _logged(tmp_path / "logs")
     assert row["user_stats__amount"] is not None
 
@@ -109,10 +110,12 @@ def test_server_reads_are_logged(tmp_path: Path) -> None:
         with TestClient(create_app(store, access_log_stream=io.StringIO())) as client:
             body = {"feature_service": "scoring", "entities": {"user_id": [1, 2, 3]}}
             assert client.post("/get-online-features", json=body).status_code == 200
-            store.feature_log.flush()
+            store._feature_log.flush()
             exposition = client.get("/metrics").text
+            drift = client.get("/monitoring/served-drift/scoring").json()
         rows = _logged(tmp_path / "logs")
     assert sorted(r["user_id"] for r in rows) == [1, 2, 3]
+    assert drift["rows"] == 3 and drift["without_baseline"] == ["user_stats__amount", "user_stats__plan"]
     assert 'featurevault_feature_log_rows_total{project="monitored",service="scoring"} 3.0' in exposition
 
 
@@ -137,3 +140,37 @@ def test_logging_config_round_trips_and_checks_its_input() -> None:
     view = definitions()[2]
     service = FeatureService(name="s", features=[view], logging_config=config)
     assert ServiceModel.from_dict(service.to_dict()).logging_config == config
+
+
+def _served_drift_store(tmp_path: Path, served_mean: float) -> tuple:
+    start = recent() - timedelta(hours=4)
+    old, new = frame(start, 2, seed=11), frame(start + timedelta(hours=2), 2, seed=12, mean=served_mean)
+    write(tmp_path / "data" / "users.parquet", pd.concat([old, new]))
+    objects = definitions()
+    config = LoggingConfig(destination=FileLoggingDestination(path="logs"), sample_rate=1.0)
+    service = FeatureService(name="scoring", features=[objects[2]], logging_config=config)
+    store = make_store(tmp_path)
+    store.apply([*objects, service])
+    store.materialize(start - timedelta(hours=1), recent() + timedelta(hours=1))
+    store.monitor_baseline("user_stats", start, start + timedelta(hours=2))
+    return store, service
+
+
+@pytest.mark.parametrize(("mean", "drifted"), [(50.0, False), (65.0, True)])
+def test_drift_is_computed_on_what_was_served(tmp_path: Path, mean: float, drifted: bool) -> None:
+    store, service = _served_drift_store(tmp_path, mean)
+    with store:
+        for user in range(0, USERS, 2):
+            store.get_online_features(service, [{"user_id": user}, {"user_id": user + 1}])
+        store._feature_log.flush()
+        report = store.monitor_served_drift("scoring")
+    assert report.rows == USERS
+    (amount,) = [d for d in report.drift["user_stats"] if d.feature == "amount"]
+    assert (amount.psi > 0.2) is drifted
+    assert (amount.ks_pvalue < 0.01) is drifted
+
+
+def test_served_drift_needs_a_logging_config(tmp_path: Path) -> None:
+    store, _ = _store(tmp_path, None)
+    with store, pytest.raises(MonitoringError, match="no logging_config"):
+        store.monitor_served_drift("scoring")

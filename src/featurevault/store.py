@@ -473,15 +473,20 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         *,
         now: datetime | None = None,
         feature_views: list[str] | None = None,
+        serving_p99_ms: float | None = None,
     ) -> Any:
-        """Measure freshness and drift, record them, evaluate every alert and notify (READ_OFFLINE on the project)."""
+        """Measure freshness and drift, record them, evaluate every alert and notify (READ_OFFLINE on the project).
+
+        ``serving_p99_ms``: the online read p99 measured by the caller (``serve --monitor`` passes its own).
+        """
         from featurevault.monitoring import service
         from featurevault.monitoring.notify import Dispatcher
 
         with self.guarded(AuthzedAction.READ_OFFLINE, operation="monitor.run"):
             dispatcher = Dispatcher(self.config.alerting, self._audit_notification)
             return service.run_monitoring(
-                self, self._registry.contents(), dispatcher, start=start, end=end, now=now, views=feature_views
+                self, self._registry.contents(), dispatcher, start=start, end=end, now=now, views=feature_views,
+                serving_p99_ms=serving_p99_ms,
             )
 
     def monitor_consistency(self, feature_view: str, sample: int = 100, *, seed: int | None = None) -> Any:

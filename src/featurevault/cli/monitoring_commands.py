@@ -1,4 +1,4 @@
-"""Monitoring commands: ``monitor baseline|run|consistency|served-drift|export-rules``, ``alerts``, ``runbook show``."""
+"""Monitoring commands: ``monitor baseline|run|freshness|consistency|served-drift|export-rules``, ``alerts``, ``runbook show``."""
 
 from __future__ import annotations
 
@@ -66,6 +66,24 @@ def run(
         if once:
             raise typer.Exit(1 if result.p1_firing else 0)
         time.sleep(seconds)
+
+
+@monitor_app.command("freshness")
+def freshness(output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table) -> None:
+    """Freshness of every feature view: newest offline event, last materialization, newest online event (sampled)."""
+    views = open_store().view_freshness()
+    if output is Format.json:
+        typer.echo(json.dumps([v.to_dict() for v in views], indent=2, default=str))
+        return
+    table = Table(title="Freshness")
+    for column in ("view", "newest event", "freshness s", "last materialized", "materialization age s",
+                   "newest online event", "online freshness s", "sampled", "stale"):
+        table.add_column(column, overflow="fold")
+    for v in views:
+        table.add_row(v.view, _time(v.newest_event), _num(v.freshness_seconds), _time(v.last_materialized),
+                      _num(v.materialization_age_seconds), _time(v.online_newest_event),
+                      _num(v.online_freshness_seconds), str(v.online_sampled), "yes" if v.stale else "no")
+    console.print(table)
 
 
 @monitor_app.command("consistency")
@@ -157,14 +175,24 @@ def _print_run(result: MonitorRunResult, output: Format) -> None:
         typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
         return
     views = Table(title=f"Monitoring at {result.at.isoformat(timespec='seconds')}")
-    for column in ("view", "freshness s", "materialization age s", "stale", "rows", "max psi"):
+    for column in ("view", "freshness s", "materialization age s", "online freshness s", "stale", "rows", "max psi"):
         views.add_column(column)
     for m in result.views:
         f = m.freshness
         psi = max((d.psi for d in m.drift), default=None)
         views.add_row(m.view, _num(f.freshness_seconds), _num(f.materialization_age_seconds),
-                      "yes" if f.stale else "no", _num(m.rows), _num(psi, ".3f"))
+                      _num(f.online_freshness_seconds), "yes" if f.stale else "no", _num(m.rows), _num(psi, ".3f"))
     console.print(views)
+    rules = [(m.view, r) for m in result.views for r in m.rules]
+    if rules:
+        table = Table(title="Rule failures in the window")
+        for column in ("view", "rule", "failed", "checked", "rate"):
+            table.add_column(column)
+        for view, r in rules:
+            table.add_row(view, r.rule, str(r.failed), str(r.checked), f"{r.rate:.2%}")
+        console.print(table)
+    if result.serving_p99_ms is not None:
+        console.print(f"serving p99 since the last run: {result.serving_p99_ms:.1f} ms", highlight=False)
     _alerts_table([s.to_dict() for s in result.alerts])
     for n in result.notifications:
         status = "sent" if n.delivered else f"failed ({n.error}); retried next run"
@@ -180,6 +208,10 @@ def _alerts_table(rows: list[dict[str, Any]]) -> None:
         table.add_row(r["alert"], r["feature_view"], r["severity"], r["condition"], f"[{style}]{r['state']}",
                       _num(r["value"], ".4g"), r["since"] or "", r["runbook"] or "none")
     console.print(table)
+
+
+def _time(value: Any) -> str:
+    return "-" if value is None else value.isoformat(timespec="seconds")
 
 
 def _num(value: Any, spec: str = ".0f") -> str:

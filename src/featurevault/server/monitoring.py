@@ -138,11 +138,32 @@ def latest_values(store: Any) -> dict[tuple[str, str, str], float]:
     return {(p.view, p.feature, p.metric): p.value for p in points}
 
 
-async def monitor_loop(store: Any, interval_seconds: float, collector: MonitorCollector | None = None) -> None:
-    """Evaluate the alerts every ``interval_seconds`` until cancelled (``serve --monitor``)."""
+def histogram_buckets(histogram: Any) -> dict[float, float]:
+    """``{upper bound: cumulative count}`` of a Prometheus histogram, summed over its label values."""
+    totals: dict[float, float] = {}
+    for family in histogram.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_bucket"):
+                le = float(sample.labels["le"])
+                totals[le] = totals.get(le, 0.0) + sample.value
+    return totals
+
+
+async def monitor_loop(
+    store: Any, interval_seconds: float, collector: MonitorCollector | None = None, latency: Any = None
+) -> None:
+    """Evaluate the alerts every ``interval_seconds`` until cancelled (``serve --monitor``).
+
+    ``latency`` (the server's online read histogram) gives each run the p99 of the reads
+    answered since the previous one: the ``serving_p99_ms`` metric.
+    """
+    from featurevault.monitoring.serving_latency import LatencyWindow
+
+    window = LatencyWindow(lambda: histogram_buckets(latency)) if latency is not None else None
     while True:
         try:
-            result = await run_in_threadpool(store.monitor_run)
+            p99 = window.quantile_ms(0.99) if window is not None else None
+            result = await run_in_threadpool(lambda: store.monitor_run(serving_p99_ms=p99))
             if collector is not None:
                 collector.values = await run_in_threadpool(latest_values, store)
             firing = sum(s.state.state == "firing" for s in result.alerts)

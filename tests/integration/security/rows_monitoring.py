@@ -48,3 +48,5 @@ ROWS: list[Row] = [
         f"feature_service:{LOGGED}",
     ),
 ]
+
+ROWS.append(Row("cli:monitor freshness", lambda e, r: e.cli(r, "monitor", "freshness"), "DESCRIBE", "project:secured"))

@@ -146,10 +146,7 @@ class FeatureLogger:
         while not self._stop.is_set():
             self._wake.wait(self.flush_seconds)
             self._wake.clear()
-            try:
-                self.flush()
-            except Exception as exc:  # a failed write must not stop logging; the rows are counted as dropped
-                logger.error("feature log: write failed: %s", exc)
+            self.flush()
 
     def _drain(self) -> int:
         entries: list[_Entry] = []
@@ -163,7 +160,10 @@ class FeatureLogger:
             groups[(entry.service, _day(entry.at))].append(entry)
         written = 0
         for (service, day), group in groups.items():
-            written += self._write(service, day, group)
+            try:
+                written += self._write(service, day, group)
+            except Exception as exc:  # one destination failing must not lose the others' rows
+                logger.error("feature log: %d rows of %s not written: %s", sum(_rows(e) for e in group), service, exc)
         return written
 
     def _write(self, service: str, day: str, entries: list[_Entry]) -> int:

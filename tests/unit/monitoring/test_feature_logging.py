@@ -174,3 +174,21 @@ def test_served_drift_needs_a_logging_config(tmp_path: Path) -> None:
     store, _ = _store(tmp_path, None)
     with store, pytest.raises(MonitoringError, match="no logging_config"):
         store.monitor_served_drift("scoring")
+
+
+def test_a_failed_write_counts_its_rows_as_dropped_and_spares_the_others(tmp_path: Path) -> None:
+    store, service = _store(tmp_path, 1.0)
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the log directory should be")
+    other = FeatureService(name="other", features=[definitions()[2]],
+                           logging_config=LoggingConfig(destination=FileLoggingDestination(path=str(blocked))))
+    with store:
+        logger = FeatureLogger(store._resolve, flush_seconds=3600)
+        response = store.get_online_features(["user_stats:amount"], [{"user_id": 1}, {"user_id": 2}])
+        logger.record(other, response, "r1")
+        logger.record(service, response, "r2")
+        assert logger.flush() == 2
+        logger.close()
+    assert (logger.counts["other"].logged, logger.counts["other"].dropped) == (0, 2)
+    assert (logger.counts["scoring"].logged, logger.counts["scoring"].dropped) == (2, 0)
+    assert not list(tmp_path.rglob("*.partial"))

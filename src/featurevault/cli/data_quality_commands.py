@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from featurevault.cli.common import new_table as Table  # rich's Table, imported on first use
 
 from featurevault.cli.common import console, fail, open_store
 

@@ -10,7 +10,7 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from featurevault.cli.common import new_table as Table  # rich's Table, imported on first use
 
 from featurevault.cli.common import console, fail, open_store, open_store_for_change
 

@@ -71,8 +71,9 @@ for _module in COMMAND_MODULES:
 def main() -> None:
     """Entry point: run the app, turning library errors into one line and exit code 1."""
     from featurevault.cli.common import run_app
+    from featurevault.cli.lazy import lazy_root
 
-    run_app(app)
+    run_app(lazy_root(app))
 
 
 if __name__ == "__main__":

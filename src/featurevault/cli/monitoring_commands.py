@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
+from featurevault.cli.common import new_table as Table  # rich's Table, imported on first use
 
 from featurevault.cli.common import console, fail, open_store
 from featurevault.cli.repo_commands import _parse_time

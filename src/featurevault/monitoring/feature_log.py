@@ -81,7 +81,8 @@ class FeatureLogger:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one drain at a time
+        self._start_lock = threading.Lock()
         self._random = random.Random(self.seed).random
         self._roots: dict[str, Path] = {}
 
@@ -134,7 +135,7 @@ class FeatureLogger:
         return root
 
     def _start(self) -> None:
-        with self._lock:
+        with self._start_lock:
             if self._thread is not None:
                 return
             self._stop.clear()

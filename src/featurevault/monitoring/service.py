@@ -22,6 +22,7 @@ from featurevault.monitoring.evaluator import AlertState, AlertStatus
 from featurevault.monitoring.freshness import OnlineSample, ViewFreshness, online_newest_event, view_freshness
 from featurevault.monitoring.notify import Dispatcher, NotificationOutcome
 from featurevault.monitoring.routing import route_for
+from featurevault.monitoring.rules_export import SERVING_P99
 from featurevault.monitoring.rule_rates import rule_rates
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_WINDOW = timedelta(hours=24)
 #: the metrics table's view for measurements of the whole project (serving latency)
 PROJECT_WIDE = ""
-SERVING_P99 = "serving_p99_ms"
 
 
 @dataclass

@@ -138,3 +138,18 @@ def test_rule_failures_count_quarantined_rows(tmp_path: Path) -> None:
         loud = store.monitor_run()
     assert [a.state.state for a in quiet.alerts] == ["inactive"]
     assert loud.views[0].rules[0].failed == 3 and [a.state.state for a in loud.alerts] == ["firing"]
+
+
+def test_exported_serving_rule_reads_the_project_wide_series(tmp_path: Path) -> None:
+    from featurevault.monitoring.rules_export import alert_rules
+
+    write(tmp_path / "data" / "users.parquet", frame(recent() - timedelta(hours=2), 1, seed=2))
+    slow = Alert(name="slow_serving", feature_view="user_stats", condition="serving_p99_ms > 50", runbook=RUNBOOK)
+    with make_store(tmp_path) as store:
+        store.apply(definitions([slow]))
+        store.monitor_run(serving_p99_ms=80.0)
+        (rule,) = alert_rules("monitored", store.registry.contents())["groups"][0]["rules"]
+        (point,) = store.metric_history("", "serving_p99_ms")
+    assert rule["expr"] == ('featurevault_monitor_value{project="monitored", view="", feature="", '
+                            'metric="serving_p99_ms"} > 50')
+    assert (point.view, point.feature, point.value) == ("", "", 80.0)

@@ -11,8 +11,8 @@ recorded first (untimed). Then, interleaved:
 - floor: ONE DuckDB statement over all views (a UNION ALL of one SELECT per view) giving,
   per view, the newest event of the source, the window's row count, and per feature the
   non-null count, the counts in the baseline's bins and the exact two-sample KS statistic
-  against the baseline's sample (both empirical CDFs compared at every value, by one
-  window over the union of the window's values and the sample); then PSI, Jensen-Shannon and the KS p-value (scipy's asymptotic
+  against the baseline's sample (the window's values placed among the sample's distinct
+  values by an ASOF join, both step CDFs compared at each sample value and just below it); then PSI, Jensen-Shannon and the KS p-value (scipy's asymptotic
   formula, as ``ks_2samp`` uses at these sizes) from those numbers in numpy. Nothing is
   recorded and no alert is evaluated: the floor is a lower bound.
 
@@ -103,24 +103,44 @@ def floor_sql(tmp: Path, views: int, features: int, baselines: dict) -> str:
                [{", ".join(f"count({name})" for name in names)}] AS non_null,
                [{", ".join(bins)}] AS bins,
                (SELECT list(d ORDER BY feature) FROM (
-                    SELECT feature, max(abs(fc - fb)) AS d FROM (
-                        SELECT feature,
-                               sum(1 - src) OVER w / sum(1 - src) OVER (PARTITION BY feature) AS fc,
-                               sum(src) OVER w / sum(src) OVER (PARTITION BY feature) AS fb
-                        FROM (SELECT feature, x, 0 AS src
-                              FROM (UNPIVOT w{v} ON {", ".join(names)} INTO NAME feature VALUE x)
-                              WHERE isfinite(x)
-                              UNION ALL
-                              SELECT feature, x, 1 FROM samples WHERE view = {v})
-                        -- RANGE: rows with equal x are peers, so each CDF is read after all its ties
-                        WINDOW w AS (PARTITION BY feature ORDER BY x RANGE UNBOUNDED PRECEDING))
+                    -- F (the window's ECDF) and G (the sample's) are steps: the largest gap is at a
+                    -- sample point d, either F(d) - G(d) or F(just below d) - G(the previous point)
+                    SELECT feature, max(greatest(abs(le / n - g), abs((le - eq) / n - g_prev))) AS d FROM (
+                        SELECT p.feature, p.g, p.g_prev, k.n, coalesce(c.eq, 0) AS eq,
+                               sum(coalesce(c.hits, 0)) OVER (PARTITION BY p.feature ORDER BY p.d) AS le
+                        FROM points AS p
+                        JOIN (SELECT feature, count(*) AS n FROM cur{v} GROUP BY feature) AS k USING (feature)
+                        LEFT JOIN (SELECT p.feature, p.d, count(*) AS hits, count(*) FILTER (WHERE c.x = p.d) AS eq
+                                   FROM cur{v} AS c ASOF JOIN points AS p
+                                   ON c.feature = p.feature AND p.view = {v} AND c.x <= p.d
+                                   GROUP BY p.feature, p.d) AS c USING (feature, d)
+                        WHERE p.view = {v})
                     GROUP BY feature)) AS ks
         FROM w{v}""")
     ctes = ", ".join(
-        f"w{v} AS MATERIALIZED (SELECT {', '.join(names)} FROM read_parquet('{tmp / f'v{v}.parquet'}') WHERE {window})"
+        f"w{v} AS MATERIALIZED (SELECT {', '.join(names)} FROM read_parquet('{tmp / f'v{v}.parquet'}') WHERE {window}), "
+        f"cur{v} AS MATERIALIZED (SELECT feature, x FROM (UNPIVOT w{v} ON {', '.join(names)} INTO NAME feature VALUE x) "
+        "WHERE isfinite(x))"
         for v in range(views)
     )
     return f"WITH {ctes} " + " UNION ALL ".join(selects)
+
+
+def sample_points(views: int, features: int, baselines: dict) -> pa.Table:
+    """Per view and feature, the baseline sample's distinct values ``d`` with its ECDF at ``d`` and just below."""
+    parts: dict[str, list] = {"view": [], "feature": [], "d": [], "g": [], "g_prev": []}
+    for v in range(views):
+        for f in range(features):
+            sample = np.sort(np.asarray(baselines[f"view{v}"].features[f"f{f}"].sample))
+            points, counts = np.unique(sample, return_counts=True)
+            g = np.cumsum(counts) / len(sample)
+            parts["view"] += [v] * len(points)
+            parts["feature"] += [f"f{f}"] * len(points)
+            parts["d"].append(points)
+            parts["g"].append(g)
+            parts["g_prev"].append(np.concatenate([[0.0], g[:-1]]))
+    return pa.table({"view": pa.array(parts["view"], pa.int32()), "feature": parts["feature"],
+                     **{k: np.concatenate(parts[k]) for k in ("d", "g", "g_prev")}})
 
 
 def floor_run(tmp: Path, views: int, features: int, baselines: dict) -> tuple[float, dict[tuple[int, str], float]]:
@@ -129,12 +149,7 @@ def floor_run(tmp: Path, views: int, features: int, baselines: dict) -> tuple[fl
 
     con = duckdb.connect()
     t0 = time.perf_counter()
-    samples = pa.table({
-        "view": pa.array([v for v in range(views) for f in range(features) for _ in baselines[f"view{v}"].features[f"f{f}"].sample], pa.int32()),
-        "feature": [f"f{f}" for v in range(views) for f in range(features) for _ in baselines[f"view{v}"].features[f"f{f}"].sample],
-        "x": pa.array([x for v in range(views) for f in range(features) for x in baselines[f"view{v}"].features[f"f{f}"].sample], pa.float64()),
-    })
-    con.register("samples", samples)
+    con.register("points", sample_points(views, features, baselines))
     rows = con.sql(floor_sql(tmp, views, features, baselines)).fetchall()
     ks: dict[tuple[int, str], float] = {}
     order = sorted(f"f{f}" for f in range(features))  # the statement lists KS by feature name

@@ -15,7 +15,7 @@ from airflow.operators.bash import BashOperator
 
 FEATUREVAULT = "featurevault --chdir $FEATUREVAULT_REPO"
 #: the scheduled views of the repo (featurevault schedule status lists them)
-VIEWS = ["driver_hourly_stats", "user_txn_stats_daily"]
+VIEWS = ["user_txn_stats_daily", "user_risk_daily"]
 
 with DAG(
     dag_id="featurevault_materialize",

@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 TOKEN_NAMESPACE = "tokens"
 #: registry state read with each registry check, so that token checks and metrics never wait for the registry
-CACHED_STATE = (TOKEN_NAMESPACE, "materialization", "flags")
+CACHED_STATE = (TOKEN_NAMESPACE, "materialization", "flags", "schedule_runs")
 
 
 class FeatureStore(QualityMethods, LifecycleMethods):

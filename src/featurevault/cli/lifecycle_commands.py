@@ -12,7 +12,8 @@ from typing import Annotated, Any
 import typer
 from featurevault.cli.common import new_table as Table  # rich's Table, imported on first use
 
-from featurevault.cli.common import console, fail, open_store, open_store_for_change
+from featurevault.cli.common import console, err_console, fail, open_store, open_store_for_change
+from featurevault.errors import FeatureVaultError
 
 FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
 
@@ -169,19 +170,46 @@ def _schedule_group() -> typer.Typer:
     def schedule_run(
         views: Annotated[list[str] | None, typer.Option("--views", "-v", help="Only these feature views.")] = None,
         fmt: FormatOption = "table",
+        every: Annotated[
+            float | None, typer.Option("--every", min=0.1, help="Keep running: a pass every SECONDS until stopped.")
+        ] = None,
+        metrics_port: Annotated[
+            int | None,
+            typer.Option("--metrics-port", min=0, max=65535, help="With --every: serve Prometheus metrics on this port."),
+        ] = None,
+        metrics_addr: Annotated[str, typer.Option("--metrics-addr", help="Address for --metrics-port.")] = "127.0.0.1",
     ) -> None:
         """Materialize incrementally every scheduled view that is due (each under a lock, with retries)."""
         _check_format(fmt)
-        result = open_store_for_change().run_schedules(views=views)
-        if fmt == "json":
-            _print_json(result.to_dict())
-        else:
-            for run in result.runs:
-                console.print(run.line(), highlight=False)
-            if not result.runs:
-                console.print("No scheduled view is due.")
+        if metrics_port is not None and every is None:
+            raise typer.BadParameter("--metrics-port needs --every (a single pass ends before a scrape)",
+                                     param_hint="--metrics-port")
+        store = open_store_for_change()
+        if every is not None:
+            _run_forever(store, views, every, metrics_port, metrics_addr, fmt)
+            return
+        result = store.run_schedules(views=views)
+        _print_pass(result, fmt)
         if result.failed:
             raise typer.Exit(1)
+
+    @sub.command("runs")
+    def schedule_runs(
+        view: Annotated[str | None, typer.Argument(help="Only this feature view.")] = None,
+        limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many runs.")] = 20,
+        fmt: FormatOption = "table",
+    ) -> None:
+        """Recorded scheduled runs, newest first: start, end, duration, rows, outcome."""
+        _check_format(fmt)
+        runs = open_store().schedule_runs(view, limit=limit)
+        if fmt == "json":
+            _print_json([r.to_dict() for r in runs])
+            return
+        table = Table("view", "scheduled for", "started", "seconds", "rows", "outcome", "attempts", "error")
+        for r in runs:
+            table.add_row(r.view, r.scheduled_for.isoformat(), r.started_at.isoformat(), f"{r.duration_seconds:.3f}",
+                          str(r.rows), r.outcome, str(r.attempts), r.error or "")
+        console.print(table)
 
     @sub.command("status")
     def schedule_status(fmt: FormatOption = "table") -> None:
@@ -199,6 +227,50 @@ def _schedule_group() -> typer.Typer:
         console.print(table)
 
     return sub
+
+
+def _print_pass(result: Any, fmt: str) -> None:
+    if fmt == "json":
+        typer.echo(json.dumps(result.to_dict(), default=str))
+        return
+    for run in result.runs:
+        console.print(run.line(), highlight=False)
+    if not result.runs:
+        console.print("No scheduled view is due.")
+
+
+def _run_forever(store: Any, views: list[str] | None, every: float, port: int | None, addr: str, fmt: str) -> None:
+    """The long-running scheduler: a pass every ``every`` seconds until SIGTERM or Ctrl-C."""
+    import signal
+    import threading
+
+    from featurevault.lifecycle.schedule import run_forever
+    from featurevault.lifecycle.schedule_metrics import RunsSnapshot, serve_metrics
+    from featurevault.lifecycle.schedule_record import last_runs
+
+    stop = threading.Event()
+    snapshot = RunsSnapshot()
+    snapshot.update(last_runs(store.registry.registry, store.project))
+    stop_metrics = serve_metrics(port, snapshot, addr) if port is not None else (lambda: None)
+    if port is not None:
+        console.print(f"Metrics on http://{addr}:{port}/metrics", highlight=False)
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def on_pass(result: Any) -> None:
+        _print_pass(result, fmt)
+        try:
+            snapshot.update(last_runs(store.registry.registry, store.project))
+        except FeatureVaultError as exc:  # the metrics keep the last copy read; the next pass tries again
+            err_console.print(f"schedule: the recorded runs cannot be read: {exc}", highlight=False)
+
+    try:
+        run_forever(store, every=every, stop=stop, on_pass=on_pass, views=views)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop_metrics()
+    console.print("Scheduler stopped.")
 
 
 def _scaffold_group() -> typer.Typer:

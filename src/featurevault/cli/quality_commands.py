@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from featurevault.config import RepoConfig
     from featurevault.model import RepoContents
     from featurevault.quality.lint import LintReport
-    from featurevault.quality.readiness import ReadinessFacts, ReadinessReport
+    from featurevault.quality.readiness import ReadinessReport
 
 
 class LintFormat(str, Enum):
@@ -53,7 +53,7 @@ def _load() -> tuple[RepoConfig, RepoContents]:
     from featurevault.config import load_repo_config
     from featurevault.ops.repo import load_repo
 
-    config = load_repo_config(state.repo_path, state.config_file)
+    config = load_repo_config(state.repo_path, state.config_file, env=state.env)
     return config, load_repo(config.repo_path or state.repo_path)
 
 
@@ -107,12 +107,8 @@ def readiness(
     ] = None,
 ) -> None:
     """Evaluate the production-readiness checklist against the repo and its configuration."""
-    from featurevault.quality.readiness import ReadinessFacts, evaluate_readiness
-
     config, contents = _load()
-    report = evaluate_readiness(
-        contents, config, ReadinessFacts(recovery=_recovery_log(config), last_validation=_last_validation())
-    )
+    report = _readiness_report(config, contents)
     if output is ReadinessFormat.json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     elif output is ReadinessFormat.markdown:
@@ -125,38 +121,26 @@ def readiness(
         raise typer.Exit(1)
 
 
-def _recovery_log(config: RepoConfig) -> dict | None:
-    """The recorded last backup, drill and capacity plan; None when the registry cannot be read."""
-    import logging
+def _readiness_report(config: RepoConfig, contents: RepoContents) -> ReadinessReport:
+    """The repo's definitions judged with the registry's recorded state (store.readiness, guarded and audited).
 
-    from featurevault.config import backend_module
-    from featurevault.errors import FeatureVaultError
-    from featurevault.recovery.state import recorded
+    Before anything was applied to a file registry, or when the registry cannot be reached, the
+    items that need the registry are not checked (a note on stderr says why).
+    """
+    from featurevault.cli.common import err_console, open_store
+    from featurevault.errors import FeatureVaultError, PermissionDeniedError
+    from featurevault.quality.readiness import evaluate_readiness
 
     if config.registry.registry_type in ("file", "sqlite") and not config.resolve(config.registry.path).exists():
-        return None  # never applied: do not create an empty registry just to read it
+        return evaluate_readiness(contents, config)  # never applied: do not create an empty registry just to read it
     try:
-        module = backend_module("registry", config.registry.registry_type)
-        registry = module.Store.from_config(config.registry, resolve=config.resolve)
-        try:
-            return recorded(registry, config.project)
-        finally:
-            registry.close()
+        return open_store().readiness(contents)
+    except PermissionDeniedError:
+        raise
     except FeatureVaultError as exc:
-        logging.getLogger(__name__).info("readiness: the recovery log cannot be read (%s)", exc)
-        return None
-
-
-def _last_validation() -> dict | None:
-    """What the registry records beyond the definitions (the last validate run)."""
-    from featurevault.cli.common import open_store
-    from featurevault.errors import FeatureVaultError
-
-    try:
-        with open_store() as store:
-            return store.last_validation()
-    except FeatureVaultError:  # no registry yet: readiness still reads the repo files
-        return None
+        err_console.print(f"readiness: the registry cannot be read ({exc}); items that need it are not checked",
+                          highlight=False)
+        return evaluate_readiness(contents, config)
 
 
 def _print_readiness(report: ReadinessReport) -> None:

@@ -15,11 +15,14 @@ if TYPE_CHECKING:
     from featurevault.lifecycle.history import HistoryEntry, RollbackResult, VersionDiff
     from featurevault.lifecycle.promote import PromoteResult
     from featurevault.lifecycle.schedule import ScheduleRunResult, ScheduleStatus
+    from featurevault.lifecycle.schedule_record import RecordedRun
+    from featurevault.model import RepoContents
     from featurevault.model.flags import FeatureFlag
+    from featurevault.quality.readiness import ReadinessReport
 
 
 class LifecycleMethods:
-    """History, diff and rollback; feature flags; promotion; scheduled materialization."""
+    """History, diff and rollback; feature flags; promotion; scheduled materialization; readiness."""
 
     project: str
     registry: Any
@@ -139,3 +142,28 @@ class LifecycleMethods:
 
         with self.guarded(AuthzedAction.DESCRIBE, operation="schedule.status"):
             return status(self, now=now)  # type: ignore[arg-type]
+
+    def schedule_runs(self, view: str | None = None, *, limit: int | None = 20) -> list[RecordedRun]:
+        """Recorded scheduled runs, newest first: start, end, duration, rows, outcome (DESCRIBE on the project)."""
+        from featurevault.lifecycle.schedule import scheduled_views
+        from featurevault.lifecycle.schedule_record import recorded_runs
+
+        details = {"view": view, "limit": limit}
+        with self.guarded(AuthzedAction.DESCRIBE, operation="schedule.runs", details=details):
+            if view is not None:
+                scheduled_views(self, [view])  # type: ignore[arg-type]  # names the scheduled views if not one
+            return recorded_runs(self.registry.registry, self.project, view, limit)
+
+    # -- readiness --------------------------------------------------------------------------------
+
+    def readiness(self, contents: RepoContents | None = None) -> ReadinessReport:
+        """The production-readiness checklist against the recorded state (DESCRIBE on the project).
+
+        ``contents``: the definitions to judge (default: the registry's current ones; the CLI
+        passes the repo's files). The registry's recorded state (backups, drills, the last
+        validate run, promotions, rollbacks, flags) decides the items that depend on it.
+        """
+        from featurevault.lifecycle.readiness_facts import readiness_report
+
+        with self.guarded(AuthzedAction.DESCRIBE, operation="readiness"):
+            return readiness_report(self, contents)  # type: ignore[arg-type]

@@ -1,20 +1,53 @@
-"""The recorded lifecycle state the readiness report's DEPLOYMENT items read (promotions, flags)."""
+"""The readiness report against recorded state: what the SDK, the CLI and ``GET /readiness`` all evaluate.
+
+:func:`recorded_facts` reads, in one go and without the guard (the caller authorizes once),
+what the registry records beyond the definitions: the recovery log (last backup, drill,
+capacity plan), the last ``validate`` run, and the lifecycle state the DEPLOYMENT items
+read: promotions and rollbacks in the history, how many versions it holds, the flags.
+:func:`readiness_report` evaluates the checklist with those facts.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from featurevault.quality.readiness import ReadinessFacts
+from featurevault.quality.readiness import ReadinessFacts, ReadinessReport, evaluate_readiness
 
 if TYPE_CHECKING:
+    from featurevault.model import RepoContents
     from featurevault.store import FeatureStore
 
+VALIDATION_NAMESPACE = "validation"
 
-def deployment_facts(store: FeatureStore, facts: ReadinessFacts | None = None) -> ReadinessFacts:
-    """``facts`` plus the environments this store's registry was promoted from and its flag count.
 
-    Reads through the facade (DESCRIBE on the project, audited).
-    """
-    promoted = tuple(dict.fromkeys(e.meta["promoted_from"] for e in store.history() if e.meta.get("promoted_from")))
-    return dataclasses.replace(facts or ReadinessFacts(), promoted_from=promoted, flags_defined=len(store.list_flags()))
+def recorded_facts(store: FeatureStore) -> ReadinessFacts:
+    """The facts the registry of ``store``'s environment records (direct reads: authorize first)."""
+    from featurevault.lifecycle.flags import load_flags
+    from featurevault.lifecycle.history import HistoryEntry
+    from featurevault.recovery.state import recorded
+
+    registry, project = store.registry.registry, store.project
+    entries = [HistoryEntry.from_info(info) for info in registry.history(project)]
+    return ReadinessFacts(
+        recovery=recorded(registry, project),
+        last_validation=registry.get_state(project, VALIDATION_NAMESPACE).get("last"),
+        **deployment_facts_of(entries, len(load_flags(registry, project).flags)),
+    )
+
+
+def deployment_facts_of(entries: list[Any], flags: int) -> dict[str, Any]:
+    """The DEPLOYMENT facts from history entries (newest first) and the number of flags."""
+    promoted = tuple(dict.fromkeys(e.meta["promoted_from"] for e in entries if e.meta.get("promoted_from")))
+    rollback = next(
+        ({"version": e.version, "to": e.meta["rollback_to"], "at": e.created_at.isoformat()}
+         for e in entries if e.meta.get("rollback_to")),
+        None,
+    )
+    return {"promoted_from": promoted, "flags_defined": flags, "registry_versions": len(entries),
+            "last_rollback": rollback}
+
+
+def readiness_report(store: FeatureStore, contents: RepoContents | None = None) -> ReadinessReport:
+    """The checklist over ``contents`` (default: the registry's current definitions) and the recorded facts."""
+    return evaluate_readiness(contents if contents is not None else store.registry.contents(), store.config,
+                              recorded_facts(store))

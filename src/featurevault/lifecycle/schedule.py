@@ -7,14 +7,18 @@ For each due view the scheduler takes the registry's lock for that view without 
 recorded runs again (another scheduler may have just finished), and runs
 ``materialize_incremental`` up to now, retrying with exponential backoff. A view whose lock
 is held elsewhere is skipped, so two schedulers never run the same view at once and each
-due run happens once. Every run is recorded in the registry's operational state (namespace
-``schedule_runs``: start, end, rows, outcome, attempts, error) for ``schedule status``, the
-freshness monitor and the dashboard.
+due run happens once. Every run is recorded in the registry's operational state (start, end,
+rows, outcome, attempts, error, and running totals: see
+:mod:`~featurevault.lifecycle.schedule_record`) for ``schedule status``, the freshness
+monitor, the dashboard and the Prometheus metrics.
+
+``run_forever`` is the long-running scheduler: a pass every ``every`` seconds until stopped.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,13 +26,14 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from featurevault.errors import FeatureVaultError, MissingDependencyError, PermissionDeniedError, ScheduleError
+from featurevault.lifecycle.schedule_record import RUNS, RecordedRun, record_run
 
 if TYPE_CHECKING:
     from featurevault.store import FeatureStore
 
 logger = logging.getLogger(__name__)
 
-NAMESPACE = "schedule_runs"
+NAMESPACE = RUNS
 RETRIES = 3
 BACKOFF_SECONDS = 1.0
 
@@ -98,10 +103,19 @@ def next_after(expression: str, view: str, now: datetime) -> datetime:
     return cron(expression, view)(expression, now).get_next(datetime)
 
 
+def schedule_interval(expression: str, view: str, now: datetime) -> float:
+    """Seconds between the two scheduled times before ``now`` (the cadence a view is expected to keep)."""
+    croniter = cron(expression, view)
+    it = croniter(expression, now)
+    later = it.get_prev(datetime)
+    return (later - it.get_prev(datetime)).total_seconds()
+
+
 def is_due(expression: str, view: str, last_run: dict[str, Any] | None, now: datetime) -> bool:
     if not last_run:
         return True
-    return datetime.fromisoformat(last_run["started_at"]) < last_due(expression, view, now)
+    scheduled_for = last_run.get("scheduled_for") or last_run["started_at"]  # older records kept only "started_at"
+    return datetime.fromisoformat(scheduled_for) < last_due(expression, view, now)
 
 
 def scheduled_views(store: FeatureStore, names: list[str] | None = None) -> dict[str, str]:
@@ -176,10 +190,35 @@ def _run_view(
             if attempt < retries:
                 sleep(backoff * 2 ** (attempt - 1))
     run = ViewRun(view, "failed" if error else "ok", rows, attempt, error)
-    store.registry.registry.set_state(store.project, NAMESPACE, view, {
-        "started_at": now.isoformat(),
-        "wall_started_at": started.isoformat(),
-        "ended_at": datetime.now(timezone.utc).isoformat(),
-        **run.to_dict(),
-    })
+    ended = datetime.now(timezone.utc)
+    record_run(store.registry.registry, store.project,
+               RecordedRun(view, now, started, ended, rows, run.outcome, attempt, error))
     return run
+
+
+def run_forever(
+    store: FeatureStore,
+    *,
+    every: float,
+    stop: threading.Event,
+    on_pass: Callable[[ScheduleRunResult], None] = lambda result: None,
+    views: list[str] | None = None,
+) -> int:
+    """Run the due views every ``every`` seconds until ``stop`` is set; the number of passes made.
+
+    A pass that fails as a whole (the registry unreachable) is logged and the next pass tries
+    again; a refused permission ends the loop (retrying cannot mend it).
+    """
+    passes = 0
+    while not stop.is_set():
+        try:
+            result = store.run_schedules(views=views)
+        except PermissionDeniedError:
+            raise
+        except FeatureVaultError as exc:
+            logger.error("schedule: pass failed: %s", exc)
+        else:
+            on_pass(result)
+        passes += 1
+        stop.wait(every)
+    return passes

@@ -70,11 +70,12 @@ def collect_view(
     start: datetime,
     end: datetime,
     now: datetime,
+    scheduled_run: dict[str, Any] | None = None,
     online: OnlineSample | None = None,
 ) -> ViewMetrics:
     """Freshness always; drift and null rates of the baseline's features when there is a baseline."""
     _, newest = offline.time_range(view)
-    metrics = ViewMetrics(view.name, start, end, view_freshness(view, newest, watermark, now, online))
+    metrics = ViewMetrics(view.name, start, end, view_freshness(view, newest, watermark, now, scheduled_run, online))
     if baseline is not None:
         features = [f for f in view.feature_names if f in baseline.features]
         table = offline.feature_rows(view, features, start, end)

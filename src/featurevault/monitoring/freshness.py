@@ -37,6 +37,8 @@ class ViewFreshness:
     expected_interval_seconds: float | None
     freshness_seconds: float | None
     materialization_age_seconds: float | None
+    #: the view's last scheduled run as recorded by the scheduler (None: not scheduled, or never ran)
+    last_scheduled_run: dict[str, Any] | None = None
     online_newest_event: datetime | None = None
     #: now minus ``online_newest_event`` (the ``online_freshness`` metric)
     online_freshness_seconds: float | None = None
@@ -61,6 +63,7 @@ class ViewFreshness:
             "online_freshness_seconds": self.online_freshness_seconds,
             "online_sampled": self.online_sampled,
             "stale": self.stale,
+            "last_scheduled_run": self.last_scheduled_run,
         }
 
 
@@ -69,18 +72,25 @@ def view_freshness(
     newest_event: datetime | None,
     watermark: dict[str, Any] | None,
     now: datetime,
+    scheduled_run: dict[str, Any] | None = None,
     online: OnlineSample | None = None,
 ) -> ViewFreshness:
-    """``watermark`` is the view's materialization state (its ``at`` is when the last run succeeded)."""
+    """``watermark`` is the view's materialization state (its ``at`` is when the last run succeeded).
+
+    ``scheduled_run`` is the scheduler's record of the view's last run; a view with a schedule
+    and no declared freshness is expected to update at its schedule's interval. ``online`` is
+    the newest event time of a sample of its online records.
+    """
     materialized = datetime.fromisoformat(watermark["at"]) if watermark and watermark.get("at") else None
     online = online or OnlineSample()
     return ViewFreshness(
         view=view.name,
         newest_event=newest_event,
         last_materialized=materialized,
-        expected_interval_seconds=view.expected_interval,
+        expected_interval_seconds=view.expected_interval or _schedule_interval(view, now),
         freshness_seconds=_age(now, newest_event),
         materialization_age_seconds=_age(now, materialized),
+        last_scheduled_run=_run_summary(scheduled_run),
         online_newest_event=online.newest_event,
         online_freshness_seconds=_age(now, online.newest_event),
         online_sampled=online.sampled,
@@ -104,6 +114,25 @@ def online_newest_event(online_store: Any, table: str, sample: int = ONLINE_SAMP
     if not stamps:
         return OnlineSample()
     return OnlineSample(datetime.fromtimestamp(max(stamps) / 1_000_000, UTC), len(stamps))
+
+
+def _schedule_interval(view: FeatureView, now: datetime) -> float | None:
+    if not getattr(view, "schedule", None):
+        return None
+    from featurevault.errors import FeatureVaultError
+    from featurevault.lifecycle.schedule import schedule_interval
+
+    try:
+        return schedule_interval(view.schedule, view.name, now)
+    except FeatureVaultError:  # croniter not installed, or an expression it refuses: no expected interval
+        return None
+
+
+RUN_KEYS = ("scheduled_for", "started_at", "ended_at", "rows", "outcome", "error", "last_success_at")
+
+
+def _run_summary(run: dict[str, Any] | None) -> dict[str, Any] | None:
+    return {k: run.get(k) for k in RUN_KEYS} if run else None
 
 
 def _age(now: datetime, then: datetime | None) -> float | None:

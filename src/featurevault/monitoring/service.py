@@ -89,10 +89,12 @@ def run_monitoring(
     result = MonitorRunResult(at=now)
     baselines = load_baselines(registry, store.project)
     marks = _watermarks(store)
+    scheduled = _scheduled_runs(store)
     for name in views or sorted(contents.feature_views):
         view = feature_view(contents, name)
         metrics = collect_view(store.offline_store, view, baseline=baselines.get(name), watermark=marks.get(name),
-                               start=start, end=end, now=now, online=online_sample(store, name))
+                               start=start, end=end, now=now, scheduled_run=scheduled.get(name),
+                               online=online_sample(store, name))
         metrics.rules = rule_rates(store.offline_store, _quarantine(store), view, start, end)
         result.views.append(metrics)
     points = [p for m in result.views for p in m.points(now)]
@@ -137,10 +139,19 @@ def alert_states(store: Any, contents: RepoContents, state: str | None = None) -
 def freshness_of_views(store: Any, contents: RepoContents, now: datetime | None = None) -> list[ViewFreshness]:
     now = now or datetime.now(UTC)
     marks = _watermarks(store)
+    scheduled = _scheduled_runs(store)
     return [
-        view_freshness(view, store.offline_store.time_range(view)[1], marks.get(name), now, online_sample(store, name))
+        view_freshness(view, store.offline_store.time_range(view)[1], marks.get(name), now, scheduled.get(name),
+                       online_sample(store, name))
         for name, view in sorted(contents.feature_views.items())
     ]
+
+
+def _scheduled_runs(store: Any) -> dict[str, Any]:
+    """The scheduler's record of each scheduled view's last run (featurevault.lifecycle.schedule_record)."""
+    from featurevault.lifecycle.schedule_record import last_runs
+
+    return last_runs(store.registry.registry, store.project)
 
 
 def online_sample(store: Any, view_name: str) -> OnlineSample:

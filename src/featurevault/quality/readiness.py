@@ -22,6 +22,7 @@ from typing import Any
 
 from featurevault.config import RepoConfig
 from featurevault.model import RepoContents
+from featurevault.quality import readiness_deployment as deployment_items
 from featurevault.quality import readiness_monitoring as monitoring_items
 from featurevault.quality.lint import LintReport, run_lint
 from featurevault.quality.readiness_steps import next_step
@@ -54,6 +55,10 @@ class ReadinessFacts:
     promoted_from: tuple[str, ...] | None = None
     #: how many feature flags the registry holds
     flags_defined: int | None = None
+    #: how many versions the registry's history holds
+    registry_versions: int | None = None
+    #: the newest rollback the history records ({"version", "to", "at"}); None when none (or not read)
+    last_rollback: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -302,7 +307,7 @@ def _pii(inputs: _Inputs) -> tuple[str, str]:
     views = _views(inputs)
     if not views:
         return FAIL, "no feature views defined"
-    undeclared = [v.name for v in views if "pii" not in v.tags and not any("pii" in f.tags for f in v.features)]
+    undeclared = sorted(v.name for v in views if "pii" not in v.tags and not any("pii" in f.tags for f in v.features))
     pii = [f"{v.name}:{f.name}" for v in views for f in v.features if _is_pii(v.tags) or _is_pii(f.tags)]
     if undeclared:
         return FAIL, f"pii tag missing on {len(undeclared)}/{len(views)} views ({', '.join(undeclared[:5])})"
@@ -471,45 +476,6 @@ def _unit_tests(inputs: _Inputs) -> tuple[str, str]:
     return _tests_mentioning([*odfvs, ".transform("], "exercise on-demand feature logic")(inputs)
 
 
-def _ci(inputs: _Inputs) -> tuple[str, str]:
-    if inputs.files is None or not inputs.files.ci_files:
-        return NOT_CHECKED, "no CI pipeline file found in the repo or its checkout"
-    names = ", ".join(p.name for p in inputs.files.ci_files[:3])
-    runs_lint = any("featurevault lint" in Path(p).read_text(errors="replace") for p in inputs.files.ci_files)
-    return PASS, f"CI: {names}" + ("; runs featurevault lint" if runs_lint else "")
-
-
-def _staging(inputs: _Inputs) -> tuple[str, str]:
-    names = inputs.config.environment_names
-    staging = [n for n in names if n.startswith(("stag", "pre"))]
-    if not staging:
-        listed = ", ".join(names) or "none"
-        return FAIL, f"no staging environment under 'environments:' in feature_store.yaml (environments: {listed})"
-    promoted = inputs.facts.promoted_from
-    if promoted is None:
-        return NOT_CHECKED, f"environment {staging[0]!r} configured; promotions are recorded in the registry (not read)"
-    used = [n for n in staging if n in promoted]
-    if used:
-        return PASS, f"environment {used[0]!r} configured and promoted from (registry history)"
-    return FAIL, f"environment {staging[0]!r} configured but never promoted from (featurevault promote --from)"
-
-
-def _rollback_runbook(inputs: _Inputs) -> tuple[str, str]:
-    if inputs.files is None:
-        return NOT_CHECKED, "repo path unknown; no files scanned"
-    found = [p for p in inputs.files.runbooks if "featurevault rollback" in inputs.files.read(p)]
-    if found:
-        return PASS, f"rollback runbook: {found[0]} (featurevault rollback)"
-    return NOT_CHECKED, "no runbook in the repo names 'featurevault rollback'; featurevault init writes one"
-
-
-def _flags(inputs: _Inputs) -> tuple[str, str]:
-    count = inputs.facts.flags_defined
-    if count is None:
-        return NOT_CHECKED, "feature flags live in the registry (not read)"
-    return (PASS, f"{count} feature flag(s) defined") if count else (FAIL, "no feature flags defined (featurevault flag set)")
-
-
 DOCUMENTATION = "a documentation matter featurevault cannot see"
 
 CHECKLIST: list[tuple[str, str, Check]] = [
@@ -542,8 +508,8 @@ CHECKLIST: list[tuple[str, str, Check]] = [
     ("TESTING", "Performance tests for latency",
      _tests_mentioning(["latency", "perf_counter", "benchmark"], "measure latency")),
     ("TESTING", "End-to-end tests with models", _not_checked("model tests live outside the feature repo")),
-    ("DEPLOYMENT", "CI/CD pipeline configured", _ci),
-    ("DEPLOYMENT", "Staging environment tested", _staging),
-    ("DEPLOYMENT", "Rollback procedure documented", _rollback_runbook),
-    ("DEPLOYMENT", "Feature flags for new features", _flags),
+    ("DEPLOYMENT", "CI/CD pipeline configured", deployment_items.ci),
+    ("DEPLOYMENT", "Staging environment tested", deployment_items.staging),
+    ("DEPLOYMENT", "Rollback procedure documented", deployment_items.rollback),
+    ("DEPLOYMENT", "Feature flags for new features", deployment_items.flags),
 ]

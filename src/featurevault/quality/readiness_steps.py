@@ -30,10 +30,10 @@ NEXT_STEPS: dict[str, str] = {
     "Integration tests for retrieval": "add tests that call get_online_features and get_historical_features",
     "Performance tests for latency": "add a test that times online reads (time.perf_counter) against a budget",
     "End-to-end tests with models": "test each model against its feature service, outside the feature repo",
-    "CI/CD pipeline configured": "run `featurevault plan` and `featurevault lint` in CI on every change",
-    "Staging environment tested": "apply to a staging project before production",
-    "Rollback procedure documented": "document reverting a change with `featurevault registry-history` and apply",
-    "Feature flags for new features": "release new features behind flags when the build offers them",
+    "CI/CD pipeline configured": "run `featurevault scaffold ci` for pipelines that lint, plan, test and promote",
+    "Staging environment tested": "add a staging environment, apply there, then `featurevault promote --from staging`",
+    "Rollback procedure documented": "keep the runbook `featurevault init` writes; rehearse `featurevault rollback V`",
+    "Feature flags for new features": "release new features behind a flag: `featurevault flag set NAME --percent 10`",
 }
 
 

@@ -25,7 +25,18 @@ from fastapi import FastAPI
 
 from featurevault import __version__
 from featurevault.config import DEFAULT_SERVER_MAX_ENTITY_ROWS
-from featurevault.server import health, lifecycle, metrics, monitoring, online, quality, recovery, registry, writes
+from featurevault.server import (
+    health,
+    lifecycle,
+    metrics,
+    monitoring,
+    online,
+    quality,
+    readiness,
+    recovery,
+    registry,
+    writes,
+)
 from featurevault.server.access_log import AccessLog
 from featurevault.server.auth import Authenticator, Authorizer, for_store
 from featurevault.server.errors import install_error_handlers
@@ -117,7 +128,7 @@ def create_app(
     app.state.authorize = authorize
     #: runs online-store calls off the event loop, with the online timeout (None: on the loop)
     app.state.offload = offload
-    for module in (online, writes, registry, recovery, lifecycle, health, metrics, quality, monitoring):
+    for module in (online, writes, registry, recovery, lifecycle, health, metrics, quality, monitoring, readiness):
         app.include_router(module.router)
     if settings.ui:
         from featurevault.ui import install as install_ui

@@ -1,4 +1,4 @@
-"""``GET /flags`` and ``GET /history``: where an operator looks during a rollout or an incident.
+"""``GET /flags``, ``GET /history``, ``GET /schedule/runs``: where an operator looks during a rollout or an incident.
 
 Each route authorizes (and audits) DESCRIBE on the project once, then reads the registry
 directly, so that one request leaves one record.
@@ -47,3 +47,22 @@ async def registry_history(
     store = request.app.state.store
     entries = await run_in_threadpool(history, store.registry.registry, store.project, limit)
     return _json({"environment": store.config.environment, "history": [e.to_dict() for e in entries]})
+
+
+@router.get("/schedule/runs", responses=ERROR_RESPONSES)
+async def schedule_runs(
+    request: Request,
+    principal: Principal = Depends(current_principal),
+    view: str | None = Query(None, description="Only this feature view."),
+    limit: int = Query(20, ge=1, le=1000, description="At most this many runs, newest first."),
+) -> Response:
+    """Recorded scheduled materialization runs, newest first, and each scheduled view's last run and totals."""
+    from featurevault.lifecycle.schedule_record import last_runs, recorded_runs
+
+    authorize(request, principal, "describe", [("registry", "schedule")])
+    store = request.app.state.store
+    runs = await run_in_threadpool(recorded_runs, store.registry.registry, store.project, view, limit)
+    last = await run_in_threadpool(last_runs, store.registry.registry, store.project)
+    if view is not None:
+        last = {view: last[view]} if view in last else {}
+    return _json({"runs": [r.to_dict() for r in runs], "last": last})

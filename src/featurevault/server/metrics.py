@@ -27,6 +27,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.responses import Response
 
+from featurevault.lifecycle.schedule_metrics import ScheduleCollector
 from featurevault.server.monitoring import MonitorCollector
 
 logger = logging.getLogger(__name__)
@@ -77,10 +78,12 @@ class ServerMetrics:
         )
         self.store_collector = StoreCollector(store)
         self.monitor_collector = MonitorCollector(store)
+        self.schedule_collector = ScheduleCollector(lambda: cached_state(store, "schedule_runs"))
         self.multiprocess_dir = os.environ.get(MULTIPROCESS_ENV)
         if not self.multiprocess_dir:
             r.register(self.store_collector)
             r.register(self.monitor_collector)
+            r.register(self.schedule_collector)  # type: ignore[arg-type]
 
     def exposition(self) -> bytes:
         """Prometheus text: this app's registry, or, with several workers, every worker's counts."""
@@ -94,6 +97,7 @@ class ServerMetrics:
         multiprocess.MultiProcessCollector(merged, path=self.multiprocess_dir)
         merged.register(self.store_collector)
         merged.register(self.monitor_collector)
+        merged.register(self.schedule_collector)  # type: ignore[arg-type]
         return generate_latest(merged)
 
 
@@ -225,6 +229,11 @@ def quality_families() -> Iterator[CounterMetricFamily]:
     for view, rows in sorted(quality.checked_counts().items()):
         checked.add_metric([view], rows)
     yield checked
+
+
+def cached_state(store: Any, namespace: str) -> Any:
+    """A state namespace from the store's registry cache (refreshed in the background while serving)."""
+    return store.registry.state(namespace)
 
 
 def materialization_times(store: Any) -> dict[str, float]:

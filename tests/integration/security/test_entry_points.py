@@ -564,8 +564,6 @@ EXEMPT = {
     "cli:scaffold ci": "writes CI pipelines, tests and a runbook from templates: touches no registry or store",
     "cli:version": "prints the package version",
     "cli:lint": "reads the repo's own files and config only (no registry, no data)",
-    "cli:readiness": "reads the repo's own files and config, the recorded dates and figures of the last "
-    "backup, drill and capacity plan, and the last validate report through sdk:last_validation (guarded)",
     "sdk:recovery": "returns the recovery operations object; each of its operations is guarded (see docs/operations.md)",
     "cli:serve": "starts the HTTP server, whose routes are rows of this table",
     "cli:ui": "starts the HTTP server with the dashboard, whose routes are rows of this table",

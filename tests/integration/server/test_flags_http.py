@@ -86,3 +86,22 @@ def test_flags_and_history_routes(repo: Path, client: TestClient) -> None:
     finally:
         with FeatureStore(repo, env="prod") as operator:
             operator.remove_flag("user_risk_daily")
+
+
+@pytest.mark.parametrize(("settings", "expected"), [
+    ({"percent": 0}, "FLAG_OFF"),
+    ({"percent": 100}, "PRESENT"),
+    ({"percent": 100, "enabled": False}, "FLAG_OFF"),
+])
+def test_zero_and_hundred_percent_over_http_agree_with_the_sdk(
+    repo: Path, client: TestClient, settings: dict[str, object], expected: str
+) -> None:
+    users = list(range(1, 201))
+    with FeatureStore(repo, env="prod") as operator:
+        try:
+            operator.set_flag("fraud_model_v3", **settings)  # type: ignore[arg-type]
+            _eventually(client, users, [expected] * len(users))
+            sdk = operator.get_online_features(operator.get_feature_service("fraud_model_v3"), {"user_id": users})
+            assert [s.name for s in sdk.statuses["user_device_risk_score"]] == [expected] * len(users)
+        finally:
+            operator.remove_flag("fraud_model_v3")

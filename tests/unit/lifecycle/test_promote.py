@@ -57,3 +57,30 @@ def test_promoting_an_empty_environment_is_refused(repo: Path) -> None:
     with FeatureStore(repo, env="prod") as prod:
         with pytest.raises(GateError, match="'staging' has nothing applied"):
             prod.promote("staging")
+
+
+def test_a_failing_readiness_gate_refuses_the_promotion(repo: Path) -> None:
+    (repo / "features.py").write_text(DEFINITIONS.replace("    ttl=timedelta(days=30),\n", "", 1))
+    _apply_to(repo, "staging", skip_lint=True)
+    with FeatureStore(repo, env="prod") as prod:
+        with pytest.raises(GateError, match="readiness: DESIGN 'TTLs set appropriately' fails") as caught:
+            prod.promote("staging", dry_run=True)
+        assert [f.split(":")[0] for f in caught.value.failures] == ["readiness"]
+        assert prod.history() == []
+
+
+def test_a_failing_validate_gate_refuses_the_promotion(repo: Path) -> None:
+    import pyarrow.parquet as pq
+
+    risk = pq.read_table(repo / "data" / "risk.parquet").to_pandas()
+    risk.loc[0, "user_device_risk_score"] = 7.5  # outside between(0, 1)
+    risk.to_parquet(repo / "data" / "risk.parquet", index=False)
+    blocking = 'between("user_device_risk_score", 0, 1, on_fail="block")'
+    (repo / "features.py").write_text(DEFINITIONS.replace('between("user_device_risk_score", 0, 1)', blocking))
+    _apply_to(repo, "staging")
+    with FeatureStore(repo, env="prod") as prod:
+        with pytest.raises(GateError) as caught:
+            prod.promote("staging")
+        assert [f.split(":")[0] for f in caught.value.failures] == ["validate"]
+        assert "blocking rule failed on staging's data" in caught.value.failures[0]
+        assert prod.history() == []

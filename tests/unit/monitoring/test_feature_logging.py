@@ -93,10 +93,9 @@ def test_default_destination_is_under_the_repo(tmp_path: Path) -> None:
     assert len(_logged(tmp_path / "data" / "feature_logs")) == 1
 
 
-def test_served_values_are_logged_masked(tmp_path: Path) -> None:
+def test_the_log_keeps_what_was_served_when_the_caller_changes_its_copy(tmp_path: Path) -> None:
     store, service = _store(tmp_path, 1.0)
     with store:
-        store.guard.mask_columns  # noqa: B018 (the guard exists)
         response = store.get_online_features(service, [{"user_id": 3}])
         response.transform_column("amount", lambda values: [None for _ in values])  # the caller's copy only
         store._feature_log.flush()

@@ -34,7 +34,7 @@ _EXPORTS: dict[str, str] = {
     **{
         name: "featurevault.model"
         for name in (
-            "Alert", "AllowAll", "AuthzedAction", "CsvFormat", "DeltaFormat", "Entity", "FeatureService", "FeatureView",
+            "Alert", "AllowAll", "AuthzedAction", "CsvFormat", "DeltaFormat", "DeltaSource", "Entity", "FeatureService", "FeatureView",
             "Field", "FileSource", "GroupBasedPolicy", "OnDemandFeatureView", "ParquetFormat", "Permission",
             "PostgreSQLSource", "PushSource", "RequestSource", "RoleBasedPolicy", "SparkSource",
             "on_demand_feature_view",
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
         AuthzedAction,
         CsvFormat,
         DeltaFormat,
+        DeltaSource,
         Entity,
         FeatureService,
         FeatureView,

@@ -303,6 +303,15 @@ class LimitsConfig(StrictModel):
     )
 
 
+class OnlineCacheConfig(StrictModel):
+    """The ``online_cache`` section: an in-process cache of hot entities' online records (see docs/online.md)."""
+
+    #: records kept (one per feature view and entity key); the least recently read go first
+    max_entries: int = Field(default=10_000, gt=0)
+    #: seconds a cached record is served; bounds how stale a value written by another process can be
+    ttl_seconds: float = Field(default=5.0, gt=0)
+
+
 class ReceiverConfig(StrictModel):
     """One receiver of ``alerting.receivers``: ``log``, ``webhook`` (JSON POST) or ``command``."""
 
@@ -410,6 +419,20 @@ class DrConfig(StrictModel):
         return parse_duration(value, "dr target")
 
 
+class OfflineMaintenanceConfig(StrictModel):
+    """``offline_maintenance:``: compaction and vacuum of offline data (``featurevault offline compact|vacuum``)."""
+
+    #: file size compaction aims at, in MB (the seed's 128 MB - 1 GB range suits most tables)
+    target_file_size_mb: int = Field(default=256, ge=1, le=4096)
+    #: how long a vacuum keeps files old Delta versions need: time travel reaches back this far (90d)
+    vacuum_retain: float = 90 * 86400.0
+
+    @field_validator("vacuum_retain", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return parse_duration(value, "offline_maintenance.vacuum_retain")
+
+
 class RepoConfig(StrictModel):
     """The whole feature_store.yaml."""
 
@@ -437,10 +460,14 @@ class RepoConfig(StrictModel):
     lint: LintConfig = LintConfig()
     #: request size bounds
     limits: LimitsConfig = LimitsConfig()
+    #: the hot-entity cache of online reads; absent: off
+    online_cache: OnlineCacheConfig | None = None
     #: backups of the registry and the online store (see docs/operations.md)
     backup: BackupConfig = BackupConfig()
     #: disaster-recovery targets the drill is measured against
     dr: DrConfig = DrConfig()
+    #: compaction and vacuum of offline data (see docs/operations.md)
+    offline_maintenance: OfflineMaintenanceConfig = OfflineMaintenanceConfig()
     #: alert receivers and on-call routing (see docs/monitoring.md)
     alerting: AlertingConfig = AlertingConfig()
     repo_path: Path | None = Field(default=None, description="set by the loader; not a yaml key")

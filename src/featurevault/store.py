@@ -104,7 +104,13 @@ class FeatureStore(QualityMethods, LifecycleMethods):
 
     @cached_property
     def online_store(self) -> OnlineStore:
-        return self._build("online_store", project=self.project)
+        store: OnlineStore = self._build("online_store", project=self.project)
+        cache = self.config.online_cache
+        if cache is not None:  # the hot-entity cache (ops/online_cache.py): below the guard, above the store
+            from featurevault.ops.online_cache import wrap
+
+            store = wrap(store, cache.max_entries, cache.ttl_seconds)
+        return store
 
     @cached_property
     def offline_store(self) -> OfflineStore:
@@ -333,12 +339,14 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         start_date: datetime | None = None,
         end_date: datetime | None = None,
         respect_flags: bool = False,
+        as_of: int | datetime | str | None = None,
     ) -> historical.RetrievalJob:
         """Point-in-time correct training data for the rows of ``entity_df``.
 
         Without ``entity_df``: every entity with an event in [start_date, end_date], at end_date.
         With ``respect_flags`` the features behind a flag that is off for a row are null, as
-        serving would give them (see docs/lifecycle.md).
+        serving would give them (see docs/lifecycle.md). ``as_of`` reads every view's Delta
+        table at a version (int) or time: the data exactly as it was then (docs/operations.md).
         """
         wanted = features if features is not None else feature_service
         version, contents = self._registry.versioned_contents()
@@ -355,6 +363,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
                     end_date=end_date,
                     sandbox_sql=self.guard.enforce,
                     flags=self._flag_cache.current() if respect_flags else None,
+                    as_of=as_of,
                 )
             )
 
@@ -456,6 +465,19 @@ class FeatureStore(QualityMethods, LifecycleMethods):
     def forget(self, entity: dict[str, Any], *, dry_run: bool = False) -> Any:
         """Delete one entity's rows everywhere featurevault can (right to erasure); reports what and where."""
         return self.recovery().forget(entity, dry_run=dry_run)
+
+    def compact_offline(self, feature_views: list[str] | None = None, target_file_size_mb: int | None = None) -> Any:
+        """Rewrite small offline files into large ones (Delta OPTIMIZE; Parquet: an atomic rewrite)."""
+        return self.recovery().compact_offline(feature_views, target_file_size_mb)
+
+    def vacuum_offline(
+        self, feature_views: list[str] | None = None, retain: float | str | None = None, *, dry_run: bool = False
+    ) -> Any:
+        """Delete Delta rows older than each view's ``retention``, then files older than ``retain`` (90d)."""
+        from featurevault.config import parse_duration
+
+        seconds = None if retain is None else parse_duration(retain, "retain")
+        return self.recovery().vacuum_offline(feature_views, seconds, dry_run=dry_run)
 
     # -- monitoring (see docs/monitoring.md) --------------------------------------------------
 

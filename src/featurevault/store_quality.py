@@ -128,13 +128,27 @@ class QualityMethods:
             save_profile(self.registry.registry, self.project, result)
             return result
 
-    def get_profile(self, feature_view: str) -> Profile | None:
-        """The last stored profile of a view (None when it was never profiled)."""
+    def get_profile(self, feature_view: str, profile_id: str | None = None) -> Profile | None:
+        """The last stored profile of a view, or the one with ``profile_id`` (None when there is none)."""
         from featurevault.quality.profile import load_profile
 
         (view,) = self._views([feature_view])
-        with self._guarded([A.DESCRIBE], [view.name], "get_profile"):
-            return load_profile(self.registry.registry, self.project, view.name)
+        with self._guarded([A.DESCRIBE], [view.name], "get_profile") as call:
+            if profile_id is not None:
+                call.details["profile"] = profile_id
+            return load_profile(self.registry.registry, self.project, view.name, profile_id)
+
+    def list_profiles(
+        self, feature_view: str, start: datetime | None = None, end: datetime | None = None
+    ) -> list[Profile]:
+        """Every stored profile of a view, oldest first; with ``start``/``end``, those whose range lies within."""
+        from featurevault.quality.profile import profile_history
+
+        (view,) = self._views([feature_view])
+        with self._guarded([A.DESCRIBE], [view.name], "list_profiles") as call:
+            profiles = profile_history(self.registry.registry, self.project, view.name, start, end)
+            call.details["profiles"] = len(profiles)
+            return profiles
 
     def last_validation(self) -> dict[str, Any] | None:
         """The last ``validate`` run's report as recorded in the registry (readiness reads it)."""
@@ -147,7 +161,7 @@ class QualityMethods:
         """Quarantined rows, oldest first (all views, or one)."""
         names = [feature_view] if feature_view else [v.name for v in self._views(None)]
         with self._guarded([A.READ_OFFLINE], names, "quarantine_list") as call:
-            entries = self.quarantine.list(feature_view, limit)
+            entries = self._reveal(self.quarantine.list(feature_view, limit), call)
             call.details["entries"] = len(entries)
             return entries
 
@@ -157,7 +171,50 @@ class QualityMethods:
             raise NotFoundError(f"no quarantined row with id {entry_id!r} ({self.quarantine.describe()})")
         with self._guarded([A.READ_OFFLINE], [entry.view], "quarantine_show") as call:
             call.details["id"] = entry_id
-            return entry
+            return self._reveal([entry], call)[0]
+
+    def _reveal(self, entries: list[QuarantineEntry], call: Any) -> list[QuarantineEntry]:
+        """Entries as this principal may see them: sealed PII opened, PII masked without READ_PII."""
+        from featurevault.ops.quarantine import open_sealed
+        from featurevault.quality.quarantine.reveal import reveal
+
+        if not entries:
+            return entries
+        guard = self.guard
+        version, contents = self.registry.versioned_contents()
+        views = contents.feature_views
+
+        def opener(view: str, columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+            return open_sealed(self, views[view], columns) if view in views else columns
+
+        def mask(values: list[Any], strategy: str) -> list[Any]:  # the masker (and its key) only when needed
+            return guard.masker.mask_list(values, strategy)
+
+        result = reveal(entries, self._pii_strategies(version, contents), mask,
+                        opener if guard.encrypts_at_rest else None)
+        if result.masked:
+            call.details["masked"] = result.masked
+        return result.entries
+
+    def _pii_strategies(self, version: Any, contents: Any) -> Any:
+        """view -> {column: masking} for this principal, as online reads mask ({} when it may read PII)."""
+        from featurevault.governance.permissions import Resource
+
+        guard = self.guard
+        state = guard.state(version, contents)
+
+        def strategies(name: str) -> dict[str, str] | None:
+            view = contents.feature_views.get(name)
+            resource = Resource.of(view) if view is not None else Resource("feature_view", name)
+            if not guard.enforce or state.enforcer.allowed(guard.principal, A.READ_PII, resource):
+                return {}
+            if view is None:
+                return None
+            masked = {feat: item.masking for (owner, feat), item in state.catalog.fields.items() if owner == name}
+            masked.update({key: "hash" for key in view.join_keys if key in state.catalog.pii_join_keys})
+            return masked
+
+        return strategies
 
     def release_quarantined(self, ids: list[str]) -> ReleaseResult:
         """Re-validate quarantined rows against the current rules and write those that pass."""

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from featurevault.cli.common import new_table as Table  # rich's Table, imported on first use
 
-from featurevault.cli.common import console, fail, open_store
+from featurevault.cli.common import console, fail, open_store, usage_error
 
 
 class Format(str, Enum):
@@ -78,7 +78,7 @@ def _print_validation(report: Any) -> None:
     for view in report.views:
         for rule in view.rules:
             style = "red" if rule.failed and rule.on_fail == "block" else ("yellow" if rule.failed else "green")
-            table.add_row(view.view, rule.rule, rule.on_fail, f"[{style}]{rule.failed}[/]", str(view.rows))
+            table.add_row(view.view, rule.rule, rule.on_fail, styled((str(rule.failed), style)), str(view.rows))
     console.print(table)
     for view in report.views:
         coverage = "backfilled" if view.backfilled else "NOT backfilled"
@@ -91,14 +91,28 @@ def profile(
     start: Annotated[str | None, typer.Option("--start", help="Only rows at or after this time.")] = None,
     end: Annotated[str | None, typer.Option("--end", help="Only rows at or before this time.")] = None,
     output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    history: Annotated[bool, typer.Option("--history", help="List the stored profiles (within --start/--end) "
+                                                           "instead of taking one.")] = False,
+    profile_id: Annotated[str | None, typer.Option("--id", help="Show this stored profile instead of taking one.")] = None,
 ) -> None:
-    """Profile a view's features (stored with its time range for monitoring)."""
+    """Profile a view's features (every profile is stored with its time range; --history lists them)."""
+    if history and profile_id is not None:
+        usage_error("--history and --id cannot be used together", "Use --history to list, then --id ID to show one.")
     with open_store() as store:
-        result = store.profile(view, _time(start, "START"), _time(end, "END"))
+        if history:
+            _print_history(view, store.list_profiles(view, _time(start, "START"), _time(end, "END")), output)
+            return
+        if profile_id is not None:
+            result = store.get_profile(view, profile_id)
+            if result is None:
+                fail(f"feature view {view!r} has no stored profile with id {profile_id!r}; "
+                     f"list them with `featurevault profile {view} --history`")
+        else:
+            result = store.profile(view, _time(start, "START"), _time(end, "END"))
     if output is Format.json:
         _echo_json(result.to_dict())
         return
-    table = Table(title=f"Profile of {view} ({result.rows} rows)")
+    table = Table(title=f"Profile {result.id} of {view} ({result.rows} rows)")
     for column in ("feature", "nulls", "distinct", "min", "max", "mean", "std", "p50", "top"):
         table.add_column(column, overflow="fold")
     for name, p in result.features.items():
@@ -106,6 +120,19 @@ def profile(
         top = ", ".join(f"{v}×{n}" for v, n in p.top_values)
         table.add_row(name, f"{p.nulls} ({p.null_rate:.1%})", str(p.distinct), fmt(p.min), fmt(p.max), fmt(p.mean),
                       fmt(p.std), fmt(p.quantiles.get("0.5")), top)
+    console.print(table)
+
+
+def _print_history(view: str, profiles: list[Any], output: Format) -> None:
+    if output is Format.json:
+        _echo_json([p.summary() for p in profiles])
+        return
+    table = Table(title=f"Stored profiles of {view} ({len(profiles)})")
+    for column in ("id", "start", "end", "taken at", "rows"):
+        table.add_column(column, overflow="fold")
+    for p in profiles:
+        row = p.summary()
+        table.add_row(p.id or "(no id)", row["start"] or "beginning", row["end"] or "now", row["at"], str(p.rows))
     console.print(table)
 
 

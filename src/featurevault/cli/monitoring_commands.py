@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from featurevault.cli.common import new_table as Table  # rich's Table, imported on first use
 
-from featurevault.cli.common import console, fail, open_store
+from featurevault.cli.common import console, fail, open_store, styled
 from featurevault.cli.repo_commands import _parse_time
 
 if TYPE_CHECKING:
@@ -205,7 +205,7 @@ def _alerts_table(rows: list[dict[str, Any]]) -> None:
         table.add_column(column, overflow="fold")
     for r in rows:
         style = STATE_STYLE.get(r["state"], "")
-        table.add_row(r["alert"], r["feature_view"], r["severity"], r["condition"], f"[{style}]{r['state']}",
+        table.add_row(r["alert"], r["feature_view"], r["severity"], r["condition"], styled((r["state"], style)),
                       _num(r["value"], ".4g"), r["since"] or "", r["runbook"] or "none")
     console.print(table)
 

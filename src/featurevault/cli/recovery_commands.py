@@ -1,5 +1,5 @@
 """Operations commands: ``backup create|list|verify|restore|prune``, ``online rebuild``, ``dr drill|status``,
-``capacity`` and ``forget``."""
+``offline compact|vacuum``, ``capacity`` and ``forget``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from featurevault.cli.common import console, fail, open_store
 backup_app = typer.Typer(help="Backups of the registry and the online store.", no_args_is_help=True)
 online_app = typer.Typer(help="The online store: rebuild from the offline store.", no_args_is_help=True)
 dr_app = typer.Typer(help="Disaster recovery: the drill and its last result.", no_args_is_help=True)
+offline_app = typer.Typer(help="Offline data: compaction, vacuum and retention.", no_args_is_help=True)
 
 
 class Format(str, Enum):
@@ -39,6 +40,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(backup_app, name="backup")
     app.add_typer(online_app, name="online")
     app.add_typer(dr_app, name="dr")
+    offline_app.command("compact")(offline_compact)
+    offline_app.command("vacuum")(offline_vacuum)
+    app.add_typer(offline_app, name="offline")
     app.command("capacity")(capacity)
     app.command("forget")(forget)
 
@@ -179,6 +183,57 @@ def dr_status(output: FormatOption = Format.table) -> None:
     _emit(output, data, lambda: _pairs("recovery status", data))
 
 
+# -- offline data --------------------------------------------------------------------------------
+
+ViewsArgument = Annotated[list[str] | None, typer.Argument(help="Feature views (default: every view).")]
+
+
+def _maintenance_table(result: Any) -> None:
+    from rich.text import Text
+
+    table = Table(title=f"offline {result.operation}" + (" (dry run)" if result.dry_run else ""))
+    for column in ("source", "views", "format", "done"):
+        table.add_column(column)
+    for entry in result.sources:
+        done = {k: v for k, v in entry.items() if k not in ("source", "views", "format")}
+        cells = (entry["source"], ",".join(entry["views"]), entry["format"], json.dumps(done, default=str))
+        table.add_row(*(Text(c) for c in cells))  # literal text: names and JSON are not markup
+    console.print(table)
+    for reason in result.skipped:
+        console.print(f"left alone: {reason}", highlight=False, markup=False)
+
+
+def offline_compact(
+    views: ViewsArgument = None,
+    target: Annotated[int | None, typer.Option("--target-file-size-mb", min=1, max=4096,
+                                               help="File size to aim at (default: offline_maintenance).")] = None,
+    output: FormatOption = Format.table,
+) -> None:
+    """Rewrite small offline files into large ones: Delta OPTIMIZE; Parquet atomically (no row lost)."""
+    result = open_store().compact_offline(views or None, target)
+    _emit(output, result.to_dict(), lambda: _maintenance_table(result))
+
+
+def offline_vacuum(
+    views: ViewsArgument = None,
+    retain: Annotated[str | None, typer.Option("--retain", help="Keep files old versions need for this long, "
+                                               "e.g. 90d (default: offline_maintenance.vacuum_retain).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would be deleted.")] = False,
+    output: FormatOption = Format.table,
+) -> None:
+    """Delete Delta rows older than each view's retention, then files no version within --retain needs."""
+    from featurevault.config import parse_duration
+
+    seconds = None
+    if retain is not None:
+        try:
+            seconds = parse_duration(retain, "--retain")
+        except ValueError as exc:
+            fail(str(exc), code=2)
+    result = open_store().recovery().vacuum_offline(views or None, seconds, dry_run=dry_run)
+    _emit(output, result.to_dict(), lambda: _maintenance_table(result))
+
+
 # -- capacity, forget -----------------------------------------------------------------------------
 
 
@@ -208,13 +263,13 @@ def forget(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would be deleted.")] = False,
     output: FormatOption = Format.table,
 ) -> None:
-    """Delete one entity's rows from the online store (right to erasure); reports what and where."""
+    """Delete one entity's rows online, in Delta tables and in the quarantine (right to erasure); reports where."""
     from featurevault.cli.repo_commands import _parse_value
 
     keys: dict[str, Any] = {}
     for item in entity:
         if "=" not in item:
-            fail(f"--entity {item!r} must have the form join_key=value")
+            fail(f"--entity {item!r} must have the form join_key=value", code=2)
         key, raw = item.split("=", 1)
         keys[key] = _parse_value(raw)
     result = open_store().forget(keys, dry_run=dry_run)

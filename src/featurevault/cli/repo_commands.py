@@ -109,6 +109,9 @@ def apply(
 
 
 def _print_plan(the_plan: Any) -> None:
+    for view, seconds in the_plan.retention.items():
+        console.print(f"offline retention: {view} keeps {seconds / 86400:g} days (applied by offline vacuum)",
+                      highlight=False)
     if not the_plan.has_changes:
         console.print(f"No changes (registry version {the_plan.base_version}).")
         return

@@ -1,87 +1,133 @@
 """The guard: the one object the facade calls at every entry point.
 
-It authorizes (default deny once auth is on), records one audit record per
-call (denials included) and masks PII for principals without READ_PII. Work
-that depends only on the registry version (the enforcer, the PII catalog,
-per-request resolution) is cached per version, so the online path pays for a
-few dict lookups and one queue put.
+It composes five parts, each with one job and each testable alone:
+
+* :mod:`~featurevault.governance.guard_plans`: what a read touches, resolved once per
+  registry version (with the enforcer and the PII catalog of that version);
+* :mod:`~featurevault.governance.guard_authz`: may the principal do it (default deny
+  once auth is on), and which PII it sees masked; read decisions are kept on the plan;
+* :mod:`~featurevault.governance.guard_audit`: one audit record per call, denials included;
+* :mod:`~featurevault.governance.guard_masking`: PII masked in what a read returns;
+* :mod:`~featurevault.governance.guard_sealing`: PII encrypted at rest.
+
+A repeated online read costs a version check, two dict lookups (plan, decision)
+and one queue put for its audit record.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 
 from featurevault.errors import PermissionDeniedError
-from featurevault.governance.audit import AuditLog, make_record, new_request_id
-from featurevault.governance.context import request_principal, request_route
-from featurevault.governance.permissions import Enforcer, Resource, denied, project_resource
-from featurevault.governance.pii import Masker, PiiCatalog, build_catalog, output_strategies
+from featurevault.governance.audit import AuditLog, new_request_id
+from featurevault.governance.context import request_principal
+from featurevault.governance.guard_audit import Auditor, entity_count_and_sample
+from featurevault.governance.guard_authz import Authorizer
+from featurevault.governance.guard_masking import MaskedRetrievalJob, OutputMasker
+from featurevault.governance.guard_plans import PlanCache, ReadPlan, VersionState
+from featurevault.governance.guard_sealing import Sealing
+from featurevault.governance.permissions import Resource
+from featurevault.governance.pii import Masker, build_catalog
 from featurevault.governance.principal import Principal
-from featurevault.model import FeatureService, RepoContents
+from featurevault.model import RepoContents
 from featurevault.model.permission import AuthzedAction
 
-logger = logging.getLogger(__name__)
 A = AuthzedAction
+_NO_ENTITIES = object()
+
+__all__ = ["GuardedCall", "Guard", "MaskedRetrievalJob", "ReadPlan"]
 
 
-@dataclass
-class ReadPlan:
-    """What a read touches, derived once per (registry version, request shape)."""
-
-    service: Resource | None
-    resources: list[Resource]
-    parts: list[tuple[str, list[str], list[str]]]  # (view, features, output names) for PII
-    feature_refs: list[str]
-    join_keys: list[str]
-
-    @functools.cached_property
-    def audited_resources(self) -> tuple[str, ...]:
-        """The resources an audit record names: the service first, when there is one."""
-        names = tuple(str(r) for r in self.resources)
-        return (str(self.service), *names) if self.service is not None else names
-
-
-@dataclass
-class _VersionState:
-    version: Any
-    enforcer: Enforcer
-    catalog: PiiCatalog
-    plans: dict[Any, ReadPlan] = field(default_factory=dict)
-
-
-@dataclass
 class GuardedCall:
-    """One authorized call: masks its result and is audited when the ``with`` block ends."""
+    """One authorized call: masks its result and is audited when its ``with`` block ends.
 
-    guard: Guard
-    action: AuthzedAction
-    resources: list[str]
-    features: list[str]
-    entity_count: int | None
-    entity_sample: list[Any]
-    strategies: dict[str, str]
-    details: dict[str, Any]
-    request_id: str
-    started: float = field(default_factory=time.perf_counter)
+    For reads, the entity count and sample (for the audit record) are taken from the
+    request's entity rows only when the record is written.
+    """
+
+    __slots__ = (
+        "_guard", "principal", "action", "resources", "features", "strategies", "details", "started",
+        "_count", "_sample", "_entities", "_plan", "_request_id",
+    )
+
+    def __init__(
+        self,
+        guard: Guard,
+        principal: Principal,
+        action: AuthzedAction,
+        resources: list[str],
+        features: list[str],
+        count: int | None = None,
+        details: dict[str, Any] | None = None,
+        entities: Any = _NO_ENTITIES,
+        plan: ReadPlan | None = None,
+    ) -> None:
+        self._guard = guard
+        self.principal = principal
+        self.action = action
+        self.resources = resources
+        self.features = features
+        self.strategies: dict[str, str] = {}
+        self.details: dict[str, Any] = dict(details) if details else {}
+        self.started = time.perf_counter()
+        self._count = count
+        self._sample: list[Any] | None = None if entities is not _NO_ENTITIES else []
+        self._entities = entities
+        self._plan = plan
+        self._request_id: str | None = None
+
+    @property
+    def request_id(self) -> str:
+        if self._request_id is None:
+            self._request_id = new_request_id()
+        return self._request_id
+
+    def _sample_entities(self) -> None:
+        plan = self._plan
+        keys, pii = (plan.join_keys, plan.pii_keys) if plan is not None else ([], frozenset())
+        masking = self._guard._masking
+        self._count, self._sample = entity_count_and_sample(self._entities, keys, pii, masking.hash_value)
+
+    @property
+    def entity_count(self) -> int | None:
+        if self._sample is None:
+            self._sample_entities()
+        return self._count
+
+    @property
+    def entity_sample(self) -> list[Any]:
+        if self._sample is None:
+            self._sample_entities()
+        assert self._sample is not None
+        return self._sample
 
     def mask_online(self, response: Any) -> Any:
         """Mask an OnlineResponse (or a dict of lists) in place of the caller's copy."""
         if not self.strategies:
             return response
-        return self.guard.mask_columns(response, self.strategies)
+        return self._guard._masking.mask_columns(response, self.strategies)
 
     def mask_job(self, job: Any) -> Any:
         """Wrap a historical RetrievalJob so its results come out masked."""
-        return MaskedRetrievalJob(job, self.guard.masker, self.strategies) if self.strategies else job
+        return self._guard._masking.mask_job(job, self.strategies)
+
+    def record(self, outcome: str, error: str | None = None) -> None:
+        self._guard._auditor.record_call(self, self.principal, outcome, error)
+
+    def __enter__(self) -> GuardedCall:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None:
+            self.record("ok")
+        else:
+            self.record("error", f"{type(exc).__name__}: {exc}")
+        return False
 
 
 class Guard:
@@ -105,13 +151,13 @@ class Guard:
         self.enforce = enforce
         self.audit = audit
         self._contents = contents
-        self._hash_key = hash_key
-        self._resolve_features = resolve_features
-        #: builds the KeyRing when PII is encrypted at rest (None: values are stored clear)
-        self._keyring = keyring
         #: turns a presented credential into a Principal (the HTTP server uses it)
         self.authenticator = authenticator
-        self._shared: dict[str, Any] = {"state": None, "masker": None, "keyring": None}
+        self._plans = PlanCache(resolve_features, enforce)
+        self._authz = Authorizer(project, enforce)
+        self._auditor = Auditor(audit)
+        self._masking = OutputMasker(hash_key)
+        self._sealing = Sealing(keyring, self._sealed_features)
 
     @property
     def principal(self) -> Principal:
@@ -124,93 +170,46 @@ class Guard:
         other._principal = principal
         return other
 
-    @contextmanager
-    def describe(self, version: Any, contents: RepoContents, resources: list[Resource]) -> Iterator[GuardedCall]:
-        """Authorize and audit a registry read (DESCRIBE)."""
-        with self.definitions(A.DESCRIBE, version, contents, resources) as call:
-            yield call
-
     # -- cached per registry version ------------------------------------------------------------
 
-    def state(self, version: Any, contents: RepoContents) -> _VersionState:
-        current = self._shared["state"]
-        if current is None or current.version != version:
-            current = _VersionState(
-                version,
-                Enforcer(contents.permissions.values(), enforce=self.enforce),
-                build_catalog(contents),
-            )
-            self._shared["state"] = current
-        return current
+    def state(self, version: Any, contents: RepoContents) -> VersionState:
+        return self._plans.state(version, contents)
 
     @property
     def masker(self) -> Masker:
-        if self._shared["masker"] is None:
-            self._shared["masker"] = Masker(self._hash_key())
-        return self._shared["masker"]
+        return self._masking.masker
+
+    def mask_columns(self, response: Any, strategies: dict[str, str]) -> Any:
+        """Mask the named columns of an OnlineResponse (in place) or of a dict of lists (a copy)."""
+        return self._masking.mask_columns(response, strategies)
 
     # -- PII at rest ----------------------------------------------------------------------------
 
     @property
     def encrypts_at_rest(self) -> bool:
-        return self._keyring is not None
+        return self._sealing.encrypts_at_rest
 
     def _ring(self) -> Any:
-        if self._shared["keyring"] is None:
-            assert self._keyring is not None
-            self._shared["keyring"] = self._keyring()
-        return self._shared["keyring"]
+        return self._sealing.ring()
 
     def _sealed_features(self, view: str) -> list[str]:
         version, contents = self._contents()
-        state = self.state(version, contents)
-        cached = state.plans.get(("sealed", view))
-        if cached is None:
-            stored = contents.feature_views.get(view)
-            kinds = {f.name for f in stored.features} if stored is not None else set()
-            cached = [feat for (v, feat) in state.catalog.fields if v == view and feat in kinds]
-            state.plans[("sealed", view)] = cached
-        return cached
+        return self._plans.sealed_features(self._plans.state(version, contents), contents, view)
 
     def sealer(self, view: str) -> Callable[[pa.Table, Sequence[bytes]], pa.Table] | None:
-        """A function ``seal(table, entity_keys)`` encrypting the view's PII columns, or None.
-
-        Each value is bound to its row's entity key (the online store's packed key).
-        The data key is fetched (or created) here, so the function itself never
-        touches the registry and may run on another thread.
-        """
-        if self._keyring is None:
-            return None
-        features = self._sealed_features(view)
-        if not features:
-            return None
-        ring = self._ring()
-        ring.data_key(view, create=True)
-
-        def seal(table: pa.Table, entity_keys: Sequence[bytes]) -> pa.Table:
-            for name in features:
-                idx = table.schema.get_field_index(name)
-                if idx >= 0:
-                    sealed = ring.encrypt(view, name, _record_form(table.column(idx)).to_pylist(), entity_keys)
-                    table = table.set_column(idx, name, pa.array(sealed, pa.binary()))
-            return table
-
-        return seal
+        """A function ``seal(table, entity_keys)`` encrypting the view's PII columns, or None."""
+        return self._sealing.sealer(view)
 
     def seal_at_rest(self, view: str, table: pa.Table, entity_keys: Sequence[bytes]) -> pa.Table:
         """``table`` with the view's PII feature columns encrypted (when ``pii.encrypt_at_rest``)."""
-        seal = self.sealer(view)
-        return seal(table, entity_keys) if seal is not None else table
+        return self._sealing.seal_at_rest(view, table, entity_keys)
 
     def decryptor(self, view: str, feature: str) -> Callable[[Any, bytes], Any] | None:
         """``open(value, entity_key)`` for a stored feature, or None when nothing there can be encrypted."""
-        if self._keyring is None or feature not in self._sealed_features(view):
-            return None
-        return self._ring().opener(view, feature)
+        return self._sealing.decryptor(view, feature)
 
     # -- reads ----------------------------------------------------------------------------------
 
-    @contextmanager
     def read(
         self,
         action: AuthzedAction,
@@ -219,17 +218,12 @@ class Guard:
         features: Any,
         entities: Any,
         full_feature_names: bool = False,
-    ) -> Iterator[GuardedCall]:
-        """Authorize a read (READ_ONLINE or READ_OFFLINE), mask through the call, audit at the end."""
-        call = self.authorize_read(action, version, contents, features, entities, full_feature_names)
-        # The body of _audited, inlined: this is on every online read, and a nested
-        # generator-based context manager costs about a microsecond.
-        try:
-            yield call
-        except BaseException as exc:
-            self._record(call, "error", f"{type(exc).__name__}: {exc}")
-            raise
-        self._record(call, "ok")
+    ) -> GuardedCall:
+        """Authorize a read (READ_ONLINE or READ_OFFLINE); use as ``with guard.read(...) as call:``.
+
+        The call masks through ``call.mask_online`` / ``call.mask_job`` and is audited when the block ends.
+        """
+        return self.authorize_read(action, version, contents, features, entities, full_feature_names)
 
     def authorize_read(
         self,
@@ -242,67 +236,25 @@ class Guard:
     ) -> GuardedCall:
         """The authorization half of :meth:`read`: raises (and audits) a denial, works out masking."""
         self.audit.ensure_available()
-        state = self.state(version, contents)
-        plan = self._read_plan(state, contents, features, full_feature_names)
-        count, sample = self._entities(entities, plan.join_keys, state.catalog)
-        call = self._call(action, list(plan.audited_resources), plan.feature_refs, count, sample)
+        state = self._plans.state(version, contents)
+        plan = self._plans.read_plan(state, contents, features, full_feature_names)
+        principal = request_principal.get() or self._principal
+        decision = self._authz.read_decision(state, plan, principal, action)
+        call = GuardedCall(
+            self, principal, action, list(plan.audited_resources), plan.feature_refs, entities=entities, plan=plan
+        )
         try:
             if isinstance(entities, str):
-                self._check_entity_sql(state.enforcer, call, entities)
-            state.enforcer.check_read(self.principal, action, plan.service, plan.resources)
+                self._authz.check_entity_sql(state.enforcer, principal, entities, call.details)
+            if decision.denial is not None:
+                raise PermissionDeniedError(decision.denial)
         except PermissionDeniedError as exc:
-            self._record(call, "denied", str(exc))
+            call.record("denied", str(exc))
             raise
-        if self.enforce:
-            clear = {
-                r.name
-                for r in plan.resources
-                if state.enforcer.allowed(self.principal, A.READ_PII, r)
-                or (plan.service is not None and state.enforcer.allowed(self.principal, A.READ_PII, plan.service))
-            }
-            call.strategies = output_strategies(state.catalog, plan.parts, clear)
-            if call.strategies:
-                call.details["masked"] = sorted(call.strategies)
+        if decision.strategies:
+            call.strategies = decision.strategies
+            call.details["masked"] = list(decision.masked)
         return call
-
-    def _check_entity_sql(self, enforcer: Enforcer, call: GuardedCall, sql: str) -> None:
-        """An entity query is recorded by its SHA-256, and needs QUERY_SQL on the project."""
-        call.details["entity_sql_sha256"] = hashlib.sha256(sql.encode("utf-8", "surrogatepass")).hexdigest()
-        enforcer.check(self.principal, A.QUERY_SQL, [project_resource(self.project)])
-
-    def _read_plan(self, state: _VersionState, contents: RepoContents, features: Any, full: bool) -> ReadPlan:
-        key = (("service", features.name) if isinstance(features, FeatureService) else tuple(features), full)
-        plan = state.plans.get(key)
-        if plan is None:
-            resolved = self._resolve_features(contents, features, full_feature_names=full)
-            plan = _make_read_plan(resolved, contents, features)
-            if len(state.plans) > 4096:
-                state.plans.clear()
-            state.plans[key] = plan
-        return plan
-
-    def _entities(self, entities: Any, join_keys: list[str], catalog: PiiCatalog) -> tuple[int | None, list[Any]]:
-        """Row count and up to 5 entity keys (PII keys hashed)."""
-        if entities is None:
-            return None, []
-        try:
-            if isinstance(entities, dict):
-                count = len(next(iter(entities.values()), []))
-                rows = [{k: entities[k][i] for k in join_keys if k in entities} for i in range(min(count, 5))]
-            elif hasattr(entities, "columns") and hasattr(entities, "head"):
-                count = len(entities)
-                rows = entities[[k for k in join_keys if k in entities.columns]].head(5).to_dict("records")
-            elif isinstance(entities, (str, bytes)):
-                return None, []
-            else:
-                count = len(entities)
-                rows = [{k: r[k] for k in join_keys if k in r} for r in list(entities[:5])]
-        except Exception:  # a malformed request fails in the reader with a proper error
-            return None, []
-        pii = catalog.pii_join_keys
-        if pii & set(join_keys):
-            rows = [{k: (self.masker.hash_value(v) if k in pii else v) for k, v in r.items()} for r in rows]
-        return count, rows
 
     # -- writes and definitions -----------------------------------------------------------------
 
@@ -319,16 +271,12 @@ class Guard:
         """Authorize and audit a write (WRITE_ONLINE/WRITE_OFFLINE/MATERIALIZE) to ``resources``."""
         self.audit.ensure_available()
         enforcer = self.state(version, contents).enforcer
-        call = self._call(actions[0], [str(r) for r in resources], [], rows, [], details)
+        call = self._call(actions[0], [str(r) for r in resources], rows, details)
         if len(actions) > 1:
             call.details["actions"] = [a.name for a in actions]
         for action in actions:
-            try:
-                enforcer.check(self.principal, action, resources)
-            except PermissionDeniedError as exc:
-                self._record(call, "denied", str(exc))
-                raise
-        with self._audited(call):
+            self._authorize(call, lambda a=action: self._authz.check(enforcer, call.principal, a, resources))
+        with call:
             yield call
 
     @contextmanager
@@ -347,12 +295,19 @@ class Guard:
         ``bootstrap`` (a reason) lets the call through without a grant, and the record says why.
         """
         self.audit.ensure_available()
-        call = self._call(action, [str(r) for r in resources], [], None, [], details)
+        call = self._call(action, [str(r) for r in resources], None, details)
         if bootstrap and self.enforce:
             call.details["bootstrap"] = bootstrap
         else:
-            self._authorize(self.state(version, contents).enforcer, call, resources)
-        with self._audited(call):
+            enforcer = self.state(version, contents).enforcer
+            self._authorize(call, lambda: self._authz.check(enforcer, call.principal, action, resources))
+        with call:
+            yield call
+
+    @contextmanager
+    def describe(self, version: Any, contents: RepoContents, resources: list[Resource]) -> Iterator[GuardedCall]:
+        """Authorize and audit a registry read (DESCRIBE)."""
+        with self.definitions(A.DESCRIBE, version, contents, resources) as call:
             yield call
 
     def authorize_plan(
@@ -376,7 +331,7 @@ class Guard:
         enforcer = self.state(version, current).enforcer
         action = grant[0] if grant else A.UPDATE
         resources = ([str(grant[1])] if grant else []) + [f"{c.kind}:{c.name}" for c in changes]
-        call = self._call(action, resources, [], None, [], details)
+        call = self._call(action, resources, None, details)
         call.details["changes"] = [f"{c.action} {c.kind}:{c.name}" for c in changes]
         declassified = build_catalog(desired).declassified  # also validates PII tags
         if declassified:
@@ -384,181 +339,38 @@ class Guard:
         if self.enforce and not enforcer.permissions:
             call.details["bootstrap"] = "no permissions registered yet: apply allowed"
             return call
+        principal = call.principal
         if grant is not None:
-            self._authorize(enforcer, call, [grant[1]])
+            self._authorize(call, lambda: self._authz.check(enforcer, principal, action, [grant[1]]))
             return call
-        for change in changes:
-            action = _CHANGE_ACTIONS[change.action]
-            contents = current if change.action != "add" else desired
-            resource = Resource.parse(f"{change.kind}:{change.name}", contents)
-            if not enforcer.allowed(self.principal, action, resource):
-                error = denied(self.principal, action, resource)
-                self._record(call, "denied", str(error))
-                raise error
+        self._authorize(call, lambda: self._authz.check_changes(enforcer, principal, current, desired, changes))
         return call
 
     def finish_plan(self, call: GuardedCall, outcome: str, error: str | None = None) -> None:
-        self._record(call, outcome, error)
+        call.record(outcome, error)
 
     def record_event(
         self, action: str, resource: str, outcome: str = "ok", details: dict[str, Any] | None = None
     ) -> None:
         """Audit something the guard did not authorize (token changes, key rotation)."""
-        self.audit.record(
-            make_record(
-                principal=self.principal.name,
-                roles=self.principal.roles,
-                action=action,
-                resource=[resource],
-                outcome=outcome,
-                details=details,
-            )
-        )
+        self._auditor.record_event(self.principal, action, resource, outcome, details)
 
     def record_unauthenticated(self, route: str, reason: str, claimed: str | None) -> None:
         """Audit a request refused before anyone was authenticated (HTTP 401); never the credential itself."""
-        details = {"route": route, "claimed_principal": claimed} if claimed else {"route": route}
-        self.audit.record(
-            make_record(
-                principal="anonymous",
-                roles=(),
-                action="AUTHENTICATE",
-                resource=[f"route:{route}"],
-                outcome="denied",
-                error=reason,
-                details=details,
-            )
-        )
+        self._auditor.record_unauthenticated(route, reason, claimed)
 
     # -- helpers --------------------------------------------------------------------------------
 
     def _call(
-        self,
-        action: AuthzedAction,
-        resources: list[str],
-        features: list[str],
-        count: int | None,
-        sample: list[Any],
-        details: dict[str, Any] | None = None,
+        self, action: AuthzedAction, resources: list[str], rows: int | None, details: dict[str, Any] | None
     ) -> GuardedCall:
-        return GuardedCall(self, action, resources, features, count, sample, {}, dict(details or {}), new_request_id())
+        return GuardedCall(self, self.principal, action, resources, [], rows, details)
 
-    def _authorize(self, enforcer: Enforcer, call: GuardedCall, resources: list[Resource]) -> None:
+    @staticmethod
+    def _authorize(call: GuardedCall, check: Callable[[], None]) -> None:
+        """Run ``check``; a denial is audited and raised."""
         try:
-            enforcer.check(self.principal, call.action, resources)
+            check()
         except PermissionDeniedError as exc:
-            self._record(call, "denied", str(exc))
+            call.record("denied", str(exc))
             raise
-
-    @contextmanager
-    def _audited(self, call: GuardedCall) -> Iterator[None]:
-        try:
-            yield
-        except BaseException as exc:
-            self._record(call, "error", f"{type(exc).__name__}: {exc}")
-            raise
-        self._record(call, "ok")
-
-    def _record(self, call: GuardedCall, outcome: str, error: str | None = None) -> None:
-        if not self.audit.enabled:
-            return
-        if outcome == "denied":
-            route = request_route.get()
-            if route is not None:
-                call.details["route"] = " ".join(route)
-        # Built on the audit thread: the request path pays for one partial, not for clipping values.
-        self.audit.record(
-            functools.partial(
-                make_record,
-                at=time.time(),
-                principal=self.principal.name,
-                roles=self.principal.roles,
-                action=call.action.name,
-                resource=call.resources,
-                outcome=outcome,
-                request_id=call.request_id,
-                features=call.features,
-                entity_count=call.entity_count,
-                entity_sample=call.entity_sample,
-                latency_ms=(time.perf_counter() - call.started) * 1000.0,
-                error=error,
-                details=call.details or None,
-            )
-        )
-
-    def mask_columns(self, response: Any, strategies: dict[str, str]) -> Any:
-        """Mask the named columns of an OnlineResponse (in place) or of a dict of lists (a copy)."""
-        masker = self.masker
-        if not hasattr(response, "transform_column"):
-            return masker.mask_columns(response, strategies)
-        from featurevault.types import String
-
-        names = set(response.feature_names)
-        for name, strategy in strategies.items():
-            if name in names:
-                response.transform_column(
-                    name,
-                    lambda values, s=strategy: masker.mask_list(values, s),
-                    None if strategy == "redact" else String,
-                )
-        return response
-
-
-_CHANGE_ACTIONS = {"add": A.CREATE, "update": A.UPDATE, "remove": A.DELETE}
-
-
-def _make_read_plan(resolved: Any, contents: RepoContents, features: Any) -> ReadPlan:
-    resources: list[Resource] = []
-    parts: list[tuple[str, list[str], list[str]]] = []
-    refs: list[str] = []
-    for part in resolved.views:
-        shown = [(f, o) for f, o in zip(part.features, part.output_names, strict=True) if f not in part.hidden]
-        if shown:  # views read only as on-demand inputs are covered by the on-demand view's grant
-            resources.append(Resource.of(part.view))
-            parts.append((part.view.name, [f for f, _ in shown], [o for _, o in shown]))
-            refs += [f"{part.view.name}:{f}" for f, _ in shown]
-    for opart in resolved.odfvs:
-        resources.append(Resource.of(opart.view))
-        parts.append((opart.view.name, list(opart.features), list(opart.output_names)))
-        refs += [f"{opart.view.name}:{f}" for f in opart.features]
-    service = None
-    if resolved.feature_service is not None:
-        service = Resource.of(contents.feature_services.get(resolved.feature_service) or features)
-    return ReadPlan(service, resources, parts, refs, list(resolved.join_keys))
-
-
-class MaskedRetrievalJob:
-    """A RetrievalJob whose results have PII columns masked; everything else is delegated."""
-
-    def __init__(self, job: Any, masker: Masker, strategies: dict[str, str]) -> None:
-        self._job = job
-        self._masker = masker
-        self._strategies = strategies
-
-    def to_arrow(self, *args: Any, **kwargs: Any) -> pa.Table:
-        return self._masker.mask_table(self._job.to_arrow(*args, **kwargs), self._strategies)
-
-    def to_df(self, *args: Any, validation_reference: Any = None, **kwargs: Any) -> Any:
-        if validation_reference is not None:  # checked on the values the caller may see
-            validation_reference.enforce(self.to_arrow())
-        return self._masker.mask_frame(self._job.to_df(*args, **kwargs), self._strategies)
-
-    def to_spark_df(self) -> Any:
-        """Refused: masking runs on collected rows, and a Spark DataFrame would carry the raw values."""
-        raise PermissionDeniedError(
-            f"to_spark_df: column(s) {', '.join(sorted(self._strategies))} are masked for this principal; "
-            "use to_df() or to_arrow(), which return them masked"
-        )
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._job, name)
-
-
-def _record_form(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Timestamps as the integer microseconds records hold, so that the value sealed is what a reader decodes."""
-    kind = column.type
-    if pa.types.is_timestamp(kind):
-        return column.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-    if pa.types.is_list(kind) and pa.types.is_timestamp(kind.value_type):
-        return column.cast(pa.list_(pa.timestamp("us", tz="UTC"))).cast(pa.list_(pa.int64()))
-    return column

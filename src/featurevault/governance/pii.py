@@ -14,6 +14,7 @@ value once, the other strategies are Arrow kernels.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -30,6 +31,8 @@ PII_TAG = "pii"
 MASKING_TAG = "pii.masking"
 DECLASSIFY_TAG = "pii.declassify"
 STRATEGIES = ("redact", "hash", "partial")
+#: distinct values whose hash a Masker keeps (per process)
+HASH_CACHE_SIZE = 65_536
 
 
 def _is_true(tags: dict[str, str]) -> bool:
@@ -145,31 +148,23 @@ class Masker:
         if len(hash_key) < 16:
             raise ValueError("the PII hash key must be at least 16 bytes")
         self._key = hash_key
-        # Keyed once; each value copies the keyed state instead of re-deriving the key pads.
-        self._keyed = hmac.new(hash_key, digestmod=hashlib.sha256)
+        # Online reads mask the same values again and again (keys, categories): each distinct
+        # value is hashed once per process, up to HASH_CACHE_SIZE values (least recent dropped).
+        self._hash_cached = functools.lru_cache(maxsize=HASH_CACHE_SIZE, typed=True)(self._hash)
+
+    def _hash(self, value: Any) -> str:
+        data = value if isinstance(value, bytes) else str(value).encode("utf-8")
+        return hmac.digest(self._key, data, hashlib.sha256).hex()
 
     def hash_value(self, value: Any) -> str:
-        data = value if isinstance(value, bytes) else str(value).encode("utf-8")
-        digest = self._keyed.copy()
-        digest.update(data)
-        return digest.hexdigest()
+        try:
+            return self._hash_cached(value)
+        except TypeError:  # unhashable
+            return self._hash(value)
 
     def _hash_list(self, values: list[Any]) -> list[Any]:
-        # Each distinct value is hashed once (online reads often repeat keys and categories).
-        seen: dict[Any, str] = {}
-        out: list[Any] = []
-        for v in values:
-            if v is None:
-                out.append(None)
-                continue
-            try:
-                h = seen.get(v)
-            except TypeError:  # unhashable (lists): hash its text
-                h, v = None, repr(v)
-            if h is None:
-                h = seen[v] = self.hash_value(v)
-            out.append(h)
-        return out
+        hash_value = self.hash_value  # each distinct value is hashed once (see __init__)
+        return [None if v is None else hash_value(v) for v in values]
 
     def mask_list(self, values: list[Any], strategy: str) -> list[Any]:
         """A column held as a Python list (online reads), masked."""

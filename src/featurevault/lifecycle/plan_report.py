@@ -40,4 +40,5 @@ def plan_json(plan: Plan, project: str, environment: str | None) -> dict[str, An
         "changes": [{"action": c.action, "kind": c.kind, "name": c.name, "fields": list(c.fields)}
                     for c in plan.changes],
         "lint": [f.to_dict() for f in plan.lint.findings],
+        "retention_seconds": plan.retention,
     }

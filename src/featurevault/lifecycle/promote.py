@@ -74,7 +74,7 @@ def promote(target: FeatureStore, source_env: str, *, dry_run: bool = False) -> 
     if source_env == target.environment:
         raise ConfigError(f"promote: source and target are both environment {source_env!r}")
     grant = (AuthzedAction.PROMOTE, project_resource(target.project))
-    _refuse_early(target, grant)
+    bootstrap = _refuse_early(target, grant)
     with FeatureStore(target.repo_path, env=source_env, principal=target.principal) as source:
         source.refresh_registry()
         source_version, contents = source.registry.versioned_contents()
@@ -86,7 +86,8 @@ def promote(target: FeatureStore, source_env: str, *, dry_run: bool = False) -> 
         lines = [f"{g.name}: {g.detail}" for g in failed]
         raise GateError(f"promote from {source_env!r} refused: " + "; ".join(lines), lines)
     if dry_run:
-        with target.guarded(AuthzedAction.PROMOTE, operation="promote", details={"dry_run": True, "from": source_env}):
+        details = {"dry_run": True, "from": source_env}
+        with target.guarded(AuthzedAction.PROMOTE, operation="promote", details=details, bootstrap=bootstrap):
             the_plan = apply_ops.plan(target, contents)
         return PromoteResult(source_env, target.environment, source_version, the_plan, gates)
     meta = {"promoted_from": source_env, "source_version": source_version}
@@ -96,16 +97,21 @@ def promote(target: FeatureStore, source_env: str, *, dry_run: bool = False) -> 
                          result.version if result.committed else None, result.committed)
 
 
-def _refuse_early(target: FeatureStore, grant: Any) -> None:
+def _refuse_early(target: FeatureStore, grant: Any) -> str | None:
     """Refuse a caller without PROMOTE before any gate runs (the refusal is audited).
 
     An allowed caller leaves no record here: the promotion's one record is written when it commits.
+    Returns the bootstrap reason while the target's registry holds no permissions at all: as its
+    first apply, its first promotion (or a dry run of it) is allowed so that it can install them.
     """
     version, contents = target.registry.versioned_contents()
     enforcer = target.guard.state(version, contents).enforcer
-    if target.guard.enforce and enforcer.permissions and not enforcer.allowed(target.principal, *grant):
+    if target.guard.enforce and not enforcer.permissions:
+        return "no permissions registered yet: promotion allowed"
+    if target.guard.enforce and not enforcer.allowed(target.principal, *grant):
         with target.guarded(grant[0], operation="promote"):
             pass  # raises PermissionDeniedError, recorded as denied
+    return None
 
 
 def run_gates(source: FeatureStore, contents: Any) -> list[GateResult]:

@@ -2,13 +2,14 @@
 
 :func:`recorded_facts` reads, in one go and without the guard (the caller authorizes once),
 what the registry records beyond the definitions: the recovery log (last backup, drill,
-capacity plan), the last ``validate`` run, and the lifecycle state the DEPLOYMENT items
+capacity plan), the last ``validate`` run, the monitoring history, and the lifecycle state the DEPLOYMENT items
 read: promotions and rollbacks in the history, how many versions it holds, the flags.
 :func:`readiness_report` evaluates the checklist with those facts.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from featurevault.quality.readiness import ReadinessFacts, ReadinessReport, evaluate_readiness
@@ -31,8 +32,15 @@ def recorded_facts(store: FeatureStore) -> ReadinessFacts:
     return ReadinessFacts(
         recovery=recorded(registry, project),
         last_validation=registry.get_state(project, VALIDATION_NAMESPACE).get("last"),
+        metrics_recorded=metrics_recorded(registry, project),
         **deployment_facts_of(entries, len(load_flags(registry, project).flags)),
     )
+
+
+def metrics_recorded(registry: Any, project: str, days: int = 30) -> dict[str, datetime]:
+    """view -> when monitoring last recorded a metric for it, over the last ``days``."""
+    points = registry.metrics(project, since=datetime.now(UTC) - timedelta(days=days))
+    return {p.view: p.at for p in points}  # oldest first: the newest wins
 
 
 def deployment_facts_of(entries: list[Any], flags: int) -> dict[str, Any]:

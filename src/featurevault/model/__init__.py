@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from featurevault.model.sources import PostgreSQLSource
     from featurevault.model.sources import PushSource
     from featurevault.model.sources import RequestSource
+    from featurevault.model.delta_source import DeltaSource
     from featurevault.model.spark_source import SparkSource
 
 _WHERE = {
@@ -61,6 +62,7 @@ _WHERE = {
     "PostgreSQLSource": "featurevault.model.sources",
     "PushSource": "featurevault.model.sources",
     "RequestSource": "featurevault.model.sources",
+    "DeltaSource": "featurevault.model.delta_source",
     "SparkSource": "featurevault.model.spark_source",
 }
 """public name -> the submodule defining it"""
@@ -91,6 +93,7 @@ __all__ = [
     "DataSource",
     "DefinitionSite",
     "DeltaFormat",
+    "DeltaSource",
     "Entity",
     "FeatureObject",
     "FeatureService",

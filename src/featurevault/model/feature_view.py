@@ -114,6 +114,7 @@ class FeatureView(_Projectable):
         backfill_start: datetime | None = None,
         schedule: str | None = None,
         freshness: timedelta | str | None = None,
+        retention: timedelta | str | None = None,
     ) -> None:
         self._init_meta(name, description, tags, owner)
         _accept_feast_only(name, enable_validation, version)
@@ -123,6 +124,8 @@ class FeatureView(_Projectable):
         self.backfill_start = _check_backfill(name, backfill_start)
         self.schedule = _check_schedule(name, schedule)
         self.freshness = _check_freshness(name, freshness) if freshness is not None else _tag_freshness(self.tags)
+        #: how long offline rows are kept (``retention=`` or a ``retention`` tag such as 90d); None: forever
+        self.retention = _check_retention(name, retention if retention is not None else self.tags.get("retention"))
         if not isinstance(source, DataSource) or isinstance(source, RequestSource):
             raise DefinitionError(
                 f"feature view {name!r}: source must be a batch or push source (FileSource, PushSource, ...), "
@@ -178,7 +181,12 @@ class FeatureView(_Projectable):
         return view
 
     def to_dict(self) -> dict[str, Any]:
-        extra = {"freshness_seconds": self.freshness.total_seconds()} if self.freshness and "freshness" not in self.tags else {}
+        # an interval the tags do not already say (``freshness=`` given, or a tag that is not a duration)
+        # is kept apart, so the view reads back with the same expected interval
+        declared = self.freshness and self.freshness != _tag_freshness(self.tags)
+        extra = {"freshness_seconds": self.freshness.total_seconds()} if declared else {}
+        if self.retention and "retention" not in self.tags:
+            extra["retention_seconds"] = self.retention.total_seconds()
         return {
             **self._meta_dict(),
             **extra,
@@ -211,6 +219,7 @@ class FeatureView(_Projectable):
             backfill_start=datetime.fromisoformat(data["backfill_start"]) if data.get("backfill_start") else None,
             schedule=data.get("schedule"),
             freshness=None if data.get("freshness_seconds") is None else timedelta(seconds=data["freshness_seconds"]),
+            retention=None if data.get("retention_seconds") is None else timedelta(seconds=data["retention_seconds"]),
         )
 
 
@@ -235,6 +244,19 @@ def _check_freshness(name: str, value: Any) -> timedelta | None:
     from featurevault.model.alert_condition import parse_duration
 
     return timedelta(seconds=parse_duration(value, f"feature view {name!r} freshness"))
+
+
+def _check_retention(name: str, value: Any) -> timedelta | None:
+    """A positive duration (timedelta, seconds, or text like 90d); None or empty keeps rows forever."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, timedelta):
+        from featurevault.model.alert_condition import parse_duration
+
+        value = timedelta(seconds=parse_duration(value, f"feature view {name!r} retention"))
+    if value <= timedelta(0):
+        raise DefinitionError(f"feature view {name!r}: retention must be a positive duration, got {value!r}")
+    return value
 
 
 #: cron's shorthands; anything else must have five fields (minute hour day-of-month month day-of-week)

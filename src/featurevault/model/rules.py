@@ -136,7 +136,10 @@ def matches(column: str, pattern: str, *, on_fail: str = DEFAULT_ON_FAIL, name: 
 
 
 def unique(columns: list[str] | str, *, on_fail: str = DEFAULT_ON_FAIL, name: str = "") -> Rule:
-    """Fails every row whose combination of ``columns`` appears more than once in the batch."""
+    """Fails every row whose combination of ``columns`` appears more than once (nulls never do).
+
+    Scope: a materialization checks every source row of its window; a push or write, the rows given.
+    """
     cols = [columns] if isinstance(columns, str) else list(columns)
     if not cols or not all(isinstance(c, str) and c for c in cols):
         raise DefinitionError(f"unique: columns must be a non-empty list of column names, got {columns!r}")

@@ -73,9 +73,18 @@ class DataSource(FeatureObject):
         return self.timestamp_field
 
 
+#: source types defined outside this module, imported when first met in a dictionary
+_SOURCE_MODULES = {"delta": "featurevault.model.delta_source", "spark": "featurevault.model.spark_source"}
+
+
 def source_from_dict(data: dict[str, Any]) -> DataSource:
     """Rebuild any registered source from its dictionary form."""
-    cls = _SOURCE_TYPES.get(data.get("type", ""))
+    kind = data.get("type", "")
+    if kind not in _SOURCE_TYPES and kind in _SOURCE_MODULES:
+        import importlib
+
+        importlib.import_module(_SOURCE_MODULES[kind])
+    cls = _SOURCE_TYPES.get(kind)
     if cls is None:
         raise DefinitionError(f"unknown data source type {data.get('type')!r} for source {data.get('name')!r}")
     return cls.from_dict(data)  # type: ignore[attr-defined]

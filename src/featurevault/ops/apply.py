@@ -62,6 +62,12 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.changes)
 
+    @property
+    def retention(self) -> dict[str, float]:
+        """Seconds of offline data each view keeps (views that declare a retention), applied by ``offline vacuum``."""
+        views = self.desired.feature_views.values()
+        return {v.name: v.retention.total_seconds() for v in sorted(views, key=lambda v: v.name) if v.retention}
+
     def summary(self) -> str:
         counts = {a: sum(c.action == a for c in self.changes) for a in ("add", "update", "remove")}
         return f"{counts['add']} added, {counts['update']} updated, {counts['remove']} removed"

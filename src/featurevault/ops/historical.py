@@ -192,6 +192,7 @@ def get_historical_features(
     end_date: datetime | None = None,
     sandbox_sql: bool = False,
     flags: FlagSet | None = None,
+    as_of: Any = None,
 ) -> RetrievalJob:
     """Plan a point-in-time retrieval; bad requests fail here, the join runs on ``to_df``/``to_arrow``.
 
@@ -199,10 +200,15 @@ def get_historical_features(
     [``start_date``, ``end_date``] (``end_date`` defaults to now, ``start_date``
     to the beginning of the data), each at ``end_date``: its latest values in the window.
     ``sandbox_sql``: an ``entity_df`` given as SQL runs where it can read no file or table (auth on).
+    ``as_of``: read every view's Delta table at this version (int) or time (see ops.time_travel).
     """
     if features is None:
         raise RequestError("pass features (a list of 'view:feature' references) or a feature service")
     resolved = resolve_features(contents, features, full_feature_names=full_feature_names)
+    if as_of is not None:
+        from featurevault.ops.time_travel import pin
+
+        resolved = pin(resolved, as_of)
     if entity_df is None:
         entity_df = entities_in_window(offline, resolved, start_date, end_date)
     elif start_date is not None or end_date is not None:

@@ -179,6 +179,8 @@ def _materialize_view(
 ) -> ViewMaterialization:
     began = time.perf_counter()
     gate = _gate_for(store, view, gate)
+    if gate is not None:  # ``unique`` rules see every source row of the window, not one batch
+        gate.scan_window(store.offline_store, view, start, end)
     if gate is not None and has_block_rules(view):
         _check_block_rules(store, view, start, end, gate)  # before anything is written
     layout = codec.Layout.of(view.features)

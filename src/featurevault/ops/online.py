@@ -66,6 +66,9 @@ class _Plan:
     request_names: frozenset[str] = frozenset()
     #: the flags covering this request, for one flag-set version (built on first use)
     flag_mask: FlagMask | None = None
+    #: True when the output is one stored view's features in their read order (no on-demand
+    #: views, nothing read only as an input): the response takes the view's columns as they are
+    direct: bool = False
 
     def mask_for(self, contents: RepoContents, flags: FlagSet) -> FlagMask:
         mask = self.flag_mask
@@ -139,13 +142,19 @@ class OnlineReader:
             for op in plan.resolved.odfvs
         ]
         # Feast echoes every entity column the caller passed, except request data of on-demand views.
-        keys = [k for k in order if k not in plan.request_names]
+        keys = [k for k in order if k not in plan.request_names] if plan.request_names else order
         none: list[Any] = [None] * len(keys)
-        where = plan.locations
         values = [entity_columns[k] for k in keys]
-        values += [view_results[s][0][i] if s >= 0 else odfv_results[-1 - s][i] for s, i in where]
-        states = none + [view_results[s][1][i] if s >= 0 else None for s, i in where]
-        stamps = none + [view_results[s][2] if s >= 0 else None for s, i in where]
+        if plan.direct:  # one view, its features in order: its columns are the response's
+            columns, per_feature, view_stamps = view_results[0]
+            values += columns
+            states = none + per_feature
+            stamps = none + [view_stamps] * len(columns)
+        else:
+            where = plan.locations
+            values += [view_results[s][0][i] if s >= 0 else odfv_results[-1 - s][i] for s, i in where]
+            states = none + [view_results[s][1][i] if s >= 0 else None for s, i in where]
+            stamps = none + [view_results[s][2] if s >= 0 else None for s, i in where]
         if flags:
             mask = plan.mask_for(contents, flags)
             if mask.rules:
@@ -158,6 +167,8 @@ class OnlineReader:
         """Per requested feature, the values and statuses for every entity row; plus event times."""
         if rows == 0:
             return [[] for _ in vp.part.features], [[] for _ in vp.part.features], []
+        if rows == 1:
+            return self._read_one(vp, entity_columns, now_us)
         index: list[int] | None = None
         if vp.key_names:
             try:
@@ -216,6 +227,42 @@ class OnlineReader:
         if vp.absent:
             per_feature = _mark_absent(vp, states, layouts)
         return columns, per_feature, stamps
+
+    def _read_one(
+        self, vp: _ViewPlan, entity_columns: dict[str, list[Any]], now_us: int
+    ) -> tuple[list[list[Any]], list[list[FieldStatus]], list[int | None]]:
+        """:meth:`_read_view` for one entity row: one key, one record, no de-duplication."""
+        if vp.key_names:
+            try:
+                key_values = [entity_columns[k][0] for k in vp.key_names]
+            except KeyError as exc:
+                raise _missing_key(exc.args[0], vp, entity_columns) from None
+            try:
+                key = codec.packb(key_values)
+            except (TypeError, OverflowError, ValueError) as exc:
+                raise SchemaMismatchError(
+                    f"feature view {vp.part.view.name!r}: entity key {', '.join(vp.key_names)} has a value "
+                    f"that cannot be a join key ({exc})"
+                ) from None
+        else:
+            key = codec.EMPTY_KEY
+        (record,) = self.online_store.read(vp.table, [key])
+        width = len(vp.part.features)
+        if record is None:
+            return [[None] for _ in range(width)], [[_NOT_FOUND]] * width, [None]
+        rec = codec.unpackb(record)
+        stamp = rec[1]
+        if vp.ttl_us and stamp < now_us - vp.ttl_us:
+            return [[None] for _ in range(width)], [[_OUTSIDE]] * width, [stamp]
+        keyed = vp.keyed if vp.keyed is not None else self._keyed(vp)
+        extract = vp.extractors.get(rec[0]) or self._extractor(vp, rec[0])
+        values = extract(rec, key) if keyed else extract(rec)
+        present = [_PRESENT]
+        per_feature = [present] * width
+        absent = vp.absent.get(rec[0]) if vp.absent else None
+        if absent:
+            per_feature = [[_NOT_FOUND] if i in absent else present for i in range(width)]
+        return [[v] for v in values], per_feature, [stamp]
 
     def _keyed(self, vp: _ViewPlan) -> bool:
         decryptor = self.decryptor
@@ -316,9 +363,10 @@ def _make_plan(resolved: ResolvedRequest) -> _Plan:
     dtypes: list[FeatureType | None] = [where[name][2] for name in resolved.output_names]
     key_types = list(join_key_types(part.view for part in resolved.views).items())
     request_names = frozenset(f.name for f in resolved.request_fields)
+    direct = len(views) == 1 and not resolved.odfvs and locations == [(0, i) for i in range(len(views[0].dtypes))]
     return _Plan(
         resolved, views, frozenset(resolved.join_keys), key_types, locations, list(resolved.output_names), dtypes,
-        request_names,
+        request_names, direct=direct,
     )
 
 
@@ -388,7 +436,7 @@ def _entity_columns(entity_rows: Any) -> tuple[dict[str, list[Any]], list[str], 
     """Entity rows (a list of dicts or a dict of lists) as columns, their names in order, and the row count."""
     if isinstance(entity_rows, list) and len(entity_rows) == 1 and isinstance(entity_rows[0], dict):
         only = entity_rows[0]  # the commonest request: one entity
-        return {k: _plain([v]) for k, v in only.items()}, list(only), 1
+        return {k: [_unboxed(v)] for k, v in only.items()}, list(only), 1
     if isinstance(entity_rows, dict):
         columns = {k: _plain(v) for k, v in entity_rows.items()}
         lengths = {len(v) for v in columns.values()}
@@ -420,6 +468,11 @@ def _plain(values: Any) -> list[Any]:
     if sample is not None and type(sample).__module__ == "numpy":
         return [v.item() if hasattr(v, "item") else v for v in values]
     return values
+
+
+def _unboxed(value: Any) -> Any:
+    """One value as a plain Python value (a numpy scalar unboxed, as Feast returns it)."""
+    return value.item() if type(value).__module__ == "numpy" and hasattr(value, "item") else value
 
 
 def _missing_key(key: str, vp: _ViewPlan, entity_columns: dict[str, list[Any]]) -> EntityKeyError:

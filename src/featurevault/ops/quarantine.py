@@ -54,7 +54,7 @@ def release(store: Any, entries: list[QuarantineEntry], gate: QualityGate) -> Re
 def _release_group(store: Any, view: Any, target: str, group: list[QuarantineEntry], gate: QualityGate,
                    result: ReleaseResult) -> None:
     rows = [{k: from_jsonable(v) for k, v in e.values.items()} for e in group]
-    columns = _opened(store, view, {name: [row.get(name) for row in rows] for name in rows[0]})
+    columns = open_sealed(store, view, {name: [row.get(name) for row in rows] for name in rows[0]})
     table = write.prepare_rows(view, write._Frame(columns))
     try:
         verdict = gate.check(view, table)
@@ -79,7 +79,7 @@ def _release_group(store: Any, view: Any, target: str, group: list[QuarantineEnt
     logger.info("feature view %r: %d quarantined row(s) released to %s", view.name, len(passed), target)
 
 
-def _opened(store: Any, view: Any, columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+def open_sealed(store: Any, view: Any, columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """Columns with PII values decrypted when they were sealed at rest (bound to each row's entity key)."""
     guard = getattr(store, "guard", None)
     if guard is None or not guard.encrypts_at_rest:

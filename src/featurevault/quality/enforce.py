@@ -26,6 +26,7 @@ from featurevault.model.rules import Rule
 from featurevault.quality import metrics
 from featurevault.quality.rules.arrow import failing_mask
 from featurevault.quality.rules.check import effective_rules, timestamp_name
+from featurevault.quality.window import WindowDuplicates, duplicated_mask
 
 logger = logging.getLogger(__name__)
 
@@ -78,17 +79,26 @@ def has_block_rules(view: FeatureView) -> bool:
     return any(r.on_fail == "block" for r in effective_rules(view))
 
 
-def check_batch(view: FeatureView, table: pa.Table, *, only_block: bool = False) -> Verdict:
-    """Split ``table`` by the view's rules (raises DataQualityError when a ``block`` rule fails)."""
-    rules = [r for r in effective_rules(view) if not only_block or r.on_fail == "block"]
+def check_batch(view: FeatureView, table: pa.Table, *, only_block: bool = False,
+                window: dict[str, WindowDuplicates] | None = None) -> Verdict:
+    """Split ``table`` by the view's rules (raises DataQualityError when a ``block`` rule fails).
+
+    ``window`` holds the ``unique`` rules already checked over a materialization's whole
+    window (:mod:`.window`): they were counted there, and here only take out the rows of a
+    ``quarantine`` one.
+    """
+    window = window or {}
+    rules = [r for r in effective_rules(view) if (not only_block or r.on_fail == "block")
+             and (r.name not in window or r.on_fail == "quarantine")]
     if not rules or table.num_rows == 0:
         return Verdict(table.num_rows, table, None, [])
     named = _as_view_columns(view, table)
-    masks = [(rule, failing_mask(rule, named)) for rule in rules]
+    masks = [(rule, duplicated_mask(window[rule.name], named) if rule.name in window else failing_mask(rule, named))
+             for rule in rules]
     hidden = hidden_columns(view)
     failures = [
         RuleFailure(rule.name, rule.kind, rule.on_fail, count, _examples(named, mask, hidden) if count else [])
-        for rule, mask in masks
+        for rule, mask in masks if rule.name not in window
         for count in [pc.sum(mask).as_py() or 0]
     ]
     failed = [f for f in failures if f.rows]

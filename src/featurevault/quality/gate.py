@@ -10,14 +10,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 
 from featurevault.model import FeatureView
-from featurevault.quality.enforce import EVENT_TS, RULE_COLUMN, Verdict, check_batch
+from featurevault.quality import window
+from featurevault.quality.enforce import EVENT_TS, RULE_COLUMN, Verdict, check_batch, hidden_columns
 from featurevault.quality.quarantine import QuarantineBatch, QuarantineStore, entries_of
 from featurevault.quality.rules.check import timestamp_name
+from featurevault.quality.window import WindowDuplicates
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +35,26 @@ class QualityGate:
     #: encrypts a view's PII columns as the online store keeps them (None: stored clear)
     seal: Callable[[str, pa.Table], pa.Table] | None = None
 
+    #: per view, the ``unique`` rules checked over the whole window of a materialization
+    windows: dict[str, dict[str, WindowDuplicates]] = field(default_factory=dict)
+
+    def scan_window(self, offline: Any, view: FeatureView, start: datetime | None, end: datetime | None) -> None:
+        """Check the view's ``unique`` rules over every source row in [start, end] before a materialization.
+
+        Raises DataQualityError (nothing written yet) when a ``block`` one fails; the batches
+        checked afterwards quarantine the rows of duplicated combinations.
+        """
+        found = window.scan(offline, view, start, end)
+        if not found:
+            self.windows.pop(view.name, None)
+            return
+        window.enforce(view, found, hidden_columns(view), self._view_notes(view.name))
+        self.windows[view.name] = {dup.rule.name: dup for dup in found}
+
     def check(self, view: FeatureView, table: pa.Table, *, only_block: bool = False) -> Verdict:
         """Check one batch (raises DataQualityError for a failing ``block`` rule)."""
         try:
-            verdict = check_batch(view, table, only_block=only_block)
+            verdict = check_batch(view, table, only_block=only_block, window=self.windows.get(view.name))
         except Exception as exc:
             report = getattr(exc, "report", None)
             if report is not None:

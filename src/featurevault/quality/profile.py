@@ -4,11 +4,13 @@ For every feature: rows, nulls and null rate (NaN counts as null), approximate d
 count, and the three most common values; for numeric features also min, max, mean, sample
 standard deviation, quantiles (5/25/50/75/95%, interpolated as numpy's default) and a
 histogram of ten equal-width bins. Statistics skip nulls and NaN, as pandas does.
-Profiles are stored in the registry's state (namespace ``profiles``) with their range.
+Profiles are stored in the registry's state with their range and an id: every one in its view's
+history (namespace ``profiles.history:<view>``), the latest also under ``profiles``.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +22,8 @@ from featurevault.quality.validate import float_columns
 from featurevault.types import Float32, Float64, Int32, Int64
 
 NAMESPACE = "profiles"
+#: every profile of a view, by id: namespace ``profiles.history:<view>``
+HISTORY = "profiles.history"
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 BINS = 10
 TOP = 3
@@ -71,17 +75,24 @@ class Profile:
     at: datetime
     rows: int
     features: dict[str, FeatureProfile]
+    #: the stored profile's id (empty for profiles never stored: saved datasets, references)
+    id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, **self.summary(), "features": {n: f.to_dict() for n, f in self.features.items()}}
+
+    def summary(self) -> dict[str, Any]:
+        """What a history listing shows: id, view, range, when it was taken and how many rows."""
         iso = lambda v: v.isoformat() if v is not None else None  # noqa: E731
-        return {"view": self.view, "start": iso(self.start), "end": iso(self.end), "at": iso(self.at),
-                "rows": self.rows, "features": {n: f.to_dict() for n, f in self.features.items()}}
+        return {"id": self.id, "view": self.view, "start": iso(self.start), "end": iso(self.end),
+                "at": iso(self.at), "rows": self.rows}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Profile:
         parse = lambda v: datetime.fromisoformat(v) if v else None  # noqa: E731
         features = {n: FeatureProfile.from_dict(f) for n, f in data["features"].items()}
-        return cls(data["view"], parse(data["start"]), parse(data["end"]), parse(data["at"]), data["rows"], features)
+        return cls(data["view"], parse(data["start"]), parse(data["end"]), parse(data["at"]), data["rows"], features,
+                   data.get("id", ""))
 
 
 def _plain(value: Any) -> Any:
@@ -105,7 +116,8 @@ def profile_view(offline: Any, view: FeatureView, start: datetime | None, end: d
         p.top_values = []
         if p.dtype not in ("Float32", "Float64", "Int32", "Int64"):
             p.histogram = None
-    return Profile(view.name, start, end, datetime.now(UTC), rows, features)
+    at = datetime.now(UTC)
+    return Profile(view.name, start, end, at, rows, features, f"{at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}")
 
 
 def profile_table(table: Any, name: str = "table") -> Profile:
@@ -199,10 +211,48 @@ def _histogram(run: Runner, name: str, floats: set[str], low: float, high: float
     return edges, counts
 
 
+def _history(view: str) -> str:
+    return f"{HISTORY}:{view}"
+
+
 def save_profile(registry: Any, project: str, profile: Profile) -> None:
+    """Keep ``profile`` in its view's history, and as the view's latest."""
+    if profile.id:
+        registry.set_state(project, _history(profile.view), profile.id, profile.to_dict())
     registry.set_state(project, NAMESPACE, profile.view, profile.to_dict())
 
 
-def load_profile(registry: Any, project: str, view: str) -> Profile | None:
-    data = registry.get_state(project, NAMESPACE).get(view)
+def load_profile(registry: Any, project: str, view: str, profile_id: str | None = None) -> Profile | None:
+    """The view's latest profile, or the stored one with ``profile_id`` (None when there is none)."""
+    if profile_id is not None:
+        data = registry.get_state(project, _history(view)).get(profile_id)
+        if data is None:
+            latest = registry.get_state(project, NAMESPACE).get(view)  # stored before histories were kept
+            data = latest if latest and latest.get("id", "") == profile_id else None
+    else:
+        data = registry.get_state(project, NAMESPACE).get(view)
     return Profile.from_dict(data) if data else None
+
+
+def profile_history(registry: Any, project: str, view: str, start: datetime | None = None,
+                    end: datetime | None = None) -> list[Profile]:
+    """Every stored profile of ``view``, oldest first; with ``start``/``end``, those whose range lies within.
+
+    A profile taken without a start (or end) reaches back (or forward) without bound, so it
+    lies within a range only when that range is open on the same side.
+    """
+    stored = [Profile.from_dict(d) for d in registry.get_state(project, _history(view)).values()]
+    latest = registry.get_state(project, NAMESPACE).get(view)
+    if latest and not any(p.id == latest.get("id", "") for p in stored):  # stored before histories were kept
+        stored.append(Profile.from_dict(latest))
+    return sorted((p for p in stored if _within(p, start, end)), key=lambda p: (p.at, p.id))
+
+
+def _within(profile: Profile, start: datetime | None, end: datetime | None) -> bool:
+    if start is not None and (profile.start is None or _utc(profile.start) < _utc(start)):
+        return False
+    return end is None or (profile.end is not None and _utc(profile.end) <= _utc(end))
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

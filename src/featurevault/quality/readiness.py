@@ -59,6 +59,8 @@ class ReadinessFacts:
     registry_versions: int | None = None
     #: the newest rollback the history records ({"version", "to", "at"}); None when none (or not read)
     last_rollback: dict[str, Any] | None = None
+    #: view -> when monitoring metrics were last recorded for it (``monitor run``); None when not read
+    metrics_recorded: dict[str, datetime] | None = None
 
 
 @dataclass(frozen=True)
@@ -387,10 +389,6 @@ def _encryption(inputs: _Inputs) -> tuple[str, str]:
 # -- OPERATIONS, TESTING, DEPLOYMENT ---------------------------------------------------------------------------------
 
 
-def _not_checked(why: str) -> Check:
-    return lambda inputs: (NOT_CHECKED, why)
-
-
 def _runbooks(inputs: _Inputs) -> tuple[str, str]:
     if inputs.files and inputs.files.runbooks:
         return PASS, "runbooks: " + ", ".join(str(p) for p in inputs.files.runbooks[:5])
@@ -476,7 +474,47 @@ def _unit_tests(inputs: _Inputs) -> tuple[str, str]:
     return _tests_mentioning([*odfvs, ".transform("], "exercise on-demand feature logic")(inputs)
 
 
-DOCUMENTATION = "a documentation matter featurevault cannot see"
+METRICS_MAX_AGE_DAYS = 7
+
+
+def _dashboards(inputs: _Inputs) -> tuple[str, str]:
+    """The built-in dashboard, with monitoring history to show for every view."""
+    import importlib.util
+
+    if not all(importlib.util.find_spec(m) for m in ("fastapi", "jinja2")):
+        return FAIL, "the dashboard needs the server extra: pip install 'featurevault[server]'"
+    recorded = inputs.facts.metrics_recorded
+    if recorded is None:
+        return NOT_CHECKED, "dashboard: featurevault ui; the monitoring history in the registry was not read"
+    views = sorted(inputs.contents.feature_views)
+    fresh = [v for v in views if v in recorded and _days_since(recorded[v]) <= METRICS_MAX_AGE_DAYS]
+    where = "dashboard: featurevault ui (or /ui of featurevault serve)"
+    if not views or len(fresh) < len(views):
+        missing = ", ".join(v for v in views if v not in fresh) or "no feature views"
+        return FAIL, (f"{where}; no monitoring metrics in the last {METRICS_MAX_AGE_DAYS} days for {missing}: "
+                      "run 'featurevault monitor run' on a schedule")
+    last = max(recorded[v] for v in views)
+    return PASS, f"{where}; freshness, quality and drift history for {len(views)}/{len(views)} views, last {last:%Y-%m-%d %H:%M} UTC"
+
+
+def _days_since(at: datetime) -> float:
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - at).total_seconds() / 86400
+
+
+def _model_tests(inputs: _Inputs) -> tuple[str, str]:
+    """Test files that train a model on historical features and score it with online ones."""
+    if inputs.files is None:
+        return NOT_CHECKED, "repo path unknown; no files scanned"
+    files = inputs.files
+    found = [p for p in files.test_files
+             if all(w in files.read(p) for w in ("get_historical_features", "get_online_features", ".fit("))]
+    if found:
+        return PASS, (f"{len(found)} test file(s) train a model on historical features and score it online "
+                      f"({', '.join(str(p) for p in found[:3])})")
+    return NOT_CHECKED, (f"{len(files.test_files)} test file(s) in the repo, none trains a model on historical "
+                         "features and scores it online; model tests elsewhere cannot be seen")
+
 
 CHECKLIST: list[tuple[str, str, Check]] = [
     ("DESIGN", "All features have clear documentation", _documentation),
@@ -492,7 +530,7 @@ CHECKLIST: list[tuple[str, str, Check]] = [
     ("MONITORING", "Quality metrics tracked", monitoring_items.quality_metrics),
     ("MONITORING", "Drift detection enabled", monitoring_items.drift),
     ("MONITORING", "Alerting rules defined", monitoring_items.alerting_rules),
-    ("MONITORING", "Dashboards created", _not_checked("dashboards live outside the repo")),
+    ("MONITORING", "Dashboards created", _dashboards),
     ("SECURITY", "Access control implemented", _access_control),
     ("SECURITY", "PII features identified and protected", _pii),
     ("SECURITY", "Audit logging enabled", _audit),
@@ -507,7 +545,7 @@ CHECKLIST: list[tuple[str, str, Check]] = [
      _tests_mentioning(["get_online_features", "get_historical_features"], "exercise retrieval")),
     ("TESTING", "Performance tests for latency",
      _tests_mentioning(["latency", "perf_counter", "benchmark"], "measure latency")),
-    ("TESTING", "End-to-end tests with models", _not_checked("model tests live outside the feature repo")),
+    ("TESTING", "End-to-end tests with models", _model_tests),
     ("DEPLOYMENT", "CI/CD pipeline configured", deployment_items.ci),
     ("DEPLOYMENT", "Staging environment tested", deployment_items.staging),
     ("DEPLOYMENT", "Rollback procedure documented", deployment_items.rollback),

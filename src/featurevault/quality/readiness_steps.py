@@ -16,7 +16,9 @@ NEXT_STEPS: dict[str, str] = {
     "Quality metrics tracked": "enable quality metrics in feature_store.yaml when the build offers them",
     "Drift detection enabled": "enable drift detection in feature_store.yaml when the build offers it",
     "Alerting rules defined": "define alert rules for freshness and quality when the build offers them",
-    "Dashboards created": "point a dashboard at /metrics of `featurevault serve`",
+    "Dashboards created": (
+        "install the server extra and run `featurevault monitor run` on a schedule; open `featurevault ui`"
+    ),
     "Access control implemented": "set auth: {type: token} (or oidc) and declare Permission objects (docs/security.md)",
     "PII features identified and protected": "tag every view with pii=true|false; mask PII with a pii: section",
     "Audit logging enabled": "set audit: {sink: file} or {sink: postgres, dsn: ...}",
@@ -29,7 +31,10 @@ NEXT_STEPS: dict[str, str] = {
     "Unit tests for feature logic": "add tests that call each on-demand view's .transform() on sample rows",
     "Integration tests for retrieval": "add tests that call get_online_features and get_historical_features",
     "Performance tests for latency": "add a test that times online reads (time.perf_counter) against a budget",
-    "End-to-end tests with models": "test each model against its feature service, outside the feature repo",
+    "End-to-end tests with models": (
+        "add a test that trains the model on get_historical_features and scores it with "
+        "get_online_features (`featurevault scaffold ci` writes one)"
+    ),
     "CI/CD pipeline configured": "run `featurevault scaffold ci` for pipelines that lint, plan, test and promote",
     "Staging environment tested": "add a staging environment, apply there, then `featurevault promote --from staging`",
     "Rollback procedure documented": "keep the runbook `featurevault init` writes; rehearse `featurevault rollback V`",

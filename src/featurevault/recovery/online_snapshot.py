@@ -108,7 +108,7 @@ def _load_in_place(
         restored.update(keys)
         if progress is not None:
             progress(table, len(restored))
-    stale = [k for keys, _ in store.scan(table) for k in keys if k not in restored]
+    stale = [k for keys in store.scan_keys(table) for k in keys if k not in restored]
     for start in range(0, len(stale), 10_000):
         store.delete(table, stale[start : start + 10_000])
     return len(restored)

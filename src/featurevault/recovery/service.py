@@ -1,4 +1,4 @@
-"""Recovery operations as the facade offers them: each one authorized and audited once by the guard.
+"""Recovery and maintenance operations as the facade offers them: each one authorized and audited once by the guard.
 
 Every operation acts on the whole project (resource ``project:<name>``), with
 the actions below; the audit record's ``details.operation`` names what ran.
@@ -25,7 +25,9 @@ ACTIONS: dict[str, list[A]] = {
     "dr.drill": [A.DESCRIBE, A.READ_OFFLINE],
     "dr.status": [A.DESCRIBE],
     "capacity": [A.DESCRIBE],
-    "forget": [A.DELETE, A.WRITE_ONLINE],
+    "forget": [A.DELETE, A.WRITE_ONLINE, A.WRITE_OFFLINE],
+    "offline.compact": [A.UPDATE, A.WRITE_OFFLINE],
+    "offline.vacuum": [A.DELETE, A.WRITE_OFFLINE],
 }
 
 
@@ -139,4 +141,24 @@ class RecoveryService:
         with self.guarded("forget", entity=sorted(entity), dry_run=dry_run or None) as call:
             result = forget_entity(self.store, entity, dry_run=dry_run)
             call.details["deleted"] = result.deleted_total
+            return result
+
+    # -- offline data maintenance ------------------------------------------------------------
+
+    def compact_offline(self, views: list[str] | None = None, target_file_size_mb: int | None = None) -> Any:
+        from featurevault.recovery.offline import compact
+
+        with self.guarded("offline.compact", views=views, target_file_size_mb=target_file_size_mb) as call:
+            result = compact(self.store, views, target_file_size_mb)
+            call.details["files_removed"] = result.files_removed
+            return result
+
+    def vacuum_offline(
+        self, views: list[str] | None = None, retain_seconds: float | None = None, *, dry_run: bool = False
+    ) -> Any:
+        from featurevault.recovery.offline import vacuum
+
+        with self.guarded("offline.vacuum", views=views, retain_seconds=retain_seconds, dry_run=dry_run or None) as call:
+            result = vacuum(self.store, views, retain_seconds, dry_run=dry_run)
+            call.details.update(rows_deleted=result.rows_deleted, files_removed=result.files_removed)
             return result

@@ -149,6 +149,7 @@ class StoreCollector(Collector):
         yield family
         yield from recovery_gauges(recovery_log(self.store))
         yield from quality_families()
+        yield from online_cache_families(self.store)
 
 
 #: the last recovery log read, per store: a scrape never waits on the registry (it may hang)
@@ -208,6 +209,45 @@ def recovery_gauges(log: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
                                 value=drill.get("rto_seconds", 0.0))
         yield GaugeMetricFamily("featurevault_dr_drill_last_rpo_seconds", "RPO measured by the last DR drill",
                                 value=drill.get("rpo_seconds", 0.0))
+    yield from _offline_maintenance_gauges(log)
+
+
+def _offline_maintenance_gauges(log: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
+    """The last ``offline compact`` and ``offline vacuum``: when, how long, what they removed."""
+    for operation in ("compact", "vacuum"):
+        run = log.get(f"last_offline_{operation}") or {}
+        if not run.get("at"):
+            continue
+        name = f"featurevault_offline_{operation}_last"
+        yield GaugeMetricFamily(f"{name}_timestamp_seconds", f"Unix time of the last offline {operation}",
+                                value=datetime.fromisoformat(run["at"]).timestamp())
+        yield GaugeMetricFamily(f"{name}_duration_seconds", f"Time the last offline {operation} took",
+                                value=run.get("seconds", 0.0))
+        yield GaugeMetricFamily(f"{name}_files_removed", f"Files the last offline {operation} removed",
+                                value=run.get("files_removed", 0))
+        if operation == "vacuum":
+            yield GaugeMetricFamily(f"{name}_rows_deleted", "Rows past their view's retention the last vacuum deleted",
+                                    value=run.get("rows_deleted", 0))
+
+
+def online_cache_families(store: Any) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+    """The hot-entity cache's counts (``online_cache`` in feature_store.yaml), when it is on.
+
+    Read from the store's online store only once it was built: a scrape never opens a connection.
+    """
+    online = getattr(store, "__dict__", {}).get("online_store")
+    cache = getattr(online, "cache", None)
+    if cache is None or not hasattr(cache, "stats"):
+        return
+    stats = cache.stats()
+    for name, help_text in (
+        ("hits", "Online records served from the hot-entity cache"),
+        ("misses", "Online records the hot-entity cache did not hold (read from the store)"),
+        ("evictions", "Records dropped from the hot-entity cache to stay within max_entries"),
+    ):
+        yield CounterMetricFamily(f"featurevault_online_cache_{name}", help_text, value=stats[name])
+    yield GaugeMetricFamily("featurevault_online_cache_entries", "Records held by the hot-entity cache",
+                            value=stats["entries"])
 
 
 def quality_families() -> Iterator[CounterMetricFamily]:

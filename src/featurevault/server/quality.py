@@ -6,6 +6,7 @@ one audit record (reading quarantined rows needs READ_OFFLINE on their view).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -43,13 +44,34 @@ async def show_quarantine(entry_id: str, request: Request, principal: Principal 
     return _json(entry.to_dict())
 
 
-@router.get("/profiles/{view}", responses=ERROR_RESPONSES, summary="A feature view's last stored profile")
-async def get_profile(view: str, request: Request, principal: Principal = Depends(current_principal)) -> Response:
+@router.get("/profiles/{view}", responses=ERROR_RESPONSES, summary="A feature view's last (or one) stored profile")
+async def get_profile(
+    view: str,
+    request: Request,
+    id: str | None = Query(default=None, description="This stored profile (see /quality/profiles/{view}/history)."),
+    principal: Principal = Depends(current_principal),
+) -> Response:
     authorize(request, principal, "read_offline", [("feature_view", view)])  # the store call checks
-    profile = await run_in_threadpool(request.app.state.store.get_profile, view)
+    profile = await run_in_threadpool(request.app.state.store.get_profile, view, id)
     if profile is None:
+        if id is not None:
+            raise NotFoundError(f"feature view {view!r} has no stored profile with id {id!r}; "
+                                f"list them with `featurevault profile {view} --history`")
         raise NotFoundError(f"feature view {view!r} has no stored profile; run `featurevault profile {view}`")
     return _json(profile.to_dict())
+
+
+@router.get("/profiles/{view}/history", responses=ERROR_RESPONSES, summary="Every stored profile of a view")
+async def profile_history(
+    view: str,
+    request: Request,
+    start: datetime | None = Query(default=None, description="Only profiles whose range starts at or after this."),
+    end: datetime | None = Query(default=None, description="Only profiles whose range ends at or before this."),
+    principal: Principal = Depends(current_principal),
+) -> Response:
+    authorize(request, principal, "read_offline", [("feature_view", view)])  # the store call checks
+    profiles = await run_in_threadpool(request.app.state.store.list_profiles, view, start, end)
+    return _json({"view": view, "profiles": [p.summary() for p in profiles]})
 
 
 @router.get("/validation", responses=ERROR_RESPONSES, summary="The last validate run's report")

@@ -47,6 +47,7 @@ ENTRY_POINTS: dict[str, tuple[str, Callable[[FeatureStore, str, Any], Any]]] = {
     "validate": ("validate", lambda s, q, job: s.validate(["user_stats"])),
     "profile": ("profile", lambda s, q, job: s.profile("user_stats")),
     "get_profile": ("get_profile", lambda s, q, job: s.get_profile("user_stats")),
+    "list_profiles": ("list_profiles", lambda s, q, job: s.list_profiles("user_stats")),
     "last_validation": ("last_validation", lambda s, q, job: s.last_validation()),
     "quarantine_list": ("quarantine_list", lambda s, q, job: s.list_quarantined("user_stats")),
     "quarantine_show": ("quarantine_show", lambda s, q, job: s.get_quarantined(q)),

@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
+from tests.integration.security.entry_point_env import EntryPointEnv
 from tests.integration.security.entry_row import Row
 
-ROWS: list[Row] = []
+PII = "user_pii_features"
+
+
+def _profiled(env: EntryPointEnv) -> str:
+    """A stored profile of the PII view, taken by the library directly (no audited call); returns its id."""
+    from featurevault.quality.profile import profile_view, save_profile
+
+    admin = env.admin
+    profile = profile_view(admin.offline_store, admin.registry.contents().feature_views[PII], None, None)
+    save_profile(admin.registry.registry, admin.project, profile)
+    return profile.id
+
+
+ROWS: list[Row] = [
+    Row("sdk:list_profiles", lambda e, r: (_profiled(e), e.sdk(r).list_profiles(PII)), "DESCRIBE",
+        f"feature_view:{PII}"),
+    Row("http:GET /quality/profiles/{view}/history",
+        lambda e, r: (_profiled(e), e.http(r, "GET", f"/quality/profiles/{PII}/history")), "DESCRIBE",
+        f"feature_view:{PII}"),
+]

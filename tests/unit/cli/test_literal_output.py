@@ -9,7 +9,11 @@ import re
 from pathlib import Path
 
 CLI = Path(__file__).resolve().parents[3] / "src" / "featurevault" / "cli"
-MARKUP = re.compile(r"\[/?(red|green|yellow|blue|bold|dim|italic|cyan|magenta)\b[^\]]*\]")
+MARKUP = re.compile(
+    r"\[/?(red|green|yellow|blue|bold|dim|italic|cyan|magenta)\b[^\]]*\]"
+    r"|f\"\[\{\w+\}\]"  # a style spliced in as markup: f"[{style}]..."
+    r"|\[/\]"  # rich's closing tag
+)
 
 
 def test_no_rich_markup_tags_in_cli_messages() -> None:

@@ -84,3 +84,30 @@ def test_a_failing_validate_gate_refuses_the_promotion(repo: Path) -> None:
         assert [f.split(":")[0] for f in caught.value.failures] == ["validate"]
         assert "blocking rule failed on staging's data" in caught.value.failures[0]
         assert prod.history() == []
+
+
+def test_the_first_promotion_into_a_prod_without_permissions_is_a_bootstrap(repo: Path) -> None:
+    """As a project's first apply, its first promotion (and a dry run of it) may install the permissions."""
+    import json
+
+    from featurevault.errors import PermissionDeniedError
+    from featurevault.governance.principal import Principal
+
+    admins = (
+        '\nfrom featurevault import Permission, RoleBasedPolicy\n'
+        'admins = Permission(name="admins", policy=RoleBasedPolicy(roles=["platform-admin"]))\n'
+    )
+    (repo / "features.py").write_text(DEFINITIONS + admins)
+    text = (repo / "feature_store.yaml").read_text()
+    (repo / "feature_store.yaml").write_text(text + "    auth: {type: token}\n")
+    _apply_to(repo, "staging")
+    nobody = Principal("intern", roles=[])
+    with FeatureStore(repo, env="prod", principal=nobody) as prod:
+        dry = prod.promote("staging", dry_run=True)
+        assert not dry.committed
+        assert prod.promote("staging").committed  # installs the permissions
+    with FeatureStore(repo, env="prod", principal=nobody) as prod, pytest.raises(PermissionDeniedError):
+        prod.promote("staging", dry_run=True)  # from now on PROMOTE is needed
+    audit = [json.loads(line) for line in (repo / "data" / "audit.jsonl").read_text().splitlines()]
+    promotions = [r for r in audit if r.get("action") == "PROMOTE"]
+    assert [r["details"].get("bootstrap") is not None for r in promotions[:2]] == [True, True]

@@ -42,3 +42,28 @@ def test_alerts_and_a_paging_route_pass() -> None:
     statuses = _statuses(_contents(alerts), config)
     assert {title: status for title, (status, _) in statuses.items()} == dict.fromkeys(ITEMS, "pass")
     assert statuses["On-call rotation defined"][1] == "P1 alerts go to pager (alerting.routes)"
+
+
+def _dashboards(contents: RepoContents, recorded: dict | None) -> tuple[str, str]:
+    from featurevault.quality.readiness import ReadinessFacts
+
+    report = evaluate_readiness(contents, RepoConfig(project="p"), ReadinessFacts(metrics_recorded=recorded))
+    item = next(i for i in report.items if i.title == "Dashboards created")
+    return item.status, item.evidence
+
+
+def test_dashboards_pass_only_with_recent_monitoring_history_for_every_view() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    contents = _contents([])
+    views = sorted(contents.feature_views)
+    now = datetime.now(UTC)
+    assert _dashboards(contents, None)[0] == "not checked"
+    status, evidence = _dashboards(contents, {})
+    assert status == "fail" and views[0] in evidence and "monitor run" in evidence
+    stale = dict.fromkeys(views, now - timedelta(days=8))
+    assert _dashboards(contents, stale)[0] == "fail"
+    partly = {**dict.fromkeys(views, now), views[0]: now - timedelta(days=30)}
+    assert _dashboards(contents, partly)[0] == "fail"
+    status, evidence = _dashboards(contents, dict.fromkeys(views, now - timedelta(hours=1)))
+    assert status == "pass" and f"{len(views)}/{len(views)} views" in evidence

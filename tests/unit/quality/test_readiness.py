@@ -220,6 +220,22 @@ def test_repo_files_tests_runbooks_and_ci(build: SimpleNamespace, tmp_path: Path
     assert items["Performance tests for latency"][0] == NOT_CHECKED
     assert items["Runbooks documented"] == (PASS, "runbooks: RUNBOOK.md")
     assert items["CI/CD pipeline configured"] == (PASS, "CI: ci.yml; runs featurevault lint")
+    assert items["End-to-end tests with models"][0] == NOT_CHECKED  # no test trains and scores a model
+
+
+def test_a_test_that_trains_on_historical_and_scores_online_is_an_end_to_end_model_test(
+    build: SimpleNamespace, tmp_path: Path
+) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_half.py").write_text("model.fit(store.get_historical_features(...).to_df())\n")
+    config = RepoConfig(project="d", repo_path=tmp_path)
+    assert _items(evaluate_readiness(_good_repo(build), config))["End-to-end tests with models"][0] == NOT_CHECKED
+    (tmp_path / "tests" / "test_model.py").write_text(
+        "model = LogisticRegression().fit(store.get_historical_features(df, refs).to_df(), y)\n"
+        "model.predict(store.get_online_features(refs, rows).to_df())\n"
+    )
+    status, evidence = _items(evaluate_readiness(_good_repo(build), config))["End-to-end tests with models"]
+    assert status == PASS and "tests/test_model.py" in evidence
 
 
 def test_empty_repo_dir_leaves_file_items_unchecked(build: SimpleNamespace, tmp_path: Path) -> None:

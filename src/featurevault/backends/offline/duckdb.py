@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict
 
-from featurevault.backends.offline import duckdb_append
+from featurevault.backends.offline import delta, duckdb_append
 from featurevault.backends.offline.object_store import append_objects, is_object_path, locate_objects
 from featurevault.backends.offline.base import EVENT_TS, OfflineStore, ViewRequest
 from featurevault.backends.offline.entity_time import as_utc as _as_utc
@@ -274,7 +274,10 @@ class Store(OfflineStore):
             append_objects(locate_objects(fsource), table)
             return
         path = self._resolve(fsource.path)
-        if not path.exists() and fsource.file_format != "delta":
+        if fsource.file_format == "delta":
+            delta.append(fsource, path, table)
+            return
+        if not path.exists():
             duckdb_append.create(fsource, path, table)
             return
         files = self._locate(fsource)

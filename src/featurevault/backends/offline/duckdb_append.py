@@ -49,9 +49,6 @@ def parquet_schema(files: SourceFiles) -> pa.Schema:
 def append(files: SourceFiles, existing: pa.Schema, table: pa.Table) -> None:
     """Append ``table`` (columns under the source's own names) to an existing source."""
     source = files.source
-    if source.file_format == "delta":
-        _append_delta(files, table)
-        return
     partition_keys = set(files.partitions[0]) if files.hive else set()
     table = conform(source, existing, table, keep_types=partition_keys)
     if files.file_format == "csv":
@@ -179,13 +176,3 @@ def _csv_ready(table: pa.Table) -> pa.Table:
             column = pc.strftime(column, format="%Y-%m-%d %H:%M:%S")
         arrays.append(column)
     return pa.table(arrays, names=table.column_names)
-
-
-def _append_delta(files: SourceFiles, table: pa.Table) -> None:
-    try:
-        from deltalake import write_deltalake  # type: ignore[import-not-found]
-    except ImportError:
-        raise DataSourceError(
-            f"data source {files.source.name!r}: appending to a Delta table needs the 'deltalake' package"
-        ) from None
-    write_deltalake(str(files.path), table, mode="append")

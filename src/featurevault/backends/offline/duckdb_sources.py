@@ -129,12 +129,16 @@ def locate(source: DataSource, resolve: Callable[[str], Path]) -> SourceFiles:
     fsource = batch_source_of(source)
     fmt = fsource.file_format
     if fsource.path.startswith("s3://"):
+        if fmt == "delta":  # listing the objects would ignore the transaction log and read removed files
+            raise DataSourceError(f"data source {fsource.name!r}: Delta tables are read from local paths only")
         from featurevault.backends.offline.object_store import locate_objects
 
         return locate_objects(fsource)
     path = resolve(fsource.path)
     if fmt == "delta":
-        return _locate_delta(fsource, path)
+        from featurevault.backends.offline.delta import locate_delta
+
+        return locate_delta(fsource, path)
     if glob.has_magic(str(path)):
         files = sorted(glob.glob(str(path), recursive=True))
     elif path.is_dir():
@@ -161,20 +165,6 @@ def hive_parts(base: Any, file: str) -> dict[str, str]:
         if match:
             parts[match.group(1)] = match.group(2)
     return parts
-
-
-def _locate_delta(source: FileSource, path: Path) -> SourceFiles:
-    if not path.exists():
-        raise DataSourceError(f"data source {source.name!r}: path {str(path)!r} does not exist")
-    try:
-        from deltalake import DeltaTable  # type: ignore[import-not-found]
-    except ImportError:
-        raise DataSourceError(
-            f"data source {source.name!r}: Delta tables need the 'deltalake' package (pip install deltalake); "
-            "DuckDB's delta extension cannot be downloaded here"
-        ) from None
-    files = [f.removeprefix("file://") for f in DeltaTable(str(path)).file_uris()]
-    return SourceFiles(source, path, "parquet", files, [hive_parts(path, f) for f in files])
 
 
 @dataclass

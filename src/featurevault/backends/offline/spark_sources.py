@@ -78,6 +78,12 @@ def read_raw(
         reader = spark.read.format(batch.file_format)
         if batch.file_format == "csv":
             reader = reader.option("header", "true").option("inferSchema", "true")
+        if batch.file_format == "delta":  # the log picks the files; partition directories are not tables
+            as_of = getattr(batch, "as_of", None)
+            if as_of is not None:
+                reader = reader.option(*(("versionAsOf", as_of) if isinstance(as_of, int) else
+                                         ("timestampAsOf", as_of.isoformat())))
+            return reader.load(path)
         days = _partition_dirs(Path(path), batch.date_partition_column, lower, upper) if "://" not in path else None
         if days:
             return reader.option("basePath", path).load(days)

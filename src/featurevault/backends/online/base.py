@@ -86,6 +86,11 @@ class Maintainable(ABC):
     def delete(self, table: str, keys: Sequence[bytes]) -> int:
         """Remove ``keys`` from ``table``; returns how many existed."""
 
+    def scan_keys(self, table: str, batch_size: int = 10_000) -> Iterator[list[bytes]]:
+        """Batches of the keys of ``table`` (stores that can list keys without their records override it)."""
+        for keys, _ in self.scan(table, batch_size):
+            yield keys
+
     #: True when ``swap_in`` replaces a whole table in one step; False when it goes key by key (Redis)
     atomic_swap: bool = True
 

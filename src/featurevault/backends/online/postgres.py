@@ -322,7 +322,9 @@ class Store(OnlineStore, Maintainable):
             try:
                 with conn.transaction(), conn.cursor() as cur:
                     cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    cur.execute(f"SET LOCAL statement_timeout = {int(self.config.write_timeout_seconds * 1000)}")
+                    # one COPY lasts as long as the consumer takes to store the whole table (a backup
+                    # of millions of records): no statement timeout, unlike a read serving a request
+                    cur.execute("SET LOCAL statement_timeout = 0")
                     with cur.copy(query) as copy:
                         copy.set_types(["bytea", "bytea"])
                         keys: list[bytes] = []
@@ -363,7 +365,9 @@ class Store(OnlineStore, Maintainable):
         with self._connection() as conn:
             try:
                 with conn.transaction(), conn.cursor() as cur:
-                    cur.execute(f"SET LOCAL statement_timeout = {int(self.config.write_timeout_seconds * 1000)}")
+                    # one COPY lasts as long as the consumer takes to store the whole table (a backup
+                    # of millions of records): no statement timeout, unlike a read serving a request
+                    cur.execute("SET LOCAL statement_timeout = 0")
                     with cur.copy(query) as copy:
                         copy.set_types(["bytea", "bytea"])
                         for row in zip(keys, records):

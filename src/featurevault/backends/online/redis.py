@@ -307,6 +307,22 @@ class Store(OnlineStore, Maintainable):
         except redis.RedisError as exc:
             raise self._failure(exc, f"scanning {table!r}", "write_timeout_seconds") from None
 
+    def scan_keys(self, table: str, batch_size: int = 10_000) -> Iterator[list[bytes]]:
+        """SCAN the namespace for keys only (a restore looks for stale keys without fetching any record)."""
+        ns = self._namespace(table)
+        skip = len(ns)
+        batch: list[bytes] = []
+        try:
+            for key in self._writer.scan_iter(match=_glob_escape(ns) + b"*", count=batch_size):
+                batch.append(key[skip:])
+                if len(batch) >= batch_size:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+        except redis.RedisError as exc:
+            raise self._failure(exc, f"scanning {table!r}", "write_timeout_seconds") from None
+
     def _fetch(self, full: list[bytes], skip: int) -> tuple[list[bytes], list[bytes]]:
         values = self._writer.mget_nonatomic(full) if self.cluster else self._writer.mget(full)
         pairs = [(k[skip:], v) for k, v in zip(full, values) if v is not None]  # expired since the scan

@@ -120,6 +120,14 @@ class Store(OnlineStore, Maintainable):
             return []
         name = self._table(table)
         conn = self._conn()
+        if len(keys) == 1:  # the commonest read: one entity, one B-tree descent
+            try:
+                row = conn.execute(f"SELECT record FROM {name} WHERE key = ?", keys).fetchone()
+            except sqlite3.OperationalError as exc:
+                if "no such table" in str(exc):
+                    return [None]
+                raise _backend_error(f"read from online table {table!r}", exc) from exc
+            return [row[0] if row is not None else None]
         step = self._local.max_vars
         found: dict[bytes, bytes] = {}
         try:
@@ -178,18 +186,43 @@ class Store(OnlineStore, Maintainable):
                 return 0
             raise _backend_error(f"delete from online table {table!r}", exc) from exc
 
-    def swap_in(self, staging: str, table: str) -> None:
-        source, target = self._table(staging), self._table(table)
+    def load_fresh(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
+        """Fill a staging table no reader sees (restores, rebuilds): plain inserts of distinct keys."""
+        self.check_aligned(table, keys, records)
+        name = self._table(table)
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.execute(f"DROP TABLE IF EXISTS {target}")
-                conn.execute(f"ALTER TABLE {source} RENAME TO {target}")
+                conn.execute(f"CREATE TABLE IF NOT EXISTS {name} (key BLOB PRIMARY KEY, record BLOB) WITHOUT ROWID")
+                conn.executemany(f"INSERT INTO {name} (key, record) VALUES (?, ?)", zip(keys, records))
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise _backend_error(f"load of online table {table!r}", exc) from exc
+
+    def swap_in(self, staging: str, table: str) -> None:
+        source, target = self._table(staging), self._table(table)
+        conn = self._conn()
+        try:
+            # the replaced table's pages are freed without being zeroed first (builds with
+            # SQLITE_SECURE_DELETE would write every page of it again); deletes of single
+            # records (forget) keep the build's secure-delete setting
+            secure = {0: "0", 1: "1"}.get(conn.execute("PRAGMA secure_delete").fetchall()[0][0], "FAST")
+            conn.execute("PRAGMA secure_delete=FAST")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.execute(f"DROP TABLE IF EXISTS {target}")
+                    conn.execute(f"ALTER TABLE {source} RENAME TO {target}")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                conn.execute(f"PRAGMA secure_delete={secure}")
         except sqlite3.OperationalError as exc:
             raise _backend_error(f"swap of {staging!r} into online table {table!r}", exc) from exc
 

@@ -8,9 +8,21 @@ from datetime import timedelta
 
 import pandas as pd
 
-from featurevault import Entity, FeatureService, FeatureView, Field, FileSource, PushSource, RequestSource
+from featurevault import (
+    Alert,
+    Entity,
+    FeatureService,
+    FeatureView,
+    Field,
+    FileSource,
+    Permission,
+    PushSource,
+    RequestSource,
+    RoleBasedPolicy,
+)
+from featurevault.model.permission import ALL_ACTIONS, READ
 from featurevault.on_demand_feature_view import on_demand_feature_view
-from featurevault.quality import between, not_null
+from featurevault.quality import between
 from featurevault.types import Float32, Float64, Int64
 
 OWNER = "data-platform@example.com"
@@ -36,9 +48,14 @@ driver_stats_source = FileSource(
 
 def driver_stats_schema() -> list[Field]:
     return [
-        Field(name="driver_conv_rate", dtype=Float32, description="Share of ride offers the driver converted"),
-        Field(name="driver_acc_rate", dtype=Float32, description="Share of ride offers the driver accepted"),
-        Field(name="driver_trips_avg_7d", dtype=Int64, description="Trips per day, averaged over the last 7 days"),
+        # null policies: a missing rate is served as missing ("allow"); a missing trip count is refused
+        # on write ("reject": such a row is quarantined)
+        Field(name="driver_conv_rate", dtype=Float32, description="Share of ride offers the driver converted",
+              null_policy="allow"),
+        Field(name="driver_acc_rate", dtype=Float32, description="Share of ride offers the driver accepted",
+              null_policy="allow"),
+        Field(name="driver_trips_avg_7d", dtype=Int64, description="Trips per day, averaged over the last 7 days",
+              null_policy="reject"),
     ]
 
 
@@ -46,7 +63,6 @@ def driver_stats_rules() -> list:
     return [
         between("driver_conv_rate", 0, 1),
         between("driver_acc_rate", 0, 1),
-        not_null("driver_trips_avg_7d"),
     ]
 
 
@@ -82,6 +98,8 @@ driver_stats_realtime = FeatureView(
     rules=driver_stats_rules(),
     description="The driver statistics as last pushed (or materialized from the batch source)",
     owner=OWNER,
+    # pushed continuously; an hour without a push is late
+    freshness=timedelta(hours=1),
     tags={"team": "driver_performance", "pii": "false", "freshness": "realtime"},
 )
 
@@ -132,4 +150,66 @@ driver_ranking_live_v1 = FeatureService(
     features=[driver_stats_realtime],
     description="Live features of the driver ranking model (values as last pushed)",
     owner=OWNER,
+)
+
+# -- alerts: checked by `featurevault monitor run`; P1 pages the on-call (alerting: in feature_store.yaml)
+
+driver_stats_hourly_stale = Alert(
+    name="driver_stats_hourly_stale",
+    feature_view="driver_stats_hourly",
+    condition="freshness > 2x",
+    severity="P1",
+    for_="10m",
+    runbook="runbooks/stale_features.md",
+    owner=OWNER,
+    description="No new hourly statistics for twice the expected interval",
+)
+
+driver_stats_realtime_stale = Alert(
+    name="driver_stats_realtime_stale",
+    feature_view="driver_stats_realtime",
+    condition="freshness > 2x",
+    severity="P1",
+    for_="10m",
+    runbook="runbooks/stale_features.md",
+    owner=OWNER,
+    description="No push from the trips service for twice the expected interval",
+)
+
+driver_stats_rule_failures = Alert(
+    name="driver_stats_rule_failures",
+    feature_view="driver_stats_hourly",
+    condition="rule_failures(between_driver_conv_rate) > 10",
+    severity="P2",
+    runbook="runbooks/quality_failures.md",
+    owner=OWNER,
+    description="More than ten rows quarantined by the conversion-rate range rule",
+)
+
+driver_conv_rate_drift = Alert(
+    name="driver_conv_rate_drift",
+    feature_view="driver_stats_hourly",
+    condition="psi(driver_conv_rate) > 0.2",
+    severity="P2",
+    runbook="runbooks/drift.md",
+    owner=OWNER,
+    description="The conversion rate's distribution moved away from its baseline",
+)
+
+# -- who may do what once auth is on (the prod environment; see docs/security.md)
+
+platform_admins = Permission(
+    name="platform_admins",
+    actions=ALL_ACTIONS,
+    policy=RoleBasedPolicy(roles=["platform-admin"]),
+    description="The data platform team runs the store: every action on every object",
+)
+
+ranking_model_readers = Permission(
+    name="ranking_model_readers",
+    types=[FeatureService],
+    name_patterns=["driver_ranking_.*"],
+    actions=READ,
+    policy=RoleBasedPolicy(roles=["ranking-model"]),
+    description="The ranking model's service account reads its feature services",
 )

@@ -66,18 +66,52 @@ class QuarantineBatch:
 def entries_of(batch: QuarantineBatch, rows: pa.Table, rule_column: str) -> list[QuarantineEntry]:
     """One entry per row of ``rows`` (view columns plus ``rule_column``)."""
     rules = rows.column(rule_column).to_pylist()
-    values = rows.drop_columns([rule_column]).to_pylist()
+    texts = row_texts(rows.drop_columns([rule_column]))
     now = datetime.now(UTC)
     entries = []
-    for rule, row in zip(rules, values, strict=True):
-        text = json.dumps({k: _jsonable(v) for k, v in row.items()}, sort_keys=True)
+    for rule, text in zip(rules, texts, strict=True):
         digest = hashlib.sha256(f"{batch.view}\0{batch.dedupe_key}\0{rule}\0{text}".encode()).hexdigest()[:20]
         entries.append(QuarantineEntry(digest, batch.view, rule, batch.target, batch.operation, batch.run_id,
                                        batch.principal, now, text))
     return entries
 
 
-def _jsonable(value: Any) -> Any:
+def row_texts(table: pa.Table) -> list[str]:
+    """Each row as ``json.dumps({name: jsonable(value)}, sort_keys=True)`` writes it, built a column at a time."""
+    names = sorted(table.column_names)
+    if not names:
+        return ["{}"] * table.num_rows
+    columns = [_encoded(table.column(name)) for name in names]
+    keys = [_encode_text(name) + ": " for name in names]
+    return ["{" + ", ".join(k + v for k, v in zip(keys, values, strict=True)) + "}" for values in zip(*columns)]
+
+
+def _encoded(column: pa.ChunkedArray) -> list[str]:
+    """The JSON text of each value of ``column`` (scalars the common types take a short path)."""
+    kind, values = column.type, column.to_pylist()
+    if pa.types.is_integer(kind):
+        return ["null" if v is None else int.__repr__(v) for v in values]
+    if pa.types.is_boolean(kind):
+        return ["null" if v is None else ("true" if v else "false") for v in values]
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return ["null" if v is None else _encode_text(v) for v in values]
+    if pa.types.is_floating(kind):
+        return ["null" if v is None else (float.__repr__(v) if math.isfinite(v) else _dumps(jsonable(v)))
+                for v in values]
+    if pa.types.is_timestamp(kind):
+        return ["null" if v is None else '{"$ts": ' + _encode_text(jsonable(v)["$ts"]) + "}" for v in values]
+    return [_dumps(jsonable(v)) for v in values]
+
+
+_encode_text = json.encoder.encode_basestring_ascii  # what json.dumps writes for a str (ensure_ascii)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as JSON can hold it (times, bytes, NaN and maps tagged; :func:`from_jsonable` reverses it)."""
     if isinstance(value, datetime):
         value = value if value.tzinfo else value.replace(tzinfo=UTC)
         return {"$ts": value.astimezone(UTC).isoformat()}
@@ -88,11 +122,11 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return {"$float": repr(value)}
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
         if value and isinstance(value[0], tuple):  # Arrow maps come back as lists of pairs
-            return {"$map": [[k, _jsonable(v)] for k, v in value]}
-        return [_jsonable(v) for v in value]
+            return {"$map": [[k, jsonable(v)] for k, v in value]}
+        return [jsonable(v) for v in value]
     return value
 
 

@@ -1,7 +1,8 @@
 """Rules compiled to Arrow compute: one boolean mask per rule, True where a row fails.
 
-Each kind is a handful of vectorised kernels over whole columns; ``expression`` is run by
-DuckDB over the Arrow table in place (no copy, no per-row Python).
+Each kind is a handful of vectorised kernels over whole columns; a simple ``expression`` is
+compiled to Arrow kernels too (:mod:`.arrow_expr`), any other is run by DuckDB over the Arrow
+table in place (no copy, no per-row Python).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from featurevault.model.rules import Rule
+from featurevault.quality.rules.arrow_expr import Unsupported, compile_expression
 
 Mask = pa.Array
 
@@ -91,10 +93,20 @@ def _unique(rule: Rule, table: pa.Table) -> Any:
     joined = keyed.join(counts, cols, join_type="left outer", use_threads=False)
     order = pc.sort_indices(joined.column("__fv_row"))
     count = pc.take(joined.column("__fv_row_count"), order)
-    return pc.greater(count, 1)
+    present = None  # a null in any column never makes a duplicate (as in SQL and in validate)
+    for name in cols:
+        valid = pc.is_valid(table.column(name))
+        present = valid if present is None else pc.and_(present, valid)
+    return pc.and_(pc.greater(count, 1), present)
 
 
 def _expression(rule: Rule, table: pa.Table) -> Any:
+    fast = compile_expression(rule.params["sql"])
+    if fast is not None:
+        try:
+            return fast(table)
+        except Unsupported:  # a batch Arrow cannot judge as DuckDB would (NaN, DECIMAL arithmetic...)
+            pass
     from featurevault.quality.rules.engine import cursor
 
     with cursor() as cur:

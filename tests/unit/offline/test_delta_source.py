@@ -1,0 +1,149 @@
+"""DeltaSource: reads through DuckDB, time travel (as_of), partition pruning, offline writes by date."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from featurevault import DeltaSource, FeatureView, FileSource
+from featurevault.backends.offline.duckdb_sources import locate
+from featurevault.errors import DataSourceError, DefinitionError, RequestError
+from featurevault.model.sources import source_from_dict
+
+from .delta_repo import SCHEMA, T0, USER, DeltaRepo, day_rows, make_repo
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> DeltaRepo:
+    return make_repo(tmp_path / "repo")
+
+
+def test_a_delta_source_is_read_like_any_source_and_survives_the_registry(repo: DeltaRepo) -> None:
+    assert repo.amounts() == [21.0, 22.0]  # the latest of three versions
+    stored = repo.store.get_feature_view("tx_stats").batch_source
+    assert isinstance(stored, DeltaSource) and stored.partition_by == ["event_date"] and stored.as_of is None
+    again = source_from_dict(DeltaSource(name="t", path="p", timestamp_field="ts", as_of=3).to_dict())
+    assert isinstance(again, DeltaSource) and again.as_of == 3
+
+
+def test_offline_writes_append_one_version_each_partitioned_by_date(repo: DeltaRepo) -> None:
+    from deltalake import DeltaTable
+
+    table = DeltaTable(str(repo.path))
+    assert table.version() == 2
+    assert table.metadata().partition_columns == ["event_date"]
+    days = sorted(p.name for p in repo.path.iterdir() if p.name.startswith("event_date="))
+    assert days == ["event_date=2024-01-01", "event_date=2024-01-02", "event_date=2024-01-03"]
+    rows = table.to_pyarrow_table().sort_by([("event_timestamp", "ascending"), ("user_id", "ascending")])
+    assert rows.column("amount").to_pylist() == [1.0, 2.0, 11.0, 12.0, 21.0, 22.0]
+
+
+def test_time_travel_to_a_version(repo: DeltaRepo) -> None:
+    assert repo.amounts(as_of=0) == [1.0, 2.0]
+    assert repo.amounts(as_of=1) == [11.0, 12.0]
+    assert repo.amounts(as_of="2") == [21.0, 22.0]
+    pinned = DeltaSource(name="tx", path="data/tx", timestamp_field="event_timestamp", as_of=1)
+    repo.store.apply([USER, FeatureView(name="tx_stats", source=pinned, entities=[USER], schema=SCHEMA)])
+    assert repo.amounts() == [11.0, 12.0]  # as_of on the source itself
+
+
+def test_time_travel_to_a_timestamp(repo: DeltaRepo) -> None:
+    assert repo.amounts(as_of=repo.after_version[0]) == [1.0, 2.0]
+    assert repo.amounts(as_of=repo.after_version[1]) == [11.0, 12.0]
+    naive_text = repo.after_version[1].astimezone(UTC).replace(tzinfo=None).isoformat()
+    assert repo.amounts(as_of=naive_text) == [11.0, 12.0]  # text without an offset is UTC
+    # a row written after the time asked for is not in the training data, even if its event is older
+    repo.store.write_to_offline_store("tx_stats", day_rows(1, users=(1,)).assign(amount=[99.0]))
+    assert repo.amounts(as_of=repo.after_version[2]) == [21.0, 22.0]
+
+
+def test_time_travel_before_the_table_existed_names_the_source(repo: DeltaRepo) -> None:
+    with pytest.raises(DataSourceError, match=r"'tx'.*Delta table"):
+        repo.amounts(as_of=datetime(2000, 1, 1, tzinfo=UTC))
+    with pytest.raises(DataSourceError, match="version 7"):
+        repo.amounts(as_of=7)
+
+
+def test_as_of_on_a_view_that_is_not_delta_names_the_view(repo: DeltaRepo, tmp_path: Path) -> None:
+    day_rows(0).to_parquet(tmp_path / "plain.parquet")
+    plain = FeatureView(
+        name="plain_stats", entities=[USER], schema=SCHEMA,
+        source=FileSource(name="plain", path=str(tmp_path / "plain.parquet"), timestamp_field="event_timestamp"),
+    )
+    repo.store.apply([plain])
+    with pytest.raises(RequestError, match=r"feature view 'plain_stats' reads FileSource 'plain'.*DeltaSource"):
+        repo.store.get_historical_features(
+            repo.entities(), ["tx_stats:amount", "plain_stats:amount"], full_feature_names=True, as_of=0
+        )
+    with pytest.raises(RequestError, match="neither a version number nor an ISO 8601 time"):
+        repo.amounts(as_of="yesterday")
+    with pytest.raises(DefinitionError, match="must be >= 0"):
+        DeltaSource(name="t", path="p", as_of=-1)
+
+
+def test_a_query_reads_only_the_date_partitions_of_its_window(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "ttl", ttl=timedelta(hours=12))
+    files = locate(repo.source, repo.store.config.resolve)
+    assert len(files.files) == 3
+    window = files.pruned(datetime(2024, 1, 3, 1), datetime(2024, 1, 3, 2))
+    assert sorted(Path(f).parent.name for f in window) == ["event_date=2024-01-02", "event_date=2024-01-03"]
+    # the engine scans only the partitions of [event - ttl, event]: the file of 2024-01-01 is never opened
+    first_day = next(repo.path.glob("event_date=2024-01-01/*.parquet"))
+    first_day.write_bytes(b"not parquet")
+    late = pd.DataFrame({"user_id": [1], "event_timestamp": [T0 + timedelta(days=2, hours=2)]})
+    frame = repo.store.get_historical_features(late, ["tx_stats:amount"]).to_df()
+    assert frame["amount"].tolist() == [21.0]
+    early = pd.DataFrame({"user_id": [1], "event_timestamp": [T0 + timedelta(hours=2)]})
+    with pytest.raises(DataSourceError):
+        repo.store.get_historical_features(early, ["tx_stats:amount"]).to_df()
+
+
+def test_the_scan_registers_a_dataset_of_the_chosen_fragments(repo: DeltaRepo) -> None:
+    import duckdb
+
+    files = locate(repo.source, repo.store.config.resolve)
+    con = duckdb.connect()
+    name = files.bind(con, files.files[2:])
+    assert con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0] == 2
+    plan = "".join(str(row[1]) for row in con.sql(f"EXPLAIN SELECT amount FROM {name} WHERE amount > 5").fetchall())
+    assert "ARROW_SCAN" in plan and "amount" in plan  # the filter and projection go into the Arrow scan
+
+
+def test_materialization_reads_delta_too(repo: DeltaRepo) -> None:
+    repo.store.materialize(T0, T0 + timedelta(days=5))
+    online = repo.store.get_online_features(["tx_stats:amount"], [{"user_id": 1}, {"user_id": 2}]).to_dict()
+    assert online["amount"] == [21.0, 22.0]
+
+
+def test_a_write_to_a_new_delta_path_creates_the_table(tmp_path: Path) -> None:
+    from featurevault.backends.offline.delta import append
+
+    source = DeltaSource(name="fresh", path="x", timestamp_field="event_timestamp", date_partition_column="")
+    version = append(source, tmp_path / "fresh", pa.Table.from_pandas(day_rows(0), preserve_index=False))
+    from deltalake import DeltaTable
+
+    assert version == 0 and DeltaTable(str(tmp_path / "fresh")).metadata().partition_columns == []
+
+
+def test_push_to_offline_appends_to_delta_after_the_rules(tmp_path: Path) -> None:
+    from featurevault import PushSource
+    from featurevault.quality import between
+
+    repo = make_repo(tmp_path / "repo", days=1)
+    push = PushSource(name="tx_push", batch_source=repo.source)
+    pushed = FeatureView(name="tx_stats", source=push, entities=[USER], schema=SCHEMA,
+                         rules=[between("amount", 0, 1000, on_fail="quarantine")])
+    repo.store.apply([pushed])
+    rows = day_rows(2).assign(amount=[30.0, -1.0])  # the second row breaks the rule
+    assert repo.store.push("tx_push", rows, to="offline") == 1
+    from deltalake import DeltaTable
+
+    table = DeltaTable(str(repo.path))
+    assert table.version() == 1
+    assert sorted(table.to_pyarrow_table().column("amount").to_pylist()) == [1.0, 2.0, 30.0]
+    assert [e.values["amount"] for e in repo.store.quarantine.list("tx_stats")] == [-1.0]
+    assert repo.amounts() == [30.0, 2.0]

@@ -122,6 +122,13 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         return module.Store.from_config(section, resolve=self._resolve, **kwargs)
 
     @cached_property
+    def _feature_log(self) -> Any:
+        """Sampled served vectors of feature services with a ``logging_config`` (see docs/monitoring.md)."""
+        from featurevault.monitoring.feature_log import FeatureLogger
+
+        return FeatureLogger(self._resolve)
+
+    @cached_property
     def _online_reader(self) -> online.OnlineReader:
         return online.OnlineReader(
             self.online_store,
@@ -159,6 +166,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
             principal = Principal(principal, roles=roles, groups=groups)
         other = copy.copy(self)
         other.__dict__["guard"] = self.guard.with_principal(principal)
+        other.__dict__["_feature_log"] = self._feature_log  # one log (and writer thread) for every principal
         return other
 
     def authenticate(self, credential: str | None) -> Principal:
@@ -373,7 +381,9 @@ class FeatureStore(QualityMethods, LifecycleMethods):
                 version, contents, features, entity_rows, full_feature_names, self._flag_cache.current()
             )
             self._fill_nulls(version, contents, features, full_feature_names, response)
-            return call.mask_online(response)
+            response = call.mask_online(response)
+            self._feature_log.record(features, response, call.request_id, version)
+            return response
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -485,15 +495,20 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         *,
         now: datetime | None = None,
         feature_views: list[str] | None = None,
+        serving_p99_ms: float | None = None,
     ) -> Any:
-        """Measure freshness and drift, record them, evaluate every alert and notify (READ_OFFLINE on the project)."""
+        """Measure freshness and drift, record them, evaluate every alert and notify (READ_OFFLINE on the project).
+
+        ``serving_p99_ms``: the online read p99 measured by the caller (``serve --monitor`` passes its own).
+        """
         from featurevault.monitoring import service
         from featurevault.monitoring.notify import Dispatcher
 
         with self.guarded(AuthzedAction.READ_OFFLINE, operation="monitor.run"):
             dispatcher = Dispatcher(self.config.alerting, self._audit_notification)
             return service.run_monitoring(
-                self, self._registry.contents(), dispatcher, start=start, end=end, now=now, views=feature_views
+                self, self._registry.contents(), dispatcher, start=start, end=end, now=now, views=feature_views,
+                serving_p99_ms=serving_p99_ms,
             )
 
     def monitor_consistency(self, feature_view: str, sample: int = 100, *, seed: int | None = None) -> Any:
@@ -502,6 +517,19 @@ class FeatureStore(QualityMethods, LifecycleMethods):
 
         with self.guarded(AuthzedAction.READ_OFFLINE, f"feature_view:{feature_view}", operation="monitor.consistency"):
             return skew.check_consistency(self, self._registry.contents(), feature_view, sample, seed=seed)
+
+    def monitor_served_drift(
+        self, feature_service: str, start: datetime | None = None, end: datetime | None = None
+    ) -> Any:
+        """Drift of the values a feature service served (its feature log) against the views' baselines.
+
+        The window defaults to the last 24 hours (READ_OFFLINE on the feature service).
+        """
+        from featurevault.monitoring import service
+
+        resource = f"feature_service:{feature_service}"
+        with self.guarded(AuthzedAction.READ_OFFLINE, resource, operation="monitor.served_drift"):
+            return service.served_drift_of(self, self._registry.contents(), feature_service, start, end)
 
     def list_alerts(self, state: str | None = None) -> list[dict[str, Any]]:
         """Every alert with its last evaluated state and runbook (DESCRIBE on the project)."""
@@ -554,6 +582,8 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         return self.guard.write(actions, version, contents, targets(contents), rows=_row_count(rows))
 
     def close(self) -> None:
+        if "_feature_log" in self.__dict__:
+            self._feature_log.close()
         if "guard" in self.__dict__:
             self.guard.audit.close()
         if "quarantine" in self.__dict__:

@@ -1,4 +1,4 @@
-"""Monitoring commands: ``monitor baseline|run|consistency|export-rules``, ``alerts``, ``runbook show``."""
+"""Monitoring commands: ``monitor baseline|run|freshness|consistency|served-drift|export-rules``, ``alerts``, ``runbook show``."""
 
 from __future__ import annotations
 
@@ -68,6 +68,24 @@ def run(
         time.sleep(seconds)
 
 
+@monitor_app.command("freshness")
+def freshness(output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table) -> None:
+    """Freshness of every feature view: newest offline event, last materialization, newest online event (sampled)."""
+    views = open_store().view_freshness()
+    if output is Format.json:
+        typer.echo(json.dumps([v.to_dict() for v in views], indent=2, default=str))
+        return
+    table = Table(title="Freshness")
+    for column in ("view", "newest event", "freshness s", "last materialized", "materialization age s",
+                   "newest online event", "online freshness s", "sampled", "stale"):
+        table.add_column(column, overflow="fold")
+    for v in views:
+        table.add_row(v.view, _time(v.newest_event), _num(v.freshness_seconds), _time(v.last_materialized),
+                      _num(v.materialization_age_seconds), _time(v.online_newest_event),
+                      _num(v.online_freshness_seconds), str(v.online_sampled), "yes" if v.stale else "no")
+    console.print(table)
+
+
 @monitor_app.command("consistency")
 def consistency(
     view: Annotated[str, typer.Argument(help="Feature view.")],
@@ -87,6 +105,32 @@ def consistency(
         table.add_row(f.feature, str(f.compared), str(f.mismatches), f"{f.mismatch_rate:.2%}",
                       str(f.not_materialized), str(f.expired), example)
     console.print(table)
+
+
+@monitor_app.command("served-drift")
+def served_drift(
+    service: Annotated[str, typer.Argument(help="Feature service with a logging_config.")],
+    start: Annotated[str | None, typer.Option("--start", help="Window start (default: end - 24h).")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Window end (default: now).")] = None,
+    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+) -> None:
+    """Drift of the values SERVICE served (its feature log) against its views' baselines."""
+    start_t = _parse_time(start, "--start") if start else None
+    end_t = _parse_time(end, "--end") if end else None
+    report = open_store().monitor_served_drift(service, start_t, end_t)
+    if output is Format.json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
+        return
+    table = Table(title=f"Served drift of {report.service}: {report.rows} logged rows ({report.files} files)")
+    for column in ("view", "feature", "rows", "null rate", "psi", "js", "ks", "chi2"):
+        table.add_column(column)
+    for view, items in report.drift.items():
+        for d in items:
+            table.add_row(view, d.feature, str(d.rows), _num(d.null_rate, ".3f"), _num(d.psi, ".3f"),
+                          _num(d.js, ".3f"), _num(d.ks, ".3f"), _num(d.chi2, ".3g"))
+    console.print(table)
+    if report.without_baseline:
+        console.print(f"no baseline for: {', '.join(report.without_baseline)}", highlight=False)
 
 
 @monitor_app.command("export-rules")
@@ -131,14 +175,24 @@ def _print_run(result: MonitorRunResult, output: Format) -> None:
         typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
         return
     views = Table(title=f"Monitoring at {result.at.isoformat(timespec='seconds')}")
-    for column in ("view", "freshness s", "materialization age s", "stale", "rows", "max psi"):
+    for column in ("view", "freshness s", "materialization age s", "online freshness s", "stale", "rows", "max psi"):
         views.add_column(column)
     for m in result.views:
         f = m.freshness
         psi = max((d.psi for d in m.drift), default=None)
         views.add_row(m.view, _num(f.freshness_seconds), _num(f.materialization_age_seconds),
-                      "yes" if f.stale else "no", _num(m.rows), _num(psi, ".3f"))
+                      _num(f.online_freshness_seconds), "yes" if f.stale else "no", _num(m.rows), _num(psi, ".3f"))
     console.print(views)
+    rules = [(m.view, r) for m in result.views for r in m.rules]
+    if rules:
+        table = Table(title="Rule failures in the window")
+        for column in ("view", "rule", "failed", "checked", "rate"):
+            table.add_column(column)
+        for view, r in rules:
+            table.add_row(view, r.rule, str(r.failed), str(r.checked), f"{r.rate:.2%}")
+        console.print(table)
+    if result.serving_p99_ms is not None:
+        console.print(f"serving p99 since the last run: {result.serving_p99_ms:.1f} ms", highlight=False)
     _alerts_table([s.to_dict() for s in result.alerts])
     for n in result.notifications:
         status = "sent" if n.delivered else f"failed ({n.error}); retried next run"
@@ -154,6 +208,10 @@ def _alerts_table(rows: list[dict[str, Any]]) -> None:
         table.add_row(r["alert"], r["feature_view"], r["severity"], r["condition"], styled((r["state"], style)),
                       _num(r["value"], ".4g"), r["since"] or "", r["runbook"] or "none")
     console.print(table)
+
+
+def _time(value: Any) -> str:
+    return "-" if value is None else value.isoformat(timespec="seconds")
 
 
 def _num(value: Any, spec: str = ".0f") -> str:

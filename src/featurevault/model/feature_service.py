@@ -7,7 +7,7 @@ from typing import Any
 from featurevault.errors import DefinitionError
 from featurevault.model.base import FeatureObject
 from featurevault.model.feature_view import Projection, _Projectable
-from featurevault.model.no_effect import note_no_effect
+from featurevault.model.logging_config import LoggingConfig
 
 
 class FeatureService(FeatureObject):
@@ -26,9 +26,10 @@ class FeatureService(FeatureObject):
         logging_config: Any = None,
     ) -> None:
         self._init_meta(name, description, tags, owner)
-        self.logging_config = logging_config
-        if logging_config is not None:
-            note_no_effect("FeatureService(logging_config=...) (feature logging)")
+        if logging_config is not None and not isinstance(logging_config, LoggingConfig):
+            raise DefinitionError(f"feature service {name!r}: logging_config {logging_config!r} is not a LoggingConfig")
+        #: sampled served vectors are logged when set (see featurevault.monitoring.feature_log)
+        self.logging_config: LoggingConfig | None = logging_config
         if not features:
             raise DefinitionError(f"feature service {name!r}: features must list at least one feature view")
         self.feature_view_projections: list[Projection] = []
@@ -43,11 +44,14 @@ class FeatureService(FeatureObject):
         self.view_kinds = {item.name: item.kind for item in features}
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             **self._meta_dict(),
             "projections": [p.to_dict() for p in self.feature_view_projections],
             "view_kinds": dict(self.view_kinds),
         }
+        if self.logging_config is not None:
+            data["logging_config"] = self.logging_config.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeatureService:
@@ -55,7 +59,8 @@ class FeatureService(FeatureObject):
         service._init_meta(data["name"], data.get("description", ""), data.get("tags"), data.get("owner", ""))
         service.feature_view_projections = [Projection.from_dict(p) for p in data["projections"]]
         service.view_kinds = dict(data.get("view_kinds", {}))
-        service.logging_config = None
+        logging = data.get("logging_config")
+        service.logging_config = LoggingConfig.from_dict(logging) if logging else None
         return service
 
     def feature_refs(self) -> list[str]:

@@ -11,7 +11,8 @@ from featurevault.backends.registry.base import MetricPoint
 from featurevault.model import FeatureView
 from featurevault.monitoring.baselines import ViewBaseline
 from featurevault.monitoring.drift import FeatureDrift, feature_drift
-from featurevault.monitoring.freshness import ViewFreshness, view_freshness
+from featurevault.monitoring.rule_rates import RuleRate
+from featurevault.monitoring.freshness import OnlineSample, ViewFreshness, view_freshness
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class ViewMetrics:
     freshness: ViewFreshness
     rows: int | None = None
     drift: list[FeatureDrift] = field(default_factory=list)
+    rules: list[RuleRate] = field(default_factory=list)
 
     @property
     def values(self) -> dict[tuple[str, str], float]:
@@ -33,12 +35,16 @@ class ViewMetrics:
         for metric, value in (
             ("freshness", self.freshness.freshness_seconds),
             ("materialization_age", self.freshness.materialization_age_seconds),
+            ("online_freshness", self.freshness.online_freshness_seconds),
         ):
             if value is not None:
                 found[(metric, "")] = value
         for drift in self.drift:
             for metric, value in drift.metrics().items():
                 found[(metric, drift.feature)] = value
+        for rule in self.rules:
+            found[("rule_failures", rule.rule)] = rule.rate
+            found[("rule_failed_rows", rule.rule)] = float(rule.failed)
         return found
 
     def points(self, at: datetime) -> list[MetricPoint]:
@@ -51,6 +57,7 @@ class ViewMetrics:
             "rows": self.rows,
             "freshness": self.freshness.to_dict(),
             "drift": [d.__dict__ for d in self.drift],
+            "rules": [r.to_dict() for r in self.rules],
         }
 
 
@@ -64,10 +71,11 @@ def collect_view(
     end: datetime,
     now: datetime,
     scheduled_run: dict[str, Any] | None = None,
+    online: OnlineSample | None = None,
 ) -> ViewMetrics:
     """Freshness always; drift and null rates of the baseline's features when there is a baseline."""
     _, newest = offline.time_range(view)
-    metrics = ViewMetrics(view.name, start, end, view_freshness(view, newest, watermark, now, scheduled_run))
+    metrics = ViewMetrics(view.name, start, end, view_freshness(view, newest, watermark, now, scheduled_run, online))
     if baseline is not None:
         features = [f for f in view.feature_names if f in baseline.features]
         table = offline.feature_rows(view, features, start, end)

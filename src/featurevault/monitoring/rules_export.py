@@ -14,6 +14,7 @@ import yaml
 from featurevault.model import RepoContents
 
 GAUGE = "featurevault_monitor_value"
+SERVING_P99 = "serving_p99_ms"
 
 
 def alert_rules(project: str, contents: RepoContents) -> dict[str, Any]:
@@ -22,7 +23,9 @@ def alert_rules(project: str, contents: RepoContents) -> dict[str, Any]:
         view = contents.feature_views.get(alert.feature_view)
         condition = alert.condition
         threshold = condition.limit(view.expected_interval if view else None)
-        labels = f'project="{project}", view="{alert.feature_view}", feature="{condition.arg}", metric="{condition.metric}"'
+        # serving latency is recorded for the whole project (view ""), whichever view the alert names
+        series_view = "" if condition.metric == SERVING_P99 else alert.feature_view
+        labels = f'project="{project}", view="{series_view}", feature="{condition.arg}", metric="{condition.metric}"'
         rule: dict[str, Any] = {
             "alert": alert.name,
             "expr": f"{GAUGE}{{{labels}}} {condition.op} {threshold:g}",

@@ -11,20 +11,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from featurevault.errors import FeatureViewNotFoundError, MonitoringError
+from featurevault.backends.registry.base import MetricPoint
+from featurevault.errors import FeatureVaultError, FeatureViewNotFoundError, MonitoringError
 from featurevault.model import Alert, FeatureView, RepoContents
 from featurevault.monitoring import evaluator
 from featurevault.monitoring.baselines import ViewBaseline, load_baselines, save_baseline
 from featurevault.monitoring.collect import ViewMetrics, collect_view
 from featurevault.monitoring.drift import summarise
 from featurevault.monitoring.evaluator import AlertState, AlertStatus
-from featurevault.monitoring.freshness import ViewFreshness, view_freshness
+from featurevault.monitoring.freshness import OnlineSample, ViewFreshness, online_newest_event, view_freshness
 from featurevault.monitoring.notify import Dispatcher, NotificationOutcome
 from featurevault.monitoring.routing import route_for
+from featurevault.monitoring.rules_export import SERVING_P99
+from featurevault.monitoring.rule_rates import rule_rates
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_WINDOW = timedelta(hours=24)
+#: the metrics table's view for measurements of the whole project (serving latency)
+PROJECT_WIDE = ""
 
 
 @dataclass
@@ -35,6 +40,7 @@ class MonitorRunResult:
     views: list[ViewMetrics] = field(default_factory=list)
     alerts: list[AlertStatus] = field(default_factory=list)
     notifications: list[NotificationOutcome] = field(default_factory=list)
+    serving_p99_ms: float | None = None
 
     @property
     def p1_firing(self) -> bool:
@@ -46,6 +52,7 @@ class MonitorRunResult:
             "views": [v.to_dict() for v in self.views],
             "alerts": [s.to_dict() for s in self.alerts],
             "notifications": [n.to_dict() for n in self.notifications],
+            "serving_p99_ms": self.serving_p99_ms,
         }
 
 
@@ -68,8 +75,13 @@ def run_monitoring(
     end: datetime | None = None,
     now: datetime | None = None,
     views: list[str] | None = None,
+    serving_p99_ms: float | None = None,
 ) -> MonitorRunResult:
-    """Measure every view (or ``views``), record the metrics, evaluate every alert on them and notify."""
+    """Measure every view (or ``views``), record the metrics, evaluate every alert on them and notify.
+
+    ``serving_p99_ms`` is the online read p99 since the last run, measured by the caller (the
+    server's latency histogram under ``serve --monitor``); it is recorded for the project.
+    """
     now = now or datetime.now(UTC)
     end = end or now
     start = start or end - DEFAULT_WINDOW
@@ -80,21 +92,37 @@ def run_monitoring(
     scheduled = _scheduled_runs(store)
     for name in views or sorted(contents.feature_views):
         view = feature_view(contents, name)
-        result.views.append(
-            collect_view(store.offline_store, view, baseline=baselines.get(name), watermark=marks.get(name),
-                         start=start, end=end, now=now, scheduled_run=scheduled.get(name))
-        )
-    registry.record_metrics(store.project, [p for m in result.views for p in m.points(now)])
+        metrics = collect_view(store.offline_store, view, baseline=baselines.get(name), watermark=marks.get(name),
+                               start=start, end=end, now=now, scheduled_run=scheduled.get(name),
+                               online=online_sample(store, name))
+        metrics.rules = rule_rates(store.offline_store, _quarantine(store), view, start, end)
+        result.views.append(metrics)
+    points = [p for m in result.views for p in m.points(now)]
+    if serving_p99_ms is not None:
+        result.serving_p99_ms = serving_p99_ms
+        points.append(MetricPoint(PROJECT_WIDE, "", SERVING_P99, now, serving_p99_ms))
+    registry.record_metrics(store.project, points)
     measured = {m.view: m.values for m in result.views}
     states = registry.get_state(store.project, evaluator.NAMESPACE)
     for alert in sorted(contents.alerts.values(), key=lambda a: a.name):
         if views and alert.feature_view not in views:
             continue
-        status = _evaluate(store, contents, alert, states.get(alert.name), measured, now)
+        status = _evaluate(store, contents, alert, states.get(alert.name), measured, now, serving_p99_ms)
         result.notifications += dispatcher.deliver(alert.name, status.state, status.deliveries)
         registry.set_state(store.project, evaluator.NAMESPACE, alert.name, status.state.to_dict())
         result.alerts.append(status)
     return result
+
+
+def served_drift_of(
+    store: Any, contents: RepoContents, service_name: str, start: datetime | None, end: datetime | None
+) -> Any:
+    from featurevault.monitoring.served_drift import served_drift
+
+    end = end or datetime.now(UTC)
+    start = start or end - DEFAULT_WINDOW
+    baselines = load_baselines(store.registry.registry, store.project)
+    return served_drift(contents, store.config.resolve, baselines, service_name, start, end)
 
 
 def alert_states(store: Any, contents: RepoContents, state: str | None = None) -> list[dict[str, Any]]:
@@ -113,7 +141,8 @@ def freshness_of_views(store: Any, contents: RepoContents, now: datetime | None 
     marks = _watermarks(store)
     scheduled = _scheduled_runs(store)
     return [
-        view_freshness(view, store.offline_store.time_range(view)[1], marks.get(name), now, scheduled.get(name))
+        view_freshness(view, store.offline_store.time_range(view)[1], marks.get(name), now, scheduled.get(name),
+                       online_sample(store, name))
         for name, view in sorted(contents.feature_views.items())
     ]
 
@@ -123,6 +152,15 @@ def _scheduled_runs(store: Any) -> dict[str, Any]:
     from featurevault.lifecycle.schedule_record import last_runs
 
     return last_runs(store.registry.registry, store.project)
+
+
+def online_sample(store: Any, view_name: str) -> OnlineSample:
+    """The newest event time of a sample of the view's online records; empty when the online store fails."""
+    try:
+        return online_newest_event(store.online_store, view_name)
+    except FeatureVaultError as exc:  # an online outage must not stop the other measurements
+        logger.warning("monitor: online records of %s not sampled: %s", view_name, exc)
+        return OnlineSample()
 
 
 def non_pii_features(contents: RepoContents, view: FeatureView) -> list[str]:
@@ -142,26 +180,38 @@ def feature_view(contents: RepoContents, name: str) -> FeatureView:
 
 
 def _evaluate(
-    store: Any, contents: RepoContents, alert: Alert, previous: Any, measured: dict[str, Any], now: datetime
+    store: Any, contents: RepoContents, alert: Alert, previous: Any, measured: dict[str, Any], now: datetime,
+    serving: float | None,
 ) -> AlertStatus:
     view = contents.feature_views.get(alert.feature_view)
     if view is None:
         raise MonitoringError(f"alert {alert.name!r} watches feature view {alert.feature_view!r}, which is not defined")
-    value = _value(store, alert, measured.get(view.name, {}))
+    value = _value(store, alert, measured.get(view.name, {}), serving)
     route = route_for(alert, store.config.alerting)
     return evaluator.evaluate(
         alert, AlertState.from_dict(previous), value, expected_interval=view.expected_interval, route=route, now=now
     )
 
 
-def _value(store: Any, alert: Alert, values: dict[tuple[str, str], float]) -> float | None:
-    """This run's value; otherwise the newest recorded one (skew, serving latency and rule failures come from other runs)."""
+def _value(store: Any, alert: Alert, values: dict[tuple[str, str], float], serving: float | None) -> float | None:
+    """This run's value; otherwise the newest recorded one (skew comes from ``monitor consistency``, serving
+    latency from the server's runs). Serving latency is the project's, whichever view the alert names.
+    """
     key = (alert.condition.metric, alert.condition.arg)
+    if key[0] == SERVING_P99:
+        if serving is not None:
+            return serving
+        points = store.registry.registry.metrics(store.project, view=PROJECT_WIDE, metric=SERVING_P99)
+        return points[-1].value if points else None
     if key in values:
         return values[key]
     points = store.registry.registry.metrics(store.project, view=alert.feature_view, metric=key[0])
     points = [p for p in points if p.feature == key[1]]
     return points[-1].value if points else None
+
+
+def _quarantine(store: Any) -> Any:
+    return getattr(store, "quarantine", None)
 
 
 def _watermarks(store: Any) -> dict[str, Any]:

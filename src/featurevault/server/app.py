@@ -181,7 +181,9 @@ def _start_monitor(app: Any, store: Any, settings: ServerSettings) -> Any:
     logger.info("monitor: evaluating alerts every %g s", settings.monitor_interval_seconds)
     collector = app.state.metrics.monitor_collector
     return asyncio.get_running_loop().create_task(
-        monitoring.monitor_loop(store, settings.monitor_interval_seconds, collector)
+        monitoring.monitor_loop(
+            store, settings.monitor_interval_seconds, collector, app.state.metrics.online_read_latency
+        )
     )
 
 

@@ -1,5 +1,6 @@
 """Monitoring for operators and the dashboard: ``GET /monitoring/alerts``, ``/monitoring/freshness``,
-``/monitoring/metrics``; the ``featurevault_monitor_value`` gauges; the ``serve --monitor`` loop.
+``/monitoring/metrics``, ``/monitoring/served-drift/{service}``; the ``featurevault_monitor_value`` gauges and the feature log's counters;
+the ``serve --monitor`` loop.
 
 Each route makes one guarded store call (DESCRIBE on the project), so one request leaves one
 audit record. The loop runs ``monitor_run`` in a thread every interval; a failed evaluation is
@@ -16,7 +17,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -70,6 +71,23 @@ async def metric_history(
     return _json({"points": [p.__dict__ for p in points]})
 
 
+@router.get(
+    "/served-drift/{feature_service}", responses=ERROR_RESPONSES,
+    summary="Drift of a feature service's logged served values against the baselines",
+)
+async def served_drift(
+    request: Request,
+    feature_service: str,
+    start: datetime | None = Query(None),
+    end: datetime | None = Query(None),
+    principal: Principal = Depends(current_principal),
+) -> Response:
+    authorize(request, principal, "read_offline", [("feature_service", feature_service)])
+    store = request.app.state.store
+    report = await run_in_threadpool(store.monitor_served_drift, feature_service, start, end)
+    return _json(report.to_dict())
+
+
 class MonitorCollector(Collector):
     """``featurevault_monitor_value{project, view, feature, metric}``: the newest recorded value of each series."""
 
@@ -89,6 +107,25 @@ class MonitorCollector(Collector):
         for (view, feature, metric), value in dict(self.values).items():
             family.add_metric([self.store.project, view, feature, metric], value)
         yield family
+        yield from feature_log_counters(self.store)
+
+
+def feature_log_counters(store: Any) -> Iterator[CounterMetricFamily]:
+    """``featurevault_feature_log_rows_total`` and ``featurevault_feature_log_dropped_rows_total`` per service (this process)."""
+    logged = CounterMetricFamily(
+        "featurevault_feature_log_rows", "Served rows written to the feature log", labels=["project", "service"]
+    )
+    dropped = CounterMetricFamily(
+        "featurevault_feature_log_dropped_rows", "Sampled rows dropped (queue full or write failed)",
+        labels=["project", "service"],
+    )
+    # only a store that has logged: a scrape never builds the logger
+    counts = store.__dict__["_feature_log"].counts if "_feature_log" in getattr(store, "__dict__", {}) else {}
+    for service, c in sorted(dict(counts).items()):
+        logged.add_metric([store.project, service], c.logged)
+        dropped.add_metric([store.project, service], c.dropped)
+    yield logged
+    yield dropped
 
 
 def latest_values(store: Any) -> dict[tuple[str, str, str], float]:
@@ -101,11 +138,32 @@ def latest_values(store: Any) -> dict[tuple[str, str, str], float]:
     return {(p.view, p.feature, p.metric): p.value for p in points}
 
 
-async def monitor_loop(store: Any, interval_seconds: float, collector: MonitorCollector | None = None) -> None:
-    """Evaluate the alerts every ``interval_seconds`` until cancelled (``serve --monitor``)."""
+def histogram_buckets(histogram: Any) -> dict[float, float]:
+    """``{upper bound: cumulative count}`` of a Prometheus histogram, summed over its label values."""
+    totals: dict[float, float] = {}
+    for family in histogram.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_bucket"):
+                le = float(sample.labels["le"])
+                totals[le] = totals.get(le, 0.0) + sample.value
+    return totals
+
+
+async def monitor_loop(
+    store: Any, interval_seconds: float, collector: MonitorCollector | None = None, latency: Any = None
+) -> None:
+    """Evaluate the alerts every ``interval_seconds`` until cancelled (``serve --monitor``).
+
+    ``latency`` (the server's online read histogram) gives each run the p99 of the reads
+    answered since the previous one: the ``serving_p99_ms`` metric.
+    """
+    from featurevault.monitoring.serving_latency import LatencyWindow
+
+    window = LatencyWindow(lambda: histogram_buckets(latency)) if latency is not None else None
     while True:
         try:
-            result = await run_in_threadpool(store.monitor_run)
+            p99 = window.quantile_ms(0.99) if window is not None else None
+            result = await run_in_threadpool(lambda: store.monitor_run(serving_p99_ms=p99))
             if collector is not None:
                 collector.values = await run_in_threadpool(latest_values, store)
             firing = sum(s.state.state == "firing" for s in result.alerts)

@@ -22,12 +22,11 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import timedelta
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from benchmarks._online_setup import NOW, VIEW, make_rows, make_view
+from benchmarks._online_setup import VIEW, make_rows, make_view
 from featurevault.store import FeatureStore
 
 ENTITIES = 10_000

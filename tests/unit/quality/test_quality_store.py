@@ -14,7 +14,7 @@ from featurevault import FeatureView, Field
 from featurevault.errors import DataQualityError, DefinitionError, SchemaMismatchError
 from featurevault.model import RepoContents
 from featurevault.quality import between, expression, matches, not_null, one_of
-from featurevault.types import Int64, String
+from featurevault.types import String
 from tests.unit.quality.rules_repo import SCHEMA, T0, make_store, mixed_rows, rows, user, views
 
 

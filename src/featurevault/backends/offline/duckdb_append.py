@@ -19,7 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from featurevault.backends.offline.duckdb_sources import SourceFiles
-from featurevault.errors import DataSourceError, SchemaMismatchError
+from featurevault.errors import SchemaMismatchError
 from featurevault.model import FileSource
 
 logger = logging.getLogger(__name__)

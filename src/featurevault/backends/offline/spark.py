@@ -33,7 +33,7 @@ from featurevault.backends.offline.base import (
     PartitionWriter,
     ViewRequest,
 )
-from featurevault.backends.offline.entity_time import as_utc, naive_utc, utc_timestamps, window_lower
+from featurevault.backends.offline.entity_time import naive_utc, utc_timestamps, window_lower
 from featurevault.backends.offline.spark_pit import ROW, join_view, latest
 from featurevault.backends.offline.spark_sources import US, batch_source, read_raw, scan
 from featurevault import errors

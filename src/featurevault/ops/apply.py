@@ -20,7 +20,7 @@ from featurevault.model.entity import Field
 from featurevault.ops.schema_check import check_field_types
 from featurevault.quality.lint import LintReport, check_apply, run_lint
 from featurevault.model.rules import Rule
-from featurevault.quality.rules.check import check_view_rules
+from featurevault.quality.rules.check import check_view_rules, effective_rules
 from featurevault.types import from_arrow
 
 if TYPE_CHECKING:
@@ -330,6 +330,13 @@ def _check_alert(alert: Any, contents: RepoContents) -> None:
             f"alert {alert.name!r}: {condition.metric}({condition.arg}) names no feature of {view.name!r} "
             f"(it has {', '.join(view.feature_names) or 'none'})"
         )
+    if condition.metric == "rule_failures":
+        rules = [r.name for r in effective_rules(view)]
+        if condition.arg not in rules:
+            raise DefinitionError(
+                f"alert {alert.name!r}: rule_failures({condition.arg}) names no rule of {view.name!r} "
+                f"(it has {', '.join(rules) or 'none'})"
+            )
     if condition.relative and not view.expected_interval:
         raise DefinitionError(
             f"alert {alert.name!r}: '{condition}' is relative to the expected interval, which view "

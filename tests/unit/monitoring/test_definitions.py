@@ -58,6 +58,8 @@ def test_bad_severity_and_for_are_refused() -> None:
     [
         (Alert(name="a", feature_view="nope", condition="freshness > 1h"), "watches feature view 'nope'"),
         (Alert(name="a", feature_view="user_stats", condition="psi(missing) > 0.2"), "psi\\(missing\\) names no feature"),
+        (Alert(name="a", feature_view="user_stats", condition="rule_failures(no_such_rule) > 0"),
+         "rule_failures\\(no_such_rule\\) names no rule of 'user_stats'"),
     ],
 )
 def test_apply_checks_view_and_feature(tmp_path: Path, alert: Alert, message: str) -> None:

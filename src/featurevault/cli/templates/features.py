@@ -179,11 +179,11 @@ driver_stats_realtime_stale = Alert(
 driver_stats_rule_failures = Alert(
     name="driver_stats_rule_failures",
     feature_view="driver_stats_hourly",
-    condition="rule_failures(between_driver_conv_rate) > 10",
+    condition="rule_failures(between_driver_conv_rate) > 0.01",
     severity="P2",
     runbook="runbooks/quality_failures.md",
     owner=OWNER,
-    description="More than ten rows quarantined by the conversion-rate range rule",
+    description="More than 1% of the rows fail the conversion-rate range rule",
 )
 
 driver_conv_rate_drift = Alert(

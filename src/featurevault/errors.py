@@ -239,6 +239,11 @@ class BackupIntegrityError(RecoveryError):
     """A backup's files do not match its manifest, or the manifest's signature does not check."""
 
 
+def one_line(exc: BaseException) -> str:
+    """A driver's error message on one line (server messages carry newlines and indented detail)."""
+    return " ".join(str(exc).split())
+
+
 def missing_dependency(module: str, extra: str) -> MissingDependencyError:
     """Build the error raised when an optional driver cannot be imported."""
     return MissingDependencyError(

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from featurevault.errors import BackendError, BackendUnavailableError, missing_dependency
+from featurevault.errors import BackendError, BackendUnavailableError, missing_dependency, one_line
 
 try:
     import psycopg
@@ -48,7 +48,7 @@ def connection_error(exc: BaseException, *, where: str, settings: dict[str, str]
     ``settings`` maps a role ("host", "password", "database", "user",
     "sslmode") to the config key a user would edit, e.g. ``online_store.password``.
     """
-    text = " ".join(str(exc).split())
+    text = one_line(exc)
     role = _wrong_setting(text.lower())
     if role in settings:
         return BackendError(f"{where}: {_SUMMARIES[role]} ({settings[role]}): {text}")

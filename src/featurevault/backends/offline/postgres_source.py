@@ -28,7 +28,7 @@ import pyarrow as pa
 from pydantic import Field
 
 from featurevault.config import StrictModel
-from featurevault.errors import ConfigError, DataSourceError
+from featurevault.errors import ConfigError, DataSourceError, one_line
 from featurevault.model import PostgreSQLSource
 
 logger = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ def _read_error(psycopg: Any, source: PostgreSQLSource, exc: Exception) -> DataS
     hint = ""
     if isinstance(exc, psycopg.errors.QueryCanceled):
         hint = " (offline_store.postgres.statement_timeout_seconds)"
-    return DataSourceError(f"postgres source {source.name!r}: {_one_line(exc)}{hint}")
+    return DataSourceError(f"postgres source {source.name!r}: {one_line(exc)}{hint}")
 
 
 def _close_quietly(psycopg: Any, conn: Any, cursor: Any) -> None:
@@ -192,7 +192,7 @@ def _connect(psycopg: Any, source: PostgreSQLSource, connection: PostgresConnect
         conn = psycopg.connect(conninfo, application_name="featurevault-offline", options=options, **kwargs)
     except psycopg.Error as exc:
         where = "its connection_string" if conninfo else "offline_store.postgres (or PG* environment variables)"
-        raise DataSourceError(f"postgres source {source.name!r}: cannot connect ({where}): {_one_line(exc)}") from None
+        raise DataSourceError(f"postgres source {source.name!r}: cannot connect ({where}): {one_line(exc)}") from None
     for name in _AS_TEXT:
         conn.adapters.register_loader(name, psycopg.types.string.TextLoader)
     return conn
@@ -257,10 +257,6 @@ def _to_batch(rows: list[tuple[Any, ...]], schema: pa.Schema, text_columns: list
         else:
             arrays.append(pa.array(values, column.type))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
 
 
 # -- the DuckDB engine's view of a PostgreSQL source -------------------------------------------

@@ -28,7 +28,7 @@ from featurevault.backends._postgres import (
 )
 from featurevault.backends.online.base import Maintainable, OnlineStore
 from featurevault.config import StrictModel
-from featurevault.errors import BackendError, BackendUnavailableError
+from featurevault.errors import BackendError, BackendUnavailableError, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -148,8 +148,8 @@ class Store(OnlineStore, Maintainable):
                 f"(online_store.{timeout_key})"
             )
         if isinstance(exc, psycopg.OperationalError):
-            return BackendUnavailableError(f"{self.describe()}: {action} failed, server unreachable: {_one_line(exc)}")
-        return BackendError(f"{self.describe()}: {action} failed: {_one_line(exc)}")
+            return BackendUnavailableError(f"{self.describe()}: {action} failed, server unreachable: {one_line(exc)}")
+        return BackendError(f"{self.describe()}: {action} failed: {one_line(exc)}")
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -205,7 +205,7 @@ class Store(OnlineStore, Maintainable):
             try:
                 self._write_once(table, latest)
             except _REDO_WRITE as exc:
-                raise BackendError(f"{self.describe()}: write to {table!r} failed twice: {_one_line(exc)}") from None
+                raise BackendError(f"{self.describe()}: write to {table!r} failed twice: {one_line(exc)}") from None
 
     def _write_deadline(self, conn: Any) -> Deadline:
         # a little past the server's statement timeout, which cancels cleanly and keeps the connection
@@ -340,7 +340,7 @@ class Store(OnlineStore, Maintainable):
             except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
                 return
             except psycopg.Error as exc:
-                raise BackendError(f"{self.describe()}: scan of {table!r} failed: {_one_line(exc)}") from None
+                raise BackendError(f"{self.describe()}: scan of {table!r} failed: {one_line(exc)}") from None
 
     def delete(self, table: str, keys: Sequence[bytes]) -> int:
         if not keys:
@@ -353,7 +353,7 @@ class Store(OnlineStore, Maintainable):
             except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
                 return 0
             except psycopg.Error as exc:
-                raise BackendError(f"{self.describe()}: delete from {table!r} failed: {_one_line(exc)}") from None
+                raise BackendError(f"{self.describe()}: delete from {table!r} failed: {one_line(exc)}") from None
 
     def load_fresh(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
         """Binary COPY straight into the table (no staging, no upsert): the keys are new and distinct."""
@@ -373,7 +373,7 @@ class Store(OnlineStore, Maintainable):
                         for row in zip(keys, records):
                             copy.write_row(row)
             except psycopg.Error as exc:
-                raise BackendError(f"{self.describe()}: load into {table!r} failed: {_one_line(exc)}") from None
+                raise BackendError(f"{self.describe()}: load into {table!r} failed: {one_line(exc)}") from None
 
     def swap_in(self, staging: str, table: str) -> None:
         """Drop the old table and rename the staging one in a single transaction."""
@@ -395,7 +395,7 @@ class Store(OnlineStore, Maintainable):
                         (self.project, table, table_name(self.project, table)),
                     )
             except psycopg.Error as exc:
-                raise BackendError(f"{self.describe()}: swap of {staging!r} into {table!r} failed: {_one_line(exc)}") from None
+                raise BackendError(f"{self.describe()}: swap of {staging!r} into {table!r} failed: {one_line(exc)}") from None
         self._ready.discard(staging)
         self._ready.add(table)
 
@@ -428,7 +428,3 @@ class Store(OnlineStore, Maintainable):
 
 class _ConnectionLost(Exception):
     """A pooled connection turned out dead before the statement ran."""
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())

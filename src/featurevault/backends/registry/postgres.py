@@ -38,6 +38,7 @@ from featurevault.errors import (
     RegistryConflictError,
     RegistryError,
     RegistryUnavailableError,
+    one_line,
 )
 
 logger = logging.getLogger(__name__)
@@ -165,9 +166,9 @@ class Store(Registry):
                     f"{self._where}: no answer within {deadline.seconds:g}s"
                     + (" (registry.read_timeout_seconds)" if read else "")
                 ) from None
-            raise RegistryUnavailableError(f"{self._where}: server unreachable: {_one_line(exc)}") from None
+            raise RegistryUnavailableError(f"{self._where}: server unreachable: {one_line(exc)}") from None
         except psycopg.Error as exc:
-            raise RegistryError(f"{self._where}: {_one_line(exc)}") from None
+            raise RegistryError(f"{self._where}: {one_line(exc)}") from None
 
     def _connect(self) -> Any:
         if self._connection is not None and not self._connection.closed and not self._connection.broken:
@@ -393,7 +394,3 @@ def _redact(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
     return urlunsplit(parts._replace(netloc=netloc))
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())

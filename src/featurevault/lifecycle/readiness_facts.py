@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from featurevault.quality.readiness import ReadinessFacts, ReadinessReport, evaluate_readiness
+from featurevault.quality.readiness import METRICS_MAX_AGE_DAYS, ReadinessFacts, ReadinessReport, evaluate_readiness
 
 if TYPE_CHECKING:
     from featurevault.model import RepoContents
@@ -37,9 +37,9 @@ def recorded_facts(store: FeatureStore) -> ReadinessFacts:
     )
 
 
-def metrics_recorded(registry: Any, project: str, days: int = 30) -> dict[str, datetime]:
-    """view -> when monitoring last recorded a metric for it, over the last ``days``."""
-    points = registry.metrics(project, since=datetime.now(UTC) - timedelta(days=days))
+def metrics_recorded(registry: Any, project: str) -> dict[str, datetime]:
+    """view -> when monitoring last recorded a metric for it, within the age the dashboard item accepts."""
+    points = registry.metrics(project, since=datetime.now(UTC) - timedelta(days=METRICS_MAX_AGE_DAYS))
     return {p.view: p.at for p in points}  # oldest first: the newest wins
 
 

@@ -100,6 +100,10 @@ class Store(OnlineStore, Maintainable):
         return quoted
 
     def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
+        self._insert(table, keys, records, "INSERT OR REPLACE", "write to")
+
+    def _insert(self, table: str, keys: Sequence[bytes], records: Sequence[bytes], verb: str, what: str) -> None:
+        """One transaction: create the table if needed, then ``verb`` every (key, record)."""
         self.check_aligned(table, keys, records)
         name = self._table(table)
         conn = self._conn()
@@ -107,13 +111,13 @@ class Store(OnlineStore, Maintainable):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 conn.execute(f"CREATE TABLE IF NOT EXISTS {name} (key BLOB PRIMARY KEY, record BLOB) WITHOUT ROWID")
-                conn.executemany(f"INSERT OR REPLACE INTO {name} (key, record) VALUES (?, ?)", zip(keys, records))
+                conn.executemany(f"{verb} INTO {name} (key, record) VALUES (?, ?)", zip(keys, records))
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
-            raise _backend_error(f"write to online table {table!r}", exc) from exc
+            raise _backend_error(f"{what} online table {table!r}", exc) from exc
 
     def read(self, table: str, keys: Sequence[bytes]) -> list[bytes | None]:
         if not keys:
@@ -188,20 +192,7 @@ class Store(OnlineStore, Maintainable):
 
     def load_fresh(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
         """Fill a staging table no reader sees (restores, rebuilds): plain inserts of distinct keys."""
-        self.check_aligned(table, keys, records)
-        name = self._table(table)
-        conn = self._conn()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute(f"CREATE TABLE IF NOT EXISTS {name} (key BLOB PRIMARY KEY, record BLOB) WITHOUT ROWID")
-                conn.executemany(f"INSERT INTO {name} (key, record) VALUES (?, ?)", zip(keys, records))
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            raise _backend_error(f"load of online table {table!r}", exc) from exc
+        self._insert(table, keys, records, "INSERT", "load of")
 
     def swap_in(self, staging: str, table: str) -> None:
         source, target = self._table(staging), self._table(table)

@@ -163,8 +163,13 @@ def interleaved(ours: Reader, floor: Reader, id_sets: list[list[int]]) -> dict[s
         a.append((t1 - t0) / 1000)
         b.append((t2 - t1) / 1000)
     p50, fp50 = statistics.median(a), statistics.median(b)
-    return {"p50": p50, "p99": percentile(a, 0.99), "floor_p50": fp50, "floor_p99": percentile(b, 0.99),
-            "ratio": p50 / fp50}
+    return {
+        "p50": p50,
+        "p99": percentile(a, 0.99),
+        "floor_p50": fp50,
+        "floor_p99": percentile(b, 0.99),
+        "ratio": p50 / fp50,
+    }
 
 
 def read_benchmarks(backend: str, store: OnlineStore, entities: int, iterations: int, workdir: Path) -> list[dict]:
@@ -192,11 +197,12 @@ def read_benchmarks(backend: str, store: OnlineStore, entities: int, iterations:
         def full_read(ids: list[int]) -> Any:
             return harness.get_online_features(refs, {"user_id": ids}).to_dict()
 
-        for what, ours, floor in (("store.read", store_read, floor_read),
-                                  ("get_online_features", full_read, floor_full)):
+        for what, ours, floor in (
+            ("store.read", store_read, floor_read),
+            ("get_online_features", full_read, floor_full),
+        ):
             interleaved(ours, floor, id_sets[: iterations // 10])  # warm-up
-            results.append({"backend": backend, "what": what, "entities": batch,
-                            **interleaved(ours, floor, id_sets)})
+            results.append({"backend": backend, "what": what, "entities": batch, **interleaved(ours, floor, id_sets)})
     return results
 
 
@@ -267,27 +273,38 @@ def main() -> None:
     stores = open_stores()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            reads = [] if args.only == "writes" else [
-                r for name, store in stores.items()
-                for r in read_benchmarks(name, store, args.entities, args.iterations, Path(tmp))
-            ]
+            reads = (
+                []
+                if args.only == "writes"
+                else [
+                    r
+                    for name, store in stores.items()
+                    for r in read_benchmarks(name, store, args.entities, args.iterations, Path(tmp))
+                ]
+            )
             writes = args.only != "reads" and args.rows > 0
             write = write_benchmark(stores["redis"], args.rows, args.repeats, Path(tmp)) if writes else None
     finally:
         cleanup(stores)
     if reads:
         print(f"online reads, {args.entities} entities x 20 features, {args.iterations} interleaved calls each")
-        print(f"{'backend':>9} {'what':>20} {'n':>4} {'p50 us':>8} {'p99 us':>8} {'floor p50':>10} "
-              f"{'floor p99':>10} {'ratio':>6}")
+        print(
+            f"{'backend':>9} {'what':>20} {'n':>4} {'p50 us':>8} {'p99 us':>8} {'floor p50':>10} "
+            f"{'floor p99':>10} {'ratio':>6}"
+        )
     for r in reads:
         verdict = "ok" if r["ratio"] <= READ_TARGET else "MISSED"
-        print(f"{r['backend']:>9} {r['what']:>20} {r['entities']:>4} {r['p50']:>8.1f} {r['p99']:>8.1f} "
-              f"{r['floor_p50']:>10.1f} {r['floor_p99']:>10.1f} {r['ratio']:>6.2f} {verdict}")
+        print(
+            f"{r['backend']:>9} {r['what']:>20} {r['entities']:>4} {r['p50']:>8.1f} {r['p99']:>8.1f} "
+            f"{r['floor_p50']:>10.1f} {r['floor_p99']:>10.1f} {r['ratio']:>6.2f} {verdict}"
+        )
     if write:
         ok = write["rows_per_s"] >= max(100_000, write["floor_rows_per_s"] / 2)
-        print(f"materialize {write['rows']} rows x 20 features into Redis (median of {args.repeats}, interleaved): "
-              f"{write['rows_per_s']:,.0f} rows/s; floor (pipelined MSET of the same packed records): "
-              f"{write['floor_rows_per_s']:,.0f} rows/s; time ratio {write['ratio']:.2f}x {'ok' if ok else 'MISSED'}")
+        print(
+            f"materialize {write['rows']} rows x 20 features into Redis (median of {args.repeats}, interleaved): "
+            f"{write['rows_per_s']:,.0f} rows/s; floor (pipelined MSET of the same packed records): "
+            f"{write['floor_rows_per_s']:,.0f} rows/s; time ratio {write['ratio']:.2f}x {'ok' if ok else 'MISSED'}"
+        )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ offline_store:
   type: duckdb
 """
 
-DEFINITIONS = '''
+DEFINITIONS = """
 from datetime import timedelta
 
 from featurevault import Entity, FeatureView, Field, FileSource
@@ -47,7 +47,7 @@ user_stats = FeatureView(
     source=FileSource(name="user_stats_src", path="data/user_stats.parquet", timestamp_field="event_timestamp"),
     schema=[Field(name="user_id", dtype=Int64)] + [Field(name=f"f{i}", dtype=Float64) for i in range(8)],
 )
-'''
+"""
 
 
 def _drill(store: Any) -> dict[str, Any]:
@@ -55,10 +55,15 @@ def _drill(store: Any) -> dict[str, Any]:
     store.backup()
     backup_seconds = time.perf_counter() - began
     result = store.recovery().drill()
-    return {"passed": result.passed, "rto_seconds": round(result.rto_seconds, 3),
-            "steps": {k: round(v, 3) for k, v in result.steps.items()},
-            "restored_records": result.restored_records, "rows_checked": result.rows_checked,
-            "mismatches": result.mismatches, "backup_seconds": round(backup_seconds, 3)}
+    return {
+        "passed": result.passed,
+        "rto_seconds": round(result.rto_seconds, 3),
+        "steps": {k: round(v, 3) for k, v in result.steps.items()},
+        "restored_records": result.restored_records,
+        "rows_checked": result.rows_checked,
+        "mismatches": result.mismatches,
+        "backup_seconds": round(backup_seconds, 3),
+    }
 
 
 def demo(where: Path) -> dict[str, Any]:
@@ -86,8 +91,10 @@ def scaled(where: Path, n: int) -> dict[str, Any]:
     (repo / "features.py").write_text(DEFINITIONS)
     now = datetime.now(UTC).replace(microsecond=0)
     rng = np.random.default_rng(7)
-    columns: dict[str, Any] = {"user_id": np.arange(n, dtype=np.int64),
-                               "event_timestamp": pa.array([now - timedelta(hours=1)] * n, pa.timestamp("us", "UTC"))}
+    columns: dict[str, Any] = {
+        "user_id": np.arange(n, dtype=np.int64),
+        "event_timestamp": pa.array([now - timedelta(hours=1)] * n, pa.timestamp("us", "UTC")),
+    }
     columns.update({f"f{i}": rng.random(n) for i in range(8)})
     pq.write_table(pa.table(columns), repo / "data" / "user_stats.parquet")
     store = FeatureStore(repo)
@@ -100,8 +107,12 @@ def scaled(where: Path, n: int) -> dict[str, Any]:
     with sqlite3.connect(online_file) as src, sqlite3.connect(where / "floor-copy.db") as dst:
         src.backup(dst)
     floor = time.perf_counter() - began
-    return {"repo": f"{n:,} records", "materialize_seconds": round(materialize_seconds, 1),
-            "floor_online_file_copy_seconds": round(floor, 3), **_drill(store)}
+    return {
+        "repo": f"{n:,} records",
+        "materialize_seconds": round(materialize_seconds, 1),
+        "floor_online_file_copy_seconds": round(floor, 3),
+        **_drill(store),
+    }
 
 
 def main() -> None:

@@ -34,7 +34,9 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def measure(store: Any, services: dict[str, Any], rows: int, iterations: int, n_entities: int) -> dict[str, list[float]]:
+def measure(
+    store: Any, services: dict[str, Any], rows: int, iterations: int, n_entities: int
+) -> dict[str, list[float]]:
     rng = random.Random(rows)
     times: dict[str, list[float]] = {name: [] for name in services}
     clock = time.perf_counter
@@ -58,8 +60,13 @@ def main() -> None:
         workdir = Path(name)
         store = open_repo(workdir, make_rows(args.entities))
         view = make_view()
-        logged = FeatureService(name="logged", features=[view], logging_config=LoggingConfig(
-            destination=FileLoggingDestination(path=str(workdir / "logs")), sample_rate=1.0))
+        logged = FeatureService(
+            name="logged",
+            features=[view],
+            logging_config=LoggingConfig(
+                destination=FileLoggingDestination(path=str(workdir / "logs")), sample_rate=1.0
+            ),
+        )
         plain = FeatureService(name="plain", features=[view])
         store.apply([view, logged, plain])
         store.materialize(NOW - timedelta(days=2), NOW + timedelta(minutes=1))
@@ -76,15 +83,19 @@ def main() -> None:
             p50_off, p50_on = statistics.median(off), statistics.median(on)
             ratio = p50_on / p50_off
             ok &= ratio <= TARGET
-            print(f"  {rows:>3} rows: off p50 {p50_off * 1e6:7.1f} us p99 {percentile(off, 0.99) * 1e6:7.1f} us | "
-                  f"on p50 {p50_on * 1e6:7.1f} us p99 {percentile(on, 0.99) * 1e6:7.1f} us | "
-                  f"p50 ratio {ratio:.3f} (target <= {TARGET})")
+            print(
+                f"  {rows:>3} rows: off p50 {p50_off * 1e6:7.1f} us p99 {percentile(off, 0.99) * 1e6:7.1f} us | "
+                f"on p50 {p50_on * 1e6:7.1f} us p99 {percentile(on, 0.99) * 1e6:7.1f} us | "
+                f"p50 ratio {ratio:.3f} (target <= {TARGET})"
+            )
         store.close()
         counts = store._feature_log.counts["logged"]
         files = str(workdir / "logs" / "logged" / "*" / "*.parquet")
         on_disk = duckdb.sql(f"SELECT count(*) FROM read_parquet('{files}')").fetchall()[0][0]
-        print(f"  logged rows {counts.logged} (on disk {on_disk}, served {reads}), dropped {counts.dropped}, "
-              f"files {counts.files}")
+        print(
+            f"  logged rows {counts.logged} (on disk {on_disk}, served {reads}), dropped {counts.dropped}, "
+            f"files {counts.files}"
+        )
         print("  PASS" if ok else "  FAIL")
 
 

@@ -69,11 +69,24 @@ def build_repo(tmp: Path, views: int, rows: int, features: int) -> FeatureStore:
         write_view(tmp / f"v{v}.parquet", rows, features, seed=v)
         source = FileSource(name=f"src{v}", path=str(tmp / f"v{v}.parquet"), timestamp_field="event_timestamp")
         schema = [Field(name="entity_id", dtype=Int64)] + [Field(name=f"f{f}", dtype=Float64) for f in range(features)]
-        objects += [source, FeatureView(name=f"view{v}", entities=[entity], source=source, schema=schema,
-                                        ttl=timedelta(days=3), freshness=timedelta(hours=1))]
-    config = RepoConfig(project="bench_monitoring", registry={"path": str(tmp / "registry.db")},
-                        online_store={"type": "sqlite", "path": str(tmp / "online.db")},
-                        audit={"path": str(tmp / "audit.jsonl")}, repo_path=tmp)
+        objects += [
+            source,
+            FeatureView(
+                name=f"view{v}",
+                entities=[entity],
+                source=source,
+                schema=schema,
+                ttl=timedelta(days=3),
+                freshness=timedelta(hours=1),
+            ),
+        ]
+    config = RepoConfig(
+        project="bench_monitoring",
+        registry={"path": str(tmp / "registry.db")},
+        online_store={"type": "sqlite", "path": str(tmp / "online.db")},
+        audit={"path": str(tmp / "audit.jsonl")},
+        repo_path=tmp,
+    )
     store = FeatureStore(config=config)
     store.apply(objects, skip_lint=True)
     for v in range(views):
@@ -142,10 +155,21 @@ def baseline_tables(views: int, features: int, baselines: dict) -> tuple[pa.Tabl
             points["d"].append(values)
             points["g"].append(g)
             points["g_prev"].append(np.concatenate([[0.0], g[:-1]]))
-    edge_table = pa.table({"view": pa.array(edges["view"], pa.int32()), "feature": edges["feature"],
-                           "bin": pa.array(edges["bin"], pa.int32()), "lo": pa.array(edges["lo"], pa.float64())})
-    point_table = pa.table({"view": pa.array(points["view"], pa.int32()), "feature": points["feature"],
-                            **{k: np.concatenate(points[k]) for k in ("d", "g", "g_prev")}})
+    edge_table = pa.table(
+        {
+            "view": pa.array(edges["view"], pa.int32()),
+            "feature": edges["feature"],
+            "bin": pa.array(edges["bin"], pa.int32()),
+            "lo": pa.array(edges["lo"], pa.float64()),
+        }
+    )
+    point_table = pa.table(
+        {
+            "view": pa.array(points["view"], pa.int32()),
+            "feature": points["feature"],
+            **{k: np.concatenate(points[k]) for k in ("d", "g", "g_prev")},
+        }
+    )
     return edge_table, point_table
 
 
@@ -194,8 +218,10 @@ def main() -> None:
         store.monitor_run(NOW - timedelta(days=1), NOW, now=NOW)  # warm: imports, caches, the files' pages
         floor_run(tmp, args.views, args.features, baselines)
         for i in range(args.repeats):
-            sides = [("ours", lambda: store.monitor_run(NOW - timedelta(days=1), NOW, now=NOW)),
-                     ("floor", lambda: floor_run(tmp, args.views, args.features, baselines))]
+            sides = [
+                ("ours", lambda: store.monitor_run(NOW - timedelta(days=1), NOW, now=NOW)),
+                ("floor", lambda: floor_run(tmp, args.views, args.features, baselines)),
+            ]
             for side, run in sides if i % 2 == 0 else sides[::-1]:  # who runs first alternates (page cache)
                 t0 = time.perf_counter()
                 out = run()
@@ -206,14 +232,22 @@ def main() -> None:
                     floor.append(out[0])
                     floor_ks = out[1]
         drifted = sum(d.psi > 0.02 for m in result.views for d in m.drift)
-        worst = max(max(abs(d.ks - floor_ks[(int(m.view[4:]), d.feature)][0]),
-                        abs(d.psi - floor_ks[(int(m.view[4:]), d.feature)][1])) for m in result.views for d in m.drift)
+        worst = max(
+            max(
+                abs(d.ks - floor_ks[(int(m.view[4:]), d.feature)][0]),
+                abs(d.psi - floor_ks[(int(m.view[4:]), d.feature)][1]),
+            )
+            for m in result.views
+            for d in m.drift
+        )
         store.close()
     mo, mf = statistics.median(ours), statistics.median(floor)
     print(f"monitor run: {args.views} views x {args.rows} rows x {args.features} features, {args.repeats} runs each")
     print(f"  featurevault median {mo:.3f} s (max {max(ours):.3f}); floor median {mf:.3f} s (max {max(floor):.3f})")
-    print(f"  ratio {mo / mf:.2f}x the floor (target <= 1.5); features with psi > 0.02: {drifted} "
-          f"(expected {args.views * ((args.features + 4) // 5)}); largest KS or PSI difference from the floor {worst:.2e}")
+    print(
+        f"  ratio {mo / mf:.2f}x the floor (target <= 1.5); features with psi > 0.02: {drifted} "
+        f"(expected {args.views * ((args.features + 4) // 5)}); largest KS or PSI difference from the floor {worst:.2e}"
+    )
     if worst > 1e-9:
         raise SystemExit("the floor's statistics differ from featurevault's: the two do not compute the same thing")
 

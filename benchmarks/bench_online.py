@@ -76,12 +76,17 @@ def run(entities: int, iterations: int, workdir: Path) -> list[dict[str, Any]]:
             ours.append((t1 - t0) / 1000)
             base.append((t2 - t1) / 1000)
         p50, fp50 = statistics.median(ours), statistics.median(base)
-        results.append({
-            "entities_per_call": batch,
-            "p50_us": p50, "p99_us": percentile(ours, 0.99),
-            "floor_p50_us": fp50, "floor_p99_us": percentile(base, 0.99),
-            "ratio_p50": p50 / fp50, "target": TARGETS[batch],
-        })
+        results.append(
+            {
+                "entities_per_call": batch,
+                "p50_us": p50,
+                "p99_us": percentile(ours, 0.99),
+                "floor_p50_us": fp50,
+                "floor_p99_us": percentile(base, 0.99),
+                "ratio_p50": p50 / fp50,
+                "target": TARGETS[batch],
+            }
+        )
     store.close()
     return results
 
@@ -98,8 +103,10 @@ def main() -> None:
     print(" ".join(f"{h:>{w}}" for h, w in zip(header, [13, 9, 9, 10, 10, 6, 7], strict=True)))
     for r in results:
         verdict = "ok" if r["ratio_p50"] <= r["target"] else "MISSED"
-        print(f"{r['entities_per_call']:>13} {r['p50_us']:>9.1f} {r['p99_us']:>9.1f} {r['floor_p50_us']:>10.1f} "
-              f"{r['floor_p99_us']:>10.1f} {r['ratio_p50']:>6.2f} {r['target']:>6.1f}x {verdict}")
+        print(
+            f"{r['entities_per_call']:>13} {r['p50_us']:>9.1f} {r['p99_us']:>9.1f} {r['floor_p50_us']:>10.1f} "
+            f"{r['floor_p99_us']:>10.1f} {r['ratio_p50']:>6.2f} {r['target']:>6.1f}x {verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -107,13 +107,20 @@ def measure(backend: str, calls: int, s: float, root: Path) -> dict[str, Any]:
         store.close()
     return {
         "backend": backend,
-        "hit_call_p50_us": statistics.median(hit_call), "hit_call_p99_us": percentile(hit_call, 0.99),
-        "uncached_call_p50_us": statistics.median(miss_call), "uncached_call_p99_us": percentile(miss_call, 0.99),
-        "lookup_p50_us": statistics.median(lookup), "lookup_p99_us": percentile(lookup, 0.99),
-        "zipf_s": s, "zipf_calls": calls, "hit_rate": hits / max(hits + misses, 1),
+        "hit_call_p50_us": statistics.median(hit_call),
+        "hit_call_p99_us": percentile(hit_call, 0.99),
+        "uncached_call_p50_us": statistics.median(miss_call),
+        "uncached_call_p99_us": percentile(miss_call, 0.99),
+        "lookup_p50_us": statistics.median(lookup),
+        "lookup_p99_us": percentile(lookup, 0.99),
+        "zipf_s": s,
+        "zipf_calls": calls,
+        "hit_rate": hits / max(hits + misses, 1),
         "evictions": after["evictions"] - before["evictions"],
-        "zipf_cached_p50_us": statistics.median(with_cache), "zipf_cached_p99_us": percentile(with_cache, 0.99),
-        "zipf_plain_p50_us": statistics.median(without), "zipf_plain_p99_us": percentile(without, 0.99),
+        "zipf_cached_p50_us": statistics.median(with_cache),
+        "zipf_cached_p99_us": percentile(with_cache, 0.99),
+        "zipf_plain_p50_us": statistics.median(without),
+        "zipf_plain_p99_us": percentile(without, 0.99),
     }
 
 

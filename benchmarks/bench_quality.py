@@ -35,24 +35,38 @@ from featurevault.store import FeatureStore
 from featurevault.types import Float64, Int64, String
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-CONFIG = "project: qbench\nregistry: data/registry.db\nonline_store:\n  type: sqlite\n  path: data/online.db\n" \
-         "auth:\n  type: no_auth\naudit:\n  sink: none\n"
-SCHEMA = [Field(name="user_id", dtype=Int64), Field(name="amount", dtype=Float64), Field(name="limit_amount",
-          dtype=Float64), Field(name="count", dtype=Int64), Field(name="score", dtype=Float64),
-          Field(name="tier", dtype=String), Field(name="email", dtype=String)]
+CONFIG = (
+    "project: qbench\nregistry: data/registry.db\nonline_store:\n  type: sqlite\n  path: data/online.db\n"
+    "auth:\n  type: no_auth\naudit:\n  sink: none\n"
+)
+SCHEMA = [
+    Field(name="user_id", dtype=Int64),
+    Field(name="amount", dtype=Float64),
+    Field(name="limit_amount", dtype=Float64),
+    Field(name="count", dtype=Int64),
+    Field(name="score", dtype=Float64),
+    Field(name="tier", dtype=String),
+    Field(name="email", dtype=String),
+]
 
 TEN_RULES = [
-    not_null("amount", on_fail="warn"), not_null("tier", on_fail="warn"),
-    between("amount", 0, 10_000, on_fail="warn"), between("count", 0, 1_000, on_fail="warn"),
-    between("score", 0.0, 1.0, on_fail="warn"), one_of("tier", ["free", "pro", "team"], on_fail="warn"),
+    not_null("amount", on_fail="warn"),
+    not_null("tier", on_fail="warn"),
+    between("amount", 0, 10_000, on_fail="warn"),
+    between("count", 0, 1_000, on_fail="warn"),
+    between("score", 0.0, 1.0, on_fail="warn"),
+    one_of("tier", ["free", "pro", "team"], on_fail="warn"),
     matches("email", r"[a-z0-9]+@[a-z]+\.io", on_fail="warn"),
     unique(["user_id", "event_timestamp"], on_fail="warn"),
     expression("limit_amount >= amount", name="limit_ge_amount", on_fail="warn"),
     expression("count * 10 >= score", name="count_score", on_fail="warn"),
 ]
 FIVE_RULES = [
-    not_null("amount"), between("amount", 0, 10_000), one_of("tier", ["free", "pro", "team"]),
-    between("score", 0.0, 1.0), expression("limit_amount >= amount", name="limit_ge_amount"),
+    not_null("amount"),
+    between("amount", 0, 10_000),
+    one_of("tier", ["free", "pro", "team"]),
+    between("score", 0.0, 1.0),
+    expression("limit_amount >= amount", name="limit_ge_amount"),
 ]
 
 FLOOR_SQL = """
@@ -78,14 +92,18 @@ def make_rows(n: int, seed: int = 0, distinct_users: bool = False) -> pa.Table:
     amount[bad] = -1.0
     users = np.arange(n, dtype=np.int64) if distinct_users else rng.integers(0, max(1, n // 4), n)
     stamps = (NOW - timedelta(days=1)).timestamp() * 1e6 + rng.integers(0, 86_400_000_000, n)
-    return pa.table({
-        "user_id": pa.array(users, pa.int64()),
-        "event_timestamp": pa.array(stamps.astype(np.int64)).cast(pa.timestamp("us", tz="UTC")),
-        "amount": amount, "limit_amount": amount + 10.0,
-        "count": rng.integers(0, 1_000, n), "score": rng.random(n),
-        "tier": pa.array(np.array(["free", "pro", "team"])[rng.integers(0, 3, n)]),
-        "email": pa.array([f"u{i % 1000}@x.io" for i in range(n)]),
-    })
+    return pa.table(
+        {
+            "user_id": pa.array(users, pa.int64()),
+            "event_timestamp": pa.array(stamps.astype(np.int64)).cast(pa.timestamp("us", tz="UTC")),
+            "amount": amount,
+            "limit_amount": amount + 10.0,
+            "count": rng.integers(0, 1_000, n),
+            "score": rng.random(n),
+            "tier": pa.array(np.array(["free", "pro", "team"])[rng.integers(0, 3, n)]),
+            "email": pa.array([f"u{i % 1000}@x.io" for i in range(n)]),
+        }
+    )
 
 
 def build(workdir: Path, validate_rows: int, mat_rows: int) -> FeatureStore:
@@ -101,14 +119,22 @@ def build(workdir: Path, validate_rows: int, mat_rows: int) -> FeatureStore:
         source: Any = FileSource(name=f"{name}_src", path=path, timestamp_field="event_timestamp")
         if push:
             source = PushSource(name=f"{name}_push", batch_source=source)
-        return FeatureView(name=name, entities=[user], schema=SCHEMA, source=source, ttl=timedelta(days=365),
-                           rules=rules)
+        return FeatureView(
+            name=name, entities=[user], schema=SCHEMA, source=source, ttl=timedelta(days=365), rules=rules
+        )
 
     store = FeatureStore(repo_path=workdir)
-    store.apply([user, view("big", "data/big.parquet", TEN_RULES), view("mat_ruled", "data/mat.parquet", FIVE_RULES),
-                 view("mat_plain", "data/mat.parquet", []),
-                 view("push_ruled", "data/push.parquet", FIVE_RULES, push=True),
-                 view("push_plain", "data/push2.parquet", [], push=True)], skip_lint=True)
+    store.apply(
+        [
+            user,
+            view("big", "data/big.parquet", TEN_RULES),
+            view("mat_ruled", "data/mat.parquet", FIVE_RULES),
+            view("mat_plain", "data/mat.parquet", []),
+            view("push_ruled", "data/push.parquet", FIVE_RULES, push=True),
+            view("push_plain", "data/push2.parquet", [], push=True),
+        ],
+        skip_lint=True,
+    )
     return store
 
 
@@ -142,10 +168,12 @@ def p99(values: list[float]) -> float:
 def report(title: str, samples: dict[str, list[float]], ours: str, floor: str, target: float) -> None:
     med = {k: statistics.median(v) for k, v in samples.items()}
     ratio = med[ours] / med[floor]
-    print(f"{title} ({len(samples[ours])} runs each): {ours} median {med[ours] * 1000:.1f} ms "
-          f"(p99 {p99(samples[ours]) * 1000:.1f}), {floor} median {med[floor] * 1000:.1f} ms "
-          f"(p99 {p99(samples[floor]) * 1000:.1f}); ratio of medians {ratio:.3f}x (target <= {target}x) "
-          f"{'OK' if ratio <= target else 'OVER'}")
+    print(
+        f"{title} ({len(samples[ours])} runs each): {ours} median {med[ours] * 1000:.1f} ms "
+        f"(p99 {p99(samples[ours]) * 1000:.1f}), {floor} median {med[floor] * 1000:.1f} ms "
+        f"(p99 {p99(samples[floor]) * 1000:.1f}); ratio of medians {ratio:.3f}x (target <= {target}x) "
+        f"{'OK' if ratio <= target else 'OVER'}"
+    )
 
 
 def main() -> None:
@@ -175,26 +203,53 @@ def _validate(store: FeatureStore, workdir: Path, args: argparse.Namespace) -> N
     floor = floor_counts(workdir / "data/big.parquet")
     assert ours == floor[1:], (ours, floor)  # the same failure counts
     print(f"validate cross-check: {sum(ours)} failures over {floor[0]} rows, equal to the floor's")
-    report(f"validate {args.rows} rows x 10 rules", interleave({
-        "featurevault": lambda: store.validate(["big"]),
-        "duckdb_floor": lambda: floor_counts(workdir / "data/big.parquet"),
-    }, args.repeat), "featurevault", "duckdb_floor", 1.5)
+    report(
+        f"validate {args.rows} rows x 10 rules",
+        interleave(
+            {
+                "featurevault": lambda: store.validate(["big"]),
+                "duckdb_floor": lambda: floor_counts(workdir / "data/big.parquet"),
+            },
+            args.repeat,
+        ),
+        "featurevault",
+        "duckdb_floor",
+        1.5,
+    )
 
 
 def _materialize(store: FeatureStore, workdir: Path, args: argparse.Namespace) -> None:
     window = (NOW - timedelta(days=2), NOW + timedelta(hours=1))
-    report(f"materialize {args.mat_rows} rows", interleave({
-        "5_rules": lambda: store.materialize(*window, ["mat_ruled"]),
-        "no_rules": lambda: store.materialize(*window, ["mat_plain"]),
-    }, args.repeat), "5_rules", "no_rules", 1.25)
+    report(
+        f"materialize {args.mat_rows} rows",
+        interleave(
+            {
+                "5_rules": lambda: store.materialize(*window, ["mat_ruled"]),
+                "no_rules": lambda: store.materialize(*window, ["mat_plain"]),
+            },
+            args.repeat,
+        ),
+        "5_rules",
+        "no_rules",
+        1.25,
+    )
 
 
 def _push(store: FeatureStore, workdir: Path, args: argparse.Namespace) -> None:
     frame = make_rows(args.push_rows, 3, distinct_users=True).to_pandas()
-    report(f"push {args.push_rows} rows (online)", interleave({
-        "5_rules": lambda: store.push("push_ruled_push", frame, to="online"),
-        "no_rules": lambda: store.push("push_plain_push", frame, to="online"),
-    }, args.repeat * 4), "5_rules", "no_rules", 1.25)
+    report(
+        f"push {args.push_rows} rows (online)",
+        interleave(
+            {
+                "5_rules": lambda: store.push("push_ruled_push", frame, to="online"),
+                "no_rules": lambda: store.push("push_plain_push", frame, to="online"),
+            },
+            args.repeat * 4,
+        ),
+        "5_rules",
+        "no_rules",
+        1.25,
+    )
 
 
 if __name__ == "__main__":

@@ -56,8 +56,13 @@ def build(backend: str, where: Path) -> Any:
     sections = {
         "sqlite": {"type": "sqlite", "path": str(where / "online.db")},
         "redis": {"type": "redis", "connection_string": "127.0.0.1:6379", "key_prefix": f"benchrec_{RUN}:"},
-        "postgres": {"type": "postgres", "host": "127.0.0.1", "database": "test", "user": "postgres",
-                     "db_schema": f"benchrec_{RUN}"},
+        "postgres": {
+            "type": "postgres",
+            "host": "127.0.0.1",
+            "database": "test",
+            "user": "postgres",
+            "db_schema": f"benchrec_{RUN}",
+        },
     }
     module = backend_module("online_store", backend)
     return module.Store.from_config(module.Config(**sections[backend]), project=PROJECT, resolve=Path)
@@ -142,18 +147,22 @@ def postgres_floor(store: Any, where: Path) -> tuple[Callable[[], None], Callabl
     dump_file = where / "floor-dump.copy"
 
     def dump() -> None:
-        with dump_file.open("wb") as out, conn.cursor().copy(
-            psycopg.sql.SQL("COPY {} TO STDOUT (FORMAT BINARY)").format(source)
-        ) as copy:
+        with (
+            dump_file.open("wb") as out,
+            conn.cursor().copy(psycopg.sql.SQL("COPY {} TO STDOUT (FORMAT BINARY)").format(source)) as copy,
+        ):
             for chunk in copy:
                 out.write(chunk)
 
     def load() -> None:
         conn.execute(psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(copy_table))
-        conn.execute(psycopg.sql.SQL("CREATE TABLE {} (key BYTEA PRIMARY KEY, record BYTEA NOT NULL)").format(copy_table))
-        with dump_file.open("rb") as data, conn.cursor().copy(
-            psycopg.sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(copy_table)
-        ) as copy:
+        conn.execute(
+            psycopg.sql.SQL("CREATE TABLE {} (key BYTEA PRIMARY KEY, record BYTEA NOT NULL)").format(copy_table)
+        )
+        with (
+            dump_file.open("rb") as data,
+            conn.cursor().copy(psycopg.sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(copy_table)) as copy,
+        ):
             while chunk := data.read(1 << 20):
                 copy.write(chunk)
 
@@ -186,8 +195,9 @@ def featurevault_ops(store: Any, where: Path) -> tuple[Callable[[], None], Calla
     def dump() -> None:
         backup_id = f"b{time.perf_counter_ns()}"
         files = online_snapshot.dump(store, target, backup_id)
-        state["manifest"] = Manifest(backup_id, PROJECT, "", "", "", 0, store.type_name, ["online"], None, None,
-                                     files=files)
+        state["manifest"] = Manifest(
+            backup_id, PROJECT, "", "", "", 0, store.type_name, ["online"], None, None, files=files
+        )
 
     def load() -> None:
         online_snapshot.load(store, target, state["manifest"])
@@ -205,8 +215,12 @@ def run_backend(backend: str, n: int, repeat: int) -> dict[str, Any]:
         del keys, values
         fv_dump, fv_load = featurevault_ops(store, where)
         floor_dump, floor_load = FLOORS[backend](store, where)
-        ops = [("fv_backup", fv_dump), ("floor_backup", floor_dump), ("fv_restore", fv_load),
-               ("floor_restore", floor_load)]
+        ops = [
+            ("fv_backup", fv_dump),
+            ("floor_backup", floor_dump),
+            ("fv_restore", fv_load),
+            ("floor_restore", floor_load),
+        ]
         if hasattr(floor_load, "row_load"):
             ops.append(("floor_row_restore", floor_load.row_load))
         times: dict[str, list[float]] = {name: [] for name, _ in ops}
@@ -228,14 +242,23 @@ def run_backend(backend: str, n: int, repeat: int) -> dict[str, Any]:
         store.close()
     rate = {k: n / statistics.median(v) for k, v in times.items()}
     return {
-        "backend": backend, "records": n, "repeat": repeat,
-        "backup_records_per_s": round(rate["fv_backup"]), "floor_dump_records_per_s": round(rate["floor_backup"]),
+        "backend": backend,
+        "records": n,
+        "repeat": repeat,
+        "backup_records_per_s": round(rate["fv_backup"]),
+        "floor_dump_records_per_s": round(rate["floor_backup"]),
         "backup_ratio": round(rate["fv_backup"] / rate["floor_backup"], 2),
-        "restore_records_per_s": round(rate["fv_restore"]), "floor_load_records_per_s": round(rate["floor_restore"]),
+        "restore_records_per_s": round(rate["fv_restore"]),
+        "floor_load_records_per_s": round(rate["floor_restore"]),
         "restore_ratio": round(rate["fv_restore"] / rate["floor_restore"], 2),
-        **({"floor_row_load_records_per_s": round(rate["floor_row_restore"]),
-            "restore_ratio_to_row_load": round(rate["fv_restore"] / rate["floor_row_restore"], 2)}
-           if "floor_row_restore" in rate else {}),
+        **(
+            {
+                "floor_row_load_records_per_s": round(rate["floor_row_restore"]),
+                "restore_ratio_to_row_load": round(rate["fv_restore"] / rate["floor_row_restore"], 2),
+            }
+            if "floor_row_restore" in rate
+            else {}
+        ),
     }
 
 
@@ -249,16 +272,22 @@ def main() -> None:
     for backend in args.backends.split(","):
         results.append(run_backend(backend, args.records, args.repeat))
         print(json.dumps(results[-1]), flush=True)
-    print("\n| backend | records | backup rec/s | floor dump rec/s | ratio | restore rec/s | floor load rec/s | ratio |")
+    print(
+        "\n| backend | records | backup rec/s | floor dump rec/s | ratio | restore rec/s | floor load rec/s | ratio |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['backend']} | {r['records']:,} | {r['backup_records_per_s']:,} | {r['floor_dump_records_per_s']:,} | "
-              f"{r['backup_ratio']} | {r['restore_records_per_s']:,} | {r['floor_load_records_per_s']:,} | "
-              f"{r['restore_ratio']} |")
+        print(
+            f"| {r['backend']} | {r['records']:,} | {r['backup_records_per_s']:,} | {r['floor_dump_records_per_s']:,} | "
+            f"{r['backup_ratio']} | {r['restore_records_per_s']:,} | {r['floor_load_records_per_s']:,} | "
+            f"{r['restore_ratio']} |"
+        )
     for r in results:
         if "floor_row_load_records_per_s" in r:
-            print(f"\n{r['backend']}: record-level load floor {r['floor_row_load_records_per_s']:,} rec/s, "
-                  f"restore ratio to it {r['restore_ratio_to_row_load']}")
+            print(
+                f"\n{r['backend']}: record-level load floor {r['floor_row_load_records_per_s']:,} rec/s, "
+                f"restore ratio to it {r['restore_ratio_to_row_load']}"
+            )
 
 
 if __name__ == "__main__":

@@ -94,8 +94,20 @@ def _wrk(url: str, body: dict[str, Any], concurrency: int, seconds: float, label
         script.write(_WRK_SCRIPT.replace("{body}", _lua_string(json.dumps(body))))
     try:
         out = subprocess.run(
-            ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "5s", "-s", script.name, url],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                "-t1",
+                f"-c{concurrency}",
+                f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "5s",
+                "-s",
+                script.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     finally:
         os.unlink(script.name)
@@ -103,8 +115,9 @@ def _wrk(url: str, body: dict[str, Any], concurrency: int, seconds: float, label
     if match is None:
         raise RuntimeError(f"wrk printed no result:\n{out}")
     requests, errors, micros, p50_us, p99_us = match.groups()
-    return LoadResult(label, concurrency, int(requests), int(errors), int(micros) / 1e6,
-                      float(p50_us) / 1000, float(p99_us) / 1000)
+    return LoadResult(
+        label, concurrency, int(requests), int(errors), int(micros) / 1e6, float(p50_us) / 1000, float(p99_us) / 1000
+    )
 
 
 def _lua_string(text: str) -> str:
@@ -131,8 +144,15 @@ async def _httpx_load(url: str, body: dict[str, Any], concurrency: int, seconds:
         await asyncio.gather(*(one_client() for _ in range(concurrency)))
         elapsed = time.perf_counter() - began
     latencies.sort()
-    return LoadResult(label, concurrency, len(latencies), errors, elapsed,
-                      _percentile(latencies, 50) * 1000, _percentile(latencies, 99) * 1000)
+    return LoadResult(
+        label,
+        concurrency,
+        len(latencies),
+        errors,
+        elapsed,
+        _percentile(latencies, 50) * 1000,
+        _percentile(latencies, 99) * 1000,
+    )
 
 
 def _percentile(sorted_values: list[float], pct: float) -> float:
@@ -174,7 +194,8 @@ def make_repo(root: Path, backend: str) -> Path:
         else f"  type: redis\n  connection_string: {REDIS_URL}\n  key_prefix: bench_server_{os.getpid()}_\n"
     )
     (repo / "feature_store.yaml").write_text(
-        f"project: bench_server\nregistry: data/registry.db\nprovider: local\nonline_store:\n{online}" + os.environ.get("BENCH_EXTRA_YAML", "")
+        f"project: bench_server\nregistry: data/registry.db\nprovider: local\nonline_store:\n{online}"
+        + os.environ.get("BENCH_EXTRA_YAML", "")
     )
     (repo / "features.py").write_text(_features_py(parquet))
     with FeatureStore(repo_path=repo) as store:
@@ -234,8 +255,17 @@ def running(command: list[str], url: str) -> Iterator[subprocess.Popen[str]]:
 
 
 def serve_command(repo: Path, port: int) -> list[str]:
-    return [sys.executable, "-m", "featurevault.cli.main", "-c", str(repo), "serve", "--port", str(port),
-            "--no-access-log"]
+    return [
+        sys.executable,
+        "-m",
+        "featurevault.cli.main",
+        "-c",
+        str(repo),
+        "serve",
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
 
 
 FLOOR_APP = textwrap.dedent("""
@@ -311,7 +341,9 @@ def run_backend(root: Path, backend: str, seconds: float) -> list[Row]:
                     f.write(json.dumps([request, response]) + "\n")
             floor_script = root / "floor_app.py"
             floor_script.write_text(FLOOR_APP)
-            with running([sys.executable, str(floor_script), str(floor_port), str(answers)], floor_url) as floor_process:
+            with running(
+                [sys.executable, str(floor_script), str(floor_port), str(answers)], floor_url
+            ) as floor_process:
                 for name, body in scenarios().items():
                     store_ms = in_process_ms(repo, body)
                     for c in CONCURRENCY:
@@ -340,15 +372,19 @@ def main() -> None:
     args = parser.parse_args()
     generator = "wrk" if shutil.which("wrk") else "asyncio httpx"
     print(f"load generator: {generator}; {args.seconds:g}s per point; 1 server worker; loopback")
-    header = (f"{'backend':8} {'request':18} {'conc':>4} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} | "
-              f"{'floor req/s':>11} {'p50':>5} {'p99':>6} {'cpu ms':>6} | {'store p50':>9} {'p99':>6} | {'err':>3}")
+    header = (
+        f"{'backend':8} {'request':18} {'conc':>4} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} | "
+        f"{'floor req/s':>11} {'p50':>5} {'p99':>6} {'cpu ms':>6} | {'store p50':>9} {'p99':>6} | {'err':>3}"
+    )
     print(header)
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
             for name, s, s_cpu, f, f_cpu, (store_p50, store_p99) in run_backend(Path(tmp), backend, args.seconds):
-                print(f"{backend:8} {name:18} {s.concurrency:>4} {s.rps:>7.0f} {s.p50_ms:>7.2f} {s.p99_ms:>7.2f} "
-                      f"{s_cpu:>6.3f} | {f.rps:>11.0f} {f.p50_ms:>5.2f} {f.p99_ms:>6.2f} {f_cpu:>6.3f} | "
-                      f"{store_p50:>9.3f} {store_p99:>6.3f} | {s.errors:>3}")
+                print(
+                    f"{backend:8} {name:18} {s.concurrency:>4} {s.rps:>7.0f} {s.p50_ms:>7.2f} {s.p99_ms:>7.2f} "
+                    f"{s_cpu:>6.3f} | {f.rps:>11.0f} {f.p50_ms:>5.2f} {f.p99_ms:>6.2f} {f_cpu:>6.3f} | "
+                    f"{store_p50:>9.3f} {store_p99:>6.3f} | {s.errors:>3}"
+                )
                 sys.stdout.flush()
     print("floor: bare uvicorn returning the same bytes (HTTP stack alone); store: in-process get_online_features;")
     print("cpu ms: the server process's CPU time per request (insensitive to other load on the machine)")

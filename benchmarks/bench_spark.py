@@ -45,8 +45,9 @@ def feature_rows(n: int, versions: int, seed: int = 0) -> pa.Table:
     keys = n // versions
     columns: dict[str, Any] = {
         "user_id": pa.array(rng.integers(0, keys, n)),
-        "event_timestamp": pa.array(T0.timestamp() * 1e6 + rng.integers(0, 30 * 86_400_000_000, n), pa.int64())
-        .cast(pa.timestamp("us", tz="UTC")),
+        "event_timestamp": pa.array(T0.timestamp() * 1e6 + rng.integers(0, 30 * 86_400_000_000, n), pa.int64()).cast(
+            pa.timestamp("us", tz="UTC")
+        ),
     }
     for name in FEATURES:
         columns[name] = pa.array(rng.random(n))
@@ -61,14 +62,24 @@ def entity_rows(n: int, keys: int, seed: int = 1) -> pd.DataFrame:
 
 def write_repo(root: Path, offline: dict[str, Any], online: dict[str, Any], engine: str) -> FeatureStore:
     (root / "data").mkdir(parents=True, exist_ok=True)
-    config = {"project": "bench", "registry": "data/registry.db", "offline_store": offline,
-              "online_store": online, "batch_engine": {"type": engine, "partitions": 4}}
+    config = {
+        "project": "bench",
+        "registry": "data/registry.db",
+        "offline_store": offline,
+        "online_store": online,
+        "batch_engine": {"type": engine, "partitions": 4},
+    }
     (root / "feature_store.yaml").write_text(json.dumps(config))
     store = FeatureStore(repo_path=root)
     user = Entity(name="user", join_keys=["user_id"])
     source = FileSource(name="users_source", path=str(root.parent / "users.parquet"), timestamp_field="event_timestamp")
-    view = FeatureView(name="users", entities=[user], ttl=timedelta(days=7), source=source,
-                       schema=[Field(name="user_id", dtype=Int64), *[Field(name=f, dtype=Float64) for f in FEATURES]])
+    view = FeatureView(
+        name="users",
+        entities=[user],
+        ttl=timedelta(days=7),
+        source=source,
+        schema=[Field(name="user_id", dtype=Int64), *[Field(name=f, dtype=Float64) for f in FEATURES]],
+    )
     store.apply([user, source, view], skip_lint=True)
     return store
 
@@ -127,7 +138,8 @@ def main() -> None:
         results: dict[str, Any] = {"jvm_start_s": round(jvm_start, 2), "args": vars(args)}
         for name, store in (("duckdb", duck), ("spark", spark)):
             results[f"historical_{name}_s"] = timed(
-                lambda s=store: s.get_historical_features(entity, refs).to_arrow(), args.repeats)
+                lambda s=store: s.get_historical_features(entity, refs).to_arrow(), args.repeats
+            )
         results["historical_floor_s"] = timed(lambda: floor_asof(root / "users.parquet", entity), args.repeats)
         pq.write_table(feature_rows(args.mat_rows, 1, seed=2), root / "users.parquet")
         end = T0 + timedelta(days=31)
@@ -153,12 +165,15 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     med = {k: statistics.median(v) for k, v in results.items() if isinstance(v, list)}
     floor = med["historical_floor_s"]
     print(f"repo set-up on Spark, JVM start included: {results['jvm_start_s']:.1f}s")
-    print(f"historical retrieval, {args.entity_rows} entity rows x {args.feature_rows} feature rows "
-          f"({args.versions} versions per key), median of {args.repeats}:")
+    print(
+        f"historical retrieval, {args.entity_rows} entity rows x {args.feature_rows} feature rows "
+        f"({args.versions} versions per key), median of {args.repeats}:"
+    )
     for name in ("floor", "duckdb", "spark"):
         value = med[f"historical_{name}_s"]
-        print(f"  {name:8s} {value:7.2f}s  {value / floor:5.1f}x floor  "
-              f"({args.entity_rows / value:,.0f} entity rows/s)")
+        print(
+            f"  {name:8s} {value:7.2f}s  {value / floor:5.1f}x floor  ({args.entity_rows / value:,.0f} entity rows/s)"
+        )
     print(f"materialization of {args.mat_rows} keys into Redis, median of {args.repeats}:")
     embedded = med["materialize_embedded_s"]
     for name in ("embedded", "spark"):

@@ -28,7 +28,8 @@ COMMANDS = {
     "floor: python -c pass": ["-c", "pass"],
     "import featurevault": ["-c", "import featurevault"],
     "from featurevault import Entity, FeatureView, Field, FileSource": [
-        "-c", "from featurevault import Entity, FeatureView, Field, FileSource",
+        "-c",
+        "from featurevault import Entity, FeatureView, Field, FileSource",
     ],
     "floor: import typer": ["-c", "import typer"],
     "featurevault --help": ["-m", "featurevault.cli.main", "--help"],

@@ -52,7 +52,9 @@ def build(repo: Path, views: int, features: int) -> tuple[FeatureStore, str]:
     import pandas as pd
 
     columns = {"ts": pd.to_datetime(["2026-01-01"], utc=True), **{f"key_{i}": [1] for i in range(10)}}
-    pd.DataFrame({**columns, **{f"f{f:02d}": [1.0] for f in range(features)}}).to_parquet(repo / "data" / "rows.parquet")
+    pd.DataFrame({**columns, **{f"f{f:02d}": [1.0] for f in range(features)}}).to_parquet(
+        repo / "data" / "rows.parquet"
+    )
     source = FileSource(name="source", path="data/rows.parquet", timestamp_field="ts")
     feature_views = [
         FeatureView(
@@ -60,17 +62,23 @@ def build(repo: Path, views: int, features: int) -> tuple[FeatureStore, str]:
             entities=[entities[v % 10]],
             ttl=timedelta(days=1),
             source=source,
-            schema=[Field(name=f"f{f:02d}", dtype=Float64, tags={"pii": "true"} if f == 0 else {}) for f in range(features)],
+            schema=[
+                Field(name=f"f{f:02d}", dtype=Float64, tags={"pii": "true"} if f == 0 else {}) for f in range(features)
+            ],
             owner=f"team{v % 10}@example.com",
             tags={"domain": f"d{v % 7}", "freshness": "hourly"},
         )
         for v in range(views)
     ]
-    services = [FeatureService(name=f"service_{s:02d}", features=feature_views[s * 20 : s * 20 + 20]) for s in range(50)]
+    services = [
+        FeatureService(name=f"service_{s:02d}", features=feature_views[s * 20 : s * 20 + 20]) for s in range(50)
+    ]
     (repo / "runbooks").mkdir()
     (repo / "runbooks" / "stale.md").write_text("# Stale\n\n1. Check the **last materialization**.\n2. Re-run it.\n")
     alerts = [
-        Alert(name=f"stale_{v:04d}", feature_view=f"view_{v:04d}", condition="freshness > 2x", runbook="runbooks/stale.md")
+        Alert(
+            name=f"stale_{v:04d}", feature_view=f"view_{v:04d}", condition="freshness > 2x", runbook="runbooks/stale.md"
+        )
         for v in range(0, views, max(1, views // 100))
     ]
     grants = [
@@ -107,9 +115,15 @@ def monitoring_state(admin: FeatureStore, views: int, features: int, runs: int =
         points = []
         for v in range(views):
             name = f"view_{v:04d}"
-            points += [MetricPoint(name, "", "freshness", at, 600.0 + v), MetricPoint(name, "", "materialization_age", at, 60.0)]
-            points += [MetricPoint(name, f"f{f:02d}", m, at, 0.01 * f) for f in range(1, features)
-                       for m in ("psi", "js", "ks", "null_rate")]
+            points += [
+                MetricPoint(name, "", "freshness", at, 600.0 + v),
+                MetricPoint(name, "", "materialization_age", at, 60.0),
+            ]
+            points += [
+                MetricPoint(name, f"f{f:02d}", m, at, 0.01 * f)
+                for f in range(1, features)
+                for m in ("psi", "js", "ks", "null_rate")
+            ]
         registry.record_metrics(admin.project, points)
     for v in range(0, views, 10):
         table = pa.table({"key_0": [v], "ts": [now], "f01": [-1.0], "__fv_rule": ["f01_positive"]})
@@ -128,8 +142,11 @@ def timed(client: Any, path: str, token: str, iterations: int) -> dict[str, floa
         assert response.status_code == 200, f"{path}: {response.status_code} {response.text[:200]}"
     first = samples[0]
     samples.sort()
-    return {"median_ms": statistics.median(samples), "p99_ms": samples[min(len(samples) - 1, int(len(samples) * 0.99))],
-            "first_ms": first}
+    return {
+        "median_ms": statistics.median(samples),
+        "p99_ms": samples[min(len(samples) - 1, int(len(samples) * 0.99))],
+        "first_ms": first,
+    }
 
 
 def main() -> None:

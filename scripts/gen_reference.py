@@ -37,9 +37,12 @@ def cli_page() -> str:
     from featurevault.cli.main import app
 
     root = typer.main.get_command(app)
-    out = [HEADER, "# CLI reference\n\n",
-           "Global options go before the command (`featurevault -c REPO lint`). `-f` names the\n"
-           "config file; a relative `-f` resolves against the current directory, not against `-c`.\n\n"]
+    out = [
+        HEADER,
+        "# CLI reference\n\n",
+        "Global options go before the command (`featurevault -c REPO lint`). `-f` names the\n"
+        "config file; a relative `-f` resolves against the current directory, not against `-c`.\n\n",
+    ]
     out += _command(root, ["featurevault"], _context(root, "featurevault", None))
     return "".join(out)
 
@@ -91,9 +94,12 @@ def _param_row(param: Any, ctx: Any) -> str:
 def config_page() -> str:
     from featurevault import config
 
-    out = [HEADER, "# feature_store.yaml reference\n\n",
-           "Every key, its type, its default and its meaning, read from the configuration models.\n"
-           "`${NAME}` in a value is replaced by the environment variable `NAME` when the file is loaded.\n\n"]
+    out = [
+        HEADER,
+        "# feature_store.yaml reference\n\n",
+        "Every key, its type, its default and its meaning, read from the configuration models.\n"
+        "`${NAME}` in a value is replaced by the environment variable `NAME` when the file is loaded.\n\n",
+    ]
     out += _model(config.RepoConfig, "", skip={"repo_path"})
     for section, module_kind in (("online_store", "online"), ("offline_store", "offline")):
         for type_name, model in _backend_models(module_kind):
@@ -111,8 +117,12 @@ def _backend_models(kind: str) -> list[tuple[str, type[BaseModel]]]:
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         for value in vars(module).values():
-            if (inspect.isclass(value) and issubclass(value, BaseModel) and value.__module__ == module.__name__
-                    and "type" in value.model_fields):
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseModel)
+                and value.__module__ == module.__name__
+                and "type" in value.model_fields
+            ):
                 default = value.model_fields["type"].default
                 if isinstance(default, str):
                     found[default] = value
@@ -135,8 +145,10 @@ def _model(model: type[BaseModel], prefix: str, skip: set[str] = frozenset(), he
         if name in skip:
             continue
         key = field.alias or name
-        out.append(f"| `{prefix}{key}` | {_cell(_type_name(field.annotation))} | {_cell(_default(field))} | "
-                   f"{_cell(field.description or comments.get(name, ''))} |\n")
+        out.append(
+            f"| `{prefix}{key}` | {_cell(_type_name(field.annotation))} | {_cell(_default(field))} | "
+            f"{_cell(field.description or comments.get(name, ''))} |\n"
+        )
         for sub in _submodels(field.annotation):
             nested.append((f"{prefix}{key}.", sub))
     out.append("\n")
@@ -208,8 +220,11 @@ def _default(field: object) -> str:
 def api_page() -> str:
     import featurevault
 
-    out = [HEADER, "# Python API reference\n\n",
-           "The names `featurevault` exports (`from featurevault import ...`), from `featurevault.__all__`.\n\n"]
+    out = [
+        HEADER,
+        "# Python API reference\n\n",
+        "The names `featurevault` exports (`from featurevault import ...`), from `featurevault.__all__`.\n\n",
+    ]
     for name in sorted(featurevault.__all__):
         obj = getattr(featurevault, name)
         out.append(f"## `{name}`\n\n")
@@ -239,8 +254,10 @@ def _methods(cls: type) -> list[str]:
             continue
         doc = inspect.getdoc(member)
         summary = doc.split("\n\n")[0] if doc else ""
-        out.append(f"- `{name}{_signature(member).replace('(self, ', '(').replace('(self)', '()')}`"
-                   f"{': ' + ' '.join(summary.split()) if summary else ''}\n")
+        out.append(
+            f"- `{name}{_signature(member).replace('(self, ', '(').replace('(self)', '()')}`"
+            f"{': ' + ' '.join(summary.split()) if summary else ''}\n"
+        )
     return out + (["\n"] if out else [])
 
 

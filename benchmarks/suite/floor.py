@@ -117,7 +117,7 @@ class Floor:
 
     def materialize(self, start: str, end: str) -> dict:
         begin = time.perf_counter()
-        (view, path), = self.sources.items()
+        ((view, path),) = self.sources.items()
         names = feature_names(view)
         fields = ", ".join(f"{n} := {n}" for n in ["ts", *names])
         query = (
@@ -202,4 +202,3 @@ class Floor:
             self.redis.close()
             self.redis = None
         return {}
-

@@ -69,7 +69,9 @@ def build_request(port: int, path: str, payload: dict[str, Any]) -> bytes:
     return head.encode() + body
 
 
-def run_load(port: int, path: str, payload: dict[str, Any], concurrency: int, requests: int, max_s: float) -> LoadResult:
+def run_load(
+    port: int, path: str, payload: dict[str, Any], concurrency: int, requests: int, max_s: float
+) -> LoadResult:
     """Send ``requests`` POSTs over ``concurrency`` keep-alive connections, stopping after ``max_s``."""
     request = build_request(port, path, payload)
     out = LoadResult()

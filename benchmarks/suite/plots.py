@@ -28,7 +28,9 @@ def online_latency(rows: list[dict[str, Any]], path: Path) -> None:
             mine = sorted(
                 (r for r in rows if r["backend"] == backend and r["system"] == system), key=lambda r: r["batch"]
             )
-            ax.plot([r["batch"] for r in mine], [r["p50_ms"] for r in mine], STYLE.get(system, "-"), label=f"{system} p50")
+            ax.plot(
+                [r["batch"] for r in mine], [r["p50_ms"] for r in mine], STYLE.get(system, "-"), label=f"{system} p50"
+            )
         ax.set(xscale="log", yscale="log", xlabel="entities per read", ylabel="ms", title=f"online read, {backend}")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
@@ -44,8 +46,12 @@ def historical_time(rows: list[dict[str, Any]], path: Path) -> None:
                 (r for r in rows if r["feature_rows"] == size and r["system"] == system and r["median_s"] is not None),
                 key=lambda r: r["entity_rows"],
             )
-            ax.plot([r["entity_rows"] for r in mine], [r["median_s"] for r in mine], STYLE.get(system, "-"), label=system)
-        ax.set(xscale="log", yscale="log", xlabel="entity rows", ylabel="seconds", title=f"historical, {size:,} rows/view")
+            ax.plot(
+                [r["entity_rows"] for r in mine], [r["median_s"] for r in mine], STYLE.get(system, "-"), label=system
+            )
+        ax.set(
+            xscale="log", yscale="log", xlabel="entity rows", ylabel="seconds", title=f"historical, {size:,} rows/view"
+        )
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
     _save(fig, path)
@@ -57,7 +63,9 @@ def materialize_rows(rows: list[dict[str, Any]], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(5, 3.6))
     width = 0.8 / len(systems)
     for i, system in enumerate(systems):
-        values = [next((r["rows_per_s"] for r in rows if r["backend"] == b and r["system"] == system), 0) for b in backends]
+        values = [
+            next((r["rows_per_s"] for r in rows if r["backend"] == b and r["system"] == system), 0) for b in backends
+        ]
         ax.bar([j + i * width for j in range(len(backends))], values, width, label=system)
     ax.set_xticks([j + width * (len(systems) - 1) / 2 for j in range(len(backends))], backends)
     ax.set(ylabel="rows/s", yscale="log", title=f"materialization, {rows[0]['rows']:,} rows x 20 features")
@@ -75,7 +83,13 @@ def serve_throughput(rows: list[dict[str, Any]], path: Path) -> None:
                 (r for r in rows if r["backend"] == backend and r["system"] == system), key=lambda r: r["concurrency"]
             )
             ax.plot([r["concurrency"] for r in mine], [r["rps"] for r in mine], STYLE.get(system, "-"), label=system)
-        ax.set(xscale="log", yscale="log", xlabel="concurrent clients", ylabel="requests/s", title=f"HTTP serving, {backend}")
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="concurrent clients",
+            ylabel="requests/s",
+            title=f"HTTP serving, {backend}",
+        )
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
     _save(fig, path)

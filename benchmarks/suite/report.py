@@ -48,10 +48,14 @@ def _meta(meta: dict[str, Any]) -> list[str]:
 def _online(rows: list[dict[str, Any]]) -> list[str]:
     out = ["## Online read (in-process, 20 features)", ""]
     body = [[r["backend"], r["batch"], r["system"], r["p50_ms"], r["p99_ms"], r["calls"]] for r in rows]
-    return out + _table(["backend", "entities", "system", "p50 ms", "p99 ms", "calls"], body) + [
-        "![online latency](online_latency.png)",
-        "",
-    ]
+    return (
+        out
+        + _table(["backend", "entities", "system", "p50 ms", "p99 ms", "calls"], body)
+        + [
+            "![online latency](online_latency.png)",
+            "",
+        ]
+    )
 
 
 def _historical(rows: list[dict[str, Any]]) -> list[str]:
@@ -69,7 +73,16 @@ def _historical(rows: list[dict[str, Any]]) -> list[str]:
         ]
         for r in rows
     ]
-    header = ["entity rows", "feature rows/view", "system", "median s", "runs", "peak RSS MB", "grew MB (after setup)", "input MB"]
+    header = [
+        "entity rows",
+        "feature rows/view",
+        "system",
+        "median s",
+        "runs",
+        "peak RSS MB",
+        "grew MB (after setup)",
+        "input MB",
+    ]
     return out + _table(header, body) + ["![historical time](historical_time.png)", ""]
 
 
@@ -112,16 +125,33 @@ def _crosscheck(checks: list[dict[str, Any]]) -> list[str]:
     if not checks:
         return out + ["Not run: the historical workload was not part of this run.", ""]
     body = [
-        [c["case"], c["against"], c["rows_compared"], c["rows_missing_in_other"], c["mismatched_rows"],
-         "pass" if c["ok"] else "FAIL"]
+        [
+            c["case"],
+            c["against"],
+            c["rows_compared"],
+            c["rows_missing_in_other"],
+            c["mismatched_rows"],
+            "pass" if c["ok"] else "FAIL",
+        ]
         for c in checks
     ]
-    header = ["case (entity x feature rows)", "against", "rows compared", "rows missing in other", "mismatched", "result"]
-    return out + _table(header, body) + [
-        "Against the floor: same rows in the same order, duplicates included. Against the comparator: "
-        "non-duplicated entity rows matched on (entity, time); rows it leaves out are counted, not compared.",
-        "",
+    header = [
+        "case (entity x feature rows)",
+        "against",
+        "rows compared",
+        "rows missing in other",
+        "mismatched",
+        "result",
     ]
+    return (
+        out
+        + _table(header, body)
+        + [
+            "Against the floor: same rows in the same order, duplicates included. Against the comparator: "
+            "non-duplicated entity rows matched on (entity, time); rows it leaves out are counted, not compared.",
+            "",
+        ]
+    )
 
 
 def write(results: dict[str, Any], out_dir: Path) -> Path:

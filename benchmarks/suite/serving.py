@@ -54,8 +54,12 @@ def serve_workload(runner: Runner) -> list[dict[str, Any]]:
                 for concurrency in SERVE_CONCURRENCY:
                     for side in workers:
                         got = run_load(
-                            ports[side], "/get-online-features", payload, concurrency,
-                            runner.scale.serve_requests, MAX_SECONDS_PER_STEP,
+                            ports[side],
+                            "/get-online-features",
+                            payload,
+                            concurrency,
+                            runner.scale.serve_requests,
+                            MAX_SECONDS_PER_STEP,
                         )
                         samples.setdefault((side, concurrency), []).append(got)
             for worker in workers.values():

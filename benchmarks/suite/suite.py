@@ -46,6 +46,7 @@ def _versions() -> dict[str, str]:
 
 def _commit() -> str:
     """The checkout measured: commit id, with '+changes' when the work tree differs from it."""
+
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
         return done.stdout.strip() if done.returncode == 0 else ""
@@ -95,7 +96,9 @@ def run_suite(
         for c in results["crosscheck"]
         if not c["ok"]
     ]
-    failures += [f"workload {name} failed: {error.splitlines()[0]}" for name, error in results.get("errors", {}).items()]
+    failures += [
+        f"workload {name} failed: {error.splitlines()[0]}" for name, error in results.get("errors", {}).items()
+    ]
     out_dir = out_root / f"{started:%Y-%m-%d}" / scale_name
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(results, indent=1, default=str))

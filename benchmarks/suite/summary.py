@@ -52,7 +52,11 @@ def _historical(rows: list[dict[str, Any]]) -> list[list[str]]:
     floor = _ratios([(r["median_s"], median("floor", s)) for r, s in zip(ours, sizes)])
     rss = " / ".join(f"{(r['peak_rss_mb'] - r['baseline_rss_mb']) / r['input_mb']:.2f}x" for r in ours)
     return [
-        [f"historical time, {label} (entity x feature rows)", f"{duck} Feast duckdb's speed; {file} Feast file's", f"{floor} the floor's time"],
+        [
+            f"historical time, {label} (entity x feature rows)",
+            f"{duck} Feast duckdb's speed; {file} Feast file's",
+            f"{floor} the floor's time",
+        ],
         ["historical peak RSS growth / input", "", rss],
     ]
 

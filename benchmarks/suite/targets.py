@@ -97,7 +97,12 @@ def _serve(rows: list[dict[str, Any]]) -> list[str]:
 
 def section(results: dict[str, Any]) -> list[str]:
     lines: list[str] = []
-    for name, fn in (("online", _online), ("historical", _historical), ("materialize", _materialize), ("serve", _serve)):
+    for name, fn in (
+        ("online", _online),
+        ("historical", _historical),
+        ("materialize", _materialize),
+        ("serve", _serve),
+    ):
         if isinstance(results.get(name), list):
             lines += fn(results[name])
     if not lines:

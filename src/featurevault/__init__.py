@@ -34,17 +34,41 @@ _EXPORTS: dict[str, str] = {
     **{
         name: "featurevault.model"
         for name in (
-            "Alert", "AllowAll", "AuthzedAction", "CsvFormat", "DeltaFormat", "DeltaSource", "Entity", "FeatureService", "FeatureView",
-            "Field", "FileSource", "GroupBasedPolicy", "OnDemandFeatureView", "ParquetFormat", "Permission",
-            "PostgreSQLSource", "PushSource", "RequestSource", "RoleBasedPolicy", "SparkSource",
+            "Alert",
+            "AllowAll",
+            "AuthzedAction",
+            "CsvFormat",
+            "DeltaFormat",
+            "DeltaSource",
+            "Entity",
+            "FeatureService",
+            "FeatureView",
+            "Field",
+            "FileSource",
+            "GroupBasedPolicy",
+            "OnDemandFeatureView",
+            "ParquetFormat",
+            "Permission",
+            "PostgreSQLSource",
+            "PushSource",
+            "RequestSource",
+            "RoleBasedPolicy",
+            "SparkSource",
             "on_demand_feature_view",
         )
     },
     **{
         name: "featurevault.model.unsupported"
         for name in (
-            "AthenaSource", "BatchFeatureView", "BigQuerySource", "KafkaSource", "KinesisSource",
-            "MsSqlServerSource", "RedshiftSource", "SnowflakeSource", "StreamFeatureView",
+            "AthenaSource",
+            "BatchFeatureView",
+            "BigQuerySource",
+            "KafkaSource",
+            "KinesisSource",
+            "MsSqlServerSource",
+            "RedshiftSource",
+            "SnowflakeSource",
+            "StreamFeatureView",
             "TrinoSource",
         )
     },

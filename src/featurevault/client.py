@@ -62,7 +62,9 @@ class FeatureServerClient:
             feature_service = features
             features = None
         if feature_service is not None:
-            body["feature_service"] = feature_service.name if isinstance(feature_service, FeatureService) else feature_service
+            body["feature_service"] = (
+                feature_service.name if isinstance(feature_service, FeatureService) else feature_service
+            )
         if features is not None:
             if isinstance(features, str):
                 raise errors.RequestError(f"features must be a list of 'view:feature' references, got {features!r}")

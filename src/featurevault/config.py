@@ -213,8 +213,20 @@ class LintVocabularies(StrictModel):
     windows: list[str] = ["{n}s", "{n}m", "{n}h", "{n}d", "{n}w", "{n}mo", "{n}y", "lifetime"]
     #: accepted aggregation words in feature names
     aggregations: list[str] = [
-        "count", "sum", "avg", "mean", "min", "max", "median", "std", "var",
-        "rate", "ratio", "score", "pct", "distinct",
+        "count",
+        "sum",
+        "avg",
+        "mean",
+        "min",
+        "max",
+        "median",
+        "std",
+        "var",
+        "rate",
+        "ratio",
+        "score",
+        "pct",
+        "distinct",
     ]
     #: accepted update-frequency tag values
     frequencies: list[str] = ["realtime", "streaming", "minutely", "hourly", "daily", "weekly", "monthly"]
@@ -233,8 +245,26 @@ class LintVocabularies(StrictModel):
     generic_join_keys: list[str] = ["id", "key", "pk", "uid", "uuid", "identifier", "code", "value"]
     #: words that say nothing in a name
     meaningless_words: list[str] = [
-        "feature", "feat", "value", "val", "col", "column", "field", "data", "tmp", "temp",
-        "test", "foo", "bar", "baz", "x", "y", "z", "misc", "new", "old",
+        "feature",
+        "feat",
+        "value",
+        "val",
+        "col",
+        "column",
+        "field",
+        "data",
+        "tmp",
+        "temp",
+        "test",
+        "foo",
+        "bar",
+        "baz",
+        "x",
+        "y",
+        "z",
+        "misc",
+        "new",
+        "old",
     ]
 
 
@@ -472,7 +502,9 @@ class RepoConfig(StrictModel):
     alerting: AlertingConfig = AlertingConfig()
     repo_path: Path | None = Field(default=None, description="set by the loader; not a yaml key")
     environment: str | None = Field(default=None, description="the active environment; set by the loader")
-    environment_names: tuple[str, ...] = Field(default=(), description="environments the file defines; set by the loader")
+    environment_names: tuple[str, ...] = Field(
+        default=(), description="environments the file defines; set by the loader"
+    )
 
     @field_validator("project")
     @classmethod
@@ -530,9 +562,7 @@ class RepoConfig(StrictModel):
         if self.online_store.type not in ONLINE_STORES:
             raise ValueError(f"online_store.type {self.online_store.type!r} is not one of {sorted(ONLINE_STORES)}")
         if self.offline_store.type not in OFFLINE_STORES:
-            raise ValueError(
-                f"offline_store.type {self.offline_store.type!r} is not one of {sorted(OFFLINE_STORES)}"
-            )
+            raise ValueError(f"offline_store.type {self.offline_store.type!r} is not one of {sorted(OFFLINE_STORES)}")
         if self.batch_engine.distributed and self.offline_store.type != "spark":
             raise ValueError(
                 f"batch_engine {self.batch_engine.type!r} runs on the Spark offline store: set offline_store.type to "
@@ -582,7 +612,9 @@ def load_repo_config(repo_path: str | Path, filename: str | None = None, env: st
     raw = _expand_env(raw, path, _ValueBudget(path))
     selected, name = select_environment(raw, env, str(path))
     config = parse_config(selected, source=str(path), repo_path=repo)
-    return config.model_copy(update={"environment": name, "environment_names": tuple(environment_names(raw, str(path)))})
+    return config.model_copy(
+        update={"environment": name, "environment_names": tuple(environment_names(raw, str(path)))}
+    )
 
 
 def _read_yaml(path: Path) -> Any:

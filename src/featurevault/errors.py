@@ -247,8 +247,7 @@ def one_line(exc: BaseException) -> str:
 def missing_dependency(module: str, extra: str) -> MissingDependencyError:
     """Build the error raised when an optional driver cannot be imported."""
     return MissingDependencyError(
-        f"the '{module}' package is required for this backend: "
-        f"pip install 'featurevault[{extra}]'"
+        f"the '{module}' package is required for this backend: pip install 'featurevault[{extra}]'"
     )
 
 

@@ -507,7 +507,13 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         with self.guarded(AuthzedAction.READ_OFFLINE, operation="monitor.run"):
             dispatcher = Dispatcher(self.config.alerting, self._audit_notification)
             return service.run_monitoring(
-                self, self._registry.contents(), dispatcher, start=start, end=end, now=now, views=feature_views,
+                self,
+                self._registry.contents(),
+                dispatcher,
+                start=start,
+                end=end,
+                now=now,
+                views=feature_views,
                 serving_p99_ms=serving_p99_ms,
             )
 
@@ -571,11 +577,17 @@ class FeatureStore(QualityMethods, LifecycleMethods):
 
         if not self.guard.audit.enabled:
             return
-        self.guard.audit.record(make_record(
-            principal=self.principal.name, roles=self.principal.roles, action="NOTIFY",
-            resource=f"alert:{outcome.alert}", outcome="ok" if outcome.delivered else "error", error=outcome.error,
-            details={"receiver": outcome.receiver, "state": outcome.state},
-        ))
+        self.guard.audit.record(
+            make_record(
+                principal=self.principal.name,
+                roles=self.principal.roles,
+                action="NOTIFY",
+                resource=f"alert:{outcome.alert}",
+                outcome="ok" if outcome.delivered else "error",
+                error=outcome.error,
+                details={"receiver": outcome.receiver, "state": outcome.state},
+            )
+        )
 
     def _guarded_write(self, actions: list[AuthzedAction], targets: Any, rows: Any = None) -> Any:
         version, contents = self._registry.versioned_contents()

@@ -77,8 +77,11 @@ class QualityMethods:
         from featurevault.quality.null_fill import apply_fills
 
         plan = self._online_reader.plan(version, contents, features, full)  # type: ignore[attr-defined]
-        requested = [(part.view.name, feature, output) for part in plan.resolved.views
-                     for feature, output in zip(part.features, part.output_names, strict=True)]
+        requested = [
+            (part.view.name, feature, output)
+            for part in plan.resolved.views
+            for feature, output in zip(part.features, part.output_names, strict=True)
+        ]
         apply_fills(response, cached[1], requested)
 
     @contextmanager
@@ -114,8 +117,9 @@ class QualityMethods:
         with self._guarded([A.READ_OFFLINE], [v.name for v in views], "validate") as call:
             report = ValidationReport([validate_view(self.offline_store, v, start, end) for v in views])
             call.details["blocked"] = report.blocked
-            self.registry.registry.set_state(self.project, "validation", "last", {
-                "at": datetime.now(UTC).isoformat(), **report.to_dict()})
+            self.registry.registry.set_state(
+                self.project, "validation", "last", {"at": datetime.now(UTC).isoformat(), **report.to_dict()}
+            )
             return report
 
     def profile(self, feature_view: str, start: datetime | None = None, end: datetime | None = None) -> Profile:
@@ -190,8 +194,9 @@ class QualityMethods:
         def mask(values: list[Any], strategy: str) -> list[Any]:  # the masker (and its key) only when needed
             return guard.masker.mask_list(values, strategy)
 
-        result = reveal(entries, self._pii_strategies(version, contents), mask,
-                        opener if guard.encrypts_at_rest else None)
+        result = reveal(
+            entries, self._pii_strategies(version, contents), mask, opener if guard.encrypts_at_rest else None
+        )
         if result.masked:
             call.details["masked"] = result.masked
         return result.entries
@@ -248,16 +253,29 @@ class QualityMethods:
     # -- saved datasets -----------------------------------------------------------------------
 
     def create_saved_dataset(
-        self, from_: Any, name: str, storage: Any, tags: dict[str, str] | None = None,
-        allow_overwrite: bool = False, feature_service: Any = None,
+        self,
+        from_: Any,
+        name: str,
+        storage: Any,
+        tags: dict[str, str] | None = None,
+        allow_overwrite: bool = False,
+        feature_service: Any = None,
     ) -> SavedDataset:
         """Keep a retrieval job's result under ``name`` (Feast's call); ``storage`` says where."""
         from featurevault.quality.saved_dataset import save_dataset
 
         with self._guarded([A.WRITE_OFFLINE], [], "create_saved_dataset") as call:
             call.details["dataset"] = name
-            return save_dataset(self.registry.registry, self.project, self.config.resolve, from_, name, storage,
-                                tags or {}, allow_overwrite)
+            return save_dataset(
+                self.registry.registry,
+                self.project,
+                self.config.resolve,
+                from_,
+                name,
+                storage,
+                tags or {},
+                allow_overwrite,
+            )
 
     def get_saved_dataset(self, name: str) -> SavedDataset:
         from featurevault.quality.saved_dataset import load_dataset

@@ -67,10 +67,19 @@ ONLINE_BACKENDS: dict[str, Callable[[Path], dict[str, Any]]] = {
     "sqlite": lambda tmp: {"type": "sqlite", "path": str(tmp / "online.db")},
     "redis": lambda tmp: {"type": "redis", "connection_string": REDIS, "key_prefix": RUN_PREFIX, **_PATIENT},
     "redis_cluster": lambda tmp: {
-        "type": "redis", "redis_type": "redis_cluster", "connection_string": _cluster_nodes(),
-        "key_prefix": RUN_PREFIX, **_PATIENT,
+        "type": "redis",
+        "redis_type": "redis_cluster",
+        "connection_string": _cluster_nodes(),
+        "key_prefix": RUN_PREFIX,
+        **_PATIENT,
     },
-    "postgres": lambda tmp: {"type": "postgres", **_postgres_parts(), "db_schema": RUN_SCHEMA, "max_conn": 8, **_PATIENT},
+    "postgres": lambda tmp: {
+        "type": "postgres",
+        **_postgres_parts(),
+        "db_schema": RUN_SCHEMA,
+        "max_conn": 8,
+        **_PATIENT,
+    },
 }
 """backend name -> its ``online_store`` section of feature_store.yaml, given the test's tmp dir"""
 
@@ -172,8 +181,13 @@ def _drop_postgres_schemas() -> None:
 
     parts = _postgres_parts()
     with psycopg.connect(
-        host=parts["host"], port=parts["port"], dbname=parts["database"], user=parts["user"],
-        password=parts["password"], autocommit=True, connect_timeout=5,
+        host=parts["host"],
+        port=parts["port"],
+        dbname=parts["database"],
+        user=parts["user"],
+        password=parts["password"],
+        autocommit=True,
+        connect_timeout=5,
     ) as conn:
         for schema in (RUN_SCHEMA, f"{RUN_SCHEMA}_registry"):
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

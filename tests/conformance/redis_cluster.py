@@ -45,9 +45,23 @@ class LocalCluster:
         self.ports = _free_ports(3)
         self.procs = [
             subprocess.Popen(
-                [server, "--port", str(p), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-                 "--cluster-config-file", f"nodes-{p}.conf", "--save", "", "--appendonly", "no",
-                 "--dir", str(self.dir)],
+                [
+                    server,
+                    "--port",
+                    str(p),
+                    "--bind",
+                    "127.0.0.1",
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    f"nodes-{p}.conf",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.dir),
+                ],
                 stdout=subprocess.DEVNULL,
             )
             for p in self.ports
@@ -55,8 +69,12 @@ class LocalCluster:
         try:
             self._wait_listening()
             nodes = [f"127.0.0.1:{p}" for p in self.ports]
-            subprocess.run([cli, "--cluster", "create", *nodes, "--cluster-replicas", "0", "--cluster-yes"],
-                           check=True, capture_output=True, timeout=60)
+            subprocess.run(
+                [cli, "--cluster", "create", *nodes, "--cluster-replicas", "0", "--cluster-yes"],
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
             self._wait_state_ok(cli)
         except BaseException:
             self.stop()

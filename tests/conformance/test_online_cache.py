@@ -61,8 +61,9 @@ def _rate(store: Harness, driver: int) -> float | None:
 
 
 def _write(store: Harness, driver: int, rate: float, view: str = "driver_stats") -> None:
-    rows = pd.DataFrame({"driver_id": [driver], "event_timestamp": [T0], "conv_rate": [rate], "trips": [1],
-                         "city": ["x"]})
+    rows = pd.DataFrame(
+        {"driver_id": [driver], "event_timestamp": [T0], "conv_rate": [rate], "trips": [1], "city": ["x"]}
+    )
     store.write_to_online_store(view, rows)
 
 
@@ -74,8 +75,7 @@ def test_hits_are_counted_and_answer_what_the_store_holds(stores: tuple[Harness,
     first = cache.stats()
     assert _rate(cached, 1) == 0.5
     assert cache.stats()["hits"] == first["hits"] + 1
-    both = cached.get_online_features(["driver_stats:conv_rate", "driver_stats:trips"],
-                                      {"driver_id": [1, 42, 1]})
+    both = cached.get_online_features(["driver_stats:conv_rate", "driver_stats:trips"], {"driver_id": [1, 42, 1]})
     assert both.to_dict()["conv_rate"] == [0.5, None, 0.5]
     assert both.statuses["conv_rate"] == [FieldStatus.PRESENT, FieldStatus.NOT_FOUND, FieldStatus.PRESENT]
     assert _rate(cached, 42) is None  # an absent key is cached as absent
@@ -92,8 +92,10 @@ def test_writes_pushes_and_materializations_through_this_process_invalidate(
     assert _rate(cached, 1) == pytest.approx(0.9)
     fresh = ["driver_fresh:conv_rate"]
     assert cached.get_online_features(fresh, [{"driver_id": 7}]).to_dict()["conv_rate"] == [None]
-    cached.push("driver_push", pd.DataFrame({"driver_id": [7], "event_timestamp": [T0], "conv_rate": [0.25],
-                                             "trips": [3], "city": ["y"]}))
+    cached.push(
+        "driver_push",
+        pd.DataFrame({"driver_id": [7], "event_timestamp": [T0], "conv_rate": [0.25], "trips": [3], "city": ["y"]}),
+    )
     assert cached.get_online_features(fresh, [{"driver_id": 7}]).to_dict()["conv_rate"] == [0.25]
     assert _rate(cached, 2) is None
     cached.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2), ["driver_stats"])

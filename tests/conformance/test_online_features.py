@@ -106,11 +106,15 @@ def test_materialized_values_composite_keys_and_ttl(harness: Harness) -> None:
     assert out.to_dict()["conv_rate"] == [0.75, 0.25, None, None]
     assert out.to_dict()["duration"] == [1.5, 3.5, 2.5, None]
     assert out.statuses["trips"] == [
-        FieldStatus.PRESENT, FieldStatus.NULL_VALUE, FieldStatus.OUTSIDE_MAX_AGE, FieldStatus.NOT_FOUND
+        FieldStatus.PRESENT,
+        FieldStatus.NULL_VALUE,
+        FieldStatus.OUTSIDE_MAX_AGE,
+        FieldStatus.NOT_FOUND,
     ]
     harness.set_now(T0 + timedelta(days=1, hours=1, seconds=1))  # driver_stats has a 1 day ttl
-    later = harness.get_online_features(["driver_stats:conv_rate", "route_stats:duration"],
-                                        [{"driver_id": 1, "origin": "x", "dest": "y"}])
+    later = harness.get_online_features(
+        ["driver_stats:conv_rate", "route_stats:duration"], [{"driver_id": 1, "origin": "x", "dest": "y"}]
+    )
     assert later.to_dict()["conv_rate"] == [None]
     assert later.statuses["conv_rate"] == [FieldStatus.OUTSIDE_MAX_AGE]
     assert later.to_dict()["duration"] == [1.5]  # ttl 0: never expires
@@ -118,16 +122,19 @@ def test_materialized_values_composite_keys_and_ttl(harness: Harness) -> None:
 
 @pytest.mark.parametrize("size", [1, 1000])
 def test_batch_of_entities(harness: Harness, size: int) -> None:
-    table = pa.table({
-        "driver_id": pa.array(range(size), pa.int64()),
-        "event_timestamp": pa.array([T0] * size, pa.timestamp("us", tz="UTC")),
-        "conv_rate": pa.array([i / 1000 for i in range(size)], pa.float32()),
-        "trips": pa.array(range(size), pa.int64()),
-        "city": [f"c{i}" for i in range(size)],
-    })
+    table = pa.table(
+        {
+            "driver_id": pa.array(range(size), pa.int64()),
+            "event_timestamp": pa.array([T0] * size, pa.timestamp("us", tz="UTC")),
+            "conv_rate": pa.array([i / 1000 for i in range(size)], pa.float32()),
+            "trips": pa.array(range(size), pa.int64()),
+            "city": [f"c{i}" for i in range(size)],
+        }
+    )
     harness.write_to_online_store("driver_stats", table)
-    out = harness.get_online_features(["driver_stats:trips", "driver_stats:city"],
-                                      {"driver_id": list(range(size))[::-1]}).to_dict()
+    out = harness.get_online_features(
+        ["driver_stats:trips", "driver_stats:city"], {"driver_id": list(range(size))[::-1]}
+    ).to_dict()
     assert out["trips"] == list(range(size))[::-1]
     assert out["city"] == [f"c{i}" for i in range(size)][::-1]
 
@@ -135,13 +142,15 @@ def test_batch_of_entities(harness: Harness, size: int) -> None:
 def test_ttl_boundary_to_the_microsecond(harness: Harness) -> None:
     """A value exactly ttl old is served; one microsecond older is OUTSIDE_MAX_AGE."""
     written = datetime(2024, 3, 4, 5, 6, 7, 654321, tzinfo=UTC)
-    row = pa.table({
-        "driver_id": pa.array([7], pa.int64()),
-        "event_timestamp": pa.array([written], pa.timestamp("us", tz="UTC")),
-        "conv_rate": pa.array([0.5], pa.float32()),
-        "trips": pa.array([3], pa.int64()),
-        "city": ["x"],
-    })
+    row = pa.table(
+        {
+            "driver_id": pa.array([7], pa.int64()),
+            "event_timestamp": pa.array([written], pa.timestamp("us", tz="UTC")),
+            "conv_rate": pa.array([0.5], pa.float32()),
+            "trips": pa.array([3], pa.int64()),
+            "city": ["x"],
+        }
+    )
     harness.write_to_online_store("driver_stats", row)  # driver_stats has a ttl of exactly one day
     expected = {
         timedelta(days=1) - timedelta(microseconds=1): FieldStatus.PRESENT,

@@ -43,8 +43,12 @@ def on_fail(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def store(online_backend: str, tmp_path: Path, on_fail: str) -> Iterator[FeatureStore]:
-    fv = make_store(tmp_path, online_section(online_backend, tmp_path), stats=batch(),
-                    on_fail={name: on_fail for name in RULE_NAMES})
+    fv = make_store(
+        tmp_path,
+        online_section(online_backend, tmp_path),
+        stats=batch(),
+        on_fail={name: on_fail for name in RULE_NAMES},
+    )
     yield fv
     fv.teardown()
     fv.close()
@@ -123,7 +127,10 @@ def test_rules_on_every_write_path(store: FeatureStore, tmp_path: Path, on_fail:
     assert rows_in == len(good) + len(quarantined)
     for entry in quarantined:
         assert entry.view == view and entry.principal and entry.run_id
-        assert entry.operation == {"materialize": "materialize", "materialize_incremental": "materialize",
-                                   "write_online": "write_to_online_store"}.get(path, "push")
+        assert entry.operation == {
+            "materialize": "materialize",
+            "materialize_incremental": "materialize",
+            "write_online": "write_to_online_store",
+        }.get(path, "push")
     if path == "push_offline":
         assert set(offline_rows(tmp_path).column("user_id").to_pylist()) == {0, 1, 2, 3}

@@ -107,10 +107,12 @@ def test_incremental_after_a_wipe_materializes_again(harness: Harness) -> None:
 def _driver_row(driver_id: int, rate: float, city: str):  # noqa: ANN202
     import pyarrow as pa
 
-    return pa.table({
-        "driver_id": pa.array([driver_id], pa.int64()),
-        "event_timestamp": pa.array([T0 + timedelta(hours=1, minutes=30)], pa.timestamp("us", tz="UTC")),
-        "conv_rate": pa.array([rate], pa.float32()),
-        "trips": pa.array([5], pa.int64()),
-        "city": [city],
-    })
+    return pa.table(
+        {
+            "driver_id": pa.array([driver_id], pa.int64()),
+            "event_timestamp": pa.array([T0 + timedelta(hours=1, minutes=30)], pa.timestamp("us", tz="UTC")),
+            "conv_rate": pa.array([rate], pa.float32()),
+            "trips": pa.array([5], pa.int64()),
+            "city": [city],
+        }
+    )

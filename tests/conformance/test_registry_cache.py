@@ -38,7 +38,9 @@ def apply_next(registry: Registry, project: str) -> int:
     while True:
         expected = registry.latest_version(project)
         try:
-            return registry.commit(project, contents_of(expected + 1), expected_version=expected, author="w", message="m")
+            return registry.commit(
+                project, contents_of(expected + 1), expected_version=expected, author="w", message="m"
+            )
         except RegistryConflictError:
             continue
 
@@ -113,7 +115,9 @@ def test_applies_racing_reads_in_threads(
 ) -> None:
     seen = race_in_threads(registry_config_of_backend, racing_project, readers=4, seconds=RACE_SECONDS)
     assert seen["applied"] > 3 and len(seen["versions"]) > 3, seen  # the readers did see new versions
-    assert seen["mismatches"] == [], f"{len(seen['mismatches'])} of {seen['reads']} reads paired a version with another's contents"
+    assert seen["mismatches"] == [], (
+        f"{len(seen['mismatches'])} of {seen['reads']} reads paired a version with another's contents"
+    )
 
 
 def test_applies_racing_reads_in_processes(
@@ -145,4 +149,6 @@ def test_one_check_reads_version_contents_and_state_together(registry: Registry,
     assert current.snapshot.info.version == 1 and current.snapshot.contents == contents_of(1)
     assert current.state == {"tokens": {"alice": {"hash": "h"}}, "materialization": {}}
     unchanged = registry.read_current(racing_project, known_version=1, namespaces=("tokens",))
-    assert unchanged.version == 1 and unchanged.snapshot is None and unchanged.state["tokens"] == {"alice": {"hash": "h"}}
+    assert (
+        unchanged.version == 1 and unchanged.snapshot is None and unchanged.state["tokens"] == {"alice": {"hash": "h"}}
+    )

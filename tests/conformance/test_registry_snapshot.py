@@ -23,8 +23,19 @@ def _fill(registry: Registry, project: str) -> None:
 
 
 def _manifest(files: list, registry: Registry, project: str) -> Manifest:
-    return Manifest("b1", project, "2024-01-01T00:00:00+00:00", "0", registry.type_name, 2, "sqlite",
-                    ["registry"], None, None, files=files)
+    return Manifest(
+        "b1",
+        project,
+        "2024-01-01T00:00:00+00:00",
+        "0",
+        registry.type_name,
+        2,
+        "sqlite",
+        ["registry"],
+        None,
+        None,
+        files=files,
+    )
 
 
 @pytest.mark.parametrize("destination", ["sqlite", "postgres"])

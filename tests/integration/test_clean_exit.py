@@ -26,7 +26,11 @@ def _env() -> dict[str, str]:
 def _cli(repo: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "featurevault.cli.main", "-c", str(repo), *args],
-        capture_output=True, text=True, env=_env(), timeout=120, input=stdin,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+        input=stdin,
     )
 
 

@@ -67,7 +67,9 @@ def kill_redis_connections(ports: list[int]) -> int:
 def kill_postgres_connections(ports: list[int]) -> int:
     import psycopg
 
-    with psycopg.connect(host=PG["host"], port=PG["port"], dbname=PG["database"], user=PG["user"], autocommit=True) as c:
+    with psycopg.connect(
+        host=PG["host"], port=PG["port"], dbname=PG["database"], user=PG["user"], autocommit=True
+    ) as c:
         rows = c.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE client_port = ANY(%s) "
             "AND client_addr = '127.0.0.1'",
@@ -81,7 +83,9 @@ def _drop_run_schemas() -> Iterator[None]:
     yield
     import psycopg
 
-    with psycopg.connect(host=PG["host"], port=PG["port"], dbname=PG["database"], user=PG["user"], autocommit=True) as c:
+    with psycopg.connect(
+        host=PG["host"], port=PG["port"], dbname=PG["database"], user=PG["user"], autocommit=True
+    ) as c:
         for schema in (SCHEMA, f"{SCHEMA}_registry"):
             c.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
@@ -231,8 +235,21 @@ def redis_with_password(tmp_path: Path) -> Iterator[int]:
     server = shutil.which("redis-server")
     assert server, "redis-server is not installed"
     proc = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--requirepass", "right", "--save", "",
-         "--appendonly", "no", "--dir", str(tmp_path)],
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--requirepass",
+            "right",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
         stdout=subprocess.DEVNULL,
     )
     try:
@@ -341,9 +358,9 @@ def test_materialize_while_the_server_is_gone_fails_then_a_rerun_completes(backe
     proxy = TcpProxy("127.0.0.1", port)
     online = {
         "redis": f'  type: redis\n  connection_string: "127.0.0.1:{proxy.port}"\n  key_prefix: "{PREFIX}"\n'
-                 "  write_timeout_seconds: 2\n",
+        "  write_timeout_seconds: 2\n",
         "postgres": f"  type: postgres\n  host: 127.0.0.1\n  port: {proxy.port}\n  database: test\n"
-                    f"  db_schema: {SCHEMA}\n  write_timeout_seconds: 2\n",
+        f"  db_schema: {SCHEMA}\n  write_timeout_seconds: 2\n",
     }[backend_name]
     scaffold(tmp_path / "repo")
     repo = tmp_path / "repo"

@@ -128,18 +128,25 @@ def test_duckdb_engine_joins_and_materializes_a_postgres_source(table: str, tmp_
         name="driver_stats_pg", table=table, timestamp_field="event_ts", field_mapping={"conv_rate": "rate_x"}
     )
     view = FeatureView(
-        name="driver_stats", entities=[Entity(name="driver", join_keys=["driver_id"])], ttl=timedelta(hours=5),
-        schema=[Field(name="rate_x", dtype=Float64), Field(name="trips", dtype=Int64)], source=source,
+        name="driver_stats",
+        entities=[Entity(name="driver", join_keys=["driver_id"])],
+        ttl=timedelta(hours=5),
+        schema=[Field(name="rate_x", dtype=Float64), Field(name="trips", dtype=Int64)],
+        source=source,
     )
     store = engine.Store(engine.Config(postgres=CONNECTION), resolve=lambda p: tmp_path / p)
     assert store.schema(source).field("rate_x").type == pa.float64()
 
     hour = timedelta(hours=1)
     t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    entity = pa.table({
-        "driver_id": pa.array([5, 5, 7, 1], pa.int64()),
-        "event_timestamp": pa.array([t0 + 5 * hour, t0 + 4 * hour, t0 + 20 * hour, t0], pa.timestamp("us", tz="UTC")),
-    })
+    entity = pa.table(
+        {
+            "driver_id": pa.array([5, 5, 7, 1], pa.int64()),
+            "event_timestamp": pa.array(
+                [t0 + 5 * hour, t0 + 4 * hour, t0 + 20 * hour, t0], pa.timestamp("us", tz="UTC")
+            ),
+        }
+    )
     request = ViewRequest(view=view, features=["rate_x", "trips"], output_names=["rate_x", "trips"])
     out = store.historical(entity, [request], timestamp_column="event_timestamp").to_pydict()
     assert out["trips"] == [5, None, None, None]  # driver 5's row is at hour 5; 7's is 13 h old (ttl 5 h)

@@ -145,8 +145,13 @@ def test_pool_warnings_never_reach_the_terminal(schema: str, close: bool) -> Non
             down.close()
             up.close()
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                          env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert "refused:" in done.stdout
     assert done.stderr == ""

@@ -59,8 +59,11 @@ def test_generated_tests_pass_on_the_demo_repo(demo: Path) -> None:
 
 def test_generated_tests_fail_on_a_broken_schema(demo: Path) -> None:
     features = demo / "features.py"
-    features.write_text(features.read_text().replace('Field(name="driver_trips_avg_7d", dtype=Int64',
-                                                     'Field(name="driver_trips_avg_7d", dtype=Float32'))
+    features.write_text(
+        features.read_text().replace(
+            'Field(name="driver_trips_avg_7d", dtype=Int64', 'Field(name="driver_trips_avg_7d", dtype=Float32'
+        )
+    )
     run = _run_generated_tests(demo, "-k", "schema")
     assert run.returncode == 1, run.stdout + run.stderr
     # refused where it is first met: apply (which checks declared types) or the schema test itself
@@ -69,8 +72,12 @@ def test_generated_tests_fail_on_a_broken_schema(demo: Path) -> None:
 
 def test_generated_tests_fail_on_a_division_by_zero(demo: Path) -> None:
     features = demo / "features.py"
-    features.write_text(features.read_text().replace('inputs["driver_conv_rate"] + inputs["driver_rate_bonus"]',
-                                                     'inputs["driver_conv_rate"] / inputs["driver_rate_bonus"]'))
+    features.write_text(
+        features.read_text().replace(
+            'inputs["driver_conv_rate"] + inputs["driver_rate_bonus"]',
+            'inputs["driver_conv_rate"] / inputs["driver_rate_bonus"]',
+        )
+    )
     run = _run_generated_tests(demo, "-k", "on_demand")
     assert run.returncode == 1, run.stdout + run.stderr
     assert "1 failed, 1 passed" in run.stdout and "infinite values" in run.stdout

@@ -17,7 +17,10 @@ def test_ci_run_passes_its_arguments_to_the_test_script(tmp_path: Path) -> None:
     (tmp_path / "scripts" / "test.sh").write_text('printf "%s|" "$@"\n')
     done = subprocess.run(
         ["bash", str(tmp_path / ".ci" / "run"), "tests/unit", "-k", "two words"],
-        capture_output=True, text=True, timeout=30, check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     assert done.stdout == "tests/unit|-k|two words|"
 

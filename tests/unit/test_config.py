@@ -73,7 +73,10 @@ def test_spark_offline_store_and_batch_engine_as_feast_spells_them(tmp_path: Pat
     assert config.batch_engine.distributed and config.batch_engine.partitions == 8
     section = section_config(config, "offline_store")
     assert isinstance(section, spark.Config) and section.spark_conf["spark.master"] == "local[4]"
-    assert load_repo_config(_write(tmp_path, "project: p\noffline_store: spark\nbatch_engine: spark\n")).batch_engine.type == "spark"
+    assert (
+        load_repo_config(_write(tmp_path, "project: p\noffline_store: spark\nbatch_engine: spark\n")).batch_engine.type
+        == "spark"
+    )
 
 
 @pytest.mark.parametrize(

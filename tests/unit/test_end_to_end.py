@@ -16,7 +16,7 @@ from featurevault.errors import DataSourceError, FeatureViewNotFoundError
 from featurevault.ops.apply import apply_contents
 from featurevault.ops.repo import load_repo
 
-FEAST_STYLE_REPO = '''
+FEAST_STYLE_REPO = """
 from datetime import timedelta
 
 import pandas as pd
@@ -86,7 +86,7 @@ driver_stats_fresh_fv = FeatureView(
     source=driver_stats_push_source,
     tags={"team": "driver_performance"},
 )
-'''
+"""
 
 YAML = """project: my_project
 registry: data/registry.db
@@ -126,7 +126,10 @@ def test_feast_repo_full_loop(repo: Path) -> None:
     store.materialize_incremental(end_date=now)
     online = store.get_online_features(
         features=store.get_feature_service("driver_activity_v1"),
-        entity_rows=[{"driver_id": 1001, "val_to_add": 1, "val_to_add_2": 2}, {"driver_id": 4242, "val_to_add": 1, "val_to_add_2": 2}],
+        entity_rows=[
+            {"driver_id": 1001, "val_to_add": 1, "val_to_add_2": 2},
+            {"driver_id": 4242, "val_to_add": 1, "val_to_add_2": 2},
+        ],
     ).to_dict()
     assert online["driver_id"] == [1001, 4242]
     assert online["conv_rate"][0] is not None and online["conv_rate"][1] is None
@@ -191,8 +194,12 @@ def test_cli_quickstart_flow(tmp_path: Path) -> None:
     before, after = workflow.stdout.split("before and after a push:")[1].strip().splitlines()[1:3]
     assert before.split()[0] == "before" and "1000" not in before
     assert after.split() == ["after", "1001", "1.000000", "1.000000", "1000"]
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=demo,
-                           capture_output=True, text=True)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=demo,
+        capture_output=True,
+        text=True,
+    )
     assert tests.returncode == 0, tests.stdout
 
 

@@ -25,26 +25,31 @@ def _driver_stats(now: datetime) -> pa.Table:
     hours = [now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=h) for h in range(48)]
     rows = [(d, t) for d in DRIVERS for t in hours]
     struct = pa.struct([("name", pa.string()), ("age", pa.string())])
-    return pa.table({
-        "driver_id": pa.array([d for d, _ in rows], pa.int64()),
-        "event_timestamp": pa.array([t for _, t in rows], pa.timestamp("us", tz="UTC")),
-        "created": pa.array([now] * len(rows), pa.timestamp("us", tz="UTC")),
-        "conv_rate": pa.array([(d % 10) / 10 for d, _ in rows], pa.float32()),
-        "acc_rate": pa.array([0.5] * len(rows), pa.float32()),
-        "avg_daily_trips": pa.array([d - 1000 for d, _ in rows], pa.int64()),
-        "driver_metadata": pa.array([{"vehicle_type": "sedan", "rating": str(d % 5)} for d, _ in rows],
-                                    pa.map_(pa.string(), pa.string())),
-        "driver_config": [json.dumps({"max_distance_km": d % 100}) for d, _ in rows],
-        "driver_profile": pa.array([{"name": f"driver_{d}", "age": str(20 + d % 30)} for d, _ in rows], struct),
-    })
+    return pa.table(
+        {
+            "driver_id": pa.array([d for d, _ in rows], pa.int64()),
+            "event_timestamp": pa.array([t for _, t in rows], pa.timestamp("us", tz="UTC")),
+            "created": pa.array([now] * len(rows), pa.timestamp("us", tz="UTC")),
+            "conv_rate": pa.array([(d % 10) / 10 for d, _ in rows], pa.float32()),
+            "acc_rate": pa.array([0.5] * len(rows), pa.float32()),
+            "avg_daily_trips": pa.array([d - 1000 for d, _ in rows], pa.int64()),
+            "driver_metadata": pa.array(
+                [{"vehicle_type": "sedan", "rating": str(d % 5)} for d, _ in rows], pa.map_(pa.string(), pa.string())
+            ),
+            "driver_config": [json.dumps({"max_distance_km": d % 100}) for d, _ in rows],
+            "driver_profile": pa.array([{"name": f"driver_{d}", "age": str(20 + d % 30)} for d, _ in rows], struct),
+        }
+    )
 
 
 def _labels(now: datetime) -> pa.Table:
-    return pa.table({
-        "driver_id": pa.array(DRIVERS, pa.int64()),
-        "event_timestamp": pa.array([now - timedelta(hours=3)] * len(DRIVERS), pa.timestamp("us", tz="UTC")),
-        "label_driver_reported_satisfaction": pa.array([1, 2, 3, 4, 5], pa.int64()),
-    })
+    return pa.table(
+        {
+            "driver_id": pa.array(DRIVERS, pa.int64()),
+            "event_timestamp": pa.array([now - timedelta(hours=3)] * len(DRIVERS), pa.timestamp("us", tz="UTC")),
+            "label_driver_reported_satisfaction": pa.array([1, 2, 3, 4, 5], pa.int64()),
+        }
+    )
 
 
 def test_feast_local_template_runs_with_only_imports_changed(tmp_path: Path) -> None:
@@ -60,8 +65,13 @@ def test_feast_local_template_runs_with_only_imports_changed(tmp_path: Path) -> 
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     out = subprocess.run(
-        [sys.executable, "test_workflow.py"], cwd=repo, env=env, capture_output=True, text=True,
-        stdin=subprocess.DEVNULL, timeout=240,
+        [sys.executable, "test_workflow.py"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=240,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     text = out.stdout + out.stderr
@@ -75,7 +85,7 @@ def test_feast_local_template_runs_with_only_imports_changed(tmp_path: Path) -> 
     assert "avg_daily_trips  :  [1, 2]" in before
     # Map, Json and Struct values come back online as a dict, JSON text and a dict.
     assert "driver_metadata  :  [{'vehicle_type': 'sedan', 'rating': '1'}" in before, before
-    assert 'driver_config  :  [\'{"max_distance_km": 1}\'' in before, before
+    assert "driver_config  :  ['{\"max_distance_km\": 1}'" in before, before
     assert "driver_profile  :  [{'name': 'driver_1001', 'age': '31'}" in before, before
     # The training frame carries them too (the batch-scoring rows, at "now").
     assert "driver_profile" in before and "conv_rate_plus_val1" in before

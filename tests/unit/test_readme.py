@@ -31,8 +31,9 @@ def test_readme_push_example_changes_the_online_read(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     scaffold(repo)
     for args in (["apply"], ["materialize-incremental", "now"]):
-        done = subprocess.run([sys.executable, "-m", "featurevault.cli.main", *args], cwd=repo, capture_output=True,
-                              text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "featurevault.cli.main", *args], cwd=repo, capture_output=True, text=True
+        )
         assert done.returncode == 0, done.stderr
     code = push_block + "\nassert pushed['driver_trips_avg_7d'] == [1000] and pushed['driver_conv_rate'] == [1.0]\n"
     out = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True)

@@ -53,6 +53,7 @@ def new_table(*columns: Any, **options: Any) -> Table:
 
     return Table(*columns, **options)
 
+
 USAGE_EXIT_CODE = 2
 
 

@@ -82,8 +82,11 @@ def _print_validation(report: Any) -> None:
     console.print(table)
     for view in report.views:
         coverage = "backfilled" if view.backfilled else "NOT backfilled"
-        console.print(f"{view.view}: {view.rows} rows, {view.earliest} .. {view.latest}, "
-                      f"{len(view.missing_days)} day(s) without rows, {coverage}", highlight=False)
+        console.print(
+            f"{view.view}: {view.rows} rows, {view.earliest} .. {view.latest}, "
+            f"{len(view.missing_days)} day(s) without rows, {coverage}",
+            highlight=False,
+        )
 
 
 def profile(
@@ -91,9 +94,12 @@ def profile(
     start: Annotated[str | None, typer.Option("--start", help="Only rows at or after this time.")] = None,
     end: Annotated[str | None, typer.Option("--end", help="Only rows at or before this time.")] = None,
     output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
-    history: Annotated[bool, typer.Option("--history", help="List the stored profiles (within --start/--end) "
-                                                           "instead of taking one.")] = False,
-    profile_id: Annotated[str | None, typer.Option("--id", help="Show this stored profile instead of taking one.")] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="List the stored profiles (within --start/--end) instead of taking one.")
+    ] = False,
+    profile_id: Annotated[
+        str | None, typer.Option("--id", help="Show this stored profile instead of taking one.")
+    ] = None,
 ) -> None:
     """Profile a view's features (every profile is stored with its time range; --history lists them)."""
     if history and profile_id is not None:
@@ -105,8 +111,10 @@ def profile(
         if profile_id is not None:
             result = store.get_profile(view, profile_id)
             if result is None:
-                fail(f"feature view {view!r} has no stored profile with id {profile_id!r}; "
-                     f"list them with `featurevault profile {view} --history`")
+                fail(
+                    f"feature view {view!r} has no stored profile with id {profile_id!r}; "
+                    f"list them with `featurevault profile {view} --history`"
+                )
         else:
             result = store.profile(view, _time(start, "START"), _time(end, "END"))
     if output is Format.json:
@@ -118,8 +126,17 @@ def profile(
     for name, p in result.features.items():
         fmt = lambda v: "" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))  # noqa: E731
         top = ", ".join(f"{v}×{n}" for v, n in p.top_values)
-        table.add_row(name, f"{p.nulls} ({p.null_rate:.1%})", str(p.distinct), fmt(p.min), fmt(p.max), fmt(p.mean),
-                      fmt(p.std), fmt(p.quantiles.get("0.5")), top)
+        table.add_row(
+            name,
+            f"{p.nulls} ({p.null_rate:.1%})",
+            str(p.distinct),
+            fmt(p.min),
+            fmt(p.max),
+            fmt(p.mean),
+            fmt(p.std),
+            fmt(p.quantiles.get("0.5")),
+            top,
+        )
     console.print(table)
 
 
@@ -187,8 +204,11 @@ def quarantine_release(
     if output is Format.json:
         _echo_json(result.to_dict())
     else:
-        console.print(f"released {len(result.released)}, still failing {len(result.still_failing)}"
-                      + (f", view gone {len(result.orphaned)}" if result.orphaned else ""), highlight=False)
+        console.print(
+            f"released {len(result.released)}, still failing {len(result.still_failing)}"
+            + (f", view gone {len(result.orphaned)}" if result.orphaned else ""),
+            highlight=False,
+        )
     if result.still_failing or result.orphaned:
         raise typer.Exit(1)
 

@@ -75,11 +75,15 @@ class _CommandTable(MutableMapping[str, Any]):
         app = self._app
         if isinstance(registration, TyperInfo):
             return typer_main.get_group_from_info(
-                registration, pretty_exceptions_short=app.pretty_exceptions_short,
-                rich_markup_mode=app.rich_markup_mode, suggest_commands=app.suggest_commands,
+                registration,
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+                suggest_commands=app.suggest_commands,
             )
         return typer_main.get_command_from_info(
-            registration, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode,
+            registration,
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            rich_markup_mode=app.rich_markup_mode,
         )
 
 
@@ -115,7 +119,9 @@ def lazy_root(app: typer.Typer) -> TyperGroup:
         result_callback=info.result_callback,
         context_settings=info.context_settings,
         callback=typer_main.get_callback(
-            callback=info.callback, params=params, context_param_name=context_param_name,
+            callback=info.callback,
+            params=params,
+            context_param_name=context_param_name,
             pretty_exceptions_short=app.pretty_exceptions_short,
         ),
         params=params,

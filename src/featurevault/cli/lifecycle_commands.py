@@ -49,8 +49,9 @@ def history(
         return
     table = Table("version", "created (UTC)", "principal", "environment", "summary")
     for e in entries:
-        table.add_row(str(e.version), e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.principal,
-                      e.environment or "", e.summary)
+        table.add_row(
+            str(e.version), e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.principal, e.environment or "", e.summary
+        )
     console.print(table)
 
 
@@ -72,8 +73,11 @@ def diff(
     for change in result.changes:
         console.print(f"{sign[change.action]} {change.kind.replace('_', ' ')} {change.name}", highlight=False)
         for f in change.fields:
-            console.print(f"    {f.field}: {json.dumps(f.before, default=str)} -> {json.dumps(f.after, default=str)}",
-                          highlight=False, markup=False)
+            console.print(
+                f"    {f.field}: {json.dumps(f.before, default=str)} -> {json.dumps(f.after, default=str)}",
+                highlight=False,
+                markup=False,
+            )
 
 
 def rollback(
@@ -120,7 +124,9 @@ def promote(
 
 
 def _flag_group() -> typer.Typer:
-    sub = typer.Typer(help="Feature flags of feature views, on-demand views and feature services.", no_args_is_help=True)
+    sub = typer.Typer(
+        help="Feature flags of feature views, on-demand views and feature services.", no_args_is_help=True
+    )
 
     @sub.command("set")
     def flag_set(
@@ -128,7 +134,9 @@ def _flag_group() -> typer.Typer:
         percent: Annotated[float | None, typer.Option("--percent", help="Rollout share, 0 to 100.")] = None,
         off: Annotated[bool, typer.Option("--off", help="The kill switch: serve nobody.")] = False,
         on: Annotated[bool, typer.Option("--on", help="Enable again (with its percent and allow-list).")] = False,
-        allow: Annotated[list[str] | None, typer.Option("--allow", help="Entity key always served (repeatable).")] = None,
+        allow: Annotated[
+            list[str] | None, typer.Option("--allow", help="Entity key always served (repeatable).")
+        ] = None,
         clear_allow: Annotated[bool, typer.Option("--clear-allow", help="Empty the allow-list.")] = False,
     ) -> None:
         """Create or change a flag (seen by running servers within the registry cache TTL)."""
@@ -156,8 +164,9 @@ def _flag_group() -> typer.Typer:
             return
         table = Table("target", "state", "percent", "allow-list", "updated by", "updated at")
         for f in flags:
-            table.add_row(f.target, "on" if f.enabled else "off", f"{f.percent:g}", ", ".join(f.allow),
-                          f.updated_by, f.updated_at)
+            table.add_row(
+                f.target, "on" if f.enabled else "off", f"{f.percent:g}", ", ".join(f.allow), f.updated_by, f.updated_at
+            )
         console.print(table)
 
     return sub
@@ -175,15 +184,18 @@ def _schedule_group() -> typer.Typer:
         ] = None,
         metrics_port: Annotated[
             int | None,
-            typer.Option("--metrics-port", min=0, max=65535, help="With --every: serve Prometheus metrics on this port."),
+            typer.Option(
+                "--metrics-port", min=0, max=65535, help="With --every: serve Prometheus metrics on this port."
+            ),
         ] = None,
         metrics_addr: Annotated[str, typer.Option("--metrics-addr", help="Address for --metrics-port.")] = "127.0.0.1",
     ) -> None:
         """Materialize incrementally every scheduled view that is due (each under a lock, with retries)."""
         _check_format(fmt)
         if metrics_port is not None and every is None:
-            raise typer.BadParameter("--metrics-port needs --every (a single pass ends before a scrape)",
-                                     param_hint="--metrics-port")
+            raise typer.BadParameter(
+                "--metrics-port needs --every (a single pass ends before a scrape)", param_hint="--metrics-port"
+            )
         store = open_store_for_change()
         if every is not None:
             _run_forever(store, views, every, metrics_port, metrics_addr, fmt)
@@ -207,8 +219,16 @@ def _schedule_group() -> typer.Typer:
             return
         table = Table("view", "scheduled for", "started", "seconds", "rows", "outcome", "attempts", "error")
         for r in runs:
-            table.add_row(r.view, r.scheduled_for.isoformat(), r.started_at.isoformat(), f"{r.duration_seconds:.3f}",
-                          str(r.rows), r.outcome, str(r.attempts), r.error or "")
+            table.add_row(
+                r.view,
+                r.scheduled_for.isoformat(),
+                r.started_at.isoformat(),
+                f"{r.duration_seconds:.3f}",
+                str(r.rows),
+                r.outcome,
+                str(r.attempts),
+                r.error or "",
+            )
         console.print(table)
 
     @sub.command("status")
@@ -222,8 +242,15 @@ def _schedule_group() -> typer.Typer:
         table = Table("view", "schedule", "last run", "outcome", "rows", "next run", "due")
         for r in rows:
             last = r.last_run or {}
-            table.add_row(r.view, r.schedule, str(last.get("started_at", "never")), str(last.get("outcome", "")),
-                          str(last.get("rows", "")), r.next_run.isoformat(), "yes" if r.due else "no")
+            table.add_row(
+                r.view,
+                r.schedule,
+                str(last.get("started_at", "never")),
+                str(last.get("outcome", "")),
+                str(last.get("rows", "")),
+                r.next_run.isoformat(),
+                "yes" if r.due else "no",
+            )
         console.print(table)
 
     return sub

@@ -42,13 +42,17 @@ def baseline(
 ) -> None:
     """Record the drift baseline of VIEW over [--start, --end]."""
     recorded = open_store().monitor_baseline(view, _parse_time(start, "--start"), _parse_time(end, "--end"))
-    console.print(f"baseline of {recorded.view}: {recorded.rows} rows, {len(recorded.features)} features", highlight=False)
+    console.print(
+        f"baseline of {recorded.view}: {recorded.rows} rows, {len(recorded.features)} features", highlight=False
+    )
 
 
 @monitor_app.command("run")
 def run(
     once: Annotated[bool, typer.Option("--once", help="Evaluate once and exit (1 when a P1 alert fires).")] = False,
-    interval: Annotated[str, typer.Option("--interval", help="Seconds between evaluations when looping (60s, 5m).")] = "60s",
+    interval: Annotated[
+        str, typer.Option("--interval", help="Seconds between evaluations when looping (60s, 5m).")
+    ] = "60s",
     start: Annotated[str | None, typer.Option("--start", help="Current window start (default: end - 24h).")] = None,
     end: Annotated[str | None, typer.Option("--end", help="Current window end (default: now).")] = None,
     output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
@@ -76,13 +80,30 @@ def freshness(output: Annotated[Format, typer.Option("--format", help="Output fo
         typer.echo(json.dumps([v.to_dict() for v in views], indent=2, default=str))
         return
     table = Table(title="Freshness")
-    for column in ("view", "newest event", "freshness s", "last materialized", "materialization age s",
-                   "newest online event", "online freshness s", "sampled", "stale"):
+    for column in (
+        "view",
+        "newest event",
+        "freshness s",
+        "last materialized",
+        "materialization age s",
+        "newest online event",
+        "online freshness s",
+        "sampled",
+        "stale",
+    ):
         table.add_column(column, overflow="fold")
     for v in views:
-        table.add_row(v.view, _time(v.newest_event), _num(v.freshness_seconds), _time(v.last_materialized),
-                      _num(v.materialization_age_seconds), _time(v.online_newest_event),
-                      _num(v.online_freshness_seconds), str(v.online_sampled), "yes" if v.stale else "no")
+        table.add_row(
+            v.view,
+            _time(v.newest_event),
+            _num(v.freshness_seconds),
+            _time(v.last_materialized),
+            _num(v.materialization_age_seconds),
+            _time(v.online_newest_event),
+            _num(v.online_freshness_seconds),
+            str(v.online_sampled),
+            "yes" if v.stale else "no",
+        )
     console.print(table)
 
 
@@ -102,8 +123,15 @@ def consistency(
         table.add_column(column, overflow="fold")
     for f in report.features:
         example = json.dumps(f.examples[0], default=str) if f.examples else ""
-        table.add_row(f.feature, str(f.compared), str(f.mismatches), f"{f.mismatch_rate:.2%}",
-                      str(f.not_materialized), str(f.expired), example)
+        table.add_row(
+            f.feature,
+            str(f.compared),
+            str(f.mismatches),
+            f"{f.mismatch_rate:.2%}",
+            str(f.not_materialized),
+            str(f.expired),
+            example,
+        )
     console.print(table)
 
 
@@ -126,8 +154,16 @@ def served_drift(
         table.add_column(column)
     for view, items in report.drift.items():
         for d in items:
-            table.add_row(view, d.feature, str(d.rows), _num(d.null_rate, ".3f"), _num(d.psi, ".3f"),
-                          _num(d.js, ".3f"), _num(d.ks, ".3f"), _num(d.chi2, ".3g"))
+            table.add_row(
+                view,
+                d.feature,
+                str(d.rows),
+                _num(d.null_rate, ".3f"),
+                _num(d.psi, ".3f"),
+                _num(d.js, ".3f"),
+                _num(d.ks, ".3f"),
+                _num(d.chi2, ".3g"),
+            )
     console.print(table)
     if report.without_baseline:
         console.print(f"no baseline for: {', '.join(report.without_baseline)}", highlight=False)
@@ -147,7 +183,9 @@ def export_rules(
 
 
 def alerts(
-    state: Annotated[str | None, typer.Option("--state", help="Only alerts in this state (firing, pending, ...).")] = None,
+    state: Annotated[
+        str | None, typer.Option("--state", help="Only alerts in this state (firing, pending, ...).")
+    ] = None,
     output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
 ) -> None:
     """List the alerts with their last state and runbook."""
@@ -180,8 +218,15 @@ def _print_run(result: MonitorRunResult, output: Format) -> None:
     for m in result.views:
         f = m.freshness
         psi = max((d.psi for d in m.drift), default=None)
-        views.add_row(m.view, _num(f.freshness_seconds), _num(f.materialization_age_seconds),
-                      _num(f.online_freshness_seconds), "yes" if f.stale else "no", _num(m.rows), _num(psi, ".3f"))
+        views.add_row(
+            m.view,
+            _num(f.freshness_seconds),
+            _num(f.materialization_age_seconds),
+            _num(f.online_freshness_seconds),
+            "yes" if f.stale else "no",
+            _num(m.rows),
+            _num(psi, ".3f"),
+        )
     console.print(views)
     rules = [(m.view, r) for m in result.views for r in m.rules]
     if rules:
@@ -205,8 +250,16 @@ def _alerts_table(rows: list[dict[str, Any]]) -> None:
         table.add_column(column, overflow="fold")
     for r in rows:
         style = STATE_STYLE.get(r["state"], "")
-        table.add_row(r["alert"], r["feature_view"], r["severity"], r["condition"], styled((r["state"], style)),
-                      _num(r["value"], ".4g"), r["since"] or "", r["runbook"] or "none")
+        table.add_row(
+            r["alert"],
+            r["feature_view"],
+            r["severity"],
+            r["condition"],
+            styled((r["state"], style)),
+            _num(r["value"], ".4g"),
+            r["since"] or "",
+            r["runbook"] or "none",
+        )
     console.print(table)
 
 

@@ -88,7 +88,9 @@ def print_lint_report(report: LintReport, *, quiet_when_clean: bool = False, com
 
     if report.findings and compact:
         for severity, rule, obj, location, message, _ in formats.table_rows(report):
-            console.print(styled((severity, SEVERITY_STYLE[severity]), f" {rule} {location} {message}"), highlight=False)
+            console.print(
+                styled((severity, SEVERITY_STYLE[severity]), f" {rule} {location} {message}"), highlight=False
+            )
     elif report.findings:
         table = new_table(title="Lint findings", show_lines=False)
         for column in formats.TABLE_COLUMNS:
@@ -138,8 +140,9 @@ def _readiness_report(config: RepoConfig, contents: RepoContents) -> ReadinessRe
     except PermissionDeniedError:
         raise
     except FeatureVaultError as exc:
-        err_console.print(f"readiness: the registry cannot be read ({exc}); items that need it are not checked",
-                          highlight=False)
+        err_console.print(
+            f"readiness: the registry cannot be read ({exc}); items that need it are not checked", highlight=False
+        )
         return evaluate_readiness(contents, config)
 
 

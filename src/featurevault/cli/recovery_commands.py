@@ -90,8 +90,15 @@ def backup_list(to: TargetOption = None, output: FormatOption = Format.table) ->
         for column in ("backup_id", "created_at", "include", "registry_version", "records", "bytes", "signed"):
             table.add_column(column)
         for b in backups:
-            table.add_row(b["backup_id"], b["created_at"], ",".join(b["include"]), str(b["registry_version"]),
-                          str(b["records"]), str(b["bytes"]), "yes" if b["signed"] else "no")
+            table.add_row(
+                b["backup_id"],
+                b["created_at"],
+                ",".join(b["include"]),
+                str(b["registry_version"]),
+                str(b["records"]),
+                str(b["bytes"]),
+                "yes" if b["signed"] else "no",
+            )
         console.print(table)
 
     _emit(output, backups, render)
@@ -164,15 +171,22 @@ def online_rebuild(
 
 
 def dr_drill(
-    backup_id: Annotated[str | None, typer.Option("--backup", help="Drill on this backup (default: the latest).")] = None,
-    sample: Annotated[int | None, typer.Option("--sample", min=1, help="Entities to verify (default: dr.sample_size).")] = None,
+    backup_id: Annotated[
+        str | None, typer.Option("--backup", help="Drill on this backup (default: the latest).")
+    ] = None,
+    sample: Annotated[
+        int | None, typer.Option("--sample", min=1, help="Entities to verify (default: dr.sample_size).")
+    ] = None,
     to: TargetOption = None,
     output: FormatOption = Format.table,
 ) -> None:
     """Restore the latest backup into a scratch store, rematerialize, verify a sample; exit 1 on a miss."""
     result = open_store().recovery(to).drill(backup_id, sample)
-    _emit(output, result.to_dict(), lambda: _pairs("DR drill " + ("passed" if result.passed else "FAILED"),
-                                                    result.to_dict()))
+    _emit(
+        output,
+        result.to_dict(),
+        lambda: _pairs("DR drill " + ("passed" if result.passed else "FAILED"), result.to_dict()),
+    )
     if not result.passed:
         raise typer.Exit(1)
 
@@ -205,8 +219,12 @@ def _maintenance_table(result: Any) -> None:
 
 def offline_compact(
     views: ViewsArgument = None,
-    target: Annotated[int | None, typer.Option("--target-file-size-mb", min=1, max=4096,
-                                               help="File size to aim at (default: offline_maintenance).")] = None,
+    target: Annotated[
+        int | None,
+        typer.Option(
+            "--target-file-size-mb", min=1, max=4096, help="File size to aim at (default: offline_maintenance)."
+        ),
+    ] = None,
     output: FormatOption = Format.table,
 ) -> None:
     """Rewrite small offline files into large ones: Delta OPTIMIZE; Parquet atomically (no row lost)."""
@@ -216,8 +234,13 @@ def offline_compact(
 
 def offline_vacuum(
     views: ViewsArgument = None,
-    retain: Annotated[str | None, typer.Option("--retain", help="Keep files old versions need for this long, "
-                                               "e.g. 90d (default: offline_maintenance.vacuum_retain).")] = None,
+    retain: Annotated[
+        str | None,
+        typer.Option(
+            "--retain",
+            help="Keep files old versions need for this long, e.g. 90d (default: offline_maintenance.vacuum_retain).",
+        ),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would be deleted.")] = False,
     output: FormatOption = Format.table,
 ) -> None:
@@ -250,8 +273,13 @@ def capacity(
         for column in ("view", "entities", "bytes/record", "online MB", "offline MB/day"):
             table.add_column(column)
         for v in plan.views:
-            table.add_row(v.view, str(v.entities), f"{v.record_bytes:.0f}", f"{v.online_bytes / 1e6:.1f}",
-                          f"{v.offline_bytes_per_day / 1e6:.2f}")
+            table.add_row(
+                v.view,
+                str(v.entities),
+                f"{v.record_bytes:.0f}",
+                f"{v.online_bytes / 1e6:.1f}",
+                f"{v.offline_bytes_per_day / 1e6:.2f}",
+            )
         console.print(table)
         console.print(f"reads: {plan.read_rate:.0f}/s measured; headroom {plan.headroom_text}", highlight=False)
 

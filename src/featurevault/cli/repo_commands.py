@@ -13,7 +13,16 @@ from typing import Annotated, Any
 
 import typer
 
-from featurevault.cli.common import console, fail, new_table, open_store, open_store_for_change, state, styled, usage_error
+from featurevault.cli.common import (
+    console,
+    fail,
+    new_table,
+    open_store,
+    open_store_for_change,
+    state,
+    styled,
+    usage_error,
+)
 from featurevault.errors import LintError
 
 OBJECT_KINDS = {
@@ -62,7 +71,9 @@ def _load_plan(skip_lint: bool = False) -> Any:
 
 
 def plan(
-    fmt: Annotated[str, typer.Option("--format", help="table, markdown (for a pull-request comment) or json.")] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, markdown (for a pull-request comment) or json.")
+    ] = "table",
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 2 when there are changes, 0 when none (1 on errors).")
     ] = False,
@@ -105,13 +116,16 @@ def apply(
     if result.committed and result.plan.lint.errors:
         console.print(f"Lint errors overridden with --skip-lint ({len(result.plan.lint.errors)})", style="yellow")
     if result.committed:
-        console.print(styled("Applied registry version ", (str(result.version), "bold"), f" of project {store.project}"))
+        console.print(
+            styled("Applied registry version ", (str(result.version), "bold"), f" of project {store.project}")
+        )
 
 
 def _print_plan(the_plan: Any) -> None:
     for view, seconds in the_plan.retention.items():
-        console.print(f"offline retention: {view} keeps {seconds / 86400:g} days (applied by offline vacuum)",
-                      highlight=False)
+        console.print(
+            f"offline retention: {view} keeps {seconds / 86400:g} days (applied by offline vacuum)", highlight=False
+        )
     if not the_plan.has_changes:
         console.print(f"No changes (registry version {the_plan.base_version}).")
         return

@@ -18,8 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TEMPLATES = Path(__file__).parent / "templates"
-TEST_FILES = ("conftest.py", "test_definitions.py", "test_retrieval.py", "test_latency.py", "test_model.py",
-              "requirements.txt")
+TEST_FILES = (
+    "conftest.py",
+    "test_definitions.py",
+    "test_retrieval.py",
+    "test_latency.py",
+    "test_model.py",
+    "requirements.txt",
+)
 
 
 @dataclass

@@ -14,7 +14,9 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", "-p", help="Port to listen on.")] = 6566,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = 1,
-    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", "--cert", help="PEM certificate; serves HTTPS.")] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", "--cert", help="PEM certificate; serves HTTPS.")
+    ] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key", "--key", help="PEM private key of --tls-cert.")] = None,
     max_body_bytes: Annotated[
         int, typer.Option("--max-body-bytes", min=1, help="Larger request bodies are refused with 413.")
@@ -72,7 +74,9 @@ def serve(
 
     load_repo_config(state.repo_path, str(state.config_file) if state.config_file else None)  # fail fast, in one line
     scheme = "https" if tls_cert else "http"
-    console.print(styled("Serving ", (str(state.repo_path), "bold"), f" on {scheme}://{host}:{port} ({workers} worker(s))"))
+    console.print(
+        styled("Serving ", (str(state.repo_path), "bold"), f" on {scheme}://{host}:{port} ({workers} worker(s))")
+    )
     run_server(
         state.repo_path,
         fs_yaml_file=state.config_file,

@@ -40,7 +40,9 @@ class Anchors:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Anchors:
         checkpoints = {
-            int(name[len(_CHECKPOINT):]): value["hash"] for name, value in state.items() if name.startswith(_CHECKPOINT)
+            int(name[len(_CHECKPOINT) :]): value["hash"]
+            for name, value in state.items()
+            if name.startswith(_CHECKPOINT)
         }
         return cls(state.get("genesis"), state.get("head"), state.get("keyed"), state.get("pruned"), checkpoints)
 

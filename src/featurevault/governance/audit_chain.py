@@ -40,7 +40,9 @@ def record_hash(record: dict[str, Any], key: bytes | None = None) -> str:
     return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
-def seal(records: list[dict[str, Any]], last_seq: int, last_hash: str, key: bytes | None = None) -> list[dict[str, Any]]:
+def seal(
+    records: list[dict[str, Any]], last_seq: int, last_hash: str, key: bytes | None = None
+) -> list[dict[str, Any]]:
     """Number and chain ``records`` after the record (last_seq, last_hash); keyed when ``key`` is given."""
     sealed = []
     mac = hmac.new(key, digestmod=hashlib.sha256) if key is not None else None

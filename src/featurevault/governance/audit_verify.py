@@ -54,7 +54,9 @@ class VerifyResult:
     def describe(self) -> str:
         if self.ok:
             how = "keyed (HMAC-SHA256)" if self.keyed else "unkeyed (SHA-256 only: forgeries are not detectable)"
-            return f"audit trail intact: {self.records} records, {how}, {self.checkpoints_checked} checkpoint(s) matched"
+            return (
+                f"audit trail intact: {self.records} records, {how}, {self.checkpoints_checked} checkpoint(s) matched"
+            )
         kind = self.kind.value if self.kind else "broken"
         return f"audit trail {kind} at record #{self.bad_index} (seq {self.bad_seq}): {self.problem}"
 
@@ -138,15 +140,24 @@ class _Walk:
             prev = record
         return self._finish(prev, count)
 
-    def _result(self, ok: bool, count: int, index: int | None = None, seq: int | None = None,
-                kind: Tamper | None = None, problem: str = "") -> VerifyResult:
-        return VerifyResult(ok, count, index, seq, kind, problem, self.key is not None, self.unkeyed,
-                            self.checkpoints, self.warnings)
+    def _result(
+        self,
+        ok: bool,
+        count: int,
+        index: int | None = None,
+        seq: int | None = None,
+        kind: Tamper | None = None,
+        problem: str = "",
+    ) -> VerifyResult:
+        return VerifyResult(
+            ok, count, index, seq, kind, problem, self.key is not None, self.unkeyed, self.checkpoints, self.warnings
+        )
 
     # -- one record -----------------------------------------------------------------------------
 
-    def _check(self, index: int, record: dict[str, Any], prev: dict[str, Any] | None,
-               following: dict[str, Any] | None) -> tuple[Tamper, str] | None:
+    def _check(
+        self, index: int, record: dict[str, Any], prev: dict[str, Any] | None, following: dict[str, Any] | None
+    ) -> tuple[Tamper, str] | None:
         if "_unparsable" in record or not isinstance(record.get("seq"), int):
             where = record.get("_unparsable", f"#{index}")
             return Tamper.EDITED, f"line {where} is not a well-formed audit record"
@@ -167,24 +178,33 @@ class _Walk:
             return None
         self.unkeyed += 1
         if self.key is not None and (self.seen_keyed or (self.keyed_from is not None and seq >= self.keyed_from)):
-            return Tamper.FORGED, "an unkeyed record where the trail is keyed (the registry says keyed from seq " \
-                f"{self.keyed_from if self.keyed_from is not None else '?'})"
+            return (
+                Tamper.FORGED,
+                "an unkeyed record where the trail is keyed (the registry says keyed from seq "
+                f"{self.keyed_from if self.keyed_from is not None else '?'})",
+            )
         if record.get("hash") != record_hash(record):
             return Tamper.EDITED, "record was edited (hash does not match)"
         return None
 
-    def _edited_or_forged(self, record: dict[str, Any], following: dict[str, Any] | None,
-                          why: str) -> tuple[Tamper, str]:
+    def _edited_or_forged(
+        self, record: dict[str, Any], following: dict[str, Any] | None, why: str
+    ) -> tuple[Tamper, str]:
         """Edited when something genuine still vouches for the stored hash; otherwise forged."""
         digest = record.get("hash")
         vouched = (
-            following is not None
-            and following.get("prev_hash") == digest
-            and following.get("key_id") == self.mine
-            and following.get("hash") == record_hash(following, self.key)
-        ) or self.anchors.checkpoints.get(record["seq"]) == digest or (
-            self.anchors.head is not None and self.anchors.head.get("seq") == record["seq"]
-            and self.anchors.head.get("hash") == digest
+            (
+                following is not None
+                and following.get("prev_hash") == digest
+                and following.get("key_id") == self.mine
+                and following.get("hash") == record_hash(following, self.key)
+            )
+            or self.anchors.checkpoints.get(record["seq"]) == digest
+            or (
+                self.anchors.head is not None
+                and self.anchors.head.get("seq") == record["seq"]
+                and self.anchors.head.get("hash") == digest
+            )
         )
         if vouched:
             return Tamper.EDITED, f"record was edited after it was written ({why}; the chain still holds its hash)"

@@ -359,5 +359,3 @@ def bearer_token(header: str | None) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("malformed Authorization header: expected 'Bearer <token>'")
     return token.strip()
-
-

@@ -152,7 +152,7 @@ class KeyRing:
         for name, entry in self.registry.get_state(self.project, KEYS_NAMESPACE).items():
             if not name.startswith(_DEK_PREFIX) or entry.get("master") == self.current:
                 continue
-            view = name[len(_DEK_PREFIX):]
+            view = name[len(_DEK_PREFIX) :]
             key = self._unwrap(view, entry)
             self.registry.set_state(self.project, KEYS_NAMESPACE, name, self._wrap(view, key))
             count += 1

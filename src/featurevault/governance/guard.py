@@ -51,8 +51,19 @@ class GuardedCall:
     """
 
     __slots__ = (
-        "_guard", "principal", "action", "resources", "features", "strategies", "details", "started",
-        "_count", "_sample", "_entities", "_plan", "_request_id",
+        "_guard",
+        "principal",
+        "action",
+        "resources",
+        "features",
+        "strategies",
+        "details",
+        "started",
+        "_count",
+        "_sample",
+        "_entities",
+        "_plan",
+        "_request_id",
     )
 
     def __init__(

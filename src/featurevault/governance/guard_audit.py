@@ -56,7 +56,12 @@ class Auditor:
         )
 
     def record_event(
-        self, principal: Principal, action: str, resource: str, outcome: str = "ok", details: dict[str, Any] | None = None
+        self,
+        principal: Principal,
+        action: str,
+        resource: str,
+        outcome: str = "ok",
+        details: dict[str, Any] | None = None,
     ) -> None:
         """A record of something the guard did not authorize (token changes, key rotation)."""
         self.log.record(

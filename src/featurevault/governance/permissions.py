@@ -122,9 +122,7 @@ class Enforcer:
 
 def denied(principal: Principal, action: AuthzedAction, resource: Resource) -> PermissionDeniedError:
     roles = ", ".join(principal.roles) or "none"
-    return PermissionDeniedError(
-        f"principal {principal.name!r} (roles: {roles}) may not {action.name} on {resource}"
-    )
+    return PermissionDeniedError(f"principal {principal.name!r} (roles: {roles}) may not {action.name} on {resource}")
 
 
 def check(

@@ -50,9 +50,7 @@ def permission_matrix(
     """resource -> action -> who may, for every object in the registry."""
     enforcer = Enforcer(contents.permissions.values())
     chosen = actions or list(AuthzedAction)
-    return {
-        str(res): {a.name: who_may(contents, enforcer, a, res) for a in chosen} for res in resources_of(contents)
-    }
+    return {str(res): {a.name: who_may(contents, enforcer, a, res) for a in chosen} for res in resources_of(contents)}
 
 
 @dataclass(frozen=True)

@@ -95,8 +95,9 @@ class LifecycleMethods:
 
         target = flag_ops.resolve_target(name, self.registry.contents())
         current = flag_ops.load_flags(self.registry.registry, self.project).get(target)
-        flag = flag_ops.updated_flag(current, target, percent=percent, enabled=enabled, allow=allow,
-                                     principal=self.principal.name)  # type: ignore[attr-defined]
+        flag = flag_ops.updated_flag(
+            current, target, percent=percent, enabled=enabled, allow=allow, principal=self.principal.name
+        )  # type: ignore[attr-defined]
         details = {"before": current.to_dict() if current else None, "after": flag.to_dict()}
         with self.guarded(AuthzedAction.UPDATE, target, operation="flag.set", details=details):
             flag_ops.store_flag(self.registry.registry, self.project, flag, target)

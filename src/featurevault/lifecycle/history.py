@@ -47,8 +47,15 @@ class HistoryEntry:
         if meta.get("promoted_from"):
             summary = f"promoted from {meta['promoted_from']} v{meta.get('source_version')}: {summary}"
         principal = str(meta.get("principal") or info.author)
-        return cls(info.version, info.created_at, principal, meta.get("environment"), summary,
-                   list(meta.get("changes", [])), meta)
+        return cls(
+            info.version,
+            info.created_at,
+            principal,
+            meta.get("environment"),
+            summary,
+            list(meta.get("changes", [])),
+            meta,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,8 +100,11 @@ class VersionDiff:
         return not self.changes
 
     def to_dict(self) -> dict[str, Any]:
-        return {"from_version": self.from_version, "to_version": self.to_version,
-                "changes": [c.to_dict() for c in self.changes]}
+        return {
+            "from_version": self.from_version,
+            "to_version": self.to_version,
+            "changes": [c.to_dict() for c in self.changes],
+        }
 
 
 @dataclass(frozen=True)
@@ -118,7 +128,8 @@ def snapshot_dict(registry: Registry, project: str, version: int) -> dict[str, A
         latest = registry.latest_version(project)
         raise VersionNotFoundError(
             f"project {project!r} has no registry version {version} (versions are 1..{latest})"
-            if latest else f"project {project!r} has no registry versions yet (nothing applied)"
+            if latest
+            else f"project {project!r} has no registry versions yet (nothing applied)"
         )
     return snapshot.contents
 
@@ -170,9 +181,8 @@ def rollback(store: FeatureStore, version: int, *, dry_run: bool = False) -> Rol
         the_plan = apply_ops.plan(store, target)
         return RollbackResult(version, the_plan.base_version, None, the_plan, committed=False)
     meta = {"rollback_to": version}
-    result: ApplyResult = apply_ops.apply_contents(
-        store, target, meta=meta, skip_lint=True, operation="rollback"
-    )
+    result: ApplyResult = apply_ops.apply_contents(store, target, meta=meta, skip_lint=True, operation="rollback")
     logger.info("rolled %s back to version %s as version %s", store.project, version, result.version)
-    return RollbackResult(version, result.plan.base_version, result.version if result.committed else None,
-                          result.plan, result.committed)
+    return RollbackResult(
+        version, result.plan.base_version, result.version if result.committed else None, result.plan, result.committed
+    )

@@ -16,16 +16,25 @@ def plan_markdown(plan: Plan, project: str, environment: str | None) -> str:
     if not plan.has_changes:
         lines.append(f"No changes (registry version {plan.base_version}).")
     else:
-        lines += [f"**{plan.summary()}** against registry version {plan.base_version}.", "",
-                  "| change | kind | name | fields |", "|---|---|---|---|"]
+        lines += [
+            f"**{plan.summary()}** against registry version {plan.base_version}.",
+            "",
+            "| change | kind | name | fields |",
+            "|---|---|---|---|",
+        ]
         for change in plan.changes:
             fields = ", ".join(f"`{f}`" for f in change.fields)
             lines.append(f"| {_SIGNS[change.action]} | {change.kind.replace('_', ' ')} | `{change.name}` | {fields} |")
     findings = plan.lint.findings
     if findings:
-        lines += ["", f"<details><summary>Lint: {len(plan.lint.errors)} error(s), "
-                  f"{len(findings) - len(plan.lint.errors)} other finding(s)</summary>", "",
-                  "| rule | severity | object | message |", "|---|---|---|---|"]
+        lines += [
+            "",
+            f"<details><summary>Lint: {len(plan.lint.errors)} error(s), "
+            f"{len(findings) - len(plan.lint.errors)} other finding(s)</summary>",
+            "",
+            "| rule | severity | object | message |",
+            "|---|---|---|---|",
+        ]
         lines += [f"| {f.rule} | {f.severity} | `{f.object}` | {f.message.replace('|', '/')} |" for f in findings]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
@@ -37,8 +46,9 @@ def plan_json(plan: Plan, project: str, environment: str | None) -> dict[str, An
         "environment": environment,
         "base_version": plan.base_version,
         "has_changes": plan.has_changes,
-        "changes": [{"action": c.action, "kind": c.kind, "name": c.name, "fields": list(c.fields)}
-                    for c in plan.changes],
+        "changes": [
+            {"action": c.action, "kind": c.kind, "name": c.name, "fields": list(c.fields)} for c in plan.changes
+        ],
         "lint": [f.to_dict() for f in plan.lint.findings],
         "retention_seconds": plan.retention,
     }

@@ -93,8 +93,15 @@ def promote(target: FeatureStore, source_env: str, *, dry_run: bool = False) -> 
     meta = {"promoted_from": source_env, "source_version": source_version}
     result = apply_ops.apply_contents(target, contents, meta=meta, operation="promote", grant=grant)
     logger.info("promoted %s v%s to %s as v%s", source_env, source_version, target.environment, result.version)
-    return PromoteResult(source_env, target.environment, source_version, result.plan, gates,
-                         result.version if result.committed else None, result.committed)
+    return PromoteResult(
+        source_env,
+        target.environment,
+        source_version,
+        result.plan,
+        gates,
+        result.version if result.committed else None,
+        result.committed,
+    )
 
 
 def _refuse_early(target: FeatureStore, grant: Any) -> str | None:
@@ -125,7 +132,9 @@ def _lint_gate(source: FeatureStore, contents: Any) -> GateResult:
     errors = run_lint(contents, source.config).errors
     if errors:
         first = errors[0]
-        return GateResult("lint", False, f"{len(errors)} error(s); first: {first.rule} {first.message} at {first.location}")
+        return GateResult(
+            "lint", False, f"{len(errors)} error(s); first: {first.rule} {first.message} at {first.location}"
+        )
     return GateResult("lint", True, "no lint errors")
 
 

@@ -47,15 +47,23 @@ def deployment_facts_of(entries: list[Any], flags: int) -> dict[str, Any]:
     """The DEPLOYMENT facts from history entries (newest first) and the number of flags."""
     promoted = tuple(dict.fromkeys(e.meta["promoted_from"] for e in entries if e.meta.get("promoted_from")))
     rollback = next(
-        ({"version": e.version, "to": e.meta["rollback_to"], "at": e.created_at.isoformat()}
-         for e in entries if e.meta.get("rollback_to")),
+        (
+            {"version": e.version, "to": e.meta["rollback_to"], "at": e.created_at.isoformat()}
+            for e in entries
+            if e.meta.get("rollback_to")
+        ),
         None,
     )
-    return {"promoted_from": promoted, "flags_defined": flags, "registry_versions": len(entries),
-            "last_rollback": rollback}
+    return {
+        "promoted_from": promoted,
+        "flags_defined": flags,
+        "registry_versions": len(entries),
+        "last_rollback": rollback,
+    }
 
 
 def readiness_report(store: FeatureStore, contents: RepoContents | None = None) -> ReadinessReport:
     """The checklist over ``contents`` (default: the registry's current definitions) and the recorded facts."""
-    return evaluate_readiness(contents if contents is not None else store.registry.contents(), store.config,
-                              recorded_facts(store))
+    return evaluate_readiness(
+        contents if contents is not None else store.registry.contents(), store.config, recorded_facts(store)
+    )

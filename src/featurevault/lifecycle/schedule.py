@@ -47,8 +47,13 @@ class ScheduleStatus:
     due: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"view": self.view, "schedule": self.schedule, "last_run": self.last_run,
-                "next_run": self.next_run.isoformat(), "due": self.due}
+        return {
+            "view": self.view,
+            "schedule": self.schedule,
+            "last_run": self.last_run,
+            "next_run": self.next_run.isoformat(),
+            "due": self.due,
+        }
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,13 @@ class ViewRun:
         return f"{self.view}: {self.outcome} ({self.rows} rows, {self.attempts} attempt(s){extra})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"view": self.view, "outcome": self.outcome, "rows": self.rows, "attempts": self.attempts,
-                "error": self.error}
+        return {
+            "view": self.view,
+            "outcome": self.outcome,
+            "rows": self.rows,
+            "attempts": self.attempts,
+            "error": self.error,
+        }
 
 
 @dataclass
@@ -191,8 +201,11 @@ def _run_view(
                 sleep(backoff * 2 ** (attempt - 1))
     run = ViewRun(view, "failed" if error else "ok", rows, attempt, error)
     ended = datetime.now(timezone.utc)
-    record_run(store.registry.registry, store.project,
-               RecordedRun(view, now, started, ended, rows, run.outcome, attempt, error))
+    record_run(
+        store.registry.registry,
+        store.project,
+        RecordedRun(view, now, started, ended, rows, run.outcome, attempt, error),
+    )
     return run
 
 

@@ -33,7 +33,9 @@ def _prometheus() -> Any:
     try:
         import prometheus_client.core as core
     except ImportError:
-        raise MissingDependencyError("scheduler metrics need prometheus-client: pip install 'featurevault[schedule]'") from None
+        raise MissingDependencyError(
+            "scheduler metrics need prometheus-client: pip install 'featurevault[schedule]'"
+        ) from None
     return core
 
 
@@ -53,19 +55,29 @@ class ScheduleCollector:
         except Exception as exc:  # a metric read must never fail a scrape
             logger.debug("schedule runs unavailable: %s", exc)
             entries = {}
-        runs = core.CounterMetricFamily("featurevault_schedule_runs", "Scheduled materialization runs, by outcome",
-                                        labels=["feature_view", "outcome"])
-        rows = core.CounterMetricFamily("featurevault_schedule_rows", "Rows materialized by scheduled runs",
-                                        labels=["feature_view"])
-        duration = core.HistogramMetricFamily("featurevault_schedule_run_duration_seconds",
-                                              "Duration of scheduled materialization runs (retries included)",
-                                              labels=["feature_view"])
-        success = core.GaugeMetricFamily("featurevault_schedule_last_success_timestamp_seconds",
-                                         "Unix time the last successful scheduled run of a view ended",
-                                         labels=["feature_view"])
-        last = core.GaugeMetricFamily("featurevault_schedule_last_run_timestamp_seconds",
-                                      "Unix time the last scheduled run of a view ended (any outcome)",
-                                      labels=["feature_view"])
+        runs = core.CounterMetricFamily(
+            "featurevault_schedule_runs",
+            "Scheduled materialization runs, by outcome",
+            labels=["feature_view", "outcome"],
+        )
+        rows = core.CounterMetricFamily(
+            "featurevault_schedule_rows", "Rows materialized by scheduled runs", labels=["feature_view"]
+        )
+        duration = core.HistogramMetricFamily(
+            "featurevault_schedule_run_duration_seconds",
+            "Duration of scheduled materialization runs (retries included)",
+            labels=["feature_view"],
+        )
+        success = core.GaugeMetricFamily(
+            "featurevault_schedule_last_success_timestamp_seconds",
+            "Unix time the last successful scheduled run of a view ended",
+            labels=["feature_view"],
+        )
+        last = core.GaugeMetricFamily(
+            "featurevault_schedule_last_run_timestamp_seconds",
+            "Unix time the last scheduled run of a view ended (any outcome)",
+            labels=["feature_view"],
+        )
         for view, entry in sorted(entries.items()):
             totals = entry.get("totals") or {}
             for outcome, count in sorted((totals.get("runs") or {}).items()):

@@ -39,9 +39,7 @@ def parse_as_of(value: Any, what: str) -> AsOf:
         try:
             value = datetime.fromisoformat(text)
         except ValueError:
-            raise DefinitionError(
-                f"{what}: as_of {value!r} is neither a version number nor an ISO 8601 time"
-            ) from None
+            raise DefinitionError(f"{what}: as_of {value!r} is neither a version number nor an ISO 8601 time") from None
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     raise DefinitionError(f"{what}: as_of must be a table version (int) or a time, got {type(value).__name__}")
@@ -74,9 +72,16 @@ class DeltaSource(FileSource):
         owner: str = "",
     ) -> None:
         super().__init__(
-            path=path, name=name, timestamp_field=timestamp_field, created_timestamp_column=created_timestamp_column,
-            field_mapping=field_mapping, file_format="delta", date_partition_column=date_partition_column,
-            description=description, tags=tags, owner=owner,
+            path=path,
+            name=name,
+            timestamp_field=timestamp_field,
+            created_timestamp_column=created_timestamp_column,
+            field_mapping=field_mapping,
+            file_format="delta",
+            date_partition_column=date_partition_column,
+            description=description,
+            tags=tags,
+            owner=owner,
         )
         if partition_by is not None and not all(isinstance(c, str) and c for c in partition_by):
             raise DefinitionError(f"delta source {self.name!r}: partition_by must be a list of column names")

@@ -81,14 +81,25 @@ class FeatureFlag:
         return on
 
     def to_dict(self) -> dict[str, Any]:
-        return {"target": self.target, "enabled": self.enabled, "percent": float(self.percent),
-                "allow": list(self.allow), "updated_by": self.updated_by, "updated_at": self.updated_at}
+        return {
+            "target": self.target,
+            "enabled": self.enabled,
+            "percent": float(self.percent),
+            "allow": list(self.allow),
+            "updated_by": self.updated_by,
+            "updated_at": self.updated_at,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeatureFlag:
-        return cls(target=data["target"], enabled=bool(data.get("enabled", True)),
-                   percent=float(data.get("percent", 100.0)), allow=tuple(str(a) for a in data.get("allow", ())),
-                   updated_by=data.get("updated_by", ""), updated_at=data.get("updated_at", ""))
+        return cls(
+            target=data["target"],
+            enabled=bool(data.get("enabled", True)),
+            percent=float(data.get("percent", 100.0)),
+            allow=tuple(str(a) for a in data.get("allow", ())),
+            updated_by=data.get("updated_by", ""),
+            updated_at=data.get("updated_at", ""),
+        )
 
 
 @dataclass(frozen=True)

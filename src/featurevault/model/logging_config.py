@@ -74,9 +74,7 @@ class LoggingConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LoggingConfig:
         destination = data.get("destination")
-        return cls(
-            FileLoggingDestination.from_dict(destination) if destination else None, data.get("sample_rate", 1.0)
-        )
+        return cls(FileLoggingDestination.from_dict(destination) if destination else None, data.get("sample_rate", 1.0))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LoggingConfig) and self.to_dict() == other.to_dict()

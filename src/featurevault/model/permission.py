@@ -49,9 +49,7 @@ class AuthzedAction(enum.Enum):
         try:
             return cls[str(value).upper()]
         except KeyError:
-            raise DefinitionError(
-                f"unknown action {value!r}: use one of {', '.join(a.name for a in cls)}"
-            ) from None
+            raise DefinitionError(f"unknown action {value!r}: use one of {', '.join(a.name for a in cls)}") from None
 
 
 READ = [AuthzedAction.READ_ONLINE, AuthzedAction.READ_OFFLINE]

@@ -99,9 +99,7 @@ def not_null(column: str, *, on_fail: str = DEFAULT_ON_FAIL, name: str = "", emp
     return Rule("not_null", _one_column("not_null", column), name or f"not_null_{column}", on_fail, params)
 
 
-def between(
-    column: str, low: Any = None, high: Any = None, *, on_fail: str = DEFAULT_ON_FAIL, name: str = ""
-) -> Rule:
+def between(column: str, low: Any = None, high: Any = None, *, on_fail: str = DEFAULT_ON_FAIL, name: str = "") -> Rule:
     """Fails rows where ``column`` is below ``low`` or above ``high`` (inclusive bounds; None: open)."""
     if low is None and high is None:
         raise DefinitionError(f"between({column!r}): give a low bound, a high bound or both")
@@ -111,8 +109,9 @@ def between(
     if low is not None and high is not None and type(low) in (int, float) and type(high) in (int, float):
         if low > high:
             raise DefinitionError(f"between({column!r}): low bound {low!r} is above high bound {high!r}")
-    return Rule("between", _one_column("between", column), name or f"between_{column}", on_fail,
-                {"low": low, "high": high})
+    return Rule(
+        "between", _one_column("between", column), name or f"between_{column}", on_fail, {"low": low, "high": high}
+    )
 
 
 def one_of(column: str, values: list[Any], *, on_fail: str = DEFAULT_ON_FAIL, name: str = "") -> Rule:
@@ -131,8 +130,7 @@ def matches(column: str, pattern: str, *, on_fail: str = DEFAULT_ON_FAIL, name: 
         re.compile(pattern)
     except re.error as exc:
         raise DefinitionError(f"matches({column!r}): bad regular expression {pattern!r}: {exc}") from None
-    return Rule("matches", _one_column("matches", column), name or f"matches_{column}", on_fail,
-                {"pattern": pattern})
+    return Rule("matches", _one_column("matches", column), name or f"matches_{column}", on_fail, {"pattern": pattern})
 
 
 def unique(columns: list[str] | str, *, on_fail: str = DEFAULT_ON_FAIL, name: str = "") -> Rule:

@@ -218,8 +218,14 @@ class PostgreSQLSource(DataSource):
         if bool(query) == bool(table):
             raise DefinitionError(f"postgres source {name!r}: give exactly one of query= or table=")
         self._init_source(
-            name, timestamp_field, created_timestamp_column, field_mapping, date_partition_column,
-            description, tags, owner,
+            name,
+            timestamp_field,
+            created_timestamp_column,
+            field_mapping,
+            date_partition_column,
+            description,
+            tags,
+            owner,
         )
         self.query = query or ""
         self.table = table or ""

@@ -83,8 +83,11 @@ def collect_view(
         metrics.drift = [feature_drift(f, baseline.features[f], table.column(f)) for f in features]
     logger.info(
         "monitor: view %s freshness %s s, materialization age %s s, %d features compared over %s rows",
-        view.name, _round(metrics.freshness.freshness_seconds), _round(metrics.freshness.materialization_age_seconds),
-        len(metrics.drift), metrics.rows if metrics.rows is not None else "no",
+        view.name,
+        _round(metrics.freshness.freshness_seconds),
+        _round(metrics.freshness.materialization_age_seconds),
+        len(metrics.drift),
+        metrics.rows if metrics.rows is not None else "no",
     )
     return metrics
 

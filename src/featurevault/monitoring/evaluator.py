@@ -92,8 +92,12 @@ def evaluate(
     elif state.state == PENDING:
         _move(state, INACTIVE, now)
     logger.info(
-        "alert %s: %s is %s -> %s (%s)", alert.name, alert.condition_text,
-        "no data" if value is None else f"{value:.6g}", state.state, "changed" if state.state != before else "same",
+        "alert %s: %s is %s -> %s (%s)",
+        alert.name,
+        alert.condition_text,
+        "no data" if value is None else f"{value:.6g}",
+        state.state,
+        "changed" if state.state != before else "same",
     )
     return AlertStatus(alert, state, state.state != before, deliveries)
 
@@ -121,7 +125,9 @@ def _elapsed(since: str | None, now: datetime) -> float:
     return (now - datetime.fromisoformat(since)).total_seconds() if since else 0.0
 
 
-def _notify(alert: Alert, state: AlertState, receivers: list[str], now: datetime, escalation: bool = False) -> list[Delivery]:
+def _notify(
+    alert: Alert, state: AlertState, receivers: list[str], now: datetime, escalation: bool = False
+) -> list[Delivery]:
     event = {
         "alert": alert.name,
         "state": state.state,

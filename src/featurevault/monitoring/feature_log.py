@@ -38,7 +38,12 @@ MAX_QUEUE = 10_000
 BATCH_SIZE = 1_000
 FLUSH_SECONDS = 1.0
 
-REQUEST_ID, LOG_TIMESTAMP, SERVICE, REGISTRY_VERSION = "__request_id", "__log_timestamp", "__service", "__registry_version"
+REQUEST_ID, LOG_TIMESTAMP, SERVICE, REGISTRY_VERSION = (
+    "__request_id",
+    "__log_timestamp",
+    "__service",
+    "__registry_version",
+)
 STATUS_SUFFIX, TIMESTAMP_SUFFIX = "__status", "__timestamp"
 PARTITION = "log_date"
 
@@ -105,8 +110,9 @@ class FeatureLogger:
         if len(self._queue) >= self.max_queue:
             counts.dropped += n if rows is None else len(rows)
             return
-        self._queue.append(_Entry(name, self._root(config), features, _snapshot(response), rows,
-                                  request_id, version, time.time()))
+        self._queue.append(
+            _Entry(name, self._root(config), features, _snapshot(response), rows, request_id, version, time.time())
+        )
         if self._thread is None:
             self._start()
         elif len(self._queue) >= self.batch_size:
@@ -188,12 +194,18 @@ def _snapshot(response: Any) -> tuple[list[Any], ...]:
     filled) after the read, never a value inside one. ``response.columns`` would build an object per column.
     """
     try:
-        return (list(response._names), list(response._values), list(response._dtypes),
-                list(response._row_states), list(response._event_micros))
+        return (
+            list(response._names),
+            list(response._values),
+            list(response._dtypes),
+            list(response._row_states),
+            list(response._event_micros),
+        )
     except AttributeError:  # another response shape: its public columns
         columns = response.columns
-        return tuple([getattr(c, part) for c in columns]
-                     for part in ("name", "values", "dtype", "row_states", "event_micros"))
+        return tuple(
+            [getattr(c, part) for c in columns] for part in ("name", "values", "dtype", "row_states", "event_micros")
+        )
 
 
 def _rows(entry: _Entry) -> int:

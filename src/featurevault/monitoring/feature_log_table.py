@@ -85,8 +85,12 @@ def log_table(entries: list[Any]) -> pa.Table:
         total += n
         for column in columns.values():
             column.pad(total)
-        for key, value in ((REQUEST_ID, entry.request_id), (SERVICE, entry.service),
-                           (REGISTRY_VERSION, str(entry.version)), (LOG_TIMESTAMP, int(entry.at * 1_000_000))):
+        for key, value in (
+            (REQUEST_ID, entry.request_id),
+            (SERVICE, entry.service),
+            (REGISTRY_VERSION, str(entry.version)),
+            (LOG_TIMESTAMP, int(entry.at * 1_000_000)),
+        ):
             meta[key] += [value] * n
     arrays: dict[str, pa.Array] = {}
     for name, column in columns.items():

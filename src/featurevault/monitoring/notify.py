@@ -59,7 +59,12 @@ class Dispatcher:
             logger.info("alert %s: %s notification sent to %s", alert, state, delivery.receiver)
         except NotificationError as exc:
             outcome = NotificationOutcome(alert, delivery.receiver, state, False, str(exc))
-            logger.warning("alert %s: %s notification to %s failed, kept for the next run: %s",
-                           alert, state, delivery.receiver, exc)
+            logger.warning(
+                "alert %s: %s notification to %s failed, kept for the next run: %s",
+                alert,
+                state,
+                delivery.receiver,
+                exc,
+            )
         self.audit(outcome)
         return outcome

@@ -40,7 +40,9 @@ def rule_rates(offline: Any, quarantine: Any, view: FeatureView, start: datetime
     if not rules or not hasattr(offline, "over_view_rows"):
         return []
     sql = failure_counts_sql(rules, "{rows}", float_columns(view))
-    counts = list(offline.over_view_rows(view, start, end, lambda rows: sql.replace("{rows}", rows)).to_pylist()[0].values())
+    counts = list(
+        offline.over_view_rows(view, start, end, lambda rows: sql.replace("{rows}", rows)).to_pylist()[0].values()
+    )
     held = _quarantined(quarantine, view.name, start, end)
     checked = int(counts[0]) + sum(held.values())
     return [RuleRate(r.name, int(n) + held.get(r.name, 0), checked) for r, n in zip(rules, counts[1:], strict=True)]

@@ -92,9 +92,17 @@ def run_monitoring(
     scheduled = _scheduled_runs(store)
     for name in views or sorted(contents.feature_views):
         view = feature_view(contents, name)
-        metrics = collect_view(store.offline_store, view, baseline=baselines.get(name), watermark=marks.get(name),
-                               start=start, end=end, now=now, scheduled_run=scheduled.get(name),
-                               online=online_sample(store, name))
+        metrics = collect_view(
+            store.offline_store,
+            view,
+            baseline=baselines.get(name),
+            watermark=marks.get(name),
+            start=start,
+            end=end,
+            now=now,
+            scheduled_run=scheduled.get(name),
+            online=online_sample(store, name),
+        )
         metrics.rules = rule_rates(store.offline_store, _quarantine(store), view, start, end)
         result.views.append(metrics)
     points = [p for m in result.views for p in m.points(now)]
@@ -141,8 +149,14 @@ def freshness_of_views(store: Any, contents: RepoContents, now: datetime | None 
     marks = _watermarks(store)
     scheduled = _scheduled_runs(store)
     return [
-        view_freshness(view, store.offline_store.time_range(view)[1], marks.get(name), now, scheduled.get(name),
-                       online_sample(store, name))
+        view_freshness(
+            view,
+            store.offline_store.time_range(view)[1],
+            marks.get(name),
+            now,
+            scheduled.get(name),
+            online_sample(store, name),
+        )
         for name, view in sorted(contents.feature_views.items())
     ]
 
@@ -180,7 +194,12 @@ def feature_view(contents: RepoContents, name: str) -> FeatureView:
 
 
 def _evaluate(
-    store: Any, contents: RepoContents, alert: Alert, previous: Any, measured: dict[str, Any], now: datetime,
+    store: Any,
+    contents: RepoContents,
+    alert: Alert,
+    previous: Any,
+    measured: dict[str, Any],
+    now: datetime,
     serving: float | None,
 ) -> AlertStatus:
     view = contents.feature_views.get(alert.feature_view)

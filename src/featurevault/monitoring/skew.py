@@ -53,15 +53,16 @@ class ConsistencyReport:
         return {"view": self.view, "sampled": self.sampled, "features": [f.to_dict() for f in self.features]}
 
 
-def check_consistency(store: Any, contents: Any, view_name: str, sample: int, *, seed: int | None = None) -> ConsistencyReport:
+def check_consistency(
+    store: Any, contents: Any, view_name: str, sample: int, *, seed: int | None = None
+) -> ConsistencyReport:
     from featurevault.backends.offline.base import EVENT_TS
     from featurevault.ops.materialize import watermarks
 
     view = feature_view(contents, view_name)
     now = datetime.now(UTC)
     latest = pa.concat_tables(
-        [pa.Table.from_batches([b]) for b in store.offline_store.latest_per_key(view, None, now)]
-        or [pa.table({})]
+        [pa.Table.from_batches([b]) for b in store.offline_store.latest_per_key(view, None, now)] or [pa.table({})]
     )
     rows = _sample(latest, sample, SEED if seed is None else seed)
     keys = {k: rows.column(k).to_pylist() for k in view.join_keys} if rows.num_rows else {}
@@ -86,8 +87,14 @@ def check_consistency(store: Any, contents: Any, view_name: str, sample: int, *,
 
 
 def _compare(
-    result: FeatureConsistency, view: Any, key: dict[str, Any], want: Any, got: Any, ts: datetime,
-    materialized_to: datetime | None, now: datetime,
+    result: FeatureConsistency,
+    view: Any,
+    key: dict[str, Any],
+    want: Any,
+    got: Any,
+    ts: datetime,
+    materialized_to: datetime | None,
+    now: datetime,
 ) -> None:
     if _same(want, got):
         result.compared += 1

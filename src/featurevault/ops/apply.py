@@ -150,7 +150,9 @@ def apply_objects(
 ) -> ApplyResult:
     """Apply Python objects: added/updated; with ``partial=False`` the rest is removed."""
     store.registry.refresh(force=True)
-    desired = RepoContents.from_dict(store.registry.contents().to_dict(), _extra_loaders()) if partial else RepoContents()
+    desired = (
+        RepoContents.from_dict(store.registry.contents().to_dict(), _extra_loaders()) if partial else RepoContents()
+    )
     from featurevault.ops.repo import Sites, collect
 
     sites: Sites = {}

@@ -247,8 +247,9 @@ def conform_column(column: pa.Array | pa.ChunkedArray, dtype: FeatureType, *, wh
     if isinstance(dtype, Struct) and not pa.types.is_null(column.type):
         return _as_struct(column.to_pylist(), dtype, what)
     if dtype == Map and pa.types.is_struct(column.type):
-        return _as_map([None if v is None else {k: x for k, x in v.items() if x is not None}
-                        for v in column.to_pylist()], what)
+        return _as_map(
+            [None if v is None else {k: x for k, x in v.items() if x is not None} for v in column.to_pylist()], what
+        )
     if not _compatible(column.type, target):
         raise SchemaMismatchError(f"{what} has type {column.type}, expected {dtype.name} ({target})")
     try:

@@ -66,8 +66,11 @@ def build_mask(resolved: ResolvedRequest, contents: RepoContents, flags: FlagSet
     for part in resolved.views:
         flag = flags.get(f"feature_view:{part.view.name}")
         if flag is not None:
-            cols = tuple(position[o] for f, o in zip(part.features, part.output_names, strict=True)
-                         if f not in part.hidden and o in position)
+            cols = tuple(
+                position[o]
+                for f, o in zip(part.features, part.output_names, strict=True)
+                if f not in part.hidden and o in position
+            )
             rules.append(FlagRule(flag, tuple(sorted(part.view.join_keys)), cols))
     for opart in resolved.odfvs:
         flag = flags.get(f"on_demand_feature_view:{opart.view.name}")

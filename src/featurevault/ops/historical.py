@@ -227,7 +227,11 @@ def get_historical_features(
                 )
     mask = build_mask(resolved, contents, flags) if flags else None
     return RetrievalJob(
-        offline, resolved, entity, full_feature_names=full_feature_names, sandbox_sql=sandbox_sql,
+        offline,
+        resolved,
+        entity,
+        full_feature_names=full_feature_names,
+        sandbox_sql=sandbox_sql,
         flag_mask=mask if mask is not None and mask.rules else None,
     )
 

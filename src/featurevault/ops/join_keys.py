@@ -172,9 +172,7 @@ _CONVERTERS: dict[str, Callable[[Any, str, FeatureType], Any]] = {
 # -- Arrow columns (historical retrieval) -------------------------------------------------------
 
 
-def conform_key_column(
-    column: pa.Array | pa.ChunkedArray, dtype: FeatureType, key: str
-) -> pa.Array | pa.ChunkedArray:
+def conform_key_column(column: pa.Array | pa.ChunkedArray, dtype: FeatureType, key: str) -> pa.Array | pa.ChunkedArray:
     """An entity frame's key column as ``dtype``'s Arrow type; SchemaMismatchError naming a bad value."""
     if dtype.name not in _CONVERTERS:
         return column

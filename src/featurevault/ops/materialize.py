@@ -264,9 +264,7 @@ def _gate_for(store: Any, view: FeatureView, gate: QualityGate | None) -> Qualit
     return store.quality_gate()
 
 
-def _check_block_rules(
-    store: Any, view: FeatureView, start: datetime | None, end: datetime, gate: QualityGate
-) -> None:
+def _check_block_rules(store: Any, view: FeatureView, start: datetime | None, end: datetime, gate: QualityGate) -> None:
     """A first pass with the ``block`` rules alone: a refused run leaves the online store as it was."""
     for batch in store.offline_store.latest_per_key(view, start, end, batch_rows=BATCH_ROWS):
         gate.check(view, conform_batch(view, pa.Table.from_batches([batch])), only_block=True)

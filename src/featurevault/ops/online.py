@@ -365,8 +365,15 @@ def _make_plan(resolved: ResolvedRequest) -> _Plan:
     request_names = frozenset(f.name for f in resolved.request_fields)
     direct = len(views) == 1 and not resolved.odfvs and locations == [(0, i) for i in range(len(views[0].dtypes))]
     return _Plan(
-        resolved, views, frozenset(resolved.join_keys), key_types, locations, list(resolved.output_names), dtypes,
-        request_names, direct=direct,
+        resolved,
+        views,
+        frozenset(resolved.join_keys),
+        key_types,
+        locations,
+        list(resolved.output_names),
+        dtypes,
+        request_names,
+        direct=direct,
     )
 
 

@@ -100,8 +100,14 @@ class OnlineResponse:
         response._set(names, values, dtypes, row_states, event_micros)
         return response
 
-    def _set(self, names: list[str], values: list[list[Any]], dtypes: list[FeatureType | None],
-             row_states: list[list[FieldStatus] | None], event_micros: list[list[int | None] | None]) -> None:
+    def _set(
+        self,
+        names: list[str],
+        values: list[list[Any]],
+        dtypes: list[FeatureType | None],
+        row_states: list[list[FieldStatus] | None],
+        event_micros: list[list[int | None] | None],
+    ) -> None:
         self._names, self._values, self._dtypes = names, values, dtypes
         self._row_states, self._event_micros = row_states, event_micros
 
@@ -111,8 +117,10 @@ class OnlineResponse:
 
     @property
     def columns(self) -> list[ResponseColumn]:
-        return [ResponseColumn(*parts) for parts in zip(self._names, self._values, self._dtypes,
-                                                         self._row_states, self._event_micros, strict=True)]
+        return [
+            ResponseColumn(*parts)
+            for parts in zip(self._names, self._values, self._dtypes, self._row_states, self._event_micros, strict=True)
+        ]
 
     def __len__(self) -> int:
         return len(self._values[0]) if self._values else 0

@@ -51,8 +51,9 @@ def release(store: Any, entries: list[QuarantineEntry], gate: QualityGate) -> Re
     return result
 
 
-def _release_group(store: Any, view: Any, target: str, group: list[QuarantineEntry], gate: QualityGate,
-                   result: ReleaseResult) -> None:
+def _release_group(
+    store: Any, view: Any, target: str, group: list[QuarantineEntry], gate: QualityGate, result: ReleaseResult
+) -> None:
     rows = [{k: from_jsonable(v) for k, v in e.values.items()} for e in group]
     columns = open_sealed(store, view, {name: [row.get(name) for row in rows] for name in rows[0]})
     table = write.prepare_rows(view, write._Frame(columns))

@@ -191,7 +191,9 @@ class RegistryCache:
     def _confirmed(self, fresh: CachedRegistry) -> None:
         if self.stale:
             logger.warning(
-                "registry of %s reachable again after %.0fs; serving version %s", self.project, self.age_seconds,
+                "registry of %s reachable again after %.0fs; serving version %s",
+                self.project,
+                self.age_seconds,
                 fresh.version,
             )
         self.stale = False
@@ -211,7 +213,9 @@ class RegistryCache:
             limit = "without limit" if self.max_staleness_seconds is None else f"up to {self.max_staleness_seconds:g}s"
             logger.warning(
                 "registry unreachable (%s); serving the last good copy (version %s) %s (registry.max_staleness_seconds)",
-                exc, self.version, limit,
+                exc,
+                self.version,
+                limit,
             )
         elif self._checked_at > self._serve_until:
             logger.error("%s", self._too_stale())

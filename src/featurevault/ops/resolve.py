@@ -78,9 +78,7 @@ def output_name(view_name: str, feature: str, full_feature_names: bool) -> str:
     return f"{view_name}__{feature}" if full_feature_names else feature
 
 
-def resolve_features(
-    contents: RepoContents, features: Any, *, full_feature_names: bool = False
-) -> ResolvedRequest:
+def resolve_features(contents: RepoContents, features: Any, *, full_feature_names: bool = False) -> ResolvedRequest:
     """Resolve ``features`` (a list of ``view:feature`` refs or a FeatureService) against ``contents``."""
     service_name = None
     if isinstance(features, FeatureService):

@@ -18,8 +18,9 @@ _WIDENS_TO = {
     "Int32": lambda t: pa.types.is_int8(t) or pa.types.is_int16(t) or pa.types.is_uint8(t) or pa.types.is_uint16(t),
     "Int64": lambda t: pa.types.is_signed_integer(t) or t in (pa.uint8(), pa.uint16(), pa.uint32()),
     "Float32": lambda t: pa.types.is_float16(t) or t in (pa.int8(), pa.int16(), pa.uint8(), pa.uint16()),
-    "Float64": lambda t: pa.types.is_floating(t) or t in (pa.int8(), pa.int16(), pa.int32(), pa.uint8(),
-                                                          pa.uint16(), pa.uint32()),
+    "Float64": lambda t: (
+        pa.types.is_floating(t) or t in (pa.int8(), pa.int16(), pa.int32(), pa.uint8(), pa.uint16(), pa.uint32())
+    ),
     "String": lambda t: pa.types.is_large_string(t),
     "Bytes": lambda t: pa.types.is_large_binary(t),
     "UnixTimestamp": lambda t: pa.types.is_timestamp(t) or pa.types.is_date(t),

@@ -46,8 +46,13 @@ class RuleFailure:
     examples: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "kind": self.kind, "on_fail": self.on_fail, "rows": self.rows,
-                "examples": self.examples}
+        return {
+            "rule": self.rule,
+            "kind": self.kind,
+            "on_fail": self.on_fail,
+            "rows": self.rows,
+            "examples": self.examples,
+        }
 
 
 @dataclass
@@ -79,8 +84,9 @@ def has_block_rules(view: FeatureView) -> bool:
     return any(r.on_fail == "block" for r in effective_rules(view))
 
 
-def check_batch(view: FeatureView, table: pa.Table, *, only_block: bool = False,
-                window: dict[str, WindowDuplicates] | None = None) -> Verdict:
+def check_batch(
+    view: FeatureView, table: pa.Table, *, only_block: bool = False, window: dict[str, WindowDuplicates] | None = None
+) -> Verdict:
     """Split ``table`` by the view's rules (raises DataQualityError when a ``block`` rule fails).
 
     ``window`` holds the ``unique`` rules already checked over a materialization's whole
@@ -88,17 +94,23 @@ def check_batch(view: FeatureView, table: pa.Table, *, only_block: bool = False,
     ``quarantine`` one.
     """
     window = window or {}
-    rules = [r for r in effective_rules(view) if (not only_block or r.on_fail == "block")
-             and (r.name not in window or r.on_fail == "quarantine")]
+    rules = [
+        r
+        for r in effective_rules(view)
+        if (not only_block or r.on_fail == "block") and (r.name not in window or r.on_fail == "quarantine")
+    ]
     if not rules or table.num_rows == 0:
         return Verdict(table.num_rows, table, None, [])
     named = _as_view_columns(view, table)
-    masks = [(rule, duplicated_mask(window[rule.name], named) if rule.name in window else failing_mask(rule, named))
-             for rule in rules]
+    masks = [
+        (rule, duplicated_mask(window[rule.name], named) if rule.name in window else failing_mask(rule, named))
+        for rule in rules
+    ]
     hidden = hidden_columns(view)
     failures = [
         RuleFailure(rule.name, rule.kind, rule.on_fail, count, _examples(named, mask, hidden) if count else [])
-        for rule, mask in masks if rule.name not in window
+        for rule, mask in masks
+        if rule.name not in window
         for count in [pc.sum(mask).as_py() or 0]
     ]
     failed = [f for f in failures if f.rows]
@@ -111,8 +123,13 @@ def check_batch(view: FeatureView, table: pa.Table, *, only_block: bool = False,
         raise DataQualityError(_block_message(view, blocked, table.num_rows), report=[f.to_dict() for f in failed])
     for f in failed:
         if f.on_fail == "warn":
-            logger.warning("feature view %r: rule %r failed on %d of %d rows (on_fail=warn; written)",
-                           view.name, f.rule, f.rows, table.num_rows)
+            logger.warning(
+                "feature view %r: rule %r failed on %d of %d rows (on_fail=warn; written)",
+                view.name,
+                f.rule,
+                f.rows,
+                table.num_rows,
+            )
     return _split(table, [(r, m) for r, m in masks if r.on_fail == "quarantine"], failures)
 
 

@@ -64,8 +64,9 @@ class QualityGate:
             self._note(view.name, verdict)
         return verdict
 
-    def keep(self, view: FeatureView, rows: pa.Table | None, *, operation: str, target: str,
-             dedupe_key: str | None = None) -> int:
+    def keep(
+        self, view: FeatureView, rows: pa.Table | None, *, operation: str, target: str, dedupe_key: str | None = None
+    ) -> int:
         """Store quarantined ``rows`` durably (before the passing rows are written); returns the row count."""
         if rows is None or rows.num_rows == 0:
             return 0
@@ -73,8 +74,14 @@ class QualityGate:
         named = rows.rename_columns([ts if n == EVENT_TS else n for n in rows.column_names])
         if self.seal is not None:
             named = self.seal(view.name, named)
-        batch = QuarantineBatch(view.name, target, operation, self.run_id, self.principal,
-                                dedupe_key if dedupe_key is not None else self.run_id)
+        batch = QuarantineBatch(
+            view.name,
+            target,
+            operation,
+            self.run_id,
+            self.principal,
+            dedupe_key if dedupe_key is not None else self.run_id,
+        )
         self.quarantine.add(entries_of(batch, named, RULE_COLUMN))
         logger.warning("feature view %r: %d row(s) quarantined by %s", view.name, rows.num_rows, operation)
         return rows.num_rows

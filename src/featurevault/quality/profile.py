@@ -84,15 +84,28 @@ class Profile:
     def summary(self) -> dict[str, Any]:
         """What a history listing shows: id, view, range, when it was taken and how many rows."""
         iso = lambda v: v.isoformat() if v is not None else None  # noqa: E731
-        return {"id": self.id, "view": self.view, "start": iso(self.start), "end": iso(self.end),
-                "at": iso(self.at), "rows": self.rows}
+        return {
+            "id": self.id,
+            "view": self.view,
+            "start": iso(self.start),
+            "end": iso(self.end),
+            "at": iso(self.at),
+            "rows": self.rows,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Profile:
         parse = lambda v: datetime.fromisoformat(v) if v else None  # noqa: E731
         features = {n: FeatureProfile.from_dict(f) for n, f in data["features"].items()}
-        return cls(data["view"], parse(data["start"]), parse(data["end"]), parse(data["at"]), data["rows"], features,
-                   data.get("id", ""))
+        return cls(
+            data["view"],
+            parse(data["start"]),
+            parse(data["end"]),
+            parse(data["at"]),
+            data["rows"],
+            features,
+            data.get("id", ""),
+        )
 
 
 def _plain(value: Any) -> Any:
@@ -142,13 +155,16 @@ def profile_table(table: Any, name: str = "table") -> Profile:
     return Profile(name, None, None, datetime.now(UTC), rows, features)
 
 
-def profile_rows(run: Runner, columns: list[tuple[str, Any]], floats: set[str]) -> tuple[int, dict[str, FeatureProfile]]:
+def profile_rows(
+    run: Runner, columns: list[tuple[str, Any]], floats: set[str]
+) -> tuple[int, dict[str, FeatureProfile]]:
     stats = run(lambda rows: _aggregate_sql(columns, floats, rows)).to_pylist()[0]
     profiles = {}
     for name, dtype in columns:
         numeric = dtype in NUMERIC
-        p = FeatureProfile(name, dtype.name, int(stats["__rows"]), int(stats[f"{name}__nulls"]),
-                           int(stats[f"{name}__distinct"] or 0))
+        p = FeatureProfile(
+            name, dtype.name, int(stats["__rows"]), int(stats[f"{name}__nulls"]), int(stats[f"{name}__distinct"] or 0)
+        )
         if numeric and stats[f"{name}__n"]:
             p.min, p.max = stats[f"{name}__min"], stats[f"{name}__max"]
             p.mean, p.std = stats[f"{name}__mean"], stats[f"{name}__std"]
@@ -176,11 +192,19 @@ def _aggregate_sql(columns: list[tuple[str, Any]], floats: set[str], rows: str) 
         def agg(call: str, alias: str, col: str = col, valid: str = valid, name: str = name) -> str:
             return f"{call} FILTER (WHERE {valid}) AS {quote(name + alias)}"
 
-        parts += [f"count(*) - count(*) FILTER (WHERE {valid}) AS {quote(name + '__nulls')}",
-                  agg(f"approx_count_distinct({col})", "__distinct"), agg("count(*)", "__n")]
+        parts += [
+            f"count(*) - count(*) FILTER (WHERE {valid}) AS {quote(name + '__nulls')}",
+            agg(f"approx_count_distinct({col})", "__distinct"),
+            agg("count(*)", "__n"),
+        ]
         if dtype in NUMERIC:
-            parts += [agg(f"min({col})", "__min"), agg(f"max({col})", "__max"), agg(f"avg({col})", "__mean"),
-                      agg(f"stddev_samp({col})", "__std"), agg(f"quantile_cont({col}, [{quantiles}])", "__q")]
+            parts += [
+                agg(f"min({col})", "__min"),
+                agg(f"max({col})", "__max"),
+                agg(f"avg({col})", "__mean"),
+                agg(f"stddev_samp({col})", "__std"),
+                agg(f"quantile_cont({col}, [{quantiles}])", "__q"),
+            ]
         elif dtype.name in ORDERED:
             parts += [agg(f"min({col})", "__min"), agg(f"max({col})", "__max")]
     return f"SELECT {', '.join(parts)} FROM {rows}"
@@ -188,8 +212,9 @@ def _aggregate_sql(columns: list[tuple[str, Any]], floats: set[str], rows: str) 
 
 def _top_values(run: Runner, name: str, floats: set[str]) -> list[tuple[Any, int]]:
     col, valid = quote(name), _valid(name, floats)
-    sql = (lambda rows: f"SELECT {col} AS v, count(*) AS n FROM {rows} WHERE {valid} "
-                        f"GROUP BY 1 ORDER BY n DESC, v LIMIT {TOP}")
+    sql = lambda rows: (
+        f"SELECT {col} AS v, count(*) AS n FROM {rows} WHERE {valid} GROUP BY 1 ORDER BY n DESC, v LIMIT {TOP}"
+    )
     try:
         table = run(sql)
     except Exception:  # a type without ordering or grouping (maps, lists): no top values
@@ -234,8 +259,9 @@ def load_profile(registry: Any, project: str, view: str, profile_id: str | None 
     return Profile.from_dict(data) if data else None
 
 
-def profile_history(registry: Any, project: str, view: str, start: datetime | None = None,
-                    end: datetime | None = None) -> list[Profile]:
+def profile_history(
+    registry: Any, project: str, view: str, start: datetime | None = None, end: datetime | None = None
+) -> list[Profile]:
     """Every stored profile of ``view``, oldest first; with ``start``/``end``, those whose range lies within.
 
     A profile taken without a start (or end) reaches back (or forward) without bound, so it

@@ -237,8 +237,9 @@ def _validation_rules(inputs: _Inputs) -> tuple[str, str]:
     if last is None:
         return FAIL if len(ruled) < len(views) else PASS, evidence + "; enforced on every write (no validate run yet)"
     blocked = [v["view"] for v in last.get("views", []) if v.get("blocked")]
-    evidence += f"; last validate {last.get('at', '?')}: " + (f"block rules fail on {', '.join(blocked)}"
-                                                                if blocked else "no block rule fails")
+    evidence += f"; last validate {last.get('at', '?')}: " + (
+        f"block rules fail on {', '.join(blocked)}" if blocked else "no block rule fails"
+    )
     return (PASS if len(ruled) == len(views) and not blocked else FAIL), evidence
 
 
@@ -263,11 +264,16 @@ def _backfill(inputs: _Inputs) -> tuple[str, str]:
     if last is None:
         return NOT_CHECKED, "no validate run recorded: run `featurevault validate` to measure backfill coverage"
     views = last.get("views", [])
-    short = [f"{v['view']} (earliest {v.get('earliest')}, {v.get('missing_days', 0)} days missing)"
-             for v in views if not v.get("backfilled")]
+    short = [
+        f"{v['view']} (earliest {v.get('earliest')}, {v.get('missing_days', 0)} days missing)"
+        for v in views
+        if not v.get("backfilled")
+    ]
     declared = sum(1 for v in views if v.get("backfill_start"))
-    evidence = f"validate at {last.get('at', '?')}: {len(views) - len(short)}/{len(views)} views backfilled " \
-               f"({declared} declare backfill_start)"
+    evidence = (
+        f"validate at {last.get('at', '?')}: {len(views) - len(short)}/{len(views)} views backfilled "
+        f"({declared} declare backfill_start)"
+    )
     if short:
         evidence += "; short: " + "; ".join(short[:3])
     return (PASS if views and not short else FAIL), evidence
@@ -422,8 +428,10 @@ def _backups(inputs: _Inputs) -> tuple[str, str]:
     if not last:
         return FAIL, f"{registry}; no backup recorded: run 'featurevault backup create' on a schedule"
     age = _age_days(last.get("created_at"))
-    return PASS, (f"{registry}; last backup {last['backup_id']} ({age:.1f} days ago, {last.get('bytes')} bytes, "
-                  f"{'signed' if last.get('signed') else 'unsigned'}); {retention}")
+    return PASS, (
+        f"{registry}; last backup {last['backup_id']} ({age:.1f} days ago, {last.get('bytes')} bytes, "
+        f"{'signed' if last.get('signed') else 'unsigned'}); {retention}"
+    )
 
 
 def _drill(inputs: _Inputs) -> tuple[str, str]:
@@ -446,8 +454,10 @@ def _capacity(inputs: _Inputs) -> tuple[str, str]:
     plan = (inputs.facts.recovery or {}).get("capacity")
     if plan:
         age = _age_days(plan.get("at")) or 0.0
-        return PASS, (f"online store: {online}; capacity plan {age:.1f} days ago: {plan['online_bytes'] / 1e6:.1f} MB "
-                      f"online for {plan['entities']} entities, read headroom {plan['headroom_text']}")
+        return PASS, (
+            f"online store: {online}; capacity plan {age:.1f} days ago: {plan['online_bytes'] / 1e6:.1f} MB "
+            f"online for {plan['entities']} entities, read headroom {plan['headroom_text']}"
+        )
     if inputs.config.online_store.type in EMBEDDED:
         return FAIL, f"online store: {online}"
     return NOT_CHECKED, f"online store: {online}; capacity figures live outside featurevault"
@@ -490,10 +500,15 @@ def _dashboards(inputs: _Inputs) -> tuple[str, str]:
     where = "dashboard: featurevault ui (or /ui of featurevault serve)"
     if not views or len(fresh) < len(views):
         missing = ", ".join(v for v in views if v not in fresh) or "no feature views"
-        return FAIL, (f"{where}; no monitoring metrics in the last {METRICS_MAX_AGE_DAYS} days for {missing}: "
-                      "run 'featurevault monitor run' on a schedule")
+        return FAIL, (
+            f"{where}; no monitoring metrics in the last {METRICS_MAX_AGE_DAYS} days for {missing}: "
+            "run 'featurevault monitor run' on a schedule"
+        )
     last = max(recorded[v] for v in views)
-    return PASS, f"{where}; freshness, quality and drift history for {len(views)}/{len(views)} views, last {last:%Y-%m-%d %H:%M} UTC"
+    return (
+        PASS,
+        f"{where}; freshness, quality and drift history for {len(views)}/{len(views)} views, last {last:%Y-%m-%d %H:%M} UTC",
+    )
 
 
 def _days_since(at: datetime) -> float:
@@ -506,13 +521,20 @@ def _model_tests(inputs: _Inputs) -> tuple[str, str]:
     if inputs.files is None:
         return NOT_CHECKED, "repo path unknown; no files scanned"
     files = inputs.files
-    found = [p for p in files.test_files
-             if all(w in files.read(p) for w in ("get_historical_features", "get_online_features", ".fit("))]
+    found = [
+        p
+        for p in files.test_files
+        if all(w in files.read(p) for w in ("get_historical_features", "get_online_features", ".fit("))
+    ]
     if found:
-        return PASS, (f"{len(found)} test file(s) train a model on historical features and score it online "
-                      f"({', '.join(str(p) for p in found[:3])})")
-    return NOT_CHECKED, (f"{len(files.test_files)} test file(s) in the repo, none trains a model on historical "
-                         "features and scores it online; model tests elsewhere cannot be seen")
+        return PASS, (
+            f"{len(found)} test file(s) train a model on historical features and score it online "
+            f"({', '.join(str(p) for p in found[:3])})"
+        )
+    return NOT_CHECKED, (
+        f"{len(files.test_files)} test file(s) in the repo, none trains a model on historical "
+        "features and scores it online; model tests elsewhere cannot be seen"
+    )
 
 
 CHECKLIST: list[tuple[str, str, Check]] = [
@@ -540,10 +562,16 @@ CHECKLIST: list[tuple[str, str, Check]] = [
     ("OPERATIONS", "Disaster recovery tested", _drill),
     ("OPERATIONS", "Capacity planning done", _capacity),
     ("TESTING", "Unit tests for feature logic", _unit_tests),
-    ("TESTING", "Integration tests for retrieval",
-     _tests_mentioning(["get_online_features", "get_historical_features"], "exercise retrieval")),
-    ("TESTING", "Performance tests for latency",
-     _tests_mentioning(["latency", "perf_counter", "benchmark"], "measure latency")),
+    (
+        "TESTING",
+        "Integration tests for retrieval",
+        _tests_mentioning(["get_online_features", "get_historical_features"], "exercise retrieval"),
+    ),
+    (
+        "TESTING",
+        "Performance tests for latency",
+        _tests_mentioning(["latency", "perf_counter", "benchmark"], "measure latency"),
+    ),
     ("TESTING", "End-to-end tests with models", _model_tests),
     ("DEPLOYMENT", "CI/CD pipeline configured", deployment_items.ci),
     ("DEPLOYMENT", "Staging environment tested", deployment_items.staging),

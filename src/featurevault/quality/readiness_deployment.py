@@ -26,7 +26,10 @@ def ci(inputs: Any) -> tuple[str, str]:
     """A CI pipeline file that runs featurevault (``featurevault scaffold ci`` writes two)."""
     files = inputs.files
     if files is None or not files.ci_files:
-        return NOT_CHECKED, "no CI pipeline file found in the repo or its checkout (featurevault scaffold ci writes one)"
+        return (
+            NOT_CHECKED,
+            "no CI pipeline file found in the repo or its checkout (featurevault scaffold ci writes one)",
+        )
     names = ", ".join(p.name for p in files.ci_files[:3])
     text = "\n".join(files.read(p) for p in files.ci_files)
     runs = [c for c in CI_COMMANDS if _runs(c, text)]

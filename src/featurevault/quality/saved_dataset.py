@@ -59,13 +59,27 @@ class SavedDataset:
         return ValidationReference(name=name, dataset=self, profiler=profiler)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "storage": self.storage.to_dict(), "features": self.features,
-                "join_keys": self.join_keys, "rows": self.rows, "created": self.created.isoformat(),
-                "tags": self.tags}
+        return {
+            "name": self.name,
+            "storage": self.storage.to_dict(),
+            "features": self.features,
+            "join_keys": self.join_keys,
+            "rows": self.rows,
+            "created": self.created.isoformat(),
+            "tags": self.tags,
+        }
 
 
-def save_dataset(registry: Any, project: str, resolve: Callable[[str], Path], job: Any, name: str,
-                 storage: Any, tags: dict[str, str], allow_overwrite: bool) -> SavedDataset:
+def save_dataset(
+    registry: Any,
+    project: str,
+    resolve: Callable[[str], Path],
+    job: Any,
+    name: str,
+    storage: Any,
+    tags: dict[str, str],
+    allow_overwrite: bool,
+) -> SavedDataset:
     import pyarrow.parquet as pq
 
     if not isinstance(storage, SavedDatasetFileStorage):
@@ -92,8 +106,16 @@ def load_dataset(registry: Any, project: str, resolve: Callable[[str], Path], na
         known = ", ".join(sorted(registry.get_state(project, NAMESPACE))) or "none"
         raise NotFoundError(f"no saved dataset named {name!r} (known: {known})")
     storage = SavedDatasetFileStorage(data["storage"]["path"])
-    return SavedDataset(data["name"], storage, data["features"], data["join_keys"], data["rows"],
-                        datetime.fromisoformat(data["created"]), data.get("tags", {}), resolve(storage.path))
+    return SavedDataset(
+        data["name"],
+        storage,
+        data["features"],
+        data["join_keys"],
+        data["rows"],
+        datetime.fromisoformat(data["created"]),
+        data.get("tags", {}),
+        resolve(storage.path),
+    )
 
 
 # -- expectations -------------------------------------------------------------------------------
@@ -185,8 +207,7 @@ class ValidationReference:
             p = profile.features.get(e.feature)
             value = _measure(p, e.what) if p is not None else None
             if not e.check(value):
-                failures.append({"feature": e.feature, "check": e.what, "value": value,
-                                 "expected": [e.low, e.high]})
+                failures.append({"feature": e.feature, "check": e.what, "value": value, "expected": [e.low, e.high]})
         return ValidationReport(self.name, failures)
 
     def enforce(self, table: pa.Table) -> None:
@@ -195,4 +216,6 @@ class ValidationReference:
             parts = [f"{f['feature']} {f['check']}={f['value']} not in {f['expected']}" for f in report.failures[:5]]
             raise ValidationFailed(
                 f"validation reference {self.name!r}: {len(report.failures)} expectation(s) broken: "
-                + "; ".join(parts), report=report)
+                + "; ".join(parts),
+                report=report,
+            )

@@ -56,9 +56,15 @@ class ViewValidation:
     def to_dict(self) -> dict[str, Any]:
         iso = lambda v: v.isoformat() if v is not None else None  # noqa: E731
         return {
-            "view": self.view, "rows": self.rows, "blocked": self.blocked, "rules": [r.to_dict() for r in self.rules],
-            "earliest": iso(self.earliest), "latest": iso(self.latest), "backfill_start": iso(self.backfill_start),
-            "backfilled": self.backfilled, "missing_days": len(self.missing_days),
+            "view": self.view,
+            "rows": self.rows,
+            "blocked": self.blocked,
+            "rules": [r.to_dict() for r in self.rules],
+            "earliest": iso(self.earliest),
+            "latest": iso(self.latest),
+            "backfill_start": iso(self.backfill_start),
+            "backfilled": self.backfilled,
+            "missing_days": len(self.missing_days),
             "missing_days_first": [d.isoformat() for d in self.missing_days[:MAX_GAPS_LISTED]],
         }
 
@@ -86,8 +92,7 @@ def validate_view(offline: Any, view: FeatureView, start: datetime | None, end: 
     rules = effective_rules(view)
     ts = quote(timestamp_name(view))
     counts_sql = failure_counts_sql(rules, "{rows}", float_columns(view))
-    sql = (f"SELECT * FROM ({counts_sql.replace('{rows}', '__fv_rows')}), "
-           f"(SELECT min({ts}), max({ts}) FROM __fv_rows)")
+    sql = f"SELECT * FROM ({counts_sql.replace('{rows}', '__fv_rows')}), (SELECT min({ts}), max({ts}) FROM __fv_rows)"
     table = offline.over_view_rows(view, start, end, lambda rows: f"WITH __fv_rows AS {rows} {sql}")
     values = list(table.to_pylist()[0].values())
     results = [RuleResult(r.name, r.kind, r.on_fail, int(n)) for r, n in zip(rules, values[1:-2], strict=True)]

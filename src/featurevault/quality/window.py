@@ -57,24 +57,30 @@ def unique_rules(view: FeatureView) -> list[Rule]:
     return [r for r in effective_rules(view) if r.kind == "unique"]
 
 
-def scan(offline: Any, view: FeatureView, start: datetime | None, end: datetime | None) -> list[WindowDuplicates] | None:
+def scan(
+    offline: Any, view: FeatureView, start: datetime | None, end: datetime | None
+) -> list[WindowDuplicates] | None:
     """The duplicated combinations of each ``unique`` rule in the window (None: the engine cannot tell)."""
     rules = unique_rules(view)
     if not rules:
         return []
     if not hasattr(offline, "over_view_rows"):
-        logger.warning("feature view %r: the %s offline engine runs no SQL over view rows; unique rules "
-                       "check each written batch only", view.name, type(offline).__name__)
+        logger.warning(
+            "feature view %r: the %s offline engine runs no SQL over view rows; unique rules "
+            "check each written batch only",
+            view.name,
+            type(offline).__name__,
+        )
         return None
-    return [WindowDuplicates(rule, offline.over_view_rows(view, start, end, _duplicates_sql(rule)))
-            for rule in rules]
+    return [WindowDuplicates(rule, offline.over_view_rows(view, start, end, _duplicates_sql(rule))) for rule in rules]
 
 
 def _duplicates_sql(rule: Rule) -> Any:
     keys = ", ".join(quote(c) for c in rule.columns)
     present = " AND ".join(f"{quote(c)} IS NOT NULL" for c in rule.columns)
-    return lambda rows: (f"SELECT {keys}, count(*) AS {COUNT} FROM {rows} WHERE {present} "
-                         f"GROUP BY {keys} HAVING count(*) > 1")
+    return lambda rows: (
+        f"SELECT {keys}, count(*) AS {COUNT} FROM {rows} WHERE {present} GROUP BY {keys} HAVING count(*) > 1"
+    )
 
 
 def enforce(view: FeatureView, found: list[WindowDuplicates], hidden: set[str], notes: dict[str, Any]) -> None:
@@ -88,25 +94,42 @@ def enforce(view: FeatureView, found: list[WindowDuplicates], hidden: set[str], 
     if blocked:
         notes["blocked"] = [d.rule.name for d in blocked]
         report = [_report(d, hidden) for d in failed]
-        parts = [f"rule {d.rule.name!r} (unique, on_fail=block) failed on {d.rows} source rows of the window "
-                 f"({d.keys.num_rows} duplicated combinations), e.g. {_examples(d, hidden)}" for d in blocked]
-        raise DataQualityError(f"feature view {view.name!r}: materialization refused, nothing written: "
-                               + "; ".join(parts), report=report)
+        parts = [
+            f"rule {d.rule.name!r} (unique, on_fail=block) failed on {d.rows} source rows of the window "
+            f"({d.keys.num_rows} duplicated combinations), e.g. {_examples(d, hidden)}"
+            for d in blocked
+        ]
+        raise DataQualityError(
+            f"feature view {view.name!r}: materialization refused, nothing written: " + "; ".join(parts), report=report
+        )
     for dup in failed:
-        logger.warning("feature view %r: rule %r found %d source rows sharing %d duplicated combinations in the "
-                       "window (on_fail=%s)", view.name, dup.rule.name, dup.rows, dup.keys.num_rows,
-                       dup.rule.on_fail)
+        logger.warning(
+            "feature view %r: rule %r found %d source rows sharing %d duplicated combinations in the "
+            "window (on_fail=%s)",
+            view.name,
+            dup.rule.name,
+            dup.rows,
+            dup.keys.num_rows,
+            dup.rule.on_fail,
+        )
 
 
 def _report(dup: WindowDuplicates, hidden: set[str]) -> dict[str, Any]:
-    return {"rule": dup.rule.name, "kind": "unique", "on_fail": dup.rule.on_fail, "rows": dup.rows,
-            "examples": _examples(dup, hidden)}
+    return {
+        "rule": dup.rule.name,
+        "kind": "unique",
+        "on_fail": dup.rule.on_fail,
+        "rows": dup.rows,
+        "examples": _examples(dup, hidden),
+    }
 
 
 def _examples(dup: WindowDuplicates, hidden: set[str]) -> list[dict[str, Any]]:
     rows = dup.keys.slice(0, EXAMPLES).to_pylist()
-    return [{k: ("<pii>" if k in hidden else (v.isoformat() if hasattr(v, "isoformat") else v))
-             for k, v in row.items()} for row in rows]
+    return [
+        {k: ("<pii>" if k in hidden else (v.isoformat() if hasattr(v, "isoformat") else v)) for k, v in row.items()}
+        for row in rows
+    ]
 
 
 def duplicated_mask(dup: WindowDuplicates, table: pa.Table) -> pa.Array:

@@ -48,8 +48,11 @@ class VerifyResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "backup_id": self.backup_id, "ok": self.ok, "signature": self.signature,
-            "files_checked": self.files_checked, "problems": self.problems,
+            "backup_id": self.backup_id,
+            "ok": self.ok,
+            "signature": self.signature,
+            "files_checked": self.files_checked,
+            "problems": self.problems,
         }
 
 
@@ -63,8 +66,11 @@ class RestoreResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "backup_id": self.backup_id, "registry_version": self.registry_version,
-            "online_records": self.online_records, "watermarks": self.watermarks, "seconds": round(self.seconds, 3),
+            "backup_id": self.backup_id,
+            "registry_version": self.registry_version,
+            "online_records": self.online_records,
+            "watermarks": self.watermarks,
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -88,11 +94,18 @@ def create_backup(ctx: RecoveryContext, include: list[str] | None = None) -> Bac
     if "online" in parts:
         files += online_snapshot.dump(ctx.online, ctx.target, backup_id)
     manifest = Manifest(
-        backup_id=backup_id, project=ctx.project, created_at=now.isoformat(), tool_version=_version(),
-        registry_type=registry.type_name, registry_version=version, online_type=ctx.online.type_name,
-        include=list(parts), window_start=window_start if "online" in parts else None,
+        backup_id=backup_id,
+        project=ctx.project,
+        created_at=now.isoformat(),
+        tool_version=_version(),
+        registry_type=registry.type_name,
+        registry_version=version,
+        online_type=ctx.online.type_name,
+        include=list(parts),
+        window_start=window_start if "online" in parts else None,
         window_end=datetime.now(UTC).isoformat() if "online" in parts else None,
-        watermarks=watermarks, files=files,
+        watermarks=watermarks,
+        files=files,
     ).signed(ctx.signing_key)
     ctx.target.write_bytes_atomically(manifest.to_json(), backup_id, MANIFEST)
     result = BackupResult(manifest, time.perf_counter() - began, ctx.target.path(backup_id))
@@ -181,7 +194,9 @@ def _refuse_non_empty(ctx: RecoveryContext, parts: list[str]) -> None:
         )
     if "online" in parts and not online_snapshot.is_empty(ctx.online):
         tables = ", ".join(online_snapshot.live_tables(ctx.online))
-        raise RecoveryError(f"the online store {ctx.online.describe()} holds tables ({tables}): pass --force to replace them")
+        raise RecoveryError(
+            f"the online store {ctx.online.describe()} holds tables ({tables}): pass --force to replace them"
+        )
 
 
 def _rewind_watermarks(ctx: RecoveryContext, manifest: Manifest) -> dict[str, Any]:

@@ -56,9 +56,15 @@ class CapacityPlan:
         return f"{self.headroom:.1f}x over {self.qps:g} qps"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"views": [asdict(v) for v in self.views], "qps": self.qps, "read_rate": round(self.read_rate, 1),
-                "headroom": self.headroom, "headroom_text": self.headroom_text, "online_bytes": self.online_bytes,
-                "entities": self.entities}
+        return {
+            "views": [asdict(v) for v in self.views],
+            "qps": self.qps,
+            "read_rate": round(self.read_rate, 1),
+            "headroom": self.headroom,
+            "headroom_text": self.headroom_text,
+            "online_bytes": self.online_bytes,
+            "entities": self.entities,
+        }
 
 
 def plan_capacity(store: Any, entities: int | None = None, qps: float | None = None) -> CapacityPlan:
@@ -95,8 +101,11 @@ def _offline_growth(store: Any, view: Any) -> float | None:
     if not path or "://" in str(path):
         return None
     files = store.config.resolve(path)
-    size = sum(f.stat().st_size for f in files.rglob("*") if f.is_file()) if files.is_dir() else (
-        files.stat().st_size if files.exists() else 0)
+    size = (
+        sum(f.stat().st_size for f in files.rglob("*") if f.is_file())
+        if files.is_dir()
+        else (files.stat().st_size if files.exists() else 0)
+    )
     first, last = store.offline_store.time_range(view)
     if not size or first is None or last is None:
         return None

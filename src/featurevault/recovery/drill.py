@@ -99,11 +99,19 @@ def run_drill(
     rto = time.perf_counter() - began
     snapshot_end = datetime.fromisoformat(manifest.window_end or manifest.created_at)
     result = DrillResult(
-        backup_id=manifest.backup_id, started_at=started.isoformat(), rto_seconds=rto,
+        backup_id=manifest.backup_id,
+        started_at=started.isoformat(),
+        rto_seconds=rto,
         rpo_seconds=max(0.0, (started - snapshot_end).total_seconds()),
-        rto_target=ctx.dr_config.rto_target, rpo_target=ctx.dr_config.rpo_target,
-        restored_records=sum(restored.online_records.values()), rematerialized_rows=gap.rows,
-        rows_checked=checked, mismatches=mismatches, pushed_since=pushed, quarantined=held, mismatch_examples=examples[:10],
+        rto_target=ctx.dr_config.rto_target,
+        rpo_target=ctx.dr_config.rpo_target,
+        restored_records=sum(restored.online_records.values()),
+        rematerialized_rows=gap.rows,
+        rows_checked=checked,
+        mismatches=mismatches,
+        pushed_since=pushed,
+        quarantined=held,
+        mismatch_examples=examples[:10],
         steps={k: round(v, 3) for k, v in steps.items()},
     )
     record(ctx.registry, ctx.project, "last_drill", {**result.to_dict(), "at": datetime.now(UTC).isoformat()})
@@ -117,8 +125,10 @@ def _pick(ctx: RecoveryContext, backup_id: str | None) -> Any:
     else:
         complete = [m for m in list_backups(ctx) if {"registry", "online"} <= set(m.include)]
         if not complete:
-            raise RecoveryError(f"no backup with both registry and online store at {ctx.target.label}: "
-                                "run 'featurevault backup create' first")
+            raise RecoveryError(
+                f"no backup with both registry and online store at {ctx.target.label}: "
+                "run 'featurevault backup create' first"
+            )
         manifest = complete[0]
     if not {"registry", "online"} <= set(manifest.include):
         raise RecoveryError(f"backup {manifest.backup_id} lacks the registry or the online store; a drill needs both")
@@ -130,19 +140,26 @@ def _scratch_store(store: Any, where: Path) -> Any:
     from featurevault.config import AuditConfig, BackendSection, NoAuthConfig, RegistryConfig
     from featurevault.store import FeatureStore
 
-    config = store.config.model_copy(update={
-        "registry": RegistryConfig(registry_type="file", path=str(where / "registry.db"), cache_ttl_seconds=0),
-        "online_store": BackendSection(type="sqlite", path=str(where / "online.db")),
-        "audit": AuditConfig(sink="none"),
-        "auth": NoAuthConfig(),
-    })
+    config = store.config.model_copy(
+        update={
+            "registry": RegistryConfig(registry_type="file", path=str(where / "registry.db"), cache_ttl_seconds=0),
+            "online_store": BackendSection(type="sqlite", path=str(where / "online.db")),
+            "audit": AuditConfig(sink="none"),
+            "auth": NoAuthConfig(),
+        }
+    )
     return FeatureStore(config=config)
 
 
 def _scratch_context(ctx: RecoveryContext, scratch: Any) -> RecoveryContext:
     return RecoveryContext(
-        project=ctx.project, registry=scratch.registry.registry, online=scratch.online_store, target=ctx.target,
-        signing_key=ctx.signing_key, backup_config=ctx.backup_config, dr_config=ctx.dr_config,
+        project=ctx.project,
+        registry=scratch.registry.registry,
+        online=scratch.online_store,
+        target=ctx.target,
+        signing_key=ctx.signing_key,
+        backup_config=ctx.backup_config,
+        dr_config=ctx.dr_config,
     )
 
 

@@ -42,10 +42,16 @@ class ForgetResult:
         return sum(self.online.values()) + sum(self.offline.values()) + sum(self.quarantine.values())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"entity": self.entity, "dry_run": self.dry_run, "online_deleted": self.online,
-                "offline_deleted": self.offline, "quarantine_deleted": self.quarantine,
-                "deleted_total": self.deleted_total, "not_rewritten": self.not_rewritten,
-                "backups_holding": self.backups_holding}
+        return {
+            "entity": self.entity,
+            "dry_run": self.dry_run,
+            "online_deleted": self.online,
+            "offline_deleted": self.offline,
+            "quarantine_deleted": self.quarantine,
+            "deleted_total": self.deleted_total,
+            "not_rewritten": self.not_rewritten,
+            "backups_holding": self.backups_holding,
+        }
 
 
 def forget_entity(store: Any, entity: dict[str, Any], *, dry_run: bool = False) -> ForgetResult:
@@ -56,7 +62,9 @@ def forget_entity(store: Any, entity: dict[str, Any], *, dry_run: bool = False) 
     views = [v for v in every if set(v.join_keys) == set(entity)]
     if not views:
         keyed = sorted({",".join(sorted(v.join_keys)) for v in every})
-        raise RequestError(f"forget: no feature view is keyed by {', '.join(sorted(entity))} (keys: {'; '.join(keyed)})")
+        raise RequestError(
+            f"forget: no feature view is keyed by {', '.join(sorted(entity))} (keys: {'; '.join(keyed)})"
+        )
     result = ForgetResult(entity, dry_run)
     pack = codec.packer()
     for view in views:
@@ -107,8 +115,9 @@ def _forget_offline(store: Any, view: Any, entity: dict[str, Any], result: Forge
 
 def _forget_quarantined(store: Any, view: Any, entity: dict[str, Any], result: ForgetResult) -> None:
     quarantine = store.quarantine
-    held = [e for e in quarantine.list(view.name)
-            if all(from_jsonable(e.values.get(k)) == v for k, v in entity.items())]
+    held = [
+        e for e in quarantine.list(view.name) if all(from_jsonable(e.values.get(k)) == v for k, v in entity.items())
+    ]
     if held and not result.dry_run:
         quarantine.remove([e.id for e in held])
     result.quarantine[view.name] = len(held)

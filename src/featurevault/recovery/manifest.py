@@ -75,7 +75,7 @@ class Manifest:
         return self
 
     def check_signature(self, key: bytes | None) -> str:
-        """"signed" when it checks, "unsigned" for a manifest written without a key; raises otherwise."""
+        """ "signed" when it checks, "unsigned" for a manifest written without a key; raises otherwise."""
         if self.signature is None:
             return "unsigned"
         if key is None:

@@ -44,9 +44,15 @@ class MaintenanceResult:
         return sum(s.get("files_removed", 0) for s in self.sources)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"operation": self.operation, "dry_run": self.dry_run, "sources": self.sources,
-                "skipped": self.skipped, "rows_deleted": self.rows_deleted, "files_removed": self.files_removed,
-                "seconds": round(self.seconds, 3)}
+        return {
+            "operation": self.operation,
+            "dry_run": self.dry_run,
+            "sources": self.sources,
+            "skipped": self.skipped,
+            "rows_deleted": self.rows_deleted,
+            "files_removed": self.files_removed,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def views_of(store: Any, names: list[str] | None) -> list[FeatureView]:
@@ -105,8 +111,14 @@ def compact(store: Any, names: list[str] | None, target_mb: int | None = None) -
     return result
 
 
-def vacuum(store: Any, names: list[str] | None, retain_seconds: float | None = None, *,
-           dry_run: bool = False, now: datetime | None = None) -> MaintenanceResult:
+def vacuum(
+    store: Any,
+    names: list[str] | None,
+    retain_seconds: float | None = None,
+    *,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> MaintenanceResult:
     started = time.perf_counter()
     retain = retain_seconds if retain_seconds is not None else store.config.offline_maintenance.vacuum_retain
     now = now or datetime.now(UTC)
@@ -115,22 +127,30 @@ def vacuum(store: Any, names: list[str] | None, retain_seconds: float | None = N
         retention = _retention(views)
         reason = _local(source)
         if reason is None and source.file_format != "delta":
-            reason = (f"{source.name!r} is a Parquet source: it keeps no old versions to vacuum"
-                      + (", and its files belong to their producer, so the retention is not applied: "
-                         "use a DeltaSource, or delete its old partitions" if retention else ""))
+            reason = f"{source.name!r} is a Parquet source: it keeps no old versions to vacuum" + (
+                ", and its files belong to their producer, so the retention is not applied: "
+                "use a DeltaSource, or delete its old partitions"
+                if retention
+                else ""
+            )
         if reason:
             result.skipped.append(f"{', '.join(v.name for v in views)}: {reason}")
             continue
         path = store.config.resolve(source.path)
-        entry: dict[str, Any] = {"views": [v.name for v in views], "source": source.name, "format": "delta",
-                                 "retain_seconds": retain}
+        entry: dict[str, Any] = {
+            "views": [v.name for v in views],
+            "source": source.name,
+            "format": "delta",
+            "retain_seconds": retain,
+        }
         if retention is not None:
             cutoff = now - retention
             column = delta.quote_column(delta.timestamp_column(source))
             entry["retention_seconds"] = retention.total_seconds()
             entry["deleted_before"] = cutoff.isoformat()
-            entry["rows_deleted"] = delta.delete_rows(source, path, f"{column} < {delta.sql_literal(cutoff)}",
-                                                      dry_run=dry_run)
+            entry["rows_deleted"] = delta.delete_rows(
+                source, path, f"{column} < {delta.sql_literal(cutoff)}", dry_run=dry_run
+            )
         removed = delta.vacuum(source, path, retain, dry_run=dry_run)
         entry["files_removed"] = len(removed)
         result.sources.append(entry)
@@ -147,6 +167,10 @@ def _retention(views: list[FeatureView]) -> timedelta | None:
 
 
 def _log(result: MaintenanceResult) -> dict[str, Any]:
-    return {"at": datetime.now(UTC).isoformat(), "seconds": round(result.seconds, 3),
-            "sources": len(result.sources), "rows_deleted": result.rows_deleted,
-            "files_removed": result.files_removed}
+    return {
+        "at": datetime.now(UTC).isoformat(),
+        "seconds": round(result.seconds, 3),
+        "sources": len(result.sources),
+        "rows_deleted": result.rows_deleted,
+        "files_removed": result.files_removed,
+    }

@@ -48,8 +48,9 @@ def dump(store: OnlineStore, target: BackupTarget, backup_id: str, progress: Pro
         with target.writer(backup_id, "online", f"{table}.arrows") as out:
             with pa.ipc.new_stream(out, SCHEMA) as stream:
                 for keys, values in scanner.scan(table, BATCH):
-                    stream.write_batch(pa.record_batch([pa.array(keys, pa.binary()), pa.array(values, pa.binary())],
-                                                       schema=SCHEMA))
+                    stream.write_batch(
+                        pa.record_batch([pa.array(keys, pa.binary()), pa.array(values, pa.binary())], schema=SCHEMA)
+                    )
                     records += len(keys)
                     if progress is not None:
                         progress(table, records)

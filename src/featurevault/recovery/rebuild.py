@@ -80,13 +80,25 @@ def rebuild_online(store: Any, view_names: list[str] | None = None, since: datet
             online.drop(staging.staging)
             raise
         _reset_watermark(store, view.name, start, end, done.rows)
-        result.views.append({"view": view.name, "rows": done.rows, "seconds": round(done.seconds, 3),
-                             "start": None if start is None else start.isoformat(), "end": end.isoformat()})
+        result.views.append(
+            {
+                "view": view.name,
+                "rows": done.rows,
+                "seconds": round(done.seconds, 3),
+                "start": None if start is None else start.isoformat(),
+                "end": end.isoformat(),
+            }
+        )
         logger.info("rebuilt online table %s: %d rows", view.name, done.rows)
     return result
 
 
 def _reset_watermark(store: Any, view: str, start: datetime | None, end: datetime, rows: int) -> None:
-    value = {"start": None if start is None else start.isoformat(), "end": end.isoformat(), "rows": rows,
-             "at": datetime.now(UTC).isoformat(), "rebuilt": True}
+    value = {
+        "start": None if start is None else start.isoformat(),
+        "end": end.isoformat(),
+        "rows": rows,
+        "at": datetime.now(UTC).isoformat(),
+        "rebuilt": True,
+    }
     store.registry.registry.set_state(store.project, materialize.NAMESPACE, view, value)

@@ -158,7 +158,9 @@ class RecoveryService:
     ) -> Any:
         from featurevault.recovery.offline import vacuum
 
-        with self.guarded("offline.vacuum", views=views, retain_seconds=retain_seconds, dry_run=dry_run or None) as call:
+        with self.guarded(
+            "offline.vacuum", views=views, retain_seconds=retain_seconds, dry_run=dry_run or None
+        ) as call:
             result = vacuum(self.store, views, retain_seconds, dry_run=dry_run)
             call.details.update(rows_deleted=result.rows_deleted, files_removed=result.files_removed)
             return result

@@ -1,7 +1,7 @@
 """The HTTP feature server (needs the ``server`` extra: fastapi, uvicorn, prometheus-client, orjson).
 
-    from featurevault.server import create_app
-    app = create_app(FeatureStore("repo/"))
+from featurevault.server import create_app
+app = create_app(FeatureStore("repo/"))
 """
 
 from featurevault.errors import missing_dependency

@@ -209,7 +209,9 @@ def app_from_env() -> FastAPI:
         access_log=os.environ.get(f"{ENV_PREFIX}ACCESS_LOG", "1") == "1",
         owns_store=True,
         threaded_reads=os.environ.get(f"{ENV_PREFIX}THREADED_READS", "0") == "1",
-        monitor_interval_seconds=float(os.environ[f"{ENV_PREFIX}MONITOR"]) if os.environ.get(f"{ENV_PREFIX}MONITOR") else None,
+        monitor_interval_seconds=float(os.environ[f"{ENV_PREFIX}MONITOR"])
+        if os.environ.get(f"{ENV_PREFIX}MONITOR")
+        else None,
         online_timeout_seconds=float(os.environ.get(f"{ENV_PREFIX}ONLINE_TIMEOUT", DEFAULT_ONLINE_TIMEOUT)),
         ui=os.environ.get(f"{ENV_PREFIX}UI", "1") == "1",
     )

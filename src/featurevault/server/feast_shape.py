@@ -23,7 +23,13 @@ from typing import Any
 EPOCH = "1970-01-01T00:00:00Z"
 # FieldStatus numbers (Feast's) -> names; an IntEnum member looks itself up by its number.
 STATUS_NAMES = {
-    0: "INVALID", 1: "PRESENT", 2: "NULL_VALUE", 3: "NOT_FOUND", 4: "OUTSIDE_MAX_AGE", 5: "FILLED", 6: "FLAG_OFF"
+    0: "INVALID",
+    1: "PRESENT",
+    2: "NULL_VALUE",
+    3: "NOT_FOUND",
+    4: "OUTSIDE_MAX_AGE",
+    5: "FILLED",
+    6: "FLAG_OFF",
 }
 
 

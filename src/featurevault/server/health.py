@@ -48,7 +48,7 @@ def registry_status(store: Any) -> dict[str, Any]:
 
 
 def registry_check(store: Any, status: dict[str, Any]) -> str:
-    """"ok"; "stale: ..." while a stale copy is still served (ready, degraded); otherwise why not."""
+    """ "ok"; "stale: ..." while a stale copy is still served (ready, degraded); otherwise why not."""
     try:
         store.registry.contents()  # not list_feature_views: a probe is no audited DESCRIBE
     except Exception as exc:  # any failure means not ready; the reason goes in the answer
@@ -75,4 +75,3 @@ async def _online_check(request: Request) -> str:
     except Exception as exc:  # any failure means not ready; the reason goes in the answer
         return f"{type(exc).__name__}: {exc}"
     return "ok"
-

@@ -49,20 +49,30 @@ class ServerMetrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter(
-            "featurevault_requests", "HTTP requests answered", ["route", "method", "status", "feature_service"],
+            "featurevault_requests",
+            "HTTP requests answered",
+            ["route", "method", "status", "feature_service"],
             registry=r,
         )
         self.latency = Histogram(
-            "featurevault_request_latency_seconds", "Time to answer a request", ["route", "feature_service"],
-            buckets=LATENCY_BUCKETS, registry=r,
+            "featurevault_request_latency_seconds",
+            "Time to answer a request",
+            ["route", "feature_service"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
         self.errors = Counter(
-            "featurevault_request_errors", "Requests answered with a 4xx or 5xx status",
-            ["route", "status", "feature_service"], registry=r,
+            "featurevault_request_errors",
+            "Requests answered with a 4xx or 5xx status",
+            ["route", "status", "feature_service"],
+            registry=r,
         )
         self.online_read_latency = Histogram(
-            "featurevault_online_read_latency_seconds", "Time spent in the store's online read",
-            ["feature_service"], buckets=LATENCY_BUCKETS, registry=r,
+            "featurevault_online_read_latency_seconds",
+            "Time spent in the store's online read",
+            ["feature_service"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
         self.entities = Histogram(
             "featurevault_entities_per_request", "Entity rows per online read", buckets=ENTITY_BUCKETS, registry=r
@@ -70,9 +80,7 @@ class ServerMetrics:
         self.push_rows = Counter(
             "featurevault_push_rows", "Rows pushed through a push source", ["push_source", "to"], registry=r
         )
-        self.pushes = Counter(
-            "featurevault_push_requests", "Push requests accepted", ["push_source", "to"], registry=r
-        )
+        self.pushes = Counter("featurevault_push_requests", "Push requests accepted", ["push_source", "to"], registry=r)
         self.write_rows = Counter(
             "featurevault_online_write_rows", "Rows written by write-to-online-store", ["feature_view"], registry=r
         )
@@ -175,7 +183,9 @@ def recovery_log(store: Any) -> dict[str, Any]:
 
             try:
                 cfg = store.config.registry
-                registry = backend_module("registry", cfg.registry_type).Store.from_config(cfg, resolve=store.config.resolve)
+                registry = backend_module("registry", cfg.registry_type).Store.from_config(
+                    cfg, resolve=store.config.resolve
+                )
                 try:
                     _RECOVERY_SEEN[key] = registry.get_state(store.project, "recovery") or {}
                 finally:
@@ -194,21 +204,38 @@ def recovery_log(store: Any) -> dict[str, Any]:
 def recovery_gauges(log: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
     backup, drill = log.get("last_backup") or {}, log.get("last_drill") or {}
     if backup.get("created_at"):
-        yield GaugeMetricFamily("featurevault_backup_last_success_timestamp_seconds",
-                                "Unix time of the last complete backup",
-                                value=datetime.fromisoformat(backup["created_at"]).timestamp())
-        yield GaugeMetricFamily("featurevault_backup_last_bytes", "Size of the last backup", value=backup.get("bytes", 0))
-        yield GaugeMetricFamily("featurevault_backup_last_duration_seconds", "Time the last backup took",
-                                value=backup.get("seconds", 0.0))
+        yield GaugeMetricFamily(
+            "featurevault_backup_last_success_timestamp_seconds",
+            "Unix time of the last complete backup",
+            value=datetime.fromisoformat(backup["created_at"]).timestamp(),
+        )
+        yield GaugeMetricFamily(
+            "featurevault_backup_last_bytes", "Size of the last backup", value=backup.get("bytes", 0)
+        )
+        yield GaugeMetricFamily(
+            "featurevault_backup_last_duration_seconds", "Time the last backup took", value=backup.get("seconds", 0.0)
+        )
     if drill.get("at"):
-        yield GaugeMetricFamily("featurevault_dr_drill_last_timestamp_seconds", "Unix time of the last DR drill",
-                                value=datetime.fromisoformat(drill["at"]).timestamp())
-        yield GaugeMetricFamily("featurevault_dr_drill_last_passed", "1 when the last DR drill met its targets",
-                                value=float(bool(drill.get("passed"))))
-        yield GaugeMetricFamily("featurevault_dr_drill_last_rto_seconds", "RTO measured by the last DR drill",
-                                value=drill.get("rto_seconds", 0.0))
-        yield GaugeMetricFamily("featurevault_dr_drill_last_rpo_seconds", "RPO measured by the last DR drill",
-                                value=drill.get("rpo_seconds", 0.0))
+        yield GaugeMetricFamily(
+            "featurevault_dr_drill_last_timestamp_seconds",
+            "Unix time of the last DR drill",
+            value=datetime.fromisoformat(drill["at"]).timestamp(),
+        )
+        yield GaugeMetricFamily(
+            "featurevault_dr_drill_last_passed",
+            "1 when the last DR drill met its targets",
+            value=float(bool(drill.get("passed"))),
+        )
+        yield GaugeMetricFamily(
+            "featurevault_dr_drill_last_rto_seconds",
+            "RTO measured by the last DR drill",
+            value=drill.get("rto_seconds", 0.0),
+        )
+        yield GaugeMetricFamily(
+            "featurevault_dr_drill_last_rpo_seconds",
+            "RPO measured by the last DR drill",
+            value=drill.get("rpo_seconds", 0.0),
+        )
     yield from _offline_maintenance_gauges(log)
 
 
@@ -219,15 +246,23 @@ def _offline_maintenance_gauges(log: dict[str, Any]) -> Iterator[GaugeMetricFami
         if not run.get("at"):
             continue
         name = f"featurevault_offline_{operation}_last"
-        yield GaugeMetricFamily(f"{name}_timestamp_seconds", f"Unix time of the last offline {operation}",
-                                value=datetime.fromisoformat(run["at"]).timestamp())
-        yield GaugeMetricFamily(f"{name}_duration_seconds", f"Time the last offline {operation} took",
-                                value=run.get("seconds", 0.0))
-        yield GaugeMetricFamily(f"{name}_files_removed", f"Files the last offline {operation} removed",
-                                value=run.get("files_removed", 0))
+        yield GaugeMetricFamily(
+            f"{name}_timestamp_seconds",
+            f"Unix time of the last offline {operation}",
+            value=datetime.fromisoformat(run["at"]).timestamp(),
+        )
+        yield GaugeMetricFamily(
+            f"{name}_duration_seconds", f"Time the last offline {operation} took", value=run.get("seconds", 0.0)
+        )
+        yield GaugeMetricFamily(
+            f"{name}_files_removed", f"Files the last offline {operation} removed", value=run.get("files_removed", 0)
+        )
         if operation == "vacuum":
-            yield GaugeMetricFamily(f"{name}_rows_deleted", "Rows past their view's retention the last vacuum deleted",
-                                    value=run.get("rows_deleted", 0))
+            yield GaugeMetricFamily(
+                f"{name}_rows_deleted",
+                "Rows past their view's retention the last vacuum deleted",
+                value=run.get("rows_deleted", 0),
+            )
 
 
 def online_cache_families(store: Any) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
@@ -246,8 +281,9 @@ def online_cache_families(store: Any) -> Iterator[CounterMetricFamily | GaugeMet
         ("evictions", "Records dropped from the hot-entity cache to stay within max_entries"),
     ):
         yield CounterMetricFamily(f"featurevault_online_cache_{name}", help_text, value=stats[name])
-    yield GaugeMetricFamily("featurevault_online_cache_entries", "Records held by the hot-entity cache",
-                            value=stats["entries"])
+    yield GaugeMetricFamily(
+        "featurevault_online_cache_entries", "Records held by the hot-entity cache", value=stats["entries"]
+    )
 
 
 def quality_families() -> Iterator[CounterMetricFamily]:
@@ -263,7 +299,8 @@ def quality_families() -> Iterator[CounterMetricFamily]:
         failures.add_metric([view, rule, on_fail], rows)
     yield failures
     checked = CounterMetricFamily(
-        "featurevault_quality_rows_checked", "Rows checked against validation rules, per feature view",
+        "featurevault_quality_rows_checked",
+        "Rows checked against validation rules, per feature view",
         labels=["feature_view"],
     )
     for view, rows in sorted(quality.checked_counts().items()):

@@ -72,7 +72,8 @@ async def metric_history(
 
 
 @router.get(
-    "/served-drift/{feature_service}", responses=ERROR_RESPONSES,
+    "/served-drift/{feature_service}",
+    responses=ERROR_RESPONSES,
     summary="Drift of a feature service's logged served values against the baselines",
 )
 async def served_drift(
@@ -101,7 +102,8 @@ class MonitorCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily(
-            "featurevault_monitor_value", "Newest recorded monitoring metric (freshness, psi, js, ks, skew_rate...)",
+            "featurevault_monitor_value",
+            "Newest recorded monitoring metric (freshness, psi, js, ks, skew_rate...)",
             labels=["project", "view", "feature", "metric"],
         )
         for (view, feature, metric), value in dict(self.values).items():
@@ -116,7 +118,8 @@ def feature_log_counters(store: Any) -> Iterator[CounterMetricFamily]:
         "featurevault_feature_log_rows", "Served rows written to the feature log", labels=["project", "service"]
     )
     dropped = CounterMetricFamily(
-        "featurevault_feature_log_dropped_rows", "Sampled rows dropped (queue full or write failed)",
+        "featurevault_feature_log_dropped_rows",
+        "Sampled rows dropped (queue full or write failed)",
         labels=["project", "service"],
     )
     # only a store that has logged: a scrape never builds the logger

@@ -76,7 +76,12 @@ async def answer_online(request: Request, raw: bytes) -> bytes:
         # One hop for the whole blocking part: read, shaping, encoding.
         timeout = app_state.settings.online_timeout_seconds
         return await offload.run(
-            timeout, lambda: online_timeout(timeout), _read_and_encode, app_state.store, app_state.metrics, features,
+            timeout,
+            lambda: online_timeout(timeout),
+            _read_and_encode,
+            app_state.store,
+            app_state.metrics,
+            features,
             body,
         )
     return _read_and_encode(app_state.store, app_state.metrics, features, body)

@@ -38,7 +38,9 @@ async def list_quarantine(
 
 
 @router.get("/quarantine/{entry_id}", responses=ERROR_RESPONSES, summary="One quarantined row")
-async def show_quarantine(entry_id: str, request: Request, principal: Principal = Depends(current_principal)) -> Response:
+async def show_quarantine(
+    entry_id: str, request: Request, principal: Principal = Depends(current_principal)
+) -> Response:
     authorize(request, principal, "read_offline", [("feature_view", "*")])
     entry = await run_in_threadpool(request.app.state.store.get_quarantined, entry_id)
     return _json(entry.to_dict())
@@ -55,8 +57,10 @@ async def get_profile(
     profile = await run_in_threadpool(request.app.state.store.get_profile, view, id)
     if profile is None:
         if id is not None:
-            raise NotFoundError(f"feature view {view!r} has no stored profile with id {id!r}; "
-                                f"list them with `featurevault profile {view} --history`")
+            raise NotFoundError(
+                f"feature view {view!r} has no stored profile with id {id!r}; "
+                f"list them with `featurevault profile {view} --history`"
+            )
         raise NotFoundError(f"feature view {view!r} has no stored profile; run `featurevault profile {view}`")
     return _json(profile.to_dict())
 

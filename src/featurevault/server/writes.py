@@ -112,9 +112,7 @@ def _parse_timestamps(name: str, values: pd.Series) -> pd.Series:
         if is_text.any():
             parsed[is_text] = pd.to_datetime(values[is_text].astype(str), utc=True, format="ISO8601")
     except (ValueError, TypeError, OverflowError) as exc:
-        raise SchemaMismatchError(
-            f"column {name!r}: expected ISO 8601 timestamps or epoch seconds ({exc})"
-        ) from None
+        raise SchemaMismatchError(f"column {name!r}: expected ISO 8601 timestamps or epoch seconds ({exc})") from None
     return parsed
 
 

@@ -102,7 +102,9 @@ def api_audit(
     page_size: int = audit_view.PAGE_SIZE,
 ) -> Response:
     caller = principal_of(request)
-    where = audit_view.AuditFilter.parse(principal=principal, action=action, resource=resource, since=since, until=until)
+    where = audit_view.AuditFilter.parse(
+        principal=principal, action=action, resource=resource, since=since, until=until
+    )
     return json_response(audit_view.audit_page(request.app.state.store, caller, where, page, page_size))
 
 

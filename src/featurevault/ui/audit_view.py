@@ -51,7 +51,9 @@ def _when(name: str, text: str | None) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise RequestError(f"audit filter {name}={text!r:.60} is not an ISO 8601 time (e.g. 2026-01-31T00:00)") from None
+        raise RequestError(
+            f"audit filter {name}={text!r:.60} is not an ISO 8601 time (e.g. 2026-01-31T00:00)"
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -78,7 +80,7 @@ def audit_page(
         "page_size": page_size,
         "pages": max(1, -(-total // page_size)),
         "total": total,
-        "records": [_row(r) for r in newest_first[start:start + page_size]],
+        "records": [_row(r) for r in newest_first[start : start + page_size]],
         "verify": status,
         "sink": audit.sink.describe(),
     }
@@ -88,7 +90,9 @@ def _verify(store: Any) -> dict[str, Any]:
     from featurevault.governance.audit_verify import verify_configured_trail
 
     try:
-        result = verify_configured_trail(store.config.audit, store.config.resolve, store.registry.registry, store.project)
+        result = verify_configured_trail(
+            store.config.audit, store.config.resolve, store.registry.registry, store.project
+        )
     except FeatureVaultError as exc:
         return {"ok": False, "describe": f"cannot be verified: {exc}", "records": None}
     return {"ok": result.ok, "describe": result.describe(), "records": result.records, "warnings": result.warnings}

@@ -114,8 +114,9 @@ def overview(store: Any, principal: Principal) -> dict[str, Any]:
         "counts": counts,
         "health": {"registry": "ok", "online_store": _online_health(store)},
         "features_per_view": {v.name: len(v.features) for v in sorted(views, key=lambda v: v.name)},
-        "readiness": None if readiness is None else
-        {"score": readiness["score"], "counts": readiness["counts"], "failing": readiness["failing"]},
+        "readiness": None
+        if readiness is None
+        else {"score": readiness["score"], "counts": readiness["counts"], "failing": readiness["failing"]},
         "alerts_firing": [a for a in firing if a["feature_view"] in {v.name for v in views}],
     }
 

@@ -41,8 +41,12 @@ def freshness_board(store: Any, principal: Principal, now: datetime | None = Non
         row["ratio"] = _ratio(row)
         rows.append(row)
     rows.sort(key=lambda r: (not r["stale"], -(r["ratio"] or -1.0), r["view"]))
-    return {"at": now.isoformat(), "stale_factor": STALE_FACTOR, "views": rows,
-            "stale": sum(1 for r in rows if r["stale"])}
+    return {
+        "at": now.isoformat(),
+        "stale_factor": STALE_FACTOR,
+        "views": rows,
+        "stale": sum(1 for r in rows if r["stale"]),
+    }
 
 
 def _ratio(row: dict[str, Any]) -> float | None:
@@ -61,7 +65,9 @@ def alerts(store: Any, principal: Principal, state: str | None = None) -> dict[s
         rows = alert_states(store, contents, state)
     views = {v.name for v in visible(store, principal, list(contents.feature_views.values()))}
     names = {a.name for a in visible(store, principal, list(contents.alerts.values()))}
-    rows = [dict(r, **_runbook(store, r["runbook"])) for r in rows if r["feature_view"] in views and r["alert"] in names]
+    rows = [
+        dict(r, **_runbook(store, r["runbook"])) for r in rows if r["feature_view"] in views and r["alert"] in names
+    ]
     rows.sort(key=lambda r: (ALERT_STATES.index(r["state"]) if r["state"] in ALERT_STATES else 9, r["alert"]))
     counts = Counter(r["state"] for r in rows)
     return {"alerts": rows, "counts": {s: counts.get(s, 0) for s in ALERT_STATES}}

@@ -175,7 +175,9 @@ def alerts_page(request: Request, refresh: int | None = None) -> Response:
     if principal is None:
         return _login_redirect()
     listing = monitor_data.alerts(request.app.state.store, principal)
-    return render("alerts.html", page="alerts", listing=listing, states=monitor_data.ALERT_STATES, refresh=_refresh(refresh))
+    return render(
+        "alerts.html", page="alerts", listing=listing, states=monitor_data.ALERT_STATES, refresh=_refresh(refresh)
+    )
 
 
 @router.get("/quality")
@@ -219,7 +221,9 @@ def audit_page(
     caller = _caller(request)
     if caller is None:
         return _login_redirect()
-    where = audit_view.AuditFilter.parse(principal=principal, action=action, resource=resource, since=since, until=until)
+    where = audit_view.AuditFilter.parse(
+        principal=principal, action=action, resource=resource, since=since, until=until
+    )
     trail = audit_view.audit_page(request.app.state.store, caller, where, page)
     return render("audit.html", page="audit", trail=trail, query=urlencode(where.to_query()))
 

@@ -37,11 +37,19 @@ def quality_index(store: Any, principal: Principal) -> dict[str, Any]:
         worst[view] = max(point.value, worst.get(view, 0.0))
     checked = {v["view"]: v for v in validation.get("views", [])}
     views = sorted(visible(store, principal, list(contents.feature_views.values())), key=lambda v: v.name)
-    return {"views": [
-        {"view": v.name, "rules": len(v.rules), "quarantined": quarantined.get(v.name, 0), "max_psi": worst.get(v.name),
-         "validation": _validation_status(checked.get(v.name))}
-        for v in views
-    ], "validated_at": validation.get("at")}
+    return {
+        "views": [
+            {
+                "view": v.name,
+                "rules": len(v.rules),
+                "quarantined": quarantined.get(v.name, 0),
+                "max_psi": worst.get(v.name),
+                "validation": _validation_status(checked.get(v.name)),
+            }
+            for v in views
+        ],
+        "validated_at": validation.get("at"),
+    }
 
 
 def _validation_status(result: dict[str, Any] | None) -> str:
@@ -75,8 +83,9 @@ def view_quality(store: Any, principal: Principal, view_name: str) -> dict[str, 
         "validated_at": validation.get("at"),
         "drift": _series(points),
         "histograms": _histograms(store, view, baseline, profile) if shows_data else None,
-        "baseline": None if baseline is None else {"start": baseline.start.isoformat(), "end": baseline.end.isoformat(),
-                                                   "rows": baseline.rows},
+        "baseline": None
+        if baseline is None
+        else {"start": baseline.start.isoformat(), "end": baseline.end.isoformat(), "rows": baseline.rows},
         "profile": None if profile is None else {"at": profile.at.isoformat(), "rows": profile.rows},
     }
 
@@ -149,8 +158,11 @@ def _profile_bins(profile: Any) -> dict[str, Any] | None:
         return {"kind": "numeric", "edges": list(edges), "shares": [c / total for c in counts]}
     if profile.top_values:
         counted = profile.count - profile.nulls or 1
-        return {"kind": "categorical", "categories": [str(v) for v, _ in profile.top_values],
-                "shares": [n / counted for _, n in profile.top_values]}
+        return {
+            "kind": "categorical",
+            "categories": [str(v) for v, _ in profile.top_values],
+            "shares": [n / counted for _, n in profile.top_values],
+        }
     return None
 
 
@@ -166,8 +178,14 @@ def quarantined_rows(store: Any, principal: Principal, view_name: str, limit: in
     newest = sorted(entries, key=lambda e: e.at, reverse=True)[:limit]
     rows = [dict(e.to_dict(), values=_masked(store, catalog, view_name, e.values)) for e in newest]
     columns = sorted({c for r in rows for c in r["values"]})
-    return {"view": view_name, "total": len(entries), "shown": len(rows), "columns": columns, "rows": rows,
-            "masked": sorted(c for c in columns if _strategy(catalog, view_name, c))}
+    return {
+        "view": view_name,
+        "total": len(entries),
+        "shown": len(rows),
+        "columns": columns,
+        "rows": rows,
+        "masked": sorted(c for c in columns if _strategy(catalog, view_name, c)),
+    }
 
 
 def _strategy(catalog: Any, view: str, column: str) -> str | None:

@@ -23,8 +23,9 @@ def lint(store: Any, principal: Principal) -> dict[str, Any]:
 
         def run() -> tuple[list[dict[str, Any]], int]:
             report = run_lint(contents, store.config)
-            every = sorted((f.to_dict() for f in report.findings),
-                           key=lambda f: (f["severity"] != "error", f["rule"], f["object"]))
+            every = sorted(
+                (f.to_dict() for f in report.findings), key=lambda f: (f["severity"] != "error", f["rule"], f["object"])
+            )
             return every, report.objects_checked
 
         # the same definitions and config lint the same: once per registry version

@@ -89,8 +89,9 @@ def test_a_lock_held_by_another_process_keeps_the_scheduler_off_the_view(repo: P
         release = holder.registry.registry.try_lock("fraud", "schedule:user_risk_daily")
         assert release is not None
         try:
-            done = subprocess.run(cli_command(repo, "schedule", "run", "--format", "json"), capture_output=True,
-                                  text=True, timeout=120)
+            done = subprocess.run(
+                cli_command(repo, "schedule", "run", "--format", "json"), capture_output=True, text=True, timeout=120
+            )
         finally:
             release()
     assert done.returncode == 0, done.stderr
@@ -100,8 +101,11 @@ def test_a_lock_held_by_another_process_keeps_the_scheduler_off_the_view(repo: P
 
 def _scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     text = httpx.get(url, timeout=5).text
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def _ok_runs(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], view: str) -> float:
@@ -149,5 +153,8 @@ def test_the_servers_metrics_show_runs_recorded_by_another_process(repo: Path) -
 
 def _scrape_client(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     text = client.get("/metrics").text
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }

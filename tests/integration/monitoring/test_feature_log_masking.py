@@ -14,7 +14,7 @@ from featurevault import FeatureStore
 from featurevault.ops.apply import apply_contents
 from featurevault.ops.repo import load_repo
 
-LOGGED = '''
+LOGGED = """
 from featurevault import FileLoggingDestination, LoggingConfig
 
 logged_pii = FeatureService(
@@ -26,7 +26,7 @@ ds_reads_logged = Permission(
     name="ds-reads-logged", types=["feature_service"], actions=[AuthzedAction.READ_ONLINE],
     policy=RoleBasedPolicy(roles=["data-scientists", "compliance"]),
 )
-'''
+"""
 
 
 @pytest.fixture
@@ -47,7 +47,9 @@ def admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FeatureSt
 
 def _logged(store: FeatureStore) -> list[dict]:
     files = store.repo_path / "data" / "logs" / "logged_pii" / "*" / "*.parquet"
-    return duckdb.sql(f"SELECT * FROM read_parquet('{files}') ORDER BY __log_timestamp, user_id").df().to_dict("records")
+    return (
+        duckdb.sql(f"SELECT * FROM read_parquet('{files}') ORDER BY __log_timestamp, user_id").df().to_dict("records")
+    )
 
 
 def test_the_log_holds_masked_values_for_a_caller_without_read_pii(admin: FeatureStore) -> None:

@@ -37,17 +37,25 @@ def bucket(moto: MotoServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     import boto3
     from pyarrow import fs
 
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
         monkeypatch.setenv(key, value)
     client = boto3.client("s3", endpoint_url=moto.endpoint)
     name = f"{BUCKET}-{tmp_path.name[-8:].lower().replace('_', '-')}"
     client.create_bucket(Bucket=name)
     for day in DAYS:
-        local = write_parquet(tmp_path / "h" / f"date=2024-01-{day}" / "p.parquet", {
-            "driver_id": [1, 2], "event_ts": [datetime(2024, 1, day, 12), datetime(2024, 1, day, 18)],
-            "rate": [float(day), day + 0.5],
-        })
+        local = write_parquet(
+            tmp_path / "h" / f"date=2024-01-{day}" / "p.parquet",
+            {
+                "driver_id": [1, 2],
+                "event_ts": [datetime(2024, 1, day, 12), datetime(2024, 1, day, 18)],
+                "rate": [float(day), day + 0.5],
+            },
+        )
         client.upload_file(str(local), name, f"h/date=2024-01-{day}/p.parquet")
     assert fs  # pyarrow's S3 support is what the engine uses
     return name
@@ -81,8 +89,14 @@ def test_retrieval_from_s3_equals_local_disk_and_reads_only_needed_partitions(
 def test_append_writes_new_objects_that_the_next_read_sees(moto: MotoServer, bucket: str, tmp_path: Path) -> None:
     view = make_view("h", f"s3://{bucket}/h", ["rate"], s3_endpoint_override=moto.endpoint)
     store = engine(tmp_path)
-    rows = pa.table({"driver_id": [3], "event_ts": pa.array([datetime(2024, 1, 21, 9)], pa.timestamp("us")),
-                     "rate": [9.0], "date": ["2024-01-21"]})
+    rows = pa.table(
+        {
+            "driver_id": [3],
+            "event_ts": pa.array([datetime(2024, 1, 21, 9)], pa.timestamp("us")),
+            "rate": [9.0],
+            "date": ["2024-01-21"],
+        }
+    )
     store.append(view.batch_source, rows)
     frame = pd.DataFrame({"driver_id": [3], "event_timestamp": [datetime(2024, 1, 21, 10)]})
     assert get_historical_features(store, contents(view), frame, ["h:rate"]).to_df()["rate"].tolist() == [9.0]
@@ -103,8 +117,12 @@ def test_missing_objects_and_bad_endpoints_are_named(moto: MotoServer, bucket: s
 def test_bad_credentials_are_reported_as_such(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # a server that checks credentials (moto enforces IAM once its unauthenticated allowance is spent)
     with MotoServer(tmp_path / "auth.log", env={"INITIAL_NO_AUTH_ACTION_COUNT": "0"}) as server:
-        for key, value in {"AWS_ACCESS_KEY_ID": "AKIAWRONG", "AWS_SECRET_ACCESS_KEY": "wrong",
-                           "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "AKIAWRONG",
+            "AWS_SECRET_ACCESS_KEY": "wrong",
+            "AWS_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }.items():
             monkeypatch.setenv(key, value)
         view = make_view("h", "s3://locked/h", ["rate"], s3_endpoint_override=server.endpoint)
         store = engine(tmp_path)

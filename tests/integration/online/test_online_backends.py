@@ -30,8 +30,12 @@ POSTGRES = os.environ.get("FEATUREVAULT_TEST_POSTGRES", "postgresql://postgres@1
 
 def _postgres() -> dict[str, Any]:
     url = urlsplit(POSTGRES)
-    return {"host": url.hostname or "127.0.0.1", "port": url.port or 5432,
-            "database": url.path.lstrip("/") or "test", "user": url.username or "postgres"}
+    return {
+        "host": url.hostname or "127.0.0.1",
+        "port": url.port or 5432,
+        "database": url.path.lstrip("/") or "test",
+        "user": url.username or "postgres",
+    }
 
 
 def _drop_namespace(backend: str, namespace: str) -> None:
@@ -48,8 +52,9 @@ def _drop_namespace(backend: str, namespace: str) -> None:
         import psycopg
 
         p = _postgres()
-        with psycopg.connect(host=p["host"], port=p["port"], dbname=p["database"], user=p["user"],
-                             autocommit=True, connect_timeout=5) as conn:
+        with psycopg.connect(
+            host=p["host"], port=p["port"], dbname=p["database"], user=p["user"], autocommit=True, connect_timeout=5
+        ) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{namespace}" CASCADE')
 
 
@@ -87,8 +92,13 @@ def test_materialize_then_read(store: Harness) -> None:
         {"driver_id": [1, 2, 99], "origin": ["x", "y", "x"], "dest": ["y", "x", "q"]},
     )
     assert resp.to_dict() == {
-        "driver_id": [1, 2, 99], "origin": ["x", "y", "x"], "dest": ["y", "x", "q"],
-        "trips": [11, None, None], "city": ["b", "c", None], "duration": [1.5, 3.5, None], "total": [2, 2, 2],
+        "driver_id": [1, 2, 99],
+        "origin": ["x", "y", "x"],
+        "dest": ["y", "x", "q"],
+        "trips": [11, None, None],
+        "city": ["b", "c", None],
+        "duration": [1.5, 3.5, None],
+        "total": [2, 2, 2],
     }
     assert resp.statuses["trips"] == [FieldStatus.PRESENT, FieldStatus.NULL_VALUE, FieldStatus.NOT_FOUND]
     assert set(materialize_ops.watermarks(store)) == {"driver_stats", "route_stats", "global_stats", "driver_fresh"}
@@ -111,8 +121,15 @@ def test_push_and_teardown(store: Harness) -> None:
 
 
 def test_materialize_keeps_newer_pushed_values(store: Harness) -> None:
-    frame = pd.DataFrame({"driver_id": [2], "event_timestamp": [T0 + timedelta(minutes=30)], "conv_rate": [0.9],
-                          "trips": [99], "city": ["pushed"]})
+    frame = pd.DataFrame(
+        {
+            "driver_id": [2],
+            "event_timestamp": [T0 + timedelta(minutes=30)],
+            "conv_rate": [0.9],
+            "trips": [99],
+            "city": ["pushed"],
+        }
+    )
     store.push("driver_push", frame)
     (run,) = store.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2), ["driver_fresh"]).views
     assert run.kept_newer == 1

@@ -28,9 +28,18 @@ def admin(tmp_path: Path) -> Iterator[FeatureStore]:
     yaml = tmp_path / "feature_store.yaml"
     yaml.write_text(yaml.read_text() + AUDIT)
     store = FeatureStore(repo_path=tmp_path, principal=ADMIN)
-    store.apply([*views(), Permission(name="admin", actions=ALL_ACTIONS, policy=RoleBasedPolicy(roles=["admin"])),
-                 Permission(name="analysts-read", types=["feature_view"], actions=[AuthzedAction.READ_OFFLINE],
-                            policy=RoleBasedPolicy(roles=["analyst"]))])
+    store.apply(
+        [
+            *views(),
+            Permission(name="admin", actions=ALL_ACTIONS, policy=RoleBasedPolicy(roles=["admin"])),
+            Permission(
+                name="analysts-read",
+                types=["feature_view"],
+                actions=[AuthzedAction.READ_OFFLINE],
+                policy=RoleBasedPolicy(roles=["analyst"]),
+            ),
+        ]
+    )
     store.materialize(T0 - timedelta(days=1), T0 + timedelta(days=1), ["user_stats"])
     yield store
     store.close()
@@ -53,9 +62,12 @@ ENTRY_POINTS: dict[str, tuple[str, Callable[[FeatureStore, str, Any], Any]]] = {
     "quarantine_show": ("quarantine_show", lambda s, q, job: s.get_quarantined(q)),
     "quarantine_release": ("quarantine_release", lambda s, q, job: s.release_quarantined([q])),
     "quarantine_purge": ("quarantine_purge", lambda s, q, job: s.purge_quarantined(timedelta(days=30), "user_stats")),
-    "create_saved_dataset": ("create_saved_dataset", lambda s, q, job: s.create_saved_dataset(
-        from_=job, name="ds", storage=SavedDatasetFileStorage(path="data/ds.parquet"),
-        allow_overwrite=True)),
+    "create_saved_dataset": (
+        "create_saved_dataset",
+        lambda s, q, job: s.create_saved_dataset(
+            from_=job, name="ds", storage=SavedDatasetFileStorage(path="data/ds.parquet"), allow_overwrite=True
+        ),
+    ),
     "get_saved_dataset": ("get_saved_dataset", lambda s, q, job: s.get_saved_dataset("ds")),
 }
 
@@ -73,8 +85,12 @@ def _operations(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("name", sorted(ENTRY_POINTS))
 def test_refused_without_grant_and_audited_once(admin: FeatureStore, name: str) -> None:
     operation, call = ENTRY_POINTS[name]
-    admin.create_saved_dataset(from_=_dataset_job(admin), name="ds",
-                               storage=SavedDatasetFileStorage(path="data/ds.parquet"), allow_overwrite=True)
+    admin.create_saved_dataset(
+        from_=_dataset_job(admin),
+        name="ds",
+        storage=SavedDatasetFileStorage(path="data/ds.parquet"),
+        allow_overwrite=True,
+    )
     admin.profile("user_stats")
     entry = admin.list_quarantined("user_stats")[0].id
     stranger = admin.as_principal(Principal("stranger", roles=["nobody"]))

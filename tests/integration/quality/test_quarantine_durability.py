@@ -68,8 +68,9 @@ def _online_users(store: FeatureStore) -> set[int]:
 
 def test_kill_during_quarantining_materialization(repo: Path) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[3]), os.environ["PYTHONPATH"]])}
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(repo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(repo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     assert child.stdout is not None
     for _ in range(5):  # a few batches written (and their bad rows quarantined), then the kill
         line = child.stdout.readline()

@@ -32,8 +32,8 @@ pytestmark = pytest.mark.integration
 VIEW = "user_pii_features"
 BAD = {"user_id": 9, "email": "zed@example.com", "phone": "555-000-9999", "ssn": "999-99-9999", "amount": -5.0}
 RULED = REPO.replace(
-    "    schedule=\"@hourly\",\n",
-    "    schedule=\"@hourly\",\n    rules=[between(\"amount\", 0, 1000, on_fail=\"quarantine\")],\n",
+    '    schedule="@hourly",\n',
+    '    schedule="@hourly",\n    rules=[between("amount", 0, 1000, on_fail="quarantine")],\n',
 ).replace("from featurevault.types import", "from featurevault.quality import between\nfrom featurevault.types import")
 #: a reader of the view without READ_PII, and one with it
 READER, COMPLIANCE = "data-scientists", "compliance"
@@ -59,8 +59,9 @@ class Env:
     def cli(self, role: str, *args: str) -> Any:
         from featurevault.cli.main import app
 
-        result = CliRunner().invoke(app, ["-c", str(self.repo), *args, "--format", "json"],
-                                    env={"FEATUREVAULT_TOKEN": self.tokens[role]})
+        result = CliRunner().invoke(
+            app, ["-c", str(self.repo), *args, "--format", "json"], env={"FEATUREVAULT_TOKEN": self.tokens[role]}
+        )
         assert result.exit_code == 0, result.output + str(result.exception)
         return json.loads(result.output)
 
@@ -89,8 +90,13 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Env]:
 
 def _masked(env: Env) -> dict[str, Any]:
     masker = env.admin.guard.masker
-    return {"user_id": masker.hash_value(9), "email": masker.hash_value("zed@example.com"),
-            "phone": "****9999", "ssn": None, "amount": -5.0}
+    return {
+        "user_id": masker.hash_value(9),
+        "email": masker.hash_value("zed@example.com"),
+        "phone": "****9999",
+        "ssn": None,
+        "amount": -5.0,
+    }
 
 
 def _values(values: dict[str, Any]) -> dict[str, Any]:
@@ -137,8 +143,11 @@ def test_cli_table_shows_no_raw_pii(env: Env) -> None:
     from featurevault.cli.main import app
 
     (entry,) = env.admin.quarantine.list(VIEW)
-    result = CliRunner().invoke(app, ["-c", str(env.repo), "quarantine", "show", entry.id],
-                                env={"FEATUREVAULT_TOKEN": env.tokens[READER], "COLUMNS": "200"})
+    result = CliRunner().invoke(
+        app,
+        ["-c", str(env.repo), "quarantine", "show", entry.id],
+        env={"FEATUREVAULT_TOKEN": env.tokens[READER], "COLUMNS": "200"},
+    )
     assert result.exit_code == 0, result.output
     assert "999-99-9999" not in result.output and "zed@example.com" not in result.output
     assert "****9999" in result.output
@@ -148,6 +157,7 @@ def test_http_routes_mask_as_the_sdk(env: Env) -> None:
     from featurevault.server import create_app
 
     with FeatureStore(repo_path=env.repo) as server_store, TestClient(create_app(server_store)) as client:
+
         def get(role: str, path: str) -> Any:
             response = client.get(path, headers={"Authorization": f"Bearer {env.tokens[role]}"})
             assert response.status_code == 200, response.text

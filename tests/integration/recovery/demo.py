@@ -13,7 +13,9 @@ from typing import Any
 def cli(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "featurevault.cli.main", "-c", str(repo), *args],
-        capture_output=True, text=True, env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
 
 

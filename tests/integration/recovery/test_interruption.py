@@ -28,7 +28,9 @@ def _fill_bulk(repo: Path) -> None:
 def _start(repo: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "featurevault.cli.main", "-c", str(repo), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -80,8 +82,7 @@ def test_a_restore_killed_half_way_reruns_to_completion(tmp_path: Path) -> None:
 
     def restoring() -> bool:
         with sqlite3.connect(f"file:{online_db}?mode=ro", uri=True) as conn:
-            (rows,) = conn.execute(
-                "SELECT count(*) FROM sqlite_master WHERE name LIKE '%bulk__restore'").fetchone()
+            (rows,) = conn.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE '%bulk__restore'").fetchone()
         return bool(rows)
 
     _kill_when(_start(repo, "backup", "restore", backup_id, "--force"), restoring)

@@ -12,7 +12,7 @@ from tests.unit.offline.delta_repo import DeltaRepo, day_rows, make_repo
 
 pytestmark = pytest.mark.integration
 
-DEFINITIONS = '''
+DEFINITIONS = """
 from datetime import timedelta
 
 from featurevault import DeltaSource, Entity, FeatureView, Field
@@ -26,7 +26,7 @@ tx_stats = FeatureView(
     schema=[Field(name="user_id", dtype=Int64), Field(name="amount", dtype=Float64)],
     retention=timedelta(days=400),
 )
-'''
+"""
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from featurevault.governance.principal import Principal
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
-REPO = '''
+REPO = """
 from datetime import timedelta
 
 import pandas as pd
@@ -87,7 +87,7 @@ compliance_reads_pii = Permission(
 platform_admin = Permission(
     name="platform-admin", actions=ALL_ACTIONS, policy=RoleBasedPolicy(roles=["platform-admin"])
 )
-'''
+"""
 
 YAML = """project: secured
 registry: data/registry.db
@@ -122,5 +122,3 @@ def users_frame() -> pd.DataFrame:
             "age": [31, 42, 53],
         }
     )
-
-

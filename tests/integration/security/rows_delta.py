@@ -10,6 +10,10 @@ ROWS: list[Row] = [
     Row("sdk:compact_offline", lambda e, r: e.sdk(r).compact_offline(), "UPDATE", PROJECT),
     Row("sdk:vacuum_offline", lambda e, r: e.sdk(r).vacuum_offline(dry_run=True), "DELETE", PROJECT),
     Row("cli:offline compact", lambda e, r: e.cli(r, "offline", "compact", "--format", "json"), "UPDATE", PROJECT),
-    Row("cli:offline vacuum", lambda e, r: e.cli(r, "offline", "vacuum", "--retain", "90d", "--dry-run"), "DELETE",
-        PROJECT),
+    Row(
+        "cli:offline vacuum",
+        lambda e, r: e.cli(r, "offline", "vacuum", "--retain", "90d", "--dry-run"),
+        "DELETE",
+        PROJECT,
+    ),
 ]

@@ -17,12 +17,20 @@ def _with_logged_service(env: EntryPointEnv) -> EntryPointEnv:
     contents = cache.contents()
     if LOGGED not in contents.feature_services:
         data = contents.to_dict()
-        service = FeatureService(name=LOGGED, features=[contents.feature_views["user_public_features"]],
-                                 logging_config=LoggingConfig(sample_rate=1.0))
+        service = FeatureService(
+            name=LOGGED,
+            features=[contents.feature_views["user_public_features"]],
+            logging_config=LoggingConfig(sample_rate=1.0),
+        )
         updated = RepoContents.from_dict(data)
         updated.feature_services[LOGGED] = service
-        cache.registry.commit(env.admin.project, updated.to_dict(), expected_version=cache.version,
-                              author="test", message="add a logged feature service")
+        cache.registry.commit(
+            env.admin.project,
+            updated.to_dict(),
+            expected_version=cache.version,
+            author="test",
+            message="add a logged feature service",
+        )
         env.admin.refresh_registry()
         env.server_store.refresh_registry()
     return env

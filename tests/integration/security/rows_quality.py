@@ -19,9 +19,13 @@ def _profiled(env: EntryPointEnv) -> str:
 
 
 ROWS: list[Row] = [
-    Row("sdk:list_profiles", lambda e, r: (_profiled(e), e.sdk(r).list_profiles(PII)), "DESCRIBE",
-        f"feature_view:{PII}"),
-    Row("http:GET /quality/profiles/{view}/history",
-        lambda e, r: (_profiled(e), e.http(r, "GET", f"/quality/profiles/{PII}/history")), "DESCRIBE",
-        f"feature_view:{PII}"),
+    Row(
+        "sdk:list_profiles", lambda e, r: (_profiled(e), e.sdk(r).list_profiles(PII)), "DESCRIBE", f"feature_view:{PII}"
+    ),
+    Row(
+        "http:GET /quality/profiles/{view}/history",
+        lambda e, r: (_profiled(e), e.http(r, "GET", f"/quality/profiles/{PII}/history")),
+        "DESCRIBE",
+        f"feature_view:{PII}",
+    ),
 ]

@@ -29,8 +29,9 @@ RECORDS = 30
 
 
 def _record(i: int) -> dict[str, Any]:
-    return make_record(principal=f"user{i}", roles=["r"], action="READ_ONLINE", resource=[f"feature_view:v{i}"],
-                       outcome="ok")
+    return make_record(
+        principal=f"user{i}", roles=["r"], action="READ_ONLINE", resource=[f"feature_view:v{i}"], outcome="ok"
+    )
 
 
 class Trail:

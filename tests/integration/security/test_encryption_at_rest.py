@@ -116,7 +116,9 @@ def test_pii_timestamps_are_sealed_too(tmp_path: Path, monkeypatch: pytest.Monke
         import msgpack
 
         assert b"zed" not in raw and msgpack.packb(int(born.timestamp() * 1_000_000)) not in raw
-        out = store.get_online_features(["user_profile:born_at", "user_profile:logins", "user_profile:nickname"], [{"user_id": 1}]).to_dict()
+        out = store.get_online_features(
+            ["user_profile:born_at", "user_profile:logins", "user_profile:nickname"], [{"user_id": 1}]
+        ).to_dict()
         assert out["born_at"] == [born] and out["logins"] == [[born, NOW]] and out["nickname"] == ["zed"]
 
 

@@ -64,7 +64,9 @@ def _frame(ids: list[int]) -> pd.DataFrame:
 
 
 @pytest.fixture(params=["sqlite", "redis", "postgres"])
-def sealed_store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FeatureStore]:
+def sealed_store(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FeatureStore]:
     monkeypatch.setenv("FEATUREVAULT_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
     monkeypatch.setenv("FEATUREVAULT_PII_HASH_KEY", "entity-binding-test-hash-key-0123")
     monkeypatch.delenv("FEATUREVAULT_TOKEN", raising=False)
@@ -141,8 +143,8 @@ def test_a_value_sealed_before_entity_binding_still_reads(sealed_store: FeatureS
     data_key = sealed_store.guard._ring().data_key(VIEW)
     nonce = secrets.token_bytes(12)
     clear = msgpack.packb("999-99-9999", use_bin_type=True)
-    record[_position(sealed_store, record, "ssn")] = MAGIC_V1 + nonce + AESGCM(data_key).encrypt(
-        nonce, clear, f"{VIEW}:ssn".encode()
+    record[_position(sealed_store, record, "ssn")] = (
+        MAGIC_V1 + nonce + AESGCM(data_key).encrypt(nonce, clear, f"{VIEW}:ssn".encode())
     )
     online.write(VIEW, [_key(2)], [codec.packb(record)])
     with FeatureStore(repo_path=sealed_store.repo_path) as fresh:  # a new reader, nothing cached

@@ -37,7 +37,6 @@ PROJECT = "project:secured"
 START, END = (NOW - timedelta(days=1)).isoformat(), NOW.isoformat()
 
 
-
 def _pii_rows() -> pd.DataFrame:
     return users_frame()[["user_id", "event_timestamp", "email", "phone", "ssn", "amount"]].head(1)
 
@@ -47,7 +46,9 @@ def _entities() -> pd.DataFrame:
 
 
 def _add_entity_file(env: EntryPointEnv) -> None:
-    (env.repo / "extra.py").write_text('from featurevault import Entity\nextra = Entity(name="extra", join_keys=["x"])\n')
+    (env.repo / "extra.py").write_text(
+        'from featurevault import Entity\nextra = Entity(name="extra", join_keys=["x"])\n'
+    )
 
 
 def _with_runbook(env: EntryPointEnv) -> EntryPointEnv:
@@ -112,7 +113,9 @@ RECOVERY_CLI = [
     Row("cli:backup prune", lambda e, r: e.cli(r, "backup", "prune", "--keep-last", "100"), "DELETE", PROJECT),
     Row("cli:online rebuild", lambda e, r: e.cli(r, "online", "rebuild", PII), "MATERIALIZE", PROJECT),
     # on a repo of its own: direct online writes by other rows are not in the offline data the drill checks
-    Row("cli:dr drill", lambda e, r: e.cli(r, "dr", "drill", "--backup", _backup_id(e)), "DESCRIBE", PROJECT, fresh=True),
+    Row(
+        "cli:dr drill", lambda e, r: e.cli(r, "dr", "drill", "--backup", _backup_id(e)), "DESCRIBE", PROJECT, fresh=True
+    ),
     Row("cli:dr status", lambda e, r: e.cli(r, "dr", "status"), "DESCRIBE", PROJECT),
     Row("cli:capacity", lambda e, r: e.cli(r, "capacity", "--qps", "10"), "DESCRIBE", PROJECT),
     Row("cli:forget", lambda e, r: e.cli(r, "forget", "--entity", "user_id=999", "--dry-run"), "DELETE", PROJECT),
@@ -122,6 +125,8 @@ RECOVERY_HTTP = [
     Row("http:GET /recovery/backups", lambda e, r: e.http(r, "GET", "/recovery/backups"), "DESCRIBE", PROJECT),
     Row("http:GET /recovery/status", lambda e, r: e.http(r, "GET", "/recovery/status"), "DESCRIBE", PROJECT),
 ]
+
+
 def _staging_definitions(env: EntryPointEnv) -> None:
     """Documented definitions applied to the staging environment (its audit sink is off), for promote."""
     from featurevault import FeatureService, FeatureView, Field, FileSource
@@ -134,9 +139,15 @@ def _staging_definitions(env: EntryPointEnv) -> None:
     frame.to_parquet(env.repo / "data" / "staging_users.parquet")
     user = Entity(name="user", join_keys=["user_id"], description="A card holder", owner="risk@example.com")
     view = FeatureView(
-        name="user_txn_daily", entities=[user], ttl=timedelta(days=30), description="Transactions per user",
-        owner="risk@example.com", tags={"team": "risk"},
-        source=FileSource(name="staging_users_src", path="data/staging_users.parquet", timestamp_field="event_timestamp"),
+        name="user_txn_daily",
+        entities=[user],
+        ttl=timedelta(days=30),
+        description="Transactions per user",
+        owner="risk@example.com",
+        tags={"team": "risk"},
+        source=FileSource(
+            name="staging_users_src", path="data/staging_users.parquet", timestamp_field="event_timestamp"
+        ),
         schema=[
             Field(name="user_txn_count_7d", dtype=Int64, description="Transactions over 7 days", null_policy="reject")
         ],
@@ -145,7 +156,9 @@ def _staging_definitions(env: EntryPointEnv) -> None:
     with FeatureStore(env.repo, env="staging", principal=env.admin.principal) as staging:
         if not staging.registry.registry.latest_version(staging.project):
             # the promoting principal runs the staging gates (validate reads the view) with its own grants
-            admin = Permission(name="platform-admin", actions=ALL_ACTIONS, policy=RoleBasedPolicy(roles=["platform-admin"]))
+            admin = Permission(
+                name="platform-admin", actions=ALL_ACTIONS, policy=RoleBasedPolicy(roles=["platform-admin"])
+            )
             staging.apply([user, view, FeatureService(name="fraud_model_v9", features=[view]), admin])
 
 
@@ -179,7 +192,12 @@ def _cli_flag_remove(env: EntryPointEnv, role: str) -> Any:
 
 
 SDK = [
-    Row("sdk:apply", lambda e, r: e.sdk(r).apply(Entity(name="extra_sdk", join_keys=["x"])), "UPDATE", "entity:extra_sdk"),
+    Row(
+        "sdk:apply",
+        lambda e, r: e.sdk(r).apply(Entity(name="extra_sdk", join_keys=["x"])),
+        "UPDATE",
+        "entity:extra_sdk",
+    ),
     Row("sdk:plan", lambda e, r: e.sdk(r).plan(load_repo(e.repo)), "DESCRIBE", PROJECT),
     Row("sdk:teardown", lambda e, r: e.sdk(r).teardown(), "DELETE", PROJECT, fresh=True),
     Row("sdk:get_entity", lambda e, r: e.sdk(r).get_entity("user"), "DESCRIBE", "entity:user"),
@@ -247,8 +265,12 @@ SDK = [
     Row("sdk:diff", lambda e, r: e.sdk(r).diff(1), "DESCRIBE", PROJECT),
     Row("sdk:rollback", lambda e, r: e.sdk(r).rollback(1, dry_run=True), "DESCRIBE", PROJECT),
     Row("sdk:list_flags", lambda e, r: e.sdk(r).list_flags(), "DESCRIBE", PROJECT),
-    Row("sdk:set_flag", lambda e, r: e.sdk(r).set_flag("fraud_model_v2", percent=10), "UPDATE",
-        "feature_service:fraud_model_v2"),
+    Row(
+        "sdk:set_flag",
+        lambda e, r: e.sdk(r).set_flag("fraud_model_v2", percent=10),
+        "UPDATE",
+        "feature_service:fraud_model_v2",
+    ),
     Row("sdk:remove_flag", _sdk_flag_remove, "UPDATE", "feature_service:fraud_model_v2"),
     Row("sdk:promote", _promote, "PROMOTE", PROJECT, fresh=True),
     Row("sdk:run_schedules", lambda e, r: e.sdk(r).run_schedules(), "MATERIALIZE", f"feature_view:{PII}"),
@@ -276,7 +298,12 @@ SDK = [
 CLI = [
     Row("cli:plan", lambda e, r: e.cli(r, "plan"), "DESCRIBE", PROJECT),
     Row("cli:apply", _cli_apply, "UPDATE", "entity:extra", fresh=True),
-    Row("cli:materialize", lambda e, r: e.cli(r, "materialize", START, END, "-v", PII), "MATERIALIZE", f"feature_view:{PII}"),
+    Row(
+        "cli:materialize",
+        lambda e, r: e.cli(r, "materialize", START, END, "-v", PII),
+        "MATERIALIZE",
+        f"feature_view:{PII}",
+    ),
     Row(
         "cli:materialize-incremental",
         lambda e, r: e.cli(r, "materialize-incremental", END, "-v", PII),
@@ -301,7 +328,12 @@ CLI = [
         "DESCRIBE",
         f"feature_view:{PII}",
     ),
-    Row("cli:on-demand-feature-views list", lambda e, r: e.cli(r, "on-demand-feature-views", "list"), "DESCRIBE", PROJECT),
+    Row(
+        "cli:on-demand-feature-views list",
+        lambda e, r: e.cli(r, "on-demand-feature-views", "list"),
+        "DESCRIBE",
+        PROJECT,
+    ),
     Row(
         "cli:on-demand-feature-views describe",
         lambda e, r: e.cli(r, "on-demand-feature-views", "describe", "derived"),
@@ -322,14 +354,28 @@ CLI = [
         "DESCRIBE",
         "data_source:users_src",
     ),
-    Row("cli:tokens create", lambda e, r: e.cli(r, "tokens", "create", "new-bot", "--roles", "intern"), "UPDATE", PROJECT),
+    Row(
+        "cli:tokens create",
+        lambda e, r: e.cli(r, "tokens", "create", "new-bot", "--roles", "intern"),
+        "UPDATE",
+        PROJECT,
+    ),
     Row("cli:tokens list", lambda e, r: e.cli(r, "tokens", "list"), "DESCRIBE", PROJECT),
     Row("cli:tokens revoke", lambda e, r: e.cli(r, "tokens", "revoke", "victim"), "UPDATE", PROJECT),
     Row("cli:permissions list", lambda e, r: e.cli(r, "permissions", "list"), "DESCRIBE", PROJECT),
     Row(
         "cli:permissions check",
-        lambda e, r: e.cli(r, "permissions", "check", "--action", "READ_ONLINE", "--resource", f"feature_view:{PII}",
-                           "--roles", "compliance"),
+        lambda e, r: e.cli(
+            r,
+            "permissions",
+            "check",
+            "--action",
+            "READ_ONLINE",
+            "--resource",
+            f"feature_view:{PII}",
+            "--roles",
+            "compliance",
+        ),
         "DESCRIBE",
         PROJECT,
     ),
@@ -351,15 +397,24 @@ CLI = [
     ),
     Row("cli:monitor export-rules", lambda e, r: e.cli(r, "monitor", "export-rules"), "DESCRIBE", PROJECT),
     Row("cli:alerts", lambda e, r: e.cli(r, "alerts"), "DESCRIBE", PROJECT),
-    Row("cli:runbook show", lambda e, r: _with_runbook(e).cli(r, "runbook", "show", "stale_features"), "DESCRIBE", PROJECT),
+    Row(
+        "cli:runbook show",
+        lambda e, r: _with_runbook(e).cli(r, "runbook", "show", "stale_features"),
+        "DESCRIBE",
+        PROJECT,
+    ),
     Row("cli:audit verify", lambda e, r: e.cli(r, "audit", "verify"), "DESCRIBE", PROJECT),
     Row("cli:audit query", lambda e, r: e.cli(r, "audit", "query", "--json", "--limit", "1"), "DESCRIBE", PROJECT),
     Row("cli:history", lambda e, r: e.cli(r, "history"), "DESCRIBE", PROJECT),
     Row("cli:diff", lambda e, r: e.cli(r, "diff", "1"), "DESCRIBE", PROJECT),
     Row("cli:rollback", lambda e, r: e.cli(r, "rollback", "1", "--dry-run"), "DESCRIBE", PROJECT),
     Row("cli:promote", _cli_promote, "PROMOTE", PROJECT, fresh=True),
-    Row("cli:flag set", lambda e, r: e.cli(r, "flag", "set", "fraud_model_v2", "--percent", "20"), "UPDATE",
-        "feature_service:fraud_model_v2"),
+    Row(
+        "cli:flag set",
+        lambda e, r: e.cli(r, "flag", "set", "fraud_model_v2", "--percent", "20"),
+        "UPDATE",
+        "feature_service:fraud_model_v2",
+    ),
     Row("cli:flag list", lambda e, r: e.cli(r, "flag", "list"), "DESCRIBE", PROJECT),
     Row("cli:flag remove", _cli_flag_remove, "UPDATE", "feature_service:fraud_model_v2"),
     Row("cli:schedule run", lambda e, r: e.cli(r, "schedule", "run"), "MATERIALIZE", f"feature_view:{PII}", fresh=True),
@@ -373,7 +428,12 @@ HTTP = [
         "READ_ONLINE",
         f"feature_view:{PII}",
     ),
-    Row("http:POST /push", lambda e, r: e.http(r, "POST", "/push", _push_body()), "WRITE_ONLINE", "data_source:users_push"),
+    Row(
+        "http:POST /push",
+        lambda e, r: e.http(r, "POST", "/push", _push_body()),
+        "WRITE_ONLINE",
+        "data_source:users_push",
+    ),
     Row(
         "http:POST /write-to-online-store",
         lambda e, r: e.http(r, "POST", "/write-to-online-store", _write_body()),
@@ -425,16 +485,27 @@ def _saved(env: EntryPointEnv) -> None:
     from featurevault.quality.saved_dataset import SavedDatasetFileStorage, save_dataset
 
     admin = env.admin
-    save_dataset(admin.registry.registry, admin.project, admin.config.resolve, _Job(), "ds",
-                 SavedDatasetFileStorage(path="data/ds.parquet"), {}, True)
+    save_dataset(
+        admin.registry.registry,
+        admin.project,
+        admin.config.resolve,
+        _Job(),
+        "ds",
+        SavedDatasetFileStorage(path="data/ds.parquet"),
+        {},
+        True,
+    )
 
 
 def _profiled(env: EntryPointEnv) -> None:
     from featurevault.quality.profile import profile_view, save_profile
 
     admin = env.admin
-    save_profile(admin.registry.registry, admin.project, profile_view(admin.offline_store,
-                                                                        admin.registry.contents().feature_views[PII], None, None))
+    save_profile(
+        admin.registry.registry,
+        admin.project,
+        profile_view(admin.offline_store, admin.registry.contents().feature_views[PII], None, None),
+    )
 
 
 def _validated(env: EntryPointEnv) -> None:
@@ -453,36 +524,82 @@ QUALITY = [
     Row("sdk:get_profile", lambda e, r: (_profiled(e), e.sdk(r).get_profile(PII)), "DESCRIBE", f"feature_view:{PII}"),
     Row("sdk:last_validation", lambda e, r: e.sdk(r).last_validation(), "DESCRIBE", PROJECT),
     Row("sdk:list_quarantined", lambda e, r: e.sdk(r).list_quarantined(PII), "READ_OFFLINE", f"feature_view:{PII}"),
-    Row("sdk:get_quarantined", lambda e, r: e.sdk(r).get_quarantined(_quarantined(e)), "READ_OFFLINE",
-        f"feature_view:{PII}"),
-    Row("sdk:release_quarantined", lambda e, r: e.sdk(r).release_quarantined([_quarantined(e)]), "WRITE_ONLINE",
-        f"feature_view:{PII}"),
-    Row("sdk:purge_quarantined", lambda e, r: e.sdk(r).purge_quarantined(timedelta(days=30), PII), "DELETE",
-        f"feature_view:{PII}"),
-    Row("sdk:create_saved_dataset", lambda e, r: e.sdk(r).create_saved_dataset(
-        from_=_Job(), name="ds", storage=_storage(), allow_overwrite=True), "WRITE_OFFLINE", PROJECT),
+    Row(
+        "sdk:get_quarantined",
+        lambda e, r: e.sdk(r).get_quarantined(_quarantined(e)),
+        "READ_OFFLINE",
+        f"feature_view:{PII}",
+    ),
+    Row(
+        "sdk:release_quarantined",
+        lambda e, r: e.sdk(r).release_quarantined([_quarantined(e)]),
+        "WRITE_ONLINE",
+        f"feature_view:{PII}",
+    ),
+    Row(
+        "sdk:purge_quarantined",
+        lambda e, r: e.sdk(r).purge_quarantined(timedelta(days=30), PII),
+        "DELETE",
+        f"feature_view:{PII}",
+    ),
+    Row(
+        "sdk:create_saved_dataset",
+        lambda e, r: e.sdk(r).create_saved_dataset(from_=_Job(), name="ds", storage=_storage(), allow_overwrite=True),
+        "WRITE_OFFLINE",
+        PROJECT,
+    ),
     Row("sdk:get_saved_dataset", lambda e, r: (_saved(e), e.sdk(r).get_saved_dataset("ds")), "READ_OFFLINE", PROJECT),
     Row("cli:validate", lambda e, r: e.cli(r, "validate", PII), "READ_OFFLINE", f"feature_view:{PII}"),
     Row("cli:profile", lambda e, r: e.cli(r, "profile", PII), "READ_OFFLINE", f"feature_view:{PII}"),
-    Row("cli:quarantine list", lambda e, r: e.cli(r, "quarantine", "list", "--view", PII), "READ_OFFLINE",
-        f"feature_view:{PII}"),
-    Row("cli:quarantine show", lambda e, r: e.cli(r, "quarantine", "show", _quarantined(e)), "READ_OFFLINE",
-        f"feature_view:{PII}"),
-    Row("cli:quarantine release", lambda e, r: e.cli(r, "quarantine", "release", _quarantined(e)), "WRITE_ONLINE",
-        f"feature_view:{PII}"),
-    Row("cli:quarantine purge", lambda e, r: e.cli(r, "quarantine", "purge", "--older-than", "30d", "--view", PII),
-        "DELETE", f"feature_view:{PII}"),
-    Row("http:GET /quality/quarantine", lambda e, r: e.http(r, "GET", f"/quality/quarantine?view={PII}"),
-        "READ_OFFLINE", f"feature_view:{PII}"),
-    Row("http:GET /quality/quarantine/{entry_id}",
-        lambda e, r: e.http(r, "GET", f"/quality/quarantine/{_quarantined(e)}"), "READ_OFFLINE", f"feature_view:{PII}"),
-    Row("http:GET /quality/profiles/{view}", lambda e, r: (_profiled(e), e.http(r, "GET", f"/quality/profiles/{PII}")),
-        "DESCRIBE", f"feature_view:{PII}"),
-    Row("http:GET /quality/validation", lambda e, r: (_validated(e), e.http(r, "GET", "/quality/validation")),
-        "DESCRIBE", PROJECT),
+    Row(
+        "cli:quarantine list",
+        lambda e, r: e.cli(r, "quarantine", "list", "--view", PII),
+        "READ_OFFLINE",
+        f"feature_view:{PII}",
+    ),
+    Row(
+        "cli:quarantine show",
+        lambda e, r: e.cli(r, "quarantine", "show", _quarantined(e)),
+        "READ_OFFLINE",
+        f"feature_view:{PII}",
+    ),
+    Row(
+        "cli:quarantine release",
+        lambda e, r: e.cli(r, "quarantine", "release", _quarantined(e)),
+        "WRITE_ONLINE",
+        f"feature_view:{PII}",
+    ),
+    Row(
+        "cli:quarantine purge",
+        lambda e, r: e.cli(r, "quarantine", "purge", "--older-than", "30d", "--view", PII),
+        "DELETE",
+        f"feature_view:{PII}",
+    ),
+    Row(
+        "http:GET /quality/quarantine",
+        lambda e, r: e.http(r, "GET", f"/quality/quarantine?view={PII}"),
+        "READ_OFFLINE",
+        f"feature_view:{PII}",
+    ),
+    Row(
+        "http:GET /quality/quarantine/{entry_id}",
+        lambda e, r: e.http(r, "GET", f"/quality/quarantine/{_quarantined(e)}"),
+        "READ_OFFLINE",
+        f"feature_view:{PII}",
+    ),
+    Row(
+        "http:GET /quality/profiles/{view}",
+        lambda e, r: (_profiled(e), e.http(r, "GET", f"/quality/profiles/{PII}")),
+        "DESCRIBE",
+        f"feature_view:{PII}",
+    ),
+    Row(
+        "http:GET /quality/validation",
+        lambda e, r: (_validated(e), e.http(r, "GET", "/quality/validation")),
+        "DESCRIBE",
+        PROJECT,
+    ),
 ]
-
-
 
 
 def _page(env: EntryPointEnv, role: str, path: str) -> str:

@@ -41,9 +41,11 @@ def test_historical_retrieval_without_entity_df_is_authorized_and_audited(admin:
         admin.as_principal("intern", roles=["intern"]).get_historical_features(
             features=["user_pii_features:amount"], end_date=NOW
         )
-    frame = admin.as_principal("ds", roles=["data-scientists"]).get_historical_features(
-        features=["user_pii_features:amount"], end_date=NOW
-    ).to_df()
+    frame = (
+        admin.as_principal("ds", roles=["data-scientists"])
+        .get_historical_features(features=["user_pii_features:amount"], end_date=NOW)
+        .to_df()
+    )
     assert sorted(frame["user_id"]) == [1, 2, 3]
     records = _new_records(admin, before)
     assert [(r["principal"], r["action"], r["outcome"]) for r in records] == [

@@ -152,7 +152,9 @@ def test_oidc_over_http(admin: FeatureStore, tmp_path: Any) -> None:
     (admin.repo_path / "jwks.json").write_text(json.dumps({"keys": [jwk]}))
     yaml = admin.repo_path / "oidc.yaml"
     yaml.write_text(
-        (admin.repo_path / "feature_store.yaml").read_text().replace(
+        (admin.repo_path / "feature_store.yaml")
+        .read_text()
+        .replace(
             "auth:\n    type: token\n",
             "auth:\n    type: oidc\n    issuer: https://idp.test\n    audience: fv\n    jwks_path: jwks.json\n",
         )

@@ -60,7 +60,9 @@ def test_a_cached_record_is_authorized_masked_and_audited_per_principal(cached_s
 def test_sealed_pii_stays_sealed_in_the_cache(cached_store: FeatureStore) -> None:
     cached_store.get_online_features(SSN, [{"user_id": 1}, {"user_id": 2}])
     entries = cached_store.online_store.cache._entries.items()
-    records = [record for (_, key), (_, record) in entries if record is not None and not key.startswith(codec.LAYOUT_PREFIX)]
+    records = [
+        record for (_, key), (_, record) in entries if record is not None and not key.startswith(codec.LAYOUT_PREFIX)
+    ]
     assert len(records) == 2
     for record in records:
         assert b"111-11-1111" not in record and b"222-22-2222" not in record

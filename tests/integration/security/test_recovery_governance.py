@@ -17,8 +17,11 @@ Call = Callable[[FeatureStore, str], Any]
 CALLS: dict[str, Call] = {
     "backup.create": lambda s, t: s.backup(target=t),
     "backup.list": lambda s, t: s.list_backups(target=t),
-    "backup.verify": lambda s, t: s.verify_backup(s.list_backups(target=t)[0].backup_id, target=t)
-    if s.principal.name == "root-admin" else s.verify_backup("none", target=t),
+    "backup.verify": lambda s, t: (
+        s.verify_backup(s.list_backups(target=t)[0].backup_id, target=t)
+        if s.principal.name == "root-admin"
+        else s.verify_backup("none", target=t)
+    ),
     "backup.prune": lambda s, t: s.recovery(t).prune(5, None),
     "online.rebuild": lambda s, t: s.rebuild_online(["user_public_features"]),
     "dr.status": lambda s, t: s.recovery(t).status(),

@@ -248,7 +248,9 @@ def test_fail_closed_refuses_reads_while_the_audit_sink_is_down(admin: FeatureSt
     (repo / "blocker").write_text("a file where the audit directory should be")
     yaml = repo / "closed.yaml"
     yaml.write_text(
-        (repo / "feature_store.yaml").read_text().replace(
+        (repo / "feature_store.yaml")
+        .read_text()
+        .replace(
             "audit:\n    path: data/audit.jsonl\n", "audit:\n    path: blocker/audit.jsonl\n    fail_closed: true\n"
         )
     )

@@ -38,7 +38,7 @@ offline_store:
 
 # Appended to the demo repo: a push-fed view, and an on-demand view that sleeps for a requested time
 # (the slow request of the draining test).
-EXTRA_DEFINITIONS = '''
+EXTRA_DEFINITIONS = """
 
 driver_stats_fresh = FeatureView(
     name="driver_stats_fresh",
@@ -68,7 +68,7 @@ def slow_conv_rate(inputs: dict) -> dict:
 
 
 slow_v1 = FeatureService(name="slow_v1", features=[slow_conv_rate])
-'''
+"""
 
 
 def redis_yaml(key_prefix: str) -> str:

@@ -66,7 +66,9 @@ def test_a_flag_set_elsewhere_is_served_by_the_running_server(repo: Path, client
             statuses = _statuses(client, list(range(1, 10_001)))
         assert 900 <= statuses.count("PRESENT") <= 1100
         assert _statuses(client, list(range(1, 10_001))) == statuses  # sticky
-        sdk = operator.get_online_features(operator.get_feature_service("fraud_model_v3"), {"user_id": list(range(1, 10_001))})
+        sdk = operator.get_online_features(
+            operator.get_feature_service("fraud_model_v3"), {"user_id": list(range(1, 10_001))}
+        )
         assert [s.name for s in sdk.statuses["user_device_risk_score"]] == statuses  # HTTP and SDK agree
         operator.remove_flag("fraud_model_v3")
     _eventually(client, [1, 2, 3], ["PRESENT"] * 3)
@@ -78,7 +80,8 @@ def test_flags_and_history_routes(repo: Path, client: TestClient) -> None:
     try:
         flags = client.get("/flags").json()["flags"]
         assert [(f["target"], f["percent"], f["updated_by"]) for f in flags] == [
-            ("feature_view:user_risk_daily", 25.0, "anonymous")]
+            ("feature_view:user_risk_daily", 25.0, "anonymous")
+        ]
         history = client.get("/history", params={"limit": 5}).json()
         assert history["environment"] == "prod"
         assert history["history"][0]["version"] == 1 and history["history"][0]["environment"] == "prod"
@@ -88,11 +91,14 @@ def test_flags_and_history_routes(repo: Path, client: TestClient) -> None:
             operator.remove_flag("user_risk_daily")
 
 
-@pytest.mark.parametrize(("settings", "expected"), [
-    ({"percent": 0}, "FLAG_OFF"),
-    ({"percent": 100}, "PRESENT"),
-    ({"percent": 100, "enabled": False}, "FLAG_OFF"),
-])
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"percent": 0}, "FLAG_OFF"),
+        ({"percent": 100}, "PRESENT"),
+        ({"percent": 100, "enabled": False}, "FLAG_OFF"),
+    ],
+)
 def test_zero_and_hundred_percent_over_http_agree_with_the_sdk(
     repo: Path, client: TestClient, settings: dict[str, object], expected: str
 ) -> None:

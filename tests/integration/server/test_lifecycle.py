@@ -18,7 +18,7 @@ from tests.integration.server.harness import cli_command, make_repo, serve
 
 pytestmark = pytest.mark.integration
 
-NEW_VIEW = '''
+NEW_VIEW = """
 
 driver_trips_only = FeatureView(
     name="driver_trips_only",
@@ -27,7 +27,7 @@ driver_trips_only = FeatureView(
     schema=[Field(name="avg_daily_trips", dtype=Int64)],
     source=driver_stats_source,
 )
-'''
+"""
 
 
 def test_apply_in_another_process_is_seen_within_the_cache_ttl(tmp_path: Path) -> None:
@@ -44,8 +44,10 @@ def test_apply_in_another_process_is_seen_within_the_cache_ttl(tmp_path: Path) -
             time.sleep(0.2)
             status = httpx.get(server.url + "/feature-views/driver_trips_only").status_code
         assert status == 200
-        r = httpx.post(server.url + "/get-online-features",
-                       json={"features": ["driver_trips_only:avg_daily_trips"], "entities": {"driver_id": [1001]}})
+        r = httpx.post(
+            server.url + "/get-online-features",
+            json={"features": ["driver_trips_only:avg_daily_trips"], "entities": {"driver_id": [1001]}},
+        )
         assert r.status_code == 200 and r.json()["results"][1]["statuses"] == ["NOT_FOUND"]
 
 
@@ -78,8 +80,10 @@ def test_online_store_down_is_503_and_not_ready(tmp_path: Path) -> None:
     (repo / "not_a_file.db").mkdir()
     broken.write_text((repo / "feature_store.yaml").read_text().replace("data/online_store.db", "not_a_file.db"))
     with serve(repo, yaml_file=broken) as server:
-        r = httpx.post(server.url + "/get-online-features",
-                       json={"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [1001]}})
+        r = httpx.post(
+            server.url + "/get-online-features",
+            json={"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [1001]}},
+        )
         assert r.status_code == 503, r.text
         assert r.json()["error"]["type"] in ("BackendUnavailableError", "BackendError")
         ready = httpx.get(server.url + "/ready")
@@ -99,17 +103,24 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
         .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
-                       critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -121,14 +132,18 @@ def test_tls_and_two_workers(tmp_path: Path) -> None:
         context = ssl.create_default_context(cafile=str(cert))
         for _ in range(6):  # a new connection each time, so both workers answer some
             with httpx.Client(verify=context, timeout=10) as client:
-                r = client.post(server.url + "/get-online-features",
-                                json={"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [1001]}})
+                r = client.post(
+                    server.url + "/get-online-features",
+                    json={"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [1001]}},
+                )
                 assert r.status_code == 200 and r.json()["results"][1]["statuses"] == ["PRESENT"]
         for _ in range(4):  # whichever worker a scrape reaches, it counts every worker's requests
             with httpx.Client(verify=context, timeout=10) as client:
                 text = client.get(server.url + "/metrics").text
             counted = sum(
-                s.value for f in text_string_to_metric_families(text) for s in f.samples
+                s.value
+                for f in text_string_to_metric_families(text)
+                for s in f.samples
                 if s.name == "featurevault_requests_total" and s.labels["route"] == "/get-online-features"
             )
             assert counted == 6

@@ -32,8 +32,14 @@ def test_no_server_errors_and_answers_match_the_schema(tmp_path: Path) -> None:
         schema = schemathesis.openapi.from_url(server.url + "/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]
         assert {op.path for op in operations} >= {
-            "/get-online-features", "/push", "/write-to-online-store", "/health", "/ready",
-            "/feature-services", "/feature-views", "/feature-views/{name}",
+            "/get-online-features",
+            "/push",
+            "/write-to-online-store",
+            "/health",
+            "/ready",
+            "/feature-services",
+            "/feature-views",
+            "/feature-views/{name}",
         }
         runs = [(op, schemathesis.GenerationMode.POSITIVE) for op in operations]
         # Invalid input needs a body to break (the one path parameter takes any string).

@@ -37,7 +37,7 @@ MAX_STALENESS = 8.0
 FEATURES = ["driver_hourly_stats:conv_rate"]
 PG_URL = "postgresql://postgres@127.0.0.1:{port}/test?schema={schema}"
 
-READERS = '''
+READERS = """
 
 from featurevault.model import AuthzedAction, Permission, RoleBasedPolicy
 
@@ -47,7 +47,7 @@ readers = Permission(
     actions=[AuthzedAction.READ_ONLINE, AuthzedAction.DESCRIBE],
     policy=RoleBasedPolicy(roles=["reader"]),
 )
-'''
+"""
 
 
 @dataclass

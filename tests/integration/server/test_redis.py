@@ -31,8 +31,13 @@ def test_reads_and_pushes_on_redis(redis_repo: Path) -> None:
         assert httpx.get(server.url + "/ready").json()["checks"] == {"registry": "ok", "online_store": "ok"}
         with FeatureServerClient(server.url, timeout=5) as client:
             remote = client.get_online_features(features=FEATURES, entity_rows={"driver_id": [1001, 1002, 5]})
-            df = {"driver_id": [9001], "conv_rate": [0.5], "acc_rate": [0.25], "avg_daily_trips": [6],
-                  "event_timestamp": ["2099-01-01T00:00:00Z"]}
+            df = {
+                "driver_id": [9001],
+                "conv_rate": [0.5],
+                "acc_rate": [0.25],
+                "avg_daily_trips": [6],
+                "event_timestamp": ["2099-01-01T00:00:00Z"],
+            }
             assert client.push("driver_stats_push_source", df) == 1
             pushed = client.get_online_features(
                 features=["driver_stats_fresh:avg_daily_trips"], entity_rows=[{"driver_id": 9001}]
@@ -49,8 +54,11 @@ def test_redis_unreachable_is_503(redis_repo: Path) -> None:
     text = (redis_repo / "feature_store.yaml").read_text()
     broken.write_text(text.replace("127.0.0.1:6379", "127.0.0.1:1"))
     with serve(redis_repo, yaml_file=broken) as server:
-        r = httpx.post(server.url + "/get-online-features",
-                       json={"features": FEATURES, "entities": {"driver_id": [1001]}}, timeout=10)
+        r = httpx.post(
+            server.url + "/get-online-features",
+            json={"features": FEATURES, "entities": {"driver_id": [1001]}},
+            timeout=10,
+        )
         assert r.status_code == 503, r.text
         assert r.json()["error"]["type"] == "BackendUnavailableError"
         assert httpx.get(server.url + "/ready").status_code == 503

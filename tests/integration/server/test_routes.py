@@ -82,8 +82,14 @@ def test_client_returns_the_in_process_response(server: RunningServer, repo: Pat
 
 
 def test_push_then_read_back(server: RunningServer) -> None:
-    df = {"driver_id": [7001, 7002], "conv_rate": [0.25, 0.75], "acc_rate": [0.5, 0.5], "avg_daily_trips": [3, 4],
-          "event_timestamp": ["2099-01-01T00:00:00Z", "2099-01-01T00:00:00Z"], "created": [None, None]}
+    df = {
+        "driver_id": [7001, 7002],
+        "conv_rate": [0.25, 0.75],
+        "acc_rate": [0.5, 0.5],
+        "avg_daily_trips": [3, 4],
+        "event_timestamp": ["2099-01-01T00:00:00Z", "2099-01-01T00:00:00Z"],
+        "created": [None, None],
+    }
     with FeatureServerClient(server.url, timeout=5) as client:
         assert client.push("driver_stats_push_source", df) == 2
         read = client.get_online_features(
@@ -94,29 +100,48 @@ def test_push_then_read_back(server: RunningServer) -> None:
 
 
 def test_push_to_online_and_offline(server: RunningServer, repo: Path) -> None:
-    df = {"driver_id": [7003], "conv_rate": [0.5], "acc_rate": [0.5], "avg_daily_trips": [5],
-          "event_timestamp": ["2099-01-02T00:00:00Z"], "created": ["2099-01-02T00:00:00Z"]}
+    df = {
+        "driver_id": [7003],
+        "conv_rate": [0.5],
+        "acc_rate": [0.5],
+        "avg_daily_trips": [5],
+        "event_timestamp": ["2099-01-02T00:00:00Z"],
+        "created": ["2099-01-02T00:00:00Z"],
+    }
     r = post(server, "/push", {"push_source_name": "driver_stats_push_source", "df": df, "to": "online_and_offline"})
     assert r.status_code == 200, r.text
     assert r.json()["rows"] >= 1
-    read = post(server, "/get-online-features",
-                {"features": ["driver_stats_fresh:avg_daily_trips"], "entities": {"driver_id": [7003]}}).json()
+    read = post(
+        server,
+        "/get-online-features",
+        {"features": ["driver_stats_fresh:avg_daily_trips"], "entities": {"driver_id": [7003]}},
+    ).json()
     assert read["results"][1]["values"] == [5]
 
 
 def test_write_to_online_store_then_read_back(server: RunningServer) -> None:
     body = {
         "feature_view_name": "driver_stats_fresh",
-        "df": {"driver_id": [8001], "conv_rate": [0.5], "acc_rate": [0.5], "avg_daily_trips": [9],
-               "event_timestamp": [4070908800]},
+        "df": {
+            "driver_id": [8001],
+            "conv_rate": [0.5],
+            "acc_rate": [0.5],
+            "avg_daily_trips": [9],
+            "event_timestamp": [4070908800],
+        },
     }
     r = post(server, "/write-to-online-store", body)
     assert r.status_code == 200, r.text
     assert r.json() == {"status": "ok", "rows": 1}
-    r = post(server, "/get-online-features",
-             {"features": ["driver_stats_fresh:avg_daily_trips"], "entities": {"driver_id": [8001]}})
+    r = post(
+        server,
+        "/get-online-features",
+        {"features": ["driver_stats_fresh:avg_daily_trips"], "entities": {"driver_id": [8001]}},
+    )
     assert r.json()["results"][1] == {
-        "values": [9], "statuses": ["PRESENT"], "event_timestamps": ["2099-01-01T00:00:00Z"]
+        "values": [9],
+        "statuses": ["PRESENT"],
+        "event_timestamps": ["2099-01-01T00:00:00Z"],
     }
 
 
@@ -124,17 +149,29 @@ def test_feast_remote_store_bodies(server: RunningServer) -> None:
     """The exact shapes Feast's remote online store sends: naive ISO times, extra flags."""
     write = {
         "feature_view_name": "driver_stats_fresh",
-        "df": {"driver_id": [8101], "conv_rate": [0.125], "acc_rate": [0.5], "avg_daily_trips": [2],
-               "event_timestamp": ["2099-03-01T12:00:00"], "created": [None]},
+        "df": {
+            "driver_id": [8101],
+            "conv_rate": [0.125],
+            "acc_rate": [0.5],
+            "avg_daily_trips": [2],
+            "event_timestamp": ["2099-03-01T12:00:00"],
+            "created": [None],
+        },
         "allow_registry_cache": False,
     }
     assert post(server, "/write-to-online-store", write).status_code == 200
-    read = {"entities": {"driver_id": [8101]}, "full_feature_names": False,
-            "include_feature_view_version_metadata": False, "features": ["driver_stats_fresh:conv_rate"]}
+    read = {
+        "entities": {"driver_id": [8101]},
+        "full_feature_names": False,
+        "include_feature_view_version_metadata": False,
+        "features": ["driver_stats_fresh:conv_rate"],
+    }
     r = post(server, "/get-online-features", read)
     assert r.status_code == 200
     assert r.json()["results"][1] == {
-        "values": [0.125], "statuses": ["PRESENT"], "event_timestamps": ["2099-03-01T12:00:00Z"]
+        "values": [0.125],
+        "statuses": ["PRESENT"],
+        "event_timestamps": ["2099-03-01T12:00:00Z"],
     }
 
 
@@ -157,45 +194,100 @@ def test_health_ready_metrics(server: RunningServer) -> None:
     ready = httpx.get(server.url + "/ready").json()
     assert ready["status"] == "ready" and ready["checks"] == {"registry": "ok", "online_store": "ok"}
     assert ready["registry"]["stale"] is False and ready["registry"]["max_staleness_seconds"] == 600
-    post(server, "/get-online-features", {"feature_service": "driver_activity_v2",
-                                          "entities": {"driver_id": [1001, 1002], "val_to_add": [1, 1], "val_to_add_2": [1, 1]}})
+    post(
+        server,
+        "/get-online-features",
+        {
+            "feature_service": "driver_activity_v2",
+            "entities": {"driver_id": [1001, 1002], "val_to_add": [1, 1], "val_to_add_2": [1, 1]},
+        },
+    )
     text = httpx.get(server.url + "/metrics").text
-    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
-               for f in text_string_to_metric_families(text) for s in f.samples}
-    ok = (("feature_service", "driver_activity_v2"), ("method", "POST"), ("route", "/get-online-features"), ("status", "200"))
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
+    }
+    ok = (
+        ("feature_service", "driver_activity_v2"),
+        ("method", "POST"),
+        ("route", "/get-online-features"),
+        ("status", "200"),
+    )
     assert samples[("featurevault_requests_total", ok)] >= 1
-    assert samples[("featurevault_online_read_latency_seconds_count", (("feature_service", "driver_activity_v2"),))] >= 1
+    assert (
+        samples[("featurevault_online_read_latency_seconds_count", (("feature_service", "driver_activity_v2"),))] >= 1
+    )
     assert samples[("featurevault_entities_per_request_count", ())] >= 1
     age = samples[("featurevault_registry_age_seconds", ())]
     assert 0 <= age < 60
-    stamp = samples[("featurevault_materialization_last_success_timestamp_seconds", (("feature_view", "driver_hourly_stats"),))]
+    stamp = samples[
+        ("featurevault_materialization_last_success_timestamp_seconds", (("feature_view", "driver_hourly_stats"),))
+    ]
     assert not math.isnan(stamp) and stamp > 1.7e9
 
 
 @pytest.mark.parametrize(
     ("path", "body", "status", "error_type"),
     [
-        ("/get-online-features", {"features": ["nope:x"], "entities": {"driver_id": [1]}}, 404, "FeatureViewNotFoundError"),
-        ("/get-online-features", {"features": ["driver_hourly_stats:nope"], "entities": {"driver_id": [1]}}, 404,
-         "FeatureNotFoundError"),
-        ("/get-online-features", {"feature_service": "nope", "entities": {"driver_id": [1]}}, 404,
-         "FeatureServiceNotFoundError"),
+        (
+            "/get-online-features",
+            {"features": ["nope:x"], "entities": {"driver_id": [1]}},
+            404,
+            "FeatureViewNotFoundError",
+        ),
+        (
+            "/get-online-features",
+            {"features": ["driver_hourly_stats:nope"], "entities": {"driver_id": [1]}},
+            404,
+            "FeatureNotFoundError",
+        ),
+        (
+            "/get-online-features",
+            {"feature_service": "nope", "entities": {"driver_id": [1]}},
+            404,
+            "FeatureServiceNotFoundError",
+        ),
         ("/get-online-features", {"features": FEATURES, "entities": {"rider_id": [1]}}, 422, "EntityKeyError"),
         ("/get-online-features", {"features": FEATURES}, 422, "ValidationError"),
         ("/get-online-features", {"features": FEATURES, "entities": {"driver_id": "1001"}}, 422, "ValidationError"),
-        ("/get-online-features", {"feature_service": "driver_activity_v1", "entities": {"driver_id": [1]}}, 422,
-         "RequestError"),
-        ("/get-online-features", {"features": FEATURES, "entities": {"driver_id": ["not-an-int"]}}, 422,
-         "SchemaMismatchError"),
-        ("/get-online-features", {"features": FEATURES, "entities": {"driver_id": [2**70]}}, 422,
-         "SchemaMismatchError"),
-        ("/get-online-features", {"features": FEATURES, "entities": {"driver_id": [1001.5]}}, 422,
-         "SchemaMismatchError"),
+        (
+            "/get-online-features",
+            {"feature_service": "driver_activity_v1", "entities": {"driver_id": [1]}},
+            422,
+            "RequestError",
+        ),
+        (
+            "/get-online-features",
+            {"features": FEATURES, "entities": {"driver_id": ["not-an-int"]}},
+            422,
+            "SchemaMismatchError",
+        ),
+        (
+            "/get-online-features",
+            {"features": FEATURES, "entities": {"driver_id": [2**70]}},
+            422,
+            "SchemaMismatchError",
+        ),
+        (
+            "/get-online-features",
+            {"features": FEATURES, "entities": {"driver_id": [1001.5]}},
+            422,
+            "SchemaMismatchError",
+        ),
         ("/push", {"push_source_name": "nope", "df": {"driver_id": [1]}}, 404, "DataSourceNotFoundError"),
-        ("/push", {"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1]}, "to": "x"}, 422,
-         "ValidationError"),
-        ("/write-to-online-store", {"feature_view_name": "nope", "df": {"driver_id": [1]}}, 404,
-         "FeatureViewNotFoundError"),
+        (
+            "/push",
+            {"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1]}, "to": "x"},
+            422,
+            "ValidationError",
+        ),
+        (
+            "/write-to-online-store",
+            {"feature_view_name": "nope", "df": {"driver_id": [1]}},
+            404,
+            "FeatureViewNotFoundError",
+        ),
     ],
 )
 def test_errors(server: RunningServer, path: str, body: dict, status: int, error_type: str) -> None:
@@ -210,7 +302,9 @@ def test_errors(server: RunningServer, path: str, body: dict, status: int, error
 
 def test_join_key_values_are_converted_to_the_declared_type(server: RunningServer) -> None:
     as_ints = post(server, "/get-online-features", {"features": FEATURES, "entities": {"driver_id": [1001, 1002]}})
-    converted = post(server, "/get-online-features", {"features": FEATURES, "entities": {"driver_id": ["1001", 1002.0]}})
+    converted = post(
+        server, "/get-online-features", {"features": FEATURES, "entities": {"driver_id": ["1001", 1002.0]}}
+    )
     assert converted.status_code == 200, converted.text
     assert converted.json() == as_ints.json()
     assert converted.json()["results"][0]["values"] == [1001, 1002]

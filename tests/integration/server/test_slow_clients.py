@@ -21,8 +21,16 @@ SLACK = 3.0  # scheduling on a loaded 2-core machine; without the limits these c
 
 @pytest.fixture(scope="module")
 def guarded(repo: Path) -> Iterator[RunningServer]:
-    limits = ["--keep-alive-timeout", str(KEEP_ALIVE), "--header-timeout", str(HEADER), "--body-timeout", str(BODY),
-              "--max-header-bytes", "8192"]
+    limits = [
+        "--keep-alive-timeout",
+        str(KEEP_ALIVE),
+        "--header-timeout",
+        str(HEADER),
+        "--body-timeout",
+        str(BODY),
+        "--max-header-bytes",
+        "8192",
+    ]
     with serve(repo, *limits) as running:
         yield running
 

@@ -36,8 +36,11 @@ def main(repo: Path, master: str, online: dict[str, object]) -> dict[str, object
     online_values = store.get_online_features(["driver_stats:city"], {"driver_id": [1, 2, 3]}).to_dict()["city"]
     executors = spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1  # minus the driver
     (repo / "feature_store.yaml").write_text(
-        (repo / "feature_store.yaml").read_text().replace('"type": "spark"', '"type": "duckdb"', 1)
-        .replace(f', "spark_conf": {json.dumps(conf)}', "").replace('"type": "spark", "partitions": 2', '"type": "local"')
+        (repo / "feature_store.yaml")
+        .read_text()
+        .replace('"type": "spark"', '"type": "duckdb"', 1)
+        .replace(f', "spark_conf": {json.dumps(conf)}', "")
+        .replace('"type": "spark", "partitions": 2', '"type": "local"')
     )
     local = FeatureStore(repo_path=repo).get_historical_features(entity_rows(), FEATURES).to_df()
     return {

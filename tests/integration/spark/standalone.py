@@ -50,16 +50,35 @@ class StandaloneCluster:
 
     def __enter__(self) -> str:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        master = self._launch("master", [
-            "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(self.port),
-            "--webui-port", str(free_port()),
-        ])
+        master = self._launch(
+            "master",
+            [
+                "org.apache.spark.deploy.master.Master",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--webui-port",
+                str(free_port()),
+            ],
+        )
         self._wait(master, "I have been elected leader")
         logs = [
-            self._launch(f"worker{i}", [
-                "org.apache.spark.deploy.worker.Worker", self.url, "--host", "127.0.0.1", "--cores", "1",
-                "--memory", "768m", "--webui-port", str(free_port()),
-            ])
+            self._launch(
+                f"worker{i}",
+                [
+                    "org.apache.spark.deploy.worker.Worker",
+                    self.url,
+                    "--host",
+                    "127.0.0.1",
+                    "--cores",
+                    "1",
+                    "--memory",
+                    "768m",
+                    "--webui-port",
+                    str(free_port()),
+                ],
+            )
             for i in range(self.workers)
         ]
         for log in logs:

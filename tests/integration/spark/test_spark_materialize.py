@@ -26,7 +26,10 @@ ROWS = {"driver_id": [1, 2, 99], "origin": ["x", "y", "x"], "dest": ["y", "x", "
 #: what the embedded path serves after materializing the repo up to T0 + 2h (tests/integration/online)
 EXPECTED = {
     **ROWS,
-    "trips": [11, None, None], "city": ["b", "c", None], "duration": [1.5, 3.5, None], "total": [2, 2, 2],
+    "trips": [11, None, None],
+    "city": ["b", "c", None],
+    "duration": [1.5, 3.5, None],
+    "total": [2, 2, 2],
 }
 
 
@@ -45,8 +48,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, spark_session: Any) ->
 
 
 def test_spark_materialization_serves_what_the_embedded_path_serves(store: Harness) -> None:
-    pushed = pd.DataFrame({"driver_id": [2], "event_timestamp": [T0 + timedelta(minutes=30)], "conv_rate": [0.9],
-                           "trips": [99], "city": ["pushed"]})
+    pushed = pd.DataFrame(
+        {
+            "driver_id": [2],
+            "event_timestamp": [T0 + timedelta(minutes=30)],
+            "conv_rate": [0.9],
+            "trips": [99],
+            "city": ["pushed"],
+        }
+    )
     store.push("driver_push", pushed, to="online")
     result = store.materialize_incremental(T0 + timedelta(hours=2))
     runs = {v.view: v for v in result.views}

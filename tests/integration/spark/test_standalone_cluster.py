@@ -24,7 +24,14 @@ def test_retrieval_and_materialization_on_a_standalone_cluster(tmp_path: Path) -
     try:
         with StandaloneCluster(tmp_path / "cluster") as master:
             online = json.dumps(_online_section("redis", space))
-            cmd = [sys.executable, "-m", "tests.integration.spark.cluster_driver", str(tmp_path / "repo"), master, online]
+            cmd = [
+                sys.executable,
+                "-m",
+                "tests.integration.spark.cluster_driver",
+                str(tmp_path / "repo"),
+                master,
+                online,
+            ]
             done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=800)
     finally:
         _drop_namespace("redis", space)

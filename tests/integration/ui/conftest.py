@@ -22,14 +22,14 @@ from featurevault.ops.apply import apply_contents
 from featurevault.ops.repo import load_repo
 from featurevault.server import create_app
 
-ANALYST = '''
+ANALYST = """
 analyst_browses = Permission(
     name="analyst-browses",
     name_patterns=["secured", "user_public_features", "user", "users_src"],
     actions=[AuthzedAction.DESCRIBE],
     policy=RoleBasedPolicy(roles=["analyst"]),
 )
-'''
+"""
 
 ROLES = ("platform-admin", "analyst", "intern")
 
@@ -43,7 +43,7 @@ def write_ui_repo(repo: Path) -> Path:
 
 
 #: monitoring, alerts and audit grants on top of the governed repo (see write_ops_repo)
-OPS = '''
+OPS = """
 from datetime import timedelta
 
 from featurevault import Alert, FeatureView, Field
@@ -70,7 +70,7 @@ auditor_reads_audit = Permission(
     name="auditor-reads-audit", types=["project"], actions=[AuthzedAction.READ_AUDIT],
     policy=RoleBasedPolicy(roles=["auditor"]),
 )
-'''
+"""
 RUNBOOK = "# Stale activity\n\n<script>alert(1)</script>\n\nRe-run **materialize** for `user_activity`.\n"
 
 

@@ -69,7 +69,9 @@ def test_detail_marks_pii_and_lists_services_and_shows_no_values(ui_client: Clie
         assert value not in page and value not in json.dumps(body)
 
 
-@pytest.mark.parametrize("kind", ["entities", "feature-views", "on-demand-feature-views", "feature-services", "data-sources"])
+@pytest.mark.parametrize(
+    "kind", ["entities", "feature-views", "on-demand-feature-views", "feature-services", "data-sources"]
+)
 def test_every_listed_object_has_a_detail_page(ui_client: Client, kind: str) -> None:
     client, tokens, _ = ui_client
     names = _names(_get(client, tokens["platform-admin"], f"/ui/api/objects/{kind}"))
@@ -182,7 +184,10 @@ def test_lineage_follows_pii_and_permissions(ui_client: Client) -> None:
     assert nodes[("feature_view", "user_pii_features")]["inputs"] == ["users_push", "users_src"]
     assert nodes[("feature_view", "user_pii_features")]["pii"] is True
     assert nodes[("on_demand_feature_view", "derived")] == {
-        "name": "derived", "kind": "on_demand_feature_view", "inputs": ["user_pii_features"], "pii": True
+        "name": "derived",
+        "kind": "on_demand_feature_view",
+        "inputs": ["user_pii_features"],
+        "pii": True,
     }
     assert nodes[("feature_service", "fraud_model_v2")]["pii"] is True  # it serves a view holding PII
     assert nodes[("feature_view", "user_public_features")]["pii"] is False

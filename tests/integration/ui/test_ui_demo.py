@@ -22,10 +22,24 @@ pytestmark = pytest.mark.integration
 
 VIEW = "driver_stats_hourly"
 PAGES = [
-    "/ui/", "/ui/list/entities", "/ui/list/feature-views", "/ui/list/on-demand-feature-views",
-    "/ui/list/feature-services", "/ui/list/data-sources", f"/ui/list/feature-views/{VIEW}",
-    "/ui/list/feature-services/driver_ranking_v2", "/ui/lineage", "/ui/history", "/ui/freshness", "/ui/alerts",
-    "/ui/quality", f"/ui/quality/{VIEW}", f"/ui/quality/{VIEW}/quarantine", "/ui/audit", "/ui/lint", "/ui/readiness",
+    "/ui/",
+    "/ui/list/entities",
+    "/ui/list/feature-views",
+    "/ui/list/on-demand-feature-views",
+    "/ui/list/feature-services",
+    "/ui/list/data-sources",
+    f"/ui/list/feature-views/{VIEW}",
+    "/ui/list/feature-services/driver_ranking_v2",
+    "/ui/lineage",
+    "/ui/history",
+    "/ui/freshness",
+    "/ui/alerts",
+    "/ui/quality",
+    f"/ui/quality/{VIEW}",
+    f"/ui/quality/{VIEW}/quarantine",
+    "/ui/audit",
+    "/ui/lint",
+    "/ui/readiness",
     "/ui/backups",
 ]
 
@@ -83,7 +97,10 @@ def test_every_json_endpoint_holds_the_demo_data(demo: tuple[Path, str]) -> None
     overview = _json(url, "/ui/api/overview")
     assert overview["counts"]["feature-views"] == 2 and overview["health"]["online_store"] == "ok"
     assert overview["readiness"]["score"] == readiness["score"]
-    assert {o["name"] for o in _json(url, "/ui/api/objects/feature-views")["objects"]} == {VIEW, "driver_stats_realtime"}
+    assert {o["name"] for o in _json(url, "/ui/api/objects/feature-views")["objects"]} == {
+        VIEW,
+        "driver_stats_realtime",
+    }
     assert _json(url, f"/ui/api/objects/feature-views/{VIEW}")["services"] == ["driver_ranking_v1", "driver_ranking_v2"]
     assert _json(url, "/ui/api/lineage")["columns"]["feature_service"]
     assert _json(url, "/ui/api/history")["versions"]

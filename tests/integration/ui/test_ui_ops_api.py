@@ -145,7 +145,9 @@ def test_audit_needs_its_own_grant_and_filters_and_pages(ops_client: Client) -> 
     assert refused["records"][0]["outcome"] == "denied"  # the analyst's refused look is itself recorded
     pages = _json(client, tokens["platform-admin"], "/ui/api/audit?page_size=2&page=2")
     first = _json(client, tokens["platform-admin"], "/ui/api/audit?page_size=2")
-    assert pages["pages"] > 2 and len(pages["records"]) == 2 and pages["records"][0]["seq"] < first["records"][-1]["seq"]
+    assert (
+        pages["pages"] > 2 and len(pages["records"]) == 2 and pages["records"][0]["seq"] < first["records"][-1]["seq"]
+    )
     bad = _get(client, tokens["auditor"], "/ui/api/audit?since=yesterday")
     assert bad.status_code == 422 and "since='yesterday'" in bad.text
     future = (NOW + timedelta(days=1)).isoformat().replace("+00:00", "Z")
@@ -174,8 +176,13 @@ def test_lint_readiness_and_backups(ops_client: Client) -> None:
 
 @pytest.mark.parametrize(
     ("path", "expected"),
-    [("/ui/freshness", 'data-refresh="30"'), ("/ui/freshness?refresh=0", 'data-refresh="0"'),
-     ("/ui/alerts?refresh=1", 'data-refresh="2"'), ("/ui/?refresh=5", 'data-refresh="5"'), ("/ui/lint", 'data-refresh="0"')],
+    [
+        ("/ui/freshness", 'data-refresh="30"'),
+        ("/ui/freshness?refresh=0", 'data-refresh="0"'),
+        ("/ui/alerts?refresh=1", 'data-refresh="2"'),
+        ("/ui/?refresh=5", 'data-refresh="5"'),
+        ("/ui/lint", 'data-refresh="0"'),
+    ],
 )
 def test_auto_refresh_is_on_for_overview_freshness_and_alerts(ops_client: Client, path: str, expected: str) -> None:
     client, tokens, _ = ops_client
@@ -185,14 +192,25 @@ def test_auto_refresh_is_on_for_overview_freshness_and_alerts(ops_client: Client
 
 @pytest.mark.parametrize(
     "path",
-    ["/ui/freshness", "/ui/alerts", "/ui/quality", f"/ui/quality/{PII}", f"/ui/quality/{PII}/quarantine", "/ui/audit",
-     "/ui/lint", "/ui/readiness", "/ui/backups"],
+    [
+        "/ui/freshness",
+        "/ui/alerts",
+        "/ui/quality",
+        f"/ui/quality/{PII}",
+        f"/ui/quality/{PII}/quarantine",
+        "/ui/audit",
+        "/ui/lint",
+        "/ui/readiness",
+        "/ui/backups",
+    ],
 )
 def test_every_new_page_renders_with_the_security_headers_and_links_to_all(ops_client: Client, path: str) -> None:
     client, tokens, _ = ops_client
     page = _get(client, tokens["platform-admin"], path)
     assert page.status_code == 200, page.text
-    assert "unsafe-inline" not in page.headers["content-security-policy"] and page.headers["cache-control"] == "no-store"
+    assert (
+        "unsafe-inline" not in page.headers["content-security-policy"] and page.headers["cache-control"] == "no-store"
+    )
     for target in ("freshness", "quality", "alerts", "audit", "lint", "readiness", "backups"):
         assert f'href="/ui/{target}"' in page.text
     assert client.get(path, follow_redirects=False).headers["location"] == "/ui/login"

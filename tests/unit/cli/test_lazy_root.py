@@ -45,7 +45,9 @@ def test_sub_group_help_matches_the_full_tree() -> None:
     root = lazy_root(app)
     ctx_full = full.make_context("featurevault", ["audit"], resilient_parsing=True)
     ctx_lazy = root.make_context("featurevault", ["audit"], resilient_parsing=True)
-    assert root.get_command(ctx_lazy, "audit").get_help(ctx_lazy) == full.get_command(ctx_full, "audit").get_help(ctx_full)  # type: ignore[attr-defined]
+    assert root.get_command(ctx_lazy, "audit").get_help(ctx_lazy) == full.get_command(ctx_full, "audit").get_help(
+        ctx_full
+    )  # type: ignore[attr-defined]
 
 
 def test_a_typo_gets_the_same_suggestion() -> None:

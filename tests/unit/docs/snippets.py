@@ -60,7 +60,7 @@ def blocks_of(path: Path) -> list[Block]:
         body: list[str] = []
         j = i + 1
         while j < len(lines) and not lines[j].strip().startswith(fence):
-            body.append(lines[j][len(indent):] if lines[j].startswith(indent) else lines[j])
+            body.append(lines[j][len(indent) :] if lines[j].startswith(indent) else lines[j])
             j += 1
         found.append(Block(page, i + 1, opening.group("lang").lower(), marker, reason, "\n".join(body) + "\n"))
         i = j + 1

@@ -30,9 +30,14 @@ def test_checked_in_reference_is_current() -> None:
 
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_reference.py"), "--check"],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
     )
-    assert done.returncode == 0, f"docs/reference is stale: run python scripts/gen_reference.py\n{done.stdout}{done.stderr}"
+    assert done.returncode == 0, (
+        f"docs/reference is stale: run python scripts/gen_reference.py\n{done.stdout}{done.stderr}"
+    )
 
 
 def test_every_cli_command_is_in_the_reference(pages: dict[str, str]) -> None:
@@ -54,9 +59,17 @@ def test_config_reference_has_every_key_with_its_default(pages: dict[str, str]) 
     for key, model in (("registry.", RegistryConfig), ("offline_store.", DuckDBOfflineStoreConfig)):
         for name in model.model_fields:
             assert f"| `{key}{name}` |" in text, f"{key}{name}"
-    for key in ("offline_store.memory_limit", "offline_store.temp_directory", "offline_store.threads",
-                "offline_store.join_strategy", "online_store.write_batch_size", "online_store.max_connections",
-                "online_store.write_timeout_seconds", "registry.registry_type", "lint.severity"):
+    for key in (
+        "offline_store.memory_limit",
+        "offline_store.temp_directory",
+        "offline_store.threads",
+        "offline_store.join_strategy",
+        "online_store.write_batch_size",
+        "online_store.max_connections",
+        "online_store.write_timeout_seconds",
+        "registry.registry_type",
+        "lint.severity",
+    ):
         assert f"| `{key}` |" in text, key
 
 

@@ -25,8 +25,9 @@ _CONFIG_KEYS = set(RepoConfig.model_fields) - {"repo_path"}
 
 
 def _cli(*args: str, cwd: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "featurevault.cli.main", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "featurevault.cli.main", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, f"featurevault {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
 
 
@@ -49,9 +50,17 @@ def _bash_prelude() -> str:
 def _run_bash(block: Block, cwd: Path, scratch: Path) -> Path:
     where = scratch / "pwd"
     script = _bash_prelude() + block.text + f'\npwd > "{where}"\n'
-    done = subprocess.run(["bash", "-c", script], cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"})
-    assert done.returncode == 0, f"{block.id} (bash) failed:\n{block.text}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+    done = subprocess.run(
+        ["bash", "-c", script],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+    )
+    assert done.returncode == 0, (
+        f"{block.id} (bash) failed:\n{block.text}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+    )
     return Path(where.read_text().strip())
 
 

@@ -74,7 +74,9 @@ def test_the_audit_key_comes_from_env_or_file_never_the_registry(
 def test_the_audit_key_is_kept_apart_from_the_pii_keys() -> None:
     with pytest.raises(ConfigError, match="audit.key_env"):
         parse_config(
-            {"project": "p", "audit": {"key_env": "FEATUREVAULT_MASTER_KEY"}}, source="feature_store.yaml", repo_path=None
+            {"project": "p", "audit": {"key_env": "FEATUREVAULT_MASTER_KEY"}},
+            source="feature_store.yaml",
+            repo_path=None,
         )
     with pytest.raises(ConfigError, match="audit.key_file"):
         parse_config(

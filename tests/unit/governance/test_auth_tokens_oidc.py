@@ -222,7 +222,9 @@ def test_oidc_keys_from_a_jwks_url_are_fetched_and_cached(keys: dict[str, Any]) 
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
-        config = OidcAuthConfig(type="oidc", issuer=ISSUER, audience=AUDIENCE, jwks_url=url, roles_claim="realm_access.roles")
+        config = OidcAuthConfig(
+            type="oidc", issuer=ISSUER, audience=AUDIENCE, jwks_url=url, roles_claim="realm_access.roles"
+        )
         oidc = OidcAuthenticator(config, resolve=Path)
         assert oidc.authenticate(_token(keys["rsa"])).roles == ("fraud-team",)
         assert oidc.authenticate(_token(keys["rsa"])).name

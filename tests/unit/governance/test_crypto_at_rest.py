@@ -64,8 +64,10 @@ def test_a_value_sealed_before_entity_binding_still_opens(registry: Any) -> None
 
     ring = KeyRing(registry, "p", [OLD])
     nonce = secrets.token_bytes(12)
-    old = MAGIC_V1 + nonce + AESGCM(ring.data_key("users", create=True)).encrypt(
-        nonce, msgpack.packb("111-11-1111"), b"users:ssn"
+    old = (
+        MAGIC_V1
+        + nonce
+        + AESGCM(ring.data_key("users", create=True)).encrypt(nonce, msgpack.packb("111-11-1111"), b"users:ssn")
     )
     assert is_encrypted(old)
     assert KeyRing(registry, "p", [OLD]).decrypt("users", "ssn", [old], [K2]) == ["111-11-1111"]

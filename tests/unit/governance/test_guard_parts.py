@@ -28,8 +28,9 @@ REFS = ["user_pii_features:email", "user_pii_features:ssn", "user_pii_features:a
 @pytest.fixture
 def governed(contents: RepoContents) -> RepoContents:
     perms = permissions_from_access_policies({"feature_views": {"user_pii_features": {"read": ["ds", "compliance"]}}})
-    perms.append(Permission(name="pii", types=["feature_view"], actions=[A.READ_PII],
-                            policy=RoleBasedPolicy(["compliance"])))
+    perms.append(
+        Permission(name="pii", types=["feature_view"], actions=[A.READ_PII], policy=RoleBasedPolicy(["compliance"]))
+    )
     contents.permissions = {p.name: p for p in perms}
     return contents
 
@@ -87,8 +88,12 @@ def test_auditor_writes_one_record_per_call(tmp_path: Path) -> None:
     auditor.record_unauthenticated("/get-online-features", "bad token", "mallory")
     log.flush()
     first, second = (json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines())
-    assert (first["principal"], first["outcome"], first["error"], first["entity_sample"]) == ("u", "denied", "no",
-                                                                                              [{"k": 1}])
+    assert (first["principal"], first["outcome"], first["error"], first["entity_sample"]) == (
+        "u",
+        "denied",
+        "no",
+        [{"k": 1}],
+    )
     assert second["action"] == "AUTHENTICATE" and "bad token" in second["error"]
     log.close()
 
@@ -97,8 +102,10 @@ def test_entity_sample_hashes_pii_keys_and_keeps_at_most_five() -> None:
     rows = [{"user_id": i, "other": i} for i in range(8)]
     count, sample = entity_count_and_sample(rows, ["user_id"], frozenset({"user_id"}), lambda: lambda v: f"h{v}")
     assert count == 8 and sample == [{"user_id": f"h{i}"} for i in range(5)]
-    assert entity_count_and_sample({"user_id": [1, 2]}, ["user_id"], frozenset(), dict) == (2, [{"user_id": 1},
-                                                                                             {"user_id": 2}])
+    assert entity_count_and_sample({"user_id": [1, 2]}, ["user_id"], frozenset(), dict) == (
+        2,
+        [{"user_id": 1}, {"user_id": 2}],
+    )
     assert entity_count_and_sample("SELECT 1", ["user_id"], frozenset(), dict) == (None, [])
 
 
@@ -128,7 +135,7 @@ def test_sealing_without_and_with_a_key_ring() -> None:
             return [b"sealed:" + str(v).encode() + k for v, k in zip(values, keys, strict=True)]
 
         def opener(self, view: str, name: str) -> Any:
-            return lambda value, key: value[len(b"sealed:"):-len(key)].decode()
+            return lambda value, key: value[len(b"sealed:") : -len(key)].decode()
 
     sealing = Sealing(lambda: Ring(), lambda view: ["ssn"] if view == "v" else [])
     assert sealing.encrypts_at_rest and sealing.sealer("w") is None

@@ -145,7 +145,13 @@ def _expected(roles: set[str], resource: str, action: AuthzedAction) -> bool:
 
 
 ROLES = [
-    "data-scientists", "ml-engineers", "compliance", "data-platform", "data-platform-leads", "fraud-team", "intern"
+    "data-scientists",
+    "ml-engineers",
+    "compliance",
+    "data-platform",
+    "data-platform-leads",
+    "fraud-team",
+    "intern",
 ]
 RESOURCES = ["feature_view:user_pii_features", "feature_view:user_public_features", "feature_service:fraud_model_v2"]
 
@@ -184,20 +190,51 @@ def _explicit_access_policies() -> list[Permission]:
     write = [A.WRITE_ONLINE, A.WRITE_OFFLINE, A.MATERIALIZE, A.DESCRIBE]
     views = [FeatureView, "on_demand_feature_view"]
     return [
-        Permission(name="pii-read", types=views, name_patterns=["user_pii_features"], actions=read,
-                   policy=RoleBasedPolicy(roles=["data-scientists", "ml-engineers", "compliance"])),
-        Permission(name="pii-write", types=views, name_patterns=["user_pii_features"], actions=write,
-                   policy=RoleBasedPolicy(roles=["data-platform"])),
-        Permission(name="pii-admin", types=views, name_patterns=["user_pii_features"], actions=ALL_ACTIONS,
-                   policy=RoleBasedPolicy(roles=["data-platform-leads"])),
-        Permission(name="public-read", types=views, name_patterns=["user_public_features"], actions=read,
-                   policy=AllowAll),
-        Permission(name="public-write", types=views, name_patterns=["user_public_features"], actions=write,
-                   policy=RoleBasedPolicy(roles=["data-platform", "ml-engineers"])),
-        Permission(name="fraud-model-read", types=[FeatureService], name_patterns=["fraud_model_v2"], actions=read,
-                   policy=RoleBasedPolicy(roles=["fraud-team", "ml-platform"])),
-        Permission(name="compliance-reads-pii", types=views, name_patterns=["user_pii_features"],
-                   actions=[A.READ_PII], policy=RoleBasedPolicy(roles=["compliance"])),
+        Permission(
+            name="pii-read",
+            types=views,
+            name_patterns=["user_pii_features"],
+            actions=read,
+            policy=RoleBasedPolicy(roles=["data-scientists", "ml-engineers", "compliance"]),
+        ),
+        Permission(
+            name="pii-write",
+            types=views,
+            name_patterns=["user_pii_features"],
+            actions=write,
+            policy=RoleBasedPolicy(roles=["data-platform"]),
+        ),
+        Permission(
+            name="pii-admin",
+            types=views,
+            name_patterns=["user_pii_features"],
+            actions=ALL_ACTIONS,
+            policy=RoleBasedPolicy(roles=["data-platform-leads"]),
+        ),
+        Permission(
+            name="public-read", types=views, name_patterns=["user_public_features"], actions=read, policy=AllowAll
+        ),
+        Permission(
+            name="public-write",
+            types=views,
+            name_patterns=["user_public_features"],
+            actions=write,
+            policy=RoleBasedPolicy(roles=["data-platform", "ml-engineers"]),
+        ),
+        Permission(
+            name="fraud-model-read",
+            types=[FeatureService],
+            name_patterns=["fraud_model_v2"],
+            actions=read,
+            policy=RoleBasedPolicy(roles=["fraud-team", "ml-platform"]),
+        ),
+        Permission(
+            name="compliance-reads-pii",
+            types=views,
+            name_patterns=["user_pii_features"],
+            actions=[A.READ_PII],
+            policy=RoleBasedPolicy(roles=["compliance"]),
+        ),
     ]
 
 

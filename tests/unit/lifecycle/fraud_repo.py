@@ -35,7 +35,7 @@ environments:
     online_store: {path: data/prod_online.db}
 """
 
-DEFINITIONS = '''\
+DEFINITIONS = """\
 from datetime import timedelta
 
 from featurevault import Entity, FeatureService, FeatureView, Field, FileSource
@@ -76,7 +76,7 @@ user_risk_daily = FeatureView(
 
 fraud_model_v2 = FeatureService(name="fraud_model_v2", features=[user_txn_stats_daily])
 fraud_model_v3 = FeatureService(name="fraud_model_v3", features=[user_txn_stats_daily, user_risk_daily])
-'''
+"""
 
 
 def write_repo(repo: Path, definitions: str = DEFINITIONS) -> Path:
@@ -85,8 +85,14 @@ def write_repo(repo: Path, definitions: str = DEFINITIONS) -> Path:
     (repo / "features.py").write_text(definitions)
     ids = np.arange(1, USERS + 1, dtype=np.int64)
     stamp = pa.array([NOW - timedelta(hours=1)] * USERS, pa.timestamp("us", tz="UTC"))
-    pq.write_table(pa.table({"user_id": ids, "event_timestamp": stamp, "user_amount_sum_7d": ids * 1.5,
-                             "user_txn_count_7d": ids % 17}), repo / "data" / "txn.parquet")
-    pq.write_table(pa.table({"user_id": ids, "event_timestamp": stamp, "user_device_risk_score": (ids % 100) / 100.0}),
-                   repo / "data" / "risk.parquet")
+    pq.write_table(
+        pa.table(
+            {"user_id": ids, "event_timestamp": stamp, "user_amount_sum_7d": ids * 1.5, "user_txn_count_7d": ids % 17}
+        ),
+        repo / "data" / "txn.parquet",
+    )
+    pq.write_table(
+        pa.table({"user_id": ids, "event_timestamp": stamp, "user_device_risk_score": (ids % 100) / 100.0}),
+        repo / "data" / "risk.parquet",
+    )
     return repo

@@ -81,7 +81,9 @@ def test_allow_list_turns_listed_entities_on(store: FeatureStore) -> None:
 
 def test_a_view_flag_hides_only_that_views_features(store: FeatureStore) -> None:
     store.set_flag("user_risk_daily", enabled=False)
-    response = store.get_online_features(["user_txn_stats_daily:user_amount_sum_7d", "user_risk_daily:user_device_risk_score"], {"user_id": [3]})
+    response = store.get_online_features(
+        ["user_txn_stats_daily:user_amount_sum_7d", "user_risk_daily:user_device_risk_score"], {"user_id": [3]}
+    )
     assert response.statuses["user_amount_sum_7d"] == [FieldStatus.PRESENT]
     assert response.statuses["user_device_risk_score"] == [FieldStatus.FLAG_OFF]
     assert response.to_dict()["user_id"] == [3]
@@ -114,7 +116,11 @@ def test_flags_are_listed_and_bad_settings_are_refused(store: FeatureStore) -> N
     store.set_flag("fraud_model_v3", percent=10, allow=["1"])
     (flag,) = store.list_flags()
     assert (flag.target, flag.percent, flag.allow, flag.updated_by) == (
-        "feature_service:fraud_model_v3", 10.0, ("1",), "anonymous")
+        "feature_service:fraud_model_v3",
+        10.0,
+        ("1",),
+        "anonymous",
+    )
     with pytest.raises(FlagError, match="percent 150"):
         store.set_flag("fraud_model_v3", percent=150)
     with pytest.raises(FlagNotFoundError, match="no feature view, on-demand feature view or feature service"):

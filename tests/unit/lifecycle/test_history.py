@@ -19,8 +19,14 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FeatureSt
     repo = write_repo(tmp_path / "repo")
     with FeatureStore(repo) as fs:
         fs.apply(load_repo(repo))  # version 1
-        changed = DEFINITIONS.replace("ttl=timedelta(days=30),\n    schema=[Field(name=\"user_device", "ttl=timedelta(days=7),\n    schema=[Field(name=\"user_device")
-        changed = changed.replace('fraud_model_v3 = FeatureService(name="fraud_model_v3", features=[user_txn_stats_daily, user_risk_daily])\n', "")
+        changed = DEFINITIONS.replace(
+            'ttl=timedelta(days=30),\n    schema=[Field(name="user_device',
+            'ttl=timedelta(days=7),\n    schema=[Field(name="user_device',
+        )
+        changed = changed.replace(
+            'fraud_model_v3 = FeatureService(name="fraud_model_v3", features=[user_txn_stats_daily, user_risk_daily])\n',
+            "",
+        )
         (repo / "features.py").write_text(changed)
         fs.apply(load_repo(repo))  # version 2: user_risk ttl 7 days, fraud_model_v3 removed
         yield fs
@@ -38,7 +44,10 @@ def test_history_lists_versions_with_principal_environment_and_summary(store: Fe
 def test_diff_is_object_and_field_level(store: FeatureStore) -> None:
     diff = store.diff(1, 2)
     found = {(c.kind, c.name, c.action): c for c in diff.changes}
-    assert set(found) == {("feature_view", "user_risk_daily", "update"), ("feature_service", "fraud_model_v3", "remove")}
+    assert set(found) == {
+        ("feature_view", "user_risk_daily", "update"),
+        ("feature_service", "fraud_model_v3", "remove"),
+    }
     (ttl,) = found[("feature_view", "user_risk_daily", "update")].fields
     assert (ttl.field, ttl.before, ttl.after) == ("ttl_seconds", 30 * 86400.0, 7 * 86400.0)
     assert store.diff(2).is_empty  # against the newest version
@@ -48,7 +57,10 @@ def test_diff_is_object_and_field_level(store: FeatureStore) -> None:
 def test_rollback_then_diff_is_empty(store: FeatureStore) -> None:
     plan = store.rollback(1, dry_run=True)
     assert not plan.committed and store.registry.registry.latest_version("fraud") == 2
-    assert {str(c) for c in plan.plan.changes} == {"+ feature service fraud_model_v3", "~ feature view user_risk_daily (ttl_seconds)"}
+    assert {str(c) for c in plan.plan.changes} == {
+        "+ feature service fraud_model_v3",
+        "~ feature view user_risk_daily (ttl_seconds)",
+    }
     result = store.rollback(1)
     assert result.committed and result.new_version == 3
     assert store.diff(1).is_empty

@@ -77,7 +77,9 @@ def test_flag_set_list_and_remove(repo: Path) -> None:
     assert code == 0 and "feature_service:fraud_model_v3: on, 10%" in out
     assert _run(repo, "flag", "set", "fraud_model_v3", "--off")[0] == 0
     flags = json.loads(_run(repo, "flag", "list", "--format", "json")[1])
-    assert [(f["target"], f["enabled"], f["percent"]) for f in flags] == [("feature_service:fraud_model_v3", False, 10.0)]
+    assert [(f["target"], f["enabled"], f["percent"]) for f in flags] == [
+        ("feature_service:fraud_model_v3", False, 10.0)
+    ]
     code, out = _run(repo, "flag", "set", "fraud_model_v3", "--percent", "101")
     assert code == 1 and "between 0 and 100" in out
     assert _run(repo, "flag", "remove", "fraud_model_v3")[0] == 0
@@ -93,7 +95,9 @@ def test_promote_staging_to_prod(repo: Path) -> None:
 
 
 def test_schedule_status_and_run(repo: Path) -> None:
-    scheduled = DEFINITIONS.replace('    tags={"team": "risk"},\n)\n\nfraud', '    tags={"team": "risk"},\n    schedule="@daily",\n)\n\nfraud')
+    scheduled = DEFINITIONS.replace(
+        '    tags={"team": "risk"},\n)\n\nfraud', '    tags={"team": "risk"},\n    schedule="@daily",\n)\n\nfraud'
+    )
     (repo / "features.py").write_text(scheduled)
     _run(repo, "apply")
     (row,) = json.loads(_run(repo, "schedule", "status", "--format", "json")[1])

@@ -94,7 +94,7 @@ def test_the_first_promotion_into_a_prod_without_permissions_is_a_bootstrap(repo
     from featurevault.governance.principal import Principal
 
     admins = (
-        '\nfrom featurevault import Permission, RoleBasedPolicy\n'
+        "\nfrom featurevault import Permission, RoleBasedPolicy\n"
         'admins = Permission(name="admins", policy=RoleBasedPolicy(roles=["platform-admin"]))\n'
     )
     (repo / "features.py").write_text(DEFINITIONS + admins)

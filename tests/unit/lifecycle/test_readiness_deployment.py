@@ -23,8 +23,12 @@ from featurevault.server import create_app
 from tests.unit.lifecycle.fraud_repo import DEFINITIONS, write_repo
 from tests.unit.server.testclient import TestClient
 
-CI, STAGING, ROLLBACK, FLAGS = ("CI/CD pipeline configured", "Staging environment tested",
-                                "Rollback procedure documented", "Feature flags for new features")
+CI, STAGING, ROLLBACK, FLAGS = (
+    "CI/CD pipeline configured",
+    "Staging environment tested",
+    "Rollback procedure documented",
+    "Feature flags for new features",
+)
 runner = CliRunner()
 
 
@@ -61,8 +65,10 @@ def test_ci_follows_the_pipeline_files(repo: Path, prod: FeatureStore) -> None:
 
 
 def test_staging_passes_once_a_promotion_from_it_is_recorded(prod: FeatureStore) -> None:
-    assert _item(prod, STAGING) == (FAIL, "environment 'staging' configured but never promoted from "
-                                          "(featurevault promote --from)")
+    assert _item(prod, STAGING) == (
+        FAIL,
+        "environment 'staging' configured but never promoted from (featurevault promote --from)",
+    )
     prod.promote("staging")
     assert _item(prod, STAGING) == (PASS, "environment 'staging' configured and promoted from (registry history)")
 
@@ -70,17 +76,23 @@ def test_staging_passes_once_a_promotion_from_it_is_recorded(prod: FeatureStore)
 def test_rollback_needs_the_runbook_and_a_history_to_act_on(repo: Path, prod: FeatureStore) -> None:
     assert _item(prod, ROLLBACK)[0] == NOT_CHECKED
     (repo / "rollback_runbook.md").write_text("Run `featurevault rollback V --dry-run`, then without.\n")
-    assert _item(prod, ROLLBACK) == (FAIL, "rollback runbook: rollback_runbook.md; the registry history holds "
-                                           "0 version(s): nothing to roll back to yet")
+    assert _item(prod, ROLLBACK) == (
+        FAIL,
+        "rollback runbook: rollback_runbook.md; the registry history holds 0 version(s): nothing to roll back to yet",
+    )
     prod.promote("staging")
     assert _item(prod, ROLLBACK)[0] == FAIL
     (repo / "features.py").write_text(DEFINITIONS.replace("days=30", "days=14"))
     prod.apply(load_repo(repo))
-    assert _item(prod, ROLLBACK) == (PASS, "rollback runbook: rollback_runbook.md; the registry history holds "
-                                           "2 versions to roll back to")
+    assert _item(prod, ROLLBACK) == (
+        PASS,
+        "rollback runbook: rollback_runbook.md; the registry history holds 2 versions to roll back to",
+    )
     prod.rollback(1)
-    assert _item(prod, ROLLBACK) == (PASS, "rollback runbook: rollback_runbook.md; rollback carried out: "
-                                           "version 3 restored version 1")
+    assert _item(prod, ROLLBACK) == (
+        PASS,
+        "rollback runbook: rollback_runbook.md; rollback carried out: version 3 restored version 1",
+    )
 
 
 def test_flags_follow_the_registry(prod: FeatureStore) -> None:
@@ -102,7 +114,7 @@ def test_sdk_cli_and_http_reports_agree(repo: Path, prod: FeatureStore) -> None:
     cli = json.loads(result.output)
     with TestClient(create_app(prod)) as client:
         http = client.get("/readiness").json()
-    for a, b, c in zip(sdk['items'], cli['items'], http['items']):
+    for a, b, c in zip(sdk["items"], cli["items"], http["items"]):
         assert a == b == c, (a, b, c)
     assert sdk == cli == http
     deployment = {i["item"]: i["status"] for i in sdk["items"] if i["section"] == "DEPLOYMENT"}

@@ -15,8 +15,14 @@ from featurevault.lifecycle import schedule
 from featurevault.ops.repo import load_repo
 from tests.unit.lifecycle.fraud_repo import DEFINITIONS, NOW, write_repo
 
-SCHEDULED = DEFINITIONS.replace('    tags={"team": "risk"},\n)\n\nuser_risk_daily', '    tags={"team": "risk"},\n    schedule="@hourly",\n)\n\nuser_risk_daily')
-SCHEDULED = SCHEDULED.replace('owner="risk@example.com",\n    tags={"team": "risk"},\n)\n\nfraud', 'owner="risk@example.com",\n    tags={"team": "risk"},\n    schedule="0 3 * * *",\n)\n\nfraud')
+SCHEDULED = DEFINITIONS.replace(
+    '    tags={"team": "risk"},\n)\n\nuser_risk_daily',
+    '    tags={"team": "risk"},\n    schedule="@hourly",\n)\n\nuser_risk_daily',
+)
+SCHEDULED = SCHEDULED.replace(
+    'owner="risk@example.com",\n    tags={"team": "risk"},\n)\n\nfraud',
+    'owner="risk@example.com",\n    tags={"team": "risk"},\n    schedule="0 3 * * *",\n)\n\nfraud',
+)
 
 
 @pytest.fixture
@@ -36,7 +42,10 @@ def store(repo: Path) -> Iterator[FeatureStore]:
 
 def test_views_declare_schedules_and_never_run_views_are_due(store: FeatureStore) -> None:
     rows = {s.view: s for s in store.schedule_status(now=NOW)}
-    assert {v: s.schedule for v, s in rows.items()} == {"user_txn_stats_daily": "@hourly", "user_risk_daily": "0 3 * * *"}
+    assert {v: s.schedule for v, s in rows.items()} == {
+        "user_txn_stats_daily": "@hourly",
+        "user_risk_daily": "0 3 * * *",
+    }
     assert all(s.due and s.last_run is None for s in rows.values())
 
 
@@ -58,8 +67,9 @@ def test_a_run_materializes_records_and_is_not_due_again_until_the_next_time(sto
 def test_failures_are_retried_with_backoff_and_recorded(store: FeatureStore, repo: Path) -> None:
     (repo / "data" / "risk.parquet").rename(repo / "data" / "risk.moved")
     pauses: list[float] = []
-    result = schedule.run_due(store, now=NOW, views=["user_risk_daily"], retries=3, backoff_seconds=0.5,
-                              sleep=pauses.append)
+    result = schedule.run_due(
+        store, now=NOW, views=["user_risk_daily"], retries=3, backoff_seconds=0.5, sleep=pauses.append
+    )
     (run,) = result.runs
     assert run.outcome == "failed" and run.attempts == 3 and "risk.parquet" in (run.error or "")
     assert pauses == [0.5, 1.0]

@@ -40,8 +40,11 @@ def store(repo: Path) -> Iterator[FeatureStore]:
 
 
 def _samples(text: bytes) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text.decode()) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text.decode())
+        for s in family.samples
+    }
 
 
 def _fail_risk_runs(store: FeatureStore, repo: Path, now: object) -> None:
@@ -59,10 +62,15 @@ def test_each_run_is_recorded_with_start_end_rows_and_outcome(store: FeatureStor
     assert (ok.outcome, ok.rows, ok.attempts, ok.scheduled_for) == ("ok", 10_000, 1, NOW)
     assert (failed.outcome, failed.rows, failed.attempts) == ("failed", 0, 2) and "risk.parquet" in (failed.error or "")
     for run in (ok, failed):
-        assert run.started_at <= run.ended_at and run.duration_seconds == (run.ended_at - run.started_at).total_seconds()
+        assert (
+            run.started_at <= run.ended_at and run.duration_seconds == (run.ended_at - run.started_at).total_seconds()
+        )
     assert ok.ended_at <= failed.started_at
-    assert [r.view for r in store.schedule_runs(limit=10)] == ["user_risk_daily", "user_txn_stats_daily",
-                                                                "user_risk_daily"]
+    assert [r.view for r in store.schedule_runs(limit=10)] == [
+        "user_risk_daily",
+        "user_txn_stats_daily",
+        "user_risk_daily",
+    ]
     last = last_runs(store.registry.registry, "fraud")["user_risk_daily"]
     assert last["outcome"] == "failed" and last["last_success_at"] == ok.ended_at.isoformat()
     assert last["totals"]["runs"] == {"ok": 1, "failed": 1} and last["totals"]["rows"] == 10_000

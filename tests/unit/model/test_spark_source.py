@@ -22,8 +22,13 @@ def test_importable_from_featurevault_and_feasts_path() -> None:
     [
         {"table": "db.events", "timestamp_field": "ts"},
         {"name": "q", "query": "SELECT * FROM events", "created_timestamp_column": "created"},
-        {"name": "f", "path": "s3://lake/events", "file_format": DeltaFormat(), "field_mapping": {"a": "b"},
-         "date_partition_column": "dt"},
+        {
+            "name": "f",
+            "path": "s3://lake/events",
+            "file_format": DeltaFormat(),
+            "field_mapping": {"a": "b"},
+            "date_partition_column": "dt",
+        },
     ],
 )
 def test_round_trip_through_the_registry_form(kwargs: dict[str, object]) -> None:

@@ -15,8 +15,13 @@ SOURCE = FileSource(name="stats", path="data/stats.parquet", timestamp_field="ev
 
 
 def _view(**kwargs: object) -> FeatureView:
-    return FeatureView(name="driver_stats", entities=[DRIVER], source=SOURCE,
-                       schema=[Field(name="driver_rate", dtype=Float32)], **kwargs)  # type: ignore[arg-type]
+    return FeatureView(
+        name="driver_stats",
+        entities=[DRIVER],
+        source=SOURCE,
+        schema=[Field(name="driver_rate", dtype=Float32)],
+        **kwargs,
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

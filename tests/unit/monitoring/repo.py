@@ -22,7 +22,9 @@ def recent() -> datetime:
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def frame(start: datetime, hours: int, *, seed: int, mean: float = 50.0, mix: tuple[float, ...] = (0.6, 0.3, 0.1)) -> pd.DataFrame:
+def frame(
+    start: datetime, hours: int, *, seed: int, mean: float = 50.0, mix: tuple[float, ...] = (0.6, 0.3, 0.1)
+) -> pd.DataFrame:
     """One row per user per hour over ``hours`` hours from ``start``; ``mean`` and ``mix`` shift the data."""
     rng = np.random.default_rng(seed)
     n = USERS * hours
@@ -50,7 +52,11 @@ def definitions(alerts: list[Alert] | None = None, freshness: timedelta | None =
         entities=[user],
         source=source,
         ttl=timedelta(days=2),
-        schema=[Field(name="user_id", dtype=Int64), Field(name="amount", dtype=Float64), Field(name="plan", dtype=String)],
+        schema=[
+            Field(name="user_id", dtype=Int64),
+            Field(name="amount", dtype=Float64),
+            Field(name="plan", dtype=String),
+        ],
         freshness=freshness,
     )
     return [user, source, view, *(alerts or [])]

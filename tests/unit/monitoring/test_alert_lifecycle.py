@@ -13,8 +13,15 @@ from tests.unit.monitoring.webhook_server import webhook_receiver
 
 
 def _stale_alert(for_: str = "0s") -> Alert:
-    return Alert(name="user_stats_stale", feature_view="user_stats", condition="materialization_age > 2x",
-                 severity="P1", for_=for_, runbook="runbooks/stale_features.md", owner="data-platform")
+    return Alert(
+        name="user_stats_stale",
+        feature_view="user_stats",
+        condition="materialization_age > 2x",
+        severity="P1",
+        for_=for_,
+        runbook="runbooks/stale_features.md",
+        owner="data-platform",
+    )
 
 
 def _alerting(url: str, **route: Any) -> dict[str, Any]:
@@ -50,7 +57,8 @@ def test_stale_view_fires_then_resolves_after_materialize(tmp_path: Path) -> Non
         store.guard.audit.flush()
     audited = _audit_notifications(tmp_path)
     assert [(r["resource"], r["details"]["state"], r["outcome"]) for r in audited] == [
-        (["alert:user_stats_stale"], "firing", "ok"), (["alert:user_stats_stale"], "resolved", "ok")
+        (["alert:user_stats_stale"], "firing", "ok"),
+        (["alert:user_stats_stale"], "resolved", "ok"),
     ]
 
 
@@ -64,18 +72,32 @@ def _last_materialization(store: Any) -> Any:
 
 def test_pending_until_for_has_passed(tmp_path: Path) -> None:
     write(tmp_path / "data" / "users.parquet", frame(NOW - timedelta(hours=6), 6, seed=3))
-    freshness = Alert(name="user_stats_old", feature_view="user_stats", condition="freshness > 2h", severity="P2",
-                      for_="10m", runbook="runbooks/stale_features.md")
+    freshness = Alert(
+        name="user_stats_old",
+        feature_view="user_stats",
+        condition="freshness > 2h",
+        severity="P2",
+        for_="10m",
+        runbook="runbooks/stale_features.md",
+    )
     with make_store(tmp_path) as store:
         store.apply(definitions([freshness]))
-        states = [store.monitor_run(now=NOW + timedelta(hours=3, minutes=m)).alerts[0].state.state for m in (0, 5, 9, 10)]
+        states = [
+            store.monitor_run(now=NOW + timedelta(hours=3, minutes=m)).alerts[0].state.state for m in (0, 5, 9, 10)
+        ]
     assert states == ["pending", "pending", "pending", "firing"]
 
 
 def test_condition_clearing_while_pending_sends_nothing(tmp_path: Path) -> None:
     write(tmp_path / "data" / "users.parquet", frame(NOW - timedelta(hours=6), 6, seed=3))
-    freshness = Alert(name="user_stats_old", feature_view="user_stats", condition="freshness > 2h", severity="P1",
-                      for_="1h", runbook="runbooks/stale_features.md")
+    freshness = Alert(
+        name="user_stats_old",
+        feature_view="user_stats",
+        condition="freshness > 2h",
+        severity="P1",
+        for_="1h",
+        runbook="runbooks/stale_features.md",
+    )
     with webhook_receiver() as hook, make_store(tmp_path, _alerting(hook.url)) as store:
         store.apply(definitions([freshness]))
         assert store.monitor_run(now=NOW + timedelta(hours=3)).alerts[0].state.state == "pending"
@@ -86,8 +108,13 @@ def test_condition_clearing_while_pending_sends_nothing(tmp_path: Path) -> None:
 
 def test_webhook_retried_when_it_first_fails_and_one_message_per_change(tmp_path: Path) -> None:
     write(tmp_path / "data" / "users.parquet", frame(NOW - timedelta(hours=6), 6, seed=3))
-    freshness = Alert(name="user_stats_old", feature_view="user_stats", condition="freshness > 2h", severity="P1",
-                      runbook="runbooks/stale_features.md")
+    freshness = Alert(
+        name="user_stats_old",
+        feature_view="user_stats",
+        condition="freshness > 2h",
+        severity="P1",
+        runbook="runbooks/stale_features.md",
+    )
     with webhook_receiver(fail_first=1) as hook, make_store(tmp_path, _alerting(hook.url)) as store:
         store.apply(definitions([freshness]))
         for minutes in (0, 1, 2):
@@ -98,8 +125,13 @@ def test_webhook_retried_when_it_first_fails_and_one_message_per_change(tmp_path
 
 def test_receiver_down_does_not_block_and_is_retried_next_run(tmp_path: Path) -> None:
     write(tmp_path / "data" / "users.parquet", frame(NOW - timedelta(hours=6), 6, seed=3))
-    freshness = Alert(name="user_stats_old", feature_view="user_stats", condition="freshness > 2h", severity="P1",
-                      runbook="runbooks/stale_features.md")
+    freshness = Alert(
+        name="user_stats_old",
+        feature_view="user_stats",
+        condition="freshness > 2h",
+        severity="P1",
+        runbook="runbooks/stale_features.md",
+    )
     with webhook_receiver(fail_first=3) as hook, make_store(tmp_path, _alerting(hook.url)) as store:
         store.apply(definitions([freshness]))
         down = store.monitor_run(now=NOW + timedelta(hours=3))
@@ -113,13 +145,22 @@ def test_receiver_down_does_not_block_and_is_retried_next_run(tmp_path: Path) ->
 
 def test_escalation_after_delay_once(tmp_path: Path) -> None:
     write(tmp_path / "data" / "users.parquet", frame(NOW - timedelta(hours=6), 6, seed=3))
-    freshness = Alert(name="user_stats_old", feature_view="user_stats", condition="freshness > 2h", severity="P1",
-                      runbook="runbooks/stale_features.md")
+    freshness = Alert(
+        name="user_stats_old",
+        feature_view="user_stats",
+        condition="freshness > 2h",
+        severity="P1",
+        runbook="runbooks/stale_features.md",
+    )
     with webhook_receiver() as chat, webhook_receiver() as pager:
         alerting = {
-            "receivers": {"chat": {"type": "webhook", "url": chat.url, "slack": True},
-                          "pager": {"type": "webhook", "url": pager.url}},
-            "routes": [{"severity": "P1", "receivers": ["chat"], "escalate_after_minutes": 15, "escalate_to": ["pager"]}],
+            "receivers": {
+                "chat": {"type": "webhook", "url": chat.url, "slack": True},
+                "pager": {"type": "webhook", "url": pager.url},
+            },
+            "routes": [
+                {"severity": "P1", "receivers": ["chat"], "escalate_after_minutes": 15, "escalate_to": ["pager"]}
+            ],
         }
         with make_store(tmp_path, alerting) as store:
             store.apply(definitions([freshness]))

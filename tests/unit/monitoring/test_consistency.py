@@ -19,10 +19,14 @@ def test_injected_online_skew_is_found(tmp_path: Path) -> None:
         clean = store.monitor_consistency("user_stats", sample=3000, seed=1)
         assert {f.feature: f.mismatches for f in clean.features} == {"amount": 0, "plan": 0}
         latest = store.get_online_features(["user_stats:amount", "user_stats:plan"], {"user_id": [7]}).to_dict()
-        wrong = pd.DataFrame({
-            "user_id": [7], "event_timestamp": [NOW - timedelta(hours=1)],
-            "amount": [latest["amount"][0] + 1000.0], "plan": latest["plan"],
-        })
+        wrong = pd.DataFrame(
+            {
+                "user_id": [7],
+                "event_timestamp": [NOW - timedelta(hours=1)],
+                "amount": [latest["amount"][0] + 1000.0],
+                "plan": latest["plan"],
+            }
+        )
         store.write_to_online_store("user_stats", wrong)
         skewed = store.monitor_consistency("user_stats", sample=3000, seed=1)
         by_feature = {f.feature: f for f in skewed.features}

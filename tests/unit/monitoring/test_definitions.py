@@ -28,7 +28,12 @@ from tests.unit.monitoring.repo import NOW, definitions, frame, make_store, writ
 )
 def test_conditions_parse(text: str, metric: str, arg: str, threshold: float, relative: bool) -> None:
     condition = parse_condition(text)
-    assert (condition.metric, condition.arg, condition.threshold, condition.relative) == (metric, arg, threshold, relative)
+    assert (condition.metric, condition.arg, condition.threshold, condition.relative) == (
+        metric,
+        arg,
+        threshold,
+        relative,
+    )
 
 
 @pytest.mark.parametrize(
@@ -57,9 +62,14 @@ def test_bad_severity_and_for_are_refused() -> None:
     ("alert", "message"),
     [
         (Alert(name="a", feature_view="nope", condition="freshness > 1h"), "watches feature view 'nope'"),
-        (Alert(name="a", feature_view="user_stats", condition="psi(missing) > 0.2"), "psi\\(missing\\) names no feature"),
-        (Alert(name="a", feature_view="user_stats", condition="rule_failures(no_such_rule) > 0"),
-         "rule_failures\\(no_such_rule\\) names no rule of 'user_stats'"),
+        (
+            Alert(name="a", feature_view="user_stats", condition="psi(missing) > 0.2"),
+            "psi\\(missing\\) names no feature",
+        ),
+        (
+            Alert(name="a", feature_view="user_stats", condition="rule_failures(no_such_rule) > 0"),
+            "rule_failures\\(no_such_rule\\) names no rule of 'user_stats'",
+        ),
     ],
 )
 def test_apply_checks_view_and_feature(tmp_path: Path, alert: Alert, message: str) -> None:
@@ -102,8 +112,15 @@ def test_runbook_file_must_exist_in_the_repo(tmp_path: Path) -> None:
 def test_prometheus_rules_match_the_alerts(tmp_path: Path) -> None:
     write(tmp_path / "data" / "users.parquet", frame(NOW, 1, seed=1))
     alerts = [
-        Alert(name="stale", feature_view="user_stats", condition="freshness > 2x", severity="P1", for_="10m",
-              runbook="runbooks/stale_features.md", owner="data-platform"),
+        Alert(
+            name="stale",
+            feature_view="user_stats",
+            condition="freshness > 2x",
+            severity="P1",
+            for_="10m",
+            runbook="runbooks/stale_features.md",
+            owner="data-platform",
+        ),
         Alert(name="drift", feature_view="user_stats", condition="psi(amount) > 0.2", runbook="runbooks/drift.md"),
     ]
     with make_store(tmp_path) as store:
@@ -113,5 +130,8 @@ def test_prometheus_rules_match_the_alerts(tmp_path: Path) -> None:
     assert by_name["stale"]["expr"] == (
         'featurevault_monitor_value{project="monitored", view="user_stats", feature="", metric="freshness"} > 7200'
     )
-    assert by_name["stale"]["for"] == "600s" and by_name["stale"]["labels"] == {"severity": "P1", "owner": "data-platform"}
+    assert by_name["stale"]["for"] == "600s" and by_name["stale"]["labels"] == {
+        "severity": "P1",
+        "owner": "data-platform",
+    }
     assert by_name["drift"]["expr"].endswith('feature="amount", metric="psi"} > 0.2') and "for" not in by_name["drift"]

@@ -16,10 +16,20 @@ CURRENT_START = NOW - timedelta(days=1)
 
 def _alerts() -> list[Alert]:
     return [
-        Alert(name="amount_drift", feature_view="user_stats", condition="psi(amount) > 0.2", severity="P2",
-              runbook="runbooks/drift.md"),
-        Alert(name="plan_mix_drift", feature_view="user_stats", condition="js(plan) > 0.1", severity="P2",
-              runbook="runbooks/drift.md"),
+        Alert(
+            name="amount_drift",
+            feature_view="user_stats",
+            condition="psi(amount) > 0.2",
+            severity="P2",
+            runbook="runbooks/drift.md",
+        ),
+        Alert(
+            name="plan_mix_drift",
+            feature_view="user_stats",
+            condition="js(plan) > 0.1",
+            severity="P2",
+            runbook="runbooks/drift.md",
+        ),
     ]
 
 
@@ -56,7 +66,10 @@ def test_shifted_mean_and_changed_mix_fire(tmp_path: Path) -> None:
 def test_metrics_are_kept_in_the_registry(tmp_path: Path) -> None:
     out = _run(tmp_path)
     history = out["history"]
-    assert {(p.view, p.feature, p.metric) for p in history} == {("user_stats", "amount", "psi"), ("user_stats", "plan", "psi")}  # type: ignore[attr-defined]
+    assert {(p.view, p.feature, p.metric) for p in history} == {
+        ("user_stats", "amount", "psi"),
+        ("user_stats", "plan", "psi"),
+    }  # type: ignore[attr-defined]
     assert all(p.at == NOW for p in history)  # type: ignore[attr-defined]
 
 

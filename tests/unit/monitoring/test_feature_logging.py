@@ -36,14 +36,19 @@ def _store(tmp_path: Path, rate: float | None, destination: str | None = "logs")
 
 def _logged(root: Path) -> list[dict]:
     files = str(root / "scoring" / "*" / "*.parquet")
-    return duckdb.sql(f"SELECT * FROM read_parquet('{files}', hive_partitioning=true, union_by_name=true)").df().to_dict("records")
+    return (
+        duckdb.sql(f"SELECT * FROM read_parquet('{files}', hive_partitioning=true, union_by_name=true)")
+        .df()
+        .to_dict("records")
+    )
 
 
 def test_logged_rows_are_what_was_served(tmp_path: Path) -> None:
     store, service = _store(tmp_path, 1.0)
     with store:
-        served = [store.get_online_features(service, [{"user_id": u}, {"user_id": USERS + u}]).to_dict()
-                  for u in range(5)]
+        served = [
+            store.get_online_features(service, [{"user_id": u}, {"user_id": USERS + u}]).to_dict() for u in range(5)
+        ]
         store._feature_log.flush()
         rows = _logged(tmp_path / "logs")
         audit_ids = {r["__request_id"] for r in rows}
@@ -55,7 +60,9 @@ def test_logged_rows_are_what_was_served(tmp_path: Path) -> None:
                 answer["amount"][i] is None and by_key[user]["user_stats__amount"] != by_key[user]["user_stats__amount"]
             )
     assert {by_key[0]["user_stats__amount__status"], by_key[USERS]["user_stats__amount__status"]} == {
-        "PRESENT", "NOT_FOUND"}
+        "PRESENT",
+        "NOT_FOUND",
+    }
     assert by_key[0]["__service"] == "scoring" and by_key[0]["log_date"] is not None
     assert len(audit_ids) == 5
     audit = (tmp_path / "audit.jsonl").read_text()
@@ -179,8 +186,11 @@ def test_a_failed_write_counts_its_rows_as_dropped_and_spares_the_others(tmp_pat
     store, service = _store(tmp_path, 1.0)
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the log directory should be")
-    other = FeatureService(name="other", features=[definitions()[2]],
-                           logging_config=LoggingConfig(destination=FileLoggingDestination(path=str(blocked))))
+    other = FeatureService(
+        name="other",
+        features=[definitions()[2]],
+        logging_config=LoggingConfig(destination=FileLoggingDestination(path=str(blocked))),
+    )
     with store:
         logger = FeatureLogger(store._resolve, flush_seconds=3600)
         response = store.get_online_features(["user_stats:amount"], [{"user_id": 1}, {"user_id": 2}])

@@ -23,8 +23,14 @@ RUNBOOK = "runbooks/serving_latency.md"
 
 
 def _rows(users: list[int], at: pd.Timestamp, amount: float = 1.0) -> pd.DataFrame:
-    return pd.DataFrame({"user_id": users, "event_timestamp": [at] * len(users), "amount": [amount] * len(users),
-                         "plan": ["pro"] * len(users)})
+    return pd.DataFrame(
+        {
+            "user_id": users,
+            "event_timestamp": [at] * len(users),
+            "amount": [amount] * len(users),
+            "plan": ["pro"] * len(users),
+        }
+    )
 
 
 def test_newest_online_event_is_sampled_and_recorded(tmp_path: Path) -> None:
@@ -104,8 +110,15 @@ def test_serving_p99_alert_stays_quiet_on_fast_reads(tmp_path: Path) -> None:
 
 def _view_with_rule() -> list:
     user, source, view = definitions()
-    ruled = FeatureView(name=view.name, entities=[user], source=source, ttl=view.ttl, schema=view.schema,
-                        freshness=timedelta(hours=1), rules=[between("amount", 0, 100, name="amount_range")])
+    ruled = FeatureView(
+        name=view.name,
+        entities=[user],
+        source=source,
+        ttl=view.ttl,
+        schema=view.schema,
+        freshness=timedelta(hours=1),
+        rules=[between("amount", 0, 100, name="amount_range")],
+    )
     return [user, source, ruled]
 
 
@@ -113,8 +126,12 @@ def test_rule_failures_alert_fires_on_failing_rows(tmp_path: Path) -> None:
     good = frame(recent() - timedelta(hours=3), 2, seed=4)
     bad = good.head(400).assign(amount=-5.0, event_timestamp=good["event_timestamp"].head(400) + pd.Timedelta(hours=1))
     write(tmp_path / "data" / "users.parquet", pd.concat([good, bad]))
-    failing = Alert(name="amount_out_of_range", feature_view="user_stats", condition="rule_failures(amount_range) > 0.05",
-                    runbook="runbooks/quality_failures.md")
+    failing = Alert(
+        name="amount_out_of_range",
+        feature_view="user_stats",
+        condition="rule_failures(amount_range) > 0.05",
+        runbook="runbooks/quality_failures.md",
+    )
     with make_store(tmp_path) as store:
         store.apply([*_view_with_rule(), failing], skip_lint=True)
         run = store.monitor_run()
@@ -128,8 +145,12 @@ def test_rule_failures_alert_fires_on_failing_rows(tmp_path: Path) -> None:
 
 def test_rule_failures_count_quarantined_rows(tmp_path: Path) -> None:
     write(tmp_path / "data" / "users.parquet", frame(recent() - timedelta(hours=3), 1, seed=4))
-    failing = Alert(name="amount_out_of_range", feature_view="user_stats", condition="rule_failures(amount_range) > 0",
-                    runbook="runbooks/quality_failures.md")
+    failing = Alert(
+        name="amount_out_of_range",
+        feature_view="user_stats",
+        condition="rule_failures(amount_range) > 0",
+        runbook="runbooks/quality_failures.md",
+    )
     with make_store(tmp_path) as store:
         store.apply([*_view_with_rule(), failing], skip_lint=True)
         quiet = store.monitor_run()
@@ -150,6 +171,7 @@ def test_exported_serving_rule_reads_the_project_wide_series(tmp_path: Path) -> 
         store.monitor_run(serving_p99_ms=80.0)
         (rule,) = alert_rules("monitored", store.registry.contents())["groups"][0]["rules"]
         (point,) = store.metric_history("", "serving_p99_ms")
-    assert rule["expr"] == ('featurevault_monitor_value{project="monitored", view="", feature="", '
-                            'metric="serving_p99_ms"} > 50')
+    assert rule["expr"] == (
+        'featurevault_monitor_value{project="monitored", view="", feature="", metric="serving_p99_ms"} > 50'
+    )
     assert (point.view, point.feature, point.value) == ("", "", 80.0)

@@ -24,13 +24,20 @@ def _repo(tmp_path: Path) -> Path:
     write(tmp_path / "data" / "users.parquet", frame(recent() - timedelta(hours=3), 2, seed=8))
     (tmp_path / "feature_store.yaml").write_text(YAML)
     user, source, view = definitions()
-    logged = FeatureService(name="logged", features=[view], logging_config=LoggingConfig(
-        destination=FileLoggingDestination(path="data/logs"), sample_rate=1.0))
+    logged = FeatureService(
+        name="logged",
+        features=[view],
+        logging_config=LoggingConfig(destination=FileLoggingDestination(path="data/logs"), sample_rate=1.0),
+    )
     plain = FeatureService(name="plain", features=[view])
     with FeatureStore(repo_path=tmp_path) as store:
         store.apply([user, source, view, logged, plain])
-        store.write_to_online_store("user_stats", pd.DataFrame({
-            "user_id": [1], "event_timestamp": [pd.Timestamp(recent())], "amount": [3.0], "plan": ["pro"]}))
+        store.write_to_online_store(
+            "user_stats",
+            pd.DataFrame(
+                {"user_id": [1], "event_timestamp": [pd.Timestamp(recent())], "amount": [3.0], "plan": ["pro"]}
+            ),
+        )
         store.monitor_baseline("user_stats", recent() - timedelta(hours=3), recent())
         store.get_online_features(store.get_feature_service("logged"), [{"user_id": 1}])
     return tmp_path

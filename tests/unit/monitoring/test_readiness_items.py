@@ -7,8 +7,13 @@ from featurevault.model import RepoContents
 from featurevault.quality.readiness import evaluate_readiness
 from tests.unit.monitoring.repo import definitions
 
-ITEMS = ("Freshness monitoring configured", "Quality metrics tracked", "Drift detection enabled",
-         "Alerting rules defined", "On-call rotation defined")
+ITEMS = (
+    "Freshness monitoring configured",
+    "Quality metrics tracked",
+    "Drift detection enabled",
+    "Alerting rules defined",
+    "On-call rotation defined",
+)
 
 
 def _contents(alerts: list[Alert]) -> RepoContents:
@@ -26,19 +31,26 @@ def _statuses(contents: RepoContents, config: RepoConfig) -> dict[str, tuple[str
 def test_a_repo_without_alerts_fails_each_item() -> None:
     statuses = _statuses(_contents([]), RepoConfig(project="p"))
     assert {title: status for title, (status, _) in statuses.items()} == dict.fromkeys(ITEMS, "fail")
-    assert statuses["On-call rotation defined"][1] == "no alerting route sends P1 alerts to a receiver other than the log"
+    assert (
+        statuses["On-call rotation defined"][1] == "no alerting route sends P1 alerts to a receiver other than the log"
+    )
 
 
 def test_alerts_and_a_paging_route_pass() -> None:
     alerts = [
-        Alert(name="stale", feature_view="user_stats", condition="freshness > 2x", severity="P1", runbook="runbooks/s.md"),
+        Alert(
+            name="stale", feature_view="user_stats", condition="freshness > 2x", severity="P1", runbook="runbooks/s.md"
+        ),
         Alert(name="nulls", feature_view="user_stats", condition="null_rate(amount) > 0.1", runbook="runbooks/q.md"),
         Alert(name="drift", feature_view="user_stats", condition="psi(amount) > 0.2", runbook="runbooks/d.md"),
     ]
-    config = RepoConfig(project="p", alerting={
-        "receivers": {"pager": {"type": "webhook", "url": "http://127.0.0.1:9/p"}},
-        "routes": [{"severity": "P1", "receivers": ["pager"]}],
-    })
+    config = RepoConfig(
+        project="p",
+        alerting={
+            "receivers": {"pager": {"type": "webhook", "url": "http://127.0.0.1:9/p"}},
+            "routes": [{"severity": "P1", "receivers": ["pager"]}],
+        },
+    )
     statuses = _statuses(_contents(alerts), config)
     assert {title: status for title, (status, _) in statuses.items()} == dict.fromkeys(ITEMS, "pass")
     assert statuses["On-call rotation defined"][1] == "P1 alerts go to pager (alerting.routes)"

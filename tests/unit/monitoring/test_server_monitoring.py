@@ -23,7 +23,9 @@ def _repo(tmp_path: Path) -> datetime:
 
 def test_routes_and_gauges_show_recorded_metrics(tmp_path: Path) -> None:
     now = _repo(tmp_path)
-    old = Alert(name="old", feature_view="user_stats", condition="freshness > 10h", runbook="runbooks/stale_features.md")
+    old = Alert(
+        name="old", feature_view="user_stats", condition="freshness > 10h", runbook="runbooks/stale_features.md"
+    )
     with make_store(tmp_path) as store:
         store.apply(definitions([old]))
         store.monitor_baseline("user_stats", now - timedelta(hours=6), now - timedelta(hours=3))
@@ -33,16 +35,21 @@ def test_routes_and_gauges_show_recorded_metrics(tmp_path: Path) -> None:
             fresh = client.get("/monitoring/freshness").json()["feature_views"]
             psi = client.get("/monitoring/metrics", params={"feature_view": "user_stats", "metric": "psi"}).json()
             exposition = client.get("/metrics").text
-    assert [(a["alert"], a["state"], a["runbook"]) for a in alerts] == [("old", "inactive", "runbooks/stale_features.md")]
+    assert [(a["alert"], a["state"], a["runbook"]) for a in alerts] == [
+        ("old", "inactive", "runbooks/stale_features.md")
+    ]
     assert fresh[0]["view"] == "user_stats" and fresh[0]["freshness_seconds"] < 3600 and not fresh[0]["stale"]
     assert sorted(p["feature"] for p in psi["points"]) == ["amount", "plan"]
-    assert 'featurevault_monitor_value{feature="amount",metric="psi",project="monitored",view="user_stats"}' in exposition
+    assert (
+        'featurevault_monitor_value{feature="amount",metric="psi",project="monitored",view="user_stats"}' in exposition
+    )
 
 
 def test_serve_monitor_loop_evaluates_alerts(tmp_path: Path) -> None:
     _repo(tmp_path)
-    fresh_enough = Alert(name="recent", feature_view="user_stats", condition="freshness < 10h",
-                         runbook="runbooks/stale_features.md")
+    fresh_enough = Alert(
+        name="recent", feature_view="user_stats", condition="freshness < 10h", runbook="runbooks/stale_features.md"
+    )
     with make_store(tmp_path) as store:
         store.apply(definitions([fresh_enough]))
         settings = ServerSettings(monitor_interval_seconds=0.2)

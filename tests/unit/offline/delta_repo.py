@@ -29,11 +29,13 @@ offline_store:
 
 def day_rows(day: int, users: tuple[int, ...] = (1, 2)) -> pd.DataFrame:
     """One row per user at T0 + day days + 1h; amount = 10 * day + user."""
-    return pd.DataFrame({
-        "user_id": list(users),
-        "event_timestamp": [T0 + timedelta(days=day, hours=1)] * len(users),
-        "amount": [10.0 * day + u for u in users],
-    })
+    return pd.DataFrame(
+        {
+            "user_id": list(users),
+            "event_timestamp": [T0 + timedelta(days=day, hours=1)] * len(users),
+            "amount": [10.0 * day + u for u in users],
+        }
+    )
 
 
 def view(source: DeltaSource, **kwargs: Any) -> FeatureView:

@@ -71,7 +71,9 @@ def test_time_travel_before_the_table_existed_names_the_source(repo: DeltaRepo) 
 def test_as_of_on_a_view_that_is_not_delta_names_the_view(repo: DeltaRepo, tmp_path: Path) -> None:
     day_rows(0).to_parquet(tmp_path / "plain.parquet")
     plain = FeatureView(
-        name="plain_stats", entities=[USER], schema=SCHEMA,
+        name="plain_stats",
+        entities=[USER],
+        schema=SCHEMA,
         source=FileSource(name="plain", path=str(tmp_path / "plain.parquet"), timestamp_field="event_timestamp"),
     )
     repo.store.apply([plain])
@@ -135,8 +137,13 @@ def test_push_to_offline_appends_to_delta_after_the_rules(tmp_path: Path) -> Non
 
     repo = make_repo(tmp_path / "repo", days=1)
     push = PushSource(name="tx_push", batch_source=repo.source)
-    pushed = FeatureView(name="tx_stats", source=push, entities=[USER], schema=SCHEMA,
-                         rules=[between("amount", 0, 1000, on_fail="quarantine")])
+    pushed = FeatureView(
+        name="tx_stats",
+        source=push,
+        entities=[USER],
+        schema=SCHEMA,
+        rules=[between("amount", 0, 1000, on_fail="quarantine")],
+    )
     repo.store.apply([pushed])
     rows = day_rows(2).assign(amount=[30.0, -1.0])  # the second row breaks the rule
     assert repo.store.push("tx_push", rows, to="offline") == 1

@@ -23,8 +23,12 @@ def repo(tmp_path: Path) -> DeltaRepo:
     repo.store.materialize(T0, T0 + timedelta(days=5))
     parquet = tmp_path / "profile.parquet"
     pq.write_table(pa.Table.from_pandas(day_rows(0), preserve_index=False), parquet)
-    profile = FeatureView(name="profile", entities=[USER], schema=SCHEMA,
-                          source=FileSource(name="profile_src", path=str(parquet), timestamp_field="event_timestamp"))
+    profile = FeatureView(
+        name="profile",
+        entities=[USER],
+        schema=SCHEMA,
+        source=FileSource(name="profile_src", path=str(parquet), timestamp_field="event_timestamp"),
+    )
     repo.store.apply([profile])
     return repo
 
@@ -47,7 +51,10 @@ def test_forget_deletes_the_entity_everywhere_it_can_and_names_what_it_cannot(re
     assert report["quarantine_deleted"]["tx_stats"] == 1
     assert report["deleted_total"] == 4
     [parquet] = report["not_rewritten"]
-    assert parquet.startswith("profile: offline source 'profile_src' (parquet at ") and "belong to their producer" in parquet
+    assert (
+        parquet.startswith("profile: offline source 'profile_src' (parquet at ")
+        and "belong to their producer" in parquet
+    )
     assert repo.amounts() == [11.0, None]  # user 1 untouched, user 2 gone from the Delta table
     assert _quarantined_users(repo) == [3]
     online = repo.store.get_online_features(["tx_stats:amount"], [{"user_id": 1}, {"user_id": 2}]).to_dict()

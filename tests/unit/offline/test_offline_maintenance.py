@@ -62,8 +62,10 @@ def _all_rows(directory: Path) -> list[tuple[str, int, float]]:
     rows = []
     for file in directory.rglob("*.parquet"):
         table = pq.ParquetFile(file).read()
-        rows += [(file.parent.name, u, a) for u, a in zip(table.column("user_id").to_pylist(),
-                                                          table.column("amount").to_pylist(), strict=True)]
+        rows += [
+            (file.parent.name, u, a)
+            for u, a in zip(table.column("user_id").to_pylist(), table.column("amount").to_pylist(), strict=True)
+        ]
     return sorted(rows)
 
 
@@ -93,8 +95,9 @@ def test_parquet_compaction_interrupted_after_its_journal_is_rolled_forward(tmp_
     # a crash after the journal: the merged file still hidden, the originals still there
     merged = pa.concat_tables([pq.ParquetFile(f).read() for f in files])
     pq.write_table(merged, part / ".fv-compact-abc.tmp")
-    (part / JOURNAL).write_text(json.dumps({"old": [Path(f).name for f in files],
-                                            "new": [[".fv-compact-abc.tmp", "part-x-compacted.parquet"]]}))
+    (part / JOURNAL).write_text(
+        json.dumps({"old": [Path(f).name for f in files], "new": [[".fv-compact-abc.tmp", "part-x-compacted.parquet"]]})
+    )
     (part / ".fv-compact-orphan.tmp").write_bytes(b"half a file")  # an unjournaled leftover
     recover(part)
     assert sorted(p.name for p in part.iterdir()) == ["part-x-compacted.parquet"]
@@ -161,8 +164,9 @@ def test_retention_from_a_tag_and_in_the_plan(tmp_path: Path) -> None:
     desired.entities["user"] = USER
     desired.feature_views["tx_stats"] = tagged
     assert plan(repo.store, desired).retention == {"tx_stats": 90 * 86400.0}
-    again = FeatureView.from_dict(FeatureView(name="v", source=repo.source, entities=[USER], schema=SCHEMA,
-                                              retention=timedelta(days=7)).to_dict())
+    again = FeatureView.from_dict(
+        FeatureView(name="v", source=repo.source, entities=[USER], schema=SCHEMA, retention=timedelta(days=7)).to_dict()
+    )
     assert again.retention == timedelta(days=7)
     from featurevault.errors import DefinitionError
 

@@ -26,9 +26,16 @@ pytestmark = pytest.mark.xdist_group("spark")
 T = datetime(2024, 1, 1, 12, tzinfo=UTC)
 #: one non-null and one null value of every feature type (Json is text; arrays of every scalar type)
 SAMPLES: dict[str, list[Any]] = {
-    "Int32": [7, None], "Int64": [2**53 + 1, None], "Float32": [0.5, None], "Float64": [0.1, None],
-    "String": ["é", None], "Bool": [False, None], "Bytes": [b"\x00\xff", None], "UnixTimestamp": [T, None],
-    "Map": [[("k", "v")], None], "Json": ['{"a": 1}', None],
+    "Int32": [7, None],
+    "Int64": [2**53 + 1, None],
+    "Float32": [0.5, None],
+    "Float64": [0.1, None],
+    "String": ["é", None],
+    "Bool": [False, None],
+    "Bytes": [b"\x00\xff", None],
+    "UnixTimestamp": [T, None],
+    "Map": [[("k", "v")], None],
+    "Json": ['{"a": 1}', None],
 }
 
 
@@ -76,8 +83,9 @@ def test_every_feature_dtype_round_trips_like_duckdb(spark_store: OfflineStore, 
 
 
 def test_spark_dataframe_in_and_out_without_collecting(spark_store: Any, tmp_path: Path) -> None:
-    write_parquet(tmp_path / "f.parquet", {"driver_id": [1, 1, 2], "event_ts": [ts(0), ts(10), ts(0)],
-                                            "rate": [1.0, 2.0, 3.0]})
+    write_parquet(
+        tmp_path / "f.parquet", {"driver_id": [1, 1, 2], "event_ts": [ts(0), ts(10), ts(0)], "rate": [1.0, 2.0, 3.0]}
+    )
     view = make_view("stats", "f.parquet", ["rate"], ttl=timedelta(seconds=5))
     spark = spark_store.spark
     context = spark.sparkContext
@@ -95,7 +103,9 @@ def test_spark_dataframe_in_and_out_without_collecting(spark_store: Any, tmp_pat
     assert [r["rate"] for r in frame.collect()] == [3.0, 1.0, 2.0, None]
     context.setJobGroup("fv-other", "")
     # text timestamps, built from Arrow (pyspark's pandas path is the one it warns about under pandas 3)
-    spark_entity = spark.createDataFrame(pa.Table.from_pandas(entity.assign(event_timestamp=entity["event_timestamp"].astype(str))))
+    spark_entity = spark.createDataFrame(
+        pa.Table.from_pandas(entity.assign(event_timestamp=entity["event_timestamp"].astype(str)))
+    )
     from_spark = get_historical_features(spark_store, contents(view), spark_entity, ["stats:rate"]).to_df()
     assert from_spark["rate"].tolist()[:3] == [3.0, 1.0, 2.0] and pd.isna(from_spark["rate"].tolist()[3])
     assert str(from_spark["event_timestamp"].dt.tz) == "UTC"
@@ -104,11 +114,18 @@ def test_spark_dataframe_in_and_out_without_collecting(spark_store: Any, tmp_pat
 def test_date_partitions_outside_the_window_are_pruned_in_the_plan(spark_store: Any, tmp_path: Path) -> None:
     for day in range(14, 21):
         when = datetime(2024, 1, day, 12)
-        write_parquet(tmp_path / "h" / f"date=2024-01-{day}" / "p.parquet",
-                      {"driver_id": [1], "event_ts": [when], "rate": [float(day)]})
+        write_parquet(
+            tmp_path / "h" / f"date=2024-01-{day}" / "p.parquet",
+            {"driver_id": [1], "event_ts": [when], "rate": [float(day)]},
+        )
     source = SparkSource(name="h_source", path=str(tmp_path / "h"), file_format="parquet", timestamp_field="event_ts")
-    view = FeatureView(name="h", source=source, entities=[DRIVER], ttl=timedelta(hours=1),
-                       schema=[Field(name="driver_id", dtype=Int64), Field(name="rate", dtype=PRIMITIVES["Float64"])])
+    view = FeatureView(
+        name="h",
+        source=source,
+        entities=[DRIVER],
+        ttl=timedelta(hours=1),
+        schema=[Field(name="driver_id", dtype=Int64), Field(name="rate", dtype=PRIMITIVES["Float64"])],
+    )
     entity = pd.DataFrame({"driver_id": [1], "event_timestamp": [datetime(2024, 1, 17, 12, 30)]})
     frame = get_historical_features(spark_store, contents(view), entity, ["h:rate"]).to_spark_df()
     plan = frame._jdf.queryExecution().executedPlan().toString()
@@ -152,8 +169,12 @@ def test_spark_source_table_and_query(spark_store: Any, tmp_path: Path) -> None:
         SparkSource(table="driver_rates", timestamp_field="ts"),
         SparkSource(name="q", query="SELECT driver_id, ts, rate * 2 AS rate FROM driver_rates", timestamp_field="ts"),
     ):
-        view = FeatureView(name="rates", source=source, entities=[Entity(name="driver", join_keys=["driver_id"])],
-                           schema=[Field(name="rate", dtype=PRIMITIVES["Float64"])])
+        view = FeatureView(
+            name="rates",
+            source=source,
+            entities=[Entity(name="driver", join_keys=["driver_id"])],
+            schema=[Field(name="rate", dtype=PRIMITIVES["Float64"])],
+        )
         df = get_historical_features(spark_store, contents(view), entity, ["rates:rate"]).to_df()
         factor = 2 if source.query else 1
         assert df["rate"].tolist()[0] == 0.7 * factor and pd.isna(df["rate"].tolist()[1])

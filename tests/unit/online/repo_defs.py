@@ -51,8 +51,11 @@ def open_store(repo: Path, tables: dict[str, pa.Table], online: dict[str, Any] |
 
 def source_tables() -> dict[str, pa.Table]:
     """Repo-relative Parquet path -> rows."""
-    return {"data/driver.parquet": driver_rows(), "data/route.parquet": route_rows(),
-            "data/global.parquet": global_rows()}
+    return {
+        "data/driver.parquet": driver_rows(),
+        "data/route.parquet": route_rows(),
+        "data/global.parquet": global_rows(),
+    }
 
 
 # -- a small repo: drivers (single key), trips (composite key), a global view, ODFVs, a service --------
@@ -65,8 +68,12 @@ driver_stats = FeatureView(
     name="driver_stats",
     entities=[driver],
     ttl=timedelta(days=1),
-    schema=[Field(name="driver_id", dtype=Int64), Field(name="conv_rate", dtype=Float32),
-            Field(name="trips", dtype=Int64), Field(name="city", dtype=String)],
+    schema=[
+        Field(name="driver_id", dtype=Int64),
+        Field(name="conv_rate", dtype=Float32),
+        Field(name="trips", dtype=Int64),
+        Field(name="city", dtype=String),
+    ],
     source=driver_source,
 )
 route_source = FileSource(name="route_source", path="data/route.parquet", timestamp_field="event_timestamp")
@@ -106,33 +113,54 @@ def trips_python(inputs: dict[str, list[Any]]) -> dict[str, list[Any]]:
 
 service = FeatureService(name="driver_service", features=[driver_stats[["conv_rate", "city"]], rate_plus_bonus])
 
-ALL = [driver, route, driver_source, route_source, global_source, push_source, request,
-       driver_stats, route_stats, global_stats, driver_fresh, rate_plus_bonus, trips_python, service]
+ALL = [
+    driver,
+    route,
+    driver_source,
+    route_source,
+    global_source,
+    push_source,
+    request,
+    driver_stats,
+    route_stats,
+    global_stats,
+    driver_fresh,
+    rate_plus_bonus,
+    trips_python,
+    service,
+]
 
 
 def driver_rows() -> pa.Table:
     """Drivers 1..3; driver 1 has two rows (the later wins), driver 3 is a day older than the others."""
-    return pa.table({
-        "driver_id": pa.array([1, 1, 2, 3], pa.int64()),
-        "event_timestamp": pa.array([T0, T0 + timedelta(hours=1), T0, T0 - timedelta(days=1)],
-                                    pa.timestamp("us", tz="UTC")),
-        "conv_rate": pa.array([0.5, 0.75, 0.25, 0.125], pa.float32()),
-        "trips": pa.array([10, 11, None, 30], pa.int64()),
-        "city": ["a", "b", "c", "d"],
-    })
+    return pa.table(
+        {
+            "driver_id": pa.array([1, 1, 2, 3], pa.int64()),
+            "event_timestamp": pa.array(
+                [T0, T0 + timedelta(hours=1), T0, T0 - timedelta(days=1)], pa.timestamp("us", tz="UTC")
+            ),
+            "conv_rate": pa.array([0.5, 0.75, 0.25, 0.125], pa.float32()),
+            "trips": pa.array([10, 11, None, 30], pa.int64()),
+            "city": ["a", "b", "c", "d"],
+        }
+    )
 
 
 def route_rows() -> pa.Table:
-    return pa.table({
-        "origin": ["x", "x", "y"],
-        "dest": ["y", "z", "x"],
-        "event_timestamp": pa.array([T0] * 3, pa.timestamp("us", tz="UTC")),
-        "duration": [1.5, 2.5, 3.5],
-    })
+    return pa.table(
+        {
+            "origin": ["x", "x", "y"],
+            "dest": ["y", "z", "x"],
+            "event_timestamp": pa.array([T0] * 3, pa.timestamp("us", tz="UTC")),
+            "duration": [1.5, 2.5, 3.5],
+        }
+    )
 
 
 def global_rows() -> pa.Table:
-    return pa.table({
-        "event_timestamp": pa.array([T0 - timedelta(days=400), T0], pa.timestamp("us", tz="UTC")),
-        "total": [1, 2],
-    })
+    return pa.table(
+        {
+            "event_timestamp": pa.array([T0 - timedelta(days=400), T0], pa.timestamp("us", tz="UTC")),
+            "total": [1, 2],
+        }
+    )

@@ -52,10 +52,12 @@ CASES: list[tuple[FeatureType, list[object]]] = [
 def _round_trip(dtype: FeatureType, values: list[object]) -> list[object]:
     fields = [Field(name="f", dtype=dtype)]
     layout = codec.Layout.of(fields)
-    table = pa.table({
-        "f": codec.values_to_arrow(values, dtype, what="f"),
-        "ts": pa.array([TS] * len(values), pa.timestamp("us", tz="UTC")),
-    })
+    table = pa.table(
+        {
+            "f": codec.values_to_arrow(values, dtype, what="f"),
+            "ts": pa.array([TS] * len(values), pa.timestamp("us", tz="UTC")),
+        }
+    )
     records = codec.pack_records(table, codec.Layout.unpack(layout.pack()), "ts")
     decoders = layout.decoders()
     out = []

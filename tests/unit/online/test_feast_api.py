@@ -71,8 +71,15 @@ def test_cache_and_tag_keywords(loaded: Harness) -> None:
     assert loaded.get_feature_service("driver_service", allow_cache=True).name == "driver_service"
     assert loaded.get_on_demand_feature_view("rate_plus_bonus", allow_registry_cache=True)
     assert loaded.get_data_source("driver_source", allow_registry_cache=True)
-    for method in ("list_entities", "list_feature_views", "list_on_demand_feature_views", "list_feature_services",
-                   "list_data_sources", "list_all_feature_views", "list_projects"):
+    for method in (
+        "list_entities",
+        "list_feature_views",
+        "list_on_demand_feature_views",
+        "list_feature_services",
+        "list_data_sources",
+        "list_all_feature_views",
+        "list_projects",
+    ):
         assert getattr(loaded, method)(allow_cache=True, tags={"no": "such tag"}) == []
         assert getattr(loaded, method)(allow_cache=False)
 
@@ -80,8 +87,12 @@ def test_cache_and_tag_keywords(loaded: Harness) -> None:
 def test_tags_filter_keeps_objects_with_every_tag(tmp_path: Path) -> None:
     store = open_store(tmp_path, source_tables())
     tagged = featurevault.FeatureView(
-        name="driver_tagged", entities=driver_stats.entities, ttl=timedelta(days=1), schema=driver_stats.schema,
-        source=driver_stats.source, tags={"team": "fraud", "tier": "1"},
+        name="driver_tagged",
+        entities=driver_stats.entities,
+        ttl=timedelta(days=1),
+        schema=driver_stats.schema,
+        source=driver_stats.source,
+        tags={"team": "fraud", "tier": "1"},
     )
     store.apply([*ALL, tagged])
     assert [v.name for v in store.list_feature_views(tags={"team": "fraud"})] == ["driver_tagged"]
@@ -110,8 +121,9 @@ def test_historical_without_entity_df_is_every_entity_in_the_window(repo: Harnes
     ).to_df()
     assert everything["driver_id"].tolist() == [1, 2, 3]
     with pytest.raises(RequestError, match="either entity_df or start_date"):
-        repo.get_historical_features(pd.DataFrame({"driver_id": [1], "event_timestamp": [T0]}),
-                                     ["driver_stats:city"], start_date=T0)
+        repo.get_historical_features(
+            pd.DataFrame({"driver_id": [1], "event_timestamp": [T0]}), ["driver_stats:city"], start_date=T0
+        )
     with pytest.raises(RequestError, match="after end_date"):
         repo.get_historical_features(features=["driver_stats:city"], start_date=T0, end_date=T0 - timedelta(1))
     with pytest.raises(RequestError, match="same join keys"):
@@ -119,10 +131,15 @@ def test_historical_without_entity_df_is_every_entity_in_the_window(repo: Harnes
 
 
 def test_write_to_offline_store_appends_to_the_batch_source(repo: Harness) -> None:
-    rows = pd.DataFrame({
-        "driver_id": [7], "event_timestamp": [T0 + timedelta(hours=1)],
-        "conv_rate": [0.9], "trips": [70], "city": ["z"],
-    })
+    rows = pd.DataFrame(
+        {
+            "driver_id": [7],
+            "event_timestamp": [T0 + timedelta(hours=1)],
+            "conv_rate": [0.9],
+            "trips": [70],
+            "city": ["z"],
+        }
+    )
     assert repo.write_to_offline_store("driver_stats", rows, allow_registry_cache=True) == 1
     entity_df = pd.DataFrame({"driver_id": [7], "event_timestamp": [T0 + timedelta(hours=2)]})
     assert repo.get_historical_features(entity_df, ["driver_stats:city"]).to_df()["city"].tolist() == ["z"]
@@ -162,8 +179,11 @@ def test_declared_project_must_match_the_config(feast_repo: Path) -> None:
 
 @pytest.mark.parametrize(
     ("source", "module"),
-    [("TrinoSource", "contrib.trino_offline_store.trino_source"), ("BigQuerySource", "bigquery_source"),
-     ("SnowflakeSource", "snowflake_source")],
+    [
+        ("TrinoSource", "contrib.trino_offline_store.trino_source"),
+        ("BigQuerySource", "bigquery_source"),
+        ("SnowflakeSource", "snowflake_source"),
+    ],
 )
 def test_unimplemented_sources_import_and_fail_at_plan(feast_repo: Path, source: str, module: str) -> None:
     (feast_repo / "warehouse.py").write_text(

@@ -78,8 +78,12 @@ def test_unparseable_text_timestamp_names_the_column(loaded: Harness) -> None:
 
 def test_offline_only_view_requested_online_is_refused_by_name(repo: Harness) -> None:
     archive = FeatureView(
-        name="driver_archive", entities=[driver], ttl=timedelta(days=1), online=False,
-        schema=[Field(name="conv_rate", dtype=Float32)], source=driver_source,
+        name="driver_archive",
+        entities=[driver],
+        ttl=timedelta(days=1),
+        online=False,
+        schema=[Field(name="conv_rate", dtype=Float32)],
+        source=driver_source,
     )
     repo.apply([*ALL, archive, FeatureService(name="with_archive", features=[archive])])
     with pytest.raises(RequestError, match="'driver_archive'.*online=False"):

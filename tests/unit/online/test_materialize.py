@@ -86,7 +86,10 @@ def test_failed_run_keeps_previous_values_and_watermark(repo: Harness, monkeypat
 def test_progress_is_reported(repo: Harness) -> None:
     events: list[tuple[str, int, int | None]] = []
     result = materialize_ops.materialize(
-        repo, T0 - timedelta(days=30), T0 + timedelta(hours=2), ["driver_stats"],
+        repo,
+        T0 - timedelta(days=30),
+        T0 + timedelta(hours=2),
+        ["driver_stats"],
         progress=lambda *event: events.append(event),
     )
     # The engine may hand rows over in one batch or several: counts only grow, and end at the total.
@@ -114,8 +117,13 @@ def test_schema_evolution_reads_old_records(repo: Harness) -> None:
 
     repo.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2), ["route_stats"])
     old = repo_defs.route_stats
-    grown = FeatureView(name=old.name, entities=old.entities, ttl=old.ttl, source=old.source,
-                        schema=[*old.schema, Field(name="stops", dtype=Int64)])
+    grown = FeatureView(
+        name=old.name,
+        entities=old.entities,
+        ttl=old.ttl,
+        source=old.source,
+        schema=[*old.schema, Field(name="stops", dtype=Int64)],
+    )
     table = repo_defs.route_rows()
     pq.write_table(table.append_column("stops", pa.array([1, 2, 3])), repo.repo_path / "data" / "route.parquet")
     repo.apply([grown])
@@ -136,8 +144,15 @@ def test_incremental_end_before_the_watermark_moves_nothing_back(repo: Harness) 
 def test_values_pushed_since_are_not_replaced_by_older_rows(repo: Harness) -> None:
     import pandas as pd
 
-    pushed = pd.DataFrame({"driver_id": [1, 2], "event_timestamp": [T0 + timedelta(minutes=30)] * 2,
-                           "conv_rate": [0.9, 0.9], "trips": [99, 99], "city": ["pushed", "pushed"]})
+    pushed = pd.DataFrame(
+        {
+            "driver_id": [1, 2],
+            "event_timestamp": [T0 + timedelta(minutes=30)] * 2,
+            "conv_rate": [0.9, 0.9],
+            "trips": [99, 99],
+            "city": ["pushed", "pushed"],
+        }
+    )
     repo.push("driver_push", pushed)
     result = repo.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2), ["driver_fresh"])
     # driver 1's source row (T0+1h) is newer than the push; driver 2's (T0) is older, so the push stays

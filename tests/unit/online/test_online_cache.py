@@ -121,9 +121,7 @@ def test_wrapper_invalidates_on_every_write_kind(tmp_path: Path) -> None:
 
 
 def test_config_section_and_metrics(tmp_path: Path) -> None:
-    (tmp_path / "feature_store.yaml").write_text(
-        "project: p\nonline_cache:\n  max_entries: 50\n  ttl_seconds: 2.5\n"
-    )
+    (tmp_path / "feature_store.yaml").write_text("project: p\nonline_cache:\n  max_entries: 50\n  ttl_seconds: 2.5\n")
     config = load_repo_config(tmp_path)
     assert config.online_cache is not None
     assert (config.online_cache.max_entries, config.online_cache.ttl_seconds) == (50, 2.5)

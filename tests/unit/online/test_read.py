@@ -26,12 +26,13 @@ def test_latest_value_per_key_is_served(loaded: Harness) -> None:
 
 
 def test_statuses_distinguish_present_null_missing_and_expired(loaded: Harness) -> None:
-    resp = loaded.get_online_features(
-        ["driver_stats:trips"], {"driver_id": [1, 2, 3, 99]}
-    )
+    resp = loaded.get_online_features(["driver_stats:trips"], {"driver_id": [1, 2, 3, 99]})
     assert resp.to_dict()["trips"] == [11, None, None, None]
     assert resp.statuses["trips"] == [
-        FieldStatus.PRESENT, FieldStatus.NULL_VALUE, FieldStatus.OUTSIDE_MAX_AGE, FieldStatus.NOT_FOUND
+        FieldStatus.PRESENT,
+        FieldStatus.NULL_VALUE,
+        FieldStatus.OUTSIDE_MAX_AGE,
+        FieldStatus.NOT_FOUND,
     ]
     assert resp.statuses["driver_id"] == [FieldStatus.PRESENT] * 4
 
@@ -74,8 +75,14 @@ def test_full_feature_names_and_order(loaded: Harness) -> None:
         [{"driver_id": 1, "origin": "y", "dest": "x"}],
         full_feature_names=True,
     ).to_dict()
-    assert list(out) == ["driver_id", "origin", "dest", "route_stats__duration", "driver_stats__city",
-                         "driver_stats__conv_rate"]
+    assert list(out) == [
+        "driver_id",
+        "origin",
+        "dest",
+        "route_stats__duration",
+        "driver_stats__city",
+        "driver_stats__conv_rate",
+    ]
     assert out["route_stats__duration"] == [3.5]
 
 

@@ -160,14 +160,20 @@ def test_every_type_round_trips_through_write_and_read(harness: Harness) -> None
     }
     thing = Entity(name="thing", join_keys=["thing_id"])
     view = FeatureView(
-        name="all_types", entities=[thing], ttl=None,
+        name="all_types",
+        entities=[thing],
+        ttl=None,
         schema=[Field(name=n, dtype=t) for n, (t, _) in values.items()],
         source=FileSource(name="all_src", path="all.parquet", timestamp_field="ts"),
     )
     rows = {"thing_id": ["a", "b"], "ts": [when, when], **{n: v for n, (_, v) in values.items()}}
-    pq.write_table(pa.table({n: codec.values_to_arrow(v, t, what=n) for n, (t, v) in values.items()}
-                            | {"thing_id": pa.array(["a", "b"]), "ts": pa.array([when, when])}),
-                   harness.repo_path / "all.parquet")
+    pq.write_table(
+        pa.table(
+            {n: codec.values_to_arrow(v, t, what=n) for n, (t, v) in values.items()}
+            | {"thing_id": pa.array(["a", "b"]), "ts": pa.array([when, when])}
+        ),
+        harness.repo_path / "all.parquet",
+    )
     harness.apply([view])
     harness.write_to_online_store("all_types", rows)
     resp = harness.get_online_features([f"all_types:{n}" for n in values], {"thing_id": ["a", "b"]})
@@ -182,12 +188,20 @@ def test_push_with_a_field_mapping(harness: Harness) -> None:
     from featurevault.types import Float64
 
     rider = Entity(name="rider", join_keys=["rider_id"])
-    batch = FileSource(name="rider_src", path="riders.parquet", timestamp_field="ts",
-                       field_mapping={"raw_score": "score"})
-    view = FeatureView(name="rider_stats", entities=[rider], ttl=None, schema=[Field(name="score", dtype=Float64)],
-                       source=PushSource(name="rider_push", batch_source=batch))
-    pq.write_table(pa.table({"rider_id": [1], "ts": pa.array([T0], pa.timestamp("us", tz="UTC")), "raw_score": [0.5]}),
-                   harness.repo_path / "riders.parquet")
+    batch = FileSource(
+        name="rider_src", path="riders.parquet", timestamp_field="ts", field_mapping={"raw_score": "score"}
+    )
+    view = FeatureView(
+        name="rider_stats",
+        entities=[rider],
+        ttl=None,
+        schema=[Field(name="score", dtype=Float64)],
+        source=PushSource(name="rider_push", batch_source=batch),
+    )
+    pq.write_table(
+        pa.table({"rider_id": [1], "ts": pa.array([T0], pa.timestamp("us", tz="UTC")), "raw_score": [0.5]}),
+        harness.repo_path / "riders.parquet",
+    )
     harness.apply([view])
     pushed = pd.DataFrame({"rider_id": [2], "ts": [T0], "raw_score": [2.5]})
     harness.push("rider_push", pushed, to=PushMode.ONLINE_AND_OFFLINE)

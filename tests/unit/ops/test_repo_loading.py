@@ -18,7 +18,11 @@ VIEW = (
 
 
 def test_collects_objects_and_their_dependencies(tmp_path: Path) -> None:
-    (tmp_path / "defs.py").write_text(HEADER + VIEW.format(name="stats") + "svc = FeatureService(name='m_v1', features=[stats[['trips']]])\nsub = stats[['trips']]\n")
+    (tmp_path / "defs.py").write_text(
+        HEADER
+        + VIEW.format(name="stats")
+        + "svc = FeatureService(name='m_v1', features=[stats[['trips']]])\nsub = stats[['trips']]\n"
+    )
     contents = load_repo(tmp_path)
     assert set(contents.entities) == {"driver"}
     assert set(contents.data_sources) == {"src"}

@@ -51,8 +51,11 @@ COLUMNS = {
     "c_enum": ("'ok'::mood", String, "ok"),
     "c_blob": ("'\\x01'::BLOB", Bytes, b"\x01"),
     "c_date": ("DATE '2024-01-01'", UnixTimestamp, datetime(2024, 1, 1, tzinfo=UTC)),
-    "c_timestamp": ("TIMESTAMP '2024-01-01 01:02:03.456789'", UnixTimestamp,
-                    datetime(2024, 1, 1, 1, 2, 3, 456789, tzinfo=UTC)),
+    "c_timestamp": (
+        "TIMESTAMP '2024-01-01 01:02:03.456789'",
+        UnixTimestamp,
+        datetime(2024, 1, 1, 1, 2, 3, 456789, tzinfo=UTC),
+    ),
     "c_timestamptz": ("TIMESTAMPTZ '2024-01-01 01:02:03+00'", UnixTimestamp, datetime(2024, 1, 1, 1, 2, 3, tzinfo=UTC)),
     "c_timestamp_ns": ("'2024-01-01 01:02:03'::TIMESTAMP_NS", UnixTimestamp, datetime(2024, 1, 1, 1, 2, 3, tzinfo=UTC)),
     "c_timestamp_s": ("'2024-01-01 01:02:03'::TIMESTAMP_S", UnixTimestamp, datetime(2024, 1, 1, 1, 2, 3, tzinfo=UTC)),
@@ -73,15 +76,18 @@ def write_source(repo: Path, columns: dict[str, str], key_sql: str = "1001::BIGI
     con.sql("CREATE TYPE mood AS ENUM ('sad', 'ok')")
     selected = ", ".join(f"{sql} AS {name}" for name, sql in columns.items())
     path = repo / "data" / "all_types.parquet"
-    con.sql(f"COPY (SELECT {key_sql} AS item_id, TIMESTAMPTZ '2024-01-01 00:00:00+00' AS event_timestamp, "
-            f"{selected}) TO '{path}' (FORMAT parquet)")
+    con.sql(
+        f"COPY (SELECT {key_sql} AS item_id, TIMESTAMPTZ '2024-01-01 00:00:00+00' AS event_timestamp, "
+        f"{selected}) TO '{path}' (FORMAT parquet)"
+    )
     con.close()
 
 
 def inferred_view(name: str = "all_types") -> FeatureView:
     source = FileSource(name=f"{name}_source", path="data/all_types.parquet", timestamp_field="event_timestamp")
-    return FeatureView(name=name, entities=[Entity(name="item", join_keys=["item_id"])], ttl=timedelta(0),
-                       source=source)
+    return FeatureView(
+        name=name, entities=[Entity(name="item", join_keys=["item_id"])], ttl=timedelta(0), source=source
+    )
 
 
 @pytest.fixture

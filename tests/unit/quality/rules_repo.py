@@ -52,10 +52,12 @@ def views(on_fail: dict[str, str] | None = None) -> list[Any]:
     stats_source = FileSource(name="stats_source", path="data/stats.parquet", timestamp_field="event_timestamp")
     live_batch = FileSource(name="live_batch", path="data/live.parquet", timestamp_field="event_timestamp")
     live_push = PushSource(name="live_push", batch_source=live_batch)
-    stats = FeatureView(name="user_stats", entities=[user], schema=SCHEMA, source=stats_source,
-                        ttl=timedelta(0), rules=rules(on_fail))
-    live = FeatureView(name="user_live", entities=[user], schema=SCHEMA, source=live_push,
-                       ttl=timedelta(0), rules=rules(on_fail))
+    stats = FeatureView(
+        name="user_stats", entities=[user], schema=SCHEMA, source=stats_source, ttl=timedelta(0), rules=rules(on_fail)
+    )
+    live = FeatureView(
+        name="user_live", entities=[user], schema=SCHEMA, source=live_push, ttl=timedelta(0), rules=rules(on_fail)
+    )
     return [user, stats, live]
 
 
@@ -73,9 +75,17 @@ BAD = {
 def rows(specs: list[tuple[int, dict[str, Any]]], at: datetime = T0) -> pa.Table:
     """A table of rows ``(user_id, overrides of GOOD)``, all stamped ``at`` unless overridden."""
     records = [{"user_id": uid, "event_timestamp": at, **GOOD, **over} for uid, over in specs]
-    schema = pa.schema([("user_id", pa.int64()), ("event_timestamp", pa.timestamp("us", tz="UTC")),
-                        ("total", pa.int64()), ("avg_amount", pa.float64()), ("max_amount", pa.float64()),
-                        ("tier", pa.string()), ("email", pa.string())])
+    schema = pa.schema(
+        [
+            ("user_id", pa.int64()),
+            ("event_timestamp", pa.timestamp("us", tz="UTC")),
+            ("total", pa.int64()),
+            ("avg_amount", pa.float64()),
+            ("max_amount", pa.float64()),
+            ("tier", pa.string()),
+            ("email", pa.string()),
+        ]
+    )
     return pa.Table.from_pylist(records, schema=schema)
 
 
@@ -95,11 +105,17 @@ online_store:
 """
 
 
-def make_store(repo: Path, online: dict[str, Any] | None = None, stats: pa.Table | None = None,
-               on_fail: dict[str, str] | None = None, registry: str = "data/registry.db") -> FeatureStore:
+def make_store(
+    repo: Path,
+    online: dict[str, Any] | None = None,
+    stats: pa.Table | None = None,
+    on_fail: dict[str, str] | None = None,
+    registry: str = "data/registry.db",
+) -> FeatureStore:
     (repo / "data").mkdir(parents=True, exist_ok=True)
-    section = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in (online or {"type": "sqlite",
-                                                                         "path": "data/online.db"}).items())
+    section = "".join(
+        f"  {k}: {json.dumps(v)}\n" for k, v in (online or {"type": "sqlite", "path": "data/online.db"}).items()
+    )
     (repo / "feature_store.yaml").write_text(CONFIG.format(registry=registry) + section)
     pq.write_table(stats if stats is not None else mixed_rows(), repo / "data/stats.parquet")
     pq.write_table(rows([(0, {})], T0 - timedelta(days=1)), repo / "data/live.parquet")

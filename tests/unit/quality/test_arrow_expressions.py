@@ -20,15 +20,17 @@ def _table(seed: int, nan: bool = False) -> pa.Table:
     if nan:
         amount[::37] = np.nan
     nulls = rng.random(N) < 0.1
-    return pa.table({
-        "amount": pa.array(amount, mask=nulls if not nan else None),
-        "limit_amount": pa.array(np.round(rng.uniform(0, 200, N), 1)),
-        "count": pa.array(rng.integers(-5, 40, N), mask=rng.random(N) < 0.1),
-        "small": pa.array(rng.integers(0, 10, N).astype(np.int32)),
-        "tier": pa.array(rng.choice(["free", "pro", "Team", "o'brien"], N), mask=rng.random(N) < 0.05),
-        "flag": pa.array(rng.random(N) < 0.5, mask=rng.random(N) < 0.05),
-        "Mixed": pa.array(rng.integers(0, 3, N)),
-    })
+    return pa.table(
+        {
+            "amount": pa.array(amount, mask=nulls if not nan else None),
+            "limit_amount": pa.array(np.round(rng.uniform(0, 200, N), 1)),
+            "count": pa.array(rng.integers(-5, 40, N), mask=rng.random(N) < 0.1),
+            "small": pa.array(rng.integers(0, 10, N).astype(np.int32)),
+            "tier": pa.array(rng.choice(["free", "pro", "Team", "o'brien"], N), mask=rng.random(N) < 0.05),
+            "flag": pa.array(rng.random(N) < 0.5, mask=rng.random(N) < 0.05),
+            "Mixed": pa.array(rng.integers(0, 3, N)),
+        }
+    )
 
 
 def _duckdb(sql: str, table: pa.Table) -> list[bool]:
@@ -67,11 +69,22 @@ def test_compiled_expression_agrees_with_duckdb(sql: str, seed: int) -> None:
     assert fails(table).to_pylist() == _duckdb(sql, table)
 
 
-@pytest.mark.parametrize("sql", [
-    "amount / 2 > 1", "lower(tier) = 'free'", "tier IN ('free', 'pro')", "tier LIKE 'f%'", "tier || 'x' = 'freex'",
-    "CASE WHEN flag THEN 1 ELSE 0 END = 1", "count % 2 = 0", "amount > 1e3", "count::DOUBLE > 1",
-    "count > 99999999999999999999", "amount >",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "amount / 2 > 1",
+        "lower(tier) = 'free'",
+        "tier IN ('free', 'pro')",
+        "tier LIKE 'f%'",
+        "tier || 'x' = 'freex'",
+        "CASE WHEN flag THEN 1 ELSE 0 END = 1",
+        "count % 2 = 0",
+        "amount > 1e3",
+        "count::DOUBLE > 1",
+        "count > 99999999999999999999",
+        "amount >",
+    ],
+)
 def test_other_expressions_are_left_to_duckdb(sql: str) -> None:
     assert compile_expression(sql) is None
 

@@ -26,9 +26,7 @@ BAD_NAMES = {
 
 
 def _lint_feature(build: SimpleNamespace, feature: str, entity_names: list[str]) -> list[tuple[str, str]]:
-    entities = [
-        build.entity(n, ["user_id", "merchant_id"] if n == "user_merchant" else None) for n in entity_names
-    ]
+    entities = [build.entity(n, ["user_id", "merchant_id"] if n == "user_merchant" else None) for n in entity_names]
     view_name = f"{entity_names[0]}_transactions_daily"
     contents = build.repo(build.view(view_name, entities, [feature]))
     return [(f.rule, f.object) for f in run_lint(contents).findings]

@@ -66,22 +66,25 @@ def test_bad_view_names(build: SimpleNamespace, name: str, problem: str) -> None
 
 def test_view_without_ttl_description_owner(build: SimpleNamespace) -> None:
     contents = build.repo(
-        build.view("user_transactions_daily", [build.entity("user")], ["user_txn_count_7d"], ttl=None,
-                   description="", owner="")
+        build.view(
+            "user_transactions_daily", [build.entity("user")], ["user_txn_count_7d"], ttl=None, description="", owner=""
+        )
     )
     assert _rules(run_lint(contents).findings) == ["FV302", "FV303", "FV304"]
 
 
 def test_zero_ttl_means_never_expires_and_is_flagged(build: SimpleNamespace) -> None:
-    contents = build.repo(build.view("user_transactions_daily", [build.entity("user")], ["user_txn_count_7d"],
-                                     ttl=timedelta(0)))
+    contents = build.repo(
+        build.view("user_transactions_daily", [build.entity("user")], ["user_txn_count_7d"], ttl=timedelta(0))
+    )
     assert _rules(run_lint(contents).findings) == ["FV302"]
 
 
 def test_view_tags_from_the_vocabulary(build: SimpleNamespace) -> None:
     tags = {"team": "anyone", "env": "production", "pii": "yes", "cost_center": "42", "lint.ignore": "FV999x"}
-    contents = build.repo(build.view("user_transactions_daily", [build.entity("user")], ["user_txn_count_7d"],
-                                     tags=tags))
+    contents = build.repo(
+        build.view("user_transactions_daily", [build.entity("user")], ["user_txn_count_7d"], tags=tags)
+    )
     findings = run_lint(contents).findings
     assert _rules(findings) == ["FV305", "FV306", "FV306"]
     messages = " ".join(f.message for f in findings)
@@ -127,8 +130,13 @@ def test_on_demand_view_reading_a_missing_view_is_an_error(build: SimpleNamespac
     fv = build.view("user_transactions_daily", [build.entity("user")], ["user_txn_count_7d"])
     request = RequestSource(name="txn_request", schema=[Field(name="amount", dtype=Float64)])
     odfv = OnDemandFeatureView(
-        name="user_txn_context_realtime", sources=[fv, request], schema=[Field(name="user_amount_ratio", dtype=Int64)],
-        udf=lambda df: df, description="ratio", owner="fraud", tags={"team": "fraud"},
+        name="user_txn_context_realtime",
+        sources=[fv, request],
+        schema=[Field(name="user_amount_ratio", dtype=Int64)],
+        udf=lambda df: df,
+        description="ratio",
+        owner="fraud",
+        tags={"team": "fraud"},
     )
     assert run_lint(build.repo(fv, odfv)).findings == []
     findings = run_lint(build.repo(odfv)).findings
@@ -138,8 +146,12 @@ def test_on_demand_view_reading_a_missing_view_is_an_error(build: SimpleNamespac
 def test_odfv_features_use_their_source_views_entities(build: SimpleNamespace) -> None:
     fv = build.view("user_transactions_daily", [build.entity("user")], ["user_txn_count_7d"])
     odfv = OnDemandFeatureView(
-        name="user_txn_context_realtime", sources=[fv], schema=[Field(name="amount_ratio", dtype=Float64)],
-        udf=lambda df: df, description="ratio", owner="fraud",
+        name="user_txn_context_realtime",
+        sources=[fv],
+        schema=[Field(name="amount_ratio", dtype=Float64)],
+        udf=lambda df: df,
+        description="ratio",
+        owner="fraud",
     )
     findings = run_lint(build.repo(fv, odfv)).findings
     assert [(f.rule, f.object) for f in findings] == [("FV104", "user_txn_context_realtime:amount_ratio")]

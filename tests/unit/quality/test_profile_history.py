@@ -74,8 +74,14 @@ def test_cli_history_lists_and_shows(store: FeatureStore) -> None:
     assert code == 0
     listed = json.loads(out)
     assert [p["id"] for p in listed][0] == first.id and len(listed) == 2
-    assert listed[0] == {"id": first.id, "view": "user_stats", "start": (T0 - DAY).isoformat(),
-                         "end": (T0 + DAY).isoformat(), "at": first.at.isoformat(), "rows": 2}
+    assert listed[0] == {
+        "id": first.id,
+        "view": "user_stats",
+        "start": (T0 - DAY).isoformat(),
+        "end": (T0 + DAY).isoformat(),
+        "at": first.at.isoformat(),
+        "rows": 2,
+    }
     code, out = _cli(store, "profile", "user_stats", "--history")
     assert code == 0 and first.id in out and "Stored profiles of user_stats (2)" in out
     code, out = _cli(store, "profile", "user_stats", "--id", first.id, "--format", "json")

@@ -33,15 +33,17 @@ def random_rows(seed: int, shift: float = 0.0, start_day: int = 0, days: int = 1
     amount[rng.random(N) < 0.05] = np.nan
     total = pd.array(rng.integers(0, 50, N), dtype="Int64")
     total[rng.random(N) < 0.1] = pd.NA
-    frame = pd.DataFrame({
-        "user_id": np.arange(N, dtype=np.int64),
-        "event_timestamp": [T0 + timedelta(days=start_day + int(d)) for d in rng.integers(0, days, N)],
-        "total": total,
-        "avg_amount": amount,
-        "max_amount": amount + 1,
-        "tier": rng.choice(["free", "pro"], N, p=[0.7, 0.3]),
-        "email": [f"u{i}@x.io" for i in range(N)],
-    })
+    frame = pd.DataFrame(
+        {
+            "user_id": np.arange(N, dtype=np.int64),
+            "event_timestamp": [T0 + timedelta(days=start_day + int(d)) for d in rng.integers(0, days, N)],
+            "total": total,
+            "avg_amount": amount,
+            "max_amount": amount + 1,
+            "tier": rng.choice(["free", "pro"], N, p=[0.7, 0.3]),
+            "email": [f"u{i}@x.io" for i in range(N)],
+        }
+    )
     table = pa.Table.from_pandas(frame, preserve_index=False).cast(rows([(1, {})]).schema)
     # pandas -> Arrow turns NaN into null; keep the NaN (a value that breaks between) as NaN
     return table.set_column(3, "avg_amount", pa.array(amount)).set_column(4, "max_amount", pa.array(amount + 1))
@@ -98,8 +100,15 @@ def test_backfill_gaps_against_backfill_start(tmp_path: Path) -> None:
     from featurevault import FeatureView
 
     stats = store.get_feature_view("user_stats")
-    declared = FeatureView(name="user_stats", entities=stats.entities, schema=stats.schema, source=stats.source,
-                           ttl=timedelta(0), rules=stats.rules, backfill_start=T0 - timedelta(days=2))
+    declared = FeatureView(
+        name="user_stats",
+        entities=stats.entities,
+        schema=stats.schema,
+        source=stats.source,
+        ttl=timedelta(0),
+        rules=stats.rules,
+        backfill_start=T0 - timedelta(days=2),
+    )
     store.apply([declared])
     (view,) = store.validate(["user_stats"]).views
     assert view.earliest == T0 and view.backfill_start == T0 - timedelta(days=2)
@@ -118,8 +127,9 @@ def test_saved_dataset_round_trip_and_validation_reference(tmp_path: Path) -> No
     entity = pd.DataFrame({"user_id": np.arange(N), "event_timestamp": [T0 + timedelta(days=30)] * N})
     features = ["user_stats:avg_amount", "user_stats:total"]
     job = store.get_historical_features(entity, features)
-    dataset = store.create_saved_dataset(from_=job, name="training", storage=SavedDatasetFileStorage(
-        path="data/training.parquet"))
+    dataset = store.create_saved_dataset(
+        from_=job, name="training", storage=SavedDatasetFileStorage(path="data/training.parquet")
+    )
     loaded = store.get_saved_dataset("training")
     pd.testing.assert_frame_equal(loaded.to_df(), job.to_df())  # NaN included
     assert loaded.rows == N and loaded.features == ["avg_amount", "total"]

@@ -20,21 +20,25 @@ from tests.unit.quality.rules_repo import SCHEMA, T0, make_store, mixed_rows, ro
 
 def _stats_with(rules: list, schema: list | None = None) -> FeatureView:
     _, stats, _ = views()
-    return FeatureView(name="user_stats", entities=[user], schema=schema or SCHEMA, source=stats.source,
-                       ttl=timedelta(0), rules=rules)
+    return FeatureView(
+        name="user_stats", entities=[user], schema=schema or SCHEMA, source=stats.source, ttl=timedelta(0), rules=rules
+    )
 
 
-@pytest.mark.parametrize(("rule", "message"), [
-    (not_null("totl"), "rule 'not_null_totl': unknown column 'totl'"),
-    (between("tier", 0, 1), "between needs a numeric or time column; 'tier'"),
-    (between("total", low=T0), "does not fit column 'total'"),
-    (one_of("total", ["a"]), "value 'a' does not fit column 'total'"),
-    (matches("total", "x"), "matches needs a string column"),
-    (matches("email", r"(a)\1"), "bad regular expression"),
-    (expression("max_amount >>> 1", name="broken"), "rule 'broken': expression"),
-    (expression("total + 1", name="not_bool"), "not BOOLEAN"),
-    (expression("(SELECT count(*) FROM read_csv('/etc/passwd')) > total", name="sneaky"), "may not use SELECT"),
-])
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        (not_null("totl"), "rule 'not_null_totl': unknown column 'totl'"),
+        (between("tier", 0, 1), "between needs a numeric or time column; 'tier'"),
+        (between("total", low=T0), "does not fit column 'total'"),
+        (one_of("total", ["a"]), "value 'a' does not fit column 'total'"),
+        (matches("total", "x"), "matches needs a string column"),
+        (matches("email", r"(a)\1"), "bad regular expression"),
+        (expression("max_amount >>> 1", name="broken"), "rule 'broken': expression"),
+        (expression("total + 1", name="not_bool"), "not BOOLEAN"),
+        (expression("(SELECT count(*) FROM read_csv('/etc/passwd')) > total", name="sneaky"), "may not use SELECT"),
+    ],
+)
 def test_apply_refuses_a_rule_that_cannot_work(tmp_path: Path, rule: object, message: str) -> None:
     store = make_store(tmp_path)
     with pytest.raises(DefinitionError, match="feature view 'user_stats'") as caught:
@@ -60,15 +64,20 @@ def test_release_writes_rows_that_now_pass(tmp_path: Path) -> None:
     entries = {e.rule: e.id for e in store.list_quarantined("user_stats")}
     result = store.release_quarantined([entries["one_of_tier"], entries["not_null_total"]])
     assert result.released == [] and sorted(result.still_failing) == sorted(
-        [entries["one_of_tier"], entries["not_null_total"]])
+        [entries["one_of_tier"], entries["not_null_total"]]
+    )
     relaxed = [r for r in views()[1].rules if r.name != "one_of_tier"]
     store.apply([_stats_with([*relaxed, one_of("tier", ["free", "pro", "gold"])])])
     result = store.release_quarantined([entries["one_of_tier"], entries["not_null_total"]])
     assert result.released == [entries["one_of_tier"]] and result.still_failing == [entries["not_null_total"]]
     out = store.get_online_features(["user_stats:tier"], [{"user_id": 12}]).to_dict()
     assert out["tier"] == ["gold"]
-    assert {e.rule for e in store.list_quarantined()} == {"not_null_total", "between_avg_amount", "matches_email",
-                                                          "max_ge_avg"}
+    assert {e.rule for e in store.list_quarantined()} == {
+        "not_null_total",
+        "between_avg_amount",
+        "matches_email",
+        "max_ge_avg",
+    }
     assert store.purge_quarantined(timedelta(days=1)) == 0
     assert store.purge_quarantined(timedelta(0)) == 4 and store.list_quarantined() == []
 
@@ -90,8 +99,9 @@ def test_block_error_names_rule_count_and_hides_pii(tmp_path: Path) -> None:
     assert caught.value.report[0]["rule"] == "matches_email"
 
 
-def test_quarantined_pii_is_sealed_when_pii_is_encrypted_at_rest(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_quarantined_pii_is_sealed_when_pii_is_encrypted_at_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import base64
     import os
 
@@ -107,8 +117,18 @@ def test_quarantined_pii_is_sealed_when_pii_is_encrypted_at_rest(tmp_path: Path,
         assert b"hidden@example.com" not in raw
         (entry,) = store.list_quarantined("user_live")
         assert entry.rule == "one_of_tier"
-        store.apply([FeatureView(name="user_live", entities=[user], schema=SCHEMA, source=views()[2].source,
-                                 ttl=timedelta(0), rules=[not_null("total")])])
+        store.apply(
+            [
+                FeatureView(
+                    name="user_live",
+                    entities=[user],
+                    schema=SCHEMA,
+                    source=views()[2].source,
+                    ttl=timedelta(0),
+                    rules=[not_null("total")],
+                )
+            ]
+        )
         assert store.release_quarantined([entry.id]).released == [entry.id]
         out = store.get_online_features(["user_live:email"], [{"user_id": 5}]).to_dict()
         assert out["email"] == ["hidden@example.com"]
@@ -159,7 +179,9 @@ def test_blocked_push_is_422_over_http_and_failures_are_counted(tmp_path: Path) 
         store.profile("user_live")
         assert client.get("/quality/profiles/user_live").json()["view"] == "user_live"
         text = client.get("/metrics").text
-    assert 'featurevault_quality_rule_failures_total{feature_view="user_live",on_fail="block",rule="one_of_tier"}' in text
+    assert (
+        'featurevault_quality_rule_failures_total{feature_view="user_live",on_fail="block",rule="one_of_tier"}' in text
+    )
     assert 'rule="matches_email"' in text
 
 
@@ -168,13 +190,16 @@ def test_null_policy_fill_serves_the_default_marked_filled(tmp_path: Path) -> No
     from featurevault.server.feast_shape import feast_body
 
     store = make_store(tmp_path)
-    schema = [f if f.name != "avg_amount" else Field(name="avg_amount", dtype=SCHEMA[2].dtype,
-                                                       null_policy=("fill", 0.0)) for f in SCHEMA]
+    schema = [
+        f if f.name != "avg_amount" else Field(name="avg_amount", dtype=SCHEMA[2].dtype, null_policy=("fill", 0.0))
+        for f in SCHEMA
+    ]
     store.apply([_stats_with([not_null("total")], schema)])
     pq.write_table(rows([(1, {}), (2, {"avg_amount": None})]), tmp_path / "data/stats.parquet")
     store.materialize(T0 - timedelta(days=1), T0 + timedelta(days=1), ["user_stats"])
-    out = store.get_online_features(["user_stats:avg_amount", "user_stats:tier"],
-                                    [{"user_id": 1}, {"user_id": 2}, {"user_id": 99}])
+    out = store.get_online_features(
+        ["user_stats:avg_amount", "user_stats:tier"], [{"user_id": 1}, {"user_id": 2}, {"user_id": 99}]
+    )
     assert out.to_dict()["avg_amount"] == [10.0, 0.0, None]  # a missing entity is not filled
     assert out.statuses["avg_amount"] == [FieldStatus.PRESENT, FieldStatus.FILLED, FieldStatus.NOT_FOUND]
     assert feast_body(out)["results"][1]["statuses"] == ["PRESENT", "FILLED", "NOT_FOUND"]

@@ -36,8 +36,13 @@ def _good_repo(build: SimpleNamespace) -> RepoContents:
     fv.features.append(Field(name="user_txn_count_7d", dtype=Float32, description="Transactions in 7 days"))
     fv.features.append(Field(name="user_email_hash", dtype=Float32, description="Email", tags={"pii": "true"}))
     odfv = OnDemandFeatureView(
-        name="user_txn_context", sources=[fv], schema=[Field(name="user_txn_ratio", dtype=Float64, description="r")],
-        udf=lambda df: df, description="Ratio of counts", owner="fraud", tags={"pii": "false"},
+        name="user_txn_context",
+        sources=[fv],
+        schema=[Field(name="user_txn_ratio", dtype=Float64, description="r")],
+        udf=lambda df: df,
+        description="Ratio of counts",
+        owner="fraud",
+        tags={"pii": "false"},
     )
     service = build.service(name="fraud_detection_v1", features=[fv], description="fraud model")
     return build.repo(fv, odfv, service)
@@ -80,7 +85,8 @@ def test_design_items_pass_on_a_good_repo(build: SimpleNamespace) -> None:
     assert items["Naming conventions followed"] == (PASS, "lint: no naming findings")
     assert items["TTLs set appropriately"] == (PASS, "TTL set on 1/1 feature views")
     assert items["Feature services defined for each model"] == (
-        PASS, "feature services defined for 1 model(s) (fraud_detection)"
+        PASS,
+        "feature services defined for 1 model(s) (fraud_detection)",
     )
     assert items["Entities properly defined"][0] == PASS
     assert items["Schema validation in place"][0] == PASS
@@ -122,7 +128,8 @@ def test_security_items(build: SimpleNamespace) -> None:
     items = _items(evaluate_readiness(_good_repo(build), config, facts))
     assert items["Access control implemented"][0] == PASS
     assert items["PII features identified and protected"] == (
-        PASS, "1 PII feature(s) identified; masked for principals without READ_PII"
+        PASS,
+        "1 PII feature(s) identified; masked for principals without READ_PII",
     )
     assert items["Audit logging enabled"] == (PASS, "audit sink: file (data/audit.jsonl), verified")
     assert items["Encryption at rest and in transit"][0] == PASS
@@ -193,13 +200,15 @@ def test_security_sections_of_a_later_build(build: SimpleNamespace) -> None:
     items = _items(evaluate_readiness(_good_repo(build), _FutureConfig(project="d", pii=pii)))
     assert items["PII features identified and protected"][0] == FAIL  # auth is off: served in clear
     assert items["Encryption at rest and in transit"] == (
-        PASS, "in transit: TLS or embedded backends only; at rest: PII values encrypted (pii.encrypt_at_rest: true)"
+        PASS,
+        "in transit: TLS or embedded backends only; at rest: PII values encrypted (pii.encrypt_at_rest: true)",
     )
     facts = ReadinessFacts(auth_enabled=True)
     plain = _FutureConfig(project="d", pii=_Section(type="pii", encrypt_at_rest=False))
     items = _items(evaluate_readiness(_good_repo(build), plain, facts))
     assert items["PII features identified and protected"] == (
-        PASS, "1 PII feature(s) identified; masked for principals without READ_PII"
+        PASS,
+        "1 PII feature(s) identified; masked for principals without READ_PII",
     )
     assert items["Encryption at rest and in transit"][0] == FAIL
 
@@ -214,7 +223,8 @@ def test_repo_files_tests_runbooks_and_ci(build: SimpleNamespace, tmp_path: Path
     config = RepoConfig(project="d", repo_path=tmp_path)
     items = _items(evaluate_readiness(_good_repo(build), config))
     assert items["Unit tests for feature logic"] == (
-        PASS, "1 test file(s) exercise on-demand feature logic (tests/test_logic.py)"
+        PASS,
+        "1 test file(s) exercise on-demand feature logic (tests/test_logic.py)",
     )
     assert items["Integration tests for retrieval"][0] == PASS
     assert items["Performance tests for latency"][0] == NOT_CHECKED

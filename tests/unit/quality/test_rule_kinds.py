@@ -21,15 +21,27 @@ NAN, INF = float("nan"), float("inf")
 PARIS = timezone(timedelta(hours=1))
 EDGE = datetime(2024, 1, 1, tzinfo=UTC)
 
-TABLE = pa.table({
-    "amount": pa.array([1.0, None, NAN, -INF, 10_000.0, 10_000.5, 0.0], pa.float64()),
-    "count": pa.array([1, None, 3, 4, 5, 6, 7], pa.int64()),
-    "tier": pa.array(["free", "", None, "pro", "gold", "FREE", "free"], pa.string()),
-    "email": pa.array(["a@b.c", "", None, "x@y", "no at", "ü@ö.de", "a@b@c"], pa.string()),
-    "user_id": pa.array([1, 1, 2, 3, 3, None, None], pa.int64()),
-    "ts": pa.array([EDGE - timedelta(microseconds=1), EDGE, EDGE + timedelta(days=1), None,
-                    EDGE.astimezone(PARIS), EDGE - timedelta(hours=1), EDGE], pa.timestamp("us", tz="UTC")),
-})
+TABLE = pa.table(
+    {
+        "amount": pa.array([1.0, None, NAN, -INF, 10_000.0, 10_000.5, 0.0], pa.float64()),
+        "count": pa.array([1, None, 3, 4, 5, 6, 7], pa.int64()),
+        "tier": pa.array(["free", "", None, "pro", "gold", "FREE", "free"], pa.string()),
+        "email": pa.array(["a@b.c", "", None, "x@y", "no at", "ü@ö.de", "a@b@c"], pa.string()),
+        "user_id": pa.array([1, 1, 2, 3, 3, None, None], pa.int64()),
+        "ts": pa.array(
+            [
+                EDGE - timedelta(microseconds=1),
+                EDGE,
+                EDGE + timedelta(days=1),
+                None,
+                EDGE.astimezone(PARIS),
+                EDGE - timedelta(hours=1),
+                EDGE,
+            ],
+            pa.timestamp("us", tz="UTC"),
+        ),
+    }
+)
 
 CASES: list[tuple[Rule, list[bool]]] = [
     (not_null("amount"), [False, True, True, False, False, False, False]),
@@ -78,16 +90,19 @@ def test_rules_round_trip_through_the_registry_form() -> None:
         assert Rule.from_dict(rule.to_dict()) == rule
 
 
-@pytest.mark.parametrize(("build", "message"), [
-    (lambda: matches("email", "("), "bad regular expression"),
-    (lambda: between("amount"), "low bound, a high bound"),
-    (lambda: between("amount", 5, 1), "above high bound"),
-    (lambda: between("amount", "a", 1), "must be a number"),
-    (lambda: one_of("tier", []), "non-empty list"),
-    (lambda: not_null("amount", on_fail="drop"), "on_fail must be one of"),
-    (lambda: expression("", name="x"), "SQL boolean"),
-    (lambda: unique([]), "non-empty list"),
-])
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: matches("email", "("), "bad regular expression"),
+        (lambda: between("amount"), "low bound, a high bound"),
+        (lambda: between("amount", 5, 1), "above high bound"),
+        (lambda: between("amount", "a", 1), "must be a number"),
+        (lambda: one_of("tier", []), "non-empty list"),
+        (lambda: not_null("amount", on_fail="drop"), "on_fail must be one of"),
+        (lambda: expression("", name="x"), "SQL boolean"),
+        (lambda: unique([]), "non-empty list"),
+    ],
+)
 def test_bad_rules_are_refused_at_definition(build: object, message: str) -> None:
     with pytest.raises(DefinitionError, match=message):
         build()  # type: ignore[operator]

@@ -24,8 +24,18 @@ def _store(tmp_path: Path, stats: pa.Table, rule: Any) -> FeatureStore:
     """The rules repo over ``stats``, with ``user_stats`` checked by ``rule`` alone."""
     store = make_store(tmp_path, stats=stats)
     _, stats_view, _ = views()
-    store.apply([FeatureView(name="user_stats", entities=[user], schema=SCHEMA, source=stats_view.source,
-                             ttl=timedelta(0), rules=[rule])])
+    store.apply(
+        [
+            FeatureView(
+                name="user_stats",
+                entities=[user],
+                schema=SCHEMA,
+                source=stats_view.source,
+                ttl=timedelta(0),
+                rules=[rule],
+            )
+        ]
+    )
     return store
 
 
@@ -36,14 +46,22 @@ def _online(store: FeatureStore, users: list[int]) -> list[Any]:
 
 def _duplicated_latest() -> pa.Table:
     """User 1 has two source rows at its latest time (the latest-per-key batch holds only one); user 2 is clean."""
-    return pa.concat_tables([rows([(1, {"total": 5}), (1, {"total": 6}), (2, {"total": 7})]),
-                             rows([(1, {"total": 1})], T0 - timedelta(hours=1))])
+    return pa.concat_tables(
+        [
+            rows([(1, {"total": 5}), (1, {"total": 6}), (2, {"total": 7})]),
+            rows([(1, {"total": 1})], T0 - timedelta(hours=1)),
+        ]
+    )
 
 
 def _duplicated_history() -> pa.Table:
     """User 1's latest row is unique, but two of its older rows share a time."""
-    return pa.concat_tables([rows([(1, {"total": 5}), (2, {"total": 7})]),
-                             rows([(1, {"total": 1}), (1, {"total": 2})], T0 - timedelta(hours=1))])
+    return pa.concat_tables(
+        [
+            rows([(1, {"total": 5}), (2, {"total": 7})]),
+            rows([(1, {"total": 1}), (1, {"total": 2})], T0 - timedelta(hours=1)),
+        ]
+    )
 
 
 def test_quarantine_takes_out_the_written_row_of_a_duplicated_combination(tmp_path: Path) -> None:
@@ -124,6 +142,16 @@ def test_nulls_never_make_a_duplicate(tmp_path: Path) -> None:
     store = make_store(tmp_path)
     pushed = rows([(5, {"email": None}), (6, {"email": None})], T0 + timedelta(hours=3))
     _, _, live = views()
-    store.apply([FeatureView(name="user_live", entities=[user], schema=SCHEMA, source=live.source,
-                             ttl=timedelta(0), rules=[unique("email", on_fail="block")])])
+    store.apply(
+        [
+            FeatureView(
+                name="user_live",
+                entities=[user],
+                schema=SCHEMA,
+                source=live.source,
+                ttl=timedelta(0),
+                rules=[unique("email", on_fail="block")],
+            )
+        ]
+    )
     assert store.push("live_push", pushed.to_pandas(), to="online") == 2

@@ -36,8 +36,13 @@ class FakeRegistry:
         return self._contents
 
     def status(self) -> dict[str, Any]:
-        return {"version": self.version, "age_seconds": self.age_seconds, "stale": self.stale,
-                "max_staleness_seconds": self.max_staleness_seconds, "error": None}
+        return {
+            "version": self.version,
+            "age_seconds": self.age_seconds,
+            "stale": self.stale,
+            "max_staleness_seconds": self.max_staleness_seconds,
+            "error": None,
+        }
 
     @staticmethod
     def state(namespace: str) -> dict[str, Any]:
@@ -112,7 +117,9 @@ class FakeStore:
         if isinstance(features, list):
             for ref in features:
                 if not ref.startswith("driver_stats:"):
-                    raise FeatureViewNotFoundError(f"feature reference {ref!r}: no feature view named {ref.split(':')[0]!r}")
+                    raise FeatureViewNotFoundError(
+                        f"feature reference {ref!r}: no feature view named {ref.split(':')[0]!r}"
+                    )
         ids = entity_rows["driver_id"]
         name = "driver_stats__conv_rate" if full_feature_names else "conv_rate"
         found = [i == 1001 for i in ids]

@@ -156,7 +156,11 @@ def test_unknown_route_and_method_use_the_error_shape(client: TestClient) -> Non
 def test_push_parses_timestamps_and_counts(client: TestClient, store: FakeStore) -> None:
     body = {
         "push_source_name": "driver_push",
-        "df": {"driver_id": [1001, 1002], "conv_rate": [0.1, 0.2], "event_timestamp": ["2024-01-02T03:04:05Z", 1704164645]},
+        "df": {
+            "driver_id": [1001, 1002],
+            "conv_rate": [0.1, 0.2],
+            "event_timestamp": ["2024-01-02T03:04:05Z", 1704164645],
+        },
         "to": "online_and_offline",
     }
     r = client.post("/push", json=body)
@@ -273,7 +277,11 @@ def test_unexpected_errors_are_500_without_a_trace(store: FakeStore) -> None:
     with TestClient(create_app(store, access_log_stream=io.StringIO()), raise_server_exceptions=False) as c:
         r = read(c, features=["driver_stats:conv_rate"], entities={"driver_id": [1]})
     assert r.status_code == 500
-    assert r.json()["error"] == {"type": "InternalError", "message": "internal server error; see the server log", "detail": None}
+    assert r.json()["error"] == {
+        "type": "InternalError",
+        "message": "internal server error; see the server log",
+        "detail": None,
+    }
     assert "secret" not in r.text
 
 

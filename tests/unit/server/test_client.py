@@ -22,8 +22,11 @@ FEAST_ANSWER = {
             "statuses": ["PRESENT", "NOT_FOUND", "OUTSIDE_MAX_AGE"],
             "event_timestamps": ["2024-01-02T03:04:05Z", "1970-01-01T00:00:00Z", "2023-01-01T00:00:00Z"],
         },
-        {"values": [1.5, None, 2.0], "statuses": ["PRESENT", "NULL_VALUE", "PRESENT"],
-         "event_timestamps": ["1970-01-01T00:00:00Z"] * 3},
+        {
+            "values": [1.5, None, 2.0],
+            "statuses": ["PRESENT", "NULL_VALUE", "PRESENT"],
+            "event_timestamps": ["1970-01-01T00:00:00Z"] * 3,
+        },
     ],
 }
 
@@ -41,11 +44,15 @@ def test_online_features_come_back_as_an_online_response() -> None:
 
     with make_client(handler) as client:
         response = client.get_online_features(
-            features=["driver_stats:conv_rate"], entity_rows=[{"driver_id": 1001}, {"driver_id": 1002}, {"driver_id": 1003}]
+            features=["driver_stats:conv_rate"],
+            entity_rows=[{"driver_id": 1001}, {"driver_id": 1002}, {"driver_id": 1003}],
         )
         client.get_online_features(feature_service="driver_v1", entity_rows={"driver_id": [1]}, full_feature_names=True)
-    assert sent[0] == {"entities": {"driver_id": [1001, 1002, 1003]}, "full_feature_names": False,
-                       "features": ["driver_stats:conv_rate"]}
+    assert sent[0] == {
+        "entities": {"driver_id": [1001, 1002, 1003]},
+        "full_feature_names": False,
+        "features": ["driver_stats:conv_rate"],
+    }
     assert sent[1] == {"entities": {"driver_id": [1]}, "full_feature_names": True, "feature_service": "driver_v1"}
     data = response.to_dict()
     assert data["driver_id"] == [1001, 1002, 1003]
@@ -86,7 +93,11 @@ def test_push_sends_columns_with_iso_timestamps() -> None:
         return httpx.Response(200, json={"status": "ok", "rows": 2})
 
     frame = pd.DataFrame(
-        {"driver_id": [1, 2], "rate": [0.1, float("nan")], "event_timestamp": pd.to_datetime(["2024-01-02", None], utc=True)}
+        {
+            "driver_id": [1, 2],
+            "rate": [0.1, float("nan")],
+            "event_timestamp": pd.to_datetime(["2024-01-02", None], utc=True),
+        }
     )
     with make_client(handler) as client:
         assert client.push("driver_push", frame, to="online_and_offline") == 2

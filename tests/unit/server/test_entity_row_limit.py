@@ -35,6 +35,8 @@ def test_the_sdk_limit_is_413_over_http_too(tmp_path: Path) -> None:
     store = Harness(repo_path=tmp_path)
     store.apply(ALL)
     with TestClient(create_app(store, access_log_stream=io.StringIO())) as client:
-        r = client.post("/get-online-features", json={"features": ["driver_stats:trips"], "entities": {"driver_id": [1] * 3}})
+        r = client.post(
+            "/get-online-features", json={"features": ["driver_stats:trips"], "entities": {"driver_id": [1] * 3}}
+        )
     store.close()
     assert r.status_code == 413 and "limits.max_entity_rows" in r.json()["error"]["message"]

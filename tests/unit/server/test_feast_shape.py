@@ -23,7 +23,12 @@ def test_timestamps_print_like_feast() -> None:
 
 def test_values_follow_protobuf_json() -> None:
     assert json_values([1.5, float("nan"), None, float("inf"), -math.inf, 0.0]) == [
-        1.5, "NaN", None, "Infinity", "-Infinity", 0.0
+        1.5,
+        "NaN",
+        None,
+        "Infinity",
+        "-Infinity",
+        0.0,
     ]
     assert json_values([b"\x00\x01", None]) == ["AAE=", None]
     assert json_values([datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), None]) == [1704164645, None]
@@ -52,6 +57,9 @@ def test_body_from_a_real_online_response() -> None:
         "event_timestamps": ["2024-01-02T03:04:05Z", "2023-12-31T05:20:00Z", EPOCH],
     }
     assert trips["statuses"] == rate["statuses"]
-    assert label == {"values": ["a", None, "c"], "statuses": ["PRESENT", "NULL_VALUE", "PRESENT"],
-                     "event_timestamps": [EPOCH] * 3}
+    assert label == {
+        "values": ["a", None, "c"],
+        "statuses": ["PRESENT", "NULL_VALUE", "PRESENT"],
+        "event_timestamps": [EPOCH] * 3,
+    }
     assert blob["values"] == ["eA==", None, "eg=="]

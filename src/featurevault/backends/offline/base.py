@@ -140,4 +140,3 @@ class PartitionWriter(ABC):
         self, view: FeatureView, start: datetime | None, end: datetime, sink: PartitionSink, *, partitions: int | None
     ) -> tuple[int, int]:
         """Run ``sink`` on each partition of the latest rows per key; the summed counts it yielded."""
-

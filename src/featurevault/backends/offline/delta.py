@@ -49,8 +49,14 @@ def open_table(source: FileSource, path: Path, as_of: Any = None) -> Any:
         if isinstance(as_of, datetime):
             table.load_as_version(as_of)
     except Exception as exc:  # deltalake raises its own TableNotFoundError, DeltaError, ValueError
-        at = f" at {as_of.isoformat() if isinstance(as_of, datetime) else f'version {as_of}'}" if as_of is not None else ""
-        raise DataSourceError(f"data source {source.name!r}: cannot open the Delta table {str(path)!r}{at}: {exc}") from exc
+        at = (
+            f" at {as_of.isoformat() if isinstance(as_of, datetime) else f'version {as_of}'}"
+            if as_of is not None
+            else ""
+        )
+        raise DataSourceError(
+            f"data source {source.name!r}: cannot open the Delta table {str(path)!r}{at}: {exc}"
+        ) from exc
     if isinstance(as_of, datetime):
         _check_committed_by(source, path, table, as_of)
     return table
@@ -89,8 +95,12 @@ class DeltaFiles(SourceFiles):
             wanted = {self._relative(f) for f in files}
             fragments = [f for f in dataset.get_fragments() if f.path in wanted]
             dataset = ds.FileSystemDataset(fragments, dataset.schema, dataset.format, dataset.filesystem)
-        logger.debug("delta source %s: scanning %d of %d files", self.source.name,
-                     len(files if files is not None else self.files), len(self.files))
+        logger.debug(
+            "delta source %s: scanning %d of %d files",
+            self.source.name,
+            len(files if files is not None else self.files),
+            len(self.files),
+        )
         name = f"__fv_delta_{uuid.uuid4().hex[:12]}"
         cursor.register(name, dataset)
         return name
@@ -137,8 +147,9 @@ def append(source: FileSource, path: Path, rows: pa.Table) -> int:
     else:
         if date_column and date_column not in rows.column_names:
             rows = rows.append_column(date_column, _event_dates(source, rows))
-        partition_by = [c for c in getattr(source, "partition_by", [date_column] if date_column else [])
-                        if c in rows.column_names]
+        partition_by = [
+            c for c in getattr(source, "partition_by", [date_column] if date_column else []) if c in rows.column_names
+        ]
         path.mkdir(parents=True, exist_ok=True)
         module.write_deltalake(str(path), rows, mode="append", partition_by=partition_by or None)
     version = int(module.DeltaTable(str(path)).version())
@@ -178,8 +189,11 @@ def compact(source: FileSource, path: Path, target_bytes: int) -> dict[str, Any]
     for time travel until a vacuum)."""
     table = open_table(source, path)
     metrics = table.optimize.compact(target_size=target_bytes)
-    return {"files_added": metrics.get("numFilesAdded", 0), "files_removed": metrics.get("numFilesRemoved", 0),
-            "version": int(table.version())}
+    return {
+        "files_added": metrics.get("numFilesAdded", 0),
+        "files_removed": metrics.get("numFilesRemoved", 0),
+        "version": int(table.version()),
+    }
 
 
 def delete_rows(source: FileSource, path: Path, predicate: str, *, dry_run: bool = False) -> int:
@@ -211,8 +225,11 @@ def history(source: FileSource, path: Path) -> list[dict[str, Any]]:
     """Versions of the table, newest first: version, time (UTC) and operation."""
     table = open_table(source, path)
     return [
-        {"version": h.get("version"), "at": datetime.fromtimestamp(h["timestamp"] / 1000, UTC).isoformat(),
-         "operation": h.get("operation")}
+        {
+            "version": h.get("version"),
+            "at": datetime.fromtimestamp(h["timestamp"] / 1000, UTC).isoformat(),
+            "operation": h.get("operation"),
+        }
         for h in table.history()
     ]
 

@@ -141,9 +141,7 @@ class Store(OfflineStore):
     ) -> ViewScan:
         """SQL reading the columns of ``view`` that a call needs, in [lower, upper] (None: unbounded)."""
         if isinstance(view.batch_source, PostgreSQLSource):
-            files: Any = register_postgres_source(
-                cur, view.batch_source, lower, upper, connection=self.config.postgres
-            )
+            files: Any = register_postgres_source(cur, view.batch_source, lower, upper, connection=self.config.postgres)
         else:
             files = self._locate(view.batch_source)
         chosen = files.pruned(lower, upper)
@@ -329,7 +327,7 @@ class Store(OfflineStore):
         return _scatter(matched, n_rows, scan.has_created)
 
     def _strategy(self, cur: duckdb.DuckDBPyConnection, view: FeatureView, scan: ViewScan) -> str:
-        """"hash" or "asof": the configured plan, or in "auto" the one suited to the source's rows per key."""
+        """ "hash" or "asof": the configured plan, or in "auto" the one suited to the source's rows per key."""
         strategy = self.config.join_strategy
         if not scan.keys:
             strategy = "asof"  # a hash join without keys would pair every row with every row

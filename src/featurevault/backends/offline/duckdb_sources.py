@@ -46,8 +46,12 @@ def batch_source_of(source: DataSource) -> FileSource:
     batch = source.batch_source if isinstance(source, PushSource) else source
     if isinstance(batch, SparkSource) and batch.path:
         batch = FileSource(
-            name=batch.name, path=batch.path, file_format=batch.file_format, timestamp_field=batch.timestamp_field,
-            created_timestamp_column=batch.created_timestamp_column, field_mapping=batch.field_mapping,
+            name=batch.name,
+            path=batch.path,
+            file_format=batch.file_format,
+            timestamp_field=batch.timestamp_field,
+            created_timestamp_column=batch.created_timestamp_column,
+            field_mapping=batch.field_mapping,
             date_partition_column=batch.date_partition_column,
         )
     if not isinstance(batch, FileSource):
@@ -186,8 +190,7 @@ class ColumnMap:
         if name in self.raw:
             return self.raw[name]
         raise DataSourceError(
-            f"data source {source.name!r}: {role} column {name!r} not found; "
-            f"it has {', '.join(sorted(self.raw))}"
+            f"data source {source.name!r}: {role} column {name!r} not found; it has {', '.join(sorted(self.raw))}"
         )
 
     def time_expr(self, column: str) -> str:
@@ -229,4 +232,3 @@ class ColumnMap:
         if upper is not None:
             result.append(f"{col} <= CAST(DATE '{(upper.date() + timedelta(days=1)).isoformat()}' AS {kind})")
         return result
-

@@ -86,7 +86,9 @@ def locate_objects(source: FileSource) -> ObjectFiles:
         elif info.type == pafs.FileType.Directory:
             listing = store.get_file_info(pafs.FileSelector(root, recursive=True))
             suffixes = _SUFFIXES.get(source.file_format, _SUFFIXES["parquet"])
-            files = sorted(f.path for f in listing if f.type == pafs.FileType.File and f.path.lower().endswith(suffixes))
+            files = sorted(
+                f.path for f in listing if f.type == pafs.FileType.File and f.path.lower().endswith(suffixes)
+            )
         else:
             raise DataSourceError(f"data source {source.name!r}: {where} does not exist")
     except OSError as exc:
@@ -130,9 +132,16 @@ def append_objects(files: ObjectFiles, table: pa.Table) -> None:
     table = conform(files.source, parquet_schema(files), table, keep_types=set(keys))
     try:
         ds.write_dataset(
-            table, files.root, filesystem=files.filesystem, format="parquet",
-            partitioning=keys or None, partitioning_flavor="hive" if keys else None,
-            basename_template=f"part-{uuid.uuid4().hex}-{{i}}.parquet", existing_data_behavior="overwrite_or_ignore",
+            table,
+            files.root,
+            filesystem=files.filesystem,
+            format="parquet",
+            partitioning=keys or None,
+            partitioning_flavor="hive" if keys else None,
+            basename_template=f"part-{uuid.uuid4().hex}-{{i}}.parquet",
+            existing_data_behavior="overwrite_or_ignore",
         )
     except OSError as exc:
-        raise DataSourceError(f"data source {files.source.name!r}: cannot write to {files.source.path!r}: {_reason(exc)}") from exc
+        raise DataSourceError(
+            f"data source {files.source.name!r}: cannot write to {files.source.path!r}: {_reason(exc)}"
+        ) from exc

@@ -41,8 +41,12 @@ class CompactionResult:
     skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"files_removed": self.files_removed, "files_added": self.files_added, "rows": self.rows,
-                "skipped": self.skipped}
+        return {
+            "files_removed": self.files_removed,
+            "files_added": self.files_added,
+            "rows": self.rows,
+            "skipped": self.skipped,
+        }
 
 
 def compact_parquet(name: str, files: list[str], target_bytes: int) -> CompactionResult:

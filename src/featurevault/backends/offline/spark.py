@@ -259,7 +259,9 @@ def _from_us(value: int | None) -> datetime | None:
 
 def _require_columns(columns: list[str], requests: list[ViewRequest], timestamp_column: str) -> None:
     if timestamp_column not in columns:
-        raise EntityKeyError(f"entity rows have no timestamp column {timestamp_column!r}; columns: {', '.join(columns)}")
+        raise EntityKeyError(
+            f"entity rows have no timestamp column {timestamp_column!r}; columns: {', '.join(columns)}"
+        )
     for req in requests:
         for key in req.view.join_keys:
             col = req.entity_column(key)
@@ -273,7 +275,9 @@ def _require_columns(columns: list[str], requests: list[ViewRequest], timestamp_
 def _check_clashes(columns: list[str], requests: list[ViewRequest]) -> None:
     clash = [n for req in requests for n in req.output_names if n in columns]
     if clash:
-        raise EntityKeyError(f"entity rows already have column(s) {', '.join(clash)}, which are also requested features")
+        raise EntityKeyError(
+            f"entity rows already have column(s) {', '.join(clash)}, which are also requested features"
+        )
 
 
 def _is_text(data_type: Any) -> bool:
@@ -331,8 +335,12 @@ def _as_file_source(batch: Any) -> Any:
         from featurevault.model import FileSource
 
         return FileSource(
-            name=batch.name, path=batch.path, timestamp_field=batch.timestamp_field, file_format=batch.file_format,
-            created_timestamp_column=batch.created_timestamp_column, field_mapping=batch.field_mapping,
+            name=batch.name,
+            path=batch.path,
+            timestamp_field=batch.timestamp_field,
+            file_format=batch.file_format,
+            created_timestamp_column=batch.created_timestamp_column,
+            field_mapping=batch.field_mapping,
         )
     return batch
 

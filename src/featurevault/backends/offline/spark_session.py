@@ -67,7 +67,9 @@ def session(spark_conf: Mapping[str, str]) -> Any:
         with arrow_only():
             spark = builder.getOrCreate()
     except Exception as exc:  # the JVM failed to start: no Java, bad master URL, ...
-        raise BackendError(f"cannot start Spark (master {spark_conf.get('spark.master', 'local[2]')!r}): {exc}") from exc
+        raise BackendError(
+            f"cannot start Spark (master {spark_conf.get('spark.master', 'local[2]')!r}): {exc}"
+        ) from exc
     for key, value in REQUIRED_CONF.items():
         spark.conf.set(key, value)  # an existing session was built by someone else
     return spark

@@ -81,8 +81,9 @@ def read_raw(
         if batch.file_format == "delta":  # the log picks the files; partition directories are not tables
             as_of = getattr(batch, "as_of", None)
             if as_of is not None:
-                reader = reader.option(*(("versionAsOf", as_of) if isinstance(as_of, int) else
-                                         ("timestampAsOf", as_of.isoformat())))
+                reader = reader.option(
+                    *(("versionAsOf", as_of) if isinstance(as_of, int) else ("timestampAsOf", as_of.isoformat()))
+                )
             return reader.load(path)
         days = _partition_dirs(Path(path), batch.date_partition_column, lower, upper) if "://" not in path else None
         if days:
@@ -196,7 +197,9 @@ def partition_filter(frame: Any, source: DataSource, lower: datetime | None, upp
         return [day | (col < 10000101) | (col > 99991231)]
     if kind == "string":  # unreadable values keep their rows, as in the DuckDB engine
         parsed = F.to_date(F.try_to_timestamp(col))
-        return [parsed.isNull() | parsed.between(F.expr(f"DATE '{lo.isoformat()}'"), F.expr(f"DATE '{hi.isoformat()}'"))]
+        return [
+            parsed.isNull() | parsed.between(F.expr(f"DATE '{lo.isoformat()}'"), F.expr(f"DATE '{hi.isoformat()}'"))
+        ]
     return []
 
 

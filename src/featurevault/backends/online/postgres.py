@@ -121,7 +121,10 @@ class Store(OnlineStore, Maintainable):
         self.project = project
         self._kwargs = connection_kwargs(config)
         self._pool = make_pool(
-            "", self._kwargs, min_size=min(config.min_conn, config.max_conn), max_size=config.max_conn,
+            "",
+            self._kwargs,
+            min_size=min(config.min_conn, config.max_conn),
+            max_size=config.max_conn,
             name=f"featurevault-online-{project}",
         )
         self._ready: set[str] = set()  # tables known to exist
@@ -137,8 +140,12 @@ class Store(OnlineStore, Maintainable):
 
     def _connection(self) -> Any:
         return pooled(
-            self._pool, timeout=self.config.connect_timeout_seconds, conninfo="", kwargs=self._kwargs,
-            where=self.describe(), settings=SETTINGS,
+            self._pool,
+            timeout=self.config.connect_timeout_seconds,
+            conninfo="",
+            kwargs=self._kwargs,
+            where=self.describe(),
+            settings=SETTINGS,
         )
 
     def _failure(self, exc: Exception, deadline: Deadline, action: str, timeout_key: str) -> BackendError:
@@ -395,7 +402,9 @@ class Store(OnlineStore, Maintainable):
                         (self.project, table, table_name(self.project, table)),
                     )
             except psycopg.Error as exc:
-                raise BackendError(f"{self.describe()}: swap of {staging!r} into {table!r} failed: {one_line(exc)}") from None
+                raise BackendError(
+                    f"{self.describe()}: swap of {staging!r} into {table!r} failed: {one_line(exc)}"
+                ) from None
         self._ready.discard(staging)
         self._ready.add(table)
 

@@ -333,8 +333,10 @@ class Store(OnlineStore, Maintainable):
             return 0
         ns = self._namespace(table)
         try:
-            return sum(int(self._writer.unlink(ns + key)) for key in keys) if self.cluster else int(
-                self._writer.unlink(*[ns + key for key in keys])
+            return (
+                sum(int(self._writer.unlink(ns + key)) for key in keys)
+                if self.cluster
+                else int(self._writer.unlink(*[ns + key for key in keys]))
             )
         except redis.RedisError as exc:
             raise self._failure(exc, f"deleting from {table!r}", "write_timeout_seconds") from None

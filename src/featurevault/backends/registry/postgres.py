@@ -189,7 +189,9 @@ class Store(Registry):
 
     def try_lock(self, project: str, name: str) -> Callable[[], None] | None:
         """A session-level advisory lock on a connection of its own; released when the holder disconnects."""
-        key = int.from_bytes(hashlib.sha256(f"{self.schema}:{project}:{name}".encode()).digest()[:8], "big", signed=True)
+        key = int.from_bytes(
+            hashlib.sha256(f"{self.schema}:{project}:{name}".encode()).digest()[:8], "big", signed=True
+        )
         try:
             conn = psycopg.connect(self._conninfo, autocommit=True, **self._kwargs)
         except psycopg.Error as exc:
@@ -219,18 +221,19 @@ class Store(Registry):
                     "CREATE TABLE IF NOT EXISTS {} (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
                 ).format(self._table("schema_migrations"))
             )
-            done = {v for (v,) in conn.execute(
-                psycopg.sql.SQL("SELECT version FROM {}").format(self._table("schema_migrations"))
-            )}
+            done = {
+                v
+                for (v,) in conn.execute(
+                    psycopg.sql.SQL("SELECT version FROM {}").format(self._table("schema_migrations"))
+                )
+            }
             conn.execute(psycopg.sql.SQL("SET LOCAL search_path TO {}").format(schema))
             for number, statements in MIGRATIONS:
                 if number in done:
                     continue
                 logger.info("%s: applying schema migration %d", self._where, number)
                 conn.execute(statements)
-                conn.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (%s, now())", (number,)
-                )
+                conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (%s, now())", (number,))
         self._migrated = True
 
     # -- versions ---------------------------------------------------------------------------
@@ -296,8 +299,15 @@ class Store(Registry):
                         raise _conflict(project, expected_version, latest)
                     conn.execute(
                         psycopg.sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s, %s)").format(versions),
-                        (project, new, datetime.now(timezone.utc), author, message,
-                         json.dumps(meta or {}), json.dumps(contents, sort_keys=True)),
+                        (
+                            project,
+                            new,
+                            datetime.now(timezone.utc),
+                            author,
+                            message,
+                            json.dumps(meta or {}),
+                            json.dumps(contents, sort_keys=True),
+                        ),
                     )
             except psycopg.errors.UniqueViolation:
                 raise _conflict(project, expected_version, None) from None
@@ -361,7 +371,9 @@ class Store(Registry):
     def delete_project(self, project: str) -> None:
         with self._conn() as conn, conn.transaction():
             for table in ("versions", "state", "metrics"):
-                conn.execute(psycopg.sql.SQL("DELETE FROM {} WHERE project = %s").format(self._table(table)), (project,))
+                conn.execute(
+                    psycopg.sql.SQL("DELETE FROM {} WHERE project = %s").format(self._table(table)), (project,)
+                )
 
     def close(self) -> None:
         with self._lock:

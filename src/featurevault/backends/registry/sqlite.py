@@ -103,7 +103,10 @@ class Store(Registry):
         mode = "rw" if self._created else "rwc"
         try:
             conn = sqlite3.connect(
-                f"{self.path.as_uri()}?mode={mode}", timeout=timeout, isolation_level=None, check_same_thread=False,
+                f"{self.path.as_uri()}?mode={mode}",
+                timeout=timeout,
+                isolation_level=None,
+                check_same_thread=False,
                 uri=True,
             )
             self._created = True

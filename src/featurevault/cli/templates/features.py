@@ -50,12 +50,24 @@ def driver_stats_schema() -> list[Field]:
     return [
         # null policies: a missing rate is served as missing ("allow"); a missing trip count is refused
         # on write ("reject": such a row is quarantined)
-        Field(name="driver_conv_rate", dtype=Float32, description="Share of ride offers the driver converted",
-              null_policy="allow"),
-        Field(name="driver_acc_rate", dtype=Float32, description="Share of ride offers the driver accepted",
-              null_policy="allow"),
-        Field(name="driver_trips_avg_7d", dtype=Int64, description="Trips per day, averaged over the last 7 days",
-              null_policy="reject"),
+        Field(
+            name="driver_conv_rate",
+            dtype=Float32,
+            description="Share of ride offers the driver converted",
+            null_policy="allow",
+        ),
+        Field(
+            name="driver_acc_rate",
+            dtype=Float32,
+            description="Share of ride offers the driver accepted",
+            null_policy="allow",
+        ),
+        Field(
+            name="driver_trips_avg_7d",
+            dtype=Int64,
+            description="Trips per day, averaged over the last 7 days",
+            null_policy="reject",
+        ),
     ]
 
 

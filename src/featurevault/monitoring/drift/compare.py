@@ -52,6 +52,11 @@ def feature_drift(name: str, baseline: FeatureBaseline, column: pa.ChunkedArray 
     observed = np.array([counts.get(n, 0) for n in names], dtype=float)
     statistic, pvalue = chi_square(expected, observed)
     return FeatureDrift(
-        name, rows, null_rate, psi(expected, observed), js_distance(expected, observed),
-        chi2=statistic, chi2_pvalue=pvalue,
+        name,
+        rows,
+        null_rate,
+        psi(expected, observed),
+        js_distance(expected, observed),
+        chi2=statistic,
+        chi2_pvalue=pvalue,
     )

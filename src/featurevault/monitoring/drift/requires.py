@@ -12,6 +12,4 @@ def scipy_module(name: str) -> Any:
     try:
         return importlib.import_module(name)
     except ImportError:
-        raise MissingDependencyError(
-            "drift statistics need scipy: pip install 'featurevault[monitoring]'"
-        ) from None
+        raise MissingDependencyError("drift statistics need scipy: pip install 'featurevault[monitoring]'") from None

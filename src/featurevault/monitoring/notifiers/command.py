@@ -20,8 +20,12 @@ class CommandNotifier(Notifier):
         argv = list(self.config.command)
         try:
             done = subprocess.run(
-                argv, input=json.dumps(event, default=str), text=True, capture_output=True,
-                timeout=self.config.timeout_seconds, check=False,
+                argv,
+                input=json.dumps(event, default=str),
+                text=True,
+                capture_output=True,
+                timeout=self.config.timeout_seconds,
+                check=False,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise NotificationError(f"command receiver {self.name}: {argv[0]} failed: {exc}") from None

@@ -44,9 +44,15 @@ class QuarantineEntry:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "view": self.view, "rule": self.rule, "target": self.target,
-            "operation": self.operation, "run_id": self.run_id, "principal": self.principal,
-            "at": self.at.isoformat(), "values": self.values,
+            "id": self.id,
+            "view": self.view,
+            "rule": self.rule,
+            "target": self.target,
+            "operation": self.operation,
+            "run_id": self.run_id,
+            "principal": self.principal,
+            "at": self.at.isoformat(),
+            "values": self.values,
         }
 
 
@@ -71,8 +77,11 @@ def entries_of(batch: QuarantineBatch, rows: pa.Table, rule_column: str) -> list
     entries = []
     for rule, text in zip(rules, texts, strict=True):
         digest = hashlib.sha256(f"{batch.view}\0{batch.dedupe_key}\0{rule}\0{text}".encode()).hexdigest()[:20]
-        entries.append(QuarantineEntry(digest, batch.view, rule, batch.target, batch.operation, batch.run_id,
-                                       batch.principal, now, text))
+        entries.append(
+            QuarantineEntry(
+                digest, batch.view, rule, batch.target, batch.operation, batch.run_id, batch.principal, now, text
+            )
+        )
     return entries
 
 
@@ -96,8 +105,9 @@ def _encoded(column: pa.ChunkedArray) -> list[str]:
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return ["null" if v is None else _encode_text(v) for v in values]
     if pa.types.is_floating(kind):
-        return ["null" if v is None else (float.__repr__(v) if math.isfinite(v) else _dumps(jsonable(v)))
-                for v in values]
+        return [
+            "null" if v is None else (float.__repr__(v) if math.isfinite(v) else _dumps(jsonable(v))) for v in values
+        ]
     if pa.types.is_timestamp(kind):
         return ["null" if v is None else '{"$ts": ' + _encode_text(jsonable(v)["$ts"]) + "}" for v in values]
     return [_dumps(jsonable(v)) for v in values]

@@ -41,8 +41,9 @@ class Revealed:
     masked: list[str]
 
 
-def reveal(entries: list[QuarantineEntry], strategies_of: Strategies, mask_list: MaskList,
-           opener: Opener | None = None) -> Revealed:
+def reveal(
+    entries: list[QuarantineEntry], strategies_of: Strategies, mask_list: MaskList, opener: Opener | None = None
+) -> Revealed:
     """``entries`` in the same order, opened and masked for one reader."""
     groups: dict[str, list[int]] = defaultdict(list)
     for i, entry in enumerate(entries):

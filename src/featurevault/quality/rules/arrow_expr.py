@@ -30,15 +30,26 @@ class Unsupported(Exception):
     """This expression or batch is left to DuckDB."""
 
 
-_TOKEN = re.compile(r"""\s*(?:
+_TOKEN = re.compile(
+    r"""\s*(?:
     (?P<num>\d+(?:\.\d*)?|\.\d+)
   | (?P<str>'(?:[^']|'')*')
   | (?P<qid>"(?:[^"]|"")+")
   | (?P<id>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op><=|>=|<>|!=|==|[=<>()+\-*])
-)""", re.VERBOSE)
-_COMPARE = {"=": "equal", "==": "equal", "<>": "not_equal", "!=": "not_equal", "<": "less",
-            "<=": "less_equal", ">": "greater", ">=": "greater_equal"}
+)""",
+    re.VERBOSE,
+)
+_COMPARE = {
+    "=": "equal",
+    "==": "equal",
+    "<>": "not_equal",
+    "!=": "not_equal",
+    "<": "less",
+    "<=": "less_equal",
+    ">": "greater",
+    ">=": "greater_equal",
+}
 _ARITH = {"+": "add_checked", "-": "subtract_checked", "*": "multiply_checked"}
 _KEYWORDS = {"and", "or", "not", "is", "null", "true", "false", "between"}
 
@@ -57,8 +68,13 @@ def _tokens(sql: str) -> list[tuple[str, str]]:
         value = match.group(kind)
         if kind == "id" and value.lower() in _KEYWORDS:
             kind, value = "kw", value.lower()
-        elif kind == "id" and value.lower() == "in" or kind == "id" and match.end() < len(text) and \
-                text[match.end():].lstrip().startswith("("):
+        elif (
+            kind == "id"
+            and value.lower() == "in"
+            or kind == "id"
+            and match.end() < len(text)
+            and text[match.end() :].lstrip().startswith("(")
+        ):
             raise Unsupported(value)  # IN lists and function calls
         out.append((kind, value))
         pos = match.end()

@@ -47,14 +47,16 @@ def check_view_rules(view: FeatureView) -> None:
         where = f"feature view {view.name!r}, rule {rule.name!r}"
         for column in rule.columns:
             if column not in columns:
-                raise DefinitionError(
-                    f"{where}: unknown column {column!r} (columns: {', '.join(columns)})"
-                )
+                raise DefinitionError(f"{where}: unknown column {column!r} (columns: {', '.join(columns)})")
         _CHECKS.get(rule.kind, _no_check)(where, rule, columns)
     for f in view.features:
         if f.null_policy is not None and f.null_policy.mode == "fill":
-            _check_value_fits(f"feature view {view.name!r}, field {f.name!r} null policy", f.name,
-                              f.null_policy.fill_value, columns[f.name])
+            _check_value_fits(
+                f"feature view {view.name!r}, field {f.name!r} null policy",
+                f.name,
+                f.null_policy.fill_value,
+                columns[f.name],
+            )
 
 
 def _no_check(where: str, rule: Rule, columns: dict[str, pa.DataType]) -> None:
@@ -128,8 +130,10 @@ def _check_expression(where: str, rule: Rule, columns: dict[str, pa.DataType]) -
     # runs inside the offline engine, which can read files)
     word = _QUERY_WORDS.search(re.sub(r"'(?:[^']|'')*'", "''", rule.params["sql"]))
     if word:
-        raise DefinitionError(f"{where}: expression {rule.params['sql']!r} may not use {word.group(1).upper()}; "
-                              "write a condition over the view's columns")
+        raise DefinitionError(
+            f"{where}: expression {rule.params['sql']!r} may not use {word.group(1).upper()}; "
+            "write a condition over the view's columns"
+        )
 
     from featurevault.quality.rules.engine import cursor
 

@@ -32,8 +32,7 @@ def cursor() -> Iterator[Any]:
 
 
 def _connect(duckdb: Any) -> Any:
-    db = duckdb.connect(":memory:", config={"autoload_known_extensions": False,
-                                            "autoinstall_known_extensions": False})
+    db = duckdb.connect(":memory:", config={"autoload_known_extensions": False, "autoinstall_known_extensions": False})
     db.execute("SET TimeZone = 'UTC'")
     db.execute("SET disabled_optimizers = 'statistics_propagation'")  # keep isnan() honest
     db.execute("SET enable_external_access = false")

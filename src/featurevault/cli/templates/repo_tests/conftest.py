@@ -35,9 +35,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeatureStore]:
     ignore = shutil.ignore_patterns("tests", "*.db", "*.db-*", "__pycache__", ".git", "*.jsonl")
     shutil.copytree(REPO, copy, ignore=ignore)
     config = yaml.safe_load((copy / "feature_store.yaml").read_text())
-    local = {key: config[key] for key in ("project", "offline_store", "entity_key_serialization_version") if key in config}
-    local.update(registry="data/test_registry.db", online_store={"type": "sqlite", "path": "data/test_online.db"},
-                 audit={"sink": "none"})
+    local = {
+        key: config[key] for key in ("project", "offline_store", "entity_key_serialization_version") if key in config
+    }
+    local.update(
+        registry="data/test_registry.db",
+        online_store={"type": "sqlite", "path": "data/test_online.db"},
+        audit={"sink": "none"},
+    )
     (copy / "feature_store.yaml").write_text(yaml.safe_dump(local))
     with FeatureStore(copy) as fs:
         fs.apply(load_repo(copy))

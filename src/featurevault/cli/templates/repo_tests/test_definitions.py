@@ -25,7 +25,9 @@ def test_schema_matches_the_source(store, view) -> None:
     for feature in view.features:
         assert feature.name in columns, f"{view.name}: source lacks feature column {feature.name!r}"
         stored = from_arrow(columns[feature.name])
-        assert stored.name == feature.dtype.name, f"{view.name}.{feature.name}: declared {feature.dtype.name}, source has {stored.name}"
+        assert stored.name == feature.dtype.name, (
+            f"{view.name}.{feature.name}: declared {feature.dtype.name}, source has {stored.name}"
+        )
 
 
 @pytest.mark.parametrize("entity", list(CONTENTS.entities.values()), ids=lambda e: e.name)

@@ -21,7 +21,9 @@ def test_online_features_are_the_latest_rows(store, view) -> None:
     response = store.get_online_features(refs, {k: rows[k].tolist() for k in view.join_keys})
     served, statuses = response.to_dict(), response.statuses
     now = datetime.now(timezone.utc)
-    fresh = [view.ttl is None or not view.ttl or (now - ts) <= view.ttl for ts in rows[view.batch_source.timestamp_field]]
+    fresh = [
+        view.ttl is None or not view.ttl or (now - ts) <= view.ttl for ts in rows[view.batch_source.timestamp_field]
+    ]
     # a row that broke a validation rule is in the quarantine, not online (`featurevault quarantine list`)
     held = [json.loads(e.row) for e in store.list_quarantined(view.name)]
     quarantined = {tuple(r[k] for k in view.join_keys) for r in held}

@@ -6,12 +6,35 @@ from datetime import datetime, timedelta
 from typing import Any
 
 #: Airflow's trigger rules (a task's condition on its upstream tasks' states)
-TRIGGER_RULES = frozenset({
-    "all_success", "all_failed", "all_done", "all_skipped", "one_success", "one_failed", "one_done",
-    "none_failed", "none_failed_min_one_success", "none_skipped", "always",
-})
-DEFAULT_ARGS = frozenset({"owner", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
-                          "email", "email_on_failure", "email_on_retry", "depends_on_past", "execution_timeout"})
+TRIGGER_RULES = frozenset(
+    {
+        "all_success",
+        "all_failed",
+        "all_done",
+        "all_skipped",
+        "one_success",
+        "one_failed",
+        "one_done",
+        "none_failed",
+        "none_failed_min_one_success",
+        "none_skipped",
+        "always",
+    }
+)
+DEFAULT_ARGS = frozenset(
+    {
+        "owner",
+        "retries",
+        "retry_delay",
+        "retry_exponential_backoff",
+        "max_retry_delay",
+        "email",
+        "email_on_failure",
+        "email_on_retry",
+        "depends_on_past",
+        "execution_timeout",
+    }
+)
 
 
 class DAG:

@@ -111,11 +111,14 @@ class QualityMethods:
         self, feature_views: list[str] | None = None, start: datetime | None = None, end: datetime | None = None
     ) -> ValidationReport:
         """Run every view's rules over its offline rows in [start, end]; report failures and backfill coverage."""
+        from featurevault.ops.offline_specs import view_spec
         from featurevault.quality.validate import ValidationReport, validate_view
 
         views = self._views(feature_views)
         with self._guarded([A.READ_OFFLINE], [v.name for v in views], "validate") as call:
-            report = ValidationReport([validate_view(self.offline_store, v, start, end) for v in views])
+            report = ValidationReport(
+                [validate_view(self.offline_store, v, start, end, spec=view_spec(v)) for v in views]
+            )
             call.details["blocked"] = report.blocked
             self.registry.registry.set_state(
                 self.project, "validation", "last", {"at": datetime.now(UTC).isoformat(), **report.to_dict()}
@@ -124,11 +127,12 @@ class QualityMethods:
 
     def profile(self, feature_view: str, start: datetime | None = None, end: datetime | None = None) -> Profile:
         """Profile a view's features over [start, end] and store the profile with its range."""
+        from featurevault.ops.offline_specs import view_spec
         from featurevault.quality.profile import profile_view, save_profile
 
         (view,) = self._views([feature_view])
         with self._guarded([A.READ_OFFLINE], [view.name], "profile"):
-            result = profile_view(self.offline_store, view, start, end)
+            result = profile_view(self.offline_store, view, start, end, spec=view_spec(view))
             save_profile(self.registry.registry, self.project, result)
             return result
 

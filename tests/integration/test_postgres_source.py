@@ -18,6 +18,7 @@ from featurevault.backends.offline.postgres_source import (
 )
 from featurevault.errors import ConfigError, DataSourceError, DefinitionError
 from featurevault.model.sources import source_from_dict
+from featurevault.ops.offline_specs import source_spec, view_spec
 
 pytestmark = pytest.mark.integration
 
@@ -135,7 +136,7 @@ def test_duckdb_engine_joins_and_materializes_a_postgres_source(table: str, tmp_
         source=source,
     )
     store = engine.Store(engine.Config(postgres=CONNECTION), resolve=lambda p: tmp_path / p)
-    assert store.schema(source).field("rate_x").type == pa.float64()
+    assert store.schema(source_spec(source)).field("rate_x").type == pa.float64()
 
     hour = timedelta(hours=1)
     t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -147,12 +148,12 @@ def test_duckdb_engine_joins_and_materializes_a_postgres_source(table: str, tmp_
             ),
         }
     )
-    request = ViewRequest(view=view, features=["rate_x", "trips"], output_names=["rate_x", "trips"])
+    request = ViewRequest(view=view_spec(view), features=["rate_x", "trips"], output_names=["rate_x", "trips"])
     out = store.historical(entity, [request], timestamp_column="event_timestamp").to_pydict()
     assert out["trips"] == [5, None, None, None]  # driver 5's row is at hour 5; 7's is 13 h old (ttl 5 h)
     assert out["rate_x"][0] == pytest.approx(0.5)
 
-    batches = list(store.latest_per_key(view, t0 + 10 * hour, t0 + 12 * hour))
+    batches = list(store.latest_per_key(view_spec(view), t0 + 10 * hour, t0 + 12 * hour))
     latest = pa.Table.from_batches(batches).sort_by("driver_id").to_pydict()
     assert latest["driver_id"] == [10, 11, 12]
     assert latest[EVENT_TS][0] == t0 + 10 * hour

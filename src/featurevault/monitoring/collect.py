@@ -13,6 +13,7 @@ from featurevault.monitoring.baselines import ViewBaseline
 from featurevault.monitoring.drift import FeatureDrift, feature_drift
 from featurevault.monitoring.rule_rates import RuleRate
 from featurevault.monitoring.freshness import OnlineSample, ViewFreshness, view_freshness
+from featurevault.ops.offline_specs import view_spec
 
 logger = logging.getLogger(__name__)
 
@@ -74,11 +75,12 @@ def collect_view(
     online: OnlineSample | None = None,
 ) -> ViewMetrics:
     """Freshness always; drift and null rates of the baseline's features when there is a baseline."""
-    _, newest = offline.time_range(view)
+    spec = view_spec(view)
+    _, newest = offline.time_range(spec)
     metrics = ViewMetrics(view.name, start, end, view_freshness(view, newest, watermark, now, scheduled_run, online))
     if baseline is not None:
         features = [f for f in view.feature_names if f in baseline.features]
-        table = offline.feature_rows(view, features, start, end)
+        table = offline.feature_rows(spec, features, start, end)
         metrics.rows = table.num_rows
         metrics.drift = [feature_drift(f, baseline.features[f], table.column(f)) for f in features]
     logger.info(

@@ -34,6 +34,7 @@ def rule_rates(offline: Any, quarantine: Any, view: FeatureView, start: datetime
     """One RuleRate per rule of the view (its declared rules and null policies); none without rules."""
     from featurevault.quality.rules.check import effective_rules
     from featurevault.quality.rules.sql import failure_counts_sql
+    from featurevault.ops.offline_specs import view_spec
     from featurevault.quality.validate import float_columns
 
     rules = effective_rules(view)
@@ -41,7 +42,9 @@ def rule_rates(offline: Any, quarantine: Any, view: FeatureView, start: datetime
         return []
     sql = failure_counts_sql(rules, "{rows}", float_columns(view))
     counts = list(
-        offline.over_view_rows(view, start, end, lambda rows: sql.replace("{rows}", rows)).to_pylist()[0].values()
+        offline.over_view_rows(view_spec(view), start, end, lambda rows: sql.replace("{rows}", rows))
+        .to_pylist()[0]
+        .values()
     )
     held = _quarantined(quarantine, view.name, start, end)
     checked = int(counts[0]) + sum(held.values())

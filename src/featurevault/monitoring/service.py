@@ -24,6 +24,7 @@ from featurevault.monitoring.notify import Dispatcher, NotificationOutcome
 from featurevault.monitoring.routing import route_for
 from featurevault.monitoring.rules_export import SERVING_P99
 from featurevault.monitoring.rule_rates import rule_rates
+from featurevault.ops.offline_specs import view_spec
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class MonitorRunResult:
 def record_baseline(store: Any, contents: RepoContents, view_name: str, start: datetime, end: datetime) -> ViewBaseline:
     view = feature_view(contents, view_name)
     features = non_pii_features(contents, view)
-    table = store.offline_store.feature_rows(view, features, start, end)
+    table = store.offline_store.feature_rows(view_spec(view), features, start, end)
     baseline = ViewBaseline(view.name, start, end, table.num_rows, {f: summarise(table.column(f)) for f in features})
     save_baseline(store.registry.registry, store.project, baseline)
     logger.info("monitor: baseline of %s recorded over %d rows (%s .. %s)", view.name, table.num_rows, start, end)
@@ -151,7 +152,7 @@ def freshness_of_views(store: Any, contents: RepoContents, now: datetime | None 
     return [
         view_freshness(
             view,
-            store.offline_store.time_range(view)[1],
+            store.offline_store.time_range(view_spec(view))[1],
             marks.get(name),
             now,
             scheduled.get(name),

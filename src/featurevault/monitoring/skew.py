@@ -58,11 +58,13 @@ def check_consistency(
 ) -> ConsistencyReport:
     from featurevault.backends.offline.base import EVENT_TS
     from featurevault.ops.materialize import watermarks
+    from featurevault.ops.offline_specs import view_spec
 
     view = feature_view(contents, view_name)
     now = datetime.now(UTC)
     latest = pa.concat_tables(
-        [pa.Table.from_batches([b]) for b in store.offline_store.latest_per_key(view, None, now)] or [pa.table({})]
+        [pa.Table.from_batches([b]) for b in store.offline_store.latest_per_key(view_spec(view), None, now)]
+        or [pa.table({})]
     )
     rows = _sample(latest, sample, SEED if seed is None else seed)
     keys = {k: rows.column(k).to_pylist() for k in view.join_keys} if rows.num_rows else {}

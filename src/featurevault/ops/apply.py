@@ -17,6 +17,7 @@ from featurevault.model import (
 )
 from featurevault.model.alert_condition import METRICS
 from featurevault.model.entity import Field
+from featurevault.ops.offline_specs import source_spec
 from featurevault.ops.schema_check import check_field_types
 from featurevault.quality.lint import LintReport, check_apply, run_lint
 from featurevault.model.rules import Rule
@@ -24,7 +25,7 @@ from featurevault.quality.rules.check import check_view_rules, effective_rules
 from featurevault.types import from_arrow
 
 if TYPE_CHECKING:
-    from featurevault.store import FeatureStore
+    from featurevault.ops.context import OpsContext
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class ApplyResult:
     committed: bool
 
 
-def plan(store: FeatureStore, desired: RepoContents) -> Plan:
+def plan(store: OpsContext, desired: RepoContents) -> Plan:
     """Diff ``desired`` against the newest registry version (nothing is written)."""
     store.registry.refresh(force=True)
     base_version, current = store.registry.versioned_contents()
@@ -88,7 +89,7 @@ def plan(store: FeatureStore, desired: RepoContents) -> Plan:
     return Plan(base_version, desired, diff(current, desired), run_lint(desired, store.config))
 
 
-def prepare(store: FeatureStore, desired: RepoContents) -> RepoContents:
+def prepare(store: OpsContext, desired: RepoContents) -> RepoContents:
     """Infer omitted schemas, then check every reference and source, so that apply cannot store a broken repo."""
     for project in desired.declared_projects:
         if project.name != store.project:
@@ -140,7 +141,7 @@ def _changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[str,
 
 
 def apply_objects(
-    store: FeatureStore,
+    store: OpsContext,
     objects: list[Any],
     to_delete: list[Any],
     *,
@@ -164,7 +165,7 @@ def apply_objects(
 
 
 def apply_contents(
-    store: FeatureStore,
+    store: OpsContext,
     desired: RepoContents,
     *,
     meta: dict[str, Any] | None = None,
@@ -216,7 +217,7 @@ def apply_contents(
     return ApplyResult(version, the_plan, committed=True)
 
 
-def _authorize_unchanged(store: FeatureStore, operation: str = "apply", grant: Any = None) -> None:
+def _authorize_unchanged(store: OpsContext, operation: str = "apply", grant: Any = None) -> None:
     """An apply that changes nothing still compared the repo with the registry: DESCRIBE on the project.
 
     (A promotion checks its own grant instead.)
@@ -231,7 +232,7 @@ def _authorize_unchanged(store: FeatureStore, operation: str = "apply", grant: A
         pass
 
 
-def teardown(store: FeatureStore) -> None:
+def teardown(store: OpsContext) -> None:
     """Drop the project's online tables and its registry entries."""
     contents = store.registry.contents()
     for view in contents.feature_views.values():
@@ -240,7 +241,7 @@ def teardown(store: FeatureStore) -> None:
     store.registry.refresh(force=True)
 
 
-def _sync_online_tables(store: FeatureStore, before: RepoContents, after: RepoContents) -> None:
+def _sync_online_tables(store: OpsContext, before: RepoContents, after: RepoContents) -> None:
     """Drop tables of removed views, and of views whose entity keys changed (their records no longer match)."""
     for name, old in before.feature_views.items():
         new = after.feature_views.get(name)
@@ -248,7 +249,7 @@ def _sync_online_tables(store: FeatureStore, before: RepoContents, after: RepoCo
             store.online_store.drop(name)
 
 
-def _check_source(store: FeatureStore, view: FeatureView) -> None:
+def _check_source(store: OpsContext, view: FeatureView) -> None:
     source = view.batch_source
     local = isinstance(source, FileSource) and "://" not in source.path  # object storage is checked by listing it
     if local and not store.config.resolve(source.path).exists():
@@ -258,7 +259,7 @@ def _check_source(store: FeatureStore, view: FeatureView) -> None:
         )
     if not view.features:
         return
-    source_schema = store.offline_store.schema(source)
+    source_schema = store.offline_store.schema(source_spec(source))
     columns = set(source_schema.names)
     wanted = [f.name for f in view.schema] + view.join_keys + [source.timestamp_field]
     missing = [c for c in dict.fromkeys(wanted) if c and c not in columns]
@@ -270,10 +271,10 @@ def _check_source(store: FeatureStore, view: FeatureView) -> None:
     check_field_types(view.name, source.name, view.schema, source_schema)
 
 
-def _infer_schema(store: FeatureStore, view: FeatureView) -> FeatureView:
+def _infer_schema(store: OpsContext, view: FeatureView) -> FeatureView:
     source = view.batch_source
     skip = {source.timestamp_field, source.created_timestamp_column, source.date_partition_column, ""}
-    arrow_schema = store.offline_store.schema(source)
+    arrow_schema = store.offline_store.schema(source_spec(source))
     fields = []
     for column in arrow_schema:
         if column.name in skip:
@@ -285,7 +286,7 @@ def _infer_schema(store: FeatureStore, view: FeatureView) -> FeatureView:
     return view.with_schema(fields)
 
 
-def _infer_join_key_types(store: FeatureStore, view: FeatureView) -> FeatureView:
+def _infer_join_key_types(store: OpsContext, view: FeatureView) -> FeatureView:
     """The view with a schema field for each join key it leaves out, typed from the source (as Feast does).
 
     Online reads check and convert join-key values to these types.
@@ -294,7 +295,7 @@ def _infer_join_key_types(store: FeatureStore, view: FeatureView) -> FeatureView
     missing = [k for k in view.join_keys if k not in declared]
     if not missing:
         return view
-    arrow_schema = store.offline_store.schema(view.batch_source)
+    arrow_schema = store.offline_store.schema(source_spec(view.batch_source))
     fields = []
     for key in missing:
         if key not in arrow_schema.names:

@@ -21,6 +21,7 @@ from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchErro
 from featurevault.model import OnDemandFeatureView, RepoContents
 from featurevault.model.flags import FlagSet
 from featurevault.ops.flag_mask import FlagMask, build_mask
+from featurevault.ops.offline_specs import source_spec, view_spec
 from featurevault.ops.join_keys import conform_key_column, join_key_types
 from featurevault.ops.resolve import OdfvPart, ResolvedRequest, ViewPart, resolve_features
 
@@ -255,11 +256,13 @@ def entities_in_window(
     at_end = pa.timestamp("us", tz="UTC")
     if not keys:  # views without entities: one row, at the end of the window
         return pa.table({DEFAULT_TIMESTAMP_COLUMN: pa.array([end], at_end)})
-    batches = [b.select(keys) for part in resolved.views for b in offline.latest_per_key(part.view, start, end)]
+    batches = [
+        b.select(keys) for part in resolved.views for b in offline.latest_per_key(view_spec(part.view), start, end)
+    ]
     if batches:
         entity = pa.Table.from_batches(batches).group_by(keys).aggregate([])
     else:
-        source_schema = offline.schema(resolved.views[0].view.batch_source)
+        source_schema = offline.schema(source_spec(resolved.views[0].view.batch_source))
         entity = pa.table({k: pa.array([], source_schema.field(k).type) for k in keys})
     entity = entity.select(keys).sort_by([(k, "ascending") for k in keys])
     return entity.append_column(DEFAULT_TIMESTAMP_COLUMN, pa.array([end] * entity.num_rows, at_end))
@@ -377,7 +380,7 @@ def _view_requests(parts: list[ViewPart]) -> tuple[list[ViewRequest], dict[tuple
             name = f"__fv_hidden__{part.name_to_use}__{feat}" if feat in part.hidden else out
             names.append(name)
             columns[(part.name_to_use, feat)] = name
-        requests.append(ViewRequest(part.view, list(part.features), names))
+        requests.append(ViewRequest(view_spec(part.view), list(part.features), names))
     return requests, columns
 
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -30,9 +30,15 @@ from featurevault.backends.offline.base import EVENT_TS
 from featurevault.errors import FeatureViewNotFoundError, RequestError, SchemaMismatchError
 from featurevault.model import FeatureView, RepoContents
 from featurevault.ops import codec
+from featurevault.ops.context import DataContext, OpsContext, guard_of, whole_store
+from featurevault.ops.offline_specs import view_spec
 from featurevault.quality.enforce import has_block_rules, has_rules
 from featurevault.quality.gate import QualityGate
 from featurevault.types import UnixTimestamp
+
+if TYPE_CHECKING:
+    from featurevault.backends.offline.specs import ViewSpec
+    from featurevault.backends.online.base import OnlineStore
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +49,9 @@ BATCH_ROWS = 100_000
 #: ``progress(view, rows_done, rows_total)``: called after each batch written (``rows_total`` None while
 #: unknown), and once more when the view is done (``rows_total == rows_done``)
 ProgressCallback = Callable[[str, int, "int | None"], None]
+
+#: ``seal(table, entity_keys)``: the table with its PII columns encrypted, each value bound to its row's key
+Sealer = Callable[[pa.Table, Sequence[bytes]], pa.Table]
 
 
 @dataclass(frozen=True)
@@ -86,7 +95,7 @@ class MaterializeResult:
 
 
 def materialize(
-    store: Any,
+    store: OpsContext,
     start: datetime,
     end: datetime,
     feature_views: list[str] | None = None,
@@ -99,11 +108,11 @@ def materialize(
     if start > end:
         raise RequestError(f"materialize: start {start.isoformat()} is after end {end.isoformat()}")
     views = views_to_materialize(store.registry.contents(), feature_views)
-    return MaterializeResult([_materialize_view(store, view, start, end, progress, gate) for view in views])
+    return MaterializeResult([_materialize_view(store, _Run(view, start, end, progress, gate)) for view in views])
 
 
 def materialize_incremental(
-    store: Any,
+    store: OpsContext,
     end: datetime,
     feature_views: list[str] | None = None,
     *,
@@ -123,13 +132,14 @@ def materialize_incremental(
             logger.warning("online table of %s is missing: materializing it from the start", view.name)
             mark = None
         start = _incremental_start(store, view, mark, end)
-        result.views.append(_materialize_view(store, view, start, end, progress, gate))
+        result.views.append(_materialize_view(store, _Run(view, start, end, progress, gate)))
     return result
 
 
-def watermarks(store: Any) -> dict[str, dict[str, Any]]:
+def watermarks(store: DataContext) -> dict[str, dict[str, Any]]:
     """Each view's last successful run: ``{"start", "end", "rows", "at"}`` (ISO-8601 times)."""
-    return store.registry.registry.get_state(store.project, NAMESPACE)
+    marks: dict[str, dict[str, Any]] = store.registry.registry.get_state(store.project, NAMESPACE)
+    return marks
 
 
 def views_to_materialize(contents: RepoContents, names: list[str] | None) -> list[FeatureView]:
@@ -147,127 +157,132 @@ def views_to_materialize(contents: RepoContents, names: list[str] | None) -> lis
     return views
 
 
-def _incremental_start(store: Any, view: FeatureView, mark: dict[str, Any] | None, end: datetime) -> datetime | None:
+def _incremental_start(
+    store: DataContext, view: FeatureView, mark: dict[str, Any] | None, end: datetime
+) -> datetime | None:
     if mark and mark.get("end"):
         # an end before the watermark re-reads only rows stamped exactly at ``end`` (idempotent)
         return min(datetime.fromisoformat(mark["end"]), end)
     if view.ttl:
         return end - view.ttl
-    first, _ = store.offline_store.time_range(view)
+    first, _ = store.offline_store.time_range(view_spec(view))
     return first
 
 
-def first_start(store: Any, view: FeatureView, end: datetime) -> datetime | None:
+def first_start(store: DataContext, view: FeatureView, end: datetime) -> datetime | None:
     """Where a view's first incremental run starts: ``end - ttl``, or its first row when ttl is 0."""
     return _incremental_start(store, view, None, _utc(end))
 
 
 def materialize_view(
-    store: Any, view: FeatureView, start: datetime | None, end: datetime, progress: ProgressCallback | None = None
-) -> ViewMaterialization:
-    """One view over one window, through whatever ``store.online_store`` is (rebuilds pass a staging one)."""
-    return _materialize_view(store, view, start, _utc(end), progress)
-
-
-def _materialize_view(
-    store: Any,
+    store: DataContext,
     view: FeatureView,
     start: datetime | None,
     end: datetime,
-    progress: ProgressCallback | None,
-    gate: QualityGate | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ViewMaterialization:
+    """One view over one window, through whatever ``store.online_store`` is (rebuilds pass a staging one)."""
+    return _materialize_view(store, _Run(view, start, _utc(end), progress))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One view's materialization: its window, who hears of progress, and the gate its rows pass."""
+
+    view: FeatureView
+    start: datetime | None
+    end: datetime
+    progress: ProgressCallback | None = None
+    gate: QualityGate | None = None
+
+    @property
+    def spec(self) -> ViewSpec:
+        return view_spec(self.view)
+
+
+def _materialize_view(store: DataContext, run: _Run) -> ViewMaterialization:
     began = time.perf_counter()
-    gate = _gate_for(store, view, gate)
+    view, start, end = run.view, run.start, run.end
+    run = replace(run, gate=_gate_for(store, view, run.gate))
+    gate = run.gate
     if gate is not None:  # ``unique`` rules see every source row of the window, not one batch
-        gate.scan_window(store.offline_store, view, start, end)
+        gate.scan_window(store.offline_store, view, start, end, spec=run.spec)
     if gate is not None and has_block_rules(view):
-        _check_block_rules(store, view, start, end, gate)  # before anything is written
+        _check_block_rules(store, run, gate)  # before anything is written
     layout = codec.Layout.of(view.features)
     store.online_store.write(view.name, [layout.key], [layout.pack()])
     seal = _sealer(store, view)  # built here: the packing thread must not touch the registry
-    if _distributed(store) and gate is None:
-        counts = _write_from_workers(store, view, start, end, seal)
+    whole = whole_store(store)
+    if whole is not None and whole.config.batch_engine.distributed and gate is None:
+        counts = _write_from_workers(whole, run, seal)
     else:  # rules are checked (and rows quarantined) where the rows arrive: here
-        counts = _write_from_here(store, view, start, end, layout, seal, progress, gate)
+        counts = _write_from_here(store, run, layout, seal)
     rows = counts.written
     seconds = time.perf_counter() - began
     _set_watermark(store, view, start, end, rows)
-    if progress is not None:
-        progress(view.name, rows, rows)
+    if run.progress is not None:
+        run.progress(view.name, rows, rows)
     logger.info("materialized %s: %d rows in %.2fs (%s .. %s)", view.name, rows, seconds, start, end)
     return ViewMaterialization(view.name, start, end, rows, seconds, counts.kept_newer, counts.quarantined)
 
 
-def _distributed(store: Any) -> bool:
-    """Whether ``batch_engine`` sends the writes to the engine's workers (harnesses without a config: no)."""
-    engine = getattr(getattr(store, "config", None), "batch_engine", None)
-    return bool(engine is not None and engine.distributed)
-
-
-def _write_from_here(
-    store: Any,
-    view: FeatureView,
-    start: datetime | None,
-    end: datetime,
-    layout: codec.Layout,
-    seal: Callable[[pa.Table, list[bytes]], pa.Table] | None,
-    progress: ProgressCallback | None,
-    gate: QualityGate | None = None,
-) -> _Counts:
+def _write_from_here(store: DataContext, run: _Run, layout: codec.Layout, seal: Sealer | None) -> _Counts:
     """The embedded path: the offline engine streams batches to this process, which writes them."""
     online = store.online_store
-    counts = _Counts(gate=gate)
-    batches = store.offline_store.latest_per_key(view, start, end, batch_rows=BATCH_ROWS)
+    view = run.view
+    counts = _Counts(gate=run.gate)
+    batches = store.offline_store.latest_per_key(run.spec, run.start, run.end, batch_rows=BATCH_ROWS)
     # Pack batch i+1 on a worker thread while batch i is written: SQLite and the network drivers
     # release the GIL while they work, so the two overlap. At most two packed batches are held.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="materialize-pack") as packer:
         pending: Future[_Packed] | None = None
         for batch in batches:
-            future = packer.submit(_pack_batch, view, layout, batch, seal, gate)
+            future = packer.submit(_pack_batch, view, layout, batch, seal, run.gate)
             if pending is not None:
-                _write_packed(online, view, pending.result(), counts, progress)
+                _write_packed(online, view, pending.result(), counts, run.progress)
             pending = future
         if pending is not None:
-            _write_packed(online, view, pending.result(), counts, progress)
+            _write_packed(online, view, pending.result(), counts, run.progress)
     return counts
 
 
-def _write_from_workers(
-    store: Any, view: FeatureView, start: datetime | None, end: datetime, seal: Callable[[pa.Table], pa.Table] | None
-) -> _Counts:
+def _write_from_workers(store: OpsContext, run: _Run, seal: Sealer | None) -> _Counts:
     """``batch_engine: spark``: the engine's workers write their partitions; only counts come back here."""
     from featurevault.backends.offline.base import PartitionWriter
     from featurevault.config import ONLINE_STORES, section_config
     from featurevault.ops.materialize_sink import OnlineSink
 
     engine = store.offline_store
-    if not isinstance(engine, PartitionWriter):
-        raise RequestError(f"batch_engine {store.config.batch_engine.type!r} needs an offline store that runs it")
     config = store.config
+    if not isinstance(engine, PartitionWriter):
+        raise RequestError(f"batch_engine {config.batch_engine.type!r} needs an offline store that runs it")
     sink = OnlineSink(
         module=ONLINE_STORES[config.online_store.type],
         config=section_config(config, "online_store"),
         project=store.project,
         repo_path=str(store.repo_path),
-        view=view,
+        view=run.view,
         seal=seal,
     )
-    written, kept = engine.write_latest(view, start, end, sink, partitions=config.batch_engine.partitions)
+    partitions = config.batch_engine.partitions
+    written, kept = engine.write_latest(run.spec, run.start, run.end, sink, partitions=partitions)
     return _Counts(written=written, kept_newer=kept)
 
 
-def _gate_for(store: Any, view: FeatureView, gate: QualityGate | None) -> QualityGate | None:
+def _gate_for(store: DataContext, view: FeatureView, gate: QualityGate | None) -> QualityGate | None:
     """The call's gate; a view with rules and no gate given gets the store's own (never unchecked)."""
     if gate is not None or not has_rules(view):
         return gate
-    return store.quality_gate()
+    whole = whole_store(store)
+    if whole is None:
+        raise RequestError(f"materialize: feature view {view.name!r} has rules, and no quality gate was given")
+    return whole.quality_gate()
 
 
-def _check_block_rules(store: Any, view: FeatureView, start: datetime | None, end: datetime, gate: QualityGate) -> None:
+def _check_block_rules(store: DataContext, run: _Run, gate: QualityGate) -> None:
     """A first pass with the ``block`` rules alone: a refused run leaves the online store as it was."""
-    for batch in store.offline_store.latest_per_key(view, start, end, batch_rows=BATCH_ROWS):
-        gate.check(view, conform_batch(view, pa.Table.from_batches([batch])), only_block=True)
+    for batch in store.offline_store.latest_per_key(run.spec, run.start, run.end, batch_rows=BATCH_ROWS):
+        gate.check(run.view, conform_batch(run.view, pa.Table.from_batches([batch])), only_block=True)
 
 
 @dataclass
@@ -292,7 +307,7 @@ def _pack_batch(
     view: FeatureView,
     layout: codec.Layout,
     batch: pa.RecordBatch,
-    seal: Callable[[pa.Table, list[bytes]], pa.Table] | None = None,
+    seal: Sealer | None = None,
     gate: QualityGate | None = None,
 ) -> _Packed:
     table = conform_batch(view, pa.Table.from_batches([batch]))
@@ -306,14 +321,14 @@ def _pack_batch(
     return _Packed(keys, codec.pack_records(sealed, layout, EVENT_TS), stamps, quarantined)
 
 
-def _sealer(store: Any, view: FeatureView) -> Callable[[pa.Table, list[bytes]], pa.Table] | None:
+def _sealer(store: DataContext, view: FeatureView) -> Sealer | None:
     """Encrypts the view's PII columns when the store's guard keeps PII encrypted at rest."""
-    guard = getattr(store, "guard", None)  # test harnesses wire a reader without one
+    guard = guard_of(store)  # stand-ins (benchmarks) wire no guard
     return guard.sealer(view.name) if guard is not None else None
 
 
 def _write_packed(
-    online: Any, view: FeatureView, packed: _Packed, counts: _Counts, progress: ProgressCallback | None
+    online: OnlineStore, view: FeatureView, packed: _Packed, counts: _Counts, progress: ProgressCallback | None
 ) -> None:
     """Upsert a batch; in a push-fed view, keys whose stored value is newer (pushed since) are left alone.
 
@@ -358,7 +373,7 @@ def conform_batch(view: FeatureView, table: pa.Table) -> pa.Table:
     return pa.table(columns)
 
 
-def _set_watermark(store: Any, view: FeatureView, start: datetime | None, end: datetime, rows: int) -> None:
+def _set_watermark(store: DataContext, view: FeatureView, start: datetime | None, end: datetime, rows: int) -> None:
     registry = store.registry.registry
     previous = registry.get_state(store.project, NAMESPACE).get(view.name) or {}
     # an explicit run over an older window must not move the incremental watermark backwards

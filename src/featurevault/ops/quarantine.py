@@ -16,8 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from featurevault.errors import DataQualityError
-from featurevault.model import RepoContents
+from featurevault.model import FeatureView, RepoContents
 from featurevault.ops import codec, write
+from featurevault.ops.context import DataContext, OpsContext, guard_of
+from featurevault.ops.offline_specs import source_spec
 from featurevault.quality.gate import QualityGate
 from featurevault.quality.quarantine import QuarantineEntry, from_jsonable
 
@@ -36,7 +38,7 @@ class ReleaseResult:
         return {"released": self.released, "still_failing": self.still_failing, "orphaned": self.orphaned}
 
 
-def release(store: Any, entries: list[QuarantineEntry], gate: QualityGate) -> ReleaseResult:
+def release(store: OpsContext, entries: list[QuarantineEntry], gate: QualityGate) -> ReleaseResult:
     contents: RepoContents = store.registry.contents()
     result = ReleaseResult()
     groups: dict[tuple[str, str], list[QuarantineEntry]] = defaultdict(list)
@@ -52,7 +54,12 @@ def release(store: Any, entries: list[QuarantineEntry], gate: QualityGate) -> Re
 
 
 def _release_group(
-    store: Any, view: Any, target: str, group: list[QuarantineEntry], gate: QualityGate, result: ReleaseResult
+    store: OpsContext,
+    view: FeatureView,
+    target: str,
+    group: list[QuarantineEntry],
+    gate: QualityGate,
+    result: ReleaseResult,
 ) -> None:
     rows = [{k: from_jsonable(v) for k, v in e.values.items()} for e in group]
     columns = open_sealed(store, view, {name: [row.get(name) for row in rows] for name in rows[0]})
@@ -72,7 +79,7 @@ def _release_group(
     if "offline" in target and view.stream_source is not None:
         frame = write._Frame({k: v for k, v in columns.items()})
         offline = write._offline_rows(view.stream_source, [(view, passing)], frame, accepted)
-        store.offline_store.append(view.batch_source, offline)
+        store.offline_store.append(source_spec(view.batch_source), offline)
     if target != "offline":
         write._write_online(store, view, passing)
     store.quarantine.remove([e.id for e in passed])
@@ -80,9 +87,9 @@ def _release_group(
     logger.info("feature view %r: %d quarantined row(s) released to %s", view.name, len(passed), target)
 
 
-def open_sealed(store: Any, view: Any, columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+def open_sealed(store: DataContext, view: FeatureView, columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """Columns with PII values decrypted when they were sealed at rest (bound to each row's entity key)."""
-    guard = getattr(store, "guard", None)
+    guard = guard_of(store)
     if guard is None or not guard.encrypts_at_rest:
         return columns
     key_table = pa.table({k: pa.array(columns[k]) for k in view.join_keys})

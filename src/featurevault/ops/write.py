@@ -26,6 +26,8 @@ from featurevault.errors import (
 from featurevault.model import FeatureView, PushSource, RepoContents
 from featurevault.model.push_mode import PushMode
 from featurevault.ops import codec
+from featurevault.ops.context import DataContext, guard_of, whole_store
+from featurevault.ops.offline_specs import source_spec
 from featurevault.quality.enforce import has_rules
 from featurevault.quality.gate import QualityGate
 from featurevault.types import FeatureType, UnixTimestamp
@@ -35,7 +37,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIMESTAMP = "event_timestamp"
 
 
-def _view(store: Any, name: str, operation: str) -> FeatureView:
+def _view(store: DataContext, name: str, operation: str) -> FeatureView:
     contents: RepoContents = store.registry.contents()
     view = contents.feature_views.get(name)
     if view is None:
@@ -44,7 +46,7 @@ def _view(store: Any, name: str, operation: str) -> FeatureView:
     return view
 
 
-def write_to_online_store(store: Any, feature_view_name: str, df: Any, gate: QualityGate | None = None) -> int:
+def write_to_online_store(store: DataContext, feature_view_name: str, df: Any, gate: QualityGate | None = None) -> int:
     """Validate ``df`` against the view and its rules, upsert its latest row per entity key.
 
     Returns the entity keys written (rows quarantined by a rule are not among them).
@@ -60,7 +62,7 @@ def write_to_online_store(store: Any, feature_view_name: str, df: Any, gate: Qua
     return _write_online(store, view, verdict.passing) if verdict.passing.num_rows else 0
 
 
-def write_to_offline_store(store: Any, feature_view_name: str, df: Any, gate: QualityGate | None = None) -> int:
+def write_to_offline_store(store: DataContext, feature_view_name: str, df: Any, gate: QualityGate | None = None) -> int:
     """Validate ``df`` against the view (its rules included) and append it to the view's batch source.
 
     Returns the rows written; rows failing a ``quarantine`` rule are kept in the quarantine instead.
@@ -74,12 +76,16 @@ def write_to_offline_store(store: Any, feature_view_name: str, df: Any, gate: Qu
         prepared, accepted = _gate_push(gate, prepared, PushMode.OFFLINE, operation="write_to_offline_store")
     table = _offline_rows(view.batch_source, prepared, frame, accepted)
     if table.num_rows:
-        store.offline_store.append(view.batch_source, table)
+        store.offline_store.append(source_spec(view.batch_source), table)
     return frame.num_rows if accepted is None else int(pc.sum(accepted).as_py() or 0)
 
 
 def push(
-    store: Any, push_source_name: str, df: Any, to: PushMode | str = PushMode.ONLINE, gate: QualityGate | None = None
+    store: DataContext,
+    push_source_name: str,
+    df: Any,
+    to: PushMode | str = PushMode.ONLINE,
+    gate: QualityGate | None = None,
 ) -> int:
     """Write ``df`` to every view fed by the push source: online, to its batch source, or both.
 
@@ -105,18 +111,22 @@ def push(
     online_rows = [(v, t) for v, t in prepared if v.online] if mode != PushMode.OFFLINE else []
     offline_table = _offline_rows(source.batch_source, prepared, frame, accepted) if mode != PushMode.ONLINE else None
     if offline_table is not None and offline_table.num_rows:
-        store.offline_store.append(source.batch_source, offline_table)
+        store.offline_store.append(source_spec(source.batch_source), offline_table)
     for view, table in online_rows:
         if table.num_rows:
             _write_online(store, view, table)
     return frame.num_rows if accepted is None else int(pc.sum(accepted).as_py() or 0)
 
 
-def _gate_for(store: Any, views: list[FeatureView], gate: QualityGate | None) -> QualityGate | None:
+def _gate_for(store: DataContext, views: list[FeatureView], gate: QualityGate | None) -> QualityGate | None:
     """The call's gate; views with rules and no gate given get the store's own (never unchecked)."""
     if gate is not None or not any(has_rules(v) for v in views):
         return gate
-    return store.quality_gate()
+    whole = whole_store(store)
+    if whole is None:
+        names = ", ".join(repr(v.name) for v in views if has_rules(v))
+        raise RequestError(f"feature view {names} has rules, and no quality gate was given for the write")
+    return whole.quality_gate()
 
 
 def _gate_push(
@@ -236,7 +246,7 @@ def latest_per_key(view: FeatureView, table: pa.Table) -> tuple[list[bytes], pa.
     return [keys[i] for i in rows], table.take(rows)
 
 
-def _write_online(store: Any, view: FeatureView, table: pa.Table) -> int:
+def _write_online(store: DataContext, view: FeatureView, table: pa.Table) -> int:
     keys, table = latest_per_key(view, table)
     layout = codec.Layout.of(view.features)
     records = codec.pack_records(_sealed(store, view, table, keys), layout, EVENT_TS)
@@ -295,7 +305,7 @@ def _push_mode(to: PushMode | str) -> PushMode:
         raise RequestError(f"push: 'to' must be one of {[m.name for m in PushMode]}, got {to!r}") from None
 
 
-def _sealed(store: Any, view: FeatureView, table: pa.Table, keys: list[bytes]) -> pa.Table:
+def _sealed(store: DataContext, view: FeatureView, table: pa.Table, keys: list[bytes]) -> pa.Table:
     """PII columns encrypted, each value bound to its row's entity key, when PII is encrypted at rest."""
-    guard = getattr(store, "guard", None)  # test harnesses wire a reader without one
+    guard = guard_of(store)  # stand-ins (benchmarks) wire no guard
     return guard.seal_at_rest(view.name, table, keys) if guard is not None else table

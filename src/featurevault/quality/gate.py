@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from featurevault.backends.offline.specs import ViewSpec
 from featurevault.model import FeatureView
 from featurevault.quality import window
 from featurevault.quality.enforce import EVENT_TS, RULE_COLUMN, Verdict, check_batch, hidden_columns
@@ -38,13 +39,16 @@ class QualityGate:
     #: per view, the ``unique`` rules checked over the whole window of a materialization
     windows: dict[str, dict[str, WindowDuplicates]] = field(default_factory=dict)
 
-    def scan_window(self, offline: Any, view: FeatureView, start: datetime | None, end: datetime | None) -> None:
+    def scan_window(
+        self, offline: Any, view: FeatureView, start: datetime | None, end: datetime | None, *, spec: ViewSpec
+    ) -> None:
         """Check the view's ``unique`` rules over every source row in [start, end] before a materialization.
 
-        Raises DataQualityError (nothing written yet) when a ``block`` one fails; the batches
-        checked afterwards quarantine the rows of duplicated combinations.
+        ``spec`` is the view as the offline engine reads it. Raises DataQualityError (nothing
+        written yet) when a ``block`` one fails; the batches checked afterwards quarantine the
+        rows of duplicated combinations.
         """
-        found = window.scan(offline, view, start, end)
+        found = window.scan(offline, view, start, end, spec=spec)
         if not found:
             self.windows.pop(view.name, None)
             return

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from featurevault.backends.offline.specs import ViewSpec
 from featurevault.model import FeatureView
 from featurevault.quality.enforce import hidden_columns
 from featurevault.quality.rules.sql import quote
@@ -119,9 +120,14 @@ def _plain(value: Any) -> Any:
 Runner = Any  # ``run(build)``: runs ``build(rows_subquery)`` and returns an Arrow table
 
 
-def profile_view(offline: Any, view: FeatureView, start: datetime | None, end: datetime | None) -> Profile:
-    """Profile a view's offline rows in [start, end] (one aggregate query, then top values and histograms)."""
-    run = lambda build: offline.over_view_rows(view, start, end, build)  # noqa: E731
+def profile_view(
+    offline: Any, view: FeatureView, start: datetime | None, end: datetime | None, *, spec: ViewSpec
+) -> Profile:
+    """Profile a view's offline rows in [start, end] (one aggregate query, then top values and histograms).
+
+    ``spec`` is the view as the offline engine reads it.
+    """
+    run = lambda build: offline.over_view_rows(spec, start, end, build)  # noqa: E731
     rows, features = profile_rows(run, [(f.name, f.dtype) for f in view.features], float_columns(view))
     for name in hidden_columns(view) & features.keys():  # PII: counts only, never values
         p = features[name]

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from featurevault.errors import RequestError
+from featurevault.backends.offline.specs import ViewSpec
 from featurevault.model import FeatureView
 from featurevault.quality.rules.check import effective_rules, timestamp_name
 from featurevault.quality.rules.sql import failure_counts_sql, quote
@@ -86,25 +87,30 @@ def float_columns(view: FeatureView) -> set[str]:
     return {f.name for f in view.features if f.dtype in (Float32, Float64)}
 
 
-def validate_view(offline: Any, view: FeatureView, start: datetime | None, end: datetime | None) -> ViewValidation:
+def validate_view(
+    offline: Any, view: FeatureView, start: datetime | None, end: datetime | None, *, spec: ViewSpec
+) -> ViewValidation:
+    """Run the view's rules over its offline rows in [start, end] (``spec``: the view as the engine reads it)."""
     if not hasattr(offline, "over_view_rows"):
         raise RequestError(f"validate: the {type(offline).__name__} offline engine does not run SQL over view rows")
     rules = effective_rules(view)
     ts = quote(timestamp_name(view))
     counts_sql = failure_counts_sql(rules, "{rows}", float_columns(view))
     sql = f"SELECT * FROM ({counts_sql.replace('{rows}', '__fv_rows')}), (SELECT min({ts}), max({ts}) FROM __fv_rows)"
-    table = offline.over_view_rows(view, start, end, lambda rows: f"WITH __fv_rows AS {rows} {sql}")
+    table = offline.over_view_rows(spec, start, end, lambda rows: f"WITH __fv_rows AS {rows} {sql}")
     values = list(table.to_pylist()[0].values())
     results = [RuleResult(r.name, r.kind, r.on_fail, int(n)) for r, n in zip(rules, values[1:-2], strict=True)]
     earliest, latest = _utc(values[-2]), _utc(values[-1])
-    days = _days_with_rows(offline, view, start, end) if latest is not None else set()
+    days = _days_with_rows(offline, view, spec, start, end) if latest is not None else set()
     missing = _missing_days(days, view.backfill_start or earliest, latest)
     return ViewValidation(view.name, int(values[0]), results, earliest, latest, view.backfill_start, missing)
 
 
-def _days_with_rows(offline: Any, view: FeatureView, start: datetime | None, end: datetime | None) -> set[date]:
+def _days_with_rows(
+    offline: Any, view: FeatureView, spec: ViewSpec, start: datetime | None, end: datetime | None
+) -> set[date]:
     ts = quote(timestamp_name(view))
-    table = offline.over_view_rows(view, start, end, lambda rows: f"SELECT DISTINCT CAST({ts} AS DATE) FROM {rows}")
+    table = offline.over_view_rows(spec, start, end, lambda rows: f"SELECT DISTINCT CAST({ts} AS DATE) FROM {rows}")
     return {d for d in table.column(0).to_pylist() if d is not None}
 
 

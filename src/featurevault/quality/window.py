@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from featurevault.errors import DataQualityError
+from featurevault.backends.offline.specs import ViewSpec
 from featurevault.model import FeatureView
 from featurevault.model.rules import Rule
 from featurevault.quality import metrics
@@ -58,9 +59,12 @@ def unique_rules(view: FeatureView) -> list[Rule]:
 
 
 def scan(
-    offline: Any, view: FeatureView, start: datetime | None, end: datetime | None
+    offline: Any, view: FeatureView, start: datetime | None, end: datetime | None, *, spec: ViewSpec
 ) -> list[WindowDuplicates] | None:
-    """The duplicated combinations of each ``unique`` rule in the window (None: the engine cannot tell)."""
+    """The duplicated combinations of each ``unique`` rule in the window (None: the engine cannot tell).
+
+    ``spec`` is the view as the offline engine reads it.
+    """
     rules = unique_rules(view)
     if not rules:
         return []
@@ -72,7 +76,7 @@ def scan(
             type(offline).__name__,
         )
         return None
-    return [WindowDuplicates(rule, offline.over_view_rows(view, start, end, _duplicates_sql(rule))) for rule in rules]
+    return [WindowDuplicates(rule, offline.over_view_rows(spec, start, end, _duplicates_sql(rule))) for rule in rules]
 
 
 def _duplicates_sql(rule: Rule) -> Any:

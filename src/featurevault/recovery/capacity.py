@@ -17,6 +17,7 @@ from typing import Any
 
 from featurevault.recovery.online_snapshot import maintainable
 from featurevault.recovery.state import record
+from featurevault.ops.offline_specs import view_spec
 
 SAMPLE = 10_000
 READ_PROBES = 200
@@ -106,7 +107,7 @@ def _offline_growth(store: Any, view: Any) -> float | None:
         if files.is_dir()
         else (files.stat().st_size if files.exists() else 0)
     )
-    first, last = store.offline_store.time_range(view)
+    first, last = store.offline_store.time_range(view_spec(view))
     if not size or first is None or last is None:
         return None
     days = max((last - first).total_seconds() / 86400, 1.0)

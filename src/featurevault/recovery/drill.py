@@ -30,6 +30,7 @@ from featurevault.errors import RecoveryError
 from featurevault.recovery.backup import list_backups, load_manifest, restore_backup
 from featurevault.recovery.context import RecoveryContext
 from featurevault.recovery.state import record
+from featurevault.ops.offline_specs import view_spec
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +213,7 @@ def _quarantined_keys(scratch: Any, view: Any) -> set[tuple[Any, ...]]:
 
 def _sample_keys(scratch: Any, view: Any, now: datetime, size: int) -> tuple[pa.Table, list[datetime | None]]:
     """Sampled entity keys, and each one's latest offline event time."""
-    batches = scratch.offline_store.latest_per_key(view, None, now, batch_rows=max(size * 20, 10_000))
+    batches = scratch.offline_store.latest_per_key(view_spec(view), None, now, batch_rows=max(size * 20, 10_000))
     first = next(iter(batches), None)
     if first is None or first.num_rows == 0:
         return pa.table({k: pa.array([], pa.string()) for k in view.join_keys}), []

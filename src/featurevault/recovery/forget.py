@@ -21,6 +21,7 @@ from featurevault.backends.offline import delta
 from featurevault.errors import RequestError
 from featurevault.model import FileSource
 from featurevault.ops import codec
+from featurevault.ops.offline_specs import source_spec
 from featurevault.quality.quarantine import from_jsonable
 from featurevault.recovery.online_snapshot import maintainable
 
@@ -106,11 +107,12 @@ def _forget_offline(store: Any, view: Any, entity: dict[str, Any], result: Forge
             "source (a DeltaSource is rewritten here)"
         )
         return
+    spec = source_spec(source)
     predicate = " AND ".join(
-        f"{delta.quote_column(delta.key_column(source, k))} = {delta.sql_literal(v)}" for k, v in sorted(entity.items())
+        f"{delta.quote_column(delta.key_column(spec, k))} = {delta.sql_literal(v)}" for k, v in sorted(entity.items())
     )
     path = store.config.resolve(source.path)
-    result.offline[source.name] = delta.delete_rows(source, path, predicate, dry_run=result.dry_run)
+    result.offline[source.name] = delta.delete_rows(spec, path, predicate, dry_run=result.dry_run)
 
 
 def _forget_quarantined(store: Any, view: Any, entity: dict[str, Any], result: ForgetResult) -> None:

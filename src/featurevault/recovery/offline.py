@@ -20,6 +20,7 @@ from typing import Any
 from featurevault.backends.offline import delta
 from featurevault.errors import FeatureViewNotFoundError
 from featurevault.model import FeatureView, FileSource
+from featurevault.ops.offline_specs import source_spec
 from featurevault.recovery.state import record
 
 logger = logging.getLogger(__name__)
@@ -102,9 +103,11 @@ def compact(store: Any, names: list[str] | None, target_mb: int | None = None) -
         path = store.config.resolve(source.path)
         entry = {"views": [v.name for v in views], "source": source.name, "format": source.file_format}
         if source.file_format == "delta":
-            entry.update(delta.compact(source, path, target))
+            entry.update(delta.compact(source_spec(source), path, target))
         else:
-            entry.update(compact_parquet(source.name, locate(source, store.config.resolve).files, target).to_dict())
+            entry.update(
+                compact_parquet(source.name, locate(source_spec(source), store.config.resolve).files, target).to_dict()
+            )
         result.sources.append(entry)
     result.seconds = time.perf_counter() - started
     record(store.registry.registry, store.project, "last_offline_compact", _log(result))
@@ -145,13 +148,13 @@ def vacuum(
         }
         if retention is not None:
             cutoff = now - retention
-            column = delta.quote_column(delta.timestamp_column(source))
+            column = delta.quote_column(delta.timestamp_column(source_spec(source)))
             entry["retention_seconds"] = retention.total_seconds()
             entry["deleted_before"] = cutoff.isoformat()
             entry["rows_deleted"] = delta.delete_rows(
-                source, path, f"{column} < {delta.sql_literal(cutoff)}", dry_run=dry_run
+                source_spec(source), path, f"{column} < {delta.sql_literal(cutoff)}", dry_run=dry_run
             )
-        removed = delta.vacuum(source, path, retain, dry_run=dry_run)
+        removed = delta.vacuum(source_spec(source), path, retain, dry_run=dry_run)
         entry["files_removed"] = len(removed)
         result.sources.append(entry)
     result.seconds = time.perf_counter() - started

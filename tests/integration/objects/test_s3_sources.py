@@ -15,6 +15,7 @@ import pytest
 from featurevault.backends.offline.duckdb import Config, Store
 from featurevault.errors import DataSourceError
 from featurevault.ops.historical import get_historical_features
+from featurevault.ops.offline_specs import source_spec
 from tests.unit.offline.conftest import contents, make_view, write_parquet
 
 from .moto_server import MotoServer
@@ -97,7 +98,7 @@ def test_append_writes_new_objects_that_the_next_read_sees(moto: MotoServer, buc
             "date": ["2024-01-21"],
         }
     )
-    store.append(view.batch_source, rows)
+    store.append(source_spec(view.batch_source), rows)
     frame = pd.DataFrame({"driver_id": [3], "event_timestamp": [datetime(2024, 1, 21, 10)]})
     assert get_historical_features(store, contents(view), frame, ["h:rate"]).to_df()["rate"].tolist() == [9.0]
     store.close()

@@ -10,10 +10,12 @@ PII = "user_pii_features"
 
 def _profiled(env: EntryPointEnv) -> str:
     """A stored profile of the PII view, taken by the library directly (no audited call); returns its id."""
+    from featurevault.ops.offline_specs import view_spec
     from featurevault.quality.profile import profile_view, save_profile
 
     admin = env.admin
-    profile = profile_view(admin.offline_store, admin.registry.contents().feature_views[PII], None, None)
+    view = admin.registry.contents().feature_views[PII]
+    profile = profile_view(admin.offline_store, view, None, None, spec=view_spec(view))
     save_profile(admin.registry.registry, admin.project, profile)
     return profile.id
 

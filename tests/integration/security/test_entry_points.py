@@ -498,13 +498,15 @@ def _saved(env: EntryPointEnv) -> None:
 
 
 def _profiled(env: EntryPointEnv) -> None:
+    from featurevault.ops.offline_specs import view_spec
     from featurevault.quality.profile import profile_view, save_profile
 
     admin = env.admin
+    view = admin.registry.contents().feature_views[PII]
     save_profile(
         admin.registry.registry,
         admin.project,
-        profile_view(admin.offline_store, admin.registry.contents().feature_views[PII], None, None),
+        profile_view(admin.offline_store, view, None, None, spec=view_spec(view)),
     )
 
 

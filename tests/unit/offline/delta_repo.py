@@ -66,10 +66,11 @@ def make_repo(root: Path, days: int = 3, **view_kwargs: Any) -> DeltaRepo:
     source = DeltaSource(name="tx", path="data/tx", timestamp_field="event_timestamp")
     repo = DeltaRepo(store, source, root / "data" / "tx")
     from featurevault.backends.offline.delta import append
+    from featurevault.ops.offline_specs import source_spec
 
     import pyarrow as pa
 
-    append(source, repo.path, pa.Table.from_pandas(day_rows(0), preserve_index=False))
+    append(source_spec(source), repo.path, pa.Table.from_pandas(day_rows(0), preserve_index=False))
     store.apply([USER, view(source, **view_kwargs)])
     repo.after_version.append(_tick())
     for day in range(1, days):

@@ -13,6 +13,7 @@ from featurevault import DeltaSource, FeatureView, FileSource
 from featurevault.backends.offline.duckdb_sources import locate
 from featurevault.errors import DataSourceError, DefinitionError, RequestError
 from featurevault.model.sources import source_from_dict
+from featurevault.ops.offline_specs import source_spec
 
 from .delta_repo import SCHEMA, T0, USER, DeltaRepo, day_rows, make_repo
 
@@ -89,7 +90,7 @@ def test_as_of_on_a_view_that_is_not_delta_names_the_view(repo: DeltaRepo, tmp_p
 
 def test_a_query_reads_only_the_date_partitions_of_its_window(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "ttl", ttl=timedelta(hours=12))
-    files = locate(repo.source, repo.store.config.resolve)
+    files = locate(source_spec(repo.source), repo.store.config.resolve)
     assert len(files.files) == 3
     window = files.pruned(datetime(2024, 1, 3, 1), datetime(2024, 1, 3, 2))
     assert sorted(Path(f).parent.name for f in window) == ["event_date=2024-01-02", "event_date=2024-01-03"]
@@ -107,7 +108,7 @@ def test_a_query_reads_only_the_date_partitions_of_its_window(tmp_path: Path) ->
 def test_the_scan_registers_a_dataset_of_the_chosen_fragments(repo: DeltaRepo) -> None:
     import duckdb
 
-    files = locate(repo.source, repo.store.config.resolve)
+    files = locate(source_spec(repo.source), repo.store.config.resolve)
     con = duckdb.connect()
     name = files.bind(con, files.files[2:])
     assert con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0] == 2
@@ -125,7 +126,7 @@ def test_a_write_to_a_new_delta_path_creates_the_table(tmp_path: Path) -> None:
     from featurevault.backends.offline.delta import append
 
     source = DeltaSource(name="fresh", path="x", timestamp_field="event_timestamp", date_partition_column="")
-    version = append(source, tmp_path / "fresh", pa.Table.from_pandas(day_rows(0), preserve_index=False))
+    version = append(source_spec(source), tmp_path / "fresh", pa.Table.from_pandas(day_rows(0), preserve_index=False))
     from deltalake import DeltaTable
 
     assert version == 0 and DeltaTable(str(tmp_path / "fresh")).metadata().partition_columns == []

@@ -12,7 +12,8 @@ import pytest
 from featurevault.backends.offline.base import EVENT_TS
 from featurevault.backends.offline.duckdb import Store
 from featurevault.errors import SchemaMismatchError
-from featurevault.model import Entity, FileSource, PushSource
+from featurevault.model import Entity, FeatureView, FileSource, PushSource
+from featurevault.ops.offline_specs import source_spec, view_spec
 
 from .conftest import make_view, ts, write_parquet
 
@@ -21,8 +22,8 @@ def utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC)
 
 
-def collect(engine: Store, *args: object, **kwargs: object) -> pa.Table:
-    batches = list(engine.latest_per_key(*args, **kwargs))  # type: ignore[arg-type]
+def collect(engine: Store, view: FeatureView, *args: object, **kwargs: object) -> pa.Table:
+    batches = list(engine.latest_per_key(view_spec(view), *args, **kwargs))  # type: ignore[arg-type]
     return pa.Table.from_batches(batches) if batches else pa.table({})
 
 
@@ -71,7 +72,7 @@ def test_latest_per_key_streams_bounded_batches(engine: Store, tmp_path: Path) -
         {"driver_id": list(range(n)), "event_ts": [ts(i % 7) for i in range(n)], "rate": [float(i) for i in range(n)]},
     )
     view = make_view("stats", "f.parquet", ["rate"])
-    batches = list(engine.latest_per_key(view, None, ts(100), batch_rows=1000))
+    batches = list(engine.latest_per_key(view_spec(view), None, ts(100), batch_rows=1000))
     assert all(b.num_rows <= 1000 for b in batches)
     assert sum(b.num_rows for b in batches) == n
 
@@ -80,7 +81,7 @@ def test_latest_for_entityless_view(engine: Store, tmp_path: Path) -> None:
     write_parquet(tmp_path / "g.parquet", {"event_ts": [ts(0), ts(9)], "traffic": [1.0, 2.0]})
     view = make_view("globals", "g.parquet", ["traffic"], entities=[])
     assert collect(engine, view, None, ts(5)).to_pylist() == [{EVENT_TS: utc(ts(0)), "traffic": 1.0}]
-    assert sum(b.num_rows for b in engine.latest_per_key(view, ts(20), ts(30))) == 0
+    assert sum(b.num_rows for b in engine.latest_per_key(view_spec(view), ts(20), ts(30))) == 0
 
 
 def _rows(n: int, start: int = 0) -> pa.Table:
@@ -96,7 +97,7 @@ def _rows(n: int, start: int = 0) -> pa.Table:
 def test_append_to_single_parquet_file(engine: Store, tmp_path: Path) -> None:
     pq.write_table(_rows(3), tmp_path / "f.parquet")
     source = FileSource(name="src", path="f.parquet", timestamp_field="event_ts")
-    engine.append(source, _rows(2, start=3))
+    engine.append(source_spec(source), _rows(2, start=3))
     assert pq.read_table(tmp_path / "f.parquet").column("driver_id").to_pylist() == [0, 1, 2, 3, 4]
     assert [p.name for p in tmp_path.iterdir()] == ["f.parquet"]  # no temporary files left behind
 
@@ -105,7 +106,7 @@ def test_append_to_parquet_directory_and_through_push_source(engine: Store, tmp_
     (tmp_path / "d").mkdir()
     pq.write_table(_rows(3), tmp_path / "d" / "part-0.parquet")
     batch = FileSource(name="src", path="d", timestamp_field="event_ts")
-    engine.append(PushSource(name="push", batch_source=batch), _rows(2, start=3))
+    engine.append(source_spec(PushSource(name="push", batch_source=batch)), _rows(2, start=3))
     assert len(list((tmp_path / "d").iterdir())) == 2
     view = make_view("stats", "d", ["rate"], entities=[Entity(name="driver", join_keys=["driver_id"])])
     assert collect(engine, view, None, ts(100)).num_rows == 5
@@ -124,7 +125,7 @@ def test_append_to_hive_dataset_writes_into_partitions(engine: Store, tmp_path: 
             "date": ["2024-01-16", "2024-01-15"],
         }
     )
-    engine.append(source, new)
+    engine.append(source_spec(source), new)
     assert len(list((tmp_path / "h" / "date=2024-01-15").iterdir())) == 2
     assert len(list((tmp_path / "h" / "date=2024-01-16").iterdir())) == 1
     view = make_view("stats", "h", ["rate"])
@@ -150,7 +151,7 @@ def test_append_keeps_the_file_types(engine: Store, tmp_path: Path) -> None:
             "rate": [2.0],
         }
     )
-    engine.append(source, new)
+    engine.append(source_spec(source), new)
     stored = pq.read_table(tmp_path / "f.parquet")
     assert stored.schema == original.schema
     assert stored.column("event_ts").to_pylist()[1] == ts(1)
@@ -162,7 +163,7 @@ def test_append_to_csv(engine: Store, tmp_path: Path) -> None:
     new = pa.table(
         {"driver_id": [2], "event_ts": pa.array([utc(ts(30))], pa.timestamp("us", tz="UTC")), "rate": [0.25]}
     )
-    engine.append(source, new)
+    engine.append(source_spec(source), new)
     view = make_view("stats", "f.csv", ["rate"])
     got = sorted(collect(engine, view, None, ts(100)).to_pylist(), key=lambda r: r["driver_id"])
     assert got == [
@@ -173,7 +174,7 @@ def test_append_to_csv(engine: Store, tmp_path: Path) -> None:
 
 def test_append_creates_a_missing_file(engine: Store, tmp_path: Path) -> None:
     source = FileSource(name="src", path="new/f.parquet", timestamp_field="event_ts")
-    engine.append(source, _rows(2))
+    engine.append(source_spec(source), _rows(2))
     assert pq.read_table(tmp_path / "new" / "f.parquet").num_rows == 2
 
 
@@ -193,9 +194,9 @@ def test_append_with_wrong_columns_names_them_and_changes_nothing(engine: Store,
     source = FileSource(name="src", path=target.name, timestamp_field="event_ts")
     bad = _rows(1).drop_columns(["rate"]).append_column("speed", pa.array([1.0]))
     with pytest.raises(SchemaMismatchError, match=r"unexpected column\(s\) speed"):
-        engine.append(source, bad)
+        engine.append(source_spec(source), bad)
     wrong_type = _rows(1).set_column(2, "rate", pa.array(["fast"]))
     with pytest.raises(SchemaMismatchError, match="'rate'"):
-        engine.append(source, wrong_type)
+        engine.append(source_spec(source), wrong_type)
     after = sorted(p.read_bytes() for p in ([target] if target.is_file() else target.iterdir()))
     assert after == before

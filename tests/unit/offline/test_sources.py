@@ -11,6 +11,7 @@ import pytest
 from featurevault.backends.offline.duckdb import Store
 from featurevault.errors import DataSourceError, EntityKeyError, SchemaMismatchError
 from featurevault.ops.historical import get_historical_features
+from featurevault.ops.offline_specs import source_spec, view_spec
 
 from .conftest import contents, make_view, ts, write_parquet
 
@@ -57,7 +58,7 @@ def test_field_mapping_renames_source_columns(engine: Store, tmp_path: Path) -> 
     )
     df = get_historical_features(engine, contents(view), entity([(1, ts(1))]), ["stats:rate"]).to_df()
     assert rates(df) == [0.5]
-    assert engine.schema(view.source).names == ["driver_id", "ts_raw", "rate"]
+    assert engine.schema(source_spec(view.source)).names == ["driver_id", "ts_raw", "rate"]
 
 
 def _hive_dataset(root: Path) -> None:
@@ -163,7 +164,7 @@ def test_bad_entity_sql_is_a_data_source_error(engine: Store, tmp_path: Path) ->
 def test_time_range_and_schema(engine: Store, tmp_path: Path) -> None:
     write_parquet(tmp_path / "f.parquet", {"driver_id": [1, 2], "event_ts": [ts(5), ts(-5)], "rate": [0.5, 1.0]})
     view = make_view("stats", "f.parquet", ["rate"])
-    low, high = engine.time_range(view)
+    low, high = engine.time_range(view_spec(view))
     assert low == pd.Timestamp(ts(-5), tz="UTC").to_pydatetime()
     assert high == pd.Timestamp(ts(5), tz="UTC").to_pydatetime()
-    assert engine.schema(view.source).names == ["driver_id", "event_ts", "rate"]
+    assert engine.schema(source_spec(view.source)).names == ["driver_id", "event_ts", "rate"]

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from featurevault.errors import RequestError
-from featurevault.model import DataSource, FeatureView
+from featurevault.backends.offline.specs import SourceSpec, ViewSpec
 
 #: name of the event-time column in tables an engine returns for materialization
 EVENT_TS = "__event_ts"
@@ -33,7 +33,7 @@ class ViewRequest:
     join key to the entity column holding it (identity when empty).
     """
 
-    view: FeatureView
+    view: ViewSpec
     features: list[str]
     output_names: list[str]
     join_key_map: dict[str, str] = field(default_factory=dict)
@@ -66,7 +66,7 @@ class OfflineStore(ABC):
 
     @abstractmethod
     def latest_per_key(
-        self, view: FeatureView, start: datetime | None, end: datetime, *, batch_rows: int = 100_000
+        self, view: ViewSpec, start: datetime | None, end: datetime, *, batch_rows: int = 100_000
     ) -> Iterator[pa.RecordBatch]:
         """For materialization: per entity key, the latest source row with start <= event time <= end.
 
@@ -76,18 +76,18 @@ class OfflineStore(ABC):
         """
 
     @abstractmethod
-    def time_range(self, view: FeatureView) -> tuple[datetime | None, datetime | None]:
+    def time_range(self, view: ViewSpec) -> tuple[datetime | None, datetime | None]:
         """The earliest and latest event time in a view's source (None, None when empty)."""
 
     @abstractmethod
-    def schema(self, source: DataSource) -> pa.Schema:
+    def schema(self, source: SourceSpec) -> pa.Schema:
         """The columns a source provides, after its field mapping."""
 
     @abstractmethod
-    def append(self, source: DataSource, table: pa.Table) -> None:
+    def append(self, source: SourceSpec, table: pa.Table) -> None:
         """Append rows to a batch source (offline push). Columns use the source's own names."""
 
-    def feature_rows(self, view: FeatureView, features: list[str], start: datetime, end: datetime) -> pa.Table:
+    def feature_rows(self, view: ViewSpec, features: list[str], start: datetime, end: datetime) -> pa.Table:
         """Every source row of ``view`` with start <= event time <= end: ``features`` as columns (monitoring)."""
         raise RequestError(f"the {self.type_name or type(self).__name__} offline engine does not read feature rows")
 
@@ -137,6 +137,6 @@ class PartitionWriter(ABC):
 
     @abstractmethod
     def write_latest(
-        self, view: FeatureView, start: datetime | None, end: datetime, sink: PartitionSink, *, partitions: int | None
+        self, view: ViewSpec, start: datetime | None, end: datetime, sink: PartitionSink, *, partitions: int | None
     ) -> tuple[int, int]:
         """Run ``sink`` on each partition of the latest rows per key; the summed counts it yielded."""

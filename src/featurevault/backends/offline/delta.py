@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from featurevault.backends.offline.duckdb_sources import SourceFiles
 from featurevault.errors import DataSourceError, MissingDependencyError
-from featurevault.model import FileSource
+from featurevault.backends.offline.specs import SourceSpec
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def deltalake() -> Any:
     return module
 
 
-def open_table(source: FileSource, path: Path, as_of: Any = None) -> Any:
+def open_table(source: SourceSpec, path: Path, as_of: Any = None) -> Any:
     """The table at ``path`` (at ``as_of``: a version or a time), with errors naming the source."""
     module = deltalake()
     if not path.exists():
@@ -62,7 +62,7 @@ def open_table(source: FileSource, path: Path, as_of: Any = None) -> Any:
     return table
 
 
-def _check_committed_by(source: FileSource, path: Path, table: Any, as_of: datetime) -> None:
+def _check_committed_by(source: SourceSpec, path: Path, table: Any, as_of: datetime) -> None:
     """deltalake falls back to version 0 for a time before it: the table did not exist then."""
     if table.version() != 0:
         return
@@ -109,9 +109,9 @@ class DeltaFiles(SourceFiles):
         return str(Path(file).relative_to(self.path)) if file.startswith(str(self.path)) else file
 
 
-def locate_delta(source: FileSource, path: Path) -> DeltaFiles:
+def locate_delta(source: SourceSpec, path: Path) -> DeltaFiles:
     """The files of the table version ``source`` reads, each with its partition values."""
-    table = open_table(source, path, getattr(source, "as_of", None))
+    table = open_table(source, path, source.as_of)
     actions = pa.table(table.get_add_actions(flatten=True))
     paths = [str(path / p) for p in actions.column("path").to_pylist()]
     keys = [c for c in actions.column_names if c.startswith("partition.")]
@@ -127,7 +127,7 @@ def table_schema(table: Any) -> pa.Schema:
 # -- writes ------------------------------------------------------------------------------------------
 
 
-def append(source: FileSource, path: Path, rows: pa.Table) -> int:
+def append(source: SourceSpec, path: Path, rows: pa.Table) -> int:
     """Append ``rows`` (columns under the source's own names) as one commit; creates the table if absent.
 
     The date partition column is filled from the event timestamp (UTC date) when the rows lack it.
@@ -147,9 +147,7 @@ def append(source: FileSource, path: Path, rows: pa.Table) -> int:
     else:
         if date_column and date_column not in rows.column_names:
             rows = rows.append_column(date_column, _event_dates(source, rows))
-        partition_by = [
-            c for c in getattr(source, "partition_by", [date_column] if date_column else []) if c in rows.column_names
-        ]
+        partition_by = [c for c in source.partition_columns() if c in rows.column_names]
         path.mkdir(parents=True, exist_ok=True)
         module.write_deltalake(str(path), rows, mode="append", partition_by=partition_by or None)
     version = int(module.DeltaTable(str(path)).version())
@@ -157,18 +155,18 @@ def append(source: FileSource, path: Path, rows: pa.Table) -> int:
     return version
 
 
-def timestamp_column(source: FileSource) -> str:
+def timestamp_column(source: SourceSpec) -> str:
     """The event-time column under the table's own name (``timestamp_field`` is the mapped name)."""
     mapped = source.timestamp_field or "event_timestamp"
     return next((raw for raw, name in source.field_mapping.items() if name == mapped), mapped)
 
 
-def key_column(source: FileSource, join_key: str) -> str:
+def key_column(source: SourceSpec, join_key: str) -> str:
     """A join key's column under the table's own name."""
     return next((raw for raw, name in source.field_mapping.items() if name == join_key), join_key)
 
 
-def _event_dates(source: FileSource, rows: pa.Table) -> pa.ChunkedArray:
+def _event_dates(source: SourceSpec, rows: pa.Table) -> pa.ChunkedArray:
     column = timestamp_column(source)
     if column not in rows.column_names:
         raise DataSourceError(
@@ -184,7 +182,7 @@ def _event_dates(source: FileSource, rows: pa.Table) -> pa.ChunkedArray:
 # -- maintenance -------------------------------------------------------------------------------------
 
 
-def compact(source: FileSource, path: Path, target_bytes: int) -> dict[str, Any]:
+def compact(source: SourceSpec, path: Path, target_bytes: int) -> dict[str, Any]:
     """OPTIMIZE: small files bin-packed into files of about ``target_bytes`` (one commit; old files kept
     for time travel until a vacuum)."""
     table = open_table(source, path)
@@ -196,7 +194,7 @@ def compact(source: FileSource, path: Path, target_bytes: int) -> dict[str, Any]
     }
 
 
-def delete_rows(source: FileSource, path: Path, predicate: str, *, dry_run: bool = False) -> int:
+def delete_rows(source: SourceSpec, path: Path, predicate: str, *, dry_run: bool = False) -> int:
     """Delete the rows matching a SQL ``predicate`` (one commit); with ``dry_run``, only count them."""
     table = open_table(source, path)
     if dry_run:
@@ -214,14 +212,14 @@ def delete_rows(source: FileSource, path: Path, predicate: str, *, dry_run: bool
     return int(metrics.get("num_deleted_rows", 0))
 
 
-def vacuum(source: FileSource, path: Path, retain_seconds: float, *, dry_run: bool = False) -> list[str]:
+def vacuum(source: SourceSpec, path: Path, retain_seconds: float, *, dry_run: bool = False) -> list[str]:
     """Remove files no version newer than ``retain_seconds`` needs (time travel ends there)."""
     table = open_table(source, path)
     hours = max(int(retain_seconds // 3600), 0)
     return list(table.vacuum(retention_hours=hours, dry_run=dry_run, enforce_retention_duration=False))
 
 
-def history(source: FileSource, path: Path) -> list[dict[str, Any]]:
+def history(source: SourceSpec, path: Path) -> list[dict[str, Any]]:
     """Versions of the table, newest first: version, time (UTC) and operation."""
     table = open_table(source, path)
     return [

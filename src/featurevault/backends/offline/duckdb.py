@@ -41,6 +41,7 @@ from featurevault.backends.offline.duckdb_sources import (
     quote,
     ts_literal,
 )
+from featurevault.backends.offline.specs import SourceSpec, ViewSpec
 from featurevault.backends.offline.postgres_source import (
     PostgresConnection,
     postgres_source_schema,
@@ -53,7 +54,6 @@ from featurevault.errors import (
     PermissionDeniedError,
     SchemaMismatchError,
 )
-from featurevault.model import DataSource, FeatureView, PostgreSQLSource
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class Store(OfflineStore):
 
     # -- sources ----------------------------------------------------------------------------------
 
-    def _locate(self, source: DataSource) -> SourceFiles:
+    def _locate(self, source: SourceSpec) -> SourceFiles:
         return locate(source, self._resolve)
 
     def _columns(self, cur: duckdb.DuckDBPyConnection, files: SourceFiles, reader: str) -> ColumnMap:
@@ -132,7 +132,7 @@ class Store(OfflineStore):
     def _scan(
         self,
         cur: duckdb.DuckDBPyConnection,
-        view: FeatureView,
+        view: ViewSpec,
         features: list[str],
         lower: datetime | None,
         upper: datetime | None,
@@ -140,7 +140,7 @@ class Store(OfflineStore):
         entity_schema: pa.Schema | None = None,
     ) -> ViewScan:
         """SQL reading the columns of ``view`` that a call needs, in [lower, upper] (None: unbounded)."""
-        if isinstance(view.batch_source, PostgreSQLSource):
+        if view.batch_source.kind == "postgres":
             files: Any = register_postgres_source(cur, view.batch_source, lower, upper, connection=self.config.postgres)
         else:
             files = self._locate(view.batch_source)
@@ -179,22 +179,22 @@ class Store(OfflineStore):
             ttl_us=int(view.ttl_seconds * 1_000_000),
         )
 
-    def schema(self, source: DataSource) -> pa.Schema:
-        if isinstance(source, PostgreSQLSource):
+    def schema(self, source: SourceSpec) -> pa.Schema:
+        if source.kind == "postgres":
             raw = postgres_source_schema(source, connection=self.config.postgres)
             return pa.schema([f.with_name(source.field_mapping.get(f.name, f.name)) for f in raw])
         files = self._locate(source)
         mapping = files.source.field_mapping
         return pa.schema([f.with_name(mapping.get(f.name, f.name)) for f in self.schema_raw(files)])
 
-    def time_range(self, view: FeatureView) -> tuple[datetime | None, datetime | None]:
+    def time_range(self, view: ViewSpec) -> tuple[datetime | None, datetime | None]:
         with self._cursor() as cur:
             scan = self._scan(cur, view, [], None, None)
             low, high = self._rows(cur, f"SELECT min(__fv_ts), max(__fv_ts) FROM {scan.narrow}", view.name)[0]
         return (_as_utc(low), _as_utc(high))
 
     def over_view_rows(
-        self, view: FeatureView, start: datetime | None, end: datetime | None, build: Callable[[str], str]
+        self, view: ViewSpec, start: datetime | None, end: datetime | None, build: Callable[[str], str]
     ) -> pa.Table:
         """Run ``build(rows)``, where ``rows`` is a subquery of the view's source rows in [start, end].
 
@@ -215,7 +215,7 @@ class Store(OfflineStore):
             except duckdb.Error as exc:
                 raise _query_error(f"the rows of feature view {view.name!r}", exc) from exc
 
-    def feature_rows(self, view: FeatureView, features: list[str], start: datetime, end: datetime) -> pa.Table:
+    def feature_rows(self, view: ViewSpec, features: list[str], start: datetime, end: datetime) -> pa.Table:
         with self._cursor() as cur:
             scan = self._scan(cur, view, features, _naive(start), _naive(end))
             columns = ", ".join(f"c{i} AS {quote(name)}" for i, name in enumerate(features)) or "1 AS one"
@@ -266,7 +266,7 @@ class Store(OfflineStore):
         finally:
             db.close()
 
-    def append(self, source: DataSource, table: pa.Table) -> None:
+    def append(self, source: SourceSpec, table: pa.Table) -> None:
         fsource = batch_source_of(source)
         if is_object_path(fsource.path):
             append_objects(locate_objects(fsource), table)
@@ -315,7 +315,7 @@ class Store(OfflineStore):
                 columns += self._join(cur, req.view, scan, table.num_rows)
         return _append_columns(table, requests, columns)
 
-    def _join(self, cur: duckdb.DuckDBPyConnection, view: FeatureView, scan: ViewScan, n_rows: int) -> list[Any]:
+    def _join(self, cur: duckdb.DuckDBPyConnection, view: ViewSpec, scan: ViewScan, n_rows: int) -> list[Any]:
         """One view's feature columns, aligned with the entity rows."""
         strategy = self._strategy(cur, view, scan)
         try:
@@ -326,7 +326,7 @@ class Store(OfflineStore):
             raise _query_error(f"feature view {view.name!r}", exc) from exc
         return _scatter(matched, n_rows, scan.has_created)
 
-    def _strategy(self, cur: duckdb.DuckDBPyConnection, view: FeatureView, scan: ViewScan) -> str:
+    def _strategy(self, cur: duckdb.DuckDBPyConnection, view: ViewSpec, scan: ViewScan) -> str:
         """ "hash" or "asof": the configured plan, or in "auto" the one suited to the source's rows per key."""
         strategy = self.config.join_strategy
         if not scan.keys:
@@ -348,7 +348,7 @@ class Store(OfflineStore):
             raise _query_error(f"feature view {what}", exc) from exc
 
     def latest_per_key(
-        self, view: FeatureView, start: datetime | None, end: datetime, *, batch_rows: int = 100_000
+        self, view: ViewSpec, start: datetime | None, end: datetime, *, batch_rows: int = 100_000
     ) -> Iterator[pa.RecordBatch]:
         names = [*view.join_keys, EVENT_TS, *view.feature_names]
         with self._cursor() as cur:
@@ -374,7 +374,7 @@ class _UsedColumns:
     features: list[str]
 
     @classmethod
-    def of(cls, view: FeatureView, features: list[str], cols: ColumnMap) -> _UsedColumns:
+    def of(cls, view: ViewSpec, features: list[str], cols: ColumnMap) -> _UsedColumns:
         source = view.batch_source
         if not source.timestamp_field:
             raise DataSourceError(f"data source {source.name!r} (feature view {view.name!r}) has no timestamp_field")
@@ -388,7 +388,7 @@ class _UsedColumns:
 
 
 def _check_key_types(
-    view: FeatureView, key_cols: list[str], entity_keys: list[str], cols: ColumnMap, entity: pa.Schema
+    view: ViewSpec, key_cols: list[str], entity_keys: list[str], cols: ColumnMap, entity: pa.Schema
 ) -> None:
     """Text keys against numbers would fail deep in the join (or match nothing): say so up front."""
     for key_col, entity_key in zip(key_cols, entity_keys, strict=True):

@@ -20,12 +20,12 @@ import pyarrow.parquet as pq
 
 from featurevault.backends.offline.duckdb_sources import SourceFiles
 from featurevault.errors import SchemaMismatchError
-from featurevault.model import FileSource
+from featurevault.backends.offline.specs import SourceSpec
 
 logger = logging.getLogger(__name__)
 
 
-def create(source: FileSource, path: Path, table: pa.Table) -> None:
+def create(source: SourceSpec, path: Path, table: pa.Table) -> None:
     """First write to a source whose path does not exist yet."""
     if source.file_format == "csv":
         _replace_with(path, lambda tmp: pacsv.write_csv(_csv_ready(table), tmp))
@@ -68,7 +68,7 @@ def append(files: SourceFiles, existing: pa.Schema, table: pa.Table) -> None:
     logger.info("appended %d rows to data source %s", table.num_rows, source.name)
 
 
-def conform(source: FileSource, existing: pa.Schema, table: pa.Table, keep_types: set[str] | None = None) -> pa.Table:
+def conform(source: SourceSpec, existing: pa.Schema, table: pa.Table, keep_types: set[str] | None = None) -> pa.Table:
     """``table`` with the existing columns, in their order and types; an error naming any mismatch.
 
     Columns in ``keep_types`` (hive partition keys, which become directory names) keep their own type.

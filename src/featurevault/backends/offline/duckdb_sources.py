@@ -1,6 +1,6 @@
 """How the DuckDB engine reads a file source: paths, formats, hive partitions, column mapping.
 
-A :class:`SourceScan` turns a :class:`FileSource` into a SQL table expression
+A :class:`SourceScan` turns a file source's spec into a SQL table expression
 that reads only the columns asked for, renamed by the source's field mapping,
 with time filters the scan can push down (Parquet row-group statistics) and
 hive date partitions outside the queried range left out of the file list.
@@ -11,13 +11,13 @@ from __future__ import annotations
 import glob
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from featurevault.errors import DataSourceError
-from featurevault.model import DataSource, FileSource, PushSource, SparkSource
+from featurevault.backends.offline.specs import SourceSpec
 
 #: hive partition keys treated as dates when the source names no date_partition_column
 DATE_PARTITION_KEYS = ("date", "dt", "ds", "day", "event_date", "partition_date")
@@ -41,22 +41,14 @@ def ts_literal(value: datetime) -> str:
     return f"TIMESTAMP '{value.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
 
 
-def batch_source_of(source: DataSource) -> FileSource:
-    """The file source holding a source's offline rows."""
-    batch = source.batch_source if isinstance(source, PushSource) else source
-    if isinstance(batch, SparkSource) and batch.path:
-        batch = FileSource(
-            name=batch.name,
-            path=batch.path,
-            file_format=batch.file_format,
-            timestamp_field=batch.timestamp_field,
-            created_timestamp_column=batch.created_timestamp_column,
-            field_mapping=batch.field_mapping,
-            date_partition_column=batch.date_partition_column,
-        )
-    if not isinstance(batch, FileSource):
+def batch_source_of(source: SourceSpec) -> SourceSpec:
+    """The file source holding a source's offline rows (a Spark source reading files is one too)."""
+    batch = source.offline
+    if batch.kind == "spark" and batch.path:
+        batch = replace(batch, kind="file", type_name="FileSource", table="", query="")
+    if not batch.is_files:
         raise DataSourceError(
-            f"data source {source.name!r} ({type(batch).__name__}) cannot be read by the DuckDB engine: "
+            f"data source {source.name!r} ({batch.type_name}) cannot be read by the DuckDB engine: "
             "use a FileSource (Parquet, CSV)"
         )
     return batch
@@ -66,7 +58,7 @@ def batch_source_of(source: DataSource) -> FileSource:
 class SourceFiles:
     """Where a source's data lives on disk, and how it is laid out."""
 
-    source: FileSource
+    source: SourceSpec
     path: Path
     file_format: str
     #: files (or one glob) to read
@@ -128,7 +120,7 @@ def parse_partition_date(value: str) -> date | None:
     return None
 
 
-def locate(source: DataSource, resolve: Callable[[str], Path]) -> SourceFiles:
+def locate(source: SourceSpec, resolve: Callable[[str], Path]) -> SourceFiles:
     """Find a source's files, raising :class:`DataSourceError` naming the source and path when absent."""
     fsource = batch_source_of(source)
     fmt = fsource.file_format
@@ -181,12 +173,12 @@ class ColumnMap:
     types: dict[str, str]
 
     @classmethod
-    def of(cls, source: FileSource, described: list[tuple[str, str]]) -> ColumnMap:
+    def of(cls, source: SourceSpec, described: list[tuple[str, str]]) -> ColumnMap:
         mapping = source.field_mapping
         raw = {mapping.get(name, name): name for name, _ in described}
         return cls(raw, dict(described))
 
-    def source_column(self, source: FileSource, name: str, role: str) -> str:
+    def source_column(self, source: SourceSpec, name: str, role: str) -> str:
         if name in self.raw:
             return self.raw[name]
         raise DataSourceError(

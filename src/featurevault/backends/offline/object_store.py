@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from featurevault.backends.offline.duckdb_sources import SourceFiles, hive_parts
 from featurevault.errors import DataSourceError
-from featurevault.model import FileSource
+from featurevault.backends.offline.specs import SourceSpec
 
 SCHEME = "s3://"
 _SUFFIXES = {"parquet": (".parquet", ".pq", ".parq"), "csv": (".csv", ".csv.gz")}
@@ -72,7 +72,7 @@ class ObjectFiles(SourceFiles):
         return name
 
 
-def locate_objects(source: FileSource) -> ObjectFiles:
+def locate_objects(source: SourceSpec) -> ObjectFiles:
     """List a source's objects, with errors naming the source, the path and the endpoint."""
     from pyarrow import fs as pafs
 

@@ -1,4 +1,4 @@
-"""Reading a :class:`~featurevault.model.PostgreSQLSource` into Arrow, in chunks, through psycopg.
+"""Reading a PostgreSQL source (its :class:`~featurevault.backends.offline.specs.SourceSpec`) into Arrow, in chunks, through psycopg.
 
 The offline engine (DuckDB) cannot load its postgres extension on machines
 without internet access, so it reads PostgreSQL sources through this module:
@@ -29,7 +29,7 @@ from pydantic import Field
 
 from featurevault.config import StrictModel
 from featurevault.errors import ConfigError, DataSourceError, one_line
-from featurevault.model import PostgreSQLSource
+from featurevault.backends.offline.specs import SourceSpec
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ _AS_TEXT = ("json", "jsonb", "uuid", "numeric")  # loaded as text, then cast (nu
 
 
 def read_postgres_source(
-    source: PostgreSQLSource,
+    source: SourceSpec,
     columns: Sequence[str] | None = None,
     where_sql: str = "",
     params: Sequence[Any] = (),
@@ -134,7 +134,7 @@ def read_postgres_source(
     return pa.RecordBatchReader.from_batches(batches.schema, batches)
 
 
-def postgres_source_schema(source: PostgreSQLSource, *, connection: PostgresConnection | None = None) -> pa.Schema:
+def postgres_source_schema(source: SourceSpec, *, connection: PostgresConnection | None = None) -> pa.Schema:
     """The columns of a source (source names, before field mapping), without reading rows."""
     psycopg = _psycopg()
     conn = _connect(psycopg, source, connection)
@@ -148,7 +148,7 @@ def postgres_source_schema(source: PostgreSQLSource, *, connection: PostgresConn
         conn.close()
 
 
-def _read_error(psycopg: Any, source: PostgreSQLSource, exc: Exception) -> DataSourceError:
+def _read_error(psycopg: Any, source: SourceSpec, exc: Exception) -> DataSourceError:
     hint = ""
     if isinstance(exc, psycopg.errors.QueryCanceled):
         hint = " (offline_store.postgres.statement_timeout_seconds)"
@@ -169,7 +169,7 @@ def _psycopg() -> Any:
     return psycopg
 
 
-def _select(psycopg: Any, source: PostgreSQLSource, columns: Sequence[str] | None, where_sql: str) -> Any:
+def _select(psycopg: Any, source: SourceSpec, columns: Sequence[str] | None, where_sql: str) -> Any:
     sql = psycopg.sql
     if source.table:
         relation = sql.Identifier(*source.table.split("."))
@@ -182,7 +182,7 @@ def _select(psycopg: Any, source: PostgreSQLSource, columns: Sequence[str] | Non
     return query
 
 
-def _connect(psycopg: Any, source: PostgreSQLSource, connection: PostgresConnection | None) -> Any:
+def _connect(psycopg: Any, source: SourceSpec, connection: PostgresConnection | None) -> Any:
     conninfo = _expand(source) if source.connection_string else ""
     kwargs = {} if conninfo or connection is None else connection.kwargs()
     kwargs.setdefault("connect_timeout", 10)
@@ -201,7 +201,7 @@ def _connect(psycopg: Any, source: PostgreSQLSource, connection: PostgresConnect
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _expand(source: PostgreSQLSource) -> str:
+def _expand(source: SourceSpec) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in os.environ:
@@ -221,7 +221,7 @@ def _schema(description: Any) -> pa.Schema:
 class _Batches:
     """The record batches of an open server-side cursor; closing it (or dropping it) frees the connection."""
 
-    def __init__(self, psycopg: Any, source: PostgreSQLSource, conn: Any, cursor: Any, batch_rows: int) -> None:
+    def __init__(self, psycopg: Any, source: SourceSpec, conn: Any, cursor: Any, batch_rows: int) -> None:
         self.psycopg, self.source, self.conn, self.cursor, self.batch_rows = psycopg, source, conn, cursor, batch_rows
         self.schema = _schema(cursor.description)
         self.text_columns = [c.type_code not in _ARROW_TYPES or c.type_code == _NUMERIC for c in cursor.description]
@@ -266,7 +266,7 @@ def _to_batch(rows: list[tuple[Any, ...]], schema: pa.Schema, text_columns: list
 class RegisteredSource:
     """A PostgreSQL source's rows registered in a DuckDB cursor, shaped like the engine's ``SourceFiles``."""
 
-    source: PostgreSQLSource
+    source: SourceSpec
     name: str
     path: str
     files: list[str] = field(default_factory=list)
@@ -285,7 +285,7 @@ class RegisteredSource:
 
 def register_postgres_source(
     cursor: Any,
-    source: PostgreSQLSource,
+    source: SourceSpec,
     lower: datetime | None,
     upper: datetime | None,
     *,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -45,8 +46,7 @@ from featurevault.errors import (
     PermissionDeniedError,
     SchemaMismatchError,
 )
-from featurevault.model import DataSource, FeatureView
-from featurevault.model.spark_source import SparkSource
+from featurevault.backends.offline.specs import SourceSpec, ViewSpec
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +85,13 @@ class Store(OfflineStore, FrameEngine, PartitionWriter):
 
     # -- sources ----------------------------------------------------------------------------------
 
-    def schema(self, source: DataSource) -> pa.Schema:
+    def schema(self, source: SourceSpec) -> pa.Schema:
         raw = read_raw(self.spark, source, self._resolve)
         mapping = batch_source(source).field_mapping
         arrow = spark_session.to_arrow(raw.limit(0)).schema
         return pa.schema([f.with_name(mapping.get(f.name, f.name)) for f in arrow])
 
-    def time_range(self, view: FeatureView) -> tuple[datetime | None, datetime | None]:
+    def time_range(self, view: ViewSpec) -> tuple[datetime | None, datetime | None]:
         from pyspark.sql import functions as F
 
         frame = scan(self.spark, view, [], None, None, self._resolve).frame
@@ -112,13 +112,13 @@ class Store(OfflineStore, FrameEngine, PartitionWriter):
         except Exception as exc:  # AnalysisException / ParseException
             raise DataSourceError(f"entity query failed: {str(exc).splitlines()[0]}") from exc
 
-    def append(self, source: DataSource, table: pa.Table) -> None:
+    def append(self, source: SourceSpec, table: pa.Table) -> None:
         batch = batch_source(source)
-        if isinstance(batch, SparkSource) and batch.table:
+        if batch.kind == "spark" and batch.table:
             frame = spark_session.to_spark(self.spark, _utc_columns(table))
             self._run(lambda: frame.write.insertInto(batch.table), f"appending to table {batch.table!r}")
             return
-        if isinstance(batch, SparkSource) and not batch.path:
+        if batch.kind == "spark" and not batch.path:
             raise DataSourceError(f"data source {batch.name!r} is a query: rows cannot be appended to it")
         # files: the embedded engine's writer (atomic per file, keeps the files' types, hive partitions)
         from featurevault.backends.offline import duckdb as embedded
@@ -194,7 +194,7 @@ class Store(OfflineStore, FrameEngine, PartitionWriter):
 
     # -- materialization --------------------------------------------------------------------------
 
-    def _latest_frame(self, view: FeatureView, start: datetime | None, end: datetime) -> Any:
+    def _latest_frame(self, view: ViewSpec, start: datetime | None, end: datetime) -> Any:
         from pyspark.sql import functions as F
 
         view_scan = scan(self.spark, view, view.feature_names, naive_utc(start), naive_utc(end), self._resolve)
@@ -204,14 +204,14 @@ class Store(OfflineStore, FrameEngine, PartitionWriter):
         return picked.select(*keys, F.timestamp_micros(F.col(US)).alias(EVENT_TS), *features)
 
     def latest_per_key(
-        self, view: FeatureView, start: datetime | None, end: datetime, *, batch_rows: int = 100_000
+        self, view: ViewSpec, start: datetime | None, end: datetime, *, batch_rows: int = 100_000
     ) -> Iterator[pa.RecordBatch]:
         frame = self._latest_frame(view, start, end)
         table = self._run(lambda: spark_session.to_arrow(frame), f"the latest rows of feature view {view.name!r}")
         yield from table.to_batches(max_chunksize=batch_rows)
 
     def write_latest(
-        self, view: FeatureView, start: datetime | None, end: datetime, sink: PartitionSink, *, partitions: int | None
+        self, view: ViewSpec, start: datetime | None, end: datetime, sink: PartitionSink, *, partitions: int | None
     ) -> tuple[int, int]:
         from pyspark.sql import functions as F
 
@@ -284,7 +284,7 @@ def _is_text(data_type: Any) -> bool:
     return data_type.typeName() in ("string", "varchar", "char")
 
 
-def _check_key_types(view: FeatureView, entity_keys: list[str], entity: Any, source: Any) -> None:
+def _check_key_types(view: ViewSpec, entity_keys: list[str], entity: Any, source: Any) -> None:
     """Text keys against numbers would match nothing: say so up front, as the DuckDB engine does."""
     for key, entity_key in zip(view.join_keys, entity_keys, strict=True):
         entity_type, source_type = entity.schema[entity_key].dataType, source.schema[key].dataType
@@ -330,18 +330,9 @@ def _restore_types(table: pa.Table, like: pa.Schema) -> pa.Table:
     return table
 
 
-def _as_file_source(batch: Any) -> Any:
-    if isinstance(batch, SparkSource):
-        from featurevault.model import FileSource
-
-        return FileSource(
-            name=batch.name,
-            path=batch.path,
-            timestamp_field=batch.timestamp_field,
-            file_format=batch.file_format,
-            created_timestamp_column=batch.created_timestamp_column,
-            field_mapping=batch.field_mapping,
-        )
+def _as_file_source(batch: SourceSpec) -> SourceSpec:
+    if batch.kind == "spark":
+        return replace(batch, kind="file", type_name="FileSource", table="", query="", date_partition_column="")
     return batch
 
 

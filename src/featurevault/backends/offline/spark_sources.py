@@ -19,8 +19,7 @@ from typing import Any
 
 from featurevault.backends.offline.duckdb_sources import DATE_PARTITION_KEYS, parse_partition_date
 from featurevault.errors import DataSourceError
-from featurevault.model import DataSource, FileSource, PushSource
-from featurevault.model.spark_source import SparkSource
+from featurevault.backends.offline.specs import SourceSpec, ViewSpec
 
 US = "__fv_us"
 CUS = "__fv_cus"
@@ -36,11 +35,11 @@ class SparkScan:
     has_created: bool
 
 
-def batch_source(source: DataSource) -> FileSource | SparkSource:
-    batch = source.batch_source if isinstance(source, PushSource) else source
-    if not isinstance(batch, (FileSource, SparkSource)):
+def batch_source(source: SourceSpec) -> SourceSpec:
+    batch = source.offline
+    if not (batch.is_files or batch.kind == "spark"):
         raise DataSourceError(
-            f"data source {source.name!r} ({type(batch).__name__}) cannot be read by the Spark engine: "
+            f"data source {source.name!r} ({batch.type_name}) cannot be read by the Spark engine: "
             "use a SparkSource or a FileSource"
         )
     return batch
@@ -57,7 +56,7 @@ def spark_path(path: str, resolve: Callable[[str], Path]) -> str:
 
 def read_raw(
     spark: Any,
-    source: DataSource,
+    source: SourceSpec,
     resolve: Callable[[str], Path],
     lower: datetime | None = None,
     upper: datetime | None = None,
@@ -70,16 +69,16 @@ def read_raw(
     """
     batch = batch_source(source)
     try:
-        if isinstance(batch, SparkSource) and batch.table:
+        if batch.kind == "spark" and batch.table:
             return spark.table(batch.table)
-        if isinstance(batch, SparkSource) and batch.query:
+        if batch.kind == "spark" and batch.query:
             return spark.sql(batch.query)
         path = spark_path(batch.path, resolve)
         reader = spark.read.format(batch.file_format)
         if batch.file_format == "csv":
             reader = reader.option("header", "true").option("inferSchema", "true")
         if batch.file_format == "delta":  # the log picks the files; partition directories are not tables
-            as_of = getattr(batch, "as_of", None)
+            as_of = batch.as_of
             if as_of is not None:
                 reader = reader.option(
                     *(("versionAsOf", as_of) if isinstance(as_of, int) else ("timestampAsOf", as_of.isoformat()))
@@ -123,13 +122,13 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def mapped(frame: Any, source: DataSource) -> dict[str, str]:
+def mapped(frame: Any, source: SourceSpec) -> dict[str, str]:
     """Mapped name (what feature views use) -> the source's column name."""
     mapping = batch_source(source).field_mapping
     return {mapping.get(name, name): name for name in frame.columns}
 
 
-def source_column(columns: dict[str, str], source: DataSource, name: str, role: str) -> str:
+def source_column(columns: dict[str, str], source: SourceSpec, name: str, role: str) -> str:
     if name in columns:
         return columns[name]
     raise DataSourceError(
@@ -175,12 +174,12 @@ def bound_filter(frame: Any, column: str, lower: datetime | None, upper: datetim
     return filters
 
 
-def partition_filter(frame: Any, source: DataSource, lower: datetime | None, upper: datetime | None) -> list[Any]:
+def partition_filter(frame: Any, source: SourceSpec, lower: datetime | None, upper: datetime | None) -> list[Any]:
     """A filter on the date partition column, one day wider on each side (partitions in another zone)."""
     from pyspark.sql import functions as F
 
     batch = batch_source(source)
-    if not getattr(batch, "path", "") or (lower is None and upper is None):
+    if not batch.path or (lower is None and upper is None):
         return []
     candidates = [batch.date_partition_column] if batch.date_partition_column else list(DATE_PARTITION_KEYS)
     column = next((c for c in candidates if c in frame.columns), None)
@@ -205,7 +204,7 @@ def partition_filter(frame: Any, source: DataSource, lower: datetime | None, upp
 
 def scan(
     spark: Any,
-    view: Any,
+    view: ViewSpec,
     features: list[str],
     lower: datetime | None,
     upper: datetime | None,

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from conftest import REPO, source_rows
 
+from featurevault.ops.offline_specs import source_spec
 from featurevault.ops.repo import load_repo
 from featurevault.types import from_arrow
 
@@ -17,7 +18,7 @@ ODFVS = list(CONTENTS.on_demand_feature_views.values())
 
 @pytest.mark.parametrize("view", VIEWS, ids=lambda v: v.name)
 def test_schema_matches_the_source(store, view) -> None:
-    schema = store.offline_store.schema(view.batch_source)
+    schema = store.offline_store.schema(source_spec(view.batch_source))
     mapping = dict(view.batch_source.field_mapping)  # source column -> the view's name
     columns = {mapping.get(f.name, f.name): f.type for f in schema}
     for key in [*view.join_keys, view.batch_source.timestamp_field]:

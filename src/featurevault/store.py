@@ -34,6 +34,7 @@ from featurevault.model import (
 )
 from featurevault.ops import apply as apply_ops
 from featurevault.ops import historical, materialize, online, write
+from featurevault.ops.materialize import MaterializeResult, ProgressCallback
 from featurevault.ops.registry_cache import RegistryCache
 from featurevault.ops.resolve import resolve_features
 from featurevault.governance.targets import materialize_targets, push_actions, push_targets, view_target
@@ -73,7 +74,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
             self.config = (
                 config.model_copy(update={"repo_path": path.resolve()})
                 if config is not None
-                else load_repo_config(path, fs_yaml_file, env)
+                else load_repo_config(path, None if fs_yaml_file is None else str(fs_yaml_file), env)
             )
         self.repo_path = self.config.repo_path or Path.cwd()
         self.project = self.config.project
@@ -114,7 +115,8 @@ class FeatureStore(QualityMethods, LifecycleMethods):
 
     @cached_property
     def offline_store(self) -> OfflineStore:
-        return self._build("offline_store")
+        store: OfflineStore = self._build("offline_store")
+        return store
 
     def _build(self, kind: str, **kwargs: Any) -> Any:
         section = section_config(self.config, kind)
@@ -171,7 +173,8 @@ class FeatureStore(QualityMethods, LifecycleMethods):
 
     def authenticate(self, credential: str | None) -> Principal:
         """The principal a bearer credential stands for (AuthenticationError when it is bad)."""
-        return self.guard.authenticator.authenticate(credential)
+        principal: Principal = self.guard.authenticator.authenticate(credential)
+        return principal
 
     @property
     def registry(self) -> RegistryCache:
@@ -233,19 +236,24 @@ class FeatureStore(QualityMethods, LifecycleMethods):
     # (call refresh_registry() to force a reload). ``tags`` keeps objects carrying every tag given.
 
     def get_entity(self, name: str, allow_registry_cache: bool = True) -> Entity:
-        return self._described("entity", name, EntityNotFoundError)
+        entity: Entity = self._described("entity", name, EntityNotFoundError)
+        return entity
 
     def get_feature_view(self, name: str, allow_registry_cache: bool = True) -> FeatureView:
-        return self._described("feature_view", name, FeatureViewNotFoundError)
+        view: FeatureView = self._described("feature_view", name, FeatureViewNotFoundError)
+        return view
 
     def get_on_demand_feature_view(self, name: str, allow_registry_cache: bool = True) -> OnDemandFeatureView:
-        return self._described("on_demand_feature_view", name, FeatureViewNotFoundError)
+        odfv: OnDemandFeatureView = self._described("on_demand_feature_view", name, FeatureViewNotFoundError)
+        return odfv
 
     def get_feature_service(self, name: str, allow_cache: bool = True) -> FeatureService:
-        return self._described("feature_service", name, FeatureServiceNotFoundError)
+        service: FeatureService = self._described("feature_service", name, FeatureServiceNotFoundError)
+        return service
 
     def get_data_source(self, name: str, allow_registry_cache: bool = True) -> DataSource:
-        return self._described("data_source", name, DataSourceNotFoundError)
+        source: DataSource = self._described("data_source", name, DataSourceNotFoundError)
+        return source
 
     def list_entities(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[Entity]:
         return self._listed(["entity"], tags)
@@ -352,7 +360,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         version, contents = self._registry.versioned_contents()
         read = AuthzedAction.READ_OFFLINE
         with self.guard.read(read, version, contents, wanted, entity_df, full_feature_names) as call:
-            return call.mask_job(
+            job: historical.RetrievalJob = call.mask_job(
                 historical.get_historical_features(
                     self.offline_store,
                     contents,
@@ -366,6 +374,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
                     as_of=as_of,
                 )
             )
+            return job
 
     def get_online_features(
         self,
@@ -377,7 +386,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         version, contents = self._registry.versioned_contents()
         read = AuthzedAction.READ_ONLINE
         with self.guard.read(read, version, contents, features, entity_rows, full_feature_names) as call:
-            response = self._online_reader.read(
+            response: online.OnlineResponse = self._online_reader.read(
                 version, contents, features, entity_rows, full_feature_names, self._flag_cache.current()
             )
             self._fill_nulls(version, contents, features, full_feature_names, response)
@@ -393,8 +402,8 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         end_date: datetime,
         feature_views: list[str] | None = None,
         *,
-        progress: materialize.ProgressCallback | None = None,
-    ) -> materialize.MaterializeResult:
+        progress: ProgressCallback | None = None,
+    ) -> MaterializeResult:
         """Load the latest value per entity in [start_date, end_date] into the online store."""
         with self._guarded_write([AuthzedAction.MATERIALIZE], materialize_targets(feature_views)) as call:
             return materialize.materialize(
@@ -406,8 +415,8 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         end_date: datetime,
         feature_views: list[str] | None = None,
         *,
-        progress: materialize.ProgressCallback | None = None,
-    ) -> materialize.MaterializeResult:
+        progress: ProgressCallback | None = None,
+    ) -> MaterializeResult:
         """Materialize each view from its last watermark (or end - ttl) up to ``end_date``."""
         with self._guarded_write([AuthzedAction.MATERIALIZE], materialize_targets(feature_views)) as call:
             return materialize.materialize_incremental(
@@ -447,7 +456,8 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         return self.recovery(target).create(include)
 
     def list_backups(self, *, target: str | None = None) -> list[Any]:
-        return self.recovery(target).list()
+        backups: list[Any] = self.recovery(target).list()
+        return backups
 
     def verify_backup(self, backup_id: str, *, target: str | None = None) -> Any:
         return self.recovery(target).verify(backup_id)

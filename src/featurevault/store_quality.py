@@ -17,7 +17,15 @@ from featurevault.errors import FeatureViewNotFoundError, NotFoundError
 from featurevault.model import AuthzedAction
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from featurevault.backends.offline.base import OfflineStore
+    from featurevault.backends.online.base import OnlineStore
+    from featurevault.config import RepoConfig
+    from featurevault.governance.guard import Guard, GuardedCall
+    from featurevault.ops.online import OnlineReader
     from featurevault.ops.quarantine import ReleaseResult
+    from featurevault.ops.registry_cache import RegistryCache
     from featurevault.quality.gate import QualityGate
     from featurevault.quality.profile import Profile
     from featurevault.quality.quarantine import QuarantineEntry, QuarantineStore
@@ -30,12 +38,25 @@ A = AuthzedAction
 class QualityMethods:
     """Mixed into :class:`~featurevault.store.FeatureStore`."""
 
-    # provided by FeatureStore
-    project: str
-    config: Any
-    guard: Any
-    registry: Any
-    offline_store: Any
+    if TYPE_CHECKING:  # provided by FeatureStore (ops.context.OpsContext is the whole of it)
+        project: str
+        repo_path: Path
+        config: RepoConfig
+
+        @property
+        def guard(self) -> Guard: ...
+
+        @property
+        def registry(self) -> RegistryCache: ...
+
+        @property
+        def online_store(self) -> OnlineStore: ...
+
+        @property
+        def offline_store(self) -> OfflineStore: ...
+
+        @property
+        def _online_reader(self) -> OnlineReader: ...
 
     @cached_property
     def quarantine(self) -> QuarantineStore:
@@ -44,7 +65,7 @@ class QualityMethods:
 
         return build_quarantine(self.config.registry, self.project, self.config.resolve)
 
-    def quality_gate(self, call: Any = None) -> QualityGate:
+    def quality_gate(self, call: GuardedCall | None = None) -> QualityGate:
         """The gate writes pass through; ``call`` (a guarded call) gives the run id and audit notes."""
         from featurevault.quality.gate import QualityGate
 
@@ -76,7 +97,7 @@ class QualityMethods:
             return
         from featurevault.quality.null_fill import apply_fills
 
-        plan = self._online_reader.plan(version, contents, features, full)  # type: ignore[attr-defined]
+        plan = self._online_reader.plan(version, contents, features, full)
         requested = [
             (part.view.name, feature, output)
             for part in plan.resolved.views

@@ -251,12 +251,13 @@ def _sync_online_tables(store: OpsContext, before: RepoContents, after: RepoCont
 
 def _check_source(store: OpsContext, view: FeatureView) -> None:
     source = view.batch_source
-    local = isinstance(source, FileSource) and "://" not in source.path  # object storage is checked by listing it
-    if local and not store.config.resolve(source.path).exists():
-        raise DataSourceError(
-            f"feature view {view.name!r}: source {source.name!r} path {source.path!r} does not exist "
-            f"(resolved to {store.config.resolve(source.path)})"
-        )
+    if isinstance(source, FileSource) and "://" not in source.path:  # object storage is checked by listing it
+        resolved = store.config.resolve(source.path)
+        if not resolved.exists():
+            raise DataSourceError(
+                f"feature view {view.name!r}: source {source.name!r} path {source.path!r} does not exist "
+                f"(resolved to {resolved})"
+            )
     if not view.features:
         return
     source_schema = store.offline_store.schema(source_spec(source))

@@ -66,11 +66,13 @@ def _to_native(value: Any) -> Any:
 
 def packer() -> Callable[[Any], bytes]:
     """A pack function for one thread's batch of work (a Packer is not thread-safe; it is cheap to make)."""
-    return msgpack.Packer(default=_to_native).pack
+    pack: Callable[[Any], bytes] = msgpack.Packer(default=_to_native).pack
+    return pack
 
 
 def packb(value: Any) -> bytes:
-    return msgpack.packb(value, default=_to_native)
+    packed: bytes = msgpack.packb(value, default=_to_native)
+    return packed
 
 
 #: the key of every row of an entity-less view
@@ -165,10 +167,12 @@ def column_values(column: pa.Array | pa.ChunkedArray) -> list[Any]:
         value_type = arrow_type.value_type
         if pa.types.is_timestamp(value_type) or pa.types.is_date(value_type):
             column = column.cast(pa.list_(_TS_US), safe=False).cast(pa.list_(pa.int64()))
-        return column.to_pylist()
+        lists: list[Any] = column.to_pylist()
+        return lists
     if pa.types.is_null(arrow_type):
         return [None] * len(column)
-    return column.to_pylist()
+    values: list[Any] = column.to_pylist()
+    return values
 
 
 def _timestamps_as_micros(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -181,8 +185,10 @@ def _timestamps_as_micros(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.C
 
 def _numeric_values(column: pa.Array | pa.ChunkedArray) -> list[Any]:
     # numpy's tolist is several times faster than to_pylist; nulls are patched in afterwards.
+    values: list[Any]
     if column.null_count == 0:
-        return column.to_numpy(zero_copy_only=False).tolist()
+        values = column.to_numpy(zero_copy_only=False).tolist()
+        return values
     fill = False if pa.types.is_boolean(column.type) else 0
     values = pc.fill_null(column, fill).to_numpy(zero_copy_only=False).tolist()
     for i in np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False)).tolist():
@@ -329,7 +335,8 @@ def pack_records(table: pa.Table, layout: Layout, timestamp_column: str) -> list
 
 
 def unpack_record(record: bytes) -> list[Any]:
-    return unpackb(record)
+    values: list[Any] = unpackb(record)
+    return values
 
 
 __all__ = [

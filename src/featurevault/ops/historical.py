@@ -94,12 +94,15 @@ class RetrievalJob:
         if validation_reference is not None:
             table = self.to_arrow()
             validation_reference.enforce(table)
-            return table.to_pandas()
+            checked: pd.DataFrame = table.to_pandas()
+            return checked
         if self._result is not None:
-            return self._result.to_pandas()
+            kept: pd.DataFrame = self._result.to_pandas()
+            return kept
         # Nobody else holds the Arrow result: free each buffer as it is converted, so the
         # peak is one copy of the training frame rather than two.
-        return self._run().to_pandas(self_destruct=True, split_blocks=True)
+        frame: pd.DataFrame = self._run().to_pandas(self_destruct=True, split_blocks=True)
+        return frame
 
     @property
     def metadata(self) -> RetrievalMetadata:
@@ -347,7 +350,7 @@ def timestamp_column(schema: pa.Schema) -> str:
     """``event_timestamp`` if present, else the only timestamp-typed column."""
     if DEFAULT_TIMESTAMP_COLUMN in schema.names:
         return DEFAULT_TIMESTAMP_COLUMN
-    found = [f.name for f in schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]
+    found: list[str] = [f.name for f in schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]
     if len(found) == 1:
         return found[0]
     described = ", ".join(f"{f.name} ({f.type})" for f in schema)

@@ -193,13 +193,13 @@ def conform_key_column(column: pa.Array | pa.ChunkedArray, dtype: FeatureType, k
 def _same_kind(source: pa.DataType, target: pa.DataType) -> bool:
     numeric = (pa.types.is_integer, pa.types.is_floating)
     if pa.types.is_integer(target):
-        return pa.types.is_integer(source) or pa.types.is_floating(source)
+        return bool(pa.types.is_integer(source) or pa.types.is_floating(source))
     if pa.types.is_floating(target):
         return any(check(source) for check in numeric)
     if pa.types.is_string(target):
-        return pa.types.is_large_string(source)
+        return bool(pa.types.is_large_string(source))
     if pa.types.is_binary(target):
-        return pa.types.is_large_binary(source)
+        return bool(pa.types.is_large_binary(source))
     return False
 
 

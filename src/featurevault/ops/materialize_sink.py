@@ -10,14 +10,17 @@ partition exactly as the embedded path does (same type checks, same
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from featurevault.model import FeatureView
+
+if TYPE_CHECKING:
+    from featurevault.ops.materialize import Sealer
 
 
 @dataclass
@@ -32,7 +35,8 @@ class OnlineSink:
     #: the repo, against which relative paths in the section are resolved
     repo_path: str
     view: FeatureView
-    seal: Callable[[pa.Table], pa.Table] | None = None
+    #: encrypts the view's PII columns, each value bound to its row's entity key
+    seal: Sealer | None = None
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[int, int]]:
         import importlib

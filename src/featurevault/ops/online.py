@@ -44,7 +44,7 @@ class _ViewPlan:
     ttl_us: int
     dtypes: list[FeatureType]
     #: layout id -> function from an unpacked record to the requested values (a tuple)
-    extractors: dict[int, Callable[[list[Any]], Sequence[Any]]] = field(default_factory=dict)
+    extractors: dict[int, Callable[..., Sequence[Any]]] = field(default_factory=dict)
     #: layout id -> indices of requested features that records of that layout do not hold
     absent: dict[int, frozenset[int]] = field(default_factory=dict)
     #: whether the view holds sealed values: its extractors then take the entity key too
@@ -274,8 +274,8 @@ class OnlineReader:
         layout = self._layout(vp.table, layout_id)
         positions = [layout.names.index(f) + 2 if f in layout.names else None for f in vp.part.features]
         decoders = layout.decoders()
-        decode = [(i, decoders[p - 2]) for i, p in enumerate(positions) if p is not None and decoders[p - 2]]
-        extract = _positions_getter(positions)
+        decode = [(i, fn) for i, p in enumerate(positions) if p is not None and (fn := decoders[p - 2]) is not None]
+        extract: Callable[..., Sequence[Any]] = _positions_getter(positions)
         if vp.keyed:
             assert self.decryptor is not None
             opens = [(i, self.decryptor(vp.table, layout.names[p - 2])) for i, p in enumerate(positions) if p]
@@ -391,6 +391,7 @@ def _positions_getter(positions: list[int | None]) -> Callable[[list[Any]], Sequ
         return lambda rec: tuple(None if p is None else rec[p] for p in positions)
     if len(positions) == 1:
         (only,) = positions
+        assert only is not None
         return lambda rec: (rec[only],)
     return operator.itemgetter(*positions)
 
@@ -469,12 +470,13 @@ def _entity_columns(entity_rows: Any) -> tuple[dict[str, list[Any]], list[str], 
 def _plain(values: Any) -> list[Any]:
     """A column as a list of plain Python values: numpy arrays and scalars are unboxed, as Feast returns them."""
     if hasattr(values, "tolist") and not isinstance(values, list):  # a numpy array or pandas Series
-        return values.tolist()
-    values = values if isinstance(values, list) else list(values)
-    sample = next((v for v in values if v is not None), None)
+        unboxed: list[Any] = values.tolist()
+        return unboxed
+    listed: list[Any] = values if isinstance(values, list) else list(values)
+    sample = next((v for v in listed if v is not None), None)
     if sample is not None and type(sample).__module__ == "numpy":
-        return [v.item() if hasattr(v, "item") else v for v in values]
-    return values
+        return [v.item() if hasattr(v, "item") else v for v in listed]
+    return listed
 
 
 def _unboxed(value: Any) -> Any:

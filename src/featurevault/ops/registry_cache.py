@@ -244,7 +244,8 @@ class RegistryCache:
                 done.set_result(False)
                 return done
             self._early_at = now
-            self._early = future = Future()
+            future: Future[bool] = Future()
+            self._early = future
         if self._refresher is not None:
             self._wake.set()
         else:

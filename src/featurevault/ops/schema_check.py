@@ -8,13 +8,20 @@ with the view, field, declared type and the source's actual type.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import pyarrow as pa
 
 from featurevault.errors import DefinitionError
 from featurevault.types import Array, FeatureType, Json, Map, Struct, from_arrow
 
+if TYPE_CHECKING:
+    from featurevault.model.entity import Field
+
 #: declared type name -> predicate on the source's Arrow type (beyond an exact match)
-_WIDENS_TO = {
+#: declared type -> whether a column of an Arrow type holds its values unchanged (beyond the exact type)
+_WIDENS_TO: dict[str, Callable[[pa.DataType], bool]] = {
     "Int32": lambda t: pa.types.is_int8(t) or pa.types.is_int16(t) or pa.types.is_uint8(t) or pa.types.is_uint16(t),
     "Int64": lambda t: pa.types.is_signed_integer(t) or t in (pa.uint8(), pa.uint16(), pa.uint32()),
     "Float32": lambda t: pa.types.is_float16(t) or t in (pa.int8(), pa.int16(), pa.uint8(), pa.uint16()),
@@ -36,11 +43,11 @@ def holds_losslessly(declared: FeatureType, actual: pa.DataType) -> bool:
     if actual == declared.to_arrow():
         return True
     if declared == Json:
-        return pa.types.is_string(actual) or pa.types.is_large_string(actual)
+        return bool(pa.types.is_string(actual) or pa.types.is_large_string(actual))
     if declared == Map:
-        return pa.types.is_map(actual) or pa.types.is_struct(actual)
+        return bool(pa.types.is_map(actual) or pa.types.is_struct(actual))
     if isinstance(declared, Struct):
-        return pa.types.is_struct(actual) and all(
+        return bool(pa.types.is_struct(actual)) and all(
             actual.get_field_index(name) >= 0 and holds_losslessly(t, actual.field(name).type)
             for name, t in declared.fields.items()
         )
@@ -51,7 +58,7 @@ def holds_losslessly(declared: FeatureType, actual: pa.DataType) -> bool:
     return bool(widens and widens(actual))
 
 
-def check_field_types(view_name: str, source_name: str, fields: list, schema: pa.Schema) -> None:
+def check_field_types(view_name: str, source_name: str, fields: list[Field], schema: pa.Schema) -> None:
     """Raise DefinitionError for the first field whose source column does not fit its declared dtype."""
     for field in fields:
         if field.name not in schema.names:

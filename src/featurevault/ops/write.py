@@ -271,7 +271,10 @@ def _offline_rows(
     if EVENT_TS in combined:
         combined[ts_name] = combined.pop(EVENT_TS)
     created = batch.created_timestamp_column
-    keep = (lambda column: column.filter(accepted)) if accepted is not None else (lambda column: column)
+
+    def keep(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        return column.filter(accepted) if accepted is not None else column
+
     if created and created in frame.columns:
         combined[created] = keep(frame.column(created, UnixTimestamp, f"created timestamp {created!r}"))
     for name in frame.columns:  # columns no view reads still belong to the source's rows

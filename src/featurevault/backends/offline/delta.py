@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 def deltalake() -> Any:
     """The ``deltalake`` module, or an error naming the extra to install."""
     try:
-        import deltalake as module  # type: ignore[import-not-found]
+        import deltalake as module
     except ImportError:
         raise MissingDependencyError(
             "Delta tables need the 'deltalake' package: pip install 'featurevault[delta]'"

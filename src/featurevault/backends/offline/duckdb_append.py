@@ -49,18 +49,19 @@ def parquet_schema(files: SourceFiles) -> pa.Schema:
 def append(files: SourceFiles, existing: pa.Schema, table: pa.Table) -> None:
     """Append ``table`` (columns under the source's own names) to an existing source."""
     source = files.source
+    root = Path(files.path)  # files appended to are local
     partition_keys = set(files.partitions[0]) if files.hive else set()
     table = conform(source, existing, table, keep_types=partition_keys)
     if files.file_format == "csv":
         if files.is_directory or len(files.files) != 1:
-            _write_part(files.path, table, csv=True)
+            _write_part(root, table, csv=True)
         else:
             _append_csv(Path(files.files[0]), table)
     elif files.is_directory:
         if files.hive:
             _append_hive(files, table)
         else:
-            _write_part(files.path, table)
+            _write_part(root, table)
     else:
         target = Path(files.files[0])
         merged = pa.concat_tables([pq.read_table(target), table], promote_options="permissive")
@@ -129,10 +130,11 @@ def _write_part(directory: Path, table: pa.Table, csv: bool = False) -> None:
 
 
 def _append_hive(files: SourceFiles, table: pa.Table) -> None:
+    root = Path(files.path)
     keys = list(files.partitions[0])
     groups = table.group_by(keys).aggregate([]) if keys else None
     if groups is None:
-        _write_part(files.path, table)
+        _write_part(root, table)
         return
     for row in groups.to_pylist():
         mask = None
@@ -140,7 +142,7 @@ def _append_hive(files: SourceFiles, table: pa.Table) -> None:
             cond = pc.equal(table.column(key), pa.scalar(row[key], table.column(key).type))
             mask = cond if mask is None else pc.and_(mask, cond)
         part = table.filter(mask).drop_columns(keys)
-        directory = files.path.joinpath(*(f"{k}={_partition_value(row[k])}" for k in keys))
+        directory = root.joinpath(*(f"{k}={_partition_value(row[k])}" for k in keys))
         directory.mkdir(parents=True, exist_ok=True)
         _write_part(directory, part)
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from featurevault.errors import DataSourceError
@@ -59,7 +59,8 @@ class SourceFiles:
     """Where a source's data lives on disk, and how it is laid out."""
 
     source: SourceSpec
-    path: Path
+    #: a local path, or an object key's prefix (object storage)
+    path: PurePath
     file_format: str
     #: files (or one glob) to read
     files: list[str]
@@ -72,7 +73,7 @@ class SourceFiles:
 
     @property
     def is_directory(self) -> bool:
-        return self.path.is_dir()
+        return Path(self.path).is_dir()
 
     def date_partition_key(self) -> str | None:
         """The hive key holding the event date, if any."""

@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from benchmarks._online_setup import NOW, VIEW, make_rows, make_view, open_repo
 from featurevault.backends.offline.base import EVENT_TS
-from featurevault.model import FeatureView
+from featurevault.backends.offline.specs import ViewSpec
 from featurevault.ops import codec
 from featurevault.ops import materialize as materialize_ops
 
@@ -42,7 +42,7 @@ class PreparedOffline:
         self.table = table.rename_columns([EVENT_TS if c == "event_timestamp" else c for c in table.column_names])
 
     def latest_per_key(
-        self, view: FeatureView, start: datetime | None, end: datetime, *, batch_rows: int = 100_000
+        self, view: ViewSpec, start: datetime | None, end: datetime, *, batch_rows: int = 100_000
     ) -> Iterator[pa.RecordBatch]:
         yield from self.table.to_batches(max_chunksize=batch_rows)
 

@@ -190,7 +190,8 @@ class CachedOnlineStore(OnlineStore):
 class CachedMaintainableStore(CachedOnlineStore, Maintainable):
     """:class:`CachedOnlineStore` over a store that backups, rebuilds and erasure run on."""
 
-    def __init__(self, store: Any, cache: OnlineCache) -> None:
+    def __init__(self, store: OnlineStore, cache: OnlineCache) -> None:
+        assert isinstance(store, Maintainable), f"{type(store).__name__} has no maintenance capability"
         super().__init__(store, cache)
         self.atomic_swap = store.atomic_swap
 

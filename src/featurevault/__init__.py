@@ -75,38 +75,61 @@ _EXPORTS: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
-    from featurevault.config import RepoConfig
-    from featurevault.errors import FeatureVaultError
+    # "name as name": re-exported for type checkers (the names load lazily at run time)
+    from featurevault.config import RepoConfig as RepoConfig
+    from featurevault.errors import FeatureVaultError as FeatureVaultError
     from featurevault.model import (
-        Alert,
-        AllowAll,
-        AuthzedAction,
-        CsvFormat,
-        DeltaFormat,
-        DeltaSource,
-        Entity,
-        FeatureService,
-        FeatureView,
-        Field,
-        FileSource,
-        GroupBasedPolicy,
-        OnDemandFeatureView,
-        ParquetFormat,
-        Permission,
-        PostgreSQLSource,
-        PushSource,
-        RequestSource,
-        RoleBasedPolicy,
-        SparkSource,
-        on_demand_feature_view,
+        Alert as Alert,
+        AllowAll as AllowAll,
+        AuthzedAction as AuthzedAction,
+        CsvFormat as CsvFormat,
+        DeltaFormat as DeltaFormat,
+        DeltaSource as DeltaSource,
+        Entity as Entity,
+        FeatureService as FeatureService,
+        FeatureView as FeatureView,
+        Field as Field,
+        FileSource as FileSource,
+        GroupBasedPolicy as GroupBasedPolicy,
+        OnDemandFeatureView as OnDemandFeatureView,
+        ParquetFormat as ParquetFormat,
+        Permission as Permission,
+        PostgreSQLSource as PostgreSQLSource,
+        PushSource as PushSource,
+        RequestSource as RequestSource,
+        RoleBasedPolicy as RoleBasedPolicy,
+        SparkSource as SparkSource,
+        on_demand_feature_view as on_demand_feature_view,
     )
-    from featurevault.model.label_view import ConflictPolicy, LabelView
-    from featurevault.model.logging_config import FileLoggingDestination, LoggingConfig
-    from featurevault.model.project import Project
-    from featurevault.model.push_mode import PushMode
-    from featurevault.store import FeatureStore
-    from featurevault.quality.saved_dataset import SavedDataset, SavedDatasetFileStorage, ValidationReference
-    from featurevault.types import ValueType
+    from featurevault.model.label_view import (
+        ConflictPolicy as ConflictPolicy,
+        LabelView as LabelView,
+    )
+    from featurevault.model.logging_config import (
+        FileLoggingDestination as FileLoggingDestination,
+        LoggingConfig as LoggingConfig,
+    )
+    from featurevault.model.project import Project as Project
+    from featurevault.model.push_mode import PushMode as PushMode
+    from featurevault.store import FeatureStore as FeatureStore
+    from featurevault.quality.saved_dataset import (
+        SavedDataset as SavedDataset,
+        SavedDatasetFileStorage as SavedDatasetFileStorage,
+        ValidationReference as ValidationReference,
+    )
+    from featurevault.types import ValueType as ValueType
+    from featurevault.model.unsupported import (
+        AthenaSource as AthenaSource,
+        BatchFeatureView as BatchFeatureView,
+        BigQuerySource as BigQuerySource,
+        KafkaSource as KafkaSource,
+        KinesisSource as KinesisSource,
+        MsSqlServerSource as MsSqlServerSource,
+        RedshiftSource as RedshiftSource,
+        SnowflakeSource as SnowflakeSource,
+        StreamFeatureView as StreamFeatureView,
+        TrinoSource as TrinoSource,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
 from featurevault.backends.registry.base import MetricPoint
 from featurevault.monitoring.service import feature_view, non_pii_features
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 EXAMPLES = 5
 SEED = 20240601
@@ -54,7 +57,7 @@ class ConsistencyReport:
 
 
 def check_consistency(
-    store: Any, contents: Any, view_name: str, sample: int, *, seed: int | None = None
+    store: FeatureStore, contents: Any, view_name: str, sample: int, *, seed: int | None = None
 ) -> ConsistencyReport:
     from featurevault.backends.offline.base import EVENT_TS
     from featurevault.ops.materialize import watermarks

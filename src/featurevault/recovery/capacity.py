@@ -13,10 +13,13 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.recovery.online_snapshot import maintainable
 from featurevault.recovery.state import record
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 SAMPLE = 10_000
 READ_PROBES = 200
@@ -67,7 +70,7 @@ class CapacityPlan:
         }
 
 
-def plan_capacity(store: Any, entities: int | None = None, qps: float | None = None) -> CapacityPlan:
+def plan_capacity(store: FeatureStore, entities: int | None = None, qps: float | None = None) -> CapacityPlan:
     online = maintainable(store.online_store)
     plan = CapacityPlan(qps=qps)
     probe_keys: list[tuple[str, bytes]] = []
@@ -96,7 +99,7 @@ def _measure(online: Any, table: str, counting: bool) -> tuple[int, list[int], l
     return count, sizes, keys
 
 
-def _offline_growth(store: Any, view: Any) -> float | None:
+def _offline_growth(store: FeatureStore, view: Any) -> float | None:
     path = getattr(view.batch_source, "path", None) if hasattr(view, "batch_source") else None
     if not path or "://" in str(path):
         return None

@@ -81,7 +81,7 @@ def _batches(target: BackupTarget, manifest: Manifest, path: str) -> Any:
 
 
 def _load_and_swap(
-    store: Any, target: BackupTarget, manifest: Manifest, path: str, table: str, progress: Progress | None
+    store: Maintainable, target: BackupTarget, manifest: Manifest, path: str, table: str, progress: Progress | None
 ) -> int:
     """Into a fresh staging table, then swapped in whole (SQLite, PostgreSQL)."""
     staging = f"{table}__restore"
@@ -100,7 +100,7 @@ def _load_and_swap(
 
 
 def _load_in_place(
-    store: Any, target: BackupTarget, manifest: Manifest, path: str, table: str, progress: Progress | None
+    store: Maintainable, target: BackupTarget, manifest: Manifest, path: str, table: str, progress: Progress | None
 ) -> int:
     """Each key overwritten in place (atomic per key), then keys the snapshot lacks removed (Redis)."""
     restored: set[bytes] = set()

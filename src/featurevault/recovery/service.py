@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.governance.permissions import project_resource
 from featurevault.model import AuthzedAction as A
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 #: operation -> the actions a principal needs on the project
 ACTIONS: dict[str, list[A]] = {
@@ -34,7 +37,7 @@ ACTIONS: dict[str, list[A]] = {
 class RecoveryService:
     """Backups, restore, rebuild, drill, capacity and erasure of one :class:`FeatureStore`."""
 
-    def __init__(self, store: Any, target: str | None = None) -> None:
+    def __init__(self, store: FeatureStore, target: str | None = None) -> None:
         self.store = store
         self._target = target
 

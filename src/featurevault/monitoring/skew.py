@@ -123,7 +123,7 @@ def _pii_keys(contents: Any, view: Any) -> bool:
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9) or (math.isnan(a) and math.isnan(b))
-    return a == b
+    return bool(a == b)
 
 
 def _sample(table: pa.Table, n: int, seed: int) -> pa.Table:

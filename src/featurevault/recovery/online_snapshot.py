@@ -66,7 +66,7 @@ def load(
     swapper = maintainable(store)
     restored = {}
     for entry in (f for f in manifest.files if f.part == "online"):
-        table = entry.table or entry.path.rsplit("/", 1)[-1].removesuffix(".arrows")
+        table = entry.online_table
         if swapper.atomic_swap:
             restored[table] = _load_and_swap(swapper, target, manifest, entry.path, table, progress)
         else:
@@ -121,13 +121,13 @@ def is_empty(store: OnlineStore) -> bool:
 
 def extra_tables(store: OnlineStore, manifest: Manifest) -> list[str]:
     """Live tables the backup does not hold (left alone by a restore)."""
-    held = {f.table for f in manifest.files if f.part == "online"}
+    held = {f.online_table for f in manifest.files if f.part == "online"}
     return [t for t in live_tables(store) if t not in held]
 
 
 def read_records(target: BackupTarget, manifest: Manifest, table: str) -> Any:
     """The (key, record) Arrow table of one backed-up online table (for checks and tests)."""
-    entry = next((f for f in manifest.files if f.part == "online" and f.table == table), None)
+    entry = next((f for f in manifest.files if f.part == "online" and f.online_table == table), None)
     if entry is None:
         raise RecoveryError(f"backup {manifest.backup_id} holds no online table {table!r}")
     with target.reader(manifest.backup_id, *entry.path.split("/")) as source:

@@ -88,7 +88,9 @@ def plan_capacity(store: FeatureStore, entities: int | None = None, qps: float |
 
 
 def _measure(online: Any, table: str, counting: bool) -> tuple[int, list[int], list[bytes]]:
-    count, sizes, keys = 0, [], []
+    count = 0
+    sizes: list[int] = []
+    keys: list[bytes] = []
     for batch_keys, records in online.scan(table, SAMPLE):
         if not sizes:
             sizes = [len(k) + len(r) for k, r in zip(batch_keys, records)]

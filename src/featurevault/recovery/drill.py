@@ -146,7 +146,7 @@ def _scratch_store(store: FeatureStore, where: Path) -> Any:
     config = store.config.model_copy(
         update={
             "registry": RegistryConfig(registry_type="file", path=str(where / "registry.db"), cache_ttl_seconds=0),
-            "online_store": BackendSection(type="sqlite", path=str(where / "online.db")),
+            "online_store": BackendSection.model_validate({"type": "sqlite", "path": str(where / "online.db")}),
             "audit": AuditConfig(sink="none"),
             "auth": NoAuthConfig(),
         }

@@ -52,7 +52,8 @@ class _StagingOnline:
         self._online.write(self._name(table), keys, records)
 
     def read(self, table: str, keys: Any) -> list[bytes | None]:
-        return self._online.read(self._name(table), keys)
+        found: list[bytes | None] = self._online.read(self._name(table), keys)
+        return found
 
 
 class _StagingStore:

@@ -6,6 +6,7 @@ the actions below; the audit record's ``details.operation`` names what ran.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -112,7 +113,7 @@ class RecoveryService:
 
     # -- rebuild, drill, capacity, erasure ------------------------------------------------------
 
-    def rebuild(self, views: list[str] | None = None, since: datetime | None = None) -> Any:
+    def rebuild(self, views: builtins.list[str] | None = None, since: datetime | None = None) -> Any:
         from featurevault.recovery.rebuild import rebuild_online
 
         with self.guarded("online.rebuild", views=views, since=since and since.isoformat()):
@@ -148,7 +149,7 @@ class RecoveryService:
 
     # -- offline data maintenance ------------------------------------------------------------
 
-    def compact_offline(self, views: list[str] | None = None, target_file_size_mb: int | None = None) -> Any:
+    def compact_offline(self, views: builtins.list[str] | None = None, target_file_size_mb: int | None = None) -> Any:
         from featurevault.recovery.offline import compact
 
         with self.guarded("offline.compact", views=views, target_file_size_mb=target_file_size_mb) as call:
@@ -157,7 +158,7 @@ class RecoveryService:
             return result
 
     def vacuum_offline(
-        self, views: list[str] | None = None, retain_seconds: float | None = None, *, dry_run: bool = False
+        self, views: builtins.list[str] | None = None, retain_seconds: float | None = None, *, dry_run: bool = False
     ) -> Any:
         from featurevault.recovery.offline import vacuum
 

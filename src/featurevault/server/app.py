@@ -161,11 +161,12 @@ def _refresh_registry_in_background(store: FeatureStore) -> Callable[[], None]:
 
     Returns what stops it again (nothing when it was already running: whoever started it stops it).
     """
-    cache = getattr(store, "registry", None)
+    cache: Any = getattr(store, "registry", None)  # a registry cache, or a plain registry
     if not hasattr(cache, "start_background_refresh") or cache.refreshing_in_background:
         return lambda: None
     cache.start_background_refresh()
-    return cache.stop_background_refresh
+    stop: Callable[[], None] = cache.stop_background_refresh
+    return stop
 
 
 def _max_entity_rows(store: FeatureStore, settings: ServerSettings) -> int:

@@ -157,7 +157,7 @@ async def current_principal(request: Request) -> Principal:
 
 
 async def _authenticate(request: Request) -> Principal:
-    authenticate = request.app.state.authenticate
+    authenticate: Authenticator = request.app.state.authenticate
     try:
         return authenticate(request)
     except UnknownCredentialError as exc:

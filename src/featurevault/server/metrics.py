@@ -94,7 +94,7 @@ class ServerMetrics:
         if not self.multiprocess_dir:
             r.register(self.store_collector)
             r.register(self.monitor_collector)
-            r.register(self.schedule_collector)  # type: ignore[arg-type]
+            r.register(self.schedule_collector)
 
     def exposition(self) -> bytes:
         """Prometheus text: this app's registry, or, with several workers, every worker's counts."""
@@ -108,7 +108,7 @@ class ServerMetrics:
         multiprocess.MultiProcessCollector(merged, path=self.multiprocess_dir)
         merged.register(self.store_collector)
         merged.register(self.monitor_collector)
-        merged.register(self.schedule_collector)  # type: ignore[arg-type]
+        merged.register(self.schedule_collector)
         return generate_latest(merged)
 
 

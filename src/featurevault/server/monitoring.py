@@ -103,7 +103,7 @@ class MonitorCollector(Collector):
     def describe(self) -> list[Any]:
         return []
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         family = GaugeMetricFamily(
             "featurevault_monitor_value",
             "Newest recorded monitoring metric (freshness, psi, js, ks, skew_rate...)",

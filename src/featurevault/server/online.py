@@ -78,7 +78,7 @@ async def answer_online(request: Request, raw: bytes) -> bytes:
     if offload is not None:
         # One hop for the whole blocking part: read, shaping, encoding.
         timeout = app_state.settings.online_timeout_seconds
-        return await offload.run(
+        encoded: bytes = await offload.run(
             timeout,
             lambda: online_timeout(timeout),
             _read_and_encode,
@@ -87,6 +87,7 @@ async def answer_online(request: Request, raw: bytes) -> bytes:
             features,
             body,
         )
+        return encoded
     return _read_and_encode(app_state.store, app_state.metrics, features, body)
 
 

@@ -43,13 +43,14 @@ def principal_of(request: Request) -> Principal:
 
     Raises AuthenticationError for a bad credential, as the API does.
     """
-    store = request.app.state.store
+    store: FeatureStore = request.app.state.store
     token = request.cookies.get(COOKIE)
     if token and secured(store):
         return store.authenticate(token)
     if not secured(store):
         return ANONYMOUS
-    return request.app.state.authenticate(request)
+    principal: Principal = request.app.state.authenticate(request)
+    return principal
 
 
 def acting(store: FeatureStore, principal: Principal) -> Any:

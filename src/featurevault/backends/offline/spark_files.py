@@ -28,7 +28,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial, reduce
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,8 @@ class Snapshot:
     data_schema: pa.Schema
     #: columns given by the partition values
     partition_schema: pa.Schema
+    #: each file's least and greatest event time (naive UTC) from the table's statistics, when known
+    spans: list[tuple[datetime | None, datetime | None]] | None = None
 
     @property
     def schema(self) -> pa.Schema:
@@ -115,16 +117,33 @@ class Snapshot:
         text = [{k: v or "" for k, v in p.items()} for p in self.partitions]
         listing = SourceFiles(self.source, Path(self.where), "parquet", self.files, text)
         kept = set(listing.pruned(lower, upper))
-        pairs = [(f, p) for f, p in zip(self.files, self.partitions, strict=True) if f in kept]
+        spans = self.spans or [(None, None)] * len(self.files)
+        pairs = [
+            (f, p, s)
+            for f, p, s in zip(self.files, self.partitions, spans, strict=True)
+            if f in kept and _overlaps(s, lower, upper)
+        ]
         logger.debug("source %s: reading %d of %d files", self.source.name, len(pairs), len(self.files))
         return Snapshot(
             self.source,
             self.where,
-            [f for f, _ in pairs],
-            [p for _, p in pairs],
+            [f for f, _, _ in pairs],
+            [p for _, p, _ in pairs],
             self.data_schema,
             self.partition_schema,
+            [s for _, _, s in pairs] if self.spans else None,
         )
+
+
+def _overlaps(span: tuple[datetime | None, datetime | None], lower: datetime | None, upper: datetime | None) -> bool:
+    """Whether a file whose event times lie in ``span`` may hold rows in [lower, upper].
+
+    Delta statistics keep timestamps to the millisecond (truncated): a file's greatest time is widened by one.
+    """
+    least, greatest = span
+    if lower is not None and greatest is not None and greatest + timedelta(milliseconds=1) < lower:
+        return False
+    return not (upper is not None and least is not None and least > upper)
 
 
 def storage_options(endpoint: str | None) -> dict[str, str]:
@@ -142,7 +161,7 @@ def storage_options(endpoint: str | None) -> dict[str, str]:
 
 def delta_snapshot(source: FileSource, resolve: Callable[[str], Path]) -> Snapshot:
     """The active files of the Delta table version ``source`` reads (``as_of``), with typed partitions."""
-    from featurevault.backends.offline.delta import open_table
+    from featurevault.backends.offline.delta import open_table, timestamp_column
 
     on_s3 = is_object_path(source.path)
     location: Path | str = source.path.rstrip("/") if on_s3 else resolve(source.path)
@@ -177,6 +196,7 @@ def delta_snapshot(source: FileSource, resolve: Callable[[str], Path]) -> Snapsh
         parts,
         pa.schema([f for f in schema if f.name not in partition_columns]),
         pa.schema([schema.field(c).with_nullable(True) for c in partition_columns]),
+        _spans(actions, timestamp_column(source)),
     )
 
 
@@ -399,6 +419,20 @@ def conform(rows: pa.RecordBatch, schema: pa.Schema, partitions: dict[str, str |
         else:
             arrays.append(pa.nulls(rows.num_rows, fld.type))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _spans(actions: pa.Table, column: str) -> list[tuple[datetime | None, datetime | None]] | None:
+    """Each file's (min, max) of the event-time column from the add actions' statistics (naive UTC)."""
+    low, high = f"min.{column}", f"max.{column}"
+    if low not in actions.column_names or high not in actions.column_names:
+        return None
+    if not pa.types.is_timestamp(actions.schema.field(low).type):
+        return None
+    return list(zip(_naive(actions.column(low).to_pylist()), _naive(actions.column(high).to_pylist()), strict=True))
+
+
+def _naive(values: list[datetime | None]) -> list[datetime | None]:
+    return [v.astimezone(UTC).replace(tzinfo=None) if v is not None and v.tzinfo else v for v in values]
 
 
 def _texts(actions: pa.Table, column: str) -> list[str | None]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -49,6 +50,7 @@ HONOURED_READER_FEATURES = frozenset({"timestampNtz", "v2Checkpoint", "vacuumPro
 BATCH_ROWS = 65_536
 
 _capabilities: dict[tuple[str, str], bool] = {}
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 # -- what the session can read by itself -----------------------------------------------------------
@@ -171,11 +173,20 @@ def delta_snapshot(source: FileSource, resolve: Callable[[str], Path]) -> Snapsh
             source, location, getattr(source, "as_of", None), storage_options(endpoint) if on_s3 else None
         )
     except DataSourceError as exc:
-        if on_s3 and _denied(str(exc)):
-            raise DataSourceError(
-                f"{exc}: access denied: check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, profile)"
-            ) from exc
-        raise
+        if not on_s3 or exc.__cause__ is None:
+            raise
+        # deltalake's object-store errors span lines, with colour codes: keep the first line, name the endpoint
+        cause = _ANSI.sub("", str(exc.__cause__)).strip().splitlines()
+        first = cause[0] if cause else type(exc.__cause__).__name__
+        reason = (
+            f"access denied: check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, profile) ({first})"
+            if _denied(str(exc.__cause__))
+            else first
+        )
+        at = f" at {endpoint}" if endpoint else ""
+        raise DataSourceError(
+            f"data source {source.name!r}: cannot open the Delta table {str(location)!r}{at}: {reason}"
+        ) from exc.__cause__
     where = str(location) + (f" at {endpoint}" if on_s3 and endpoint else "")
     check_protocol(source, where, table)
     schema = pa.schema(table.schema())

@@ -150,3 +150,19 @@ def test_column_mapping_is_refused_naming_the_feature(tmp_path: Path) -> None:
     source = DeltaSource(name="cm_source", path="cm", timestamp_field="event_ts")
     with pytest.raises(DataSourceError, match=r"'cm_source'.*reader feature\(s\) columnMapping"):
         spark_files.delta_snapshot(source, lambda p: tmp_path / p)
+
+
+def test_spark_own_readers_are_used_when_the_session_has_the_jars(
+    engines: Any, table: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With delta-spark or hadoop-aws in spark.jars.packages, Spark's readers read the table and the objects
+    (here they are not really there, so Spark's own errors show which reader was asked)."""
+    spark, _ = engines
+    monkeypatch.setattr(spark_files, "has_delta", lambda session: True)
+    monkeypatch.setattr(spark_files, "has_s3a", lambda session: True)
+    source = DeltaSource(name="drivers", path="drivers", timestamp_field="event_ts")
+    with pytest.raises(DataSourceError, match=r"'drivers'.*delta-spark.*spark.jars.packages"):
+        get_historical_features(spark, contents(view(source)), entity(), REFS).to_df()
+    objects = FileSource(name="objects", path="s3://lake/drivers", timestamp_field="event_ts")
+    with pytest.raises(DataSourceError, match=r"'objects'.*Spark cannot read it.*s3a"):
+        get_historical_features(spark, contents(view(objects)), entity(), REFS).to_df()

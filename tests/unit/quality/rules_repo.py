@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import yaml
 
 from featurevault import Entity, FeatureView, Field, FileSource, PushSource
 from featurevault.quality import between, expression, matches, not_null, one_of, unique
@@ -102,10 +103,11 @@ def make_store(
     registry: str = "data/registry.db",
 ) -> FeatureStore:
     """Project ``qproj`` in ``repo``: ``stats`` (default :func:`mixed_rows`) as user_stats' source, one
-    older row as user_live's batch source, the views applied."""
+    older row as user_live's batch source, the views applied. ``registry`` is YAML (a path, or a
+    flow mapping such as ``{registry_type: sql, path: ...}``)."""
     return (
         RepoBuilder(repo, project="qproj")
-        .with_config(registry=registry)
+        .with_config(registry=yaml.safe_load(registry))
         .with_online(online)
         .with_table("data/stats.parquet", stats if stats is not None else mixed_rows())
         .with_table("data/live.parquet", rows([(0, {})], T0 - timedelta(days=1)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.backends.registry.base import MetricPoint
 from featurevault.errors import FeatureVaultError, FeatureViewNotFoundError, MonitoringError
@@ -24,6 +24,9 @@ from featurevault.monitoring.notify import Dispatcher, NotificationOutcome
 from featurevault.monitoring.routing import route_for
 from featurevault.monitoring.rules_export import SERVING_P99
 from featurevault.monitoring.rule_rates import rule_rates
+
+if TYPE_CHECKING:
+    from featurevault.monitoring.served_drift import ServedDrift
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +127,7 @@ def run_monitoring(
 
 def served_drift_of(
     store: Any, contents: RepoContents, service_name: str, start: datetime | None, end: datetime | None
-) -> Any:
+) -> ServedDrift:
     from featurevault.monitoring.served_drift import served_drift
 
     end = end or datetime.now(UTC)

@@ -27,6 +27,7 @@ from featurevault.monitoring.rule_rates import rule_rates
 
 if TYPE_CHECKING:
     from featurevault.store import FeatureStore
+    from featurevault.monitoring.served_drift import ServedDrift
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def run_monitoring(
 
 def served_drift_of(
     store: FeatureStore, contents: RepoContents, service_name: str, start: datetime | None, end: datetime | None
-) -> Any:
+) -> ServedDrift:
     from featurevault.monitoring.served_drift import served_drift
 
     end = end or datetime.now(UTC)

@@ -19,7 +19,7 @@ from featurevault.model import FeatureView
 from featurevault.quality.enforce import hidden_columns
 from featurevault.quality.rules.sql import quote
 from featurevault.quality.validate import float_columns
-from featurevault.types import Float32, Float64, Int32, Int64
+from featurevault.model.types import Float32, Float64, Int32, Int64
 
 NAMESPACE = "profiles"
 #: every profile of a view, by id: namespace ``profiles.history:<view>``
@@ -142,7 +142,7 @@ def profile_view(offline: Any, view: FeatureView, start: datetime | None, end: d
 def profile_table(table: Any, name: str = "table") -> Profile:
     """Profile an Arrow table in memory (saved datasets, validation references), same statistics."""
     from featurevault.quality.rules.engine import cursor
-    from featurevault.types import from_arrow
+    from featurevault.model.types import from_arrow
 
     columns = []
     for column in table.schema:

@@ -14,7 +14,7 @@ from featurevault.errors import RequestError
 from featurevault.model import FeatureView
 from featurevault.quality.rules.check import effective_rules, timestamp_name
 from featurevault.quality.rules.sql import failure_counts_sql, quote
-from featurevault.types import Float32, Float64
+from featurevault.model.types import Float32, Float64
 
 MAX_GAPS_LISTED = 50
 

@@ -594,7 +594,7 @@ def section_config(config: RepoConfig, kind: str, source: str = CONFIG_FILE) -> 
         raise ConfigError(_format_validation(exc, source, prefix=kind)) from None
 
 
-def load_repo_config(repo_path: str | Path, filename: str | None = None, env: str | None = None) -> RepoConfig:
+def load_repo_config(repo_path: str | Path, filename: str | Path | None = None, env: str | None = None) -> RepoConfig:
     """Read ``feature_store.yaml`` from a repo (or the file given), validating every key.
 
     ``env`` (else ``FEATUREVAULT_ENV``) picks an environment of the ``environments:`` section

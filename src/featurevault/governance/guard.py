@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, Literal
 
 import pyarrow as pa
@@ -286,7 +287,7 @@ class Guard:
         if len(actions) > 1:
             call.details["actions"] = [a.name for a in actions]
         for action in actions:
-            self._authorize(call, lambda a=action: self._authz.check(enforcer, call.principal, a, resources))
+            self._authorize(call, partial(self._authz.check, enforcer, call.principal, action, resources))
         with call:
             yield call
 

@@ -34,7 +34,7 @@ from featurevault.ops.context import DataContext, OpsContext, guard_of, whole_st
 from featurevault.ops.offline_specs import view_spec
 from featurevault.quality.enforce import has_block_rules, has_rules
 from featurevault.quality.gate import QualityGate
-from featurevault.types import UnixTimestamp
+from featurevault.model.types import UnixTimestamp
 
 if TYPE_CHECKING:
     from featurevault.backends.offline.specs import ViewSpec

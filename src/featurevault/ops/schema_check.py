@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from featurevault.errors import DefinitionError
-from featurevault.types import Array, FeatureType, Json, Map, Struct, from_arrow
+from featurevault.model.types import Array, FeatureType, Json, Map, Struct, from_arrow
 
 if TYPE_CHECKING:
     from featurevault.model.entity import Field

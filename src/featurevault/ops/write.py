@@ -30,7 +30,7 @@ from featurevault.ops.context import DataContext, guard_of, whole_store
 from featurevault.ops.offline_specs import source_spec
 from featurevault.quality.enforce import has_rules
 from featurevault.quality.gate import QualityGate
-from featurevault.types import FeatureType, UnixTimestamp
+from featurevault.model.types import FeatureType, UnixTimestamp
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -31,6 +31,9 @@ from featurevault.recovery.backup import list_backups, load_manifest, restore_ba
 from featurevault.recovery.context import RecoveryContext
 from featurevault.recovery.state import record
 from featurevault.ops.offline_specs import view_spec
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +79,7 @@ class DrillResult:
 
 
 def run_drill(
-    store: Any, ctx: RecoveryContext, backup_id: str | None = None, sample_size: int | None = None
+    store: FeatureStore, ctx: RecoveryContext, backup_id: str | None = None, sample_size: int | None = None
 ) -> DrillResult:
     began = time.perf_counter()
     started = datetime.now(UTC)
@@ -136,7 +139,7 @@ def _pick(ctx: RecoveryContext, backup_id: str | None) -> Any:
     return manifest
 
 
-def _scratch_store(store: Any, where: Path) -> Any:
+def _scratch_store(store: FeatureStore, where: Path) -> Any:
     """A FeatureStore on the live offline store, with a scratch registry and online store under ``where``."""
     from featurevault.config import AuditConfig, BackendSection, NoAuthConfig, RegistryConfig
     from featurevault.store import FeatureStore
@@ -144,7 +147,7 @@ def _scratch_store(store: Any, where: Path) -> Any:
     config = store.config.model_copy(
         update={
             "registry": RegistryConfig(registry_type="file", path=str(where / "registry.db"), cache_ttl_seconds=0),
-            "online_store": BackendSection(type="sqlite", path=str(where / "online.db")),
+            "online_store": BackendSection.model_validate({"type": "sqlite", "path": str(where / "online.db")}),
             "audit": AuditConfig(sink="none"),
             "auth": NoAuthConfig(),
         }

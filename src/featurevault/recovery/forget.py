@@ -13,7 +13,7 @@ entity until retention removes them; the report says how many backups that is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -24,6 +24,9 @@ from featurevault.ops import codec
 from featurevault.ops.offline_specs import source_spec
 from featurevault.quality.quarantine import from_jsonable
 from featurevault.recovery.online_snapshot import maintainable
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 
 @dataclass
@@ -55,7 +58,7 @@ class ForgetResult:
         }
 
 
-def forget_entity(store: Any, entity: dict[str, Any], *, dry_run: bool = False) -> ForgetResult:
+def forget_entity(store: FeatureStore, entity: dict[str, Any], *, dry_run: bool = False) -> ForgetResult:
     if not entity:
         raise RequestError("forget: give the entity as join_key=value (repeat for a composite key)")
     online = maintainable(store.online_store)
@@ -94,7 +97,7 @@ def _typed(view: Any, entity: dict[str, Any]) -> dict[str, Any]:
     return typed
 
 
-def _forget_offline(store: Any, view: Any, entity: dict[str, Any], result: ForgetResult) -> None:
+def _forget_offline(store: FeatureStore, view: Any, entity: dict[str, Any], result: ForgetResult) -> None:
     source = view.batch_source
     if source.name in result.offline:
         return  # a source feeding several views is rewritten once
@@ -115,7 +118,7 @@ def _forget_offline(store: Any, view: Any, entity: dict[str, Any], result: Forge
     result.offline[source.name] = delta.delete_rows(spec, path, predicate, dry_run=result.dry_run)
 
 
-def _forget_quarantined(store: Any, view: Any, entity: dict[str, Any], result: ForgetResult) -> None:
+def _forget_quarantined(store: FeatureStore, view: Any, entity: dict[str, Any], result: ForgetResult) -> None:
     quarantine = store.quarantine
     held = [
         e for e in quarantine.list(view.name) if all(from_jsonable(e.values.get(k)) == v for k, v in entity.items())
@@ -125,7 +128,7 @@ def _forget_quarantined(store: Any, view: Any, entity: dict[str, Any], result: F
     result.quarantine[view.name] = len(held)
 
 
-def _backups_holding(store: Any) -> int:
+def _backups_holding(store: FeatureStore) -> int:
     from featurevault.recovery.backup import list_backups
     from featurevault.recovery.service import RecoveryService
 

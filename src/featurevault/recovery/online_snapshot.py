@@ -93,7 +93,7 @@ def _batches(target: BackupTarget, manifest: Manifest, path: str) -> Any:
 
 
 def _load_and_swap(
-    store: Any, target: BackupTarget, manifest: Manifest, path: str, table: str, progress: Progress | None
+    store: Maintainable, target: BackupTarget, manifest: Manifest, path: str, table: str, progress: Progress | None
 ) -> int:
     """Into a fresh staging table, then swapped in whole (SQLite, PostgreSQL)."""
     staging = f"{table}__restore"
@@ -112,7 +112,7 @@ def _load_and_swap(
 
 
 def _load_in_place(
-    store: Any,
+    store: Maintainable,
     target: BackupTarget,
     manifest: Manifest,
     path: str,
@@ -139,13 +139,13 @@ def is_empty(store: OnlineStore) -> bool:
 
 def extra_tables(store: OnlineStore, manifest: Manifest) -> list[str]:
     """Live tables the backup does not hold (left alone by a restore)."""
-    held = {f.table for f in manifest.files if f.part == "online"}
+    held = {f.online_table for f in manifest.files if f.part == "online"}
     return [t for t in live_tables(store) if t not in held]
 
 
 def read_records(target: BackupTarget, manifest: Manifest, table: str) -> Any:
     """The (key, record) Arrow table of one backed-up online table (for checks and tests)."""
-    entry = next((f for f in manifest.files if f.part == "online" and f.table == table), None)
+    entry = next((f for f in manifest.files if f.part == "online" and f.online_table == table), None)
     if entry is None:
         raise RecoveryError(f"backup {manifest.backup_id} holds no online table {table!r}")
     with target.reader(manifest.backup_id, *entry.path.split("/")) as source:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.errors import RequestError
 
@@ -101,9 +101,16 @@ class Maintainable(ABC):
     #: True when ``swap_in`` replaces a whole table in one step; False when it goes key by key (Redis)
     atomic_swap: bool = True
 
+    if TYPE_CHECKING:
+        # provided by the OnlineStore this capability is mixed into
+
+        def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None: ...
+
+        def drop(self, table: str) -> None: ...
+
     def load_fresh(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
         """Append records with distinct keys to a table just created or dropped (restores use it)."""
-        self.write(table, keys, records)  # type: ignore[attr-defined]
+        self.write(table, keys, records)
 
     @abstractmethod
     def swap_in(self, staging: str, table: str) -> None:

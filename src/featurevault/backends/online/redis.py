@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import Field, field_validator
 
@@ -204,7 +204,7 @@ class Store(OnlineStore, Maintainable):
         return self._base + table.encode() + b":"
 
     def _scan(self, pattern: bytes) -> Iterator[bytes]:
-        return self._writer.scan_iter(match=pattern, count=1_000)
+        return cast(Iterator[bytes], self._writer.scan_iter(match=pattern, count=1_000))
 
     # -- reads and writes -------------------------------------------------------------------
 
@@ -215,8 +215,8 @@ class Store(OnlineStore, Maintainable):
         full = [ns + k for k in keys]
         try:
             if self.cluster:
-                return self._reader.mget_nonatomic(full)
-            return self._reader.mget(full)
+                return cast(list[bytes | None], self._reader.mget_nonatomic(full))
+            return cast(list[bytes | None], self._reader.mget(full))
         except redis.RedisError as exc:
             raise self._failure(exc, "read", "read_timeout_seconds") from None
 

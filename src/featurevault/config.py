@@ -423,8 +423,10 @@ class BackupConfig(StrictModel):
 
     #: whether `featurevault backup create` may run for this repo
     enabled: bool = True
-    #: a directory (relative to the repo) or a URI any pyarrow filesystem opens (file://, s3://, ...)
+    #: a directory (relative to the repo), s3://bucket/prefix, or a URI any pyarrow filesystem opens (file://, ...)
     target: str = "data/backups"
+    #: for an s3:// target on an S3-compatible server: its endpoint, such as http://127.0.0.1:9000 (MinIO)
+    s3_endpoint_override: str | None = None
     #: retention: keep at most this many complete backups (None: no count limit)
     keep_last: int | None = Field(default=None, ge=1)
     #: retention: remove backups older than this many days (None: no age limit)

@@ -39,11 +39,14 @@ class Harness(FeatureStore):
         self._online_reader.clock = when.timestamp
 
 
-def open_store(repo: Path, tables: dict[str, pa.Table], online: dict[str, Any] | None = None) -> Harness:
-    """A repo in ``repo`` with ``tables`` written under it and ``online`` as its online_store section."""
+def open_store(
+    repo: Path, tables: dict[str, pa.Table], online: dict[str, Any] | None = None, extra: str = ""
+) -> Harness:
+    """A repo in ``repo`` with ``tables`` written under it, ``online`` as its online_store section and
+    ``extra`` (top-level yaml sections) after it."""
     (repo / "data").mkdir(parents=True, exist_ok=True)
     section = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in (online or SQLITE_ONLINE).items())
-    (repo / "feature_store.yaml").write_text(CONFIG + section)
+    (repo / "feature_store.yaml").write_text(CONFIG + section + extra)
     for path, table in tables.items():
         pq.write_table(table, repo / path)
     return Harness(repo_path=repo)

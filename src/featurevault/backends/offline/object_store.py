@@ -92,7 +92,7 @@ def locate_objects(source: FileSource) -> ObjectFiles:
         else:
             raise DataSourceError(f"data source {source.name!r}: {where} does not exist")
     except OSError as exc:
-        raise DataSourceError(f"data source {source.name!r}: cannot list {where}: {_reason(exc)}") from exc
+        raise DataSourceError(f"data source {source.name!r}: cannot list {where}: {reason(exc)}") from exc
     if not files:
         raise DataSourceError(f"data source {source.name!r}: no {source.file_format} objects under {where}")
     base = PurePosixPath(root) if len(files) > 1 or files[0] != root else PurePosixPath(root).parent
@@ -100,7 +100,34 @@ def locate_objects(source: FileSource) -> ObjectFiles:
     return ObjectFiles(source, base, source.file_format, files, parts, filesystem=store, root=str(base))
 
 
-def _reason(exc: OSError) -> str:
+def open_location(uri: str, endpoint_override: str | None) -> tuple[Any, str]:
+    """``(S3 filesystem, "bucket/prefix")`` for ``s3://bucket/prefix`` (used by backups and the quarantine)."""
+    root = uri.removeprefix(SCHEME).strip("/")
+    if not root or root.startswith("/"):
+        raise ValueError(f"{uri!r} names no bucket (expected s3://bucket/prefix)")
+    return filesystem(endpoint_override), root
+
+
+def describe_location(uri: str, endpoint_override: str | None) -> str:
+    """``'s3://b/p' at http://host:port`` (the endpoint only when overridden), for error messages."""
+    return f"{uri!r}" + (f" at {endpoint_override}" if endpoint_override else "")
+
+
+def check_bucket(store: Any, root: str, where: str, error: type[Exception]) -> None:
+    """Raise ``error`` naming ``where`` when the bucket is missing or unreachable (one HEAD request)."""
+    from pyarrow import fs as pafs
+
+    bucket = root.split("/", 1)[0]
+    try:
+        missing = store.get_file_info(bucket).type == pafs.FileType.NotFound
+    except OSError as exc:
+        raise error(f"{where}: cannot reach the bucket {bucket!r}: {reason(exc)}") from exc
+    if missing:
+        raise error(f"{where}: the bucket {bucket!r} does not exist")
+
+
+def reason(exc: OSError) -> str:
+    """The cause of an object-storage error, with a hint when it is the credentials."""
     text = str(exc)
     if "ACCESS_DENIED" in text or "InvalidAccessKeyId" in text or "SignatureDoesNotMatch" in text:
         return f"access denied: check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, profile) ({text})"
@@ -143,5 +170,5 @@ def append_objects(files: ObjectFiles, table: pa.Table) -> None:
         )
     except OSError as exc:
         raise DataSourceError(
-            f"data source {files.source.name!r}: cannot write to {files.source.path!r}: {_reason(exc)}"
+            f"data source {files.source.name!r}: cannot write to {files.source.path!r}: {reason(exc)}"
         ) from exc

@@ -66,9 +66,10 @@ class Location:
     byte helpers reach the files beneath it the same way for both (to corrupt or inspect them).
     """
 
-    def __init__(self, kind: str, uri: str, endpoint: str | None) -> None:
+    def __init__(self, kind: str, uri: str, endpoint: str | None, server: MotoServer | None = None) -> None:
         from pyarrow import fs
 
+        self.server = server
         self.kind = kind
         self.uri = uri
         self.endpoint = endpoint
@@ -107,6 +108,16 @@ class Location:
         infos = self.fs.get_file_info(fs.FileSelector(where, allow_not_found=True))
         return sorted(i.base_name for i in infos)
 
+    def uploading(self, suffix: str) -> bool:
+        """Whether a multipart upload of an object ending in ``suffix`` has sent a part (S3) or a local file
+        of that suffix has bytes: a write under way."""
+        if self.server is None:
+            from pathlib import Path
+
+            return any(p.stat().st_size > 0 for p in Path(self.root).glob(f"*/**/*{suffix}"))
+        bucket = self.root.split("/", 1)[0]
+        return re.search(rf"PUT /{re.escape(bucket)}/\S*{re.escape(suffix)}\?partNumber=", self.server.log.read_text(errors="replace")) is not None
+
     def files(self, relative: str = "") -> list[str]:
         """Every file under ``relative``, recursively, as paths relative to it."""
         from pyarrow import fs
@@ -121,4 +132,4 @@ def s3_location(server: MotoServer, bucket: str, prefix: str) -> Location:
     import boto3
 
     boto3.client("s3", endpoint_url=server.endpoint).create_bucket(Bucket=bucket)
-    return Location("s3", f"s3://{bucket}/{prefix}", server.endpoint)
+    return Location("s3", f"s3://{bucket}/{prefix}", server.endpoint, server)

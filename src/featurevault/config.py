@@ -435,6 +435,16 @@ class BackupConfig(StrictModel):
     include: list[Literal["registry", "online"]] = ["registry", "online"]
 
 
+class QuarantineConfig(StrictModel):
+    """``quarantine:``: where rows a ``quarantine`` rule kept out of the stores are held (see docs/quality.md)."""
+
+    #: a directory (relative to the repo) or s3://bucket/prefix; unset: data/quarantine, or a table in a
+    #: PostgreSQL registry
+    path: str | None = None
+    #: for an s3:// path on an S3-compatible server: its endpoint, such as http://127.0.0.1:9000 (MinIO)
+    s3_endpoint_override: str | None = None
+
+
 class DrConfig(StrictModel):
     """``dr:``: recovery targets the drill is measured against (seconds, or 15m / 1h / 1d)."""
 
@@ -496,6 +506,8 @@ class RepoConfig(StrictModel):
     online_cache: OnlineCacheConfig | None = None
     #: backups of the registry and the online store (see docs/operations.md)
     backup: BackupConfig = BackupConfig()
+    #: where quarantined rows are held (see docs/quality.md)
+    quarantine: QuarantineConfig = QuarantineConfig()
     #: disaster-recovery targets the drill is measured against
     dr: DrConfig = DrConfig()
     #: compaction and vacuum of offline data (see docs/operations.md)

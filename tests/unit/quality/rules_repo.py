@@ -111,12 +111,14 @@ def make_store(
     stats: pa.Table | None = None,
     on_fail: dict[str, str] | None = None,
     registry: str = "data/registry.db",
+    extra: str = "",
 ) -> FeatureStore:
+    """The repo in ``repo``; ``extra``: top-level yaml sections appended to its feature_store.yaml."""
     (repo / "data").mkdir(parents=True, exist_ok=True)
     section = "".join(
         f"  {k}: {json.dumps(v)}\n" for k, v in (online or {"type": "sqlite", "path": "data/online.db"}).items()
     )
-    (repo / "feature_store.yaml").write_text(CONFIG.format(registry=registry) + section)
+    (repo / "feature_store.yaml").write_text(CONFIG.format(registry=registry) + section + extra)
     pq.write_table(stats if stats is not None else mixed_rows(), repo / "data/stats.parquet")
     pq.write_table(rows([(0, {})], T0 - timedelta(days=1)), repo / "data/live.parquet")
     store = FeatureStore(repo_path=repo)

@@ -77,9 +77,7 @@ class BackupTarget:
     :class:`RecoveryError` naming ``label`` (the location and its endpoint).
     """
 
-    def __init__(
-        self, filesystem: Any, root: str, label: str, *, remote: bool = False, uri_prefix: str = ""
-    ) -> None:
+    def __init__(self, filesystem: Any, root: str, label: str, *, remote: bool = False, uri_prefix: str = "") -> None:
         self.fs = filesystem
         self.root = root.rstrip("/")
         self.label = label

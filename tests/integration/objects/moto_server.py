@@ -116,7 +116,13 @@ class Location:
 
             return any(p.stat().st_size > 0 for p in Path(self.root).glob(f"*/**/*{suffix}"))
         bucket = self.root.split("/", 1)[0]
-        return re.search(rf"PUT /{re.escape(bucket)}/\S*{re.escape(suffix)}\?partNumber=", self.server.log.read_text(errors="replace")) is not None
+        return (
+            re.search(
+                rf"PUT /{re.escape(bucket)}/\S*{re.escape(suffix)}\?partNumber=",
+                self.server.log.read_text(errors="replace"),
+            )
+            is not None
+        )
 
     def files(self, relative: str = "") -> list[str]:
         """Every file under ``relative``, recursively, as paths relative to it."""

@@ -70,7 +70,9 @@ def test_a_backup_killed_half_way_is_never_listed_and_is_pruned(tmp_path: Path, 
 def test_a_restore_killed_half_way_reruns_to_completion(tmp_path: Path) -> None:
     repo = make_demo(tmp_path)
     _fill_bulk(repo)
-    before = cli(repo, "get-online-features", "-f", "driver_hourly_stats:conv_rate", "-e", "driver_id=1001").stdout
+    before = cli(
+        repo, "get-online-features", "-f", "driver_stats_hourly:driver_conv_rate", "-e", "driver_id=1001"
+    ).stdout
     backup_id = cli_json(repo, "backup", "create")["backup_id"]
     with FeatureStore(repo_path=repo) as store:
         store.online_store.drop("bulk")
@@ -93,5 +95,7 @@ def test_a_restore_killed_half_way_reruns_to_completion(tmp_path: Path) -> None:
     with FeatureStore(repo_path=repo) as store:
         assert store.online_store.read("bulk", [b"only-after-backup", b"k0000007"]) == [None, b"r" * 64 + b"k0000007"]
         assert "bulk__restore" not in store.online_store.tables()
-    after = cli(repo, "get-online-features", "-f", "driver_hourly_stats:conv_rate", "-e", "driver_id=1001").stdout
-    assert after == before
+    after = cli(
+        repo, "get-online-features", "-f", "driver_stats_hourly:driver_conv_rate", "-e", "driver_id=1001"
+    ).stdout
+    assert after == before and "driver_conv_rate" in before

@@ -58,3 +58,28 @@ def spark_session() -> Iterator[Any]:
     spark.sparkContext.setLogLevel("ERROR")
     yield spark
     spark.stop()
+
+
+# -- object storage: one moto S3 server on loopback per run, started when a test first needs it ---------
+
+
+@pytest.fixture(scope="session")
+def moto_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from tests.integration.objects.moto_server import MotoServer
+
+    with MotoServer(tmp_path_factory.mktemp("moto") / "moto.log") as server:
+        yield server
+
+
+@pytest.fixture(params=["local", "s3"])
+def location(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Where backups (or quarantined rows) go: a local directory, or a fresh bucket on moto's S3 server."""
+    import uuid
+
+    from tests.integration.objects.moto_server import TEST_CREDENTIALS, Location, s3_location
+
+    if request.param == "local":
+        return Location("local", str(tmp_path / "location"), None)
+    for key, value in TEST_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    return s3_location(request.getfixturevalue("moto_s3"), f"fv-{uuid.uuid4().hex[:12]}", "store")

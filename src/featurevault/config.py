@@ -423,14 +423,26 @@ class BackupConfig(StrictModel):
 
     #: whether `featurevault backup create` may run for this repo
     enabled: bool = True
-    #: a directory (relative to the repo) or a URI any pyarrow filesystem opens (file://, s3://, ...)
+    #: a directory (relative to the repo), s3://bucket/prefix, or a URI any pyarrow filesystem opens (file://, ...)
     target: str = "data/backups"
+    #: for an s3:// target on an S3-compatible server: its endpoint, such as http://127.0.0.1:9000 (MinIO)
+    s3_endpoint_override: str | None = None
     #: retention: keep at most this many complete backups (None: no count limit)
     keep_last: int | None = Field(default=None, ge=1)
     #: retention: remove backups older than this many days (None: no age limit)
     keep_days: float | None = Field(default=None, gt=0)
     #: what a backup holds by default: the registry, the online store, or both
     include: list[Literal["registry", "online"]] = ["registry", "online"]
+
+
+class QuarantineConfig(StrictModel):
+    """``quarantine:``: where rows a ``quarantine`` rule kept out of the stores are held (see docs/quality.md)."""
+
+    #: a directory (relative to the repo) or s3://bucket/prefix; unset: data/quarantine, or a table in a
+    #: PostgreSQL registry
+    path: str | None = None
+    #: for an s3:// path on an S3-compatible server: its endpoint, such as http://127.0.0.1:9000 (MinIO)
+    s3_endpoint_override: str | None = None
 
 
 class DrConfig(StrictModel):
@@ -494,6 +506,8 @@ class RepoConfig(StrictModel):
     online_cache: OnlineCacheConfig | None = None
     #: backups of the registry and the online store (see docs/operations.md)
     backup: BackupConfig = BackupConfig()
+    #: where quarantined rows are held (see docs/quality.md)
+    quarantine: QuarantineConfig = QuarantineConfig()
     #: disaster-recovery targets the drill is measured against
     dr: DrConfig = DrConfig()
     #: compaction and vacuum of offline data (see docs/operations.md)

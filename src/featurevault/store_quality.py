@@ -60,10 +60,11 @@ class QualityMethods:
 
     @cached_property
     def quarantine(self) -> QuarantineStore:
-        """Where quarantined rows are kept (Parquet under data/quarantine, or the PostgreSQL registry)."""
+        """Where quarantined rows are kept (``quarantine.path``: a directory or s3://; by default Parquet
+        under data/quarantine, or the PostgreSQL registry)."""
         from featurevault.quality.quarantine import build_quarantine
 
-        return build_quarantine(self.config.registry, self.project, self.config.resolve)
+        return build_quarantine(self.config.registry, self.project, self.config.resolve, self.config.quarantine)
 
     def quality_gate(self, call: GuardedCall | None = None) -> QualityGate:
         """The gate writes pass through; ``call`` (a guarded call) gives the run id and audit notes."""

@@ -1,4 +1,5 @@
-"""Backup, verify, restore and rebuild of a whole store, on every online backend."""
+"""Backup, verify, restore and rebuild of a whole store, on every online backend; backups to a local
+directory and to S3 (moto's server on loopback)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from featurevault.errors import BackupIntegrityError, RecoveryError
 from tests.conformance.conftest import online_section
+from tests.integration.objects.moto_server import Location
 from tests.unit.online.repo_defs import ALL, T0, Harness, open_store, source_tables
 
 DRIVERS = ["driver_stats:conv_rate", "driver_stats:trips", "driver_stats:city"]
@@ -18,7 +20,19 @@ ROUTES = ["route_stats:duration"]
 
 @pytest.fixture
 def harness(online_backend: str, tmp_path: Path) -> Iterator[Harness]:
-    store = open_store(tmp_path / "repo", source_tables(), online=online_section(online_backend, tmp_path))
+    yield from _harness(online_backend, tmp_path)
+
+
+@pytest.fixture
+def at(online_backend: str, tmp_path: Path, location: Location) -> Iterator[tuple[Harness, Location]]:
+    """A harness whose backups go to ``location`` (a local directory, or S3)."""
+    extra = f"backup:\n  target: {location.uri}\n{location.settings()}"
+    for store in _harness(online_backend, tmp_path, extra):
+        yield store, location
+
+
+def _harness(online_backend: str, tmp_path: Path, extra: str = "") -> Iterator[Harness]:
+    store = open_store(tmp_path / "repo", source_tables(), online=online_section(online_backend, tmp_path), extra=extra)
     store.online_store.ping()
     store.apply(ALL)
     store.set_now(T0 + timedelta(hours=2))
@@ -33,12 +47,15 @@ def _served(store: Harness) -> dict:
     return {**drivers, **routes}
 
 
-def test_backup_wipe_restore_serves_the_same_values(harness: Harness, tmp_path: Path) -> None:
+def test_backup_wipe_restore_serves_the_same_values(at: tuple[Harness, Location]) -> None:
+    harness, location = at
     harness.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2))
     before = _served(harness)
-    backup = harness.backup(target=str(tmp_path / "backups"))
+    backup = harness.backup()
     assert backup.manifest.records > 0 and backup.manifest.signature is None
-    assert harness.verify_backup(backup.manifest.backup_id, target=str(tmp_path / "backups")).ok
+    assert backup.location == f"{location.uri}/{backup.manifest.backup_id}"
+    assert location.exists(f"{backup.manifest.backup_id}/manifest.json")
+    assert harness.verify_backup(backup.manifest.backup_id).ok
 
     for table in harness.online_store.tables():
         harness.online_store.drop(table)
@@ -46,8 +63,8 @@ def test_backup_wipe_restore_serves_the_same_values(harness: Harness, tmp_path: 
 
     # the registry still has its versions: restoring it needs --force, the online part alone does not
     with pytest.raises(RecoveryError, match="--force"):
-        harness.restore_backup(backup.manifest.backup_id, target=str(tmp_path / "backups"))
-    result = harness.restore_backup(backup.manifest.backup_id, only="online", target=str(tmp_path / "backups"))
+        harness.restore_backup(backup.manifest.backup_id)
+    result = harness.restore_backup(backup.manifest.backup_id, only="online")
     assert sum(result.online_records.values()) == backup.manifest.records
     assert _served(harness) == before
 
@@ -66,18 +83,18 @@ def test_restore_into_a_non_empty_store_needs_force_and_replaces_it(harness: Har
     assert harness.get_online_features(["driver_stats:city"], {"driver_id": [55]}).to_dict()["city"] == [None]
 
 
-def test_a_corrupt_byte_is_refused_by_verify_and_restore(harness: Harness, tmp_path: Path) -> None:
-    target = tmp_path / "backups"
+def test_a_corrupt_byte_is_refused_by_verify_and_restore(at: tuple[Harness, Location]) -> None:
+    harness, location = at
     harness.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2))
-    backup_id = harness.backup(target=str(target)).manifest.backup_id
-    data = target / backup_id / "online" / "driver_stats.arrows"
-    raw = bytearray(data.read_bytes())
+    backup_id = harness.backup().manifest.backup_id
+    data = f"{backup_id}/online/driver_stats.arrows"
+    raw = bytearray(location.read_bytes(data))
     raw[len(raw) // 2] ^= 0x01
-    data.write_bytes(bytes(raw))
-    verified = harness.verify_backup(backup_id, target=str(target))
+    location.write_bytes(data, bytes(raw))
+    verified = harness.verify_backup(backup_id)
     assert not verified.ok and "driver_stats.arrows: checksum mismatch" in verified.problems[0]
     with pytest.raises(BackupIntegrityError, match="fails verification"):
-        harness.restore_backup(backup_id, force=True, target=str(target))
+        harness.restore_backup(backup_id, force=True)
 
 
 def test_rebuild_restores_a_wiped_table_and_swaps_in_whole(harness: Harness) -> None:

@@ -25,7 +25,13 @@ class Format(str, Enum):
 
 
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
-TargetOption = Annotated[str | None, typer.Option("--to", help="Backup directory or URI (default: backup.target).")]
+TargetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--to",
+        help="Backup directory or URI, e.g. s3://bucket/prefix (default: backup.target; S3 endpoint: backup.s3_endpoint_override).",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:

@@ -108,7 +108,7 @@ def create_backup(ctx: RecoveryContext, include: list[str] | None = None) -> Bac
         files=files,
     ).signed(ctx.signing_key)
     ctx.target.write_bytes_atomically(manifest.to_json(), backup_id, MANIFEST)
-    result = BackupResult(manifest, time.perf_counter() - began, ctx.target.path(backup_id))
+    result = BackupResult(manifest, time.perf_counter() - began, ctx.target.uri(backup_id))
     record(ctx.registry, ctx.project, "last_backup", result.to_dict())
     logger.info("backup %s: %d files, %d bytes in %.2fs", backup_id, len(files), manifest.size, result.seconds)
     return result

@@ -70,7 +70,9 @@ class RecoveryService:
             project=self.store.project,
             registry=self.store.registry.registry,
             online=self.store.online_store,
-            target=BackupTarget.open(self._target or config.backup.target, config.resolve),
+            target=BackupTarget.open(
+                self._target or config.backup.target, config.resolve, config.backup.s3_endpoint_override
+            ),
             signing_key=load_signing_key(config.audit, config.resolve),
             backup_config=config.backup,
             dr_config=config.dr,

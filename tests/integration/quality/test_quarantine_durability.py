@@ -1,6 +1,7 @@
 """The quarantine is durable: a kill -9 in the middle of a quarantining materialization, then a re-run,
 leaves no row both written and quarantined and none lost, with the quarantine in Parquet files
-(SQLite registry) or in a PostgreSQL table (PostgreSQL registry)."""
+(SQLite registry), in a PostgreSQL table (PostgreSQL registry) or in S3 objects (``quarantine.path``
+on moto's server)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 
 from featurevault.store import FeatureStore
 from tests.conformance.conftest import POSTGRES
+from tests.integration.objects.moto_server import TEST_CREDENTIALS, s3_location
 from tests.unit.quality.rules_repo import T0, make_store, rows
 
 pytestmark = pytest.mark.integration
@@ -46,13 +48,18 @@ def source() -> pa.Table:
     return rows([(u, {"tier": "gold"} if u % BAD_EVERY == 0 else {}) for u in range(USERS)])
 
 
-@pytest.fixture(params=["parquet", "postgres"])
-def repo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
-    registry = "data/registry.db"
+@pytest.fixture(params=["parquet", "postgres", "s3"])
+def repo(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    registry, extra = "data/registry.db", ""
     schema = f"fvq_{uuid.uuid4().hex[:10]}"
     if request.param == "postgres":
         registry = '{registry_type: sql, path: "%s?schema=%s"}' % (POSTGRES, schema)
-    make_store(tmp_path, stats=source(), registry=registry).close()
+    if request.param == "s3":
+        for key, value in TEST_CREDENTIALS.items():
+            monkeypatch.setenv(key, value)  # the killed child inherits them
+        objects = s3_location(request.getfixturevalue("moto_s3"), f"fvq-{uuid.uuid4().hex[:10]}", "quarantine")
+        extra = f"quarantine:\n  path: {objects.uri}\n{objects.settings()}"
+    make_store(tmp_path, stats=source(), registry=registry, extra=extra).close()
     yield tmp_path
     if request.param == "postgres":
         import psycopg

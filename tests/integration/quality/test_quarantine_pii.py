@@ -3,7 +3,8 @@
 The governed repo's ``user_pii_features`` gets a ``between`` rule on ``amount``; a push of
 one row with a negative amount is quarantined with its PII (``email`` hashed, ``phone``
 partial, ``ssn`` redacted, the PII join key ``user_id`` hashed for readers without READ_PII).
-Every entry point is checked: SDK, CLI and HTTP, with PII encrypted at rest and without.
+Every entry point is checked: SDK, CLI and HTTP, with PII encrypted at rest and without, with the
+quarantine on local disk and in S3 (moto's server on loopback).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from tests.integration.objects.moto_server import Location
 from tests.integration.security.entry_point_env import ENV
 from tests.integration.security.governed_repo import ADMIN, NOW, REPO, governed_builder
 from tests.unit.server.testclient import TestClient
@@ -40,8 +42,9 @@ READER, COMPLIANCE = "data-scientists", "compliance"
 
 
 class Env:
-    def __init__(self, repo: Path, encrypted: bool) -> None:
-        governed_builder(repo, RULED, "pii:\n    encrypt_at_rest: true\n" if encrypted else "").write()
+    def __init__(self, repo: Path, encrypted: bool, location: Location) -> None:
+        quarantine = f"quarantine:\n  path: {location.uri}\n{location.settings()}"
+        governed_builder(repo, RULED, ("pii:\n    encrypt_at_rest: true\n" if encrypted else "") + quarantine).write()
         self.repo = repo
         self.admin = FeatureStore(repo_path=repo, principal=ADMIN)
         self.admin.apply(load_repo(repo))
@@ -69,11 +72,11 @@ class Env:
 
 
 @pytest.fixture(params=[False, True], ids=["clear_at_rest", "encrypted_at_rest"])
-def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Env]:
+def env(request: pytest.FixtureRequest, tmp_path: Path, location: Location) -> Iterator[Env]:
     saved = {k: os.environ.get(k) for k in [*ENV, "FEATUREVAULT_TOKEN"]}
     os.environ.update(ENV)
     os.environ.pop("FEATUREVAULT_TOKEN", None)
-    built = Env(tmp_path / "repo", request.param)
+    built = Env(tmp_path / "repo", request.param, location)
     try:
         yield built
     finally:

@@ -1,4 +1,5 @@
-"""Manifest signatures, retention, capacity and erasure through the SDK on the embedded stores."""
+"""Manifest signatures, retention, capacity and erasure through the SDK on the embedded stores; what is
+about the backup target runs on a local directory and on S3 (moto's server on loopback)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from featurevault.errors import BackupNotFoundError, RequestError
+from featurevault.errors import BackupIntegrityError, BackupNotFoundError, RequestError
 from featurevault.recovery.retention import apply_retention
+from tests.integration.objects.moto_server import Location
 from tests.unit.online.repo_defs import ALL, T0, Harness, open_store, source_tables
 
 KEY = "a-test-audit-key-0123456789abcdef"
@@ -18,7 +20,18 @@ KEY = "a-test-audit-key-0123456789abcdef"
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Harness]:
-    harness = open_store(tmp_path / "repo", source_tables())
+    yield from _store(tmp_path)
+
+
+@pytest.fixture
+def at(tmp_path: Path, location: Location) -> Iterator[tuple[Harness, Location]]:
+    """A store whose backups go to ``location`` (``backup.target``: a local directory or s3://)."""
+    for harness in _store(tmp_path, f"backup:\n  target: {location.uri}\n{location.settings()}"):
+        yield harness, location
+
+
+def _store(tmp_path: Path, extra: str = "") -> Iterator[Harness]:
+    harness = open_store(tmp_path / "repo", source_tables(), extra=extra)
     harness.apply(ALL)
     harness.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2))
     harness.set_now(T0 + timedelta(hours=2))
@@ -27,27 +40,30 @@ def store(tmp_path: Path) -> Iterator[Harness]:
 
 
 def test_manifest_is_signed_with_the_audit_key_and_an_edit_is_caught(
-    store: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    at: tuple[Harness, Location], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    store, location = at
     monkeypatch.setenv("FEATUREVAULT_AUDIT_KEY", KEY)
-    target = str(tmp_path / "b")
-    manifest = store.backup(target=target).manifest
+    manifest = store.backup().manifest
     assert manifest.signature and manifest.signature_algorithm == "hmac-sha256"
-    assert store.verify_backup(manifest.backup_id, target=target).signature == "signed"
+    assert store.verify_backup(manifest.backup_id).signature == "signed"
     assert manifest.watermarks["driver_stats"]["end"] == (T0 + timedelta(hours=2)).isoformat()
     assert {f.path for f in manifest.files} >= {"registry.sqlite", "online/driver_stats.arrows"}
+    assert location.names(manifest.backup_id) == ["manifest.json", "online", "registry.sqlite"]
 
-    path = tmp_path / "b" / manifest.backup_id / "manifest.json"
-    raw = json.loads(path.read_text())
+    path = f"{manifest.backup_id}/manifest.json"
+    raw = json.loads(location.read_bytes(path))
     raw["registry_version"] = 99  # an edit that keeps every file checksum right
-    path.write_text(json.dumps(raw))
-    result = store.verify_backup(manifest.backup_id, target=target)
+    location.write_bytes(path, json.dumps(raw).encode())
+    result = store.verify_backup(manifest.backup_id)
     assert not result.ok and "signature does not match" in result.problems[0]
+    with pytest.raises(BackupIntegrityError, match="signature does not match"):
+        store.restore_backup(manifest.backup_id, force=True)
 
     monkeypatch.setenv("FEATUREVAULT_AUDIT_KEY", "another-key-of-enough-length-000")
-    assert "signature does not match" in store.verify_backup(manifest.backup_id, target=target).problems[0]
+    assert "signature does not match" in store.verify_backup(manifest.backup_id).problems[0]
     monkeypatch.delenv("FEATUREVAULT_AUDIT_KEY")
-    assert "no audit key" in store.verify_backup(manifest.backup_id, target=target).problems[0]
+    assert "no audit key" in store.verify_backup(manifest.backup_id).problems[0]
 
 
 def test_unknown_backup_is_named(store: Harness, tmp_path: Path) -> None:
@@ -57,18 +73,19 @@ def test_unknown_backup_is_named(store: Harness, tmp_path: Path) -> None:
         store.restore_backup("../x", target=str(tmp_path / "b"))
 
 
-def test_retention_keep_last_and_keep_days(store: Harness, tmp_path: Path) -> None:
-    target = str(tmp_path / "b")
-    ids = [store.backup(["registry"], target=target).manifest.backup_id for _ in range(3)]
-    ctx = store.recovery(target).context()
+def test_retention_keep_last_and_keep_days(at: tuple[Harness, Location]) -> None:
+    store, location = at
+    ids = [store.backup(["registry"]).manifest.backup_id for _ in range(3)]
+    ctx = store.recovery().context()
     in_40_days = datetime.now(UTC) + timedelta(days=40)
     kept = apply_retention(ctx, keep_days=30, now=in_40_days, dry_run=True)
     assert kept.kept == [] and sorted(kept.removed) == sorted(ids)
-    assert len(store.list_backups(target=target)) == 3  # a dry run removes nothing
+    assert len(store.list_backups()) == 3  # a dry run removes nothing
     assert apply_retention(ctx, keep_days=30).removed == []  # "30 days": all are young
-    result = store.recovery(target).prune(keep_last=1, keep_days=None)
+    result = store.recovery().prune(keep_last=1, keep_days=None)
     assert result.kept == [ids[-1]] and sorted(result.removed) == sorted(ids[:-1])
-    assert [m.backup_id for m in store.list_backups(target=target)] == [ids[-1]]
+    assert [m.backup_id for m in store.list_backups()] == [ids[-1]]
+    assert location.names() == [ids[-1]]  # every object of the removed backups is gone
 
 
 def test_restore_rewinds_watermarks_so_incremental_fills_exactly_the_gap(store: Harness, tmp_path: Path) -> None:

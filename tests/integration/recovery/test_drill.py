@@ -1,4 +1,5 @@
-"""The DR drill on the demo repo: a passing drill, a planted mismatch, a missed target, readiness."""
+"""The DR drill on the demo repo: a passing drill (from a local directory and from S3), a planted
+mismatch, a missed target, readiness."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tests.integration.objects.moto_server import Location
 from tests.integration.recovery.demo import cli, cli_json, make_demo
 
 
-def test_drill_passes_and_is_recorded_for_readiness(tmp_path: Path) -> None:
-    repo = make_demo(tmp_path, "dr:\n  rto_target: 10m\n  rpo_target: 1h\n  sample_size: 5\n")
+def test_drill_passes_and_is_recorded_for_readiness(tmp_path: Path, location: Location) -> None:
+    backups = f"backup:\n  target: {location.uri}\n{location.settings()}"
+    repo = make_demo(tmp_path, "dr:\n  rto_target: 10m\n  rpo_target: 1h\n  sample_size: 5\n" + backups)
     backup = cli_json(repo, "backup", "create")
     drill = cli_json(repo, "dr", "drill")
     assert drill["passed"] is True, drill

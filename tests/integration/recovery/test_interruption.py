@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from featurevault.store import FeatureStore
+from tests.integration.objects.moto_server import Location
 from tests.integration.recovery.demo import cli, cli_json, make_demo
 
 BULK = 300_000
@@ -44,17 +45,13 @@ def _kill_when(process: subprocess.Popen[str], ready: callable, timeout: float =
     process.communicate()
 
 
-def test_a_backup_killed_half_way_is_never_listed_and_is_pruned(tmp_path: Path) -> None:
-    repo = make_demo(tmp_path)
+def test_a_backup_killed_half_way_is_never_listed_and_is_pruned(tmp_path: Path, location: Location) -> None:
+    repo = make_demo(tmp_path, f"\nbackup:\n  target: {location.uri}\n{location.settings()}")
     _fill_bulk(repo)
-    backups = repo / "data" / "backups"
 
-    def writing_online() -> bool:
-        return any(p.stat().st_size > 0 for p in backups.glob("*/online/*.arrows"))
-
-    _kill_when(_start(repo, "backup", "create"), writing_online)
-    (partial,) = [p.name for p in backups.iterdir()]
-    assert not (backups / partial / "manifest.json").exists()
+    _kill_when(_start(repo, "backup", "create"), lambda: location.uploading(".arrows"))
+    (partial,) = location.names()
+    assert not location.exists(f"{partial}/manifest.json")
     assert cli_json(repo, "backup", "list") == []
     done = cli(repo, "backup", "verify", partial)
     assert done.returncode == 1 and "no complete backup" in done.stderr
@@ -67,13 +64,15 @@ def test_a_backup_killed_half_way_is_never_listed_and_is_pruned(tmp_path: Path) 
     with FeatureStore(repo_path=repo) as store:
         result = apply_retention(store.recovery().context(), keep_last=5, now=datetime.now(UTC) + timedelta(hours=2))
     assert result.incomplete_removed == [partial] and result.kept == [complete["backup_id"]]
-    assert sorted(p.name for p in backups.iterdir()) == [complete["backup_id"]]
+    assert location.names() == [complete["backup_id"]]
 
 
 def test_a_restore_killed_half_way_reruns_to_completion(tmp_path: Path) -> None:
     repo = make_demo(tmp_path)
     _fill_bulk(repo)
-    before = cli(repo, "get-online-features", "-f", "driver_hourly_stats:conv_rate", "-e", "driver_id=1001").stdout
+    before = cli(
+        repo, "get-online-features", "-f", "driver_stats_hourly:driver_conv_rate", "-e", "driver_id=1001"
+    ).stdout
     backup_id = cli_json(repo, "backup", "create")["backup_id"]
     with FeatureStore(repo_path=repo) as store:
         store.online_store.drop("bulk")
@@ -96,5 +95,7 @@ def test_a_restore_killed_half_way_reruns_to_completion(tmp_path: Path) -> None:
     with FeatureStore(repo_path=repo) as store:
         assert store.online_store.read("bulk", [b"only-after-backup", b"k0000007"]) == [None, b"r" * 64 + b"k0000007"]
         assert "bulk__restore" not in store.online_store.tables()
-    after = cli(repo, "get-online-features", "-f", "driver_hourly_stats:conv_rate", "-e", "driver_id=1001").stdout
-    assert after == before
+    after = cli(
+        repo, "get-online-features", "-f", "driver_stats_hourly:driver_conv_rate", "-e", "driver_id=1001"
+    ).stdout
+    assert after == before and "driver_conv_rate" in before

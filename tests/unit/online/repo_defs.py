@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import yaml
 
 from featurevault import Entity, FeatureService, FeatureView, Field, FileSource, PushSource, RequestSource
 from featurevault.model import on_demand_feature_view
@@ -30,9 +31,18 @@ class Harness(FeatureStore):
         self._online_reader.clock = when.timestamp
 
 
-def open_store(repo: Path, tables: dict[str, pa.Table], online: dict[str, Any] | None = None) -> Harness:
-    """A repo in ``repo`` (project ``proj``) with ``tables`` written under it and ``online`` as its online_store section."""
-    return RepoBuilder(repo, project="proj").with_online(online or SQLITE_ONLINE).with_tables(tables).open(Harness)
+def open_store(
+    repo: Path, tables: dict[str, pa.Table], online: dict[str, Any] | None = None, extra: str = ""
+) -> Harness:
+    """A repo in ``repo`` (project ``proj``) with ``tables`` written under it, ``online`` as its
+    online_store section and ``extra`` (top-level yaml sections) beside it."""
+    return (
+        RepoBuilder(repo, project="proj")
+        .with_online(online or SQLITE_ONLINE)
+        .with_config(**(yaml.safe_load(extra) or {}))
+        .with_tables(tables)
+        .open(Harness)
+    )
 
 
 def source_tables() -> dict[str, pa.Table]:

@@ -101,13 +101,14 @@ def make_store(
     stats: pa.Table | None = None,
     on_fail: dict[str, str] | None = None,
     registry: str = "data/registry.db",
+    extra: str = "",
 ) -> FeatureStore:
     """Project ``qproj`` in ``repo``: ``stats`` (default :func:`mixed_rows`) as user_stats' source, one
     older row as user_live's batch source, the views applied. ``registry`` is YAML (a path, or a
-    flow mapping such as ``{registry_type: sql, path: ...}``)."""
+    flow mapping such as ``{registry_type: sql, path: ...}``); ``extra``: top-level yaml sections."""
     return (
         RepoBuilder(repo, project="qproj")
-        .with_config(registry=yaml.safe_load(registry))
+        .with_config(registry=yaml.safe_load(registry), **(yaml.safe_load(extra) or {}))
         .with_online(online)
         .with_table("data/stats.parquet", stats if stats is not None else mixed_rows())
         .with_table("data/live.parquet", rows([(0, {})], T0 - timedelta(days=1)))

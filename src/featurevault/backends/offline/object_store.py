@@ -103,7 +103,34 @@ def locate_objects(source: SourceSpec) -> ObjectFiles:
     return ObjectFiles(source, base, source.file_format, files, parts, filesystem=store, root=str(base))
 
 
+def open_location(uri: str, endpoint_override: str | None) -> tuple[Any, str]:
+    """``(S3 filesystem, "bucket/prefix")`` for ``s3://bucket/prefix`` (used by backups and the quarantine)."""
+    root = uri.removeprefix(SCHEME).strip("/")
+    if not root or root.startswith("/"):
+        raise ValueError(f"{uri!r} names no bucket (expected s3://bucket/prefix)")
+    return filesystem(endpoint_override), root
+
+
+def describe_location(uri: str, endpoint_override: str | None) -> str:
+    """``'s3://b/p' at http://host:port`` (the endpoint only when overridden), for error messages."""
+    return f"{uri!r}" + (f" at {endpoint_override}" if endpoint_override else "")
+
+
+def check_bucket(store: Any, root: str, where: str, error: type[Exception]) -> None:
+    """Raise ``error`` naming ``where`` when the bucket is missing or unreachable (one HEAD request)."""
+    from pyarrow import fs as pafs
+
+    bucket = root.split("/", 1)[0]
+    try:
+        missing = store.get_file_info(bucket).type == pafs.FileType.NotFound
+    except OSError as exc:
+        raise error(f"{where}: cannot reach the bucket {bucket!r}: {failure_reason(exc)}") from exc
+    if missing:
+        raise error(f"{where}: the bucket {bucket!r} does not exist")
+
+
 def failure_reason(exc: Exception) -> str:
+    """The cause of an object-storage error, with a hint when it is the credentials."""
     text = str(exc)
     if "ACCESS_DENIED" in text or "InvalidAccessKeyId" in text or "SignatureDoesNotMatch" in text:
         return f"access denied: check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, profile) ({text})"

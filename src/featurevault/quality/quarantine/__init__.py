@@ -1,4 +1,5 @@
-"""Quarantined rows: Parquet under the repo's data directory, or a table in a PostgreSQL registry."""
+"""Quarantined rows: Parquet under the repo's data directory (or ``quarantine.path``: another directory or
+``s3://bucket/prefix``), or a table in a PostgreSQL registry."""
 
 from __future__ import annotations
 
@@ -17,8 +18,22 @@ from featurevault.quality.quarantine.base import (
 DEFAULT_PATH = "data/quarantine"
 
 
-def build_quarantine(registry_config: Any, project: str, resolve: Callable[[str], Path]) -> QuarantineStore:
-    """A PostgreSQL table when the registry is PostgreSQL, else Parquet files under ``data/quarantine``."""
+def build_quarantine(
+    registry_config: Any, project: str, resolve: Callable[[str], Path], quarantine_config: Any = None
+) -> QuarantineStore:
+    """Parquet files or objects under ``quarantine.path`` when it is set; otherwise a PostgreSQL table when
+    the registry is PostgreSQL, else Parquet files under ``data/quarantine``."""
+    location = getattr(quarantine_config, "path", None)
+    if location:
+        from featurevault.backends.offline import object_store
+
+        if object_store.is_object_path(location):
+            from featurevault.quality.quarantine.objects import ObjectQuarantine
+
+            return ObjectQuarantine(location, project, quarantine_config.s3_endpoint_override)
+        from featurevault.quality.quarantine.parquet import ParquetQuarantine
+
+        return ParquetQuarantine(resolve(location), project)
     if getattr(registry_config, "registry_type", "") in ("sql", "postgres"):
         from featurevault.quality.quarantine.postgres import PostgresQuarantine
 

@@ -13,6 +13,7 @@ import threading
 import uuid
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -37,7 +38,7 @@ class ParquetQuarantine(QuarantineStore):
             return 0
         fresh = {e.id: e for e in entries}
         with self._lock:
-            self._write(self.root / f"{uuid.uuid4().hex}.parquet", list(fresh.values()))
+            self._write(self._new_file(), list(fresh.values()))
         return len(fresh)
 
     def list(self, view: str | None = None, limit: int | None = None) -> list[QuarantineEntry]:
@@ -50,7 +51,7 @@ class ParquetQuarantine(QuarantineStore):
         removed = 0
         with self._lock:
             for path in self._files():
-                entries = _read(path)
+                entries = self._read(path)
                 kept = [e for e in entries if e.id not in gone]
                 if len(kept) == len(entries):
                     continue
@@ -58,37 +59,50 @@ class ParquetQuarantine(QuarantineStore):
                 if kept:
                     self._write(path, kept)
                 else:
-                    path.unlink()
+                    self._delete(path)
         return removed
-
-    def _files(self) -> builtins.list[Path]:
-        return sorted(self.root.glob("*.parquet")) if self.root.exists() else []
 
     def _read_all(self) -> builtins.list[QuarantineEntry]:
         seen: dict[str, QuarantineEntry] = {}
         for path in self._files():
-            for entry in _read(path):
+            for entry in self._read(path):
                 seen.setdefault(entry.id, entry)
         return list(seen.values())
 
-    def _write(self, path: Path, entries: builtins.list[QuarantineEntry]) -> None:
+    # -- the files: local ones here, objects in :class:`~.objects.ObjectQuarantine` ----------------
+
+    def _new_file(self) -> Any:
+        return self.root / f"{uuid.uuid4().hex}.parquet"
+
+    def _files(self) -> builtins.list[Any]:
+        return sorted(self.root.glob("*.parquet")) if self.root.exists() else []
+
+    def _read(self, path: Any) -> builtins.list[QuarantineEntry]:
+        try:
+            table = pq.read_table(path)
+        except FileNotFoundError:  # removed by a concurrent purge
+            return []
+        return entries_from(table)
+
+    def _delete(self, path: Any) -> None:
+        path.unlink(missing_ok=True)
+
+    def _write(self, path: Any, entries: builtins.list[QuarantineEntry]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        columns = {c: [getattr(e, c) for e in entries] for c in COLUMNS}
-        table = pa.table(columns, schema=SCHEMA)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         with open(tmp, "wb") as handle:
-            pq.write_table(table, handle)
+            pq.write_table(table_of(entries), handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
         _fsync_dir(self.root)
 
 
-def _read(path: Path) -> list[QuarantineEntry]:
-    try:
-        table = pq.read_table(path)
-    except FileNotFoundError:  # removed by a concurrent purge
-        return []
+def table_of(entries: list[QuarantineEntry]) -> pa.Table:
+    return pa.table({c: [getattr(e, c) for e in entries] for c in COLUMNS}, schema=SCHEMA)
+
+
+def entries_from(table: pa.Table) -> list[QuarantineEntry]:
     rows = table.to_pylist()
     for row in rows:
         row["at"] = row["at"].astimezone(UTC)

@@ -91,6 +91,13 @@ class Maintainable(ABC):
         for keys, _ in self.scan(table, batch_size):
             yield keys
 
+    def scan_all_keys(self, batch_size: int = 10_000) -> Iterator[tuple[str, list[bytes]]]:
+        """(table, keys) batches of every table of the project (stores that list a whole namespace in
+        one pass, such as Redis, whose SCAN walks the whole keyspace each time, override it)."""
+        for table in self.tables():  # type: ignore[attr-defined]
+            for keys in self.scan_keys(table, batch_size):
+                yield table, keys
+
     #: True when ``swap_in`` replaces a whole table in one step; False when it goes key by key (Redis)
     atomic_swap: bool = True
 

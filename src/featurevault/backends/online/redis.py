@@ -323,6 +323,24 @@ class Store(OnlineStore, Maintainable):
         except redis.RedisError as exc:
             raise self._failure(exc, f"scanning {table!r}", "write_timeout_seconds") from None
 
+    def scan_all_keys(self, batch_size: int = 10_000) -> Iterator[tuple[str, list[bytes]]]:
+        """One SCAN of the project's namespace for the keys of every table (a SCAN walks the whole keyspace)."""
+        skip = len(self._base)
+        batches: dict[bytes, list[bytes]] = {}
+        try:
+            for key in self._writer.scan_iter(match=_glob_escape(self._base) + b"*", count=batch_size):
+                table, _, rest = key[skip:].partition(b":")
+                batch = batches.setdefault(table, [])
+                batch.append(rest)
+                if len(batch) >= batch_size:
+                    yield table.decode(), batch
+                    batches[table] = []
+            for table, batch in batches.items():
+                if batch:
+                    yield table.decode(), batch
+        except redis.RedisError as exc:
+            raise self._failure(exc, "scanning the project's keys", "write_timeout_seconds") from None
+
     def _fetch(self, full: list[bytes], skip: int) -> tuple[list[bytes], list[bytes]]:
         values = self._writer.mget_nonatomic(full) if self.cluster else self._writer.mget(full)
         pairs = [(k[skip:], v) for k, v in zip(full, values) if v is not None]  # expired since the scan

@@ -65,10 +65,10 @@ offline_store:
 """
 
 
-def open_repo(workdir: Path, rows: pa.Table) -> FeatureStore:
+def open_repo(workdir: Path, rows: pa.Table, config: str = CONFIG) -> FeatureStore:
     """A feature repo in ``workdir`` with the view applied and its source written (not materialized)."""
     (workdir / "data").mkdir(parents=True, exist_ok=True)
-    (workdir / "feature_store.yaml").write_text(CONFIG)
+    (workdir / "feature_store.yaml").write_text(config)
     pq.write_table(rows, workdir / "data" / "users.parquet")
     store = FeatureStore(repo_path=workdir)
     store.apply([make_view()])

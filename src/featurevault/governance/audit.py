@@ -43,11 +43,21 @@ _PUT_TIMEOUT = 5.0
 
 _ID_PREFIX = uuid.uuid4().hex[:12]
 _ID_COUNTER = itertools.count(1)
+#: the random prefix and this process's id, as request ids start (renewed in a forked child)
+_ID_HEAD = f"{_ID_PREFIX}{os.getpid():x}-"
+
+
+def _renew_id_head() -> None:
+    global _ID_HEAD
+    _ID_HEAD = f"{_ID_PREFIX}{os.getpid():x}-"
+
+
+os.register_at_fork(after_in_child=_renew_id_head)
 
 
 def new_request_id() -> str:
-    """Unique per process start and call: a random prefix and a counter (cheaper than uuid4 per call)."""
-    return f"{_ID_PREFIX}{os.getpid():x}-{next(_ID_COUNTER):x}"
+    """Unique per process start and call: a random prefix, the process id and a counter (cheaper than uuid4)."""
+    return f"{_ID_HEAD}{next(_ID_COUNTER):x}"
 
 
 def make_record(

@@ -65,6 +65,7 @@ class GuardedCall:
         "_entities",
         "_plan",
         "_request_id",
+        "_decision",
     )
 
     def __init__(
@@ -92,6 +93,7 @@ class GuardedCall:
         self._entities = entities
         self._plan = plan
         self._request_id: str | None = None
+        self._decision: Any = None
 
     @property
     def request_id(self) -> str:
@@ -122,6 +124,9 @@ class GuardedCall:
         """Mask an OnlineResponse (or a dict of lists) in place of the caller's copy."""
         if not self.strategies:
             return response
+        decision = self._decision
+        if decision is not None and decision.strategies is self.strategies and hasattr(response, "apply_masks"):
+            return self._guard._masking.apply_masks(response, decision.masks)
         return self._guard._masking.mask_columns(response, self.strategies)
 
     def mask_job(self, job: Any) -> Any:
@@ -265,6 +270,7 @@ class Guard:
             raise
         if decision.strategies:
             call.strategies = decision.strategies
+            call._decision = decision
             call.details["masked"] = list(decision.masked)
         return call
 

@@ -21,6 +21,7 @@ from featurevault.governance.pii import output_strategies
 from featurevault.governance.principal import Principal
 from featurevault.model import RepoContents
 from featurevault.model.permission import AuthzedAction
+from featurevault.types import String
 
 A = AuthzedAction
 _CHANGE_ACTIONS = {"add": A.CREATE, "update": A.UPDATE, "remove": A.DELETE}
@@ -38,6 +39,9 @@ class ReadDecision:
     strategies: dict[str, str]
     #: the masked column names, sorted (what the audit record lists)
     masked: tuple[str, ...] = ()
+    #: (column, strategy, dtype after masking or None to keep it), in ``strategies`` order: what an
+    #: online response's ``apply_masks`` takes, worked out once with the decision
+    masks: tuple[tuple[str, str, Any], ...] = ()
 
 
 ALLOWED_CLEAR = ReadDecision(None, {})
@@ -56,6 +60,9 @@ class Authorizer:
         """The (cached) decision for ``principal`` doing ``action`` on what ``plan`` reads."""
         if not self.enforce:
             return ALLOWED_CLEAR
+        last = plan.last_decision
+        if last is not None and last[0] is principal and last[1] is action:
+            return last[2]  # type: ignore[no-any-return]
         key = (principal, action)
         decision = plan.decisions.get(key)
         if decision is None:
@@ -63,6 +70,7 @@ class Authorizer:
             if len(plan.decisions) >= MAX_DECISIONS:
                 plan.decisions.clear()
             plan.decisions[key] = decision
+        plan.last_decision = (principal, action, decision)
         return decision
 
     def _decide(self, state: VersionState, plan: ReadPlan, principal: Principal, action: AuthzedAction) -> ReadDecision:
@@ -74,7 +82,8 @@ class Authorizer:
         service_clear = plan.service is not None and enforcer.allowed(principal, A.READ_PII, plan.service)
         clear = {r.name for r in plan.resources if service_clear or enforcer.allowed(principal, A.READ_PII, r)}
         strategies = output_strategies(state.catalog, plan.parts, clear)
-        return ReadDecision(None, strategies, tuple(sorted(strategies)))
+        masks = tuple((name, s, None if s == "redact" else String) for name, s in strategies.items())
+        return ReadDecision(None, strategies, tuple(sorted(strategies)), masks)
 
     def check_entity_sql(self, enforcer: Enforcer, principal: Principal, sql: str, details: dict[str, Any]) -> None:
         """An entity query is recorded by its SHA-256, and needs QUERY_SQL on the project."""

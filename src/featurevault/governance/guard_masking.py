@@ -49,6 +49,11 @@ class OutputMasker:
                 )
         return response
 
+    def apply_masks(self, response: Any, masks: tuple[tuple[str, str, Any], ...]) -> Any:
+        """Mask an online response in place with a decision's ``masks`` (see ReadDecision.masks)."""
+        response.apply_masks(self.masker.mask_list, masks)
+        return response
+
     def mask_job(self, job: Any, strategies: dict[str, str]) -> Any:
         return MaskedRetrievalJob(job, self.masker, strategies) if strategies else job
 

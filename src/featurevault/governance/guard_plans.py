@@ -37,6 +37,9 @@ class ReadPlan:
     pii_keys: frozenset[str] = frozenset()
     #: (principal, action) -> the decision taken for it (see guard_authz.ReadDecision)
     decisions: dict[Any, Any] = field(default_factory=dict)
+    #: (principal, action, decision) of the last read decided: a repeated caller (the same
+    #: Principal object) skips hashing the principal
+    last_decision: tuple[Any, Any, Any] | None = None
 
     @functools.cached_property
     def audited_resources(self) -> tuple[str, ...]:

@@ -69,12 +69,38 @@ class _Plan:
     #: True when the output is one stored view's features in their read order (no on-demand
     #: views, nothing read only as an input): the response takes the view's columns as they are
     direct: bool = False
+    #: per tuple of the caller's entity column names, the one-row shape of a direct read (see _RowShape)
+    row_shapes: dict[tuple[str, ...], _RowShape | None] = field(default_factory=dict)
 
     def mask_for(self, contents: RepoContents, flags: FlagSet) -> FlagMask:
         mask = self.flag_mask
         if mask is None or mask.version != flags.version:
             mask = self.flag_mask = build_mask(self.resolved, contents, flags)
         return mask
+
+
+@dataclass
+class _RowShape:
+    """A direct plan read with one entity row of given column names: what every such read shares."""
+
+    #: response column names: the caller's entity columns, then the features
+    names: list[str]
+    #: response dtypes (None for the echoed entity columns); copied per response (masking changes it)
+    dtypes: list[FeatureType | None]
+    #: [None] per echoed entity column: the statuses and event times of those columns
+    none: list[None]
+    #: (position in the row, declared type, join key) of each join key whose entity declares a type
+    conform: list[tuple[int, FeatureType, str]]
+    #: positions in the row of the view's join keys, in key order
+    key_positions: list[int]
+
+
+#: row shapes kept per plan; past it they are worked out again (callers use few column sets)
+_ROW_SHAPES = 64
+#: types that need no unboxing (numpy scalars are the ones that do)
+_PLAIN = frozenset({int, str, float, bool, bytes, type(None)})
+_first = operator.itemgetter(0)
+_second = operator.itemgetter(1)
 
 
 class OnlineReader:
@@ -128,6 +154,17 @@ class OnlineReader:
     ) -> OnlineResponse:
         """Read ``features`` for ``entity_rows``; features behind a flag that is off for a row are FLAG_OFF."""
         plan = self.plan(version, contents, features, full_feature_names)
+        if (
+            plan.direct
+            and type(entity_rows) is list
+            and len(entity_rows) == 1
+            and type(entity_rows[0]) is dict
+            and (self.max_entity_rows is None or self.max_entity_rows >= 1)
+            and (not flags or not plan.mask_for(contents, flags).rules)
+        ):
+            response = self._read_row(plan, entity_rows[0])
+            if response is not None:
+                return response
         entity_columns, order, rows = _entity_columns(entity_rows)
         if self.max_entity_rows is not None and rows > self.max_entity_rows:
             raise TooManyEntityRowsError(rows, self.max_entity_rows, "limits.max_entity_rows")
@@ -160,6 +197,63 @@ class OnlineReader:
             if mask.rules:
                 _switch_off(mask, entity_columns, rows, values, states, len(keys))
         return OnlineResponse.from_lists(keys + plan.output_names, values, none + plan.output_dtypes, states, stamps)
+
+    def _read_row(self, plan: _Plan, row: dict[str, Any]) -> OnlineResponse | None:
+        """One entity row of a direct plan (the commonest request), without the general columns.
+
+        Returns None when the row needs the general path (a join key missing: its error is raised there).
+        """
+        names = tuple(row)
+        shape = plan.row_shapes.get(names)
+        if shape is None:
+            if names in plan.row_shapes:
+                return None
+            shape = _row_shape(plan, names)
+            if len(plan.row_shapes) >= _ROW_SHAPES:
+                plan.row_shapes.clear()
+            plan.row_shapes[names] = shape
+            if shape is None:
+                return None
+        echo = [v if type(v) in _PLAIN else _unboxed(v) for v in row.values()]
+        for i, dtype, key in shape.conform:
+            echo[i] = conform_key_values([echo[i]], dtype, key)[0]
+        vp = plan.views[0]
+        if shape.key_positions:
+            try:
+                key = codec.packb([echo[i] for i in shape.key_positions])
+            except (TypeError, OverflowError, ValueError) as exc:
+                raise SchemaMismatchError(
+                    f"feature view {vp.part.view.name!r}: entity key {', '.join(vp.key_names)} has a value "
+                    f"that cannot be a join key ({exc})"
+                ) from None
+        else:
+            key = codec.EMPTY_KEY
+        (record,) = self.online_store.read(vp.table, [key])
+        width = len(vp.dtypes)
+        none = shape.none
+        values: list[list[Any]] = [[v] for v in echo]
+        if record is None:
+            values += [[None] for _ in range(width)]
+            return OnlineResponse.from_lists(
+                shape.names, values, list(shape.dtypes), none + [[_NOT_FOUND]] * width, none + [[None]] * width
+            )
+        rec = codec.unpackb(record)
+        stamps = [rec[1]]
+        if vp.ttl_us and rec[1] < int(self.clock() * 1_000_000) - vp.ttl_us:
+            values += [[None] for _ in range(width)]
+            return OnlineResponse.from_lists(
+                shape.names, values, list(shape.dtypes), none + [[_OUTSIDE]] * width, none + [stamps] * width
+            )
+        keyed = vp.keyed if vp.keyed is not None else self._keyed(vp)
+        extract = vp.extractors.get(rec[0]) or self._extractor(vp, rec[0])
+        values += [[v] for v in (extract(rec, key) if keyed else extract(rec))]
+        present = [_PRESENT]
+        absent = vp.absent.get(rec[0]) if vp.absent else None
+        if absent:
+            states = none + [[_NOT_FOUND] if i in absent else present for i in range(width)]
+        else:
+            states = none + [present] * width
+        return OnlineResponse.from_lists(shape.names, values, list(shape.dtypes), states, none + [stamps] * width)
 
     def _read_view(
         self, vp: _ViewPlan, entity_columns: dict[str, list[Any]], rows: int, now_us: int
@@ -200,6 +294,19 @@ class OnlineReader:
         unpack = codec.unpackb
         layouts: list[int] = []
         keyed = vp.keyed if vp.keyed is not None else self._keyed(vp)
+        if None not in records:  # the common case: every key found, one layout, all live: C loops only
+            recs = list(map(unpack, records))
+            stamps = list(map(_second, recs))
+            kinds = set(map(_first, recs))
+            if len(kinds) == 1 and (cutoff is None or min(stamps) >= cutoff):
+                (layout_id,) = kinds
+                extract = vp.extractors.get(layout_id) or self._extractor(vp, layout_id)
+                values = list(map(extract, recs, keys)) if keyed else list(map(extract, recs))
+                states = [_PRESENT] * len(recs)
+                layouts = [layout_id] * len(recs)
+                records = []  # decoded: the loop below has nothing left to do
+            else:
+                stamps = []
         for key, record in zip(keys, records):
             if record is None:
                 values.append(missing)
@@ -374,6 +481,22 @@ def _make_plan(resolved: ResolvedRequest) -> _Plan:
         dtypes,
         request_names,
         direct=direct,
+    )
+
+
+def _row_shape(plan: _Plan, names: tuple[str, ...]) -> _RowShape | None:
+    """The one-row shape of ``plan`` for entity columns ``names``; None when a join key is missing."""
+    vp = plan.views[0]
+    where = {name: i for i, name in enumerate(names)}
+    if any(k not in where for k in vp.key_names):
+        return None
+    echoed = len(names)
+    return _RowShape(
+        names=list(names) + plan.output_names,
+        dtypes=[None] * echoed + plan.output_dtypes,
+        none=[None] * echoed,
+        conform=[(where[key], dtype, key) for key, dtype in plan.key_types if key in where],
+        key_positions=[where[k] for k in vp.key_names],
     )
 
 

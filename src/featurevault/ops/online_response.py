@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -133,6 +133,22 @@ class OnlineResponse:
         self._values[i] = fn(self._values[i])
         if dtype is not None:
             self._dtypes[i] = dtype
+
+    def apply_masks(
+        self, mask: Callable[[list[Any], str], list[Any]], masks: Sequence[tuple[str, str, FeatureType | None]]
+    ) -> None:
+        """For each (column, strategy, dtype): the column's values become ``mask(values, strategy)``.
+
+        The dtype replaces the column's when given. Columns the response lacks are skipped.
+        What :meth:`transform_column` does per column, for a whole masking decision at once.
+        """
+        names, values, dtypes = self._names, self._values, self._dtypes
+        for name, strategy, dtype in masks:
+            if name in names:
+                i = names.index(name)
+                values[i] = mask(values[i], strategy)
+                if dtype is not None:
+                    dtypes[i] = dtype
 
     def fill_nulls(self, name: str, value: Any) -> int:
         """Replace the column's stored nulls (NULL_VALUE) by ``value``, marked FILLED; returns how many."""

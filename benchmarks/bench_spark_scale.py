@@ -11,7 +11,9 @@ a scale-out decision and the memory each engine's driver needs for them:
 
 Every (engine, size) runs in a child process of its own, so its peak memory is its own: the child
 reports its ``ru_maxrss`` (the driver's Python side) and, for Spark, the ``VmHWM`` of its JVM child
-(read from ``/proc`` before the session stops). Feature files are written in chunks of
+(read from ``/proc`` before the session stops), and the CPU seconds of the child and its
+descendants (set-up included), which, unlike
+wall-clock times, do not depend on what else runs on the machine. Feature files are written in chunks of
 ``--chunk-rows`` rows, so no process ever holds the largest size in memory. The load average is
 sampled during the whole run (the figures are only comparable within one run).
 
@@ -121,18 +123,24 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def jvm_peak_mb() -> float | None:
-    """The peak resident memory (``VmHWM``) of this process's java descendant, if one runs."""
+def descendants_usage() -> dict[str, float]:
+    """Of this process's live descendants (Spark's JVM, its Python workers): the JVM's peak resident
+    memory (``VmHWM``) and the CPU seconds all of them used so far (with the children they reaped)."""
+    tick, out, cpu = os.sysconf("SC_CLK_TCK"), {}, 0
     for pid in _descendants(os.getpid()):
         try:
-            if Path(f"/proc/{pid}/comm").read_text().strip() != "java":
-                continue
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
+            comm = Path(f"/proc/{pid}/comm").read_text().strip()
         except OSError:
             continue
-    return None
+        cpu += sum(int(v) for v in stat[11:15])  # utime, stime, cutime, cstime
+        if comm == "java":
+            peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+            out["jvm_peak_rss_mb"] = round(peak / 1024, 1)
+    if cpu:
+        out["descendants_cpu_s"] = round(cpu / tick, 1)
+    return out
 
 
 def spark_conf(args: argparse.Namespace) -> dict[str, str]:
@@ -184,9 +192,9 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             out.update(_redis_count_and_drop(args.redis, prefix))
         out["times_s"] = times
     out["python_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    jvm = jvm_peak_mb()
-    if jvm is not None:
-        out["jvm_peak_rss_mb"] = round(jvm, 1)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    out["python_cpu_s"] = round(own.ru_utime + own.ru_stime, 1)
+    out.update(descendants_usage())
     if store is not None:
         store.close()
     return out

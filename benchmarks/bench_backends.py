@@ -29,7 +29,6 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -39,7 +38,7 @@ import msgpack
 import psycopg
 import redis
 
-from benchmarks._online_setup import NOW, VIEW, make_rows, make_view
+from benchmarks.suite.online_data import NOW, VIEW, make_rows, make_view
 from benchmarks.bench_materialize import PreparedOffline
 from featurevault.backends.offline.base import EVENT_TS
 from featurevault.backends.online import postgres as pg_store
@@ -52,6 +51,8 @@ from featurevault.ops import materialize as materialize_ops
 from featurevault.ops import write as write_ops
 from featurevault.ops.online import OnlineReader, OnlineResponse
 from featurevault.ops.registry_cache import RegistryCache
+from benchmarks.suite.online_floor import Reader, decode_all, features_reader, postgres_fetch, redis_fetch
+from benchmarks.suite.stats import percentile
 
 PROJECT = "bench"
 RUN = uuid.uuid4().hex[:8]
@@ -59,8 +60,6 @@ PREFIX = f"fvbench_{RUN}:"
 SCHEMA = f"fvbench_{RUN}"
 PG_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
 READ_TARGET = 2.0
-
-Reader = Callable[[list[int]], Any]
 
 
 def open_stores() -> dict[str, OnlineStore]:
@@ -98,57 +97,7 @@ def harness_for(store: OnlineStore, workdir: Path, offline: Any = None) -> Harne
     return Harness(cache, store, OnlineReader(store, clock=NOW.timestamp), offline_store=offline)
 
 
-# -- floors -----------------------------------------------------------------------------------
-
-
-def redis_floor_fetch() -> Callable[[list[bytes]], list[bytes | None]]:
-    client = redis.Redis("127.0.0.1", 6379)
-    namespace = f"{PREFIX}{PROJECT}:{VIEW}:".encode()
-
-    def fetch(keys: list[bytes]) -> list[bytes | None]:
-        return client.mget([namespace + k for k in keys])
-
-    return fetch
-
-
-def postgres_floor_fetch() -> Callable[[list[bytes]], list[bytes | None]]:
-    conn = psycopg.connect(PG_DSN, autocommit=True)
-    query = psycopg.sql.SQL("SELECT key, record FROM {} WHERE key = ANY(%s)").format(
-        psycopg.sql.Identifier(SCHEMA, pg_store.table_name(PROJECT, VIEW))
-    )
-
-    def fetch(keys: list[bytes]) -> list[bytes | None]:
-        with conn.cursor(binary=True) as cur:
-            cur.execute(query, (keys,), prepare=True)
-            found = dict(cur.fetchall())
-        return [found.get(k) for k in keys]
-
-    return fetch
-
-
-def decode_all(records: list[bytes | None]) -> list[Any]:
-    unpackb = msgpack.unpackb
-    return [None if r is None else unpackb(r) for r in records]
-
-
-def floor_features(fetch: Callable[[list[bytes]], list[bytes | None]], names: list[str]) -> Reader:
-    packb, unpackb = msgpack.packb, msgpack.unpackb
-    width = len(names)
-
-    def read(ids: list[int]) -> dict[str, list[Any]]:
-        records = fetch([packb([i]) for i in ids])
-        rows = [unpackb(r)[2:] if r is not None else [None] * width for r in records]
-        return {"user_id": ids, **{name: [r[j] for r in rows] for j, name in enumerate(names)}}
-
-    return read
-
-
 # -- measurement ------------------------------------------------------------------------------
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def interleaved(ours: Reader, floor: Reader, id_sets: list[list[int]]) -> dict[str, float]:
@@ -176,7 +125,11 @@ def read_benchmarks(backend: str, store: OnlineStore, entities: int, iterations:
     harness = harness_for(store, workdir)
     view = make_view()
     write_ops.write_to_online_store(harness, VIEW, make_rows(entities))
-    fetch = redis_floor_fetch() if backend == "redis" else postgres_floor_fetch()
+    fetch = (
+        redis_fetch(f"{PREFIX}{PROJECT}:{VIEW}:".encode())
+        if backend == "redis"
+        else postgres_fetch(PG_DSN, SCHEMA, pg_store.table_name(PROJECT, VIEW))
+    )
     names = view.feature_names
     refs = [f"{VIEW}:{n}" for n in names]
     packb = msgpack.packb
@@ -184,7 +137,7 @@ def read_benchmarks(backend: str, store: OnlineStore, entities: int, iterations:
     results = []
     for batch in (1, 100):
         id_sets = [rng.sample(range(entities), batch) for _ in range(iterations)]
-        floor_full = floor_features(fetch, names)
+        floor_full = features_reader(fetch, names)
         sample = harness.get_online_features(refs, {"user_id": id_sets[0]}).to_dict()
         assert sample == floor_full(id_sets[0]), f"{backend}: featurevault and the floor disagree"
 

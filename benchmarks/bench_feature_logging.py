@@ -23,15 +23,11 @@ from typing import Any
 
 import duckdb
 
-from benchmarks._online_setup import NOW, make_rows, make_view, open_repo
+from benchmarks.suite.online_data import NOW, make_rows, make_view, open_repo
 from featurevault import FeatureService, FileLoggingDestination, LoggingConfig
+from benchmarks.suite.stats import percentile
 
 TARGET = 1.10
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def measure(

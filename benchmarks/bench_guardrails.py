@@ -29,11 +29,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._online_setup import VIEW, make_rows, make_view
+from benchmarks.suite.online_data import VIEW, make_rows, make_view
 from featurevault import FeatureStore, FeatureView, Field
 from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction, Permission, RoleBasedPolicy
 from featurevault.model.permission import ALL_ACTIONS
+from benchmarks.suite.stats import percentile
 
 PII = {"f18": "hash", "f19": "partial", "f00": "redact"}
 BASE = "project: bench\nregistry: data/registry.db\nonline_store:\n  type: sqlite\n  path: data/online.db\n"
@@ -76,11 +77,6 @@ def build_repo(workdir: Path, entities: int) -> None:
         store.write_to_online_store(VIEW, rows.to_pandas())
     with FeatureStore(repo_path=workdir, fs_yaml_file=workdir / "sealed.yaml", principal=admin) as store:
         store.write_to_online_store(VIEW, rows.to_pandas())
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def run(entities: int, iterations: int, workdir: Path) -> list[dict[str, Any]]:

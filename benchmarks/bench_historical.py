@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from benchmarks.suite.stats import peak_rss_mb, summarise
 
 N_FEATURES = 20
 TTL = timedelta(days=30)
@@ -180,21 +180,6 @@ def child(side: str, data_dir: Path, save: Path | None) -> None:
     print(json.dumps({"seconds": seconds, "rss_before_mb": before, "peak_rss_mb": peak}))
 
 
-def peak_rss_mb() -> float:
-    """This process's peak RSS in MiB.
-
-    VmHWM belongs to the process's own address space; ru_maxrss would also
-    count the parent's size at fork, which exec does not reset.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 # -- the parent ----------------------------------------------------------------------------------
 
 
@@ -218,12 +203,6 @@ def check_same(data_dir: Path) -> None:
     reference = frames["floor_hash"]
     for side, frame in frames.items():
         pd.testing.assert_frame_equal(frame, reference, check_dtype=False, obj=side)
-
-
-def summarise(times: list[float]) -> dict[str, float]:
-    ordered = sorted(times)
-    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
-    return {"median": statistics.median(ordered), "p99": p99, "min": ordered[0]}
 
 
 def main(argv: list[str] | None = None) -> None:

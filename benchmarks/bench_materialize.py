@@ -28,7 +28,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from benchmarks._online_setup import NOW, VIEW, make_rows, make_view, open_repo
+from benchmarks.suite.online_data import NOW, VIEW, make_rows, make_view, open_repo
 from featurevault.backends.offline.base import EVENT_TS
 from featurevault.model import FeatureView
 from featurevault.ops import codec

@@ -14,41 +14,19 @@ from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
 from datetime import timedelta
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import msgpack
 
-from benchmarks._online_setup import NOW, PROJECT, VIEW, make_rows, make_view, open_repo
+from benchmarks.suite.online_data import NOW, PROJECT, VIEW, make_rows, make_view, open_repo
+from benchmarks.suite.online_floor import features_reader, sqlite_fetch
+from benchmarks.suite.stats import percentile
 
 TARGETS = {1: 3.0, 100: 2.0}
-
-
-def floor_reader(db_path: Path, names: list[str]) -> Callable[[list[int]], dict[str, list[Any]]]:
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    table = f'"{PROJECT}:{VIEW}"'
-    packb, unpackb = msgpack.packb, msgpack.unpackb
-    width = len(names)
-
-    def read(ids: list[int]) -> dict[str, list[Any]]:
-        keys = [packb([i]) for i in ids]
-        marks = ",".join("?" * len(keys))
-        found = dict(conn.execute(f"SELECT key, record FROM {table} WHERE key IN ({marks})", keys).fetchall())
-        rows = [unpackb(found[k])[2:] if k in found else [None] * width for k in keys]
-        return {"user_id": ids, **{name: [r[j] for r in rows] for j, name in enumerate(names)}}
-
-    return read
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def run(entities: int, iterations: int, workdir: Path) -> list[dict[str, Any]]:
@@ -57,7 +35,7 @@ def run(entities: int, iterations: int, workdir: Path) -> list[dict[str, Any]]:
     store.materialize(NOW - timedelta(days=2), NOW)
     names = view.feature_names
     refs = [f"{VIEW}:{n}" for n in names]
-    floor = floor_reader(workdir / "data" / "online.db", names)
+    floor = features_reader(sqlite_fetch(workdir / "data" / "online.db", f'"{PROJECT}:{VIEW}"'), names)
     rng = random.Random(1)
     results = []
     for batch in (1, 100):

@@ -26,8 +26,9 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from benchmarks._online_setup import VIEW, make_rows, make_view
+from benchmarks.suite.online_data import VIEW, make_rows, make_view
 from featurevault.store import FeatureStore
+from benchmarks.suite.stats import percentile
 
 ENTITIES = 10_000
 BASE = "project: bench_cache\nregistry: {root}/registry.db\naudit:\n  sink: none\nonline_store:\n{online}"
@@ -36,11 +37,6 @@ ONLINE = {
     "redis": "  type: redis\n  connection_string: 127.0.0.1:6379\n  key_prefix: bench_cache_{pid}_\n",
 }
 CACHE = "online_cache:\n  max_entries: 2000\n  ttl_seconds: 60\n"
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def open_stores(root: Path, backend: str) -> tuple[FeatureStore, FeatureStore]:

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +30,7 @@ from featurevault import Entity, FeatureView, Field, FileSource, PushSource
 from featurevault.quality import between, expression, matches, not_null, one_of, unique
 from featurevault.store import FeatureStore
 from featurevault.types import Float64, Int64, String
+from benchmarks.suite.stats import interleave, ratio_line
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 CONFIG = (
@@ -138,12 +136,6 @@ def build(workdir: Path, validate_rows: int, mat_rows: int) -> FeatureStore:
     return store
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    began = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - began, result
-
-
 def floor_counts(path: Path) -> list[int]:
     con = duckdb.connect()
     con.execute("SET disabled_optimizers = 'statistics_propagation'")  # as featurevault: NaN stays visible
@@ -153,27 +145,8 @@ def floor_counts(path: Path) -> list[int]:
         con.close()
 
 
-def interleave(pairs: dict[str, Callable[[], Any]], repeat: int) -> dict[str, list[float]]:
-    samples: dict[str, list[float]] = {name: [] for name in pairs}
-    for _ in range(repeat):
-        for name, fn in pairs.items():
-            samples[name].append(timed(fn)[0])
-    return samples
-
-
-def p99(values: list[float]) -> float:
-    return float(np.percentile(values, 99))
-
-
-def report(title: str, samples: dict[str, list[float]], ours: str, floor: str, target: float) -> None:
-    med = {k: statistics.median(v) for k, v in samples.items()}
-    ratio = med[ours] / med[floor]
-    print(
-        f"{title} ({len(samples[ours])} runs each): {ours} median {med[ours] * 1000:.1f} ms "
-        f"(p99 {p99(samples[ours]) * 1000:.1f}), {floor} median {med[floor] * 1000:.1f} ms "
-        f"(p99 {p99(samples[floor]) * 1000:.1f}); ratio of medians {ratio:.3f}x (target <= {target}x) "
-        f"{'OK' if ratio <= target else 'OVER'}"
-    )
+def print_ratio(title: str, samples: dict[str, list[float]], ours: str, floor: str, target: float) -> None:
+    print(ratio_line(title, samples, ours, floor, target))
 
 
 def main() -> None:
@@ -203,7 +176,7 @@ def _validate(store: FeatureStore, workdir: Path, args: argparse.Namespace) -> N
     floor = floor_counts(workdir / "data/big.parquet")
     assert ours == floor[1:], (ours, floor)  # the same failure counts
     print(f"validate cross-check: {sum(ours)} failures over {floor[0]} rows, equal to the floor's")
-    report(
+    print_ratio(
         f"validate {args.rows} rows x 10 rules",
         interleave(
             {
@@ -220,7 +193,7 @@ def _validate(store: FeatureStore, workdir: Path, args: argparse.Namespace) -> N
 
 def _materialize(store: FeatureStore, workdir: Path, args: argparse.Namespace) -> None:
     window = (NOW - timedelta(days=2), NOW + timedelta(hours=1))
-    report(
+    print_ratio(
         f"materialize {args.mat_rows} rows",
         interleave(
             {
@@ -237,7 +210,7 @@ def _materialize(store: FeatureStore, workdir: Path, args: argparse.Namespace) -
 
 def _push(store: FeatureStore, workdir: Path, args: argparse.Namespace) -> None:
     frame = make_rows(args.push_rows, 3, distinct_users=True).to_pandas()
-    report(
+    print_ratio(
         f"push {args.push_rows} rows (online)",
         interleave(
             {

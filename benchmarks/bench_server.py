@@ -25,11 +25,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,7 +45,8 @@ from typing import Any
 import httpx
 import pyarrow.parquet as pq
 
-from benchmarks._online_setup import NOW, VIEW, feature_fields, make_rows
+from benchmarks.suite.online_data import NOW, VIEW, feature_fields, make_rows
+from benchmarks.suite.stats import free_port, percentile
 
 CONCURRENCY = (1, 8, 32)
 N_USERS = 10_000
@@ -143,23 +144,8 @@ async def _httpx_load(url: str, body: dict[str, Any], concurrency: int, seconds:
         began = time.perf_counter()
         await asyncio.gather(*(one_client() for _ in range(concurrency)))
         elapsed = time.perf_counter() - began
-    latencies.sort()
-    return LoadResult(
-        label,
-        concurrency,
-        len(latencies),
-        errors,
-        elapsed,
-        _percentile(latencies, 50) * 1000,
-        _percentile(latencies, 99) * 1000,
-    )
-
-
-def _percentile(sorted_values: list[float], pct: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, int(round(pct / 100 * (len(sorted_values) - 1))))
-    return sorted_values[index]
+    p50, p99 = (percentile(latencies, 0.5), percentile(latencies, 0.99)) if latencies else (math.nan, math.nan)
+    return LoadResult(label, concurrency, len(latencies), errors, elapsed, p50 * 1000, p99 * 1000)
 
 
 # -- the repo and the servers -----------------------------------------------------------------
@@ -202,12 +188,6 @@ def make_repo(root: Path, backend: str) -> Path:
         apply_contents(store, load_repo(repo))
         store.materialize(NOW - timedelta(days=3), NOW + timedelta(days=1))
     return repo
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float:
@@ -319,8 +299,7 @@ def in_process_ms(repo: Path, body: dict[str, Any], iterations: int = 500) -> tu
             start = time.perf_counter()
             store.get_online_features(body["features"], body["entities"])
             samples.append(time.perf_counter() - start)
-    samples.sort()
-    return _percentile(samples, 50) * 1000, _percentile(samples, 99) * 1000
+    return percentile(samples, 0.5) * 1000, percentile(samples, 0.99) * 1000
 
 
 Row = tuple[str, LoadResult, float, LoadResult, float, tuple[float, float]]
@@ -328,7 +307,7 @@ Row = tuple[str, LoadResult, float, LoadResult, float, tuple[float, float]]
 
 def run_backend(root: Path, backend: str, seconds: float) -> list[Row]:
     repo = make_repo(root, backend)
-    port, floor_port = _free_port(), _free_port()
+    port, floor_port = free_port(), free_port()
     url, floor_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{floor_port}"
     rows: list[Row] = []
     try:

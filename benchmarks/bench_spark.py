@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ import pyarrow.parquet as pq
 from featurevault import Entity, FeatureView, Field, FileSource
 from featurevault.store import FeatureStore
 from featurevault.types import Float64, Int64
+from benchmarks.suite.stats import peak_rss_mb, repeated
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 FEATURES = [f"f{i}" for i in range(5)]
@@ -99,20 +98,6 @@ def floor_asof(path: Path, entity: pd.DataFrame) -> float:
     return time.perf_counter() - began
 
 
-def timed(run: Callable[[], Any], repeats: int) -> list[float]:
-    run()  # warm-up (JIT, caches)
-    times = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - began)
-    return times
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--feature-rows", type=int, default=1_000_000)
@@ -137,14 +122,14 @@ def main() -> None:
         refs = [f"users:{f}" for f in FEATURES]
         results: dict[str, Any] = {"jvm_start_s": round(jvm_start, 2), "args": vars(args)}
         for name, store in (("duckdb", duck), ("spark", spark)):
-            results[f"historical_{name}_s"] = timed(
+            results[f"historical_{name}_s"] = repeated(
                 lambda s=store: s.get_historical_features(entity, refs).to_arrow(), args.repeats
             )
-        results["historical_floor_s"] = timed(lambda: floor_asof(root / "users.parquet", entity), args.repeats)
+        results["historical_floor_s"] = repeated(lambda: floor_asof(root / "users.parquet", entity), args.repeats)
         pq.write_table(feature_rows(args.mat_rows, 1, seed=2), root / "users.parquet")
         end = T0 + timedelta(days=31)
         for name, store in (("embedded", duck), ("spark", spark)):
-            results[f"materialize_{name}_s"] = timed(lambda s=store: s.materialize(T0, end), args.repeats)
+            results[f"materialize_{name}_s"] = repeated(lambda s=store: s.materialize(T0, end), args.repeats)
         results["peak_rss_python_mb"] = round(peak_rss_mb(), 1)
         report(results, args)
         import redis

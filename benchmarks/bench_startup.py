@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from benchmarks.suite.stats import p99
 
 SRC = Path(os.environ.get("BENCH_FEATUREVAULT_SRC", Path(__file__).resolve().parents[1] / "src"))
 COMMANDS = {
@@ -35,11 +36,6 @@ COMMANDS = {
     "featurevault --help": ["-m", "featurevault.cli.main", "--help"],
     "featurevault apply --help": ["-m", "featurevault.cli.main", "apply", "--help"],
 }
-
-
-def _p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 def _children_cpu() -> float:
@@ -65,7 +61,7 @@ def run(runs: int = 21) -> list[dict[str, float | str]]:
         {
             "command": name,
             "median_ms": statistics.median(values) * 1000,
-            "p99_ms": _p99(values) * 1000,
+            "p99_ms": p99(values) * 1000,
             "cpu_median_ms": statistics.median(cpu[name]) * 1000,
             "over_floor_ms": (statistics.median(values) - floor) * 1000,
             "runs": len(values),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import select
 import subprocess
 import sys
@@ -22,32 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from benchmarks.suite.stats import current_rss_mb, peak_rss_mb
+
 Handler = Callable[..., dict[str, Any]]
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size so far.
-
-    Read from VmHWM, the high-water mark of this process's own memory map. ``ru_maxrss``
-    is not used where VmHWM exists: Linux carries it over from the parent across
-    fork/vfork + exec, so a child of a large parent would report the parent's size.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def current_rss_mb() -> float:
-    """This process's resident set size now (Linux /proc; 0 where that is not available)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0.0
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def _protocol_channel() -> IO[str]:
@@ -153,9 +129,3 @@ class Worker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - start, value

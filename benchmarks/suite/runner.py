@@ -22,6 +22,7 @@ from benchmarks.suite import crosscheck
 from benchmarks.suite.data import Manifest
 from benchmarks.suite.definitions import ONLINE_VIEW
 from benchmarks.suite.protocol import Worker, WorkerTimeout
+from benchmarks.suite.stats import percentile
 from benchmarks.suite.scales import ONLINE_BATCH_SIZES, Scale
 from benchmarks.suite.systems import Side, online_config, start_worker
 
@@ -35,12 +36,6 @@ SYSTEMS = ("featurevault", "floor", "feast")
 SIDE_BUDGET_S = 150.0
 #: one historical retrieval that has not answered by then is stopped and reported as such
 CALL_TIMEOUT_S = 300.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 class Runner:
@@ -112,8 +107,8 @@ class Runner:
                         "system": side.label,
                         "backend": backend,
                         "batch": batch,
-                        "p50_ms": 1000 * percentile(values, 50),
-                        "p99_ms": 1000 * percentile(values, 99),
+                        "p50_ms": 1000 * percentile(values, 0.5),
+                        "p99_ms": 1000 * percentile(values, 0.99),
                         "calls": len(values),
                     }
                 )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import random
-import socket
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.suite.definitions import JOIN_KEY, ONLINE_VIEW, feature_refs
 from benchmarks.suite.loadgen import run_load
-from benchmarks.suite.runner import MATERIALIZE_START, percentile
+from benchmarks.suite.runner import MATERIALIZE_START
+from benchmarks.suite.stats import free_port, percentile
 from benchmarks.suite.scales import SERVE_CONCURRENCY
 from benchmarks.suite.systems import Side
 
@@ -26,12 +26,6 @@ logger = logging.getLogger(__name__)
 
 ENTITIES_PER_REQUEST = 10
 MAX_SECONDS_PER_STEP = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def serve_workload(runner: Runner) -> list[dict[str, Any]]:
@@ -46,7 +40,7 @@ def serve_workload(runner: Runner) -> list[dict[str, Any]]:
             for side, worker in workers.items():
                 runner.setup_side(worker, side, tag, {ONLINE_VIEW: runner.manifest.online_path}, backend)
                 worker.call("materialize", start=MATERIALIZE_START, end=runner.manifest.end)
-                ports[side] = _free_port()
+                ports[side] = free_port()
                 worker.call("serve_start", port=ports[side])
                 run_load(ports[side], "/get-online-features", payload, 1, 20, 10.0)  # warm-up
             samples: dict[tuple[Side, int], list[Any]] = {}
@@ -74,8 +68,8 @@ def serve_workload(runner: Runner) -> list[dict[str, Any]]:
                     "requests": len(latencies),
                     "errors": sum(r.errors for r in results),
                     "rps": len(latencies) / sum(r.wall_s for r in results),
-                    "p50_ms": 1000 * percentile(latencies, 50),
-                    "p99_ms": 1000 * percentile(latencies, 99),
+                    "p50_ms": 1000 * percentile(latencies, 0.5),
+                    "p99_ms": 1000 * percentile(latencies, 0.99),
                 }
             )
         logger.info("serve %s done", backend)

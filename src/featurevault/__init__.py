@@ -5,6 +5,16 @@ Definitions use Feast's names, so a Feast repo switches by changing its imports:
     from featurevault import Entity, FeatureView, Field, FileSource, FeatureStore
     from featurevault.types import Float32, Int64
 
+The public API is what this package exports (``__all__``): the definitions, the
+:class:`FeatureStore`, the results and reports its methods return, the configuration
+types and the exceptions. The modules at Feast's import paths (``featurevault.entity``,
+``featurevault.feature_view``, ``featurevault.types``, ``featurevault.repo_config``,
+``featurevault.infra...``; listed in docs/feast-compatibility.md) re-export parts of it
+and are public too. Every other module (``featurevault.model``, ``ops``, ``backends``,
+``governance``, ``quality``, ``lifecycle``, ``monitoring``, ``recovery``, ``server``,
+``cli``, ...) is internal: it may change between releases without notice (import its
+public names from here instead).
+
 Every public name is loaded on first use (PEP 562), so ``import featurevault``
 and the ``featurevault`` command start without pulling in pydantic or pyarrow.
 """
@@ -12,32 +22,22 @@ and the ``featurevault`` command start without pulling in pydantic or pyarrow.
 from __future__ import annotations
 
 import importlib
+import sys
+from types import ModuleType as _ModuleType  # not ``import types``: the submodule featurevault.types would replace it
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-#: public name -> the module that defines it
+#: public name -> the module that defines it (``module:name`` when exported under another name)
 _EXPORTS: dict[str, str] = {
-    "RepoConfig": "featurevault.config",
-    "FeatureVaultError": "featurevault.errors",
-    "FeatureStore": "featurevault.store",
-    "PushMode": "featurevault.model.push_mode",
-    "Project": "featurevault.model.project",
-    "ValueType": "featurevault.types",
-    "SavedDataset": "featurevault.quality.saved_dataset",
-    "SavedDatasetFileStorage": "featurevault.quality.saved_dataset",
-    "ValidationReference": "featurevault.quality.saved_dataset",
-    "LabelView": "featurevault.model.label_view",
-    "ConflictPolicy": "featurevault.model.label_view",
-    "LoggingConfig": "featurevault.model.logging_config",
-    "FileLoggingDestination": "featurevault.model.logging_config",
-    **{
-        name: "featurevault.model"
-        for name in (
+    # -- definitions
+    **dict.fromkeys(
+        (
             "Alert",
             "AllowAll",
             "AuthzedAction",
             "CsvFormat",
+            "DataSource",
             "DeltaFormat",
             "DeltaSource",
             "Entity",
@@ -50,16 +50,17 @@ _EXPORTS: dict[str, str] = {
             "ParquetFormat",
             "Permission",
             "PostgreSQLSource",
+            "Projection",
             "PushSource",
             "RequestSource",
             "RoleBasedPolicy",
             "SparkSource",
             "on_demand_feature_view",
-        )
-    },
-    **{
-        name: "featurevault.model.unsupported"
-        for name in (
+        ),
+        "featurevault.model",
+    ),
+    **dict.fromkeys(
+        (
             "AthenaSource",
             "BatchFeatureView",
             "BigQuerySource",
@@ -70,50 +71,545 @@ _EXPORTS: dict[str, str] = {
             "SnowflakeSource",
             "StreamFeatureView",
             "TrinoSource",
-        )
-    },
+        ),
+        "featurevault.model.unsupported",
+    ),
+    **dict.fromkeys(
+        ("FeatureFlag",),
+        "featurevault.model.flags",
+    ),
+    **dict.fromkeys(
+        (
+            "ConflictPolicy",
+            "LabelView",
+        ),
+        "featurevault.model.label_view",
+    ),
+    **dict.fromkeys(
+        (
+            "FileLoggingDestination",
+            "LoggingConfig",
+        ),
+        "featurevault.model.logging_config",
+    ),
+    **dict.fromkeys(
+        ("Project",),
+        "featurevault.model.project",
+    ),
+    **dict.fromkeys(
+        ("PushMode",),
+        "featurevault.model.push_mode",
+    ),
+    **dict.fromkeys(
+        (
+            "NullPolicy",
+            "Rule",
+            "between",
+            "expression",
+            "matches",
+            "not_null",
+            "one_of",
+            "unique",
+        ),
+        "featurevault.model.rules",
+    ),
+    **dict.fromkeys(
+        ("ValueType",),
+        "featurevault.model.types",
+    ),
+    **dict.fromkeys(
+        (
+            "DistributionProfiler",
+            "SavedDataset",
+            "SavedDatasetFileStorage",
+            "ValidationFailed",
+            "ValidationReference",
+        ),
+        "featurevault.quality.saved_dataset",
+    ),
+    # -- the store (in-process, or the feature server's client), its configuration, the principal
+    **dict.fromkeys(
+        ("FeatureStore",),
+        "featurevault.store",
+    ),
+    **dict.fromkeys(
+        ("FeatureServerClient",),
+        "featurevault.client",
+    ),
+    **dict.fromkeys(
+        (
+            "AlertingConfig",
+            "AuditConfig",
+            "BackupConfig",
+            "BatchEngineConfig",
+            "DrConfig",
+            "LimitsConfig",
+            "LintConfig",
+            "LintVocabularies",
+            "NoAuthConfig",
+            "OfflineMaintenanceConfig",
+            "OidcAuthConfig",
+            "OnlineCacheConfig",
+            "PiiConfig",
+            "ReceiverConfig",
+            "RegistryConfig",
+            "RepoConfig",
+            "RouteConfig",
+            "TokenAuthConfig",
+        ),
+        "featurevault.config",
+    ),
+    **dict.fromkeys(
+        ("Principal",),
+        "featurevault.governance.principal",
+    ),
+    # -- results and reports returned by FeatureStore methods
+    **dict.fromkeys(
+        (
+            "ApplyResult",
+            "Plan",
+        ),
+        "featurevault.ops.apply",
+    ),
+    **dict.fromkeys(
+        ("RetrievalJob",),
+        "featurevault.ops.historical",
+    ),
+    **dict.fromkeys(
+        ("MaterializeResult",),
+        "featurevault.ops.materialize",
+    ),
+    **dict.fromkeys(
+        (
+            "FieldStatus",
+            "OnlineResponse",
+        ),
+        "featurevault.ops.online_response",
+    ),
+    **dict.fromkeys(
+        ("ReleaseResult",),
+        "featurevault.ops.quarantine",
+    ),
+    **dict.fromkeys(
+        ("RegistryCache",),
+        "featurevault.ops.registry_cache",
+    ),
+    **dict.fromkeys(
+        (
+            "MetricPoint",
+            "VersionInfo",
+        ),
+        "featurevault.backends.registry.base",
+    ),
+    **dict.fromkeys(
+        ("QualityGate",),
+        "featurevault.quality.gate",
+    ),
+    **dict.fromkeys(
+        ("Profile",),
+        "featurevault.quality.profile",
+    ),
+    **dict.fromkeys(
+        ("QuarantineEntry",),
+        "featurevault.quality.quarantine.base",
+    ),
+    **dict.fromkeys(
+        ("ReadinessReport",),
+        "featurevault.quality.readiness",
+    ),
+    **dict.fromkeys(
+        ("ValidationReport",),
+        "featurevault.quality.validate",
+    ),
+    **dict.fromkeys(
+        (
+            "HistoryEntry",
+            "RollbackResult",
+            "VersionDiff",
+        ),
+        "featurevault.lifecycle.history",
+    ),
+    **dict.fromkeys(
+        ("PromoteResult",),
+        "featurevault.lifecycle.promote",
+    ),
+    **dict.fromkeys(
+        (
+            "ScheduleRunResult",
+            "ScheduleStatus",
+        ),
+        "featurevault.lifecycle.schedule",
+    ),
+    **dict.fromkeys(
+        ("RecordedRun",),
+        "featurevault.lifecycle.schedule_record",
+    ),
+    **dict.fromkeys(
+        ("ViewBaseline",),
+        "featurevault.monitoring.baselines",
+    ),
+    **dict.fromkeys(
+        ("ViewFreshness",),
+        "featurevault.monitoring.freshness",
+    ),
+    **dict.fromkeys(
+        ("ServedDrift",),
+        "featurevault.monitoring.served_drift",
+    ),
+    **dict.fromkeys(
+        ("MonitorRunResult",),
+        "featurevault.monitoring.service",
+    ),
+    **dict.fromkeys(
+        ("ConsistencyReport",),
+        "featurevault.monitoring.skew",
+    ),
+    **dict.fromkeys(
+        (
+            "BackupResult",
+            "RestoreResult",
+        ),
+        "featurevault.recovery.backup",
+    ),
+    **dict.fromkeys(
+        ("CapacityPlan",),
+        "featurevault.recovery.capacity",
+    ),
+    **dict.fromkeys(
+        ("DrillResult",),
+        "featurevault.recovery.drill",
+    ),
+    **dict.fromkeys(
+        ("ForgetResult",),
+        "featurevault.recovery.forget",
+    ),
+    **dict.fromkeys(
+        ("Manifest",),
+        "featurevault.recovery.manifest",
+    ),
+    **dict.fromkeys(
+        ("MaintenanceResult",),
+        "featurevault.recovery.offline",
+    ),
+    **dict.fromkeys(
+        ("RebuildResult",),
+        "featurevault.recovery.rebuild",
+    ),
+    **dict.fromkeys(
+        ("RetentionResult",),
+        "featurevault.recovery.retention",
+    ),
+    **dict.fromkeys(
+        ("RecoveryService",),
+        "featurevault.recovery.service",
+    ),
+    # -- exceptions (the tree is drawn in featurevault.errors)
+    **dict.fromkeys(
+        (
+            "FeatureVaultError",
+            "ConfigError",
+            "DefinitionError",
+            "DuplicateObjectError",
+            "UnsupportedConstructError",
+            "RepoLoadError",
+            "NotFoundError",
+            "FeatureViewNotFoundError",
+            "FeatureServiceNotFoundError",
+            "EntityNotFoundError",
+            "DataSourceNotFoundError",
+            "FeatureNotFoundError",
+            "VersionNotFoundError",
+            "FlagNotFoundError",
+            "GateError",
+            "FlagError",
+            "ScheduleError",
+            "RequestError",
+            "EntityKeyError",
+            "SchemaMismatchError",
+            "DataQualityError",
+            "TooManyEntityRowsError",
+            "DataSourceError",
+            "RegistryError",
+            "RegistryConflictError",
+            "BackendError",
+            "BackendUnavailableError",
+            "OnlineStoreTimeoutError",
+            "RegistryUnavailableError",
+            "MissingDependencyError",
+            "LintError",
+            "PermissionDeniedError",
+            "AuthenticationError",
+            "UnknownCredentialError",
+            "AuditError",
+            "EncryptionKeyError",
+            "SealedValueIntegrityError",
+            "RecoveryError",
+            "BackupNotFoundError",
+            "BackupIntegrityError",
+            "MonitoringError",
+            "NotificationError",
+        ),
+        "featurevault.errors",
+    ),
+    "AuditVerifyResult": "featurevault.governance.audit_verify:VerifyResult",
+    "BackupVerifyResult": "featurevault.recovery.backup:VerifyResult",
 }
 
 if TYPE_CHECKING:
-    from featurevault.config import RepoConfig
-    from featurevault.errors import FeatureVaultError
-    from featurevault.model import (
-        Alert,
-        AllowAll,
-        AuthzedAction,
-        CsvFormat,
-        DeltaFormat,
-        DeltaSource,
-        Entity,
-        FeatureService,
-        FeatureView,
-        Field,
-        FileSource,
-        GroupBasedPolicy,
-        OnDemandFeatureView,
-        ParquetFormat,
-        Permission,
-        PostgreSQLSource,
-        PushSource,
-        RequestSource,
-        RoleBasedPolicy,
-        SparkSource,
-        on_demand_feature_view,
+    from featurevault.backends.registry.base import (
+        MetricPoint as MetricPoint,
+        VersionInfo as VersionInfo,
     )
-    from featurevault.model.label_view import ConflictPolicy, LabelView
-    from featurevault.model.logging_config import FileLoggingDestination, LoggingConfig
-    from featurevault.model.project import Project
-    from featurevault.model.push_mode import PushMode
-    from featurevault.store import FeatureStore
-    from featurevault.quality.saved_dataset import SavedDataset, SavedDatasetFileStorage, ValidationReference
-    from featurevault.types import ValueType
+    from featurevault.client import (
+        FeatureServerClient as FeatureServerClient,
+    )
+    from featurevault.config import (
+        AlertingConfig as AlertingConfig,
+        AuditConfig as AuditConfig,
+        BackupConfig as BackupConfig,
+        BatchEngineConfig as BatchEngineConfig,
+        DrConfig as DrConfig,
+        LimitsConfig as LimitsConfig,
+        LintConfig as LintConfig,
+        LintVocabularies as LintVocabularies,
+        NoAuthConfig as NoAuthConfig,
+        OfflineMaintenanceConfig as OfflineMaintenanceConfig,
+        OidcAuthConfig as OidcAuthConfig,
+        OnlineCacheConfig as OnlineCacheConfig,
+        PiiConfig as PiiConfig,
+        ReceiverConfig as ReceiverConfig,
+        RegistryConfig as RegistryConfig,
+        RepoConfig as RepoConfig,
+        RouteConfig as RouteConfig,
+        TokenAuthConfig as TokenAuthConfig,
+    )
+    from featurevault.errors import (
+        AuditError as AuditError,
+        AuthenticationError as AuthenticationError,
+        BackendError as BackendError,
+        BackendUnavailableError as BackendUnavailableError,
+        BackupIntegrityError as BackupIntegrityError,
+        BackupNotFoundError as BackupNotFoundError,
+        ConfigError as ConfigError,
+        DataQualityError as DataQualityError,
+        DataSourceError as DataSourceError,
+        DataSourceNotFoundError as DataSourceNotFoundError,
+        DefinitionError as DefinitionError,
+        DuplicateObjectError as DuplicateObjectError,
+        EncryptionKeyError as EncryptionKeyError,
+        EntityKeyError as EntityKeyError,
+        EntityNotFoundError as EntityNotFoundError,
+        FeatureNotFoundError as FeatureNotFoundError,
+        FeatureServiceNotFoundError as FeatureServiceNotFoundError,
+        FeatureVaultError as FeatureVaultError,
+        FeatureViewNotFoundError as FeatureViewNotFoundError,
+        FlagError as FlagError,
+        FlagNotFoundError as FlagNotFoundError,
+        GateError as GateError,
+        LintError as LintError,
+        MissingDependencyError as MissingDependencyError,
+        MonitoringError as MonitoringError,
+        NotFoundError as NotFoundError,
+        NotificationError as NotificationError,
+        OnlineStoreTimeoutError as OnlineStoreTimeoutError,
+        PermissionDeniedError as PermissionDeniedError,
+        RecoveryError as RecoveryError,
+        RegistryConflictError as RegistryConflictError,
+        RegistryError as RegistryError,
+        RegistryUnavailableError as RegistryUnavailableError,
+        RepoLoadError as RepoLoadError,
+        RequestError as RequestError,
+        ScheduleError as ScheduleError,
+        SchemaMismatchError as SchemaMismatchError,
+        SealedValueIntegrityError as SealedValueIntegrityError,
+        TooManyEntityRowsError as TooManyEntityRowsError,
+        UnknownCredentialError as UnknownCredentialError,
+        UnsupportedConstructError as UnsupportedConstructError,
+        VersionNotFoundError as VersionNotFoundError,
+    )
+    from featurevault.governance.principal import (
+        Principal as Principal,
+    )
+    from featurevault.lifecycle.history import (
+        HistoryEntry as HistoryEntry,
+        RollbackResult as RollbackResult,
+        VersionDiff as VersionDiff,
+    )
+    from featurevault.lifecycle.promote import (
+        PromoteResult as PromoteResult,
+    )
+    from featurevault.lifecycle.schedule import (
+        ScheduleRunResult as ScheduleRunResult,
+        ScheduleStatus as ScheduleStatus,
+    )
+    from featurevault.lifecycle.schedule_record import (
+        RecordedRun as RecordedRun,
+    )
+    from featurevault.model import (
+        Alert as Alert,
+        AllowAll as AllowAll,
+        AuthzedAction as AuthzedAction,
+        CsvFormat as CsvFormat,
+        DataSource as DataSource,
+        DeltaFormat as DeltaFormat,
+        DeltaSource as DeltaSource,
+        Entity as Entity,
+        FeatureService as FeatureService,
+        FeatureView as FeatureView,
+        Field as Field,
+        FileSource as FileSource,
+        GroupBasedPolicy as GroupBasedPolicy,
+        OnDemandFeatureView as OnDemandFeatureView,
+        ParquetFormat as ParquetFormat,
+        Permission as Permission,
+        PostgreSQLSource as PostgreSQLSource,
+        Projection as Projection,
+        PushSource as PushSource,
+        RequestSource as RequestSource,
+        RoleBasedPolicy as RoleBasedPolicy,
+        SparkSource as SparkSource,
+        on_demand_feature_view as on_demand_feature_view,
+    )
+    from featurevault.model.flags import (
+        FeatureFlag as FeatureFlag,
+    )
+    from featurevault.model.label_view import (
+        ConflictPolicy as ConflictPolicy,
+        LabelView as LabelView,
+    )
+    from featurevault.model.logging_config import (
+        FileLoggingDestination as FileLoggingDestination,
+        LoggingConfig as LoggingConfig,
+    )
+    from featurevault.model.project import (
+        Project as Project,
+    )
+    from featurevault.model.push_mode import (
+        PushMode as PushMode,
+    )
+    from featurevault.model.rules import (
+        NullPolicy as NullPolicy,
+        Rule as Rule,
+        between as between,
+        expression as expression,
+        matches as matches,
+        not_null as not_null,
+        one_of as one_of,
+        unique as unique,
+    )
+    from featurevault.model.types import (
+        ValueType as ValueType,
+    )
+    from featurevault.model.unsupported import (
+        AthenaSource as AthenaSource,
+        BatchFeatureView as BatchFeatureView,
+        BigQuerySource as BigQuerySource,
+        KafkaSource as KafkaSource,
+        KinesisSource as KinesisSource,
+        MsSqlServerSource as MsSqlServerSource,
+        RedshiftSource as RedshiftSource,
+        SnowflakeSource as SnowflakeSource,
+        StreamFeatureView as StreamFeatureView,
+        TrinoSource as TrinoSource,
+    )
+    from featurevault.monitoring.baselines import (
+        ViewBaseline as ViewBaseline,
+    )
+    from featurevault.monitoring.freshness import (
+        ViewFreshness as ViewFreshness,
+    )
+    from featurevault.monitoring.served_drift import (
+        ServedDrift as ServedDrift,
+    )
+    from featurevault.monitoring.service import (
+        MonitorRunResult as MonitorRunResult,
+    )
+    from featurevault.monitoring.skew import (
+        ConsistencyReport as ConsistencyReport,
+    )
+    from featurevault.ops.apply import (
+        ApplyResult as ApplyResult,
+        Plan as Plan,
+    )
+    from featurevault.ops.historical import (
+        RetrievalJob as RetrievalJob,
+    )
+    from featurevault.ops.materialize import (
+        MaterializeResult as MaterializeResult,
+    )
+    from featurevault.ops.online_response import (
+        FieldStatus as FieldStatus,
+        OnlineResponse as OnlineResponse,
+    )
+    from featurevault.ops.quarantine import (
+        ReleaseResult as ReleaseResult,
+    )
+    from featurevault.ops.registry_cache import (
+        RegistryCache as RegistryCache,
+    )
+    from featurevault.quality.gate import (
+        QualityGate as QualityGate,
+    )
+    from featurevault.quality.profile import (
+        Profile as Profile,
+    )
+    from featurevault.quality.quarantine.base import (
+        QuarantineEntry as QuarantineEntry,
+    )
+    from featurevault.quality.readiness import (
+        ReadinessReport as ReadinessReport,
+    )
+    from featurevault.quality.saved_dataset import (
+        DistributionProfiler as DistributionProfiler,
+        SavedDataset as SavedDataset,
+        SavedDatasetFileStorage as SavedDatasetFileStorage,
+        ValidationFailed as ValidationFailed,
+        ValidationReference as ValidationReference,
+    )
+    from featurevault.quality.validate import (
+        ValidationReport as ValidationReport,
+    )
+    from featurevault.recovery.backup import (
+        BackupResult as BackupResult,
+        RestoreResult as RestoreResult,
+    )
+    from featurevault.recovery.capacity import (
+        CapacityPlan as CapacityPlan,
+    )
+    from featurevault.recovery.drill import (
+        DrillResult as DrillResult,
+    )
+    from featurevault.recovery.forget import (
+        ForgetResult as ForgetResult,
+    )
+    from featurevault.recovery.manifest import (
+        Manifest as Manifest,
+    )
+    from featurevault.recovery.offline import (
+        MaintenanceResult as MaintenanceResult,
+    )
+    from featurevault.recovery.rebuild import (
+        RebuildResult as RebuildResult,
+    )
+    from featurevault.recovery.retention import (
+        RetentionResult as RetentionResult,
+    )
+    from featurevault.recovery.service import (
+        RecoveryService as RecoveryService,
+    )
+    from featurevault.store import (
+        FeatureStore as FeatureStore,
+    )
+    from featurevault.governance.audit_verify import VerifyResult as AuditVerifyResult
+    from featurevault.recovery.backup import VerifyResult as BackupVerifyResult
 
 
 def __getattr__(name: str) -> Any:
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
+    where = _EXPORTS.get(name)
+    if where is None:
         raise AttributeError(f"module 'featurevault' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
+    module_name, _, attr = where.partition(":")
+    value = getattr(importlib.import_module(module_name), attr or name)
     globals()[name] = value  # later lookups skip this function
     return value
 
@@ -121,5 +617,26 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
 
+
+class _CallableModule(_ModuleType):
+    """``featurevault.on_demand_feature_view`` the module, callable as the decorator of the same name."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from featurevault.model.on_demand import on_demand_feature_view
+
+        return on_demand_feature_view(*args, **kwargs)
+
+
+class _Package(_ModuleType):
+    """Importing the Feast-path submodule ``featurevault.on_demand_feature_view`` binds it over the
+    decorator of the same name; the submodule is made callable so both spellings keep working."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "on_demand_feature_view" and isinstance(value, _ModuleType):
+            value.__class__ = _CallableModule
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = sorted([*_EXPORTS, "__version__"])

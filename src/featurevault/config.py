@@ -594,7 +594,7 @@ def section_config(config: RepoConfig, kind: str, source: str = CONFIG_FILE) -> 
         raise ConfigError(_format_validation(exc, source, prefix=kind)) from None
 
 
-def load_repo_config(repo_path: str | Path, filename: str | None = None, env: str | None = None) -> RepoConfig:
+def load_repo_config(repo_path: str | Path, filename: str | Path | None = None, env: str | None = None) -> RepoConfig:
     """Read ``feature_store.yaml`` from a repo (or the file given), validating every key.
 
     ``env`` (else ``FEATUREVAULT_ENV``) picks an environment of the ``environments:`` section
@@ -623,11 +623,21 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: {size} bytes is more than a configuration file may hold ({MAX_CONFIG_BYTES})")
     loader = _BoundedLoader(path.read_text())
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, {}) > MAX_CONFIG_VALUES:  # before anything is built
+            raise ConfigError(
+                f"{path}: more than {MAX_CONFIG_VALUES} values once YAML aliases are expanded; "
+                "refused as a possible alias bomb"
+            )
+        return loader.construct_document(node)
     except _TooManyAliasesError:
         raise ConfigError(
             f"{path}: more than {MAX_YAML_ALIASES} YAML aliases (*name); refused as a possible alias bomb"
         ) from None
+    except _RecursiveAliasError:
+        raise ConfigError(f"{path}: a YAML alias refers to the value that contains it (&name ... *name)") from None
     except _NestedTooDeeplyError:
         raise ConfigError(f"{path}: values nested more than {MAX_YAML_DEPTH} levels deep") from None
     except yaml.YAMLError as exc:
@@ -636,7 +646,34 @@ def _read_yaml(path: Path) -> Any:
         loader.dispose()
 
 
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` becomes once its aliases are expanded (as :func:`_expand_env` counts them).
+
+    An alias is the very node object of its anchor, so each distinct node is sized once: the
+    count of a billion-laughs document is known in microseconds, without expanding it. An
+    alias inside its own anchor (``&a [*a]``) would expand forever: ``_RecursiveAliasError``.
+    """
+    known = sizes.get(id(node))
+    if known is not None:
+        if known < 0:  # met again while being sized: an alias inside its own anchor
+            raise _RecursiveAliasError
+        return known
+    sizes[id(node)] = -1
+    if isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(item, sizes) for item in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(value, sizes) for _, value in node.value)
+    else:
+        size = 1
+    sizes[id(node)] = size
+    return size
+
+
 class _TooManyAliasesError(Exception):
+    pass
+
+
+class _RecursiveAliasError(Exception):
     pass
 
 

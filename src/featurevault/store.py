@@ -7,7 +7,7 @@ import logging
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.backends.offline.base import OfflineStore
 from featurevault.backends.online.base import OnlineStore
@@ -40,6 +40,22 @@ from featurevault.governance.targets import materialize_targets, push_actions, p
 from featurevault.model.project import Project
 from featurevault.model.push_mode import PushMode
 from featurevault.store_quality import QualityMethods
+
+if TYPE_CHECKING:
+    from featurevault.backends.registry.base import MetricPoint, VersionInfo
+    from featurevault.governance.audit_verify import VerifyResult as AuditVerifyResult
+    from featurevault.model import Permission
+    from featurevault.monitoring.baselines import ViewBaseline
+    from featurevault.monitoring.freshness import ViewFreshness
+    from featurevault.monitoring.served_drift import ServedDrift
+    from featurevault.monitoring.service import MonitorRunResult
+    from featurevault.monitoring.skew import ConsistencyReport
+    from featurevault.recovery.backup import BackupResult, RestoreResult, VerifyResult
+    from featurevault.recovery.forget import ForgetResult
+    from featurevault.recovery.manifest import Manifest
+    from featurevault.recovery.offline import MaintenanceResult
+    from featurevault.recovery.rebuild import RebuildResult
+    from featurevault.recovery.service import RecoveryService
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +231,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         with self.guard.definitions(AuthzedAction.DELETE, version, contents, [_project(self.project)]):
             apply_ops.teardown(self)
 
-    def verify_audit_trail(self) -> Any:
+    def verify_audit_trail(self) -> AuditVerifyResult:
         """Check the audit trail with its key and the registry's anchors: an ``audit_verify.VerifyResult``.
 
         Needs DESCRIBE on the project; raises AuditError when the trail cannot be checked
@@ -272,7 +288,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
     def list_data_sources(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[DataSource]:
         return self._listed(["data_source"], tags)
 
-    def list_permissions(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[Any]:
+    def list_permissions(self, allow_cache: bool = True, tags: dict[str, str] | None = None) -> list[Permission]:
         return self._listed(["permission"], tags)
 
     def get_project(self, name: str | None = None, allow_cache: bool = True) -> Project:
@@ -291,7 +307,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
 
         return __version__
 
-    def registry_history(self, limit: int | None = None) -> list[Any]:
+    def registry_history(self, limit: int | None = None) -> list[VersionInfo]:
         """The project's registry versions, newest first (DESCRIBE on the project)."""
         with self.guarded(AuthzedAction.DESCRIBE, operation="registry.history"):
             return self._registry.registry.history(self.project, limit)
@@ -436,43 +452,45 @@ class FeatureStore(QualityMethods, LifecycleMethods):
 
     # -- operations and recovery (see featurevault.recovery, docs/operations.md) ---------------
 
-    def recovery(self, target: str | None = None) -> Any:
+    def recovery(self, target: str | None = None) -> RecoveryService:
         """Backups, restore, rebuild, drill, capacity and erasure; ``target`` overrides ``backup.target``."""
         from featurevault.recovery.service import RecoveryService
 
         return RecoveryService(self, target)
 
-    def backup(self, include: list[str] | None = None, *, target: str | None = None) -> Any:
+    def backup(self, include: list[str] | None = None, *, target: str | None = None) -> BackupResult:
         """Back up the registry and/or the online store (a signed manifest with checksums)."""
         return self.recovery(target).create(include)
 
-    def list_backups(self, *, target: str | None = None) -> list[Any]:
+    def list_backups(self, *, target: str | None = None) -> list[Manifest]:
         return self.recovery(target).list()
 
-    def verify_backup(self, backup_id: str, *, target: str | None = None) -> Any:
+    def verify_backup(self, backup_id: str, *, target: str | None = None) -> VerifyResult:
         return self.recovery(target).verify(backup_id)
 
     def restore_backup(
         self, backup_id: str, *, only: str | None = None, force: bool = False, target: str | None = None
-    ) -> Any:
+    ) -> RestoreResult:
         """Restore a verified backup; a non-empty registry or online store needs ``force``."""
         return self.recovery(target).restore(backup_id, only=only, force=force)
 
-    def rebuild_online(self, feature_views: list[str] | None = None, since: datetime | None = None) -> Any:
+    def rebuild_online(self, feature_views: list[str] | None = None, since: datetime | None = None) -> RebuildResult:
         """Rebuild online tables from the offline store into fresh tables, swapped in atomically."""
         return self.recovery().rebuild(feature_views, since)
 
-    def forget(self, entity: dict[str, Any], *, dry_run: bool = False) -> Any:
+    def forget(self, entity: dict[str, Any], *, dry_run: bool = False) -> ForgetResult:
         """Delete one entity's rows everywhere featurevault can (right to erasure); reports what and where."""
         return self.recovery().forget(entity, dry_run=dry_run)
 
-    def compact_offline(self, feature_views: list[str] | None = None, target_file_size_mb: int | None = None) -> Any:
+    def compact_offline(
+        self, feature_views: list[str] | None = None, target_file_size_mb: int | None = None
+    ) -> MaintenanceResult:
         """Rewrite small offline files into large ones (Delta OPTIMIZE; Parquet: an atomic rewrite)."""
         return self.recovery().compact_offline(feature_views, target_file_size_mb)
 
     def vacuum_offline(
         self, feature_views: list[str] | None = None, retain: float | str | None = None, *, dry_run: bool = False
-    ) -> Any:
+    ) -> MaintenanceResult:
         """Delete Delta rows older than each view's ``retention``, then files older than ``retain`` (90d)."""
         from featurevault.config import parse_duration
 
@@ -481,7 +499,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
 
     # -- monitoring (see docs/monitoring.md) --------------------------------------------------
 
-    def monitor_baseline(self, feature_view: str, start: datetime, end: datetime) -> Any:
+    def monitor_baseline(self, feature_view: str, start: datetime, end: datetime) -> ViewBaseline:
         """Record the drift baseline of a view over [start, end] (READ_OFFLINE on the view)."""
         from featurevault.monitoring import service
 
@@ -496,7 +514,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         now: datetime | None = None,
         feature_views: list[str] | None = None,
         serving_p99_ms: float | None = None,
-    ) -> Any:
+    ) -> MonitorRunResult:
         """Measure freshness and drift, record them, evaluate every alert and notify (READ_OFFLINE on the project).
 
         ``serving_p99_ms``: the online read p99 measured by the caller (``serve --monitor`` passes its own).
@@ -517,7 +535,9 @@ class FeatureStore(QualityMethods, LifecycleMethods):
                 serving_p99_ms=serving_p99_ms,
             )
 
-    def monitor_consistency(self, feature_view: str, sample: int = 100, *, seed: int | None = None) -> Any:
+    def monitor_consistency(
+        self, feature_view: str, sample: int = 100, *, seed: int | None = None
+    ) -> ConsistencyReport:
         """Online values of ``sample`` random entities against their offline point-in-time values (READ_OFFLINE)."""
         from featurevault.monitoring import skew
 
@@ -526,7 +546,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
 
     def monitor_served_drift(
         self, feature_service: str, start: datetime | None = None, end: datetime | None = None
-    ) -> Any:
+    ) -> ServedDrift:
         """Drift of the values a feature service served (its feature log) against the views' baselines.
 
         The window defaults to the last 24 hours (READ_OFFLINE on the feature service).
@@ -544,7 +564,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
         with self.guarded(AuthzedAction.DESCRIBE, operation="alerts.list"):
             return service.alert_states(self, self._registry.contents(), state)
 
-    def view_freshness(self) -> list[Any]:
+    def view_freshness(self) -> list[ViewFreshness]:
         """Freshness of every feature view: newest offline event, last materialization (DESCRIBE on the project)."""
         from featurevault.monitoring import service
 
@@ -553,7 +573,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
 
     def metric_history(
         self, feature_view: str | None = None, metric: str | None = None, since: datetime | None = None
-    ) -> list[Any]:
+    ) -> list[MetricPoint]:
         """Recorded monitoring metrics, oldest first (DESCRIBE on the project)."""
         with self.guarded(AuthzedAction.DESCRIBE, operation="metrics.history"):
             return self._registry.registry.metrics(self.project, view=feature_view, metric=metric, since=since)

@@ -116,3 +116,16 @@ def _driver_row(driver_id: int, rate: float, city: str):  # noqa: ANN202
             "city": [city],
         }
     )
+
+
+def test_scan_all_keys_lists_each_tables_keys_once_per_table(harness: Harness) -> None:
+    """Restores find stale keys with one pass over the project (Redis overrides the per-table default)."""
+    harness.materialize(T0 - timedelta(days=30), T0 + timedelta(hours=2))
+    store = harness.online_store
+    expected = {table: sorted(k for keys in store.scan_keys(table) for k in keys) for table in store.tables()}
+    found: dict[str, list[bytes]] = {}
+    for table, keys in store.scan_all_keys(batch_size=2):
+        assert len(keys) <= 2
+        found.setdefault(table, []).extend(keys)
+    assert {table: sorted(keys) for table, keys in found.items()} == expected
+    assert {"driver_stats", "route_stats"} <= set(expected) and all(expected.values())

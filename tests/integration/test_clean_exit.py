@@ -119,3 +119,25 @@ def test_an_unknown_option_is_a_usage_error_not_a_traceback(tmp_path: Path) -> N
     repo = _repo(tmp_path)
     done = _cli(repo, "get-online-features", "--no-such-option")
     assert done.returncode == 2 and "Traceback" not in done.stderr and "No such option" in done.stderr
+
+
+def test_audited_commands_that_succeed_print_nothing_on_stderr(tmp_path: Path) -> None:
+    """A normal exit is silent on stderr: no 'audit: could not record the trail's head (...)' or other noise."""
+    repo = _repo(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for args in (["apply"], ["entities", "list"], ["registry-history"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "featurevault.cli.main", "-c", str(repo), *args],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            timeout=120,
+            cwd=elsewhere,
+        )
+        assert done.returncode == 0, (args, done.stderr)
+        assert done.stderr == "", (args, done.stderr)
+    assert list(elsewhere.iterdir()) == []
+    with sqlite3.connect(repo / "data" / "registry.db") as conn:  # the trail's head was recorded
+        (head,) = conn.execute("SELECT value FROM state WHERE namespace = 'audit' AND key = 'head'").fetchone()
+    assert '"seq"' in head

@@ -214,6 +214,25 @@ def test_billion_laughs_is_refused_fast_with_flat_memory(tmp_path: Path) -> None
     assert "aliases are expanded" in message and "alias bomb" in message
 
 
+def test_an_alias_bomb_is_refused_before_any_value_is_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its expanded size is counted on the composed nodes (each anchor once), not by expanding it."""
+    import featurevault.config as config_module
+
+    def expanded(*args: object) -> None:
+        raise AssertionError("the document was built before its size was checked")
+
+    monkeypatch.setattr(config_module, "_expand_env", expanded)
+    monkeypatch.setattr(config_module._BoundedLoader, "construct_document", expanded)
+    with pytest.raises(ConfigError, match="alias bomb"):
+        load_repo_config(_write(tmp_path, _billion_laughs()))
+
+
+@pytest.mark.parametrize("text", ["x: &a [1, *a]\n", "x: &a {k: *a}\n", "x: &a [[[*a]]]\n"])
+def test_an_alias_inside_its_own_anchor_is_a_config_error(tmp_path: Path, text: str) -> None:
+    message = _refused_cheaply(_write(tmp_path, "project: p\n" + text))
+    assert "refers to the value that contains it" in message
+
+
 def test_too_many_aliases_are_refused(tmp_path: Path) -> None:
     refs = ", ".join(["*one"] * 1500)
     message = _refused_cheaply(_write(tmp_path, f"project: p\nx: &one [1]\ny: [{refs}]\n"))
@@ -226,7 +245,7 @@ def test_oversized_file_is_refused_unread(tmp_path: Path) -> None:
 
 
 def test_deep_nesting_is_a_config_error(tmp_path: Path) -> None:
-    message = _refused_cheaply(_write(tmp_path, "project: p\nx: " + "[" * 5_000 + "]" * 5_000 + "\n"))
+    message = _refused_cheaply(_write(tmp_path, "project: p\nx: " + "[" * 500 + "]" * 500 + "\n"))
     assert "nested more than 64 levels deep" in message
 
 

@@ -12,7 +12,7 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from featurevault.errors import FeatureVaultError
 
@@ -105,13 +105,13 @@ def styled(*parts: str | tuple[str, str]) -> Text:
     return Text.assemble(*parts)
 
 
-def fail(message: str, *, code: int = 1) -> None:
+def fail(message: str, *, code: int = 1) -> NoReturn:
     """Print one red line and exit with ``code`` (1, or 2 for a usage error)."""
     err_console.print(styled(("Error:", "red"), " ", message), highlight=False)
     raise SystemExit(code)
 
 
-def usage_error(message: str, hint: str) -> None:
+def usage_error(message: str, hint: str) -> NoReturn:
     """A usage error: one line, one hint, exit 2."""
     err_console.print(styled(("Error:", "red"), " ", message), highlight=False)
     err_console.print(hint, highlight=False)

@@ -124,20 +124,25 @@ def profile(
     for column in ("feature", "nulls", "distinct", "min", "max", "mean", "std", "p50", "top"):
         table.add_column(column, overflow="fold")
     for name, p in result.features.items():
-        fmt = lambda v: "" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))  # noqa: E731
         top = ", ".join(f"{v}×{n}" for v, n in p.top_values)
         table.add_row(
             name,
             f"{p.nulls} ({p.null_rate:.1%})",
             str(p.distinct),
-            fmt(p.min),
-            fmt(p.max),
-            fmt(p.mean),
-            fmt(p.std),
-            fmt(p.quantiles.get("0.5")),
+            _fmt(p.min),
+            _fmt(p.max),
+            _fmt(p.mean),
+            _fmt(p.std),
+            _fmt(p.quantiles.get("0.5")),
             top,
         )
     console.print(table)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _print_history(view: str, profiles: list[Any], output: Format) -> None:

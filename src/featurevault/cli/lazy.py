@@ -110,9 +110,8 @@ def lazy_root(app: typer.Typer) -> TyperGroup:
     """The click group of ``app`` (a typer app with a root callback) that converts subcommands on demand."""
     info = typer_main.solve_typer_info_defaults(typer.models.TyperInfo(app))
     params, context_param_name = typer_main._get_params_name_from_function(info.callback)
-    return _LazyRoot(
+    root = _LazyRoot(
         name=info.name or "",
-        commands=_CommandTable(app),
         invoke_without_command=info.invoke_without_command,
         no_args_is_help=info.no_args_is_help,
         subcommand_metavar=info.subcommand_metavar,
@@ -136,3 +135,6 @@ def lazy_root(app: typer.Typer) -> TyperGroup:
         rich_help_panel=info.rich_help_panel,
         suggest_commands=app.suggest_commands,
     )
+    # typer's signature takes a dict; the group only ever uses it as a mapping
+    root.commands = _CommandTable(app)
+    return root

@@ -278,7 +278,7 @@ def capacity(
                 str(v.entities),
                 f"{v.record_bytes:.0f}",
                 f"{v.online_bytes / 1e6:.1f}",
-                f"{v.offline_bytes_per_day / 1e6:.2f}",
+                "" if v.offline_bytes_per_day is None else f"{v.offline_bytes_per_day / 1e6:.2f}",
             )
         console.print(table)
         console.print(f"reads: {plan.read_rate:.0f}/s measured; headroom {plan.headroom_text}", highlight=False)

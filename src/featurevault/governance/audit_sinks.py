@@ -163,7 +163,8 @@ class FileSink(AuditSink):
             line = _last_line(path)
             if line:
                 try:
-                    return json.loads(line)
+                    record: dict[str, Any] = json.loads(line)
+                    return record
                 except json.JSONDecodeError:
                     raise AuditError(
                         f"audit file {path}: last line is not JSON; run 'featurevault audit verify'"
@@ -273,7 +274,11 @@ class PostgresSink(AuditSink):
         try:
             with psycopg.connect(self.dsn, connect_timeout=int(self.connect_timeout)) as conn:
                 exists = conn.execute("SELECT to_regclass(%s)", (self.table,)).fetchone()
-                rows = conn.execute(f"SELECT line FROM {self.table} ORDER BY seq").fetchall() if exists[0] else []
+                rows = (
+                    conn.execute(f"SELECT line FROM {self.table} ORDER BY seq").fetchall()
+                    if exists and exists[0]
+                    else []
+                )
         except psycopg.Error as exc:
             raise AuditError(f"audit database unreadable: {exc}") from None
         return (json.loads(r[0]) for r in rows)

@@ -26,12 +26,15 @@ import os
 import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgpack
 
 from featurevault.config import PiiConfig
 from featurevault.errors import ConfigError, EncryptionKeyError, SealedValueIntegrityError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEYS_NAMESPACE = "keys"
 PREVIOUS_KEY_ENV = "FEATUREVAULT_MASTER_KEY_PREVIOUS"
@@ -44,7 +47,7 @@ _V1, _V2 = MAGIC_V1[3], MAGIC[3]
 _DEK_PREFIX = "dek:"
 
 
-def _aesgcm(key: bytes) -> Any:
+def _aesgcm(key: bytes) -> AESGCM:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     return AESGCM(key)

@@ -19,7 +19,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from functools import partial
+from typing import Any, Literal
 
 import pyarrow as pa
 
@@ -133,7 +134,7 @@ class GuardedCall:
     def __enter__(self) -> GuardedCall:
         return self
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
         if exc is None:
             self.record("ok")
         else:
@@ -286,7 +287,7 @@ class Guard:
         if len(actions) > 1:
             call.details["actions"] = [a.name for a in actions]
         for action in actions:
-            self._authorize(call, lambda a=action: self._authz.check(enforcer, call.principal, a, resources))
+            self._authorize(call, partial(self._authz.check, enforcer, call.principal, action, resources))
         with call:
             yield call
 

@@ -37,7 +37,7 @@ class OutputMasker:
         masker = self.masker
         if not hasattr(response, "transform_column"):
             return masker.mask_columns(response, strategies)
-        from featurevault.types import String
+        from featurevault.model.types import String
 
         names = set(response.feature_names)
         for name, strategy in strategies.items():

@@ -10,25 +10,28 @@ first use and shared by every principal's guard.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from featurevault.governance.crypto import KeyRing
 
 
 class Sealing:
     """Seals and opens PII at rest; without a key ring factory, values are stored clear."""
 
-    def __init__(self, keyring: Callable[[], Any] | None, sealed_features: Callable[[str], list[str]]) -> None:
+    def __init__(self, keyring: Callable[[], KeyRing] | None, sealed_features: Callable[[str], list[str]]) -> None:
         #: builds the KeyRing when PII is encrypted at rest (None: values are stored clear)
         self._keyring = keyring
         self._sealed_features = sealed_features
-        self._ring: Any = None
+        self._ring: KeyRing | None = None
 
     @property
     def encrypts_at_rest(self) -> bool:
         return self._keyring is not None
 
-    def ring(self) -> Any:
+    def ring(self) -> KeyRing:
         if self._ring is None:
             assert self._keyring is not None
             self._ring = self._keyring()

@@ -97,7 +97,7 @@ class LifecycleMethods:
         current = flag_ops.load_flags(self.registry.registry, self.project).get(target)
         flag = flag_ops.updated_flag(
             current, target, percent=percent, enabled=enabled, allow=allow, principal=self.principal.name
-        )  # type: ignore[attr-defined]
+        )
         details = {"before": current.to_dict() if current else None, "after": flag.to_dict()}
         with self.guarded(AuthzedAction.UPDATE, target, operation="flag.set", details=details):
             flag_ops.store_flag(self.registry.registry, self.project, flag, target)

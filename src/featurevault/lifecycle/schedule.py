@@ -30,6 +30,7 @@ from featurevault.lifecycle.schedule_record import RUNS, RecordedRun, record_run
 
 if TYPE_CHECKING:
     from featurevault.store import FeatureStore
+    from croniter import croniter
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class ScheduleRunResult:
         return {"runs": [r.to_dict() for r in self.runs], "failed": self.failed}
 
 
-def cron(expression: str, view: str) -> Any:
+def cron(expression: str, view: str) -> type[croniter[float]]:
     """A croniter over ``expression`` (ScheduleError naming the view when it is invalid)."""
     try:
         from croniter import croniter

@@ -127,7 +127,7 @@ def serve_metrics(port: int, entries: Callable[[], Entries], addr: str = "127.0.
     from prometheus_client import CollectorRegistry, start_http_server
 
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(ScheduleCollector(entries))  # type: ignore[arg-type]
+    registry.register(ScheduleCollector(entries))
     try:
         server, thread = start_http_server(port, addr=addr, registry=registry)
     except OSError as exc:

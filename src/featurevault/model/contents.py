@@ -50,7 +50,8 @@ class RepoContents:
 
     def by_kind(self, kind: str) -> dict[str, Any]:
         if kind in KINDS:
-            return getattr(self, KINDS[kind][0])
+            objects: dict[str, Any] = getattr(self, KINDS[kind][0])
+            return objects
         return self.extra.setdefault(kind, {})
 
     def to_dict(self) -> dict[str, Any]:

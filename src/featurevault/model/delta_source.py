@@ -52,6 +52,7 @@ class DeltaSource(FileSource):
     partitioned by (default: ``date_partition_column``); ``date_partition_column``
     is filled from the event timestamp on writes and prunes partitions on reads.
     ``as_of`` reads the table at a version or time (see :func:`parse_as_of`).
+    ``s3_endpoint_override`` names an S3-compatible server for an ``s3://`` path (read by the Spark engine).
     """
 
     source_type = "delta"
@@ -70,6 +71,7 @@ class DeltaSource(FileSource):
         description: str = "",
         tags: dict[str, str] | None = None,
         owner: str = "",
+        s3_endpoint_override: str | None = None,
     ) -> None:
         super().__init__(
             path=path,
@@ -82,6 +84,7 @@ class DeltaSource(FileSource):
             description=description,
             tags=tags,
             owner=owner,
+            s3_endpoint_override=s3_endpoint_override,
         )
         if partition_by is not None and not all(isinstance(c, str) and c for c in partition_by):
             raise DefinitionError(f"delta source {self.name!r}: partition_by must be a list of column names")
@@ -108,4 +111,10 @@ class DeltaSource(FileSource):
         kwargs = cls._source_kwargs(data)
         if "date_partition_column" not in data:
             kwargs["date_partition_column"] = DEFAULT_DATE_PARTITION
-        return cls(**kwargs, path=data["path"], partition_by=data.get("partition_by"), as_of=data.get("as_of"))
+        return cls(
+            **kwargs,
+            path=data["path"],
+            partition_by=data.get("partition_by"),
+            as_of=data.get("as_of"),
+            s3_endpoint_override=data.get("s3_endpoint_override") or None,
+        )

@@ -8,7 +8,7 @@ from featurevault.errors import DefinitionError
 from featurevault.model.base import FeatureObject, check_tags, validate_name
 from featurevault.model.rules import NullPolicy
 from featurevault.model.rules import null_policy as parse_null_policy
-from featurevault.types import FeatureType, ValueType, coerce_dtype, parse_dtype
+from featurevault.model.types import FeatureType, ValueType, coerce_dtype, parse_dtype
 
 
 class Entity(FeatureObject):

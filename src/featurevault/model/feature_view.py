@@ -183,8 +183,9 @@ class FeatureView(_Projectable):
     def to_dict(self) -> dict[str, Any]:
         # an interval the tags do not already say (``freshness=`` given, or a tag that is not a duration)
         # is kept apart, so the view reads back with the same expected interval
-        declared = self.freshness and self.freshness != _tag_freshness(self.tags)
-        extra = {"freshness_seconds": self.freshness.total_seconds()} if declared else {}
+        extra: dict[str, float] = {}
+        if self.freshness and self.freshness != _tag_freshness(self.tags):
+            extra["freshness_seconds"] = self.freshness.total_seconds()
         if self.retention and "retention" not in self.tags:
             extra["retention_seconds"] = self.retention.total_seconds()
         return {
@@ -250,13 +251,15 @@ def _check_retention(name: str, value: Any) -> timedelta | None:
     """A positive duration (timedelta, seconds, or text like 90d); None or empty keeps rows forever."""
     if value is None or value == "":
         return None
-    if not isinstance(value, timedelta):
+    if isinstance(value, timedelta):
+        retention = value
+    else:
         from featurevault.model.alert_condition import parse_duration
 
-        value = timedelta(seconds=parse_duration(value, f"feature view {name!r} retention"))
-    if value <= timedelta(0):
-        raise DefinitionError(f"feature view {name!r}: retention must be a positive duration, got {value!r}")
-    return value
+        retention = timedelta(seconds=parse_duration(value, f"feature view {name!r} retention"))
+    if retention <= timedelta(0):
+        raise DefinitionError(f"feature view {name!r}: retention must be a positive duration, got {retention!r}")
+    return retention
 
 
 #: cron's shorthands; anything else must have five fields (minute hour day-of-month month day-of-week)

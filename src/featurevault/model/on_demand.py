@@ -200,7 +200,8 @@ def _unpickle_udf(name: str, payload: str) -> Callable[[Any], Any]:
     import cloudpickle
 
     try:
-        return cloudpickle.loads(base64.b64decode(payload))
+        udf: Callable[[Any], Any] = cloudpickle.loads(base64.b64decode(payload))
+        return udf
     except Exception as exc:  # a registry written by another Python or library version
         raise DefinitionError(
             f"on-demand feature view {name!r}: its transformation cannot be loaded in this environment ({exc}); "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from featurevault.errors import DefinitionError
@@ -43,7 +44,7 @@ class AuthzedAction(enum.Enum):
     READ_AUDIT = "read_audit"
 
     @classmethod
-    def parse(cls, value: str | AuthzedAction) -> AuthzedAction:
+    def parse(cls, value: object) -> AuthzedAction:
         if isinstance(value, AuthzedAction):
             return value
         try:
@@ -183,7 +184,7 @@ class Permission(FeatureObject):
         types: list[Any] | Any = None,
         name_patterns: list[str] | str | None = None,
         required_tags: dict[str, str] | None = None,
-        actions: list[AuthzedAction | str] | AuthzedAction | str = ALL_ACTIONS,
+        actions: Sequence[AuthzedAction | str] | AuthzedAction | str = ALL_ACTIONS,
         policy: Policy = AllowAll,
         description: str = "",
         tags: dict[str, str] | None = None,

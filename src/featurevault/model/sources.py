@@ -26,6 +26,11 @@ class DataSource(FeatureObject):
         if cls.source_type:
             _SOURCE_TYPES[cls.source_type] = cls
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DataSource:
+        """Rebuild a source of this type from its dictionary form (each source type defines it)."""
+        raise NotImplementedError(f"{cls.__name__}.from_dict")
+
     def _init_source(
         self,
         name: str,
@@ -87,7 +92,7 @@ def source_from_dict(data: dict[str, Any]) -> DataSource:
     cls = _SOURCE_TYPES.get(kind)
     if cls is None:
         raise DefinitionError(f"unknown data source type {data.get('type')!r} for source {data.get('name')!r}")
-    return cls.from_dict(data)  # type: ignore[attr-defined]
+    return cls.from_dict(data)
 
 
 class FileFormat:

@@ -9,6 +9,7 @@ is cheap on any table size and tells whether what is served is recent.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -108,7 +109,8 @@ def online_newest_event(online_store: Any, table: str, sample: int = ONLINE_SAMP
     try:
         keys, records = next(batches, ([], []))
     finally:
-        batches.close()
+        if isinstance(batches, Generator):  # stop the store's scan (its cursor or transaction) early
+            batches.close()
     stamps = [unpack_record(r)[1] for k, r in zip(keys, records, strict=True) if not k.startswith(LAYOUT_PREFIX)]
     stamps = stamps[:sample]
     if not stamps:
@@ -117,13 +119,14 @@ def online_newest_event(online_store: Any, table: str, sample: int = ONLINE_SAMP
 
 
 def _schedule_interval(view: FeatureView, now: datetime) -> float | None:
-    if not getattr(view, "schedule", None):
+    schedule = getattr(view, "schedule", None)
+    if not schedule:
         return None
     from featurevault.errors import FeatureVaultError
     from featurevault.lifecycle.schedule import schedule_interval
 
     try:
-        return schedule_interval(view.schedule, view.name, now)
+        return schedule_interval(schedule, view.name, now)
     except FeatureVaultError:  # croniter not installed, or an expression it refuses: no expected interval
         return None
 

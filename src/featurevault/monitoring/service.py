@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.backends.registry.base import MetricPoint
 from featurevault.errors import FeatureVaultError, FeatureViewNotFoundError, MonitoringError
@@ -24,6 +24,10 @@ from featurevault.monitoring.notify import Dispatcher, NotificationOutcome
 from featurevault.monitoring.routing import route_for
 from featurevault.monitoring.rules_export import SERVING_P99
 from featurevault.monitoring.rule_rates import rule_rates
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
+    from featurevault.monitoring.served_drift import ServedDrift
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +60,9 @@ class MonitorRunResult:
         }
 
 
-def record_baseline(store: Any, contents: RepoContents, view_name: str, start: datetime, end: datetime) -> ViewBaseline:
+def record_baseline(
+    store: FeatureStore, contents: RepoContents, view_name: str, start: datetime, end: datetime
+) -> ViewBaseline:
     view = feature_view(contents, view_name)
     features = non_pii_features(contents, view)
     table = store.offline_store.feature_rows(view, features, start, end)
@@ -67,7 +73,7 @@ def record_baseline(store: Any, contents: RepoContents, view_name: str, start: d
 
 
 def run_monitoring(
-    store: Any,
+    store: FeatureStore,
     contents: RepoContents,
     dispatcher: Dispatcher,
     *,
@@ -123,8 +129,8 @@ def run_monitoring(
 
 
 def served_drift_of(
-    store: Any, contents: RepoContents, service_name: str, start: datetime | None, end: datetime | None
-) -> Any:
+    store: FeatureStore, contents: RepoContents, service_name: str, start: datetime | None, end: datetime | None
+) -> ServedDrift:
     from featurevault.monitoring.served_drift import served_drift
 
     end = end or datetime.now(UTC)
@@ -133,7 +139,7 @@ def served_drift_of(
     return served_drift(contents, store.config.resolve, baselines, service_name, start, end)
 
 
-def alert_states(store: Any, contents: RepoContents, state: str | None = None) -> list[dict[str, Any]]:
+def alert_states(store: FeatureStore, contents: RepoContents, state: str | None = None) -> list[dict[str, Any]]:
     """Every alert with its last evaluated state (``inactive`` before its first evaluation)."""
     states = store.registry.registry.get_state(store.project, evaluator.NAMESPACE)
     rows = []
@@ -144,7 +150,7 @@ def alert_states(store: Any, contents: RepoContents, state: str | None = None) -
     return rows
 
 
-def freshness_of_views(store: Any, contents: RepoContents, now: datetime | None = None) -> list[ViewFreshness]:
+def freshness_of_views(store: FeatureStore, contents: RepoContents, now: datetime | None = None) -> list[ViewFreshness]:
     now = now or datetime.now(UTC)
     marks = _watermarks(store)
     scheduled = _scheduled_runs(store)
@@ -161,14 +167,14 @@ def freshness_of_views(store: Any, contents: RepoContents, now: datetime | None 
     ]
 
 
-def _scheduled_runs(store: Any) -> dict[str, Any]:
+def _scheduled_runs(store: FeatureStore) -> dict[str, Any]:
     """The scheduler's record of each scheduled view's last run (featurevault.lifecycle.schedule_record)."""
     from featurevault.lifecycle.schedule_record import last_runs
 
     return last_runs(store.registry.registry, store.project)
 
 
-def online_sample(store: Any, view_name: str) -> OnlineSample:
+def online_sample(store: FeatureStore, view_name: str) -> OnlineSample:
     """The newest event time of a sample of the view's online records; empty when the online store fails."""
     try:
         return online_newest_event(store.online_store, view_name)
@@ -194,7 +200,7 @@ def feature_view(contents: RepoContents, name: str) -> FeatureView:
 
 
 def _evaluate(
-    store: Any,
+    store: FeatureStore,
     contents: RepoContents,
     alert: Alert,
     previous: Any,
@@ -212,7 +218,9 @@ def _evaluate(
     )
 
 
-def _value(store: Any, alert: Alert, values: dict[tuple[str, str], float], serving: float | None) -> float | None:
+def _value(
+    store: FeatureStore, alert: Alert, values: dict[tuple[str, str], float], serving: float | None
+) -> float | None:
     """This run's value; otherwise the newest recorded one (skew comes from ``monitor consistency``, serving
     latency from the server's runs). Serving latency is the project's, whichever view the alert names.
     """
@@ -229,11 +237,11 @@ def _value(store: Any, alert: Alert, values: dict[tuple[str, str], float], servi
     return points[-1].value if points else None
 
 
-def _quarantine(store: Any) -> Any:
+def _quarantine(store: FeatureStore) -> Any:
     return getattr(store, "quarantine", None)
 
 
-def _watermarks(store: Any) -> dict[str, Any]:
+def _watermarks(store: FeatureStore) -> dict[str, Any]:
     from featurevault.ops.materialize import watermarks
 
     return watermarks(store)

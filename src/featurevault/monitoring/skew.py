@@ -11,13 +11,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
 from featurevault.backends.registry.base import MetricPoint
 from featurevault.monitoring.service import feature_view, non_pii_features
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 EXAMPLES = 5
 SEED = 20240601
@@ -54,7 +57,7 @@ class ConsistencyReport:
 
 
 def check_consistency(
-    store: Any, contents: Any, view_name: str, sample: int, *, seed: int | None = None
+    store: FeatureStore, contents: Any, view_name: str, sample: int, *, seed: int | None = None
 ) -> ConsistencyReport:
     from featurevault.backends.offline.base import EVENT_TS
     from featurevault.ops.materialize import watermarks
@@ -120,7 +123,7 @@ def _pii_keys(contents: Any, view: Any) -> bool:
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9) or (math.isnan(a) and math.isnan(b))
-    return a == b
+    return bool(a == b)
 
 
 def _sample(table: pa.Table, n: int, seed: int) -> pa.Table:

@@ -21,7 +21,7 @@ from featurevault.ops.schema_check import check_field_types
 from featurevault.quality.lint import LintReport, check_apply, run_lint
 from featurevault.model.rules import Rule
 from featurevault.quality.rules.check import check_view_rules, effective_rules
-from featurevault.types import from_arrow
+from featurevault.model.types import from_arrow
 
 if TYPE_CHECKING:
     from featurevault.store import FeatureStore

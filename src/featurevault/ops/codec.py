@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from featurevault.errors import SchemaMismatchError
-from featurevault.types import (
+from featurevault.model.types import (
     Array,
     FeatureType,
     Json,

@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from featurevault.errors import SchemaMismatchError
-from featurevault.types import (
+from featurevault.model.types import (
     Bool,
     Bytes,
     FeatureType,

@@ -32,7 +32,7 @@ from featurevault.model import FeatureView, RepoContents
 from featurevault.ops import codec
 from featurevault.quality.enforce import has_block_rules, has_rules
 from featurevault.quality.gate import QualityGate
-from featurevault.types import UnixTimestamp
+from featurevault.model.types import UnixTimestamp
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from featurevault.ops.join_keys import conform_key_values, join_key_types
 from featurevault.ops.online_odfv import run_odfv
 from featurevault.ops.online_response import TIMESTAMP_POSTFIX, FieldStatus, OnlineResponse
 from featurevault.ops.resolve import OdfvPart, ResolvedRequest, ViewPart, resolve_features
-from featurevault.types import FeatureType
+from featurevault.model.types import FeatureType
 
 _PLAN_CACHE_SIZE = 512
 _PRESENT, _NOT_FOUND, _OUTSIDE = FieldStatus.PRESENT, FieldStatus.NOT_FOUND, FieldStatus.OUTSIDE_MAX_AGE

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
-from featurevault.types import FeatureType
+from featurevault.model.types import FeatureType
 
 if TYPE_CHECKING:
     import pandas as pd

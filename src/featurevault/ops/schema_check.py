@@ -11,7 +11,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from featurevault.errors import DefinitionError
-from featurevault.types import Array, FeatureType, Json, Map, Struct, from_arrow
+from featurevault.model.types import Array, FeatureType, Json, Map, Struct, from_arrow
 
 #: declared type name -> predicate on the source's Arrow type (beyond an exact match)
 _WIDENS_TO = {

@@ -28,7 +28,7 @@ from featurevault.model.push_mode import PushMode
 from featurevault.ops import codec
 from featurevault.quality.enforce import has_rules
 from featurevault.quality.gate import QualityGate
-from featurevault.types import FeatureType, UnixTimestamp
+from featurevault.model.types import FeatureType, UnixTimestamp
 
 logger = logging.getLogger(__name__)
 

@@ -83,11 +83,13 @@ class QualityGate:
             dedupe_key if dedupe_key is not None else self.run_id,
         )
         self.quarantine.add(entries_of(batch, named, RULE_COLUMN))
-        logger.warning("feature view %r: %d row(s) quarantined by %s", view.name, rows.num_rows, operation)
-        return rows.num_rows
+        quarantined: int = rows.num_rows
+        logger.warning("feature view %r: %d row(s) quarantined by %s", view.name, quarantined, operation)
+        return quarantined
 
     def _view_notes(self, view: str) -> dict[str, Any]:
-        return self.notes.setdefault("quality", {}).setdefault(view, {"checked": 0, "quarantined": 0})
+        notes: dict[str, Any] = self.notes.setdefault("quality", {}).setdefault(view, {"checked": 0, "quarantined": 0})
+        return notes
 
     def _note(self, view: str, verdict: Verdict) -> None:
         notes = self._view_notes(view)

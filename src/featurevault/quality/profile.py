@@ -19,7 +19,7 @@ from featurevault.model import FeatureView
 from featurevault.quality.enforce import hidden_columns
 from featurevault.quality.rules.sql import quote
 from featurevault.quality.validate import float_columns
-from featurevault.types import Float32, Float64, Int32, Int64
+from featurevault.model.types import Float32, Float64, Int32, Int64
 
 NAMESPACE = "profiles"
 #: every profile of a view, by id: namespace ``profiles.history:<view>``
@@ -83,29 +83,35 @@ class Profile:
 
     def summary(self) -> dict[str, Any]:
         """What a history listing shows: id, view, range, when it was taken and how many rows."""
-        iso = lambda v: v.isoformat() if v is not None else None  # noqa: E731
         return {
             "id": self.id,
             "view": self.view,
-            "start": iso(self.start),
-            "end": iso(self.end),
-            "at": iso(self.at),
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "at": self.at.isoformat(),
             "rows": self.rows,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Profile:
-        parse = lambda v: datetime.fromisoformat(v) if v else None  # noqa: E731
         features = {n: FeatureProfile.from_dict(f) for n, f in data["features"].items()}
         return cls(
             data["view"],
-            parse(data["start"]),
-            parse(data["end"]),
-            parse(data["at"]),
+            _parse(data["start"]),
+            _parse(data["end"]),
+            datetime.fromisoformat(data["at"]),
             data["rows"],
             features,
             data.get("id", ""),
         )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def _plain(value: Any) -> Any:
@@ -136,7 +142,7 @@ def profile_view(offline: Any, view: FeatureView, start: datetime | None, end: d
 def profile_table(table: Any, name: str = "table") -> Profile:
     """Profile an Arrow table in memory (saved datasets, validation references), same statistics."""
     from featurevault.quality.rules.engine import cursor
-    from featurevault.types import from_arrow
+    from featurevault.model.types import from_arrow
 
     columns = []
     for column in table.schema:

@@ -14,7 +14,7 @@ from featurevault.errors import RequestError
 from featurevault.model import FeatureView
 from featurevault.quality.rules.check import effective_rules, timestamp_name
 from featurevault.quality.rules.sql import failure_counts_sql, quote
-from featurevault.types import Float32, Float64
+from featurevault.model.types import Float32, Float64
 
 MAX_GAPS_LISTED = 50
 
@@ -54,15 +54,14 @@ class ViewValidation:
         return starts_in_time and not self.missing_days
 
     def to_dict(self) -> dict[str, Any]:
-        iso = lambda v: v.isoformat() if v is not None else None  # noqa: E731
         return {
             "view": self.view,
             "rows": self.rows,
             "blocked": self.blocked,
             "rules": [r.to_dict() for r in self.rules],
-            "earliest": iso(self.earliest),
-            "latest": iso(self.latest),
-            "backfill_start": iso(self.backfill_start),
+            "earliest": _iso(self.earliest),
+            "latest": _iso(self.latest),
+            "backfill_start": _iso(self.backfill_start),
             "backfilled": self.backfilled,
             "missing_days": len(self.missing_days),
             "missing_days_first": [d.isoformat() for d in self.missing_days[:MAX_GAPS_LISTED]],
@@ -80,6 +79,10 @@ class ValidationReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"blocked": self.blocked, "views": [v.to_dict() for v in self.views]}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def float_columns(view: FeatureView) -> set[str]:

@@ -79,7 +79,7 @@ def new_backup_id(now: datetime) -> str:
 
 
 def create_backup(ctx: RecoveryContext, include: list[str] | None = None) -> BackupResult:
-    parts = _parts(include or ctx.backup_config.include)
+    parts = _parts(include or list(ctx.backup_config.include))
     began = time.perf_counter()
     now = datetime.now(UTC)
     backup_id = new_backup_id(now)
@@ -203,8 +203,8 @@ def _rewind_watermarks(ctx: RecoveryContext, manifest: Manifest) -> dict[str, An
     """Each restored view's watermark becomes the snapshot's, so the next incremental run fills the gap."""
     from featurevault.ops.materialize import NAMESPACE
 
-    restored = {f.table for f in manifest.files if f.part == "online"}
-    marks = {}
+    restored = {f.online_table for f in manifest.files if f.part == "online"}
+    marks: dict[str, Any] = {}
     for view in restored:
         mark = manifest.watermarks.get(view)
         ctx.registry.set_state(ctx.project, NAMESPACE, view, mark)  # None (no watermark then) deletes it

@@ -13,10 +13,13 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.recovery.online_snapshot import maintainable
 from featurevault.recovery.state import record
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 SAMPLE = 10_000
 READ_PROBES = 200
@@ -67,7 +70,7 @@ class CapacityPlan:
         }
 
 
-def plan_capacity(store: Any, entities: int | None = None, qps: float | None = None) -> CapacityPlan:
+def plan_capacity(store: FeatureStore, entities: int | None = None, qps: float | None = None) -> CapacityPlan:
     online = maintainable(store.online_store)
     plan = CapacityPlan(qps=qps)
     probe_keys: list[tuple[str, bytes]] = []
@@ -85,7 +88,9 @@ def plan_capacity(store: Any, entities: int | None = None, qps: float | None = N
 
 
 def _measure(online: Any, table: str, counting: bool) -> tuple[int, list[int], list[bytes]]:
-    count, sizes, keys = 0, [], []
+    count = 0
+    sizes: list[int] = []
+    keys: list[bytes] = []
     for batch_keys, records in online.scan(table, SAMPLE):
         if not sizes:
             sizes = [len(k) + len(r) for k, r in zip(batch_keys, records)]
@@ -96,7 +101,7 @@ def _measure(online: Any, table: str, counting: bool) -> tuple[int, list[int], l
     return count, sizes, keys
 
 
-def _offline_growth(store: Any, view: Any) -> float | None:
+def _offline_growth(store: FeatureStore, view: Any) -> float | None:
     path = getattr(view.batch_source, "path", None) if hasattr(view, "batch_source") else None
     if not path or "://" in str(path):
         return None

@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -30,6 +30,9 @@ from featurevault.errors import RecoveryError
 from featurevault.recovery.backup import list_backups, load_manifest, restore_backup
 from featurevault.recovery.context import RecoveryContext
 from featurevault.recovery.state import record
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +78,7 @@ class DrillResult:
 
 
 def run_drill(
-    store: Any, ctx: RecoveryContext, backup_id: str | None = None, sample_size: int | None = None
+    store: FeatureStore, ctx: RecoveryContext, backup_id: str | None = None, sample_size: int | None = None
 ) -> DrillResult:
     began = time.perf_counter()
     started = datetime.now(UTC)
@@ -135,7 +138,7 @@ def _pick(ctx: RecoveryContext, backup_id: str | None) -> Any:
     return manifest
 
 
-def _scratch_store(store: Any, where: Path) -> Any:
+def _scratch_store(store: FeatureStore, where: Path) -> Any:
     """A FeatureStore on the live offline store, with a scratch registry and online store under ``where``."""
     from featurevault.config import AuditConfig, BackendSection, NoAuthConfig, RegistryConfig
     from featurevault.store import FeatureStore
@@ -143,7 +146,7 @@ def _scratch_store(store: Any, where: Path) -> Any:
     config = store.config.model_copy(
         update={
             "registry": RegistryConfig(registry_type="file", path=str(where / "registry.db"), cache_ttl_seconds=0),
-            "online_store": BackendSection(type="sqlite", path=str(where / "online.db")),
+            "online_store": BackendSection.model_validate({"type": "sqlite", "path": str(where / "online.db")}),
             "audit": AuditConfig(sink="none"),
             "auth": NoAuthConfig(),
         }

@@ -13,7 +13,7 @@ entity until retention removes them; the report says how many backups that is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -23,6 +23,9 @@ from featurevault.model import FileSource
 from featurevault.ops import codec
 from featurevault.quality.quarantine import from_jsonable
 from featurevault.recovery.online_snapshot import maintainable
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 
 @dataclass
@@ -54,7 +57,7 @@ class ForgetResult:
         }
 
 
-def forget_entity(store: Any, entity: dict[str, Any], *, dry_run: bool = False) -> ForgetResult:
+def forget_entity(store: FeatureStore, entity: dict[str, Any], *, dry_run: bool = False) -> ForgetResult:
     if not entity:
         raise RequestError("forget: give the entity as join_key=value (repeat for a composite key)")
     online = maintainable(store.online_store)
@@ -93,7 +96,7 @@ def _typed(view: Any, entity: dict[str, Any]) -> dict[str, Any]:
     return typed
 
 
-def _forget_offline(store: Any, view: Any, entity: dict[str, Any], result: ForgetResult) -> None:
+def _forget_offline(store: FeatureStore, view: Any, entity: dict[str, Any], result: ForgetResult) -> None:
     source = view.batch_source
     if source.name in result.offline:
         return  # a source feeding several views is rewritten once
@@ -113,7 +116,7 @@ def _forget_offline(store: Any, view: Any, entity: dict[str, Any], result: Forge
     result.offline[source.name] = delta.delete_rows(source, path, predicate, dry_run=result.dry_run)
 
 
-def _forget_quarantined(store: Any, view: Any, entity: dict[str, Any], result: ForgetResult) -> None:
+def _forget_quarantined(store: FeatureStore, view: Any, entity: dict[str, Any], result: ForgetResult) -> None:
     quarantine = store.quarantine
     held = [
         e for e in quarantine.list(view.name) if all(from_jsonable(e.values.get(k)) == v for k, v in entity.items())
@@ -123,7 +126,7 @@ def _forget_quarantined(store: Any, view: Any, entity: dict[str, Any], result: F
     result.quarantine[view.name] = len(held)
 
 
-def _backups_holding(store: Any) -> int:
+def _backups_holding(store: FeatureStore) -> int:
     from featurevault.recovery.backup import list_backups
     from featurevault.recovery.service import RecoveryService
 

@@ -29,6 +29,11 @@ class FileEntry:
     table: str | None = None
     records: int | None = None
 
+    @property
+    def online_table(self) -> str:
+        """The online table an online file holds (named after the file when the entry does not say)."""
+        return self.table or self.path.rsplit("/", 1)[-1].removesuffix(".arrows")
+
 
 @dataclass
 class Manifest:

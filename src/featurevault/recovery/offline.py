@@ -15,12 +15,15 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.backends.offline import delta
 from featurevault.errors import FeatureViewNotFoundError
 from featurevault.model import FeatureView, FileSource
 from featurevault.recovery.state import record
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +58,7 @@ class MaintenanceResult:
         }
 
 
-def views_of(store: Any, names: list[str] | None) -> list[FeatureView]:
+def views_of(store: FeatureStore, names: list[str] | None) -> list[FeatureView]:
     views = store.registry.contents().feature_views
     if not names:
         return sorted(views.values(), key=lambda v: v.name)
@@ -87,7 +90,7 @@ def _local(source: Any) -> str | None:
     return None
 
 
-def compact(store: Any, names: list[str] | None, target_mb: int | None = None) -> MaintenanceResult:
+def compact(store: FeatureStore, names: list[str] | None, target_mb: int | None = None) -> MaintenanceResult:
     from featurevault.backends.offline.duckdb_sources import locate
     from featurevault.backends.offline.parquet_compact import compact_parquet
 
@@ -112,7 +115,7 @@ def compact(store: Any, names: list[str] | None, target_mb: int | None = None) -
 
 
 def vacuum(
-    store: Any,
+    store: FeatureStore,
     names: list[str] | None,
     retain_seconds: float | None = None,
     *,

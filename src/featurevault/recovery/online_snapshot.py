@@ -64,14 +64,26 @@ def load(
 ) -> dict[str, int]:
     """Restore every online table of the backup; returns records per table."""
     swapper = maintainable(store)
+    entries = {_table_of(f): f for f in manifest.files if f.part == "online"}
+    # stores that swap key by key first list the keys the restored tables hold now, in one pass:
+    # those the snapshot does not overwrite are stale and go at the end (keys written while the
+    # restore runs are not in this list and stay)
+    stale: dict[str, set[bytes]] = {table: set() for table in entries}
+    if not swapper.atomic_swap:
+        for table, keys in swapper.scan_all_keys():
+            if table in stale:
+                stale[table].update(keys)
     restored = {}
-    for entry in (f for f in manifest.files if f.part == "online"):
-        table = entry.table or entry.path.rsplit("/", 1)[-1].removesuffix(".arrows")
+    for table, entry in entries.items():
         if swapper.atomic_swap:
             restored[table] = _load_and_swap(swapper, target, manifest, entry.path, table, progress)
         else:
-            restored[table] = _load_in_place(swapper, target, manifest, entry.path, table, progress)
+            restored[table] = _load_in_place(swapper, target, manifest, entry.path, table, stale[table], progress)
     return restored
+
+
+def _table_of(entry: FileEntry) -> str:
+    return entry.table or entry.path.rsplit("/", 1)[-1].removesuffix(".arrows")
 
 
 def _batches(target: BackupTarget, manifest: Manifest, path: str) -> Any:
@@ -81,7 +93,7 @@ def _batches(target: BackupTarget, manifest: Manifest, path: str) -> Any:
 
 
 def _load_and_swap(
-    store: Any, target: BackupTarget, manifest: Manifest, path: str, table: str, progress: Progress | None
+    store: Maintainable, target: BackupTarget, manifest: Manifest, path: str, table: str, progress: Progress | None
 ) -> int:
     """Into a fresh staging table, then swapped in whole (SQLite, PostgreSQL)."""
     staging = f"{table}__restore"
@@ -100,18 +112,24 @@ def _load_and_swap(
 
 
 def _load_in_place(
-    store: Any, target: BackupTarget, manifest: Manifest, path: str, table: str, progress: Progress | None
+    store: Maintainable,
+    target: BackupTarget,
+    manifest: Manifest,
+    path: str,
+    table: str,
+    stale: set[bytes],
+    progress: Progress | None,
 ) -> int:
-    """Each key overwritten in place (atomic per key), then keys the snapshot lacks removed (Redis)."""
-    restored: set[bytes] = set()
+    """Each key overwritten in place (atomic per key), then the ``stale`` keys the snapshot lacks removed (Redis)."""
+    restored: set[bytes] = set()  # a Redis SCAN may have listed a key twice in the snapshot
     for keys, records in _batches(target, manifest, path):
         store.write(table, keys, records)
         restored.update(keys)
         if progress is not None:
             progress(table, len(restored))
-    stale = [k for keys in store.scan_keys(table) for k in keys if k not in restored]
-    for start in range(0, len(stale), 10_000):
-        store.delete(table, stale[start : start + 10_000])
+    leftover = list(stale - restored)
+    for start in range(0, len(leftover), 10_000):
+        store.delete(table, leftover[start : start + 10_000])
     return len(restored)
 
 
@@ -121,13 +139,13 @@ def is_empty(store: OnlineStore) -> bool:
 
 def extra_tables(store: OnlineStore, manifest: Manifest) -> list[str]:
     """Live tables the backup does not hold (left alone by a restore)."""
-    held = {f.table for f in manifest.files if f.part == "online"}
+    held = {f.online_table for f in manifest.files if f.part == "online"}
     return [t for t in live_tables(store) if t not in held]
 
 
 def read_records(target: BackupTarget, manifest: Manifest, table: str) -> Any:
     """The (key, record) Arrow table of one backed-up online table (for checks and tests)."""
-    entry = next((f for f in manifest.files if f.part == "online" and f.table == table), None)
+    entry = next((f for f in manifest.files if f.part == "online" and f.online_table == table), None)
     if entry is None:
         raise RecoveryError(f"backup {manifest.backup_id} holds no online table {table!r}")
     with target.reader(manifest.backup_id, *entry.path.split("/")) as source:

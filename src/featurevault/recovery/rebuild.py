@@ -12,10 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.ops import materialize
 from featurevault.recovery.online_snapshot import maintainable
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 logger = logging.getLogger(__name__)
 
@@ -49,13 +52,14 @@ class _StagingOnline:
         self._online.write(self._name(table), keys, records)
 
     def read(self, table: str, keys: Any) -> list[bytes | None]:
-        return self._online.read(self._name(table), keys)
+        found: list[bytes | None] = self._online.read(self._name(table), keys)
+        return found
 
 
 class _StagingStore:
     """What ``materialize_view`` needs of a store, with the staging online store in place."""
 
-    def __init__(self, store: Any, online: _StagingOnline) -> None:
+    def __init__(self, store: FeatureStore, online: _StagingOnline) -> None:
         self.online_store = online
         self.offline_store = store.offline_store
         self.registry = store.registry
@@ -63,7 +67,9 @@ class _StagingStore:
         self.guard = store.guard
 
 
-def rebuild_online(store: Any, view_names: list[str] | None = None, since: datetime | None = None) -> RebuildResult:
+def rebuild_online(
+    store: FeatureStore, view_names: list[str] | None = None, since: datetime | None = None
+) -> RebuildResult:
     """Rebuild the named online views (all online views when none) from the offline store."""
     online = store.online_store
     swapper = maintainable(online)
@@ -93,7 +99,7 @@ def rebuild_online(store: Any, view_names: list[str] | None = None, since: datet
     return result
 
 
-def _reset_watermark(store: Any, view: str, start: datetime | None, end: datetime, rows: int) -> None:
+def _reset_watermark(store: FeatureStore, view: str, start: datetime | None, end: datetime, rows: int) -> None:
     value = {
         "start": None if start is None else start.isoformat(),
         "end": end.isoformat(),

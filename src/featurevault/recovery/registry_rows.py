@@ -30,8 +30,8 @@ class RegistryRows:
     def for_project(self, project: str) -> RegistryRows:
         """The rows re-labelled for ``project`` (a backup may be restored under another project name)."""
         return RegistryRows(
-            [(project, *row[1:]) for row in self.versions],  # type: ignore[misc]
-            [(project, *row[1:]) for row in self.state],  # type: ignore[misc]
+            [(project, *row[1:]) for row in self.versions],
+            [(project, *row[1:]) for row in self.state],
         )
 
     def restorable_state(self, live: list[StateRow]) -> list[StateRow]:

@@ -23,7 +23,8 @@ def _backend(registry: Any) -> Any:
 
 
 def dump(registry: Any, project: str, target: BackupTarget, backup_id: str) -> list[FileEntry]:
-    return _backend(registry).dump(registry, project, target, backup_id)
+    entries: list[FileEntry] = _backend(registry).dump(registry, project, target, backup_id)
+    return entries
 
 
 def read_rows(target: BackupTarget, manifest: Manifest) -> RegistryRows:

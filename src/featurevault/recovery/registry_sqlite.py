@@ -46,12 +46,12 @@ def read_rows(path: Path) -> RegistryRows:
         state = conn.execute("SELECT project, namespace, key, value FROM state").fetchall()
     finally:
         conn.close()
-    return RegistryRows([tuple(r) for r in versions], [tuple(r) for r in state])  # type: ignore[misc]
+    return RegistryRows([tuple(r) for r in versions], [tuple(r) for r in state])
 
 
 def live_state(registry: Any, project: str) -> list[StateRow]:
     rows = registry._conn().execute("SELECT project, namespace, key, value FROM state WHERE project = ?", (project,))
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [tuple(r) for r in rows]
 
 
 def load(registry: Any, project: str, rows: RegistryRows) -> None:

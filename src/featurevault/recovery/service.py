@@ -6,13 +6,26 @@ the actions below; the audit record's ``details.operation`` names what ran.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.governance.permissions import project_resource
 from featurevault.model import AuthzedAction as A
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
+    from featurevault.recovery.backup import BackupResult, RestoreResult, VerifyResult
+    from featurevault.recovery.capacity import CapacityPlan
+    from featurevault.recovery.context import RecoveryContext
+    from featurevault.recovery.drill import DrillResult
+    from featurevault.recovery.forget import ForgetResult
+    from featurevault.recovery.manifest import Manifest
+    from featurevault.recovery.offline import MaintenanceResult
+    from featurevault.recovery.rebuild import RebuildResult
+    from featurevault.recovery.retention import RetentionResult
 
 #: operation -> the actions a principal needs on the project
 ACTIONS: dict[str, list[A]] = {
@@ -34,7 +47,7 @@ ACTIONS: dict[str, list[A]] = {
 class RecoveryService:
     """Backups, restore, rebuild, drill, capacity and erasure of one :class:`FeatureStore`."""
 
-    def __init__(self, store: Any, target: str | None = None) -> None:
+    def __init__(self, store: FeatureStore, target: str | None = None) -> None:
         self.store = store
         self._target = target
 
@@ -47,7 +60,7 @@ class RecoveryService:
         with self.store.guard.write(ACTIONS[operation], version, contents, resources, details=info) as call:
             yield call
 
-    def context(self) -> Any:
+    def context(self) -> RecoveryContext:
         from featurevault.governance.signing import load_signing_key
         from featurevault.recovery.context import RecoveryContext
         from featurevault.recovery.target import BackupTarget
@@ -65,7 +78,7 @@ class RecoveryService:
 
     # -- backups ------------------------------------------------------------------------------
 
-    def create(self, include: list[str] | None = None) -> Any:
+    def create(self, include: list[str] | None = None) -> BackupResult:
         from featurevault.recovery.backup import create_backup
 
         with self.guarded("backup.create", include=include, target=self._target) as call:
@@ -74,13 +87,13 @@ class RecoveryService:
         self.store.registry.refresh(force=True)
         return result
 
-    def list(self) -> list[Any]:
+    def list(self) -> list[Manifest]:
         from featurevault.recovery.backup import list_backups
 
         with self.guarded("backup.list", target=self._target):
             return list_backups(self.context())
 
-    def verify(self, backup_id: str) -> Any:
+    def verify(self, backup_id: str) -> VerifyResult:
         from featurevault.recovery.backup import verify_backup
 
         with self.guarded("backup.verify", backup_id=backup_id) as call:
@@ -88,7 +101,7 @@ class RecoveryService:
             call.details["ok"] = result.ok
             return result
 
-    def restore(self, backup_id: str, *, only: str | None = None, force: bool = False) -> Any:
+    def restore(self, backup_id: str, *, only: str | None = None, force: bool = False) -> RestoreResult:
         from featurevault.recovery.backup import restore_backup
 
         with self.guarded("backup.restore", backup_id=backup_id, only=only, force=force or None):
@@ -96,7 +109,7 @@ class RecoveryService:
         self.store.registry.refresh(force=True)
         return result
 
-    def prune(self, keep_last: int | None, keep_days: float | None, *, dry_run: bool = False) -> Any:
+    def prune(self, keep_last: int | None, keep_days: float | None, *, dry_run: bool = False) -> RetentionResult:
         from featurevault.recovery.retention import apply_retention
 
         cfg = self.store.config.backup
@@ -109,13 +122,13 @@ class RecoveryService:
 
     # -- rebuild, drill, capacity, erasure ------------------------------------------------------
 
-    def rebuild(self, views: list[str] | None = None, since: datetime | None = None) -> Any:
+    def rebuild(self, views: builtins.list[str] | None = None, since: datetime | None = None) -> RebuildResult:
         from featurevault.recovery.rebuild import rebuild_online
 
         with self.guarded("online.rebuild", views=views, since=since and since.isoformat()):
             return rebuild_online(self.store, views, since)
 
-    def drill(self, backup_id: str | None = None, sample_size: int | None = None) -> Any:
+    def drill(self, backup_id: str | None = None, sample_size: int | None = None) -> DrillResult:
         from featurevault.recovery.drill import run_drill
 
         with self.guarded("dr.drill", backup_id=backup_id) as call:
@@ -129,13 +142,13 @@ class RecoveryService:
         with self.guarded("dr.status"):
             return recorded(self.store.registry.registry, self.store.project)
 
-    def capacity(self, entities: int | None = None, qps: float | None = None) -> Any:
+    def capacity(self, entities: int | None = None, qps: float | None = None) -> CapacityPlan:
         from featurevault.recovery.capacity import plan_capacity
 
         with self.guarded("capacity", entities=entities, qps=qps):
             return plan_capacity(self.store, entities, qps)
 
-    def forget(self, entity: dict[str, Any], *, dry_run: bool = False) -> Any:
+    def forget(self, entity: dict[str, Any], *, dry_run: bool = False) -> ForgetResult:
         from featurevault.recovery.forget import forget_entity
 
         with self.guarded("forget", entity=sorted(entity), dry_run=dry_run or None) as call:
@@ -145,7 +158,9 @@ class RecoveryService:
 
     # -- offline data maintenance ------------------------------------------------------------
 
-    def compact_offline(self, views: list[str] | None = None, target_file_size_mb: int | None = None) -> Any:
+    def compact_offline(
+        self, views: builtins.list[str] | None = None, target_file_size_mb: int | None = None
+    ) -> MaintenanceResult:
         from featurevault.recovery.offline import compact
 
         with self.guarded("offline.compact", views=views, target_file_size_mb=target_file_size_mb) as call:
@@ -154,8 +169,8 @@ class RecoveryService:
             return result
 
     def vacuum_offline(
-        self, views: list[str] | None = None, retain_seconds: float | None = None, *, dry_run: bool = False
-    ) -> Any:
+        self, views: builtins.list[str] | None = None, retain_seconds: float | None = None, *, dry_run: bool = False
+    ) -> MaintenanceResult:
         from featurevault.recovery.offline import vacuum
 
         with self.guarded(

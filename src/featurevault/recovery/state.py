@@ -18,4 +18,5 @@ def record(registry: Any, project: str, key: str, value: Any) -> None:
 
 
 def recorded(registry: Any, project: str) -> dict[str, Any]:
-    return registry.get_state(project, NAMESPACE)
+    state: dict[str, Any] = registry.get_state(project, NAMESPACE)
+    return state

@@ -118,7 +118,7 @@ class BackupTarget:
     def exists(self, *parts: str) -> bool:
         from pyarrow import fs
 
-        return self.fs.get_file_info(self.path(*parts)).type != fs.FileType.NotFound
+        return bool(self.fs.get_file_info(self.path(*parts)).type != fs.FileType.NotFound)
 
     def size(self, *parts: str) -> int:
         return int(self.fs.get_file_info(self.path(*parts)).size or 0)

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any, IO
 
 from fastapi import FastAPI
 
@@ -43,6 +43,9 @@ from featurevault.server.errors import install_error_handlers
 from featurevault.server.metrics import MULTIPROCESS_ENV, ServerMetrics
 from featurevault.server.middleware import ServingMiddleware
 from featurevault.server.offload import Offloader
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +79,7 @@ class ServerSettings:
 
 
 def create_app(
-    store: Any,
+    store: FeatureStore,
     settings: ServerSettings | None = None,
     *,
     authenticate: Authenticator | None = None,
@@ -145,7 +148,7 @@ def create_app(
     return app
 
 
-def _embedded(store: Any) -> bool:
+def _embedded(store: FeatureStore) -> bool:
     """True when the online store is a local file (SQLite in WAL mode: a read never waits on the network)."""
     try:
         return bool(getattr(store.online_store, "embedded", False))
@@ -153,19 +156,20 @@ def _embedded(store: Any) -> bool:
         return False
 
 
-def _refresh_registry_in_background(store: Any) -> Callable[[], None]:
+def _refresh_registry_in_background(store: FeatureStore) -> Callable[[], None]:
     """Requests then never wait for the registry: a daemon thread checks it every cache TTL.
 
     Returns what stops it again (nothing when it was already running: whoever started it stops it).
     """
-    cache = getattr(store, "registry", None)
+    cache: Any = getattr(store, "registry", None)  # a registry cache, or a plain registry
     if not hasattr(cache, "start_background_refresh") or cache.refreshing_in_background:
         return lambda: None
     cache.start_background_refresh()
-    return cache.stop_background_refresh
+    stop: Callable[[], None] = cache.stop_background_refresh
+    return stop
 
 
-def _max_entity_rows(store: Any, settings: ServerSettings) -> int:
+def _max_entity_rows(store: FeatureStore, settings: ServerSettings) -> int:
     """The settings' cap, else the repo's ``limits.server_max_entity_rows`` (test doubles have no config)."""
     if settings.max_entity_rows is not None:
         return settings.max_entity_rows
@@ -173,7 +177,7 @@ def _max_entity_rows(store: Any, settings: ServerSettings) -> int:
     return config.limits.server_max_entity_rows if config is not None else DEFAULT_SERVER_MAX_ENTITY_ROWS
 
 
-def _start_monitor(app: Any, store: Any, settings: ServerSettings) -> Any:
+def _start_monitor(app: Any, store: FeatureStore, settings: ServerSettings) -> Any:
     if settings.monitor_interval_seconds is None:
         return None
     import asyncio
@@ -187,7 +191,7 @@ def _start_monitor(app: Any, store: Any, settings: ServerSettings) -> Any:
     )
 
 
-def _warm(store: Any) -> None:
+def _warm(store: FeatureStore) -> None:
     # Load the registry and open the online store before the first request, not during it.
     # A failure here is not fatal: /ready reports it and requests retry.
     try:

@@ -33,13 +33,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
 from featurevault.errors import AuthenticationError, UnknownCredentialError
 from featurevault.governance.context import request_principal, request_route
 from featurevault.governance.principal import ANONYMOUS, Principal
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 #: what a route may do to a resource
 ACTIONS = ("read_online", "write_online", "write_offline", "describe")
@@ -59,7 +62,7 @@ def allow_all(principal: Principal, action: str, resource: Resource) -> None:
     """Everything is allowed."""
 
 
-def bearer_authenticator(store: Any) -> Authenticator:
+def bearer_authenticator(store: FeatureStore) -> Authenticator:
     """Verify ``Authorization: Bearer`` with the store's auth config (anonymous under ``no_auth``)."""
     from featurevault.governance.auth import bearer_token
 
@@ -75,7 +78,7 @@ def bearer_authenticator(store: Any) -> Authenticator:
 _KINDS = {"push_source": "data_source", "feature_view": "feature_view", "feature_service": "feature_service"}
 
 
-def policy_authorizer(store: Any) -> Authorizer:
+def policy_authorizer(store: FeatureStore) -> Authorizer:
     """Registry reads checked (and audited) by the store's guard; reads and writes left to the store calls."""
     from featurevault.governance.permissions import Resource as PolicyResource
     from featurevault.governance.permissions import project_resource
@@ -99,7 +102,7 @@ def policy_authorizer(store: Any) -> Authorizer:
     return authorize
 
 
-def for_store(store: Any) -> tuple[Authenticator, Authorizer]:
+def for_store(store: FeatureStore) -> tuple[Authenticator, Authorizer]:
     """The store's own security when it has a guard (a FeatureStore); open otherwise (test doubles)."""
     if hasattr(type(store), "guard"):
         return bearer_authenticator(store), policy_authorizer(store)
@@ -116,7 +119,7 @@ _NOT_FOUND = {
 }
 
 
-def registered(store: Any, kind: str, name: str) -> Any:
+def registered(store: FeatureStore, kind: str, name: str) -> Any:
     """A definition a route needs to serve a request whose read or write the store's guard decides.
 
     Read from the registry directly, not through ``store.get_*`` (a DESCRIBE of its own): one
@@ -154,7 +157,7 @@ async def current_principal(request: Request) -> Principal:
 
 
 async def _authenticate(request: Request) -> Principal:
-    authenticate = request.app.state.authenticate
+    authenticate: Authenticator = request.app.state.authenticate
     try:
         return authenticate(request)
     except UnknownCredentialError as exc:
@@ -176,7 +179,7 @@ async def _registry_checked_early(request: Request) -> bool:
         return False
 
 
-def _audit_refusal(store: Any, header: str | None, route: str, exc: AuthenticationError) -> None:
+def _audit_refusal(store: FeatureStore, header: str | None, route: str, exc: AuthenticationError) -> None:
     from featurevault.governance.auth import claimed_identity, scrub
 
     if not hasattr(type(store), "guard"):

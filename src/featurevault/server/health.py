@@ -7,7 +7,7 @@ under the server's online timeout.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import APIRouter, Request
@@ -17,6 +17,9 @@ from starlette.responses import Response
 from featurevault.server.errors import error_response
 from featurevault.server.online import online_timeout
 from featurevault.server.schemas import ERROR_RESPONSES, HealthResponse, ReadyResponse
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 router = APIRouter(tags=["health"])
 
@@ -41,13 +44,13 @@ async def ready(request: Request) -> Response:
     return error_response(503, "NotReady", f"not ready ({failed})", checks)
 
 
-def registry_status(store: Any) -> dict[str, Any]:
+def registry_status(store: FeatureStore) -> dict[str, Any]:
     """The registry cache's version, age, staleness and limit (empty for stores without one)."""
     status = getattr(store.registry, "status", None)
     return status() if status is not None else {}
 
 
-def registry_check(store: Any, status: dict[str, Any]) -> str:
+def registry_check(store: FeatureStore, status: dict[str, Any]) -> str:
     """ "ok"; "stale: ..." while a stale copy is still served (ready, degraded); otherwise why not."""
     try:
         store.registry.contents()  # not list_feature_views: a probe is no audited DESCRIBE

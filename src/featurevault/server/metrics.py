@@ -19,7 +19,7 @@ import logging
 import os
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -29,6 +29,9 @@ from starlette.responses import Response
 
 from featurevault.lifecycle.schedule_metrics import ScheduleCollector
 from featurevault.server.monitoring import MonitorCollector
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ router = APIRouter(tags=["metrics"])
 class ServerMetrics:
     """Every metric the server records, registered in its own registry."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: FeatureStore) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter(
@@ -91,7 +94,7 @@ class ServerMetrics:
         if not self.multiprocess_dir:
             r.register(self.store_collector)
             r.register(self.monitor_collector)
-            r.register(self.schedule_collector)  # type: ignore[arg-type]
+            r.register(self.schedule_collector)
 
     def exposition(self) -> bytes:
         """Prometheus text: this app's registry, or, with several workers, every worker's counts."""
@@ -105,11 +108,11 @@ class ServerMetrics:
         multiprocess.MultiProcessCollector(merged, path=self.multiprocess_dir)
         merged.register(self.store_collector)
         merged.register(self.monitor_collector)
-        merged.register(self.schedule_collector)  # type: ignore[arg-type]
+        merged.register(self.schedule_collector)
         return generate_latest(merged)
 
 
-def _registry_attr(store: Any, name: str) -> float:
+def _registry_attr(store: FeatureStore, name: str) -> float:
     try:
         return float(getattr(store.registry, name))
     except Exception:  # a metric read must never fail a scrape
@@ -119,7 +122,7 @@ def _registry_attr(store: Any, name: str) -> float:
 class StoreCollector(Collector):
     """Gauges read from the store at scrape time: registry age and staleness, last materializations."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: FeatureStore) -> None:
         self.store = store
 
     def describe(self) -> list[Any]:
@@ -165,7 +168,7 @@ _RECOVERY_SEEN: dict[int, dict[str, Any]] = {}
 _RECOVERY_READING: set[int] = set()
 
 
-def recovery_log(store: Any) -> dict[str, Any]:
+def recovery_log(store: FeatureStore) -> dict[str, Any]:
     """The recorded last backup and drill (read without the guard: these are operational gauges).
 
     The registry is read on a background thread; a scrape answers with the last log read, so
@@ -265,7 +268,7 @@ def _offline_maintenance_gauges(log: dict[str, Any]) -> Iterator[GaugeMetricFami
             )
 
 
-def online_cache_families(store: Any) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+def online_cache_families(store: FeatureStore) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
     """The hot-entity cache's counts (``online_cache`` in feature_store.yaml), when it is on.
 
     Read from the store's online store only once it was built: a scrape never opens a connection.
@@ -308,12 +311,12 @@ def quality_families() -> Iterator[CounterMetricFamily]:
     yield checked
 
 
-def cached_state(store: Any, namespace: str) -> Any:
+def cached_state(store: FeatureStore, namespace: str) -> Any:
     """A state namespace from the store's registry cache (refreshed in the background while serving)."""
     return store.registry.state(namespace)
 
 
-def materialization_times(store: Any) -> dict[str, float]:
+def materialization_times(store: FeatureStore) -> dict[str, float]:
     """feature view -> unix time of its last successful materialization ("at" of its state entry).
 
     Read from the registry cache's copy of the materialization state.

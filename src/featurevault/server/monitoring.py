@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,6 +24,9 @@ from starlette.responses import Response
 
 from featurevault.server.auth import Principal, authorize, current_principal
 from featurevault.server.schemas import ERROR_RESPONSES
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +95,7 @@ async def served_drift(
 class MonitorCollector(Collector):
     """``featurevault_monitor_value{project, view, feature, metric}``: the newest recorded value of each series."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: FeatureStore) -> None:
         self.store = store
         #: filled at startup and by the monitor loop; a scrape never waits on the registry
         self.values: dict[tuple[str, str, str], float] = {}
@@ -100,7 +103,7 @@ class MonitorCollector(Collector):
     def describe(self) -> list[Any]:
         return []
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         family = GaugeMetricFamily(
             "featurevault_monitor_value",
             "Newest recorded monitoring metric (freshness, psi, js, ks, skew_rate...)",
@@ -112,7 +115,7 @@ class MonitorCollector(Collector):
         yield from feature_log_counters(self.store)
 
 
-def feature_log_counters(store: Any) -> Iterator[CounterMetricFamily]:
+def feature_log_counters(store: FeatureStore) -> Iterator[CounterMetricFamily]:
     """``featurevault_feature_log_rows_total`` and ``featurevault_feature_log_dropped_rows_total`` per service (this process)."""
     logged = CounterMetricFamily(
         "featurevault_feature_log_rows", "Served rows written to the feature log", labels=["project", "service"]
@@ -131,7 +134,7 @@ def feature_log_counters(store: Any) -> Iterator[CounterMetricFamily]:
     yield dropped
 
 
-def latest_values(store: Any) -> dict[tuple[str, str, str], float]:
+def latest_values(store: FeatureStore) -> dict[tuple[str, str, str], float]:
     try:
         cache = store.registry
         points = cache.registry.metrics(cache.project, since=datetime.now(UTC) - GAUGE_HORIZON)
@@ -153,7 +156,7 @@ def histogram_buckets(histogram: Any) -> dict[float, float]:
 
 
 async def monitor_loop(
-    store: Any, interval_seconds: float, collector: MonitorCollector | None = None, latency: Any = None
+    store: FeatureStore, interval_seconds: float, collector: MonitorCollector | None = None, latency: Any = None
 ) -> None:
     """Evaluate the alerts every ``interval_seconds`` until cancelled (``serve --monitor``).
 

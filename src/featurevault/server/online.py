@@ -16,7 +16,7 @@ on-demand views).
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import APIRouter, Request
@@ -33,6 +33,9 @@ from featurevault.server.schemas import (
     request_body_schema,
 )
 from featurevault.server.validation import parse_body
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 router = APIRouter(tags=["online"])
 
@@ -75,7 +78,7 @@ async def answer_online(request: Request, raw: bytes) -> bytes:
     if offload is not None:
         # One hop for the whole blocking part: read, shaping, encoding.
         timeout = app_state.settings.online_timeout_seconds
-        return await offload.run(
+        encoded: bytes = await offload.run(
             timeout,
             lambda: online_timeout(timeout),
             _read_and_encode,
@@ -84,6 +87,7 @@ async def answer_online(request: Request, raw: bytes) -> bytes:
             features,
             body,
         )
+        return encoded
     return _read_and_encode(app_state.store, app_state.metrics, features, body)
 
 
@@ -93,7 +97,9 @@ def online_timeout(seconds: float) -> OnlineStoreTimeoutError:
     )
 
 
-def _read_and_encode(store: Any, metrics: ServerMetrics, features: Any, body: GetOnlineFeaturesRequest) -> bytes:
+def _read_and_encode(
+    store: FeatureStore, metrics: ServerMetrics, features: Any, body: GetOnlineFeaturesRequest
+) -> bytes:
     start = time.perf_counter()
     result = store.get_online_features(features, body.entities, body.full_feature_names)
     metrics.online_read_latency.labels(body.feature_service or "").observe(time.perf_counter() - start)

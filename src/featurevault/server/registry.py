@@ -7,7 +7,7 @@ not for HTTP clients; its source text stays in ``udf_string``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -17,6 +17,9 @@ from starlette.responses import Response
 from featurevault.errors import FeatureViewNotFoundError
 from featurevault.server.auth import Principal, authorize, current_principal
 from featurevault.server.schemas import ERROR_RESPONSES, FeatureServiceList, FeatureViewList, RegistryObject
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 router = APIRouter(tags=["registry"])
 
@@ -60,11 +63,11 @@ async def get_feature_view(name: str, request: Request, principal: Principal = D
 # directly, so that one request leaves one record.
 
 
-def _listed(store: Any, attribute: str) -> list[Any]:
+def _listed(store: FeatureStore, attribute: str) -> list[Any]:
     return list(getattr(store.registry.contents(), attribute).values())
 
 
-def _find_view(store: Any, name: str) -> Any:
+def _find_view(store: FeatureStore, name: str) -> Any:
     contents = store.registry.contents()
     view = contents.feature_views.get(name) or contents.on_demand_feature_views.get(name)
     if view is None:

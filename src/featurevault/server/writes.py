@@ -7,7 +7,7 @@ the rows reach the store.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Request
@@ -25,6 +25,9 @@ from featurevault.server.schemas import (
     request_body_schema,
 )
 from featurevault.server.validation import parse_body
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 router = APIRouter(tags=["writes"])
 
@@ -70,7 +73,7 @@ async def write_to_online_store(request: Request, principal: Principal = Depends
     return _written(rows)
 
 
-def _push(store: Any, body: PushRequest) -> int:
+def _push(store: FeatureStore, body: PushRequest) -> int:
     source = registered(store, "data_source", body.push_source_name)
     batch = source.batch_source if isinstance(source, PushSource) else source
     frame = columns_to_frame(body.df, _timestamp_columns(batch))
@@ -78,7 +81,7 @@ def _push(store: Any, body: PushRequest) -> int:
     return len(frame) if written is None else int(written)
 
 
-def _write(store: Any, body: WriteToOnlineStoreRequest) -> int:
+def _write(store: FeatureStore, body: WriteToOnlineStoreRequest) -> int:
     view = registered(store, "feature_view", body.feature_view_name)
     frame = columns_to_frame(body.df, _timestamp_columns(view.batch_source))
     written = store.write_to_online_store(body.feature_view_name, frame)

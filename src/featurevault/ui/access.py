@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
 from featurevault.governance.principal import ANONYMOUS, Principal
 from featurevault.model import AuthzedAction
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 #: the cookie holding the token entered at /ui/login (HttpOnly, SameSite=Strict)
 COOKIE = "featurevault_ui_token"
@@ -31,7 +34,7 @@ SECURITY_HEADERS = {
 }
 
 
-def secured(store: Any) -> bool:
+def secured(store: FeatureStore) -> bool:
     return hasattr(type(store), "guard") and bool(store.guard.enforce)
 
 
@@ -40,21 +43,22 @@ def principal_of(request: Request) -> Principal:
 
     Raises AuthenticationError for a bad credential, as the API does.
     """
-    store = request.app.state.store
+    store: FeatureStore = request.app.state.store
     token = request.cookies.get(COOKIE)
     if token and secured(store):
         return store.authenticate(token)
     if not secured(store):
         return ANONYMOUS
-    return request.app.state.authenticate(request)
+    principal: Principal = request.app.state.authenticate(request)
+    return principal
 
 
-def acting(store: Any, principal: Principal) -> Any:
+def acting(store: FeatureStore, principal: Principal) -> Any:
     """``store`` acting as ``principal`` (its guard decides and audits)."""
     return store.as_principal(principal)
 
 
-def visible(store: Any, principal: Principal, objects: list[Any]) -> list[Any]:
+def visible(store: FeatureStore, principal: Principal, objects: list[Any]) -> list[Any]:
     """Those of ``objects`` that ``principal`` may describe (no audit record: the listing has one)."""
     if not secured(store):
         return objects
@@ -65,7 +69,7 @@ def visible(store: Any, principal: Principal, objects: list[Any]) -> list[Any]:
     return [obj for obj in objects if enforcer.allowed(principal, AuthzedAction.DESCRIBE, Resource.of(obj))]
 
 
-def allowed(store: Any, principal: Principal, action: AuthzedAction, obj: Any) -> bool:
+def allowed(store: FeatureStore, principal: Principal, action: AuthzedAction, obj: Any) -> bool:
     """Whether ``principal`` may do ``action`` on ``obj`` (a registry object, or None for the project)."""
     if not secured(store):
         return True

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.errors import FeatureVaultError, RequestError
 from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction
 from featurevault.ui.access import acting
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -58,7 +61,7 @@ def _when(name: str, text: str | None) -> datetime | None:
 
 
 def audit_page(
-    store: Any, principal: Principal, where: AuditFilter, page: int = 1, page_size: int = PAGE_SIZE
+    store: FeatureStore, principal: Principal, where: AuditFilter, page: int = 1, page_size: int = PAGE_SIZE
 ) -> dict[str, Any]:
     """Page ``page`` (1 = newest) of the records matching ``where``, and whether the chain verifies."""
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -86,7 +89,7 @@ def audit_page(
     }
 
 
-def _verify(store: Any) -> dict[str, Any]:
+def _verify(store: FeatureStore) -> dict[str, Any]:
     from featurevault.governance.audit_verify import verify_configured_trail
 
     try:

@@ -13,9 +13,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: seconds an aggregate of the metrics table or the quarantine is reused
 METRICS_TTL_SECONDS = 15.0
@@ -26,11 +28,12 @@ _running: set[Hashable] = set()
 _lock = threading.Lock()
 
 
-def reused(key: Hashable, ttl: float, compute: Callable[[], Any]) -> Any:
+def reused(key: Hashable, ttl: float | None, compute: Callable[[], T]) -> T:
     """``compute()``'s value, reused for ``ttl`` seconds (``ttl`` None: for as long as ``key`` is asked for)."""
     hit = _fresh(key, ttl)
     if hit is not None:
-        return hit[1]
+        kept: T = hit[1]  # computed by the same ``compute`` for this key
+        return kept
     value = compute()
     _store(key, value)
     return value

@@ -6,7 +6,7 @@ endpoint would not return.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.errors import FeatureVaultError, NotFoundError
 from featurevault.governance.pii import build_catalog
@@ -14,6 +14,9 @@ from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction
 from featurevault.server.registry import registry_json
 from featurevault.ui.access import KINDS, acting, visible
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 _GETTERS = {
     "entity": "get_entity",
@@ -30,7 +33,7 @@ def registry_kind(url_kind: str) -> str:
     return KINDS[url_kind][0]
 
 
-def listing(store: Any, principal: Principal, url_kind: str) -> list[dict[str, Any]]:
+def listing(store: FeatureStore, principal: Principal, url_kind: str) -> list[dict[str, Any]]:
     """Summaries of the objects of ``url_kind`` that ``principal`` may describe."""
     kind = registry_kind(url_kind)
     with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation=f"ui.list.{url_kind}"):
@@ -54,7 +57,7 @@ def summary(obj: Any) -> dict[str, Any]:
     }
 
 
-def detail(store: Any, principal: Principal, url_kind: str, name: str) -> dict[str, Any]:
+def detail(store: FeatureStore, principal: Principal, url_kind: str, name: str) -> dict[str, Any]:
     """One object (DESCRIBE on it), with the services that use it among those the principal may see."""
     kind = registry_kind(url_kind)
     obj = getattr(acting(store, principal), _GETTERS[kind])(name)
@@ -76,7 +79,7 @@ def _null_policies(obj: Any) -> dict[str, dict[str, Any]]:
     return {f.name: f.null_policy.to_dict() for f in fields if getattr(f, "null_policy", None) is not None}
 
 
-def _permissions(store: Any, principal: Principal, contents: Any, obj: Any) -> list[dict[str, Any]] | None:
+def _permissions(store: FeatureStore, principal: Principal, contents: Any, obj: Any) -> list[dict[str, Any]] | None:
     """The permissions that speak about ``obj``; None when the principal may not see the project's policies."""
     from featurevault.governance.permissions import Resource
     from featurevault.ui.access import allowed
@@ -95,7 +98,7 @@ def _uses(service: Any, view_name: str) -> bool:
     return any(view_name == projection.get("name") for projection in service.to_dict().get("projections", []))
 
 
-def overview(store: Any, principal: Principal) -> dict[str, Any]:
+def overview(store: FeatureStore, principal: Principal) -> dict[str, Any]:
     """Counts of what the principal may see, health of the registry and online store, readiness, alerts firing."""
     from featurevault.monitoring.service import alert_states
     from featurevault.ui.reports import readiness_if_ready
@@ -121,7 +124,7 @@ def overview(store: Any, principal: Principal) -> dict[str, Any]:
     }
 
 
-def _online_health(store: Any) -> str:
+def _online_health(store: FeatureStore) -> str:
     try:
         store.online_store.ping()
     except (FeatureVaultError, OSError, ConnectionError) as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.errors import NotFoundError, RequestError
 from featurevault.governance.principal import Principal
@@ -11,10 +11,13 @@ from featurevault.model.contents import RepoContents
 from featurevault.ops.apply import diff
 from featurevault.ui.access import acting, secured
 
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
+
 MAX_VERSIONS = 200
 
 
-def versions(store: Any, principal: Principal, limit: int = MAX_VERSIONS) -> list[dict[str, Any]]:
+def versions(store: FeatureStore, principal: Principal, limit: int = MAX_VERSIONS) -> list[dict[str, Any]]:
     """The newest ``limit`` versions (DESCRIBE on the project, as ``FeatureStore.registry_history``)."""
     infos = acting(store, principal).registry_history(limit)
     return [
@@ -23,7 +26,7 @@ def versions(store: Any, principal: Principal, limit: int = MAX_VERSIONS) -> lis
     ]
 
 
-def version_diff(store: Any, principal: Principal, old: int, new: int) -> dict[str, Any]:
+def version_diff(store: FeatureStore, principal: Principal, old: int, new: int) -> dict[str, Any]:
     """What changed from version ``old`` to ``new``, among the objects ``principal`` may describe."""
     if old < 0 or new < 0:
         raise RequestError(f"registry versions are not negative: got {old} and {new}")
@@ -39,14 +42,14 @@ def version_diff(store: Any, principal: Principal, old: int, new: int) -> dict[s
     }
 
 
-def _snapshot(store: Any, version: int) -> RepoContents:
+def _snapshot(store: FeatureStore, version: int) -> RepoContents:
     snapshot = store.registry.registry.load(store.project, version)
     if snapshot is None:
         raise NotFoundError(f"project {store.project!r} has no registry version {version}")
     return RepoContents.from_dict(snapshot.contents)
 
 
-def _may_describe(store: Any, principal: Principal, kind: str, name: str, *versions: RepoContents) -> bool:
+def _may_describe(store: FeatureStore, principal: Principal, kind: str, name: str, *versions: RepoContents) -> bool:
     if not secured(store):
         return True
     from featurevault.governance.permissions import Resource

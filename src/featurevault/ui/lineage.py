@@ -6,17 +6,20 @@ is PII when it holds a PII field or one derived from one (the PII catalog follow
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.governance.pii import build_catalog
 from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction
 from featurevault.ui.access import acting, visible
 
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
+
 COLUMNS = ("data_source", "feature_view", "on_demand_feature_view", "feature_service")
 
 
-def lineage(store: Any, principal: Principal) -> dict[str, Any]:
+def lineage(store: FeatureStore, principal: Principal) -> dict[str, Any]:
     with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation="ui.lineage"):
         contents = store.registry.contents()
     catalog = build_catalog(contents)

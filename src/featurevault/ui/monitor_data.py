@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.errors import FeatureVaultError
 from featurevault.governance.principal import Principal
@@ -20,10 +20,13 @@ from featurevault.ui.access import acting, visible
 from featurevault.ui.markdown import render_markdown
 from featurevault.ui.recorded import HISTORY, newest_points, quarantine_failures
 
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
+
 ALERT_STATES = ("firing", "pending", "resolved", "inactive")
 
 
-def freshness_board(store: Any, principal: Principal, now: datetime | None = None) -> dict[str, Any]:
+def freshness_board(store: FeatureStore, principal: Principal, now: datetime | None = None) -> dict[str, Any]:
     """Every view the principal may describe against its expected interval, stale ones first."""
     from featurevault.ops.materialize import watermarks
 
@@ -56,7 +59,7 @@ def _ratio(row: dict[str, Any]) -> float | None:
     return round(max(ages) / interval, 3) if ages and interval else None
 
 
-def alerts(store: Any, principal: Principal, state: str | None = None) -> dict[str, Any]:
+def alerts(store: FeatureStore, principal: Principal, state: str | None = None) -> dict[str, Any]:
     """Every alert on a view the principal may describe, by state, each with its runbook as safe HTML."""
     from featurevault.monitoring.service import alert_states
 
@@ -73,7 +76,7 @@ def alerts(store: Any, principal: Principal, state: str | None = None) -> dict[s
     return {"alerts": rows, "counts": {s: counts.get(s, 0) for s in ALERT_STATES}}
 
 
-def _runbook(store: Any, name: str) -> dict[str, str]:
+def _runbook(store: FeatureStore, name: str) -> dict[str, str]:
     if not name:
         return {"runbook_html": "", "runbook_error": ""}
     from featurevault.monitoring.runbooks import read_runbook
@@ -84,7 +87,9 @@ def _runbook(store: Any, name: str) -> dict[str, str]:
         return {"runbook_html": "", "runbook_error": str(exc)}
 
 
-def sparklines(store: Any, principal: Principal, view_name: str, now: datetime | None = None) -> dict[str, Any]:
+def sparklines(
+    store: FeatureStore, principal: Principal, view_name: str, now: datetime | None = None
+) -> dict[str, Any]:
     """A view's freshness (seconds, per monitor run) and quarantined rows per day, over ``HISTORY``."""
     now = now or datetime.now(UTC)
     since = now - HISTORY
@@ -102,7 +107,7 @@ def sparklines(store: Any, principal: Principal, view_name: str, now: datetime |
     }
 
 
-def _check_view(store: Any, name: str) -> Any:
+def _check_view(store: FeatureStore, name: str) -> Any:
     from featurevault.monitoring.service import feature_view
 
     return feature_view(store.registry.contents(), name)

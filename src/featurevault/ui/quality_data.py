@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.errors import FeatureVaultError
 from featurevault.governance.pii import build_catalog
@@ -20,11 +20,14 @@ from featurevault.ui import cache
 from featurevault.ui.access import acting, allowed, visible
 from featurevault.ui.recorded import HISTORY, newest_points, quarantine_counts, quarantine_failures
 
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
+
 DRIFT_METRICS = ("psi", "js", "ks", "null_rate")
 MAX_ROWS = 200
 
 
-def quality_index(store: Any, principal: Principal) -> dict[str, Any]:
+def quality_index(store: FeatureStore, principal: Principal) -> dict[str, Any]:
     """Per view the principal may describe: quarantined rows, rules, the newest drift and the last validation."""
     now = datetime.now(UTC)
     with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation="ui.quality"):
@@ -59,7 +62,7 @@ def _validation_status(result: dict[str, Any] | None) -> str:
     return "blocked" if result.get("blocked") else (f"{failed} failing rows" if failed else "pass")
 
 
-def view_quality(store: Any, principal: Principal, view_name: str) -> dict[str, Any]:
+def view_quality(store: FeatureStore, principal: Principal, view_name: str) -> dict[str, Any]:
     """One view: rule failures per day, quarantine count, drift over time, histograms (READ_OFFLINE for those)."""
     from featurevault.monitoring.baselines import load_baselines
     from featurevault.quality.profile import load_profile
@@ -90,13 +93,13 @@ def view_quality(store: Any, principal: Principal, view_name: str) -> dict[str, 
     }
 
 
-def pii_catalog(store: Any) -> Any:
+def pii_catalog(store: FeatureStore) -> Any:
     """The registry's PII catalog, built once per registry version."""
     version, contents = store.registry.versioned_contents()
     return cache.reused(("pii", str(store.repo_path), store.project, version), None, lambda: build_catalog(contents))
 
 
-def _view(store: Any, name: str) -> Any:
+def _view(store: FeatureStore, name: str) -> Any:
     from featurevault.monitoring.service import feature_view
 
     return feature_view(store.registry.contents(), name)
@@ -122,7 +125,7 @@ def _series(points: list[Any]) -> dict[str, dict[str, list[list[Any]]]]:
     return {m: dict(sorted(series.items())) for m, series in out.items()}
 
 
-def _histograms(store: Any, view: Any, baseline: Any, profile: Any) -> dict[str, Any]:
+def _histograms(store: FeatureStore, view: Any, baseline: Any, profile: Any) -> dict[str, Any]:
     """Feature -> baseline and current distributions as shares over value ranges (numeric) or categories."""
     catalog = pii_catalog(store)
     out = {}
@@ -166,7 +169,9 @@ def _profile_bins(profile: Any) -> dict[str, Any] | None:
     return None
 
 
-def quarantined_rows(store: Any, principal: Principal, view_name: str, limit: int = MAX_ROWS) -> dict[str, Any]:
+def quarantined_rows(
+    store: FeatureStore, principal: Principal, view_name: str, limit: int = MAX_ROWS
+) -> dict[str, Any]:
     """The newest quarantined rows of a view (READ_OFFLINE on it), PII fields masked."""
     with acting(store, principal).guarded(
         AuthzedAction.READ_OFFLINE, f"feature_view:{view_name}", operation="ui.quarantine"
@@ -192,7 +197,7 @@ def _strategy(catalog: Any, view: str, column: str) -> str | None:
     return catalog.masking_of(view, column) or ("hash" if column in catalog.pii_join_keys else None)
 
 
-def _masked(store: Any, catalog: Any, view: str, values: dict[str, Any]) -> dict[str, Any]:
+def _masked(store: FeatureStore, catalog: Any, view: str, values: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for column, value in values.items():
         strategy = _strategy(catalog, view, column)
@@ -200,7 +205,7 @@ def _masked(store: Any, catalog: Any, view: str, values: dict[str, Any]) -> dict
     return out
 
 
-def _mask(store: Any, value: Any, strategy: str) -> Any:
+def _mask(store: FeatureStore, value: Any, strategy: str) -> Any:
     try:
         return store.guard.masker.mask_list([value], strategy)[0]
     except (FeatureVaultError, ValueError):  # no hash key configured: redact instead of showing the value

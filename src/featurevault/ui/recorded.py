@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.ui import cache
+
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
 
 #: how far back the pages look for recorded metrics
 HISTORY = timedelta(days=30)
 
 
-def newest_points(store: Any, metric: str, now: datetime) -> dict[tuple[str, str], Any]:
+def newest_points(store: FeatureStore, metric: str, now: datetime) -> dict[tuple[str, str], Any]:
     """(view, feature) -> the newest recorded point of ``metric`` (reused for a few seconds: it scans the table)."""
 
     def scan() -> dict[tuple[str, str], Any]:
@@ -27,12 +30,12 @@ def newest_points(store: Any, metric: str, now: datetime) -> dict[tuple[str, str
     return cache.reused(("newest", str(store.repo_path), store.project, metric), cache.METRICS_TTL_SECONDS, scan)
 
 
-def quarantine_counts(store: Any) -> Counter[str]:
+def quarantine_counts(store: FeatureStore) -> Counter[str]:
     """Quarantined rows per view."""
     return Counter({view: len(failures) for view, failures in quarantine_failures(store).items()})
 
 
-def quarantine_failures(store: Any) -> dict[str, list[tuple[str, datetime]]]:
+def quarantine_failures(store: FeatureStore) -> dict[str, list[tuple[str, datetime]]]:
     """View -> (rule, when) of each quarantined row, values left out (reused for a few seconds: it reads every file)."""
 
     def scan() -> dict[str, list[tuple[str, datetime]]]:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.governance.principal import Principal
 from featurevault.model import AuthzedAction
 from featurevault.ui import cache
 from featurevault.ui.access import KINDS, acting, visible
 
+if TYPE_CHECKING:
+    from featurevault.store import FeatureStore
+
 #: a readiness report is reused for this long (it scans the repo's files) unless the registry changes
 READINESS_TTL_SECONDS = 30.0
 
 
-def lint(store: Any, principal: Principal) -> dict[str, Any]:
+def lint(store: FeatureStore, principal: Principal) -> dict[str, Any]:
     """The linter's findings on the registered definitions, for the objects the principal may describe."""
     from featurevault.quality.lint import run_lint
 
@@ -38,24 +41,24 @@ def lint(store: Any, principal: Principal) -> dict[str, Any]:
     return {"findings": findings, "counts": counts, "rules": rules, "objects_checked": checked}
 
 
-def _visible_names(store: Any, principal: Principal, contents: Any) -> dict[str, set[str]]:
+def _visible_names(store: FeatureStore, principal: Principal, contents: Any) -> dict[str, set[str]]:
     kinds = [kind for kind, _ in KINDS.values()]
     return {kind: {o.name for o in visible(store, principal, list(contents.by_kind(kind).values()))} for kind in kinds}
 
 
-def readiness(store: Any, principal: Principal) -> dict[str, Any]:
+def readiness(store: FeatureStore, principal: Principal) -> dict[str, Any]:
     """The production-readiness checklist (DESCRIBE on the project), as ``featurevault readiness`` reports it."""
     with acting(store, principal).guarded(AuthzedAction.DESCRIBE, operation="ui.readiness"):
         return readiness_report(store)
 
 
-def readiness_report(store: Any) -> dict[str, Any]:
+def readiness_report(store: FeatureStore) -> dict[str, Any]:
     """The report as a dict, reused for ``READINESS_TTL_SECONDS`` per registry version (callers authorize)."""
     version, contents = store.registry.versioned_contents()
     return cache.reused(_readiness_key(store, version), READINESS_TTL_SECONDS, lambda: _evaluate(store, contents))
 
 
-def readiness_if_ready(store: Any) -> dict[str, Any] | None:
+def readiness_if_ready(store: FeatureStore) -> dict[str, Any] | None:
     """The kept report (computing a new one aside when there is none or it is old); None until there is one."""
     version, contents = store.registry.versioned_contents()
     return cache.reused_or_started(
@@ -63,11 +66,11 @@ def readiness_if_ready(store: Any) -> dict[str, Any] | None:
     )
 
 
-def _readiness_key(store: Any, version: Any) -> tuple[Any, ...]:
+def _readiness_key(store: FeatureStore, version: Any) -> tuple[Any, ...]:
     return ("readiness", str(store.repo_path), store.project, version)
 
 
-def _evaluate(store: Any, contents: Any) -> dict[str, Any]:
+def _evaluate(store: FeatureStore, contents: Any) -> dict[str, Any]:
     """The checklist against the recorded state, as ``featurevault readiness`` and ``GET /readiness`` judge it."""
     from featurevault.lifecycle.readiness_facts import readiness_report as recorded_readiness
     from featurevault.quality.readiness import FAIL
@@ -77,7 +80,7 @@ def _evaluate(store: Any, contents: Any) -> dict[str, Any]:
     return data
 
 
-def backups(store: Any, principal: Principal) -> dict[str, Any]:
+def backups(store: FeatureStore, principal: Principal) -> dict[str, Any]:
     """Complete backups at the configured target, newest first, and the recorded last backup and drill."""
     from featurevault.recovery.backup import list_backups
     from featurevault.recovery.state import recorded

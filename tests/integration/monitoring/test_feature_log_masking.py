@@ -8,11 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tests.integration.security.governed_repo import ADMIN, NOW, REPO, YAML, users_frame
+from tests.integration.security.governed_repo import ADMIN, NOW, REPO, governed_builder
+from tests.support.repo_builder import open_repo
 
 from featurevault import FeatureStore
-from featurevault.ops.apply import apply_contents
-from featurevault.ops.repo import load_repo
 
 LOGGED = """
 from featurevault import FileLoggingDestination, LoggingConfig
@@ -31,15 +30,10 @@ ds_reads_logged = Permission(
 
 @pytest.fixture
 def admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FeatureStore]:
-    repo = tmp_path / "repo"
-    (repo / "data").mkdir(parents=True)
-    users_frame().to_parquet(repo / "data" / "users.parquet")
-    (repo / "features.py").write_text(REPO + LOGGED)
-    (repo / "feature_store.yaml").write_text(YAML)
+    repo = governed_builder(tmp_path / "repo", REPO + LOGGED).write()
     monkeypatch.setenv("FEATUREVAULT_PII_HASH_KEY", "integration-test-hash-key-0123456789")
     monkeypatch.delenv("FEATUREVAULT_TOKEN", raising=False)
-    store = FeatureStore(repo_path=repo, principal=ADMIN)
-    apply_contents(store, load_repo(repo))
+    store = open_repo(repo, principal=ADMIN, apply_files=True)
     store.materialize(NOW - timedelta(days=1), NOW)
     yield store
     store.close()

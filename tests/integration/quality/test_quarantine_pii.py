@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from tests.integration.security.entry_point_env import ENV
-from tests.integration.security.governed_repo import ADMIN, NOW, REPO, YAML, users_frame
+from tests.integration.security.governed_repo import ADMIN, NOW, REPO, governed_builder
 from tests.unit.server.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -41,10 +41,7 @@ READER, COMPLIANCE = "data-scientists", "compliance"
 
 class Env:
     def __init__(self, repo: Path, encrypted: bool) -> None:
-        (repo / "data").mkdir(parents=True)
-        users_frame().to_parquet(repo / "data" / "users.parquet")
-        (repo / "features.py").write_text(RULED)
-        (repo / "feature_store.yaml").write_text(YAML + ("pii:\n    encrypt_at_rest: true\n" if encrypted else ""))
+        governed_builder(repo, RULED, "pii:\n    encrypt_at_rest: true\n" if encrypted else "").write()
         self.repo = repo
         self.admin = FeatureStore(repo_path=repo, principal=ADMIN)
         self.admin.apply(load_repo(repo))

@@ -7,29 +7,22 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tests.integration.security.governed_repo import ADMIN, NOW, REPO, YAML, users_frame
+from tests.integration.security.governed_repo import ADMIN, NOW, governed_builder
+from tests.support.repo_builder import open_repo
 
 from featurevault import FeatureStore
-from featurevault.ops.apply import apply_contents
-from featurevault.ops.repo import load_repo
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    (repo / "data").mkdir(parents=True)
-    users_frame().to_parquet(repo / "data" / "users.parquet")
-    (repo / "features.py").write_text(REPO)
-    (repo / "feature_store.yaml").write_text(YAML)
-    return repo
+    return governed_builder(tmp_path / "repo").write()
 
 
 @pytest.fixture
 def admin(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FeatureStore]:
     monkeypatch.setenv("FEATUREVAULT_PII_HASH_KEY", "integration-test-hash-key-0123456789")
     monkeypatch.delenv("FEATUREVAULT_TOKEN", raising=False)
-    store = FeatureStore(repo_path=repo, principal=ADMIN)
-    apply_contents(store, load_repo(repo))
+    store = open_repo(repo, principal=ADMIN, apply_files=True)
     store.materialize(NOW - timedelta(days=1), NOW)
     yield store
     store.close()

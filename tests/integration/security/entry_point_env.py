@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.integration.security.governed_repo import ADMIN, NOW, REPO, YAML, users_frame
+from tests.integration.security.governed_repo import ADMIN, NOW, governed_builder
 from tests.unit.server.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -42,11 +42,7 @@ REFUSED = (PermissionDeniedError, Refused)
 
 
 def write_repo(repo: Path) -> Path:
-    (repo / "data").mkdir(parents=True)
-    users_frame().to_parquet(repo / "data" / "users.parquet")
-    (repo / "features.py").write_text(REPO)
-    (repo / "feature_store.yaml").write_text(YAML)
-    return repo
+    return governed_builder(repo).write()
 
 
 class EntryPointEnv:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 
 from featurevault.governance.principal import Principal
+from tests.support.repo_builder import RepoBuilder
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -121,4 +123,15 @@ def users_frame() -> pd.DataFrame:
             "amount": [10.0, 20.0, 30.0],
             "age": [31, 42, 53],
         }
+    )
+
+
+def governed_builder(root: Path, definitions: str = REPO, extra_yaml: str = "") -> RepoBuilder:
+    """The governed repo under ``root``: ``users.parquet`` (:func:`users_frame`), ``definitions`` as
+    ``features.py`` and :data:`YAML` (plus ``extra_yaml``) as its config."""
+    return (
+        RepoBuilder(root)
+        .with_yaml(YAML + extra_yaml)
+        .with_table("data/users.parquet", users_frame())
+        .with_definitions(definitions)
     )

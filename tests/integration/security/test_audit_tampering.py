@@ -16,7 +16,7 @@ from featurevault.backends.registry.sqlite import Store as SqliteRegistry
 from featurevault.errors import AuditError
 from featurevault.governance.audit import AuditLog, make_record
 from featurevault.governance.audit_anchor import TrailAnchor
-from featurevault.governance.audit_chain import key_id, record_hash, seal
+from featurevault.governance.audit_chain import GENESIS, key_id, record_hash, seal
 from featurevault.governance.audit_sinks import AuditSink, FileSink, PostgresSink
 from featurevault.governance.audit_verify import Tamper, VerifyResult, verify_trail
 
@@ -188,6 +188,25 @@ def test_reordered(trail: Trail) -> None:
     result = trail.verify()
     _bad(result, Tamper.REORDERED, 10)
     assert result.bad_index == 5
+
+
+def test_rewritten_with_the_key_from_the_start_is_caught_at_the_genesis(trail: Trail) -> None:
+    """A holder of the audit key (not of the registry) re-seals the whole trail: the anchored genesis refuses it."""
+    records = trail.records()
+    records[0]["principal"] = "mallory"
+    trail.rewrite(seal(records, 0, GENESIS, KEY))  # every HMAC and link valid under the real key
+    result = trail.verify()
+    _bad(result, Tamper.FORGED, 1)
+    assert "genesis recorded in the registry" in result.problem
+
+
+def test_rewritten_with_the_key_from_the_middle_is_caught_at_the_next_checkpoint(trail: Trail) -> None:
+    records = trail.records()
+    records[4]["principal"] = "mallory"  # seq 5; checkpoints every 10 records
+    trail.rewrite(records[:4] + seal(records[4:], records[3]["seq"], records[3]["hash"], KEY))
+    result = trail.verify()
+    _bad(result, Tamper.FORGED, 10)
+    assert "checkpoint recorded in the registry" in result.problem
 
 
 def test_the_wrong_key_or_none_is_a_configuration_error(trail: Trail) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,10 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from featurevault.cli.scaffold import scaffold
-from featurevault.ops.apply import apply_contents
-from featurevault.ops.repo import load_repo
-from featurevault.store import FeatureStore
+from tests.support.repo_builder import RepoBuilder
 
 FEAST_NAMED = Path(__file__).resolve().parents[2] / "fixtures" / "feast_named_features.py"
 
@@ -79,17 +75,16 @@ def redis_yaml(key_prefix: str) -> str:
 
 def make_repo(root: Path, yaml: str = YAML) -> Path:
     """The demo repo plus EXTRA_DEFINITIONS, applied and materialized up to now."""
-    repo = root / "repo"
-    scaffold(repo)
     # Feast's quickstart definitions (driver_hourly_stats, transformed_conv_rate) over the demo's data.
-    shutil.copy(FEAST_NAMED, repo / "features.py")
-    (repo / "feature_store.yaml").write_text(yaml)
-    with (repo / "features.py").open("a") as f:
-        f.write(EXTRA_DEFINITIONS)
-    with FeatureStore(repo_path=repo) as store:
-        apply_contents(store, load_repo(repo))
+    builder = (
+        RepoBuilder(root / "repo")
+        .with_scaffold()
+        .with_yaml(yaml)
+        .with_definitions(FEAST_NAMED.read_text() + EXTRA_DEFINITIONS)
+    )
+    with builder.build() as store:
         store.materialize_incremental(end_date=datetime.now(UTC))
-    return repo
+    return builder.root
 
 
 def free_port() -> int:

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from tests.integration.security.governed_repo import ADMIN, NOW, REPO, YAML, users_frame
+from tests.integration.security.governed_repo import ADMIN, NOW, REPO, governed_builder, users_frame
+from tests.support.repo_builder import open_repo
 from tests.unit.server.testclient import TestClient
 
 from featurevault import FeatureStore
 from featurevault.governance.auth import TokenStore
-from featurevault.ops.apply import apply_contents
-from featurevault.ops.repo import load_repo
 from featurevault.server import create_app
 
 ANALYST = """
@@ -35,11 +34,7 @@ ROLES = ("platform-admin", "analyst", "intern")
 
 
 def write_ui_repo(repo: Path) -> Path:
-    (repo / "data").mkdir(parents=True)
-    users_frame().to_parquet(repo / "data" / "users.parquet")
-    (repo / "features.py").write_text(REPO + ANALYST)
-    (repo / "feature_store.yaml").write_text(YAML)
-    return repo
+    return governed_builder(repo, REPO + ANALYST).write()
 
 
 #: monitoring, alerts and audit grants on top of the governed repo (see write_ops_repo)
@@ -76,19 +71,14 @@ RUNBOOK = "# Stale activity\n\n<script>alert(1)</script>\n\nRe-run **materialize
 
 def write_ops_repo(repo: Path) -> Path:
     """The dashboard's repo plus a stale view, two alerts with a runbook, a viewer and an auditor."""
-    write_ui_repo(repo)
-    (repo / "features.py").write_text((repo / "features.py").read_text() + OPS)
-    (repo / "runbooks").mkdir()
-    (repo / "runbooks" / "stale.md").write_text(RUNBOOK)
-    return repo
+    return governed_builder(repo, REPO + ANALYST + OPS).with_file("runbooks/stale.md", RUNBOOK).write()
 
 
 def prepare_ops_repo(repo: Path) -> dict[str, str]:
     """Apply, materialize, baseline, profile, quarantine a row, monitor, back up; tokens per role."""
     from featurevault.quality.quarantine import QuarantineBatch, entries_of
 
-    admin = FeatureStore(repo_path=repo, principal=ADMIN)
-    apply_contents(admin, load_repo(repo))
+    admin = open_repo(repo, principal=ADMIN, apply_files=True)
     admin.materialize(NOW - timedelta(days=1), NOW)
     admin.monitor_baseline("user_pii_features", NOW - timedelta(days=2), NOW + timedelta(minutes=1))
     admin.profile("user_pii_features")
@@ -108,9 +98,9 @@ def prepare_ops_repo(repo: Path) -> dict[str, str]:
 def ui_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, dict[str, str]]]:
     monkeypatch.setenv("FEATUREVAULT_PII_HASH_KEY", "ui-test-hash-key-0123456789abcdef")
     monkeypatch.delenv("FEATUREVAULT_TOKEN", raising=False)
-    repo = write_ui_repo(tmp_path / "repo")
-    admin = FeatureStore(repo_path=repo, principal=ADMIN)
-    apply_contents(admin, load_repo(repo))
+    builder = governed_builder(tmp_path / "repo", REPO + ANALYST)
+    admin = builder.build(principal=ADMIN)
+    repo = builder.root
     admin.materialize(NOW - timedelta(days=1), NOW)
     tokens = TokenStore(admin.registry.registry, admin.project)
     made = {role: tokens.create(f"tok-{role}", roles=[role]) for role in ROLES}

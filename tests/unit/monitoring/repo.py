@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,15 +9,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from featurevault import Alert, Entity, FeatureStore, FeatureView, Field, FileSource, RepoConfig
+from featurevault import Alert, Entity, FeatureStore, FeatureView, Field, FileSource
 from featurevault.types import Float64, Int64, String
+from tests.support.repo_builder import RepoBuilder
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 USERS = 2000
 
 
 def recent() -> datetime:
-    """The current hour: data that the online store's ttl (checked against the clock) still serves."""
+    """The current hour: data that the online store's ttl (checked against the clock) still serves.
+
+    Read it once per test and pass the value on: two readings differ when the test runs across
+    the hour.
+    """
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
@@ -63,17 +67,16 @@ def definitions(alerts: list[Alert] | None = None, freshness: timedelta | None =
 
 
 def make_store(tmp: Path, alerting: dict[str, Any] | None = None) -> FeatureStore:
-    """The store of a repo in ``tmp`` with the runbooks ``featurevault init`` ships."""
-    from featurevault.cli.scaffold import TEMPLATES
-
-    if not (tmp / "runbooks").exists():
-        shutil.copytree(TEMPLATES / "runbooks", tmp / "runbooks")
-    config = RepoConfig(
-        project="monitored",
-        registry={"path": str(tmp / "registry.db")},
-        online_store={"type": "sqlite", "path": str(tmp / "online.db")},
-        audit={"path": str(tmp / "audit.jsonl")},
-        alerting=alerting or {},
-        repo_path=tmp,
+    """The store of a repo in ``tmp`` with the runbooks ``featurevault init`` ships (data and
+    definitions are the test's: :func:`write`, :func:`definitions`)."""
+    return (
+        RepoBuilder(tmp, project="monitored")
+        .with_config(
+            registry={"path": "registry.db"},
+            online_store={"type": "sqlite", "path": "online.db"},
+            audit={"path": "audit.jsonl"},
+            alerting=alerting or {},
+        )
+        .with_runbooks()
+        .open()
     )
-    return FeatureStore(config=config)

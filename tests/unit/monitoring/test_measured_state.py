@@ -54,12 +54,13 @@ def test_newest_online_event_is_sampled_and_recorded(tmp_path: Path) -> None:
 
 
 def test_the_online_sample_is_bounded(tmp_path: Path) -> None:
-    write(tmp_path / "data" / "users.parquet", frame(recent() - timedelta(hours=2), 1, seed=1))
+    at = recent()  # read once: an hour boundary passed mid-test must not change it
+    write(tmp_path / "data" / "users.parquet", frame(at - timedelta(hours=2), 1, seed=1))
     with make_store(tmp_path) as store:
         store.apply(definitions())
-        store.write_to_online_store("user_stats", _rows(list(range(500)), pd.Timestamp(recent())))
+        store.write_to_online_store("user_stats", _rows(list(range(500)), pd.Timestamp(at)))
         sample = online_newest_event(store.online_store, "user_stats", sample=50)
-    assert sample.sampled == 50 and sample.newest_event == recent()
+    assert sample.sampled == 50 and sample.newest_event == at
 
 
 def test_histogram_quantile_interpolates_within_the_bucket() -> None:

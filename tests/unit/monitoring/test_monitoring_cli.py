@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from featurevault import FeatureService, FeatureStore, FileLoggingDestination, LoggingConfig
 from featurevault.cli.main import app
-from tests.unit.monitoring.repo import definitions, frame, recent, write
+from tests.support.repo_builder import RepoBuilder
+from tests.unit.monitoring.repo import definitions, frame, recent
 
 YAML = """project: monitored
 registry: data/registry.db
@@ -20,9 +21,13 @@ audit: {path: data/audit.jsonl}
 """
 
 
-def _repo(tmp_path: Path) -> Path:
-    write(tmp_path / "data" / "users.parquet", frame(recent() - timedelta(hours=3), 2, seed=8))
-    (tmp_path / "feature_store.yaml").write_text(YAML)
+def _repo(tmp_path: Path, at: datetime) -> Path:
+    """The repo, with one online row stamped ``at`` (the caller's one reading of :func:`recent`, so
+    that an hour boundary passed while the test runs cannot make the setup and the assertions
+    disagree)."""
+    RepoBuilder(tmp_path).with_yaml(YAML).with_table(
+        "data/users.parquet", frame(at - timedelta(hours=3), 2, seed=8)
+    ).write()
     user, source, view = definitions()
     logged = FeatureService(
         name="logged",
@@ -34,11 +39,9 @@ def _repo(tmp_path: Path) -> Path:
         store.apply([user, source, view, logged, plain])
         store.write_to_online_store(
             "user_stats",
-            pd.DataFrame(
-                {"user_id": [1], "event_timestamp": [pd.Timestamp(recent())], "amount": [3.0], "plan": ["pro"]}
-            ),
+            pd.DataFrame({"user_id": [1], "event_timestamp": [pd.Timestamp(at)], "amount": [3.0], "plan": ["pro"]}),
         )
-        store.monitor_baseline("user_stats", recent() - timedelta(hours=3), recent())
+        store.monitor_baseline("user_stats", at - timedelta(hours=3), at)
         store.get_online_features(store.get_feature_service("logged"), [{"user_id": 1}])
     return tmp_path
 
@@ -49,23 +52,24 @@ def _cli(repo: Path, *args: str) -> tuple[int, str]:
 
 
 def test_monitor_freshness_shows_the_newest_online_event(tmp_path: Path) -> None:
-    repo = _repo(tmp_path)
+    at = recent()
+    repo = _repo(tmp_path, at)
     code, out = _cli(repo, "monitor", "freshness", "--format", "json")
     assert code == 0, out
     (view,) = json.loads(out)
-    assert view["online_newest_event"] == recent().isoformat() and view["online_sampled"] == 1
+    assert view["online_newest_event"] == at.isoformat() and view["online_sampled"] == 1
     code, out = _cli(repo, "monitor", "freshness")
-    assert code == 0 and "newest online event" in out and recent().isoformat(timespec="seconds") in out
+    assert code == 0 and "newest online event" in out and at.isoformat(timespec="seconds") in out
 
 
 def test_monitor_run_table_has_the_online_age(tmp_path: Path) -> None:
-    code, out = _cli(_repo(tmp_path), "monitor", "run", "--once")
+    code, out = _cli(_repo(tmp_path, recent()), "monitor", "run", "--once")
     assert code == 0, out
     assert "online freshness s" in out
 
 
 def test_served_drift_from_the_shell(tmp_path: Path) -> None:
-    repo = _repo(tmp_path)
+    repo = _repo(tmp_path, recent())
     code, out = _cli(repo, "monitor", "served-drift", "logged", "--format", "json")
     assert code == 0, out
     report = json.loads(out)

@@ -23,7 +23,7 @@ online_store:
   type: sqlite
   path: data/online.db
 offline_store:
-  type: duckdb
+  type: {engine}
 """
 
 
@@ -58,10 +58,13 @@ class DeltaRepo:
         return [None if pd.isna(v) else float(v) for v in frame["amount"]]
 
 
-def make_repo(root: Path, days: int = 3, **view_kwargs: Any) -> DeltaRepo:
-    """The repo applied, with ``days`` daily appends through write_to_offline_store (versions 0..days-1)."""
+def make_repo(root: Path, days: int = 3, *, engine: str = "duckdb", **view_kwargs: Any) -> DeltaRepo:
+    """The repo applied, with ``days`` daily appends through write_to_offline_store (versions 0..days-1).
+
+    ``engine`` is the offline store reading it: ``duckdb`` or ``spark`` (the run's shared session).
+    """
     root.mkdir(parents=True, exist_ok=True)
-    (root / "feature_store.yaml").write_text(CONFIG)
+    (root / "feature_store.yaml").write_text(CONFIG.format(engine=engine))
     store = FeatureStore(root)
     source = DeltaSource(name="tx", path="data/tx", timestamp_field="event_timestamp")
     repo = DeltaRepo(store, source, root / "data" / "tx")

@@ -17,7 +17,7 @@ from featurevault.backends.offline.base import OfflineStore
 from featurevault.errors import RequestError
 from featurevault.model import Entity, FeatureView, Field, FileSource, SparkSource
 from featurevault.ops.historical import get_historical_features
-from featurevault.types import PRIMITIVES, Array, Int64
+from featurevault.model.types import PRIMITIVES, Array, Int64
 
 from .conftest import DRIVER, contents, make_view, spark_engine, ts, write_parquet
 

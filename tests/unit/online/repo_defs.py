@@ -5,30 +5,21 @@ both modes, a feature service) with its source rows.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from featurevault import Entity, FeatureService, FeatureView, Field, FileSource, PushSource, RequestSource
 from featurevault.model import on_demand_feature_view
 from featurevault.store import FeatureStore
 from featurevault.types import Float32, Float64, Int64, String
+from tests.support.repo_builder import RepoBuilder
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
-CONFIG = """\
-project: proj
-registry: data/registry.db
-provider: local
-offline_store:
-  type: duckdb
-online_store:
-"""
 SQLITE_ONLINE = {"type": "sqlite", "path": "data/online.db"}
 
 
@@ -40,13 +31,8 @@ class Harness(FeatureStore):
 
 
 def open_store(repo: Path, tables: dict[str, pa.Table], online: dict[str, Any] | None = None) -> Harness:
-    """A repo in ``repo`` with ``tables`` written under it and ``online`` as its online_store section."""
-    (repo / "data").mkdir(parents=True, exist_ok=True)
-    section = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in (online or SQLITE_ONLINE).items())
-    (repo / "feature_store.yaml").write_text(CONFIG + section)
-    for path, table in tables.items():
-        pq.write_table(table, repo / path)
-    return Harness(repo_path=repo)
+    """A repo in ``repo`` (project ``proj``) with ``tables`` written under it and ``online`` as its online_store section."""
+    return RepoBuilder(repo, project="proj").with_online(online or SQLITE_ONLINE).with_tables(tables).open(Harness)
 
 
 def source_tables() -> dict[str, pa.Table]:

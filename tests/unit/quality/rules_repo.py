@@ -7,18 +7,18 @@ repo on any online backend.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
+import yaml
 
 from featurevault import Entity, FeatureView, Field, FileSource, PushSource
 from featurevault.quality import between, expression, matches, not_null, one_of, unique
 from featurevault.store import FeatureStore
 from featurevault.types import Float64, Int64, String
+from tests.support.repo_builder import RepoBuilder
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -95,16 +95,6 @@ def mixed_rows(at: datetime = T0) -> pa.Table:
     return rows(specs, at)
 
 
-CONFIG = """\
-project: qproj
-registry: {registry}
-provider: local
-offline_store:
-  type: duckdb
-online_store:
-"""
-
-
 def make_store(
     repo: Path,
     online: dict[str, Any] | None = None,
@@ -112,13 +102,15 @@ def make_store(
     on_fail: dict[str, str] | None = None,
     registry: str = "data/registry.db",
 ) -> FeatureStore:
-    (repo / "data").mkdir(parents=True, exist_ok=True)
-    section = "".join(
-        f"  {k}: {json.dumps(v)}\n" for k, v in (online or {"type": "sqlite", "path": "data/online.db"}).items()
+    """Project ``qproj`` in ``repo``: ``stats`` (default :func:`mixed_rows`) as user_stats' source, one
+    older row as user_live's batch source, the views applied. ``registry`` is YAML (a path, or a
+    flow mapping such as ``{registry_type: sql, path: ...}``)."""
+    return (
+        RepoBuilder(repo, project="qproj")
+        .with_config(registry=yaml.safe_load(registry))
+        .with_online(online)
+        .with_table("data/stats.parquet", stats if stats is not None else mixed_rows())
+        .with_table("data/live.parquet", rows([(0, {})], T0 - timedelta(days=1)))
+        .with_objects(*views(on_fail))
+        .build()
     )
-    (repo / "feature_store.yaml").write_text(CONFIG.format(registry=registry) + section)
-    pq.write_table(stats if stats is not None else mixed_rows(), repo / "data/stats.parquet")
-    pq.write_table(rows([(0, {})], T0 - timedelta(days=1)), repo / "data/live.parquet")
-    store = FeatureStore(repo_path=repo)
-    store.apply(views(on_fail))
-    return store

@@ -37,15 +37,20 @@ def deltalake() -> Any:
     return module
 
 
-def open_table(source: FileSource, path: Path, as_of: Any = None) -> Any:
-    """The table at ``path`` (at ``as_of``: a version or a time), with errors naming the source."""
+def open_table(
+    source: FileSource, path: Path | str, as_of: Any = None, storage_options: dict[str, str] | None = None
+) -> Any:
+    """The table at ``path`` (at ``as_of``: a version or a time), with errors naming the source.
+
+    ``path`` is a local path or an object store URI (``s3://...``, with ``storage_options``).
+    """
     module = deltalake()
-    if not path.exists():
+    if isinstance(path, Path) and not path.exists():
         raise DataSourceError(f"data source {source.name!r}: path {str(path)!r} does not exist")
     try:
         if isinstance(as_of, int):
-            return module.DeltaTable(str(path), version=as_of)
-        table = module.DeltaTable(str(path))
+            return module.DeltaTable(str(path), version=as_of, storage_options=storage_options)
+        table = module.DeltaTable(str(path), storage_options=storage_options)
         if isinstance(as_of, datetime):
             table.load_as_version(as_of)
     except Exception as exc:  # deltalake raises its own TableNotFoundError, DeltaError, ValueError
@@ -58,16 +63,18 @@ def open_table(source: FileSource, path: Path, as_of: Any = None) -> Any:
             f"data source {source.name!r}: cannot open the Delta table {str(path)!r}{at}: {exc}"
         ) from exc
     if isinstance(as_of, datetime):
-        _check_committed_by(source, path, table, as_of)
+        _check_committed_by(source, path, table, as_of, storage_options)
     return table
 
 
-def _check_committed_by(source: FileSource, path: Path, table: Any, as_of: datetime) -> None:
+def _check_committed_by(
+    source: FileSource, path: Path | str, table: Any, as_of: datetime, storage_options: dict[str, str] | None
+) -> None:
     """deltalake falls back to version 0 for a time before it: the table did not exist then."""
     if table.version() != 0:
         return
     # the history of a table loaded at an old version is numbered from it: read the latest table's
-    latest = deltalake().DeltaTable(str(path))
+    latest = deltalake().DeltaTable(str(path), storage_options=storage_options)
     first = next((h for h in latest.history() if h.get("version") == 0), None)
     committed = datetime.fromtimestamp(first["timestamp"] / 1000, UTC) if first else None
     if committed is not None and committed > as_of:

@@ -30,8 +30,11 @@ def is_object_path(path: str) -> bool:
     return path.startswith(SCHEME)
 
 
-def filesystem(endpoint_override: str | None) -> Any:
-    """An S3 filesystem; ``endpoint_override`` such as ``http://127.0.0.1:9000`` for MinIO or other S3 servers."""
+def filesystem(endpoint_override: str | None, **options: Any) -> Any:
+    """An S3 filesystem; ``endpoint_override`` such as ``http://127.0.0.1:9000`` for MinIO or other S3 servers.
+
+    ``options`` go to ``S3FileSystem`` as they are (``access_key``, ``secret_key``, ``session_token``, ``region``).
+    """
     from pyarrow import fs
 
     kwargs: dict[str, Any] = {}
@@ -42,7 +45,7 @@ def filesystem(endpoint_override: str | None) -> Any:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if region:
         kwargs["region"] = region
-    return fs.S3FileSystem(**kwargs)
+    return fs.S3FileSystem(**{**kwargs, **options})
 
 
 @dataclass
@@ -92,7 +95,7 @@ def locate_objects(source: FileSource) -> ObjectFiles:
         else:
             raise DataSourceError(f"data source {source.name!r}: {where} does not exist")
     except OSError as exc:
-        raise DataSourceError(f"data source {source.name!r}: cannot list {where}: {_reason(exc)}") from exc
+        raise DataSourceError(f"data source {source.name!r}: cannot list {where}: {failure_reason(exc)}") from exc
     if not files:
         raise DataSourceError(f"data source {source.name!r}: no {source.file_format} objects under {where}")
     base = PurePosixPath(root) if len(files) > 1 or files[0] != root else PurePosixPath(root).parent
@@ -100,7 +103,7 @@ def locate_objects(source: FileSource) -> ObjectFiles:
     return ObjectFiles(source, base, source.file_format, files, parts, filesystem=store, root=str(base))
 
 
-def _reason(exc: OSError) -> str:
+def failure_reason(exc: Exception) -> str:
     text = str(exc)
     if "ACCESS_DENIED" in text or "InvalidAccessKeyId" in text or "SignatureDoesNotMatch" in text:
         return f"access denied: check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, profile) ({text})"
@@ -143,5 +146,5 @@ def append_objects(files: ObjectFiles, table: pa.Table) -> None:
         )
     except OSError as exc:
         raise DataSourceError(
-            f"data source {files.source.name!r}: cannot write to {files.source.path!r}: {_reason(exc)}"
+            f"data source {files.source.name!r}: cannot write to {files.source.path!r}: {failure_reason(exc)}"
         ) from exc

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from featurevault.backends.offline import spark_files
 from featurevault.backends.offline.duckdb_sources import DATE_PARTITION_KEYS, parse_partition_date
 from featurevault.errors import DataSourceError
 from featurevault.model import DataSource, FileSource, PushSource
@@ -69,6 +70,10 @@ def read_raw(
     not even opened for their schema, as in the DuckDB engine.
     """
     batch = batch_source(source)
+    if batch.path:  # Delta without delta-spark, s3:// without hadoop-aws: see spark_files
+        files = spark_files.read(spark, batch, resolve, lower, upper)
+        if files is not None:
+            return files
     try:
         if isinstance(batch, SparkSource) and batch.table:
             return spark.table(batch.table)

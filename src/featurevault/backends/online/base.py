@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featurevault.errors import RequestError
 
@@ -91,12 +91,26 @@ class Maintainable(ABC):
         for keys, _ in self.scan(table, batch_size):
             yield keys
 
+    def scan_all_keys(self, batch_size: int = 10_000) -> Iterator[tuple[str, list[bytes]]]:
+        """(table, keys) batches of every table of the project (stores that list a whole namespace in
+        one pass, such as Redis, whose SCAN walks the whole keyspace each time, override it)."""
+        for table in self.tables():  # type: ignore[attr-defined]
+            for keys in self.scan_keys(table, batch_size):
+                yield table, keys
+
     #: True when ``swap_in`` replaces a whole table in one step; False when it goes key by key (Redis)
     atomic_swap: bool = True
 
+    if TYPE_CHECKING:
+        # provided by the OnlineStore this capability is mixed into
+
+        def write(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None: ...
+
+        def drop(self, table: str) -> None: ...
+
     def load_fresh(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
         """Append records with distinct keys to a table just created or dropped (restores use it)."""
-        self.write(table, keys, records)  # type: ignore[attr-defined]
+        self.write(table, keys, records)
 
     @abstractmethod
     def swap_in(self, staging: str, table: str) -> None:

@@ -356,7 +356,8 @@ class Store(OnlineStore, Maintainable):
         with self._connection() as conn:
             try:
                 with conn.transaction():
-                    return conn.execute(query, (list(keys),)).rowcount
+                    deleted: int = conn.execute(query, (list(keys),)).rowcount
+                    return deleted
             except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
                 return 0
             except psycopg.Error as exc:

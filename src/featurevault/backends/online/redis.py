@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import Field, field_validator
 
@@ -204,7 +204,7 @@ class Store(OnlineStore, Maintainable):
         return self._base + table.encode() + b":"
 
     def _scan(self, pattern: bytes) -> Iterator[bytes]:
-        return self._writer.scan_iter(match=pattern, count=1_000)
+        return cast(Iterator[bytes], self._writer.scan_iter(match=pattern, count=1_000))
 
     # -- reads and writes -------------------------------------------------------------------
 
@@ -215,8 +215,8 @@ class Store(OnlineStore, Maintainable):
         full = [ns + k for k in keys]
         try:
             if self.cluster:
-                return self._reader.mget_nonatomic(full)
-            return self._reader.mget(full)
+                return cast(list[bytes | None], self._reader.mget_nonatomic(full))
+            return cast(list[bytes | None], self._reader.mget(full))
         except redis.RedisError as exc:
             raise self._failure(exc, "read", "read_timeout_seconds") from None
 
@@ -322,6 +322,24 @@ class Store(OnlineStore, Maintainable):
                 yield batch
         except redis.RedisError as exc:
             raise self._failure(exc, f"scanning {table!r}", "write_timeout_seconds") from None
+
+    def scan_all_keys(self, batch_size: int = 10_000) -> Iterator[tuple[str, list[bytes]]]:
+        """One SCAN of the project's namespace for the keys of every table (a SCAN walks the whole keyspace)."""
+        skip = len(self._base)
+        batches: dict[bytes, list[bytes]] = {}
+        try:
+            for key in self._writer.scan_iter(match=_glob_escape(self._base) + b"*", count=batch_size):
+                table, _, rest = key[skip:].partition(b":")
+                batch = batches.setdefault(table, [])
+                batch.append(rest)
+                if len(batch) >= batch_size:
+                    yield table.decode(), batch
+                    batches[table] = []
+            for table, batch in batches.items():
+                if batch:
+                    yield table.decode(), batch
+        except redis.RedisError as exc:
+            raise self._failure(exc, "scanning the project's keys", "write_timeout_seconds") from None
 
     def _fetch(self, full: list[bytes], skip: int) -> tuple[list[bytes], list[bytes]]:
         values = self._writer.mget_nonatomic(full) if self.cluster else self._writer.mget(full)

@@ -117,7 +117,7 @@ class Store(Registry):
     def __init__(self, url: str, read_timeout: float = 2.0) -> None:
         self._conninfo, self.schema, self.connect_timeout = parse_url(url)
         self.read_timeout = read_timeout
-        self._kwargs = {"options": f"-c statement_timeout={_STATEMENT_TIMEOUT_MS}"}
+        self._kwargs: dict[str, Any] = {"options": f"-c statement_timeout={_STATEMENT_TIMEOUT_MS}"}
         self._where = f"postgres registry {_redact(url)} schema {self.schema}"
         # one connection, one operation at a time: registry calls are rare (the cache absorbs reads),
         # and connecting directly reports a refused or misconfigured server at once, without a pool's retries
@@ -151,7 +151,7 @@ class Store(Registry):
     def _held(self, timeout: float | None) -> Iterator[Any]:
         conn = self._connect()
         read = timeout is not None and self._migrated  # a first call migrates: a write
-        deadline = Deadline(conn, timeout if read else WRITE_TIMEOUT_SECONDS + 1)
+        deadline = Deadline(conn, timeout if timeout is not None and read else WRITE_TIMEOUT_SECONDS + 1)
         try:
             with deadline:
                 if not self._migrated:
@@ -196,7 +196,8 @@ class Store(Registry):
             conn = psycopg.connect(self._conninfo, autocommit=True, **self._kwargs)
         except psycopg.Error as exc:
             raise connection_error(exc, where=self._where, settings=SETTINGS) from None
-        if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+        locked = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+        if locked is None or not locked[0]:
             conn.close()
             return None
 

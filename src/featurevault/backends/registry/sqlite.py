@@ -13,11 +13,13 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from featurevault.backends.registry.base import Current, MetricPoint, Registry, Snapshot, VersionInfo
 from featurevault.config import RegistryConfig
 from featurevault.errors import RegistryConflictError, RegistryError, RegistryUnavailableError
+
+T = TypeVar("T")
 
 Config = RegistryConfig
 
@@ -130,7 +132,7 @@ class Store(Registry):
             self._open.append(conn)
         return conn
 
-    def _read(self, query: Callable[[sqlite3.Connection], Any]) -> Any:
+    def _read(self, query: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``query`` in one read transaction (one consistent view of the file)."""
         try:
             conn = self._reader()

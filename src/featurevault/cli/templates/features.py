@@ -22,7 +22,7 @@ from featurevault import (
 )
 from featurevault.model.permission import ALL_ACTIONS, READ
 from featurevault.on_demand_feature_view import on_demand_feature_view
-from featurevault.quality import between
+from featurevault.quality import Rule, between
 from featurevault.types import Float32, Float64, Int64
 
 OWNER = "data-platform@example.com"
@@ -71,7 +71,7 @@ def driver_stats_schema() -> list[Field]:
     ]
 
 
-def driver_stats_rules() -> list:
+def driver_stats_rules() -> list[Rule]:
     return [
         between("driver_conv_rate", 0, 1),
         between("driver_acc_rate", 0, 1),

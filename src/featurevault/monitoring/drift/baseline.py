@@ -36,12 +36,13 @@ class FeatureBaseline:
 
 def is_numeric(column: pa.ChunkedArray | pa.Array) -> bool:
     kind = column.type
-    return pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+    return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind))
 
 
 def numeric_values(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     values = pc.drop_null(column).to_numpy(zero_copy_only=False).astype(float)
-    return values[np.isfinite(values)]
+    finite: np.ndarray = values[np.isfinite(values)]
+    return finite
 
 
 def category_counts(column: pa.ChunkedArray | pa.Array) -> dict[str, int]:
@@ -58,10 +59,10 @@ def summarise(column: pa.ChunkedArray | pa.Array) -> FeatureBaseline:
         edges = _quantile_edges(values)
         counts = bin_counts(values, edges)
         return FeatureBaseline("numeric", rows, null_rate, edges=edges, shares=_shares(counts), sample=_sample(values))
-    counts = category_counts(column)
-    names = sorted(counts)
+    categories = category_counts(column)
+    names = sorted(categories)
     return FeatureBaseline(
-        "categorical", rows, null_rate, categories=names, shares=_shares(np.array([counts[n] for n in names]))
+        "categorical", rows, null_rate, categories=names, shares=_shares(np.array([categories[n] for n in names]))
     )
 
 

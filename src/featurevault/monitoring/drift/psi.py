@@ -19,4 +19,5 @@ def _shares(counts: np.ndarray) -> np.ndarray:
     values = np.asarray(counts, dtype=float)
     total = values.sum()
     shares = values / total if total > 0 else np.full(len(values), 1.0 / max(len(values), 1))
-    return np.clip(shares, EPSILON, None)
+    clipped: np.ndarray = np.clip(shares, EPSILON, None)
+    return clipped

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,7 +181,7 @@ def _check_codes(key: str, codes: list[str]) -> None:
             raise ConfigError(f"{key}: {code!r} matches no lint rule (rules: {', '.join(RULES)})")
 
 
-def _check_severities(severity: dict[str, str]) -> None:
+def _check_severities(severity: Mapping[str, str]) -> None:
     for rule_id, level in severity.items():
         if rule_id not in RULES:
             raise ConfigError(f"lint.severity: {rule_id!r} is not a lint rule (rules: {', '.join(RULES)})")

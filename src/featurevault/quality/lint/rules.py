@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from featurevault.quality.lint.subjects import (
     IGNORE_TAG,
@@ -20,6 +21,9 @@ from featurevault.quality.lint.subjects import (
     Subject,
     split_entity_prefix,
 )
+
+if TYPE_CHECKING:
+    from featurevault.model import FeatureView, OnDemandFeatureView
 
 MAX_FEATURE_NAME = 60
 PLACEHOLDER = re.compile(r"^([a-z]|[a-z]{1,2}\d+)$")
@@ -388,7 +392,7 @@ def service_features_exist(s: Subject, ctx: LintContext) -> Iterator[str]:
                 yield f"feature service {s.name} reads '{projection.name}:{feature}', which does not exist"
 
 
-def _projected_view(name: str, ctx: LintContext) -> object | None:
+def _projected_view(name: str, ctx: LintContext) -> FeatureView | OnDemandFeatureView | None:
     return ctx.contents.feature_views.get(name) or ctx.contents.on_demand_feature_views.get(name)
 
 

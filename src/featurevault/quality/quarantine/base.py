@@ -10,6 +10,7 @@ one entry per row, never two.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import math
@@ -40,7 +41,8 @@ class QuarantineEntry:
 
     @property
     def values(self) -> dict[str, Any]:
-        return json.loads(self.row)
+        values: dict[str, Any] = json.loads(self.row)
+        return values
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -171,13 +173,13 @@ class QuarantineStore(ABC):
         """Entries, oldest first, optionally of one view."""
 
     @abstractmethod
-    def remove(self, ids: list[str]) -> int:
+    def remove(self, ids: builtins.list[str]) -> int:
         """Delete entries by id; returns how many were removed."""
 
     def get(self, entry_id: str) -> QuarantineEntry | None:
         return next((e for e in self.list() if e.id == entry_id), None)
 
-    def older_than(self, cutoff: datetime) -> list[str]:
+    def older_than(self, cutoff: datetime) -> builtins.list[str]:
         return [e.id for e in self.list() if e.at < cutoff]
 
     def describe(self) -> str:

@@ -7,6 +7,7 @@ that held them the same way.
 
 from __future__ import annotations
 
+import builtins
 import os
 import threading
 import uuid
@@ -44,7 +45,7 @@ class ParquetQuarantine(QuarantineStore):
         entries.sort(key=lambda e: (e.at, e.id))
         return entries[:limit] if limit is not None else entries
 
-    def remove(self, ids: list[str]) -> int:
+    def remove(self, ids: builtins.list[str]) -> int:
         gone = set(ids)
         removed = 0
         with self._lock:
@@ -60,17 +61,17 @@ class ParquetQuarantine(QuarantineStore):
                     path.unlink()
         return removed
 
-    def _files(self) -> list[Path]:
+    def _files(self) -> builtins.list[Path]:
         return sorted(self.root.glob("*.parquet")) if self.root.exists() else []
 
-    def _read_all(self) -> list[QuarantineEntry]:
+    def _read_all(self) -> builtins.list[QuarantineEntry]:
         seen: dict[str, QuarantineEntry] = {}
         for path in self._files():
             for entry in _read(path):
                 seen.setdefault(entry.id, entry)
         return list(seen.values())
 
-    def _write(self, path: Path, entries: list[QuarantineEntry]) -> None:
+    def _write(self, path: Path, entries: builtins.list[QuarantineEntry]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         columns = {c: [getattr(e, c) for e in entries] for c in COLUMNS}
         table = pa.table(columns, schema=SCHEMA)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import threading
 from datetime import UTC
 from typing import Any
@@ -93,13 +94,17 @@ class PostgresQuarantine(QuarantineStore):
             query += " LIMIT %s"
             params.append(limit)
         rows = self._run(query, params).fetchall()
-        return [QuarantineEntry(*r[:7], r[7].astimezone(UTC), r[8]) for r in rows]
+        return [
+            QuarantineEntry(id_, view_, rule, target, operation, run_id, principal, at.astimezone(UTC), row)
+            for id_, view_, rule, target, operation, run_id, principal, at, row in rows
+        ]
 
-    def remove(self, ids: list[str]) -> int:
+    def remove(self, ids: builtins.list[str]) -> int:
         if not ids:
             return 0
         cursor = self._run("DELETE FROM {table} WHERE project = %s AND id = ANY(%s)", (self.project, list(ids)))
-        return cursor.rowcount
+        removed: int = cursor.rowcount
+        return removed
 
     def drop_project(self) -> None:
         self._run("DELETE FROM {table} WHERE project = %s", (self.project,))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from featurevault.model.rules import Rule
 from featurevault.quality.rules.arrow_expr import Unsupported, compile_expression
 
-Mask = pa.Array
+Mask: TypeAlias = pa.Array
 
 
 def failing_mask(rule: Rule, table: pa.Table) -> Mask:

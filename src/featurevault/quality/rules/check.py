@@ -11,7 +11,7 @@ import pyarrow as pa
 from featurevault.errors import DefinitionError
 from featurevault.model import FeatureView
 from featurevault.model.rules import Rule
-from featurevault.types import UnixTimestamp
+from featurevault.model.types import UnixTimestamp
 
 
 def view_columns(view: FeatureView) -> dict[str, pa.DataType]:

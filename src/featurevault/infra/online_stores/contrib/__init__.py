@@ -1,1 +1,3 @@
 """Feast's older ``contrib`` online store paths."""
+
+__all__: list[str] = []

@@ -1,1 +1,3 @@
 """Feast's PostgreSQL online store package."""
+
+__all__: list[str] = []

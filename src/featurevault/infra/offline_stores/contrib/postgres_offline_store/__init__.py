@@ -1,1 +1,3 @@
 """Feast's PostgreSQL offline store package."""
+
+__all__: list[str] = []

@@ -1,1 +1,3 @@
 """Feast's Spark offline store package."""
+
+__all__: list[str] = []

@@ -1,1 +1,3 @@
 """Feast's Trino offline store package (not implemented here)."""
+
+__all__: list[str] = []

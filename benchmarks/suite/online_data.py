@@ -1,4 +1,5 @@
-"""Shared set-up of the online benchmarks: a feature repo with one 20-feature view on the embedded defaults."""
+"""Data of the standalone online benchmarks (`python -m benchmarks.bench_online`, `bench_backends`, ...): one
+20-feature view of users on the embedded defaults, its rows, and a repo over them."""
 
 from __future__ import annotations
 

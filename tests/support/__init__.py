@@ -1,0 +1,1 @@
+"""Helpers the test suites share (see repo_builder.py)."""

@@ -15,7 +15,7 @@ import operator
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from featurevault.backends.online.base import OnlineStore
 from featurevault.errors import EntityKeyError, RequestError, SchemaMismatchError, TooManyEntityRowsError
@@ -215,8 +215,8 @@ class OnlineReader:
             if shape is None:
                 return None
         echo = [v if type(v) in _PLAIN else _unboxed(v) for v in row.values()]
-        for i, dtype, key in shape.conform:
-            echo[i] = conform_key_values([echo[i]], dtype, key)[0]
+        for i, dtype, key_name in shape.conform:
+            echo[i] = conform_key_values([echo[i]], dtype, key_name)[0]
         vp = plan.views[0]
         if shape.key_positions:
             try:
@@ -295,10 +295,10 @@ class OnlineReader:
         layouts: list[int] = []
         keyed = vp.keyed if vp.keyed is not None else self._keyed(vp)
         if None not in records:  # the common case: every key found, one layout, all live: C loops only
-            recs = list(map(unpack, records))
+            recs = list(map(unpack, cast("list[bytes]", records)))
             stamps = list(map(_second, recs))
             kinds = set(map(_first, recs))
-            if len(kinds) == 1 and (cutoff is None or min(stamps) >= cutoff):
+            if len(kinds) == 1 and (cutoff is None or min(cast("list[int]", stamps)) >= cutoff):
                 (layout_id,) = kinds
                 extract = vp.extractors.get(layout_id) or self._extractor(vp, layout_id)
                 values = list(map(extract, recs, keys)) if keyed else list(map(extract, recs))
@@ -491,9 +491,10 @@ def _row_shape(plan: _Plan, names: tuple[str, ...]) -> _RowShape | None:
     if any(k not in where for k in vp.key_names):
         return None
     echoed = len(names)
+    untyped: list[FeatureType | None] = [None] * echoed
     return _RowShape(
         names=list(names) + plan.output_names,
-        dtypes=[None] * echoed + plan.output_dtypes,
+        dtypes=untyped + plan.output_dtypes,
         none=[None] * echoed,
         conform=[(where[key], dtype, key) for key, dtype in plan.key_types if key in where],
         key_positions=[where[k] for k in vp.key_names],

@@ -4,6 +4,7 @@ on a broken definition (each run in a pytest of its own, as CI would run them).
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,11 +60,10 @@ def test_generated_tests_pass_on_the_demo_repo(demo: Path) -> None:
 
 def test_generated_tests_fail_on_a_broken_schema(demo: Path) -> None:
     features = demo / "features.py"
-    features.write_text(
-        features.read_text().replace(
-            'Field(name="driver_trips_avg_7d", dtype=Int64', 'Field(name="driver_trips_avg_7d", dtype=Float32'
-        )
-    )
+    text = features.read_text()
+    declared = re.compile(r'(name="driver_trips_avg_7d",\s*dtype=)Int64')
+    assert declared.search(text), "the demo's definition of driver_trips_avg_7d changed shape"
+    features.write_text(declared.sub(r"\1Float32", text))
     run = _run_generated_tests(demo, "-k", "schema")
     assert run.returncode == 1, run.stdout + run.stderr
     # refused where it is first met: apply (which checks declared types) or the schema test itself

@@ -36,8 +36,8 @@ def test_quarantined_rows_are_kept_at_the_location(store: FeatureStore, location
     entries = store.list_quarantined("user_stats")
     assert {e.rule: e.values["user_id"] for e in entries} == BROKEN
     assert location.uri in store.quarantine.describe()
-    (batch,) = location.files("qproj")  # one Parquet file (object) per quarantined batch
-    assert batch.endswith(".parquet")
+    batches = location.files("qproj")  # one Parquet file (object) per quarantined batch
+    assert batches and all(name.endswith(".parquet") for name in batches)
     assert not Path(store.config.resolve("data/quarantine")).exists()  # nothing under the default
     assert store.get_quarantined(entries[0].id).values == entries[0].values
     store.materialize(T0 - timedelta(days=1), T0 + timedelta(days=1), ["user_stats"])
@@ -59,7 +59,7 @@ def test_release_forget_and_purge(store: FeatureStore, location: Location) -> No
     assert store.forget({"user_id": 13}).quarantine["user_stats"] == 1
     held = {e.values["user_id"] for e in store.list_quarantined()}
     assert held == {10, 11, 14}
-    assert "13" not in json.dumps([e.to_dict() for e in store.quarantine.list()])
+    assert '"user_id": 13' not in json.dumps([e.to_dict() for e in store.quarantine.list()])
 
     assert store.purge_quarantined(timedelta(days=1)) == 0
     assert store.purge_quarantined(timedelta(0)) == 3 and store.list_quarantined() == []

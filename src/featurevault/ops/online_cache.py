@@ -25,10 +25,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from featurevault.backends.online.base import Maintainable, OnlineStore
+from featurevault.backends.online.base import Batches, Maintainable, OnlineStore
 
 #: a write of more keys than this drops the whole table from the cache instead of key by key
 _BULK_KEYS = 1024
@@ -203,6 +203,18 @@ class CachedMaintainableStore(CachedOnlineStore, Maintainable):
             return self.inner.delete(table, keys)  # type: ignore[attr-defined,no-any-return]
         finally:
             self.cache.invalidate(table, keys)
+
+    def scan_all_keys(self, batch_size: int = 10_000) -> Iterator[tuple[str, list[bytes]]]:
+        return self.inner.scan_all_keys(batch_size)  # type: ignore[attr-defined,no-any-return]
+
+    def restore_in_place(
+        self, loads: Mapping[str, Batches], progress: Callable[[str, int], None] | None = None
+    ) -> dict[str, int]:
+        try:
+            return self.inner.restore_in_place(loads, progress)  # type: ignore[attr-defined,no-any-return]
+        finally:
+            for table in loads:
+                self.cache.invalidate(table)
 
     def load_fresh(self, table: str, keys: Sequence[bytes], records: Sequence[bytes]) -> None:
         try:

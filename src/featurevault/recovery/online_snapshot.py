@@ -10,7 +10,8 @@ restore leaves the old table readable and can simply be run again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -65,28 +66,20 @@ def load(
     """Restore every online table of the backup; returns records per table."""
     swapper = maintainable(store)
     entries = {_table_of(f): f for f in manifest.files if f.part == "online"}
-    # stores that swap key by key first list the keys the restored tables hold now, in one pass:
-    # those the snapshot does not overwrite are stale and go at the end (keys written while the
-    # restore runs are not in this list and stay)
-    stale: dict[str, set[bytes]] = {table: set() for table in entries}
-    if not swapper.atomic_swap:
-        for table, keys in swapper.scan_all_keys():
-            if table in stale:
-                stale[table].update(keys)
-    restored = {}
-    for table, entry in entries.items():
-        if swapper.atomic_swap:
-            restored[table] = _load_and_swap(swapper, target, manifest, entry.path, table, progress)
-        else:
-            restored[table] = _load_in_place(swapper, target, manifest, entry.path, table, stale[table], progress)
-    return restored
+    if not swapper.atomic_swap:  # key by key (Redis): stale keys are listed first and removed last
+        loads = {table: partial(_batches, target, manifest, entry.path) for table, entry in entries.items()}
+        return swapper.restore_in_place(loads, progress)
+    return {
+        table: _load_and_swap(swapper, target, manifest, entry.path, table, progress)
+        for table, entry in entries.items()
+    }
 
 
 def _table_of(entry: FileEntry) -> str:
     return entry.table or entry.path.rsplit("/", 1)[-1].removesuffix(".arrows")
 
 
-def _batches(target: BackupTarget, manifest: Manifest, path: str) -> Any:
+def _batches(target: BackupTarget, manifest: Manifest, path: str) -> Iterator[tuple[list[bytes], list[bytes]]]:
     with target.reader(manifest.backup_id, *path.split("/")) as source:
         for batch in pa.ipc.open_stream(source):
             yield batch.column(0).to_pylist(), batch.column(1).to_pylist()
@@ -109,28 +102,6 @@ def _load_and_swap(
     else:
         store.swap_in(staging, table)
     return count
-
-
-def _load_in_place(
-    store: Maintainable,
-    target: BackupTarget,
-    manifest: Manifest,
-    path: str,
-    table: str,
-    stale: set[bytes],
-    progress: Progress | None,
-) -> int:
-    """Each key overwritten in place (atomic per key), then the ``stale`` keys the snapshot lacks removed (Redis)."""
-    restored: set[bytes] = set()  # a Redis SCAN may have listed a key twice in the snapshot
-    for keys, records in _batches(target, manifest, path):
-        store.write(table, keys, records)
-        restored.update(keys)
-        if progress is not None:
-            progress(table, len(restored))
-    leftover = list(stale - restored)
-    for start in range(0, len(leftover), 10_000):
-        store.delete(table, leftover[start : start + 10_000])
-    return len(restored)
 
 
 def is_empty(store: OnlineStore) -> bool:

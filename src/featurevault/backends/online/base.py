@@ -9,11 +9,14 @@ over its driver and the conformance suite checks them all alike.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from featurevault.errors import RequestError
+
+#: (keys, records) batches of one table, opened when the table's turn comes
+Batches = Callable[[], Iterable[tuple[Sequence[bytes], Sequence[bytes]]]]
 
 
 class OnlineStore(ABC):
@@ -100,6 +103,35 @@ class Maintainable(ABC):
 
     #: True when ``swap_in`` replaces a whole table in one step; False when it goes key by key (Redis)
     atomic_swap: bool = True
+
+    def restore_in_place(
+        self, loads: Mapping[str, Batches], progress: Callable[[str, int], None] | None = None
+    ) -> dict[str, int]:
+        """Overwrite each table of ``loads`` key by key, then remove the keys it held before that its batches
+        lack; returns the records written per table (stores without ``atomic_swap`` restore this way).
+
+        The keys held before are listed first, in one pass over the project, so keys that others write
+        while the restore runs are not among them and stay. Every step can be repeated: a restore cut
+        short and run again ends the same.
+        """
+        stale: dict[str, set[bytes]] = {table: set() for table in loads}
+        for table, held in self.scan_all_keys():
+            if table in stale:
+                stale[table].update(held)
+        written = {}
+        for table, batches in loads.items():
+            count = 0
+            for keys, records in batches():
+                self.write(table, keys, records)
+                stale[table].difference_update(keys)
+                count += len(keys)
+                if progress is not None:
+                    progress(table, count)
+            leftover = list(stale[table])
+            for start in range(0, len(leftover), 10_000):
+                self.delete(table, leftover[start : start + 10_000])
+            written[table] = count
+        return written
 
     if TYPE_CHECKING:
         # provided by the OnlineStore this capability is mixed into

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from pydantic import Field, field_validator
 
-from featurevault.backends.online.base import Maintainable, OnlineStore
+from featurevault.backends.online.base import Batches, Maintainable, OnlineStore
 from featurevault.config import StrictModel
 from featurevault.errors import BackendError, BackendUnavailableError, missing_dependency
 
@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 SETTING = "online_store.connection_string"
 
 # SET .. EX for every key of a chunk in one command (KEYS = keys, ARGV = ttl, records...)
+# keys a restore's SCAN walks per call: fewer round trips, each blocking the server a few ms at most
+_RESTORE_SCAN_COUNT = 20_000
+
 _SET_EX_SCRIPT = "for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ARGV[1]) end return #KEYS"
 
 
@@ -225,12 +228,14 @@ class Store(OnlineStore, Maintainable):
         if not keys:
             return
         ns = self._namespace(table)
-        full = [ns + k for k in keys]
+        self._write_full([ns + k for k in keys], records)
+
+    def _write_full(self, keys: list[bytes], records: Sequence[bytes]) -> None:
         try:
             if self.cluster:
-                self._write_cluster(full, records)
+                self._write_cluster(keys, records)
             else:
-                self._write_single(full, records)
+                self._write_single(keys, records)
         except redis.RedisError as exc:
             raise self._failure(exc, "write", "write_timeout_seconds") from None
 
@@ -341,6 +346,57 @@ class Store(OnlineStore, Maintainable):
         except redis.RedisError as exc:
             raise self._failure(exc, "scanning the project's keys", "write_timeout_seconds") from None
 
+    def restore_in_place(
+        self, loads: Mapping[str, Batches], progress: Callable[[str, int], None] | None = None
+    ) -> dict[str, int]:
+        """The keys the project holds are listed whole (no per-key split by table) before anything is
+        written; each batch written is struck off that list by its full keys, and what remains in the
+        restored tables' namespaces is unlinked at the end."""
+        restored = {table.encode() for table in loads}
+        held = self._project_keys()
+        written = {}
+        for table, batches in loads.items():
+            ns = self._namespace(table)
+            count = 0
+            for keys, records in batches():
+                full = [ns + k for k in keys]
+                self._write_full(full, records)
+                held.difference_update(full)
+                count += len(full)
+                if progress is not None:
+                    progress(table, count)
+            written[table] = count
+        skip = len(self._base)
+        stale = [key for key in held if key[skip:].partition(b":")[0] in restored]  # other tables' keys stay
+        for start in range(0, len(stale), 10_000):
+            self._unlink(stale[start : start + 10_000], "removing stale keys")
+        return written
+
+    def _project_keys(self) -> set[bytes]:
+        """Every key of the project, full: one SCAN walk of the keyspace, each reply added whole."""
+        pattern = _glob_escape(self._base) + b"*"
+        held: set[bytes] = set()
+        try:
+            if self.cluster:
+                held.update(self._writer.scan_iter(match=pattern, count=_RESTORE_SCAN_COUNT))
+                return held
+            cursor = 0
+            while True:
+                cursor, keys = self._writer.scan(cursor, match=pattern, count=_RESTORE_SCAN_COUNT)
+                held.update(keys)
+                if cursor == 0:
+                    return held
+        except redis.RedisError as exc:
+            raise self._failure(exc, "scanning the project's keys", "write_timeout_seconds") from None
+
+    def _unlink(self, keys: list[bytes], action: str) -> int:
+        try:
+            if self.cluster:
+                return sum(int(self._writer.unlink(key)) for key in keys)
+            return int(self._writer.unlink(*keys))
+        except redis.RedisError as exc:
+            raise self._failure(exc, action, "write_timeout_seconds") from None
+
     def _fetch(self, full: list[bytes], skip: int) -> tuple[list[bytes], list[bytes]]:
         values = self._writer.mget_nonatomic(full) if self.cluster else self._writer.mget(full)
         pairs = [(k[skip:], v) for k, v in zip(full, values) if v is not None]  # expired since the scan
@@ -350,14 +406,7 @@ class Store(OnlineStore, Maintainable):
         if not keys:
             return 0
         ns = self._namespace(table)
-        try:
-            return (
-                sum(int(self._writer.unlink(ns + key)) for key in keys)
-                if self.cluster
-                else int(self._writer.unlink(*[ns + key for key in keys]))
-            )
-        except redis.RedisError as exc:
-            raise self._failure(exc, f"deleting from {table!r}", "write_timeout_seconds") from None
+        return self._unlink([ns + key for key in keys], f"deleting from {table!r}")
 
     def swap_in(self, staging: str, table: str) -> None:
         """Overwrite each key of ``table`` from ``staging`` (each SET is atomic), then remove stale keys.

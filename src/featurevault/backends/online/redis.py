@@ -360,7 +360,10 @@ class Store(OnlineStore, Maintainable):
             count = 0
             for keys, records in batches():
                 full = [ns + k for k in keys]
-                self._write_full(full, records)
+                if self.cluster or self.config.key_ttl_seconds is not None:
+                    self._write_full(full, records)
+                else:
+                    self._write_streamed(full, records)
                 held.difference_update(full)
                 count += len(full)
                 if progress is not None:
@@ -371,6 +374,36 @@ class Store(OnlineStore, Maintainable):
         for start in range(0, len(stale), 10_000):
             self._unlink(stale[start : start + 10_000], "removing stale keys")
         return written
+
+    def _write_streamed(self, keys: list[bytes], records: Sequence[bytes]) -> None:
+        """``MSET`` chunks sent one by one on one connection and their replies read after the last, so the
+        server applies a chunk while the next is packed (a pipeline packs all its chunks, then waits).
+        A connection the server closed is replaced and the batch sent again: ``MSET`` can be repeated."""
+        step = self.config.write_batch_size
+        pool = self._writer.connection_pool
+        for attempt in (1, 2):
+            conn = pool.get_connection()
+            try:
+                for start in range(0, len(keys), step):
+                    chunk = keys[start : start + step]
+                    flat: list[bytes] = [b""] * (2 * len(chunk))
+                    flat[0::2] = chunk
+                    flat[1::2] = records[start : start + step]
+                    conn.send_packed_command(conn.pack_command("MSET", *flat), check_health=False)
+                for _ in range(0, len(keys), step):
+                    conn.read_response()
+                return
+            except redis.ConnectionError as exc:
+                conn.disconnect()
+                if attempt == 2:
+                    raise self._failure(exc, "write", "write_timeout_seconds") from None
+            except BaseException as exc:
+                conn.disconnect()  # replies may be left unread on it
+                if isinstance(exc, redis.RedisError):
+                    raise self._failure(exc, "write", "write_timeout_seconds") from None
+                raise
+            finally:
+                pool.release(conn)
 
     def _project_keys(self) -> set[bytes]:
         """Every key of the project, full: one SCAN walk of the keyspace, each reply added whole."""

@@ -41,3 +41,28 @@ def test_swap_in_replaces_the_table_and_removes_staging(online: OnlineStore) -> 
     online.write("fv__rebuild", [b"again"], [b"AGAIN"])
     online.swap_in("fv__rebuild", "fv")  # type: ignore[attr-defined]
     assert _all(online, "fv") == {b"again": b"AGAIN"}
+
+
+def test_restore_in_place_replaces_the_tables_given_and_leaves_the_others(online: OnlineStore) -> None:
+    assert isinstance(online, Maintainable)
+    online.write("fv", [b"kept", b"stale", b"x:*[y]"], [b"OLD", b"STALE", b"OLD-GLOB"])
+    online.write("fv_other", [b"stale"], [b"OTHER TABLE"])  # a name that fv is a prefix of
+    online.write("gone", [b"g"], [b"G"])
+    seen: list[tuple[str, int]] = []
+    batches = [([b"kept", b"new"], [b"NEW-KEPT", b"NEW"]), ([b"x:*[y]"], [b"NEW-GLOB"])]
+
+    def restore() -> dict[str, int]:
+        return online.restore_in_place(
+            {"fv": lambda: iter(batches), "gone": lambda: iter([])},
+            lambda table, count: seen.append((table, count)),
+        )
+
+    assert restore() == {"fv": 3, "gone": 0}
+    expected = {b"kept": b"NEW-KEPT", b"new": b"NEW", b"x:*[y]": b"NEW-GLOB"}
+    assert _all(online, "fv") == expected
+    assert _all(online, "fv_other") == {b"stale": b"OTHER TABLE"}  # not in the restore: left alone
+    assert _all(online, "gone") == {}  # restored from no records: emptied
+    assert seen == [("fv", 2), ("fv", 3)]
+    # run again (as after an interruption), it ends the same
+    assert restore() == {"fv": 3, "gone": 0}
+    assert _all(online, "fv") == expected and _all(online, "fv_other") == {b"stale": b"OTHER TABLE"}

@@ -114,6 +114,8 @@ def test_wrapper_invalidates_on_every_write_kind(tmp_path: Path) -> None:
     store.write("staging", [b"k"], [b"3"])
     store.swap_in("staging", "v")
     assert store.read("v", [b"k"]) == [b"3"]
+    assert store.restore_in_place({"v": lambda: iter([([b"k"], [b"4"])])}) == {"v": 1}
+    assert store.read("v", [b"k"]) == [b"4"]
     store.drop("v")
     assert store.read("v", [b"k"]) == [None]
     assert store.describe().startswith("sqlite:") and store.type_name == "sqlite"

@@ -35,6 +35,12 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise missing_dependency("redis", "redis") from exc
 
+_pack_command: Callable[[tuple[Any, ...]], bytes] | None
+try:  # packs a command in one C call (redis-py's own packer checks each argument in Python first)
+    from hiredis import pack_command as _pack_command
+except ImportError:  # pragma: no cover - depends on the environment
+    _pack_command = None
+
 logger = logging.getLogger(__name__)
 
 SETTING = "online_store.connection_string"
@@ -389,7 +395,10 @@ class Store(OnlineStore, Maintainable):
                     flat: list[bytes] = [b""] * (2 * len(chunk))
                     flat[0::2] = chunk
                     flat[1::2] = records[start : start + step]
-                    conn.send_packed_command(conn.pack_command("MSET", *flat), check_health=False)
+                    packed = (
+                        conn.pack_command("MSET", *flat) if _pack_command is None else _pack_command(("MSET", *flat))
+                    )
+                    conn.send_packed_command(packed, check_health=False)
                 for _ in range(0, len(keys), step):
                     conn.read_response()
                 return

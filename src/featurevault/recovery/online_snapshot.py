@@ -4,7 +4,10 @@ The format is the same for every online backend, so a snapshot of Redis can be
 restored into PostgreSQL or into a scratch SQLite file (the drill does that).
 Records are the stored bytes: values encrypted at rest stay encrypted. A table
 is restored into a staging table first and swapped in whole, so an interrupted
-restore leaves the old table readable and can simply be run again.
+restore leaves the old table readable and can simply be run again. Stores that
+cannot swap a table whole (Redis) overwrite it key by key and remove the keys
+the snapshot lacks at the end (``Maintainable.restore_in_place``); run again,
+that ends the same.
 """
 
 from __future__ import annotations

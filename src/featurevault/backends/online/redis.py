@@ -396,7 +396,7 @@ class Store(OnlineStore, Maintainable):
                     flat[0::2] = chunk
                     flat[1::2] = records[start : start + step]
                     packed = (
-                        conn.pack_command("MSET", *flat) if _pack_command is None else _pack_command(("MSET", *flat))
+                        conn.pack_command("MSET", *flat) if _pack_command is None else [_pack_command(("MSET", *flat))]
                     )
                     conn.send_packed_command(packed, check_health=False)
                 for _ in range(0, len(keys), step):

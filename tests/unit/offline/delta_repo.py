@@ -12,19 +12,11 @@ import pandas as pd
 
 from featurevault import DeltaSource, Entity, FeatureStore, FeatureView, Field
 from featurevault.types import Float64, Int64
+from tests.support.repo_builder import RepoBuilder
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 USER = Entity(name="user", join_keys=["user_id"])
 SCHEMA = [Field(name="user_id", dtype=Int64), Field(name="amount", dtype=Float64)]
-
-CONFIG = """project: deltarepo
-registry: data/registry.db
-online_store:
-  type: sqlite
-  path: data/online.db
-offline_store:
-  type: {engine}
-"""
 
 
 def day_rows(day: int, users: tuple[int, ...] = (1, 2)) -> pd.DataFrame:
@@ -59,22 +51,20 @@ class DeltaRepo:
 
 
 def make_repo(root: Path, days: int = 3, *, engine: str = "duckdb", **view_kwargs: Any) -> DeltaRepo:
-    """The repo applied, with ``days`` daily appends through write_to_offline_store (versions 0..days-1).
+    """The repo applied, its Delta table written with day 0 (version 0), then days 1..``days``-1 appended
+    through write_to_offline_store (versions 1..days-1).
 
     ``engine`` is the offline store reading it: ``duckdb`` or ``spark`` (the run's shared session).
     """
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "feature_store.yaml").write_text(CONFIG.format(engine=engine))
-    store = FeatureStore(root)
     source = DeltaSource(name="tx", path="data/tx", timestamp_field="event_timestamp")
+    store = (
+        RepoBuilder(root, project="deltarepo")
+        .with_config(offline_store={"type": engine})
+        .with_delta(source, day_rows(0))
+        .with_objects(USER, view(source, **view_kwargs))
+        .build()
+    )
     repo = DeltaRepo(store, source, root / "data" / "tx")
-    from featurevault.backends.offline.delta import append
-    from featurevault.ops.offline_specs import source_spec
-
-    import pyarrow as pa
-
-    append(source_spec(source), repo.path, pa.Table.from_pandas(day_rows(0), preserve_index=False))
-    store.apply([USER, view(source, **view_kwargs)])
     repo.after_version.append(_tick())
     for day in range(1, days):
         store.write_to_offline_store("tx_stats", day_rows(day))

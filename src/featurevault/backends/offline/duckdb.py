@@ -268,13 +268,13 @@ class Store(OfflineStore):
 
     def append(self, source: SourceSpec, table: pa.Table) -> None:
         fsource = batch_source_of(source)
+        if fsource.file_format == "delta":
+            delta.append(fsource, delta.location(fsource, self._resolve), table)
+            return
         if is_object_path(fsource.path):
             append_objects(locate_objects(fsource), table)
             return
         path = self._resolve(fsource.path)
-        if fsource.file_format == "delta":
-            delta.append(fsource, path, table)
-            return
         if not path.exists():
             duckdb_append.create(fsource, path, table)
             return

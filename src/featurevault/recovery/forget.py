@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from featurevault.backends.offline import delta
+from featurevault.backends.offline import delta, delta_location
 from featurevault.errors import RequestError
 from featurevault.model import FileSource
 from featurevault.ops import codec
@@ -114,7 +114,7 @@ def _forget_offline(store: FeatureStore, view: Any, entity: dict[str, Any], resu
     predicate = " AND ".join(
         f"{delta.quote_column(delta.key_column(spec, k))} = {delta.sql_literal(v)}" for k, v in sorted(entity.items())
     )
-    table = delta.location(spec, store.config.resolve)
+    table = delta_location.location(spec, store.config.resolve)
     result.offline[source.name] = delta.delete_rows(spec, table, predicate, dry_run=result.dry_run)
 
 

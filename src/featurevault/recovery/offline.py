@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from featurevault.backends.offline import delta
+from featurevault.backends.offline import delta, delta_location
 from featurevault.errors import FeatureViewNotFoundError
 from featurevault.model import FeatureView, FileSource
 from featurevault.ops.offline_specs import source_spec
@@ -106,7 +106,7 @@ def compact(store: FeatureStore, names: list[str] | None, target_mb: int | None 
         entry = {"views": [v.name for v in views], "source": source.name, "format": source.file_format}
         if source.file_format == "delta":
             spec = source_spec(source)
-            entry.update(delta.compact(spec, delta.location(spec, store.config.resolve), target))
+            entry.update(delta.compact(spec, delta_location.location(spec, store.config.resolve), target))
         else:
             entry.update(
                 compact_parquet(source.name, locate(source_spec(source), store.config.resolve).files, target).to_dict()
@@ -143,7 +143,7 @@ def vacuum(
             result.skipped.append(f"{', '.join(v.name for v in views)}: {reason}")
             continue
         spec = source_spec(source)
-        path = delta.location(spec, store.config.resolve)
+        path = delta_location.location(spec, store.config.resolve)
         entry: dict[str, Any] = {
             "views": [v.name for v in views],
             "source": source.name,

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 
 from featurevault import DeltaSource, FeatureView
-from featurevault.backends.offline import delta
+from featurevault.backends.offline import delta, delta_location
 from featurevault.backends.offline.duckdb import Config, Store
 from featurevault.backends.offline.duckdb_sources import locate
 from featurevault.errors import DataSourceError
@@ -103,7 +103,7 @@ def test_storage_options_come_from_the_endpoint_and_the_aws_environment(monkeypa
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setenv("AWS_S3_ALLOW_UNSAFE_RENAME", "true")
-    assert delta.storage_options("http://127.0.0.1:9000") == {
+    assert delta_location.storage_options("http://127.0.0.1:9000") == {
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9000",
         "AWS_ALLOW_HTTP": "true",
         "AWS_REGION": "eu-west-1",
@@ -111,8 +111,8 @@ def test_storage_options_come_from_the_endpoint_and_the_aws_environment(monkeypa
         "AWS_SECRET_ACCESS_KEY": "secret",
         "AWS_S3_ALLOW_UNSAFE_RENAME": "true",
     }
-    assert delta.storage_options("minio.internal:9000")["AWS_ENDPOINT_URL"] == "https://minio.internal:9000"
-    assert "AWS_ENDPOINT_URL" not in delta.storage_options(None)  # AWS itself
+    assert delta_location.storage_options("minio.internal:9000")["AWS_ENDPOINT_URL"] == "https://minio.internal:9000"
+    assert "AWS_ENDPOINT_URL" not in delta_location.storage_options(None)  # AWS itself
 
 
 def test_the_data_files_are_read_through_pyarrows_s3_filesystem(tmp_path: Path, s3: Location) -> None:
@@ -123,7 +123,7 @@ def test_the_data_files_are_read_through_pyarrows_s3_filesystem(tmp_path: Path, 
     bucket_prefix = repo.uri.removeprefix("s3://")
     assert [f.split("/event_date=")[0] for f in files.files] == [bucket_prefix] * 2
     assert isinstance(files, delta.DeltaFiles)
-    dataset = delta.dataset(files.source, files.location, files.table)
+    dataset = delta_location.dataset(files.source, files.location, files.table)
     assert isinstance(dataset.filesystem, fs.SubTreeFileSystem)
     assert (
         isinstance(dataset.filesystem.base_fs, fs.S3FileSystem)

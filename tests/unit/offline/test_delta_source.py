@@ -152,7 +152,8 @@ def test_materialization_reads_delta_too(repo: DeltaRepo) -> None:
 def test_a_write_to_a_new_delta_path_creates_the_table(location: Location) -> None:
     from deltalake import DeltaTable
 
-    from featurevault.backends.offline.delta import append, storage_options
+    from featurevault.backends.offline.delta import append
+    from featurevault.backends.offline.delta_location import storage_options
 
     where = f"{location.uri}/fresh"
     source = DeltaSource(

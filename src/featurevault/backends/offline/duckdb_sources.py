@@ -126,7 +126,8 @@ def locate(source: SourceSpec, resolve: Callable[[str], Path]) -> SourceFiles:
     fsource = batch_source_of(source)
     fmt = fsource.file_format
     if fmt == "delta":  # the files of a version come from the transaction log, never from a listing
-        from featurevault.backends.offline.delta import locate_delta, location
+        from featurevault.backends.offline.delta import locate_delta
+        from featurevault.backends.offline.delta_location import location
 
         return locate_delta(fsource, location(fsource, resolve))
     if fsource.path.startswith("s3://"):

@@ -148,8 +148,8 @@ def _overlaps(span: tuple[datetime | None, datetime | None], lower: datetime | N
 
 def delta_snapshot(source: SourceSpec, resolve: Callable[[str], Path]) -> Snapshot:
     """The active files of the Delta table version ``source`` reads (``as_of``), with typed partitions."""
-    from featurevault.backends.offline.delta import location as table_location
     from featurevault.backends.offline.delta import open_table, timestamp_column
+    from featurevault.backends.offline.delta_location import location as table_location
 
     on_s3 = is_object_path(source.path)
     location = table_location(source, resolve)

@@ -156,15 +156,14 @@ class OnlineReader:
         plan = self.plan(version, contents, features, full_feature_names)
         if (
             plan.direct
-            and type(entity_rows) is list
-            and len(entity_rows) == 1
-            and type(entity_rows[0]) is dict
             and (self.max_entity_rows is None or self.max_entity_rows >= 1)
             and (not flags or not plan.mask_for(contents, flags).rules)
         ):
-            response = self._read_row(plan, entity_rows[0])
-            if response is not None:
-                return response
+            row = _single_row(entity_rows)
+            if row is not None:
+                response = self._read_row(plan, row)
+                if response is not None:
+                    return response
         entity_columns, order, rows = _entity_columns(entity_rows)
         if self.max_entity_rows is not None and rows > self.max_entity_rows:
             raise TooManyEntityRowsError(rows, self.max_entity_rows, "limits.max_entity_rows")
@@ -562,6 +561,21 @@ def _opening(
         return out
 
     return extract_and_open
+
+
+def _single_row(entity_rows: Any) -> dict[str, Any] | None:
+    """The one entity row of a request, given as ``[{key: value}]`` or ``{key: [value]}``; else None."""
+    kind = type(entity_rows)
+    if kind is list:
+        return entity_rows[0] if len(entity_rows) == 1 and type(entity_rows[0]) is dict else None
+    if kind is not dict or not entity_rows:
+        return None
+    row = {}
+    for name, column in entity_rows.items():
+        if type(column) is not list or len(column) != 1:
+            return None
+        row[name] = column[0]
+    return row
 
 
 def _entity_columns(entity_rows: Any) -> tuple[dict[str, list[Any]], list[str], int]:

@@ -53,7 +53,10 @@ class ResponseColumn:
     event_micros: list[int | None] | None = None
 
 
-def _statuses(values: list[Any], dtype: FeatureType | None, row_states: list[FieldStatus] | None) -> list[FieldStatus]:
+def column_statuses(
+    values: list[Any], dtype: FeatureType | None, row_states: list[FieldStatus] | None
+) -> list[FieldStatus]:
+    """A column's status per row: its stored states, with NULL_VALUE where a present value is None."""
     present, null = FieldStatus.PRESENT, FieldStatus.NULL_VALUE
     if dtype is None:  # join keys echo the request
         return [present] * len(values)
@@ -115,6 +118,22 @@ class OnlineResponse:
     def feature_names(self) -> list[str]:
         return list(self._names)
 
+    def parts(
+        self,
+    ) -> tuple[
+        list[str],
+        list[list[Any]],
+        list[FeatureType | None],
+        list[list[FieldStatus] | None],
+        list[list[int | None] | None],
+    ]:
+        """The parallel per-column lists as held, not copies (names, values, dtypes, states, event times).
+
+        For serializers that only read them (the feature server's JSON); columns of one view share
+        their state and event-time lists, so a serializer can convert each shared list once.
+        """
+        return self._names, self._values, self._dtypes, self._row_states, self._event_micros
+
     @property
     def columns(self) -> list[ResponseColumn]:
         return [
@@ -156,7 +175,7 @@ class OnlineResponse:
         values = self._values[i]
         if not any(map(operator.is_, values, repeat(None))):
             return 0
-        states = _statuses(values, self._dtypes[i], self._row_states[i])
+        states = column_statuses(values, self._dtypes[i], self._row_states[i])
         null = FieldStatus.NULL_VALUE
         rows = [r for r, state in enumerate(states) if state is null]
         if rows:
@@ -180,7 +199,7 @@ class OnlineResponse:
     def statuses(self) -> dict[str, list[FieldStatus]]:
         """``{name: [FieldStatus per entity row]}``."""
         parts = zip(self._names, self._values, self._dtypes, self._row_states, strict=True)
-        return {name: _statuses(values, dtype, states) for name, values, dtype, states in parts}
+        return {name: column_statuses(values, dtype, states) for name, values, dtype, states in parts}
 
     @property
     def event_timestamps(self) -> dict[str, list[int | None]]:

@@ -16,9 +16,13 @@ from __future__ import annotations
 import base64
 import functools
 import math
+import operator
 import time
 from datetime import datetime
+from itertools import repeat
 from typing import Any
+
+from featurevault.ops.online_response import OnlineResponse, column_statuses
 
 EPOCH = "1970-01-01T00:00:00Z"
 # FieldStatus numbers (Feast's) -> names; an IntEnum member looks itself up by its number.
@@ -33,28 +37,57 @@ STATUS_NAMES = {
 }
 
 
-def feast_body(result: Any) -> dict[str, Any]:
-    """Feast's JSON for an OnlineResponse (its public ``to_dict``, ``statuses``, ``event_timestamps``)."""
-    columns = result.to_dict()
-    statuses = result.statuses
-    stamps = result.event_timestamps
-    names = list(columns)
+def feast_body(result: OnlineResponse) -> dict[str, Any]:
+    """Feast's JSON for an OnlineResponse (the values, statuses and event times it holds).
+
+    Reads the response's column lists in place (``parts()``): they are encoded right away and
+    never changed. Features of one view share their state and event-time lists: each shared
+    list is converted once and its text shared by the columns (a null value makes its own).
+    """
+    names, columns, dtypes, row_states, event_micros = result.parts()
+    rows = len(columns[0]) if columns else 0
+    present = ["PRESENT"] * rows
+    epochs = [EPOCH] * rows
+    last_states: Any = present  # the last shared state list converted, and its text
+    state_text = present
+    last_micros: Any = None
+    stamp_text = epochs
     vectors = []
-    # Features of one view share their statuses and event times row for row: convert each
-    # distinct list once (a list comparison is one C loop) and let the results share it.
-    last_states: list[Any] | None = None
-    last_micros: list[Any] | None = None
-    state_text: list[str] = []
-    stamp_text: list[str] = []
-    for name, values in columns.items():
-        states = statuses[name]
-        if states != last_states:
+    for values, dtype, states, micros in zip(columns, dtypes, row_states, event_micros, strict=True):
+        has_null = any(map(operator.is_, values, repeat(None)))
+        if dtype is None or (states is None and not has_null):
+            text = present
+        elif states is last_states and not has_null:
+            text = state_text
+        elif states is not None and not has_null:
             last_states, state_text = states, list(map(STATUS_NAMES.__getitem__, states))
-        micros = stamps.get(name)
-        if micros is None or micros != last_micros:
-            last_micros, stamp_text = micros, rfc3339_micros(micros, len(values))
-        vectors.append({"values": json_values(values), "statuses": state_text, "event_timestamps": stamp_text})
-    return {"metadata": {"feature_names": names}, "results": vectors}
+            text = state_text
+        else:
+            text = list(map(STATUS_NAMES.__getitem__, column_statuses(values, dtype, states)))
+        if micros is None:
+            stamps = epochs
+        elif micros is last_micros:
+            stamps = stamp_text
+        else:
+            last_micros, stamp_text = micros, rfc3339_micros(micros, rows)
+            stamps = stamp_text
+        json = _one_value(values) if rows == 1 else json_values(values)
+        vectors.append({"values": json, "statuses": text, "event_timestamps": stamps})
+    return {"metadata": {"feature_names": list(names)}, "results": vectors}
+
+
+def _one_value(values: list[Any]) -> list[Any]:
+    """A one-row column as JSON can carry it (the single-entity request, the commonest)."""
+    kind = type(values[0])
+    if kind in _AS_IS:
+        return values
+    if kind is float:
+        return values if math.isfinite(values[0]) else [_finite_or_name(values[0])]
+    return json_values(values)
+
+
+#: value types JSON carries unchanged
+_AS_IS = frozenset({int, str, bool, type(None)})
 
 
 def json_values(values: list[Any]) -> list[Any]:

@@ -15,6 +15,7 @@ on-demand views).
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -107,5 +108,11 @@ def _read_and_encode(
 
 
 def _views_of(refs: list[str]) -> list[Resource]:
+    return list(_views_of_refs(tuple(refs)))
+
+
+@functools.lru_cache(maxsize=256)
+def _views_of_refs(refs: tuple[str, ...]) -> tuple[Resource, ...]:
+    """The views a request's feature refs name, in order (a request's refs recur: worked out once)."""
     views = dict.fromkeys(ref.split(":", 1)[0] for ref in refs)
-    return [("feature_view", name) for name in views]
+    return tuple(("feature_view", name) for name in views)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -86,11 +86,11 @@ def _version_at(source: SourceSpec, where: Location, latest: Any, as_of: datetim
         return max(committed)
     first = min(commits, key=lambda c: int(c["version"]))
     when = datetime.fromtimestamp(first["timestamp"] / 1000, UTC).isoformat()
-    what = "did not exist" if int(first["version"]) == 0 else f"keeps no version older than {first['version']}"
-    raise DataSourceError(
-        f"data source {source.name!r}: the Delta table {describe(source, where)} {what} at {as_of.isoformat()} "
-        f"(its {'first' if what == 'did not exist' else 'oldest'} version was committed at {when})"
-    )
+    if int(first["version"]) == 0:
+        what = f"did not exist at {as_of.isoformat()} (its first version was committed at {when})"
+    else:
+        what = f"keeps no version as old as {as_of.isoformat()} (its oldest, {first['version']}, is of {when})"
+    raise DataSourceError(f"data source {source.name!r}: the Delta table {describe(source, where)} {what}")
 
 
 @dataclass
@@ -99,7 +99,7 @@ class DeltaFiles(SourceFiles):
 
     table: Any = None
     #: where the table is (a local path, or its ``s3://`` URI)
-    location: Location = ""
+    location: Location = field(default_factory=Path)
 
     @property
     def is_directory(self) -> bool:

@@ -244,6 +244,19 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message, or its type when the message is empty (Spark and JVM
+    errors put the cause first and a stack trace after)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def describe_error(exc: BaseException) -> str:
+    """An error as its type and message, ``"KeyError: 'x'"``: where a failure is recorded or reported
+    without the exception itself (audit records, run history, health answers)."""
+    return f"{type(exc).__name__}: {exc}"
+
+
 def missing_dependency(module: str, extra: str) -> MissingDependencyError:
     """Build the error raised when an optional driver cannot be imported."""
     return MissingDependencyError(

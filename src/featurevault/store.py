@@ -84,7 +84,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
             # Relative paths are pinned to the directory the store was made in: a later chdir
             # must not move the registry, the online store or the audit trail under a running store.
             pinned = config.repo_path or Path.cwd().resolve()
-            self.config = config if config.repo_path else config.model_copy(update={"repo_path": pinned})
+            self.config: RepoConfig = config if config.repo_path else config.model_copy(update={"repo_path": pinned})
         else:
             path = Path(repo_path) if repo_path is not None else Path.cwd()
             self.config = (
@@ -92,7 +92,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
                 if config is not None
                 else load_repo_config(path, None if fs_yaml_file is None else str(fs_yaml_file), env)
             )
-        self.repo_path = self.config.repo_path or Path.cwd()
+        self.repo_path: Path = self.config.repo_path or Path.cwd()
         self.project = self.config.project
         self._principal = principal
 
@@ -405,7 +405,7 @@ class FeatureStore(QualityMethods, LifecycleMethods):
             response: online.OnlineResponse = self._online_reader.read(
                 version, contents, features, entity_rows, full_feature_names, self._flag_cache.current()
             )
-            self._fill_nulls(version, contents, features, full_feature_names, response)
+            self._fill_nulls(self._online_reader, version, contents, features, full_feature_names, response)
             response = call.mask_online(response)
             self._feature_log.record(features, response, call.request_id, version)
             return response

@@ -349,9 +349,9 @@ def test_materialize_while_the_server_is_gone_fails_then_a_rerun_completes(backe
     from datetime import datetime, timezone
 
     from featurevault import FeatureStore
-    from featurevault.cli.scaffold import scaffold
     from featurevault.ops.apply import apply_contents
     from featurevault.ops.repo import load_repo
+    from tests.support.repo_builder import RepoBuilder
     from tests.unit.test_end_to_end import FEAST_STYLE_REPO
 
     port = BACKENDS[backend_name][0]
@@ -362,11 +362,14 @@ def test_materialize_while_the_server_is_gone_fails_then_a_rerun_completes(backe
         "postgres": f"  type: postgres\n  host: 127.0.0.1\n  port: {proxy.port}\n  database: test\n"
         f"  db_schema: {SCHEMA}\n  write_timeout_seconds: 2\n",
     }[backend_name]
-    scaffold(tmp_path / "repo")
-    repo = tmp_path / "repo"
-    (repo / "features.py").write_text(FEAST_STYLE_REPO)
-    (repo / "feature_store.yaml").write_text(
-        f"project: faults_{backend_name}\nregistry: data/registry.db\nprovider: local\nonline_store:\n{online}"
+    repo = (
+        RepoBuilder(tmp_path / "repo")
+        .with_scaffold()
+        .with_yaml(
+            f"project: faults_{backend_name}\nregistry: data/registry.db\nprovider: local\nonline_store:\n{online}"
+        )
+        .with_file("features.py", FEAST_STYLE_REPO)
+        .write()
     )
     store = FeatureStore(repo_path=repo)
     apply_contents(store, load_repo(repo))

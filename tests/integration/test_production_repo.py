@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from featurevault import FeatureStore
-from featurevault.cli.scaffold import scaffold
 from featurevault.ops.apply import apply_contents
 from featurevault.ops.repo import load_repo
+from tests.support.repo_builder import RepoBuilder
 from tests.unit.test_end_to_end import FEAST_STYLE_REPO
 
 pytestmark = pytest.mark.integration
@@ -40,11 +40,8 @@ def _drop_schemas() -> Iterator[None]:
 
 @pytest.mark.parametrize("online", sorted(ONLINE))
 def test_repo_loop_on_production_backends(tmp_path: Path, online: str) -> None:
-    scaffold(tmp_path / "repo")
-    repo = tmp_path / "repo"
-    (repo / "features.py").write_text(FEAST_STYLE_REPO)
     project = f"prod_{online}_{RUN}"
-    (repo / "feature_store.yaml").write_text(
+    yaml = (
         f"project: {project}\n"
         "registry:\n"
         "  registry_type: sql\n"
@@ -53,6 +50,13 @@ def test_repo_loop_on_production_backends(tmp_path: Path, online: str) -> None:
         "provider: local\n"
         f"online_store:\n{ONLINE[online]}"
         "entity_key_serialization_version: 3\n"
+    )
+    repo = (
+        RepoBuilder(tmp_path / "repo")
+        .with_scaffold()
+        .with_yaml(yaml)
+        .with_file("features.py", FEAST_STYLE_REPO)
+        .write()
     )
     store = FeatureStore(repo_path=repo)
     assert store.online_store.type_name == online

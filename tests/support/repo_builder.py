@@ -14,7 +14,8 @@ writes them and opens a store on the result::
 - configuration: by default a local repo (``data/registry.db``, DuckDB offline, SQLite online at
   ``data/online.db``); ``with_online`` replaces the online section, ``with_config`` sets any other
   top-level key, ``with_yaml`` gives the whole file literally instead.
-- data: ``with_table`` writes a pyarrow Table or a pandas DataFrame as Parquet at a repo path.
+- data: ``with_table`` writes a pyarrow Table or a pandas DataFrame as Parquet at a repo path;
+  ``with_delta`` writes one as the first commit (version 0) of a ``DeltaSource``'s table.
 - definitions: ``with_objects`` (definition objects, applied with ``store.apply``) and/or
   ``with_definitions`` (Python source written to ``features.py``, applied the way ``featurevault
   apply`` does); ``with_scaffold`` starts from the demo repo of ``featurevault init``.
@@ -37,6 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from featurevault import DeltaSource
 from featurevault.store import FeatureStore
 
 StoreT = TypeVar("StoreT", bound=FeatureStore)
@@ -59,6 +61,7 @@ class RepoBuilder:
         self.yaml_text: str | None = None
         self.scaffold = False
         self.tables: dict[str, pa.Table | pd.DataFrame] = {}
+        self.deltas: list[tuple[DeltaSource, pa.Table | pd.DataFrame]] = []
         self.files: dict[str, str] = {}
         self.objects: list[Any] = []
         self.apply_files = False
@@ -92,6 +95,13 @@ class RepoBuilder:
     def with_tables(self, tables: Mapping[str, pa.Table | pd.DataFrame]) -> RepoBuilder:
         for path, rows in tables.items():
             self.with_table(path, rows)
+        return self
+
+    def with_delta(self, source: DeltaSource, rows: pa.Table | pd.DataFrame) -> RepoBuilder:
+        """Rows written as version 0 of the Delta table at ``source.path`` (relative to the repo, created anew
+        by each :meth:`write`; or ``s3://...``, in a bucket of its own); later versions come from the store's
+        own writes."""
+        self.deltas.append((source, rows))
         return self
 
     def with_objects(self, *objects: Any) -> RepoBuilder:
@@ -138,6 +148,8 @@ class RepoBuilder:
                 rows.to_parquet(target, index=False)
             else:
                 pq.write_table(rows, target)
+        for source, rows in self.deltas:
+            _write_delta(self.root, source, rows)
         for path, text in self.files.items():
             target = self.root / path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -155,6 +167,19 @@ class RepoBuilder:
     def build(self, store_class: type[StoreT] = FeatureStore, **kwargs: Any) -> StoreT:  # type: ignore[assignment]
         """Write the repo, open a store on it and apply its definitions (files first, then objects)."""
         return open_repo(self.write(), store_class, apply_files=self.apply_files, objects=self.objects, **kwargs)
+
+
+def _write_delta(root: Path, source: DeltaSource, rows: pa.Table | pd.DataFrame) -> None:
+    from featurevault.backends.offline.delta import append
+    from featurevault.ops.offline_specs import source_spec
+
+    table = pa.Table.from_pandas(rows, preserve_index=False) if isinstance(rows, pd.DataFrame) else rows
+    if source.path.startswith("s3://"):  # a table in S3 (the caller's fresh bucket): created by the first append
+        append(source_spec(source), source.path, table)
+        return
+    target = root / source.path
+    shutil.rmtree(target, ignore_errors=True)
+    append(source_spec(source), target, table)
 
 
 def open_repo(

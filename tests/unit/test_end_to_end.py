@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from featurevault import FeatureStore
-from featurevault.cli.scaffold import scaffold
 from featurevault.errors import DataSourceError, FeatureViewNotFoundError
 from featurevault.ops.apply import apply_contents
 from featurevault.ops.repo import load_repo
+from tests.support.repo_builder import RepoBuilder
 
 FEAST_STYLE_REPO = """
 from datetime import timedelta
@@ -102,11 +102,13 @@ auth:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    scaffold(tmp_path / "repo")
-    repo = tmp_path / "repo"
-    (repo / "features.py").write_text(FEAST_STYLE_REPO)
-    (repo / "feature_store.yaml").write_text(YAML)
-    return repo
+    return (
+        RepoBuilder(tmp_path / "repo")
+        .with_scaffold()
+        .with_yaml(YAML)
+        .with_file("features.py", FEAST_STYLE_REPO)
+        .write()
+    )
 
 
 def test_feast_repo_full_loop(repo: Path) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from featurevault.errors import FeatureVaultError
+from featurevault.errors import FeatureVaultError, describe_error
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -196,5 +196,5 @@ def run_app(app: Any) -> None:
         if state.debug:
             traceback.print_exc()
         hint = "" if state.debug else " (run with --debug to see the traceback)"
-        err_console.print(styled(("Error:", "red"), f" unexpected {type(exc).__name__}: {exc}{hint}"), highlight=False)
+        err_console.print(styled(("Error:", "red"), f" unexpected {describe_error(exc)}{hint}"), highlight=False)
         sys.exit(1)

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from featurevault.errors import PermissionDeniedError
+from featurevault.errors import PermissionDeniedError, describe_error
 from featurevault.governance.audit import AuditLog, new_request_id
 from featurevault.governance.context import request_principal
 from featurevault.governance.guard_audit import Auditor, entity_count_and_sample
@@ -143,7 +143,7 @@ class GuardedCall:
         if exc is None:
             self.record("ok")
         else:
-            self.record("error", f"{type(exc).__name__}: {exc}")
+            self.record("error", describe_error(exc))
         return False
 
 

@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from featurevault.errors import FeatureVaultError, MissingDependencyError, PermissionDeniedError, ScheduleError
+from featurevault.errors import (
+    FeatureVaultError,
+    MissingDependencyError,
+    PermissionDeniedError,
+    ScheduleError,
+    describe_error,
+)
 from featurevault.lifecycle.schedule_record import RUNS, RecordedRun, record_run
 
 if TYPE_CHECKING:
@@ -196,7 +202,7 @@ def _run_view(
         except PermissionDeniedError:
             raise  # not a failure to retry: the caller may not materialize this view
         except FeatureVaultError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = describe_error(exc)
             logger.warning("schedule: %s attempt %d/%d failed: %s", view, attempt, retries, error)
             if attempt < retries:
                 sleep(backoff * 2 ** (attempt - 1))

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from featurevault.errors import DataSourceError, DefinitionError, FeatureVaultError
+from featurevault.errors import DataSourceError, DefinitionError, FeatureVaultError, describe_error
 from featurevault.model import (
     FeatureService,
     FeatureView,
@@ -208,7 +208,7 @@ def apply_contents(
             },
         )
     except Exception as exc:
-        guard.finish_plan(call, "error", f"{type(exc).__name__}: {exc}")
+        guard.finish_plan(call, "error", describe_error(exc))
         raise
     guard.finish_plan(call, "ok")
     store.registry.refresh(force=True)

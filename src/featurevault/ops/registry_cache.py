@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from featurevault.backends.registry.base import Current, Registry
-from featurevault.errors import FeatureVaultError, RegistryError, RegistryUnavailableError
+from featurevault.errors import FeatureVaultError, RegistryError, RegistryUnavailableError, describe_error
 from featurevault.model import RepoContents
 
 logger = logging.getLogger(__name__)
@@ -206,7 +206,7 @@ class RegistryCache:
 
     def _failed(self, exc: FeatureVaultError) -> None:
         self._checked_at = time.monotonic()
-        self.last_error = f"{type(exc).__name__}: {exc}"
+        self.last_error = describe_error(exc)
         if self._current is None:
             return
         if not self.stale:

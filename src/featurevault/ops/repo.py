@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from featurevault.errors import DuplicateObjectError, FeatureVaultError, RepoLoadError
+from featurevault.errors import DuplicateObjectError, FeatureVaultError, RepoLoadError, describe_error
 from featurevault.model import (
     Alert,
     DataSource,
@@ -100,7 +100,7 @@ def _import_file(repo: Path, path: Path) -> Any:
     except FeatureVaultError as exc:
         raise type(exc)(f"{path}: {exc}") from exc
     except Exception as exc:
-        raise RepoLoadError(f"{path}: importing the file failed: {type(exc).__name__}: {exc}") from exc
+        raise RepoLoadError(f"{path}: importing the file failed: {describe_error(exc)}") from exc
     finally:
         if added:
             sys.path.remove(str(repo))

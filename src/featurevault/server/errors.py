@@ -85,7 +85,7 @@ def error_for(exc: Exception, method: str, path: str) -> tuple[int, bytes]:
     if isinstance(exc, errors.FeatureVaultError):
         status = status_for(exc)
         if status >= 500:
-            logger.warning("%s %s failed: %s: %s", method, path, type(exc).__name__, exc)
+            logger.warning("%s %s failed: %s", method, path, errors.describe_error(exc))
         return status, error_body(status, type(exc).__name__, str(exc))
     logger.error("%s %s: unexpected error", method, path, exc_info=exc)
     return 500, error_body(500, "InternalError", "internal server error; see the server log")

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from featurevault.errors import describe_error
 from featurevault.server.errors import error_response
 from featurevault.server.online import online_timeout
 from featurevault.server.schemas import ERROR_RESPONSES, HealthResponse, ReadyResponse
@@ -55,7 +56,7 @@ def registry_check(store: FeatureStore, status: dict[str, Any]) -> str:
     try:
         store.registry.contents()  # not list_feature_views: a probe is no audited DESCRIBE
     except Exception as exc:  # any failure means not ready; the reason goes in the answer
-        return f"{type(exc).__name__}: {exc}"
+        return describe_error(exc)
     if not status.get("stale"):
         return "ok"
     limit = status.get("max_staleness_seconds")
@@ -76,5 +77,5 @@ async def _online_check(request: Request) -> str:
             timeout = request.app.state.settings.online_timeout_seconds
             await offload.run(timeout, lambda: online_timeout(timeout), store.online_store.ping)
     except Exception as exc:  # any failure means not ready; the reason goes in the answer
-        return f"{type(exc).__name__}: {exc}"
+        return describe_error(exc)
     return "ok"

@@ -36,11 +36,12 @@ VIEWS = ["user_risk_daily", "user_txn_stats_daily"]
 @pytest.fixture(params=["sqlite", "postgres"])
 def repo(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("FEATUREVAULT_ENV", raising=False)
-    repo = write_repo(tmp_path / "repo", SCHEDULED)
     schema = f"fvsched_{uuid.uuid4().hex[:10]}"
+    config = CONFIG
     if request.param == "postgres":
         sql = '{registry_type: sql, path: "%s?schema=%s", cache_ttl_seconds: 0}' % (POSTGRES, schema)
-        (repo / "feature_store.yaml").write_text(CONFIG.replace("registry: data/registry.db", f"registry: {sql}"))
+        config = CONFIG.replace("registry: data/registry.db", f"registry: {sql}")
+    repo = write_repo(tmp_path / "repo", SCHEDULED, config=config)
     with FeatureStore(repo) as store:
         assert store.registry.registry.type_name == ("sql" if request.param == "postgres" else "sqlite")
         store.apply(load_repo(repo))

@@ -19,7 +19,7 @@ import pandas as pd
 from featurevault import FeatureView, FileSource
 from featurevault.backends.offline import spark_files
 from featurevault.store import FeatureStore
-from tests.integration.spark.spark_repo import spark_repo
+from tests.integration.spark.spark_repo import local_config, spark_repo
 from tests.unit.online.repo_defs import T0, driver, driver_stats
 
 FEATURES = ["driver_stats:conv_rate", "driver_stats:trips", "driver_stats:city"]
@@ -52,14 +52,7 @@ def main(repo: Path, master: str, online: dict[str, object], s3: dict[str, str])
     store.set_now(T0 + timedelta(hours=2))
     online_values = store.get_online_features(["driver_stats:city"], {"driver_id": [1, 2, 3]}).to_dict()["city"]
     executors = spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1  # minus the driver
-    (repo / "feature_store.yaml").write_text(
-        (repo / "feature_store.yaml")
-        .read_text()
-        .replace('"type": "spark"', '"type": "duckdb"', 1)
-        .replace(f', "spark_conf": {json.dumps(conf)}', "")
-        .replace('"type": "spark", "partitions": 2', '"type": "local"')
-    )
-    local = FeatureStore(repo_path=repo).get_historical_features(entity_rows(), FEATURES).to_df()
+    local = FeatureStore(repo_path=local_config(repo, online)).get_historical_features(entity_rows(), FEATURES).to_df()
     return {
         "master": spark.sparkContext.master,
         "executors": executors,

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
+
+from tests.support.repo_builder import RepoBuilder
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 USERS = 10_000
@@ -79,20 +80,17 @@ fraud_model_v3 = FeatureService(name="fraud_model_v3", features=[user_txn_stats_
 """
 
 
-def write_repo(repo: Path, definitions: str = DEFINITIONS) -> Path:
-    (repo / "data").mkdir(parents=True, exist_ok=True)
-    (repo / "feature_store.yaml").write_text(CONFIG)
-    (repo / "features.py").write_text(definitions)
+def write_repo(repo: Path, definitions: str = DEFINITIONS, config: str = CONFIG) -> Path:
+    """The repo written in ``repo`` (``definitions`` as its ``features.py``, ``config`` as its
+    ``feature_store.yaml``), nothing applied."""
     ids = np.arange(1, USERS + 1, dtype=np.int64)
     stamp = pa.array([NOW - timedelta(hours=1)] * USERS, pa.timestamp("us", tz="UTC"))
-    pq.write_table(
-        pa.table(
-            {"user_id": ids, "event_timestamp": stamp, "user_amount_sum_7d": ids * 1.5, "user_txn_count_7d": ids % 17}
-        ),
-        repo / "data" / "txn.parquet",
+    txn = {"user_id": ids, "event_timestamp": stamp, "user_amount_sum_7d": ids * 1.5, "user_txn_count_7d": ids % 17}
+    risk = {"user_id": ids, "event_timestamp": stamp, "user_device_risk_score": (ids % 100) / 100.0}
+    return (
+        RepoBuilder(repo)
+        .with_yaml(config)
+        .with_definitions(definitions)
+        .with_tables({"data/txn.parquet": pa.table(txn), "data/risk.parquet": pa.table(risk)})
+        .write()
     )
-    pq.write_table(
-        pa.table({"user_id": ids, "event_timestamp": stamp, "user_device_risk_score": (ids % 100) / 100.0}),
-        repo / "data" / "risk.parquet",
-    )
-    return repo

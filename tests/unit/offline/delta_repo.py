@@ -17,19 +17,11 @@ import pandas as pd
 from featurevault import DeltaSource, Entity, FeatureStore, FeatureView, Field
 from featurevault.types import Float64, Int64
 from tests.integration.objects.moto_server import Location
+from tests.support.repo_builder import RepoBuilder
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 USER = Entity(name="user", join_keys=["user_id"])
 SCHEMA = [Field(name="user_id", dtype=Int64), Field(name="amount", dtype=Float64)]
-
-CONFIG = """project: deltarepo
-registry: data/registry.db
-online_store:
-  type: sqlite
-  path: data/online.db
-offline_store:
-  type: {engine}
-"""
 
 
 def day_rows(day: int, users: tuple[int, ...] = (1, 2)) -> pd.DataFrame:
@@ -92,14 +84,12 @@ class DeltaRepo:
 def make_repo(
     root: Path, days: int = 3, *, engine: str = "duckdb", location: Location | None = None, **view_kwargs: Any
 ) -> DeltaRepo:
-    """The repo applied, with ``days`` daily appends through write_to_offline_store (versions 0..days-1).
+    """The repo applied, its Delta table written with day 0 (version 0), then days 1..``days``-1 appended
+    through write_to_offline_store (versions 1..days-1).
 
     ``engine`` is the offline store reading it: ``duckdb`` or ``spark`` (the run's shared session).
     ``location``: an S3 location puts the table under it (``<uri>/tx``); otherwise it is ``data/tx``.
     """
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "feature_store.yaml").write_text(CONFIG.format(engine=engine))
-    store = FeatureStore(root)
     if location is not None and location.endpoint:
         uri = f"{location.uri}/tx"
         source = DeltaSource(
@@ -109,14 +99,14 @@ def make_repo(
     else:
         source = DeltaSource(name="tx", path="data/tx", timestamp_field="event_timestamp")
         table = Location("local", str(root / "data" / "tx"), None)
+    store = (
+        RepoBuilder(root, project="deltarepo")
+        .with_config(offline_store={"type": engine})
+        .with_delta(source, day_rows(0))
+        .with_objects(USER, view(source, **view_kwargs))
+        .build()
+    )
     repo = DeltaRepo(store, source, table)
-    from featurevault.backends.offline.delta import append
-    from featurevault.ops.offline_specs import source_spec
-
-    import pyarrow as pa
-
-    append(source_spec(source), repo.uri, pa.Table.from_pandas(day_rows(0), preserve_index=False))
-    store.apply([USER, view(source, **view_kwargs)])
     repo.after_version.append(_tick())
     for day in range(1, days):
         store.write_to_offline_store("tx_stats", day_rows(day))

@@ -240,7 +240,7 @@ def _spark_error(exc: Exception, what: str) -> FeatureVaultError:
         if isinstance(kind, type) and issubclass(kind, FeatureVaultError):
             return kind(f"{raised.group(2).strip()} (on a Spark executor, {what})")
     kind = DataSourceError if "PATH_NOT_FOUND" in text or "FileNotFound" in text else BackendError
-    return kind(f"Spark failed on {what}: {text.strip().splitlines()[0] if text.strip() else type(exc).__name__}")
+    return kind(f"Spark failed on {what}: {errors.first_line(exc)}")
 
 
 def _run_sink(sink: PartitionSink, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

@@ -37,7 +37,7 @@ import pyarrow as pa
 
 from featurevault.backends.offline.duckdb_sources import SourceFiles, batch_source_of
 from featurevault.backends.offline.object_store import SCHEME, failure_reason, filesystem, is_object_path
-from featurevault.errors import DataSourceError, FeatureVaultError
+from featurevault.errors import DataSourceError, FeatureVaultError, first_line
 from featurevault.backends.offline.specs import SourceSpec
 
 logger = logging.getLogger(__name__)
@@ -310,9 +310,8 @@ def _file_frame(spark: Any, snapshot: Snapshot, on_s3: bool) -> Any:
                 frame = frame.withColumn(fld.name, F.lit(value).cast("string").try_cast(typ))
             frames.append(frame)
     except Exception as exc:  # AnalysisException: a file of the log is gone (vacuumed), ...
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataSourceError(
-            f"data source {snapshot.source.name!r}: Spark cannot read {snapshot.where!r}: {first}"
+            f"data source {snapshot.source.name!r}: Spark cannot read {snapshot.where!r}: {first_line(exc)}"
         ) from exc
     if not frames:
         return spark.createDataFrame([], spark_schema(snapshot.schema))

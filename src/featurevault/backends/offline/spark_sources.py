@@ -19,7 +19,7 @@ from typing import Any
 
 from featurevault.backends.offline import spark_files
 from featurevault.backends.offline.duckdb_sources import DATE_PARTITION_KEYS, parse_partition_date
-from featurevault.errors import DataSourceError
+from featurevault.errors import DataSourceError, first_line
 from featurevault.backends.offline.specs import SourceSpec, ViewSpec
 
 US = "__fv_us"
@@ -100,7 +100,7 @@ def read_raw(
                 "(delta-spark, in spark_conf spark.jars.packages), which this session lacks; the DuckDB engine "
                 "reads them with the deltalake package"
             ) from exc
-        raise DataSourceError(f"data source {batch.name!r}: Spark cannot read it: {_first_line(exc)}") from exc
+        raise DataSourceError(f"data source {batch.name!r}: Spark cannot read it: {first_line(exc)}") from exc
 
 
 def _partition_dirs(path: Path, column: str, lower: datetime | None, upper: datetime | None) -> list[str] | None:
@@ -120,11 +120,6 @@ def _partition_dirs(path: Path, column: str, lower: datetime | None, upper: date
         if day is None or lo <= day <= hi:
             kept.append(str(d))
     return kept or None
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def mapped(frame: Any, source: SourceSpec) -> dict[str, str]:

@@ -25,7 +25,7 @@ from pydantic import Field, field_validator
 
 from featurevault.backends.online.base import Maintainable, OnlineStore
 from featurevault.config import StrictModel
-from featurevault.errors import BackendError, BackendUnavailableError, missing_dependency
+from featurevault.errors import BackendError, BackendUnavailableError, missing_dependency, one_line
 
 try:
     import redis
@@ -179,7 +179,7 @@ class Store(OnlineStore, Maintainable):
 
     def _failure(self, exc: BaseException, action: str, timeout_key: str) -> BackendError:
         """One line naming the setting to check."""
-        text = " ".join(str(exc).split()) or type(exc).__name__
+        text = one_line(exc) or type(exc).__name__
         lowered = text.lower()
         where = self.describe()
         if isinstance(exc, redis.AuthenticationError) or "auth" in lowered or "wrongpass" in lowered:

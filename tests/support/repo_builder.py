@@ -98,8 +98,9 @@ class RepoBuilder:
         return self
 
     def with_delta(self, source: DeltaSource, rows: pa.Table | pd.DataFrame) -> RepoBuilder:
-        """Rows written as version 0 of the Delta table at ``source.path`` (relative to the repo), created anew
-        by each :meth:`write`; later versions come from the store's own writes."""
+        """Rows written as version 0 of the Delta table at ``source.path`` (relative to the repo, created anew
+        by each :meth:`write`; or ``s3://...``, in a bucket of its own); later versions come from the store's
+        own writes."""
         self.deltas.append((source, rows))
         return self
 
@@ -172,9 +173,12 @@ def _write_delta(root: Path, source: DeltaSource, rows: pa.Table | pd.DataFrame)
     from featurevault.backends.offline.delta import append
     from featurevault.ops.offline_specs import source_spec
 
+    table = pa.Table.from_pandas(rows, preserve_index=False) if isinstance(rows, pd.DataFrame) else rows
+    if source.path.startswith("s3://"):  # a table in S3 (the caller's fresh bucket): created by the first append
+        append(source_spec(source), source.path, table)
+        return
     target = root / source.path
     shutil.rmtree(target, ignore_errors=True)
-    table = pa.Table.from_pandas(rows, preserve_index=False) if isinstance(rows, pd.DataFrame) else rows
     append(source_spec(source), target, table)
 
 

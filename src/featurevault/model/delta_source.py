@@ -52,7 +52,7 @@ class DeltaSource(FileSource):
     partitioned by (default: ``date_partition_column``); ``date_partition_column``
     is filled from the event timestamp on writes and prunes partitions on reads.
     ``as_of`` reads the table at a version or time (see :func:`parse_as_of`).
-    ``s3_endpoint_override`` names an S3-compatible server for an ``s3://`` path (read by the Spark engine).
+    ``s3_endpoint_override`` names an S3-compatible server for an ``s3://`` path (either engine).
     """
 
     source_type = "delta"

@@ -1,7 +1,7 @@
 """Erasure of one entity (the right to be forgotten): its rows everywhere featurevault can delete them.
 
 Every view keyed by exactly the given join keys is covered. Online: the entity's
-record. Delta offline tables: its rows, deleted in one commit per table (old
+record. Delta offline tables (local or in S3): its rows, deleted in one commit per table (old
 versions keep them until ``offline vacuum`` removes the files). The quarantine: its
 held rows, through the quarantine store's own list and remove. Parquet/CSV files
 and database tables are reported, not rewritten: they belong to their producers
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from featurevault.backends.offline import delta
+from featurevault.backends.offline import delta, delta_location
 from featurevault.errors import RequestError
 from featurevault.model import FileSource
 from featurevault.ops import codec
@@ -102,7 +102,7 @@ def _forget_offline(store: FeatureStore, view: Any, entity: dict[str, Any], resu
     if source.name in result.offline:
         return  # a source feeding several views is rewritten once
     where = getattr(source, "path", None) or getattr(source, "table", None) or source.name
-    if not isinstance(source, FileSource) or source.file_format != "delta" or source.path.startswith("s3://"):
+    if not isinstance(source, FileSource) or source.file_format != "delta":
         kind = getattr(source, "file_format", "") or type(source).__name__
         result.not_rewritten.append(
             f"{view.name}: offline source {source.name!r} ({kind} at {where}) is not rewritten by featurevault: "
@@ -114,8 +114,8 @@ def _forget_offline(store: FeatureStore, view: Any, entity: dict[str, Any], resu
     predicate = " AND ".join(
         f"{delta.quote_column(delta.key_column(spec, k))} = {delta.sql_literal(v)}" for k, v in sorted(entity.items())
     )
-    path = store.config.resolve(source.path)
-    result.offline[source.name] = delta.delete_rows(spec, path, predicate, dry_run=result.dry_run)
+    table = delta_location.location(spec, store.config.resolve)
+    result.offline[source.name] = delta.delete_rows(spec, table, predicate, dry_run=result.dry_run)
 
 
 def _forget_quarantined(store: FeatureStore, view: Any, entity: dict[str, Any], result: ForgetResult) -> None:

@@ -1,7 +1,7 @@
 """Offline data maintenance: compaction, vacuum and per-view retention.
 
-``compact`` bin-packs small files: Delta tables through OPTIMIZE (a new version; old
-files stay for time travel until a vacuum), local Parquet directories through an
+``compact`` bin-packs small files: Delta tables (local or in S3) through OPTIMIZE (a new
+version; old files stay for time travel until a vacuum), local Parquet directories through an
 atomic rewrite (see :mod:`featurevault.backends.offline.parquet_compact`). ``vacuum``
 deletes a Delta table's rows older than its view's ``retention`` (a commit), then
 removes the files no version younger than ``offline_maintenance.vacuum_retain`` needs:
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from featurevault.backends.offline import delta
+from featurevault.backends.offline import delta, delta_location
 from featurevault.errors import FeatureViewNotFoundError
 from featurevault.model import FeatureView, FileSource
 from featurevault.ops.offline_specs import source_spec
@@ -80,12 +80,12 @@ def _by_source(views: list[FeatureView]) -> dict[str, tuple[Any, list[FeatureVie
     return grouped
 
 
-def _local(source: Any) -> str | None:
+def _unmaintained(source: Any) -> str | None:
     """Why a source cannot be maintained here (None when it can)."""
     if not isinstance(source, FileSource):
         return f"{type(source).__name__} {source.name!r} belongs to its database; it is not rewritten"
-    if source.path.startswith("s3://"):
-        return f"{source.name!r} is in object storage, whose objects are never rewritten"
+    if source.path.startswith("s3://") and source.file_format != "delta":
+        return f"{source.name!r} is in object storage, whose objects are never rewritten (a Delta table there is)"
     if source.file_format == "csv":
         return f"{source.name!r} is CSV; only Parquet and Delta sources are compacted"
     return None
@@ -99,14 +99,14 @@ def compact(store: FeatureStore, names: list[str] | None, target_mb: int | None 
     target = (target_mb or store.config.offline_maintenance.target_file_size_mb) * 1024 * 1024
     result = MaintenanceResult("compact")
     for source, views in _by_source(views_of(store, names)).values():
-        reason = _local(source)
+        reason = _unmaintained(source)
         if reason:
             result.skipped.append(f"{', '.join(v.name for v in views)}: {reason}")
             continue
-        path = store.config.resolve(source.path)
         entry = {"views": [v.name for v in views], "source": source.name, "format": source.file_format}
         if source.file_format == "delta":
-            entry.update(delta.compact(source_spec(source), path, target))
+            spec = source_spec(source)
+            entry.update(delta.compact(spec, delta_location.location(spec, store.config.resolve), target))
         else:
             entry.update(
                 compact_parquet(source.name, locate(source_spec(source), store.config.resolve).files, target).to_dict()
@@ -131,7 +131,7 @@ def vacuum(
     result = MaintenanceResult("vacuum", dry_run)
     for source, views in _by_source(views_of(store, names)).values():
         retention = _retention(views)
-        reason = _local(source)
+        reason = _unmaintained(source)
         if reason is None and source.file_format != "delta":
             reason = f"{source.name!r} is a Parquet source: it keeps no old versions to vacuum" + (
                 ", and its files belong to their producer, so the retention is not applied: "
@@ -142,7 +142,8 @@ def vacuum(
         if reason:
             result.skipped.append(f"{', '.join(v.name for v in views)}: {reason}")
             continue
-        path = store.config.resolve(source.path)
+        spec = source_spec(source)
+        path = delta_location.location(spec, store.config.resolve)
         entry: dict[str, Any] = {
             "views": [v.name for v in views],
             "source": source.name,
@@ -151,13 +152,13 @@ def vacuum(
         }
         if retention is not None:
             cutoff = now - retention
-            column = delta.quote_column(delta.timestamp_column(source_spec(source)))
+            column = delta.quote_column(delta.timestamp_column(spec))
             entry["retention_seconds"] = retention.total_seconds()
             entry["deleted_before"] = cutoff.isoformat()
             entry["rows_deleted"] = delta.delete_rows(
-                source_spec(source), path, f"{column} < {delta.sql_literal(cutoff)}", dry_run=dry_run
+                spec, path, f"{column} < {delta.sql_literal(cutoff)}", dry_run=dry_run
             )
-        removed = delta.vacuum(source_spec(source), path, retain, dry_run=dry_run)
+        removed = delta.vacuum(spec, path, retain, dry_run=dry_run)
         entry["files_removed"] = len(removed)
         result.sources.append(entry)
     result.seconds = time.perf_counter() - started

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict
 
-from featurevault.backends.offline import delta, duckdb_append
+from featurevault.backends.offline import delta, delta_location, duckdb_append
 from featurevault.backends.offline.object_store import append_objects, is_object_path, locate_objects
 from featurevault.backends.offline.base import EVENT_TS, OfflineStore, ViewRequest
 from featurevault.backends.offline.entity_time import as_utc as _as_utc
@@ -268,13 +268,13 @@ class Store(OfflineStore):
 
     def append(self, source: SourceSpec, table: pa.Table) -> None:
         fsource = batch_source_of(source)
+        if fsource.file_format == "delta":
+            delta.append(fsource, delta_location.location(fsource, self._resolve), table)
+            return
         if is_object_path(fsource.path):
             append_objects(locate_objects(fsource), table)
             return
         path = self._resolve(fsource.path)
-        if fsource.file_format == "delta":
-            delta.append(fsource, path, table)
-            return
         if not path.exists():
             duckdb_append.create(fsource, path, table)
             return

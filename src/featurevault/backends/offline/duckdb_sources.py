@@ -125,17 +125,16 @@ def locate(source: SourceSpec, resolve: Callable[[str], Path]) -> SourceFiles:
     """Find a source's files, raising :class:`DataSourceError` naming the source and path when absent."""
     fsource = batch_source_of(source)
     fmt = fsource.file_format
+    if fmt == "delta":  # the files of a version come from the transaction log, never from a listing
+        from featurevault.backends.offline.delta import locate_delta
+        from featurevault.backends.offline.delta_location import location
+
+        return locate_delta(fsource, location(fsource, resolve))
     if fsource.path.startswith("s3://"):
-        if fmt == "delta":  # listing the objects would ignore the transaction log and read removed files
-            raise DataSourceError(f"data source {fsource.name!r}: Delta tables are read from local paths only")
         from featurevault.backends.offline.object_store import locate_objects
 
         return locate_objects(fsource)
     path = resolve(fsource.path)
-    if fmt == "delta":
-        from featurevault.backends.offline.delta import locate_delta
-
-        return locate_delta(fsource, path)
     if glob.has_magic(str(path)):
         files = sorted(glob.glob(str(path), recursive=True))
     elif path.is_dir():

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,7 +49,6 @@ HONOURED_READER_FEATURES = frozenset({"timestampNtz", "v2Checkpoint", "vacuumPro
 BATCH_ROWS = 65_536
 
 _capabilities: dict[tuple[str, str], bool] = {}
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 # -- what the session can read by itself -----------------------------------------------------------
@@ -148,45 +146,15 @@ def _overlaps(span: tuple[datetime | None, datetime | None], lower: datetime | N
     return not (upper is not None and least is not None and least > upper)
 
 
-def storage_options(endpoint: str | None) -> dict[str, str]:
-    """deltalake's object store settings for an S3 endpoint (credentials come from its own chain)."""
-    options: dict[str, str] = {}
-    if endpoint:
-        options["AWS_ENDPOINT_URL"] = endpoint if "://" in endpoint else f"https://{endpoint}"
-        if endpoint.startswith("http://"):
-            options["AWS_ALLOW_HTTP"] = "true"
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if region:
-        options["AWS_REGION"] = region
-    return options
-
-
 def delta_snapshot(source: SourceSpec, resolve: Callable[[str], Path]) -> Snapshot:
     """The active files of the Delta table version ``source`` reads (``as_of``), with typed partitions."""
     from featurevault.backends.offline.delta import open_table, timestamp_column
+    from featurevault.backends.offline.delta_location import location as table_location
 
     on_s3 = is_object_path(source.path)
-    location: Path | str = source.path.rstrip("/") if on_s3 else resolve(source.path)
+    location = table_location(source, resolve)
     endpoint = source.s3_endpoint_override or None
-    try:
-        table = open_table(
-            source, location, getattr(source, "as_of", None), storage_options(endpoint) if on_s3 else None
-        )
-    except DataSourceError as exc:
-        if not on_s3 or exc.__cause__ is None:
-            raise
-        # deltalake's object-store errors span lines, with colour codes: keep the first line, name the endpoint
-        cause = _ANSI.sub("", str(exc.__cause__)).strip().splitlines()
-        first = cause[0] if cause else type(exc.__cause__).__name__
-        reason = (
-            f"access denied: check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, profile) ({first})"
-            if _denied(str(exc.__cause__))
-            else first
-        )
-        at = f" at {endpoint}" if endpoint else ""
-        raise DataSourceError(
-            f"data source {source.name!r}: cannot open the Delta table {str(location)!r}{at}: {reason}"
-        ) from exc.__cause__
+    table = open_table(source, location, getattr(source, "as_of", None))
     where = str(location) + (f" at {endpoint}" if on_s3 and endpoint else "")
     check_protocol(source, where, table)
     schema = pa.schema(table.schema())
@@ -453,7 +421,3 @@ def _texts(actions: pa.Table, column: str) -> list[str | None]:
         return [None if v is None else v.isoformat() for v in values.to_pylist()]
     texts: list[str | None] = values.cast(pa.string()).to_pylist()
     return texts
-
-
-def _denied(text: str) -> bool:
-    return any(s in text for s in ("403", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"))

@@ -14,12 +14,12 @@ import pyarrow as pa
 import pytest
 
 from featurevault import DeltaSource, FeatureView
-from featurevault.backends.offline import delta, delta_location
-from featurevault.backends.offline.duckdb import Config, Store
-from featurevault.backends.offline.duckdb_sources import locate
+from featurevault._backends.offline import delta, delta_location
+from featurevault._backends.offline.duckdb import Config, Store
+from featurevault._backends.offline.duckdb_sources import locate
 from featurevault.errors import DataSourceError
-from featurevault.ops.historical import get_historical_features
-from featurevault.ops.offline_specs import source_spec
+from featurevault._ops.historical import get_historical_features
+from featurevault._ops.offline_specs import source_spec
 from tests.integration.recovery.demo import cli_json
 from tests.unit.offline.conftest import contents
 from tests.unit.offline.delta_repo import SCHEMA, USER, DeltaRepo, day_rows, make_repo

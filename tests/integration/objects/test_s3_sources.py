@@ -13,12 +13,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from featurevault.backends.offline.base import OfflineStore
-from featurevault.backends.offline.duckdb import Config, Store
+from featurevault._backends.offline.base import OfflineStore
+from featurevault._backends.offline.duckdb import Config, Store
 from featurevault.errors import DataSourceError
-from featurevault.model import DeltaSource, FeatureView, Field
-from featurevault.ops.historical import get_historical_features
-from featurevault.ops.offline_specs import source_spec
+from featurevault._model import DeltaSource, FeatureView, Field
+from featurevault._ops.historical import get_historical_features
+from featurevault._ops.offline_specs import source_spec
 from featurevault.types import Float64, Int64
 from tests.unit.offline.conftest import DRIVER, SPARK, contents, make_view, spark_engine, write_parquet
 
@@ -70,7 +70,7 @@ def bucket(moto: MotoServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OfflineStore]:
     """Each engine in turn; Spark's session has no S3A connector, so it reads the objects itself."""
     if request.param == "spark":
-        from featurevault.backends.offline import spark_files
+        from featurevault._backends.offline import spark_files
 
         store: OfflineStore = spark_engine(request, tmp_path)
         assert not spark_files.has_s3a(store.spark)  # type: ignore[attr-defined]

@@ -57,7 +57,7 @@ class DeltaRepo:
         """The table's latest version, read with deltalake as a user would."""
         from deltalake import DeltaTable
 
-        from featurevault.backends.offline.delta_location import storage_options
+        from featurevault._backends.offline.delta_location import storage_options
 
         options = storage_options(self.table.endpoint) if self.table.endpoint else None
         return DeltaTable(self.uri, storage_options=options)

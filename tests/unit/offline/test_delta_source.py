@@ -11,10 +11,10 @@ import pyarrow as pa
 import pytest
 
 from featurevault import DeltaSource, FeatureView, FileSource
-from featurevault.backends.offline.duckdb_sources import locate
+from featurevault._backends.offline.duckdb_sources import locate
 from featurevault.errors import DataSourceError, DefinitionError, FeatureVaultError, RequestError
-from featurevault.model.sources import source_from_dict
-from featurevault.ops.offline_specs import source_spec
+from featurevault._model.sources import source_from_dict
+from featurevault._ops.offline_specs import source_spec
 
 from tests.integration.objects.moto_server import Location
 
@@ -152,8 +152,8 @@ def test_materialization_reads_delta_too(repo: DeltaRepo) -> None:
 def test_a_write_to_a_new_delta_path_creates_the_table(location: Location) -> None:
     from deltalake import DeltaTable
 
-    from featurevault.backends.offline.delta import append
-    from featurevault.backends.offline.delta_location import storage_options
+    from featurevault._backends.offline.delta import append
+    from featurevault._backends.offline.delta_location import storage_options
 
     where = f"{location.uri}/fresh"
     source = DeltaSource(
@@ -170,7 +170,7 @@ def test_a_write_to_a_new_delta_path_creates_the_table(location: Location) -> No
 
 def test_push_to_offline_appends_to_delta_after_the_rules(tmp_path: Path, location: Location) -> None:
     from featurevault import PushSource
-    from featurevault.quality import between
+    from featurevault._quality import between
 
     repo = make_repo(tmp_path / "repo", days=1, location=location)
     push = PushSource(name="tx_push", batch_source=repo.source)

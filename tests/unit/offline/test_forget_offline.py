@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from featurevault import FeatureView, FileSource
-from featurevault.quality import between
+from featurevault._quality import between
 
 from tests.integration.objects.moto_server import Location
 

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from featurevault import FeatureView, FileSource
-from featurevault.backends.offline.parquet_compact import JOURNAL, compact_parquet, recover
+from featurevault._backends.offline.parquet_compact import JOURNAL, compact_parquet, recover
 from featurevault.errors import FeatureViewNotFoundError
 from tests.integration.objects.moto_server import Location
 
@@ -133,7 +133,7 @@ def test_vacuum_deletes_rows_past_the_view_retention_and_old_files(tmp_path: Pat
         repo.amounts(as_of=0)
     status = repo.store.recovery().status()
     assert status["last_offline_vacuum"]["rows_deleted"] == 4
-    from featurevault.server.metrics import recovery_gauges
+    from featurevault._server.metrics import recovery_gauges
 
     gauges = {g.name: g.samples[0].value for g in recovery_gauges(status)}
     assert gauges["featurevault_offline_vacuum_last_rows_deleted"] == 4
@@ -155,8 +155,8 @@ def test_vacuum_keeps_rows_without_retention_and_reports_parquet_sources(tmp_pat
 
 
 def test_retention_from_a_tag_and_in_the_plan(tmp_path: Path) -> None:
-    from featurevault.ops.apply import plan
-    from featurevault.model import RepoContents
+    from featurevault._ops.apply import plan
+    from featurevault._model import RepoContents
 
     repo = make_repo(tmp_path / "repo", days=1)
     tagged = FeatureView(name="tx_stats", source=repo.source, entities=[USER], schema=SCHEMA, tags={"retention": "90d"})

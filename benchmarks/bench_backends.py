@@ -40,17 +40,17 @@ import redis
 
 from benchmarks.suite.online_data import NOW, VIEW, make_rows, make_view
 from benchmarks.bench_materialize import PreparedOffline
-from featurevault.backends.offline.base import EVENT_TS
-from featurevault.backends.online import postgres as pg_store
-from featurevault.backends.online import redis as redis_store
-from featurevault.backends.online.base import OnlineStore
-from featurevault.backends.registry.sqlite import Store as SqliteRegistry
-from featurevault.model import RepoContents
-from featurevault.ops import codec
-from featurevault.ops import materialize as materialize_ops
-from featurevault.ops import write as write_ops
-from featurevault.ops.online import OnlineReader, OnlineResponse
-from featurevault.ops.registry_cache import RegistryCache
+from featurevault._backends.offline.base import EVENT_TS
+from featurevault._backends.online import postgres as pg_store
+from featurevault._backends.online import redis as redis_store
+from featurevault._backends.online.base import OnlineStore
+from featurevault._backends.registry.sqlite import Store as SqliteRegistry
+from featurevault._model import RepoContents
+from featurevault._ops import codec
+from featurevault._ops import materialize as materialize_ops
+from featurevault._ops import write as write_ops
+from featurevault._ops.online import OnlineReader, OnlineResponse
+from featurevault._ops.registry_cache import RegistryCache
 from benchmarks.suite.online_floor import Reader, decode_all, features_reader, postgres_fetch, redis_fetch
 from benchmarks.suite.stats import percentile
 

@@ -68,8 +68,8 @@ def _drill(store: Any) -> dict[str, Any]:
 
 def demo(where: Path) -> dict[str, Any]:
     from featurevault import FeatureStore
-    from featurevault.cli.scaffold import scaffold
-    from featurevault.ops.repo import load_repo
+    from featurevault._cli.scaffold import scaffold
+    from featurevault._ops.repo import load_repo
 
     repo = where / "demo"
     scaffold(repo)
@@ -83,7 +83,7 @@ def demo(where: Path) -> dict[str, Any]:
 
 def scaled(where: Path, n: int) -> dict[str, Any]:
     from featurevault import FeatureStore
-    from featurevault.ops.repo import load_repo
+    from featurevault._ops.repo import load_repo
 
     repo = where / "scaled"
     (repo / "data").mkdir(parents=True)

@@ -31,9 +31,9 @@ from typing import Any
 
 from benchmarks.suite.online_data import VIEW, make_rows, make_view
 from featurevault import FeatureStore, FeatureView, Field
-from featurevault.governance.principal import Principal
-from featurevault.model import AuthzedAction, Permission, RoleBasedPolicy
-from featurevault.model.permission import ALL_ACTIONS
+from featurevault._governance.principal import Principal
+from featurevault._model import AuthzedAction, Permission, RoleBasedPolicy
+from featurevault._model.permission import ALL_ACTIONS
 from benchmarks.suite.stats import percentile
 
 PII = {"f18": "hash", "f19": "partial", "f00": "redact"}

@@ -94,9 +94,9 @@ def _feature_chunk(rng: np.random.Generator, rows: int, keys: int, base: int, sp
 
 
 def run_featurevault(data_dir: Path, entity_df: Any) -> Any:
-    from featurevault.backends.offline.duckdb import Config, Store
-    from featurevault.model import Entity, FeatureView, Field, FileSource, RepoContents
-    from featurevault.ops.historical import get_historical_features
+    from featurevault._backends.offline.duckdb import Config, Store
+    from featurevault._model import Entity, FeatureView, Field, FileSource, RepoContents
+    from featurevault._ops.historical import get_historical_features
     from featurevault.types import Float64, Int64
 
     driver = Entity(name="driver", join_keys=["driver_id"])

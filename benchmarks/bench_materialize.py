@@ -29,10 +29,10 @@ from typing import Any
 import pyarrow as pa
 
 from benchmarks.suite.online_data import NOW, VIEW, make_rows, make_view, open_repo
-from featurevault.backends.offline.base import EVENT_TS
-from featurevault.backends.offline.specs import ViewSpec
-from featurevault.ops import codec
-from featurevault.ops import materialize as materialize_ops
+from featurevault._backends.offline.base import EVENT_TS
+from featurevault._backends.offline.specs import ViewSpec
+from featurevault._ops import codec
+from featurevault._ops import materialize as materialize_ops
 
 
 class PreparedOffline:

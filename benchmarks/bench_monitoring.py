@@ -37,9 +37,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from featurevault import Entity, FeatureStore, FeatureView, Field, FileSource, RepoConfig
-from featurevault.monitoring.baselines import load_baselines
-from featurevault.monitoring.drift.js import js_distance
-from featurevault.monitoring.drift.psi import psi
+from featurevault._monitoring.baselines import load_baselines
+from featurevault._monitoring.drift.js import js_distance
+from featurevault._monitoring.drift.psi import psi
 from featurevault.types import Float64, Int64
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

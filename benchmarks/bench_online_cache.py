@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.suite.online_data import VIEW, make_rows, make_view
-from featurevault.store import FeatureStore
+from featurevault._store import FeatureStore
 from benchmarks.suite.stats import percentile
 
 ENTITIES = 10_000
@@ -121,7 +121,7 @@ def measure(backend: str, calls: int, s: float, root: Path) -> dict[str, Any]:
 
 
 def _packed_key(user: int) -> bytes:
-    from featurevault.ops import codec
+    from featurevault._ops import codec
 
     return codec.packb([user])
 

@@ -27,8 +27,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from featurevault import Entity, FeatureView, Field, FileSource, PushSource
-from featurevault.quality import between, expression, matches, not_null, one_of, unique
-from featurevault.store import FeatureStore
+from featurevault._quality import between, expression, matches, not_null, one_of, unique
+from featurevault._store import FeatureStore
 from featurevault.types import Float64, Int64, String
 from benchmarks.suite.stats import interleave, ratio_line
 

@@ -38,10 +38,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from featurevault.config import backend_module
-from featurevault.recovery import online_snapshot
-from featurevault.recovery.manifest import Manifest
-from featurevault.recovery.target import BackupTarget
+from featurevault._config import backend_module
+from featurevault._recovery import online_snapshot
+from featurevault._recovery.manifest import Manifest
+from featurevault._recovery.target import BackupTarget
 
 TABLE = "bench_view"
 PROJECT = "benchrec"

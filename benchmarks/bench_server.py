@@ -166,9 +166,9 @@ def _features_py(parquet: Path) -> str:
 
 def make_repo(root: Path, backend: str) -> Path:
     """A repo with one 20-feature view over N_USERS users, applied and materialized."""
-    from featurevault.ops.apply import apply_contents
-    from featurevault.ops.repo import load_repo
-    from featurevault.store import FeatureStore
+    from featurevault._ops.apply import apply_contents
+    from featurevault._ops.repo import load_repo
+    from featurevault._store import FeatureStore
 
     repo = root / backend
     (repo / "data").mkdir(parents=True)
@@ -238,7 +238,7 @@ def serve_command(repo: Path, port: int) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "featurevault.cli.main",
+        "featurevault._cli.main",
         "-c",
         str(repo),
         "serve",
@@ -289,7 +289,7 @@ def scenarios() -> dict[str, dict[str, Any]]:
 
 
 def in_process_ms(repo: Path, body: dict[str, Any], iterations: int = 500) -> tuple[float, float]:
-    from featurevault.store import FeatureStore
+    from featurevault._store import FeatureStore
 
     with FeatureStore(repo_path=repo) as store:
         for _ in range(20):
@@ -337,7 +337,7 @@ def run_backend(root: Path, backend: str, seconds: float) -> list[Row]:
                         rows.append((name, server, server_cpu, floor, floor_cpu, store_ms))
     finally:
         if backend == "redis":
-            from featurevault.store import FeatureStore
+            from featurevault._store import FeatureStore
 
             with FeatureStore(repo_path=repo) as store:
                 store.teardown()

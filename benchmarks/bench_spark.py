@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from featurevault import Entity, FeatureView, Field, FileSource
-from featurevault.store import FeatureStore
+from featurevault._store import FeatureStore
 from featurevault.types import Float64, Int64
 from benchmarks.suite.stats import peak_rss_mb, repeated
 

@@ -33,8 +33,8 @@ COMMANDS = {
         "from featurevault import Entity, FeatureView, Field, FileSource",
     ],
     "floor: import typer": ["-c", "import typer"],
-    "featurevault --help": ["-m", "featurevault.cli.main", "--help"],
-    "featurevault apply --help": ["-m", "featurevault.cli.main", "apply", "--help"],
+    "featurevault --help": ["-m", "featurevault._cli.main", "--help"],
+    "featurevault apply --help": ["-m", "featurevault._cli.main", "apply", "--help"],
 }
 
 

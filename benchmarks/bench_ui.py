@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from featurevault import Alert, Entity, FeatureService, FeatureStore, FeatureView, Field, FileSource
-from featurevault.governance.auth import TokenStore
-from featurevault.governance.principal import Principal
-from featurevault.model import AuthzedAction, Permission, RoleBasedPolicy
+from featurevault._governance.auth import TokenStore
+from featurevault._governance.principal import Principal
+from featurevault._model import AuthzedAction, Permission, RoleBasedPolicy
 from featurevault.types import Float64
 
 YAML = """project: bench_ui
@@ -106,8 +106,8 @@ def monitoring_state(admin: FeatureStore, views: int, features: int, runs: int =
 
     import pyarrow as pa
 
-    from featurevault.backends.registry.base import MetricPoint
-    from featurevault.quality.quarantine import QuarantineBatch, entries_of
+    from featurevault._backends.registry.base import MetricPoint
+    from featurevault._quality.quarantine import QuarantineBatch, entries_of
 
     registry, now = admin.registry.registry, datetime.now(UTC)
     for run in range(runs):
@@ -155,7 +155,7 @@ def main() -> None:
     parser.add_argument("--features", type=int, default=20)
     parser.add_argument("--iterations", type=int, default=30)
     args = parser.parse_args()
-    from featurevault.server import create_app
+    from featurevault._server import create_app
     from tests.unit.server.testclient import TestClient
 
     with tempfile.TemporaryDirectory() as tmp:

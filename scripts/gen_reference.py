@@ -34,7 +34,7 @@ def _cell(text: object) -> str:
 
 
 def cli_page() -> str:
-    from featurevault.cli.main import app
+    from featurevault._cli.main import app
 
     root = typer.main.get_command(app)
     out = [
@@ -92,7 +92,7 @@ def _param_row(param: Any, ctx: Any) -> str:
 
 
 def config_page() -> str:
-    from featurevault import config
+    from featurevault import _config as config
 
     out = [
         HEADER,
@@ -112,7 +112,7 @@ def _backend_models(kind: str) -> list[tuple[str, type[BaseModel]]]:
     import importlib
     import pkgutil
 
-    package = importlib.import_module(f"featurevault.backends.{kind}")
+    package = importlib.import_module(f"featurevault._backends.{kind}")
     found: dict[str, type[BaseModel]] = {}
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
@@ -197,7 +197,7 @@ def _type_name(annotation: object) -> str:
     if inspect.isclass(annotation) and not typing.get_args(annotation):
         return annotation.__name__
     text = str(annotation).replace("typing.", "")
-    for module in ("featurevault.config.", "pathlib.", "datetime."):
+    for module in ("featurevault._config.", "pathlib.", "datetime."):
         text = text.replace(module, "")
     return f"`{text}`"
 

@@ -20,7 +20,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_SRC, os.environ.get("PYT
 def _fresh_cli_consoles() -> Iterator[None]:
     """Each test starts with the CLI's consoles unbuilt.
 
-    The consoles (``featurevault.cli.common``) are built on first use and keep the width they
+    The consoles (``featurevault._cli.common``) are built on first use and keep the width they
     read from ``COLUMNS`` then. Tests invoke the CLI in-process with their own ``COLUMNS``, so
     without this a test's table width, and what fits in it, depended on which test of the
     same worker printed first.
@@ -31,7 +31,7 @@ def _fresh_cli_consoles() -> Iterator[None]:
 
 
 def _reset_cli_consoles() -> None:
-    common = sys.modules.get("featurevault.cli.common")
+    common = sys.modules.get("featurevault._cli.common")
     if common is not None:
         for lazy in (common.console, common.err_console):
             lazy._console = None
@@ -52,7 +52,7 @@ SPARK_TEST_CONF = {
 @pytest.fixture(scope="session")
 def spark_session() -> Iterator[Any]:
     """The run's SparkSession; Spark tests carry ``xdist_group("spark")`` so that one worker holds it."""
-    from featurevault.backends.offline import spark_session as sessions
+    from featurevault._backends.offline import spark_session as sessions
 
     spark = sessions.session(SPARK_TEST_CONF)
     spark.sparkContext.setLogLevel("ERROR")

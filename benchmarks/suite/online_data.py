@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from featurevault import Entity, FeatureView, Field, FileSource
-from featurevault.store import FeatureStore
+from featurevault._store import FeatureStore
 from featurevault.types import Float32, Float64, Int64, String
 
 PROJECT = "bench"

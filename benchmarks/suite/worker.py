@@ -15,7 +15,7 @@ from benchmarks.suite.protocol import serve
 
 def server_argv(repo_dir: str, port: int) -> list[str]:
     """featurevault's server with its defaults (one worker), without its access log."""
-    cli = [sys.executable, "-m", "featurevault.cli.main", "-c", repo_dir]
+    cli = [sys.executable, "-m", "featurevault._cli.main", "-c", repo_dir]
     return [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
 
 

@@ -10,7 +10,7 @@ The public API is what this package exports (``__all__``): the definitions, the
 types and the exceptions. The modules at Feast's import paths (``featurevault.entity``,
 ``featurevault.feature_view``, ``featurevault.types``, ``featurevault.repo_config``,
 ``featurevault.infra...``; listed in docs/feast-compatibility.md) re-export parts of it
-and are public too. Every other module (``featurevault.model``, ``ops``, ``backends``,
+and are public too. Every other module (``featurevault._model``, ``ops``, ``backends``,
 ``governance``, ``quality``, ``lifecycle``, ``monitoring``, ``recovery``, ``server``,
 ``cli``, ...) is internal: it may change between releases without notice (import its
 public names from here instead).
@@ -57,7 +57,7 @@ _EXPORTS: dict[str, str] = {
             "SparkSource",
             "on_demand_feature_view",
         ),
-        "featurevault.model",
+        "featurevault._model",
     ),
     **dict.fromkeys(
         (
@@ -72,33 +72,33 @@ _EXPORTS: dict[str, str] = {
             "StreamFeatureView",
             "TrinoSource",
         ),
-        "featurevault.model.unsupported",
+        "featurevault._model.unsupported",
     ),
     **dict.fromkeys(
         ("FeatureFlag",),
-        "featurevault.model.flags",
+        "featurevault._model.flags",
     ),
     **dict.fromkeys(
         (
             "ConflictPolicy",
             "LabelView",
         ),
-        "featurevault.model.label_view",
+        "featurevault._model.label_view",
     ),
     **dict.fromkeys(
         (
             "FileLoggingDestination",
             "LoggingConfig",
         ),
-        "featurevault.model.logging_config",
+        "featurevault._model.logging_config",
     ),
     **dict.fromkeys(
         ("Project",),
-        "featurevault.model.project",
+        "featurevault._model.project",
     ),
     **dict.fromkeys(
         ("PushMode",),
-        "featurevault.model.push_mode",
+        "featurevault._model.push_mode",
     ),
     **dict.fromkeys(
         (
@@ -111,11 +111,11 @@ _EXPORTS: dict[str, str] = {
             "one_of",
             "unique",
         ),
-        "featurevault.model.rules",
+        "featurevault._model.rules",
     ),
     **dict.fromkeys(
         ("ValueType",),
-        "featurevault.model.types",
+        "featurevault._model.types",
     ),
     **dict.fromkeys(
         (
@@ -125,16 +125,16 @@ _EXPORTS: dict[str, str] = {
             "ValidationFailed",
             "ValidationReference",
         ),
-        "featurevault.quality.saved_dataset",
+        "featurevault._quality.saved_dataset",
     ),
     # -- the store (in-process, or the feature server's client), its configuration, the principal
     **dict.fromkeys(
         ("FeatureStore",),
-        "featurevault.store",
+        "featurevault._store",
     ),
     **dict.fromkeys(
         ("FeatureServerClient",),
-        "featurevault.client",
+        "featurevault._client",
     ),
     **dict.fromkeys(
         (
@@ -157,11 +157,11 @@ _EXPORTS: dict[str, str] = {
             "RouteConfig",
             "TokenAuthConfig",
         ),
-        "featurevault.config",
+        "featurevault._config",
     ),
     **dict.fromkeys(
         ("Principal",),
-        "featurevault.governance.principal",
+        "featurevault._governance.principal",
     ),
     # -- results and reports returned by FeatureStore methods
     **dict.fromkeys(
@@ -169,57 +169,57 @@ _EXPORTS: dict[str, str] = {
             "ApplyResult",
             "Plan",
         ),
-        "featurevault.ops.apply",
+        "featurevault._ops.apply",
     ),
     **dict.fromkeys(
         ("RetrievalJob",),
-        "featurevault.ops.historical",
+        "featurevault._ops.historical",
     ),
     **dict.fromkeys(
         ("MaterializeResult",),
-        "featurevault.ops.materialize",
+        "featurevault._ops.materialize",
     ),
     **dict.fromkeys(
         (
             "FieldStatus",
             "OnlineResponse",
         ),
-        "featurevault.ops.online_response",
+        "featurevault._ops.online_response",
     ),
     **dict.fromkeys(
         ("ReleaseResult",),
-        "featurevault.ops.quarantine",
+        "featurevault._ops.quarantine",
     ),
     **dict.fromkeys(
         ("RegistryCache",),
-        "featurevault.ops.registry_cache",
+        "featurevault._ops.registry_cache",
     ),
     **dict.fromkeys(
         (
             "MetricPoint",
             "VersionInfo",
         ),
-        "featurevault.backends.registry.base",
+        "featurevault._backends.registry.base",
     ),
     **dict.fromkeys(
         ("QualityGate",),
-        "featurevault.quality.gate",
+        "featurevault._quality.gate",
     ),
     **dict.fromkeys(
         ("Profile",),
-        "featurevault.quality.profile",
+        "featurevault._quality.profile",
     ),
     **dict.fromkeys(
         ("QuarantineEntry",),
-        "featurevault.quality.quarantine.base",
+        "featurevault._quality.quarantine.base",
     ),
     **dict.fromkeys(
         ("ReadinessReport",),
-        "featurevault.quality.readiness",
+        "featurevault._quality.readiness",
     ),
     **dict.fromkeys(
         ("ValidationReport",),
-        "featurevault.quality.validate",
+        "featurevault._quality.validate",
     ),
     **dict.fromkeys(
         (
@@ -227,81 +227,81 @@ _EXPORTS: dict[str, str] = {
             "RollbackResult",
             "VersionDiff",
         ),
-        "featurevault.lifecycle.history",
+        "featurevault._lifecycle.history",
     ),
     **dict.fromkeys(
         ("PromoteResult",),
-        "featurevault.lifecycle.promote",
+        "featurevault._lifecycle.promote",
     ),
     **dict.fromkeys(
         (
             "ScheduleRunResult",
             "ScheduleStatus",
         ),
-        "featurevault.lifecycle.schedule",
+        "featurevault._lifecycle.schedule",
     ),
     **dict.fromkeys(
         ("RecordedRun",),
-        "featurevault.lifecycle.schedule_record",
+        "featurevault._lifecycle.schedule_record",
     ),
     **dict.fromkeys(
         ("ViewBaseline",),
-        "featurevault.monitoring.baselines",
+        "featurevault._monitoring.baselines",
     ),
     **dict.fromkeys(
         ("ViewFreshness",),
-        "featurevault.monitoring.freshness",
+        "featurevault._monitoring.freshness",
     ),
     **dict.fromkeys(
         ("ServedDrift",),
-        "featurevault.monitoring.served_drift",
+        "featurevault._monitoring.served_drift",
     ),
     **dict.fromkeys(
         ("MonitorRunResult",),
-        "featurevault.monitoring.service",
+        "featurevault._monitoring.service",
     ),
     **dict.fromkeys(
         ("ConsistencyReport",),
-        "featurevault.monitoring.skew",
+        "featurevault._monitoring.skew",
     ),
     **dict.fromkeys(
         (
             "BackupResult",
             "RestoreResult",
         ),
-        "featurevault.recovery.backup",
+        "featurevault._recovery.backup",
     ),
     **dict.fromkeys(
         ("CapacityPlan",),
-        "featurevault.recovery.capacity",
+        "featurevault._recovery.capacity",
     ),
     **dict.fromkeys(
         ("DrillResult",),
-        "featurevault.recovery.drill",
+        "featurevault._recovery.drill",
     ),
     **dict.fromkeys(
         ("ForgetResult",),
-        "featurevault.recovery.forget",
+        "featurevault._recovery.forget",
     ),
     **dict.fromkeys(
         ("Manifest",),
-        "featurevault.recovery.manifest",
+        "featurevault._recovery.manifest",
     ),
     **dict.fromkeys(
         ("MaintenanceResult",),
-        "featurevault.recovery.offline",
+        "featurevault._recovery.offline",
     ),
     **dict.fromkeys(
         ("RebuildResult",),
-        "featurevault.recovery.rebuild",
+        "featurevault._recovery.rebuild",
     ),
     **dict.fromkeys(
         ("RetentionResult",),
-        "featurevault.recovery.retention",
+        "featurevault._recovery.retention",
     ),
     **dict.fromkeys(
         ("RecoveryService",),
-        "featurevault.recovery.service",
+        "featurevault._recovery.service",
     ),
     # -- exceptions (the tree is drawn in featurevault.errors)
     **dict.fromkeys(
@@ -351,19 +351,19 @@ _EXPORTS: dict[str, str] = {
         ),
         "featurevault.errors",
     ),
-    "AuditVerifyResult": "featurevault.governance.audit_verify:VerifyResult",
-    "BackupVerifyResult": "featurevault.recovery.backup:VerifyResult",
+    "AuditVerifyResult": "featurevault._governance.audit_verify:VerifyResult",
+    "BackupVerifyResult": "featurevault._recovery.backup:VerifyResult",
 }
 
 if TYPE_CHECKING:
-    from featurevault.backends.registry.base import (
+    from featurevault._backends.registry.base import (
         MetricPoint as MetricPoint,
         VersionInfo as VersionInfo,
     )
-    from featurevault.client import (
+    from featurevault._client import (
         FeatureServerClient as FeatureServerClient,
     )
-    from featurevault.config import (
+    from featurevault._config import (
         AlertingConfig as AlertingConfig,
         AuditConfig as AuditConfig,
         BackupConfig as BackupConfig,
@@ -427,25 +427,25 @@ if TYPE_CHECKING:
         UnsupportedConstructError as UnsupportedConstructError,
         VersionNotFoundError as VersionNotFoundError,
     )
-    from featurevault.governance.principal import (
+    from featurevault._governance.principal import (
         Principal as Principal,
     )
-    from featurevault.lifecycle.history import (
+    from featurevault._lifecycle.history import (
         HistoryEntry as HistoryEntry,
         RollbackResult as RollbackResult,
         VersionDiff as VersionDiff,
     )
-    from featurevault.lifecycle.promote import (
+    from featurevault._lifecycle.promote import (
         PromoteResult as PromoteResult,
     )
-    from featurevault.lifecycle.schedule import (
+    from featurevault._lifecycle.schedule import (
         ScheduleRunResult as ScheduleRunResult,
         ScheduleStatus as ScheduleStatus,
     )
-    from featurevault.lifecycle.schedule_record import (
+    from featurevault._lifecycle.schedule_record import (
         RecordedRun as RecordedRun,
     )
-    from featurevault.model import (
+    from featurevault._model import (
         Alert as Alert,
         AllowAll as AllowAll,
         AuthzedAction as AuthzedAction,
@@ -470,24 +470,24 @@ if TYPE_CHECKING:
         SparkSource as SparkSource,
         on_demand_feature_view as on_demand_feature_view,
     )
-    from featurevault.model.flags import (
+    from featurevault._model.flags import (
         FeatureFlag as FeatureFlag,
     )
-    from featurevault.model.label_view import (
+    from featurevault._model.label_view import (
         ConflictPolicy as ConflictPolicy,
         LabelView as LabelView,
     )
-    from featurevault.model.logging_config import (
+    from featurevault._model.logging_config import (
         FileLoggingDestination as FileLoggingDestination,
         LoggingConfig as LoggingConfig,
     )
-    from featurevault.model.project import (
+    from featurevault._model.project import (
         Project as Project,
     )
-    from featurevault.model.push_mode import (
+    from featurevault._model.push_mode import (
         PushMode as PushMode,
     )
-    from featurevault.model.rules import (
+    from featurevault._model.rules import (
         NullPolicy as NullPolicy,
         Rule as Rule,
         between as between,
@@ -497,10 +497,10 @@ if TYPE_CHECKING:
         one_of as one_of,
         unique as unique,
     )
-    from featurevault.model.types import (
+    from featurevault._model.types import (
         ValueType as ValueType,
     )
-    from featurevault.model.unsupported import (
+    from featurevault._model.unsupported import (
         AthenaSource as AthenaSource,
         BatchFeatureView as BatchFeatureView,
         BigQuerySource as BigQuerySource,
@@ -512,96 +512,96 @@ if TYPE_CHECKING:
         StreamFeatureView as StreamFeatureView,
         TrinoSource as TrinoSource,
     )
-    from featurevault.monitoring.baselines import (
+    from featurevault._monitoring.baselines import (
         ViewBaseline as ViewBaseline,
     )
-    from featurevault.monitoring.freshness import (
+    from featurevault._monitoring.freshness import (
         ViewFreshness as ViewFreshness,
     )
-    from featurevault.monitoring.served_drift import (
+    from featurevault._monitoring.served_drift import (
         ServedDrift as ServedDrift,
     )
-    from featurevault.monitoring.service import (
+    from featurevault._monitoring.service import (
         MonitorRunResult as MonitorRunResult,
     )
-    from featurevault.monitoring.skew import (
+    from featurevault._monitoring.skew import (
         ConsistencyReport as ConsistencyReport,
     )
-    from featurevault.ops.apply import (
+    from featurevault._ops.apply import (
         ApplyResult as ApplyResult,
         Plan as Plan,
     )
-    from featurevault.ops.historical import (
+    from featurevault._ops.historical import (
         RetrievalJob as RetrievalJob,
     )
-    from featurevault.ops.materialize import (
+    from featurevault._ops.materialize import (
         MaterializeResult as MaterializeResult,
     )
-    from featurevault.ops.online_response import (
+    from featurevault._ops.online_response import (
         FieldStatus as FieldStatus,
         OnlineResponse as OnlineResponse,
     )
-    from featurevault.ops.quarantine import (
+    from featurevault._ops.quarantine import (
         ReleaseResult as ReleaseResult,
     )
-    from featurevault.ops.registry_cache import (
+    from featurevault._ops.registry_cache import (
         RegistryCache as RegistryCache,
     )
-    from featurevault.quality.gate import (
+    from featurevault._quality.gate import (
         QualityGate as QualityGate,
     )
-    from featurevault.quality.profile import (
+    from featurevault._quality.profile import (
         Profile as Profile,
     )
-    from featurevault.quality.quarantine.base import (
+    from featurevault._quality.quarantine.base import (
         QuarantineEntry as QuarantineEntry,
     )
-    from featurevault.quality.readiness import (
+    from featurevault._quality.readiness import (
         ReadinessReport as ReadinessReport,
     )
-    from featurevault.quality.saved_dataset import (
+    from featurevault._quality.saved_dataset import (
         DistributionProfiler as DistributionProfiler,
         SavedDataset as SavedDataset,
         SavedDatasetFileStorage as SavedDatasetFileStorage,
         ValidationFailed as ValidationFailed,
         ValidationReference as ValidationReference,
     )
-    from featurevault.quality.validate import (
+    from featurevault._quality.validate import (
         ValidationReport as ValidationReport,
     )
-    from featurevault.recovery.backup import (
+    from featurevault._recovery.backup import (
         BackupResult as BackupResult,
         RestoreResult as RestoreResult,
     )
-    from featurevault.recovery.capacity import (
+    from featurevault._recovery.capacity import (
         CapacityPlan as CapacityPlan,
     )
-    from featurevault.recovery.drill import (
+    from featurevault._recovery.drill import (
         DrillResult as DrillResult,
     )
-    from featurevault.recovery.forget import (
+    from featurevault._recovery.forget import (
         ForgetResult as ForgetResult,
     )
-    from featurevault.recovery.manifest import (
+    from featurevault._recovery.manifest import (
         Manifest as Manifest,
     )
-    from featurevault.recovery.offline import (
+    from featurevault._recovery.offline import (
         MaintenanceResult as MaintenanceResult,
     )
-    from featurevault.recovery.rebuild import (
+    from featurevault._recovery.rebuild import (
         RebuildResult as RebuildResult,
     )
-    from featurevault.recovery.retention import (
+    from featurevault._recovery.retention import (
         RetentionResult as RetentionResult,
     )
-    from featurevault.recovery.service import (
+    from featurevault._recovery.service import (
         RecoveryService as RecoveryService,
     )
-    from featurevault.store import (
+    from featurevault._store import (
         FeatureStore as FeatureStore,
     )
-    from featurevault.governance.audit_verify import VerifyResult as AuditVerifyResult
-    from featurevault.recovery.backup import VerifyResult as BackupVerifyResult
+    from featurevault._governance.audit_verify import VerifyResult as AuditVerifyResult
+    from featurevault._recovery.backup import VerifyResult as BackupVerifyResult
 
 
 def __getattr__(name: str) -> Any:
@@ -622,7 +622,7 @@ class _CallableModule(_ModuleType):
     """``featurevault.on_demand_feature_view`` the module, callable as the decorator of the same name."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from featurevault.model.on_demand import on_demand_feature_view
+        from featurevault._model.on_demand import on_demand_feature_view
 
         return on_demand_feature_view(*args, **kwargs)
 

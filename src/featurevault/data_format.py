@@ -1,5 +1,5 @@
 """Feast-compatible import path."""
 
-from featurevault.model.sources import CsvFormat, DeltaFormat, ParquetFormat
+from featurevault._model.sources import CsvFormat, DeltaFormat, ParquetFormat
 
 __all__ = ["CsvFormat", "DeltaFormat", "ParquetFormat"]

@@ -1,8 +1,8 @@
 """Feast-compatible import path: ``from featurevault.data_source import PushMode, PushSource``."""
 
-from featurevault.model.push_mode import PushMode
-from featurevault.model.sources import DataSource, FileSource, PostgreSQLSource, PushSource, RequestSource
-from featurevault.model.unsupported import KafkaSource, KinesisSource
+from featurevault._model.push_mode import PushMode
+from featurevault._model.sources import DataSource, FileSource, PostgreSQLSource, PushSource, RequestSource
+from featurevault._model.unsupported import KafkaSource, KinesisSource
 
 __all__ = [
     "DataSource",

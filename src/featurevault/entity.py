@@ -1,5 +1,5 @@
 """Feast-compatible import path."""
 
-from featurevault.model.entity import Entity
+from featurevault._model.entity import Entity
 
 __all__ = ["Entity"]

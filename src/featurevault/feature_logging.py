@@ -1,5 +1,5 @@
 """Feast path ``feast.feature_logging``."""
 
-from featurevault.model.logging_config import LoggingConfig
+from featurevault._model.logging_config import LoggingConfig
 
 __all__ = ["LoggingConfig"]

@@ -1,5 +1,5 @@
 """Feast-compatible import path."""
 
-from featurevault.model.feature_service import FeatureService
+from featurevault._model.feature_service import FeatureService
 
 __all__ = ["FeatureService"]

@@ -1,5 +1,5 @@
 """Feast path ``feast.feature_store``."""
 
-from featurevault.store import FeatureStore
+from featurevault._store import FeatureStore
 
 __all__ = ["FeatureStore"]

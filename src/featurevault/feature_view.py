@@ -1,5 +1,5 @@
 """Feast-compatible import path."""
 
-from featurevault.model.feature_view import FeatureView
+from featurevault._model.feature_view import FeatureView
 
 __all__ = ["FeatureView"]

@@ -1,5 +1,5 @@
 """Feast-compatible import path."""
 
-from featurevault.model.entity import Field
+from featurevault._model.entity import Field
 
 __all__ = ["Field"]

@@ -4,6 +4,6 @@ The package keeps ``featurevault.on_demand_feature_view`` callable as the decora
 this submodule is imported (see ``featurevault/__init__.py``).
 """
 
-from featurevault.model.on_demand import OnDemandFeatureView, on_demand_feature_view
+from featurevault._model.on_demand import OnDemandFeatureView, on_demand_feature_view
 
 __all__ = ["OnDemandFeatureView", "on_demand_feature_view"]

@@ -1,5 +1,5 @@
 """Feast path ``feast.project``."""
 
-from featurevault.model.project import Project
+from featurevault._model.project import Project
 
 __all__ = ["Project"]

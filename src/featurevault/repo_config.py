@@ -1,5 +1,5 @@
 """Feast path ``feast.repo_config``."""
 
-from featurevault.config import RegistryConfig, RepoConfig
+from featurevault._config import RegistryConfig, RepoConfig
 
 __all__ = ["RegistryConfig", "RepoConfig"]

@@ -1,6 +1,6 @@
 """Feast path ``feast.types``: feature value types (``Int64``, ``Array(String)``, ``ValueType``)."""
 
-from featurevault.model.types import (
+from featurevault._model.types import (
     Array,
     Bool,
     Bytes,

@@ -1,5 +1,5 @@
 """Feast-compatible import path."""
 
-from featurevault.model.types import ValueType
+from featurevault._model.types import ValueType
 
 __all__ = ["ValueType"]

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from featurevault.backends.online.base import OnlineStore
-from featurevault.backends.registry.base import Registry
-from featurevault.config import RegistryConfig
+from featurevault._backends.online.base import OnlineStore
+from featurevault._backends.registry.base import Registry
+from featurevault._config import RegistryConfig
 
 REDIS = os.environ.get("FEATUREVAULT_TEST_REDIS", "127.0.0.1:6379")
 POSTGRES = os.environ.get("FEATUREVAULT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -89,7 +89,7 @@ def online_section(backend: str, tmp: Path) -> dict[str, Any]:
 
 
 def build_online(backend: str, tmp: Path, project: str) -> OnlineStore:
-    from featurevault.config import backend_module
+    from featurevault._config import backend_module
 
     section = online_section(backend, tmp)
     module = backend_module("online_store", section["type"])
@@ -141,7 +141,7 @@ def registry_config(backend: str, tmp: Path) -> RegistryConfig:
 
 
 def open_registry(config: RegistryConfig) -> Registry:
-    from featurevault.config import backend_module
+    from featurevault._config import backend_module
 
     module = backend_module("registry", config.registry_type)
     return module.Store.from_config(config, resolve=Path)

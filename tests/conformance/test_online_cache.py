@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from featurevault.ops.online import FieldStatus
-from featurevault.ops.online_cache import CachedOnlineStore
+from featurevault._ops.online import FieldStatus
+from featurevault._ops.online_cache import CachedOnlineStore
 from tests.conformance.conftest import online_section
 from tests.unit.online.repo_defs import ALL, T0, Harness, open_store, source_tables
 
@@ -123,7 +123,7 @@ def test_eviction_keeps_at_most_max_entries(stores: tuple[Harness, Harness, Cloc
 
 
 def test_http_reads_use_the_cache_and_metrics_count_it(stores: tuple[Harness, Harness, Clock]) -> None:
-    from featurevault.server import create_app
+    from featurevault._server import create_app
     from tests.unit.server.testclient import TestClient
 
     cached, _, _ = stores

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pytest
 
 from featurevault import Entity, FeatureView, Field, FileSource
-from featurevault.ops import codec
-from featurevault.ops.online import FieldStatus
+from featurevault._ops import codec
+from featurevault._ops.online import FieldStatus
 from featurevault.types import (
     Array,
     Bool,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from featurevault.backends.online.base import Maintainable, OnlineStore
+from featurevault._backends.online.base import Maintainable, OnlineStore
 
 
 def _all(store: OnlineStore, table: str, batch_size: int = 7) -> dict[bytes, bytes]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from featurevault.backends.online.base import OnlineStore
+from featurevault._backends.online.base import OnlineStore
 
 OnlineFactory = Callable[[str], OnlineStore]
 

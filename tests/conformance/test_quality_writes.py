@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from featurevault.errors import DataQualityError
-from featurevault.quality import metrics
-from featurevault.store import FeatureStore
+from featurevault._quality import metrics
+from featurevault._store import FeatureStore
 from tests.conformance.conftest import online_section
 from tests.unit.quality.rules_repo import BAD, T0, make_store, mixed_rows, rows
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from featurevault.backends.registry.base import Registry
-from featurevault.config import RegistryConfig
+from featurevault._backends.registry.base import Registry
+from featurevault._config import RegistryConfig
 from featurevault.errors import RegistryConflictError
 
 CONTENTS = {
@@ -121,7 +121,7 @@ def test_delete_project_removes_versions_and_state(registry: Registry, project: 
 def _racing_commit(config: RegistryConfig, project: str, name: str, barrier: Any, results: Any) -> None:
     from pathlib import Path
 
-    from featurevault.config import backend_module
+    from featurevault._config import backend_module
 
     registry = backend_module("registry", config.registry_type).Store.from_config(config, resolve=Path)
     try:
@@ -162,7 +162,7 @@ def test_racing_commits_from_two_processes(
 
 
 def test_metrics_are_appended_and_filtered(registry: Registry, project: str) -> None:
-    from featurevault.backends.registry.base import MetricPoint
+    from featurevault._backends.registry.base import MetricPoint
 
     t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
     points = [

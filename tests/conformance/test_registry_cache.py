@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from featurevault.backends.registry.base import Registry
-from featurevault.config import RegistryConfig
+from featurevault._backends.registry.base import Registry
+from featurevault._config import RegistryConfig
 from featurevault.errors import RegistryConflictError
-from featurevault.model import Entity, RepoContents
-from featurevault.ops.registry_cache import RegistryCache
+from featurevault._model import Entity, RepoContents
+from featurevault._ops.registry_cache import RegistryCache
 from tests.conformance.conftest import open_registry
 
 RACE_SECONDS = 1.5

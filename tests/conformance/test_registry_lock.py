@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 
-from featurevault.backends.registry.base import Registry
-from featurevault.config import RegistryConfig
+from featurevault._backends.registry.base import Registry
+from featurevault._config import RegistryConfig
 from tests.conformance.conftest import open_registry
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from featurevault.backends.registry.base import Registry
-from featurevault.recovery import registry_snapshot
-from featurevault.recovery.manifest import Manifest
-from featurevault.recovery.target import BackupTarget
+from featurevault._backends.registry.base import Registry
+from featurevault._recovery import registry_snapshot
+from featurevault._recovery.manifest import Manifest
+from featurevault._recovery.target import BackupTarget
 from tests.conformance.conftest import open_registry, registry_config
 
 

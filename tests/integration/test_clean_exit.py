@@ -25,7 +25,7 @@ def _env() -> dict[str, str]:
 
 def _cli(repo: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "featurevault.cli.main", "-c", str(repo), *args],
+        [sys.executable, "-m", "featurevault._cli.main", "-c", str(repo), *args],
         capture_output=True,
         text=True,
         env=_env(),
@@ -51,7 +51,7 @@ def test_a_store_keeps_its_paths_after_a_chdir(tmp_path: Path) -> None:
         f"""
         import os, sys
         from featurevault import FeatureStore
-        from featurevault.config import parse_config
+        from featurevault._config import parse_config
         from featurevault.errors import FeatureVaultError
 
         store = FeatureStore(config=parse_config({{"project": "clean"}}, source="inline", repo_path=None))
@@ -128,7 +128,7 @@ def test_audited_commands_that_succeed_print_nothing_on_stderr(tmp_path: Path) -
     elsewhere.mkdir()
     for args in (["apply"], ["entities", "list"], ["registry-history"]):
         done = subprocess.run(
-            [sys.executable, "-m", "featurevault.cli.main", "-c", str(repo), *args],
+            [sys.executable, "-m", "featurevault._cli.main", "-c", str(repo), *args],
             capture_output=True,
             text=True,
             env=_env(),

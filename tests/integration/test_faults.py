@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from featurevault.backends.online.base import OnlineStore
+from featurevault._backends.online.base import OnlineStore
 from featurevault.errors import BackendError, BackendUnavailableError, FeatureVaultError, RegistryError
 from tests.integration.tcp_proxy import TcpProxy
 
@@ -36,7 +36,7 @@ SLACK = 1.0  # scheduling on a loaded 2-core machine
 
 
 def redis_store(port: int, **options: Any) -> OnlineStore:
-    from featurevault.backends.online import redis
+    from featurevault._backends.online import redis
 
     settings = {"connection_string": f"127.0.0.1:{port}", "key_prefix": PREFIX, "read_timeout_seconds": READ_TIMEOUT}
     config = redis.Config(**{**settings, **options})
@@ -44,7 +44,7 @@ def redis_store(port: int, **options: Any) -> OnlineStore:
 
 
 def postgres_store(port: int, **options: Any) -> OnlineStore:
-    from featurevault.backends.online import postgres
+    from featurevault._backends.online import postgres
 
     settings = {**PG, "port": port, "db_schema": SCHEMA, "read_timeout_seconds": READ_TIMEOUT, **options}
     return postgres.Store(postgres.Config(**settings), project="faults")
@@ -296,8 +296,8 @@ def test_postgres_bad_settings_name_the_setting(setting: str, value: str, named:
 
 def test_postgres_wrong_password_message_names_the_setting() -> None:
     # the shared server trusts loopback, so the server's own message is fed to the translation
-    from featurevault.backends._postgres import connection_error, psycopg
-    from featurevault.backends.online.postgres import SETTINGS
+    from featurevault._backends._postgres import connection_error, psycopg
+    from featurevault._backends.online.postgres import SETTINGS
 
     exc = psycopg.OperationalError('connection failed: FATAL:  password authentication failed for user "app"')
     error = connection_error(exc, where="postgres online store", settings=SETTINGS)
@@ -305,7 +305,7 @@ def test_postgres_wrong_password_message_names_the_setting() -> None:
 
 
 def test_postgres_registry_unreachable_fails_fast() -> None:
-    from featurevault.backends.registry.postgres import Store
+    from featurevault._backends.registry.postgres import Store
 
     proxy = TcpProxy("127.0.0.1", PG["port"])
     proxy.refuse()
@@ -318,9 +318,9 @@ def test_postgres_registry_unreachable_fails_fast() -> None:
 
 
 def test_registry_cache_serves_last_good_copy_while_postgres_is_unreachable() -> None:
-    from featurevault.backends.registry.postgres import Store
-    from featurevault.model import Entity, RepoContents
-    from featurevault.ops.registry_cache import RegistryCache
+    from featurevault._backends.registry.postgres import Store
+    from featurevault._model import Entity, RepoContents
+    from featurevault._ops.registry_cache import RegistryCache
 
     proxy = TcpProxy("127.0.0.1", PG["port"])
     registry = Store(f"postgresql://postgres@127.0.0.1:{proxy.port}/test?schema={SCHEMA}_registry")
@@ -349,8 +349,8 @@ def test_materialize_while_the_server_is_gone_fails_then_a_rerun_completes(backe
     from datetime import datetime, timezone
 
     from featurevault import FeatureStore
-    from featurevault.ops.apply import apply_contents
-    from featurevault.ops.repo import load_repo
+    from featurevault._ops.apply import apply_contents
+    from featurevault._ops.repo import load_repo
     from tests.support.repo_builder import RepoBuilder
     from tests.unit.test_end_to_end import FEAST_STYLE_REPO
 
@@ -391,7 +391,7 @@ def test_materialize_while_the_server_is_gone_fails_then_a_rerun_completes(backe
 
 
 def test_postgres_registry_reads_time_out_while_the_server_hangs() -> None:
-    from featurevault.backends.registry.postgres import Store
+    from featurevault._backends.registry.postgres import Store
     from featurevault.errors import RegistryUnavailableError
 
     proxy = TcpProxy("127.0.0.1", PG["port"])

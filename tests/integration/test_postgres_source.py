@@ -11,14 +11,14 @@ import pyarrow as pa
 import pytest
 
 from featurevault import PostgreSQLSource
-from featurevault.backends.offline.postgres_source import (
+from featurevault._backends.offline.postgres_source import (
     PostgresConnection,
     postgres_source_schema,
     read_postgres_source,
 )
 from featurevault.errors import ConfigError, DataSourceError, DefinitionError
-from featurevault.model.sources import source_from_dict
-from featurevault.ops.offline_specs import source_spec, view_spec
+from featurevault._model.sources import source_from_dict
+from featurevault._ops.offline_specs import source_spec, view_spec
 
 pytestmark = pytest.mark.integration
 
@@ -121,8 +121,8 @@ def test_errors_name_the_source(table: str) -> None:
 
 def test_duckdb_engine_joins_and_materializes_a_postgres_source(table: str, tmp_path: Path) -> None:
     from featurevault import Entity, FeatureView, Field
-    from featurevault.backends.offline import duckdb as engine
-    from featurevault.backends.offline.base import EVENT_TS, ViewRequest
+    from featurevault._backends.offline import duckdb as engine
+    from featurevault._backends.offline.base import EVENT_TS, ViewRequest
     from featurevault.types import Float64, Int64
 
     source = PostgreSQLSource(

@@ -38,7 +38,7 @@ def schema() -> Iterator[str]:
 
 
 def online_store(schema: str, **options: Any) -> Any:
-    from featurevault.backends.online import postgres
+    from featurevault._backends.online import postgres
 
     return postgres.Store(postgres.Config(**PG, db_schema=schema, **options), project="timeouts")
 
@@ -60,14 +60,14 @@ def hold_lock(qualified: str, mode: str, seconds: float) -> tuple[threading.Thre
 
 
 def pg_table(store: Any, table: str) -> str:
-    from featurevault.backends.online.postgres import table_name
+    from featurevault._backends.online.postgres import table_name
 
     return f'"{store.config.db_schema}"."{table_name(store.project, table)}"'
 
 
 def test_default_timeouts_suit_reads_and_writes() -> None:
-    from featurevault.backends.offline.postgres_source import PostgresConnection
-    from featurevault.backends.online import postgres
+    from featurevault._backends.offline.postgres_source import PostgresConnection
+    from featurevault._backends.online import postgres
 
     config = postgres.Config()
     assert config.read_timeout_seconds == 0.5 and config.write_timeout_seconds == 30.0
@@ -104,8 +104,8 @@ def test_a_write_blocked_past_its_timeout_fails_naming_the_setting(schema: str) 
 
 
 def test_offline_source_reads_have_a_statement_timeout() -> None:
-    from featurevault.backends.offline.postgres_source import PostgresConnection, read_postgres_source
-    from featurevault.model import PostgreSQLSource
+    from featurevault._backends.offline.postgres_source import PostgresConnection, read_postgres_source
+    from featurevault._model import PostgreSQLSource
 
     source = PostgreSQLSource(
         name="slow", query="SELECT 1 AS driver_id, now() AS ts FROM pg_sleep(5)", timestamp_field="ts"
@@ -128,7 +128,7 @@ def _closed_port() -> int:
 def test_pool_warnings_never_reach_the_terminal(schema: str, close: bool) -> None:
     script = textwrap.dedent(f"""
         import time
-        from featurevault.backends.online import postgres
+        from featurevault._backends.online import postgres
         from featurevault.errors import FeatureVaultError
 
         down = postgres.Store(postgres.Config(host="127.0.0.1", port={_closed_port()}, database="test",

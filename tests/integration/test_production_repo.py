@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from featurevault import FeatureStore
-from featurevault.ops.apply import apply_contents
-from featurevault.ops.repo import load_repo
+from featurevault._ops.apply import apply_contents
+from featurevault._ops.repo import load_repo
 from tests.support.repo_builder import RepoBuilder
 from tests.unit.test_end_to_end import FEAST_STYLE_REPO
 

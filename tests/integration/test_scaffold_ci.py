@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from featurevault.cli.scaffold import scaffold
-from featurevault.cli.scaffold_ci import scaffold_ci
-from featurevault.ops.repo import repo_files
+from featurevault._cli.scaffold import scaffold
+from featurevault._cli.scaffold_ci import scaffold_ci
+from featurevault._ops.repo import repo_files
 
 pytestmark = pytest.mark.integration
 

@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from featurevault import DeltaSource
-from featurevault.store import FeatureStore
+from featurevault._store import FeatureStore
 
 StoreT = TypeVar("StoreT", bound=FeatureStore)
 
@@ -98,8 +98,9 @@ class RepoBuilder:
         return self
 
     def with_delta(self, source: DeltaSource, rows: pa.Table | pd.DataFrame) -> RepoBuilder:
-        """Rows written as version 0 of the Delta table at ``source.path`` (relative to the repo), created anew
-        by each :meth:`write`; later versions come from the store's own writes."""
+        """Rows written as version 0 of the Delta table at ``source.path`` (relative to the repo, created anew
+        by each :meth:`write`; or ``s3://...``, in a bucket of its own); later versions come from the store's
+        own writes."""
         self.deltas.append((source, rows))
         return self
 
@@ -134,7 +135,7 @@ class RepoBuilder:
     def write(self) -> Path:
         """Write the repo (over what a previous write left) and return its path."""
         if self.scaffold:
-            from featurevault.cli.scaffold import scaffold
+            from featurevault._cli.scaffold import scaffold
 
             scaffold(self.root)
         (self.root / "data").mkdir(parents=True, exist_ok=True)
@@ -154,7 +155,7 @@ class RepoBuilder:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
         if self.runbooks and not (self.root / "runbooks").exists():
-            from featurevault.cli.scaffold import TEMPLATES
+            from featurevault._cli.scaffold import TEMPLATES
 
             shutil.copytree(TEMPLATES / "runbooks", self.root / "runbooks")
         return self.root
@@ -169,12 +170,15 @@ class RepoBuilder:
 
 
 def _write_delta(root: Path, source: DeltaSource, rows: pa.Table | pd.DataFrame) -> None:
-    from featurevault.backends.offline.delta import append
-    from featurevault.ops.offline_specs import source_spec
+    from featurevault._backends.offline.delta import append
+    from featurevault._ops.offline_specs import source_spec
 
+    table = pa.Table.from_pandas(rows, preserve_index=False) if isinstance(rows, pd.DataFrame) else rows
+    if source.path.startswith("s3://"):  # a table in S3 (the caller's fresh bucket): created by the first append
+        append(source_spec(source), source.path, table)
+        return
     target = root / source.path
     shutil.rmtree(target, ignore_errors=True)
-    table = pa.Table.from_pandas(rows, preserve_index=False) if isinstance(rows, pd.DataFrame) else rows
     append(source_spec(source), target, table)
 
 
@@ -190,8 +194,8 @@ def open_repo(
     ``featurevault apply`` does), then ``objects`` (``store.apply``)."""
     store = store_class(repo_path=repo, **kwargs)
     if apply_files:
-        from featurevault.ops.apply import apply_contents
-        from featurevault.ops.repo import load_repo
+        from featurevault._ops.apply import apply_contents
+        from featurevault._ops.repo import load_repo
 
         apply_contents(store, load_repo(repo))
     if objects:

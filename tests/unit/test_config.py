@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from featurevault.config import load_repo_config
+from featurevault._config import load_repo_config
 from featurevault.errors import ConfigError
 
 
@@ -61,8 +61,8 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_spark_offline_store_and_batch_engine_as_feast_spells_them(tmp_path: Path) -> None:
-    from featurevault.backends.offline import spark
-    from featurevault.config import section_config
+    from featurevault._backends.offline import spark
+    from featurevault._config import section_config
 
     repo = _write(
         tmp_path,
@@ -96,7 +96,7 @@ def test_bad_spark_config_is_named(tmp_path: Path, text: str, message: str) -> N
 
 
 def test_online_store_omitted_is_sqlite_under_the_repo(tmp_path: Path) -> None:
-    from featurevault.config import section_config
+    from featurevault._config import section_config
 
     config = load_repo_config(_write(tmp_path, "project: p\n"))
     assert config.online_store.type == "sqlite" and config.offline_store.type == "duckdb"
@@ -114,7 +114,7 @@ def test_online_store_omitted_is_sqlite_under_the_repo(tmp_path: Path) -> None:
     ],
 )
 def test_type_may_be_left_out(tmp_path: Path, text: str, kind: str, expected: str) -> None:
-    from featurevault.config import section_config
+    from featurevault._config import section_config
 
     config = load_repo_config(_write(tmp_path, text))
     assert getattr(config, kind).type == expected
@@ -126,9 +126,9 @@ def test_no_effect_keys_are_accepted_with_one_log_line(tmp_path: Path, caplog: p
         "project: p\nentity_key_serialization_version: 3\ncoerce_tz_aware: true\n"
         "flags:\n  alpha_features: true\nfeature_server:\n  enabled: true\nbatch_engine: local\n"
     )
-    with caplog.at_level("INFO", logger="featurevault.config"):
+    with caplog.at_level("INFO", logger="featurevault._config"):
         load_repo_config(_write(tmp_path, text))
-    lines = [r.getMessage() for r in caplog.records if r.name == "featurevault.config"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "featurevault._config"]
     assert len(lines) == 1
     for key in ("entity_key_serialization_version", "coerce_tz_aware", "flags", "feature_server", "batch_engine"):
         assert key in lines[0]
@@ -170,7 +170,7 @@ def test_no_pydantic_internals_reach_the_user(tmp_path: Path, text: str) -> None
 
 
 def test_repo_config_built_in_python_raises_config_error() -> None:
-    from featurevault.config import RepoConfig
+    from featurevault._config import RepoConfig
 
     with pytest.raises(ConfigError, match="RepoConfig: 'provider'") as info:
         RepoConfig(project="p", provider="aws")
@@ -216,7 +216,7 @@ def test_billion_laughs_is_refused_fast_with_flat_memory(tmp_path: Path) -> None
 
 def test_an_alias_bomb_is_refused_before_any_value_is_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Its expanded size is counted on the composed nodes (each anchor once), not by expanding it."""
-    import featurevault.config as config_module
+    import featurevault._config as config_module
 
     def expanded(*args: object) -> None:
         raise AssertionError("the document was built before its size was checked")

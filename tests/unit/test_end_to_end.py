@@ -12,8 +12,8 @@ import pytest
 
 from featurevault import FeatureStore
 from featurevault.errors import DataSourceError, FeatureViewNotFoundError
-from featurevault.ops.apply import apply_contents
-from featurevault.ops.repo import load_repo
+from featurevault._ops.apply import apply_contents
+from featurevault._ops.repo import load_repo
 from tests.support.repo_builder import RepoBuilder
 
 FEAST_STYLE_REPO = """
@@ -174,7 +174,7 @@ def test_removed_view_is_dropped_and_unknown_views_error(repo: Path) -> None:
 def test_cli_quickstart_flow(tmp_path: Path) -> None:
     def cli(*args: str, cwd: Path = tmp_path) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "featurevault.cli.main", *args], cwd=cwd, capture_output=True, text=True
+            [sys.executable, "-m", "featurevault._cli.main", *args], cwd=cwd, capture_output=True, text=True
         )
 
     assert cli("init", "demo").returncode == 0
@@ -207,7 +207,7 @@ def test_cli_quickstart_flow(tmp_path: Path) -> None:
 
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "featurevault.cli.main", "-c", str(tmp_path), "apply"],
+        [sys.executable, "-m", "featurevault._cli.main", "-c", str(tmp_path), "apply"],
         capture_output=True,
         text=True,
     )

@@ -5,6 +5,8 @@
 - every exception class of ``featurevault.errors`` is exported;
 - each module at a Feast import path is a pure re-export (docstring, imports, ``__all__``)
   whose names resolve, and docs/feast-compatibility.md lists it;
+- every other module is private by name: its top-level name under ``featurevault`` starts
+  with an underscore;
 - ``import featurevault`` stays light (tests/unit/test_import_light.py checks the drivers;
   here: no pydantic, pyarrow or pandas either).
 """
@@ -25,20 +27,22 @@ import pytest
 
 import featurevault
 from featurevault import errors
-from featurevault.store import FeatureStore
+from featurevault._store import FeatureStore
 
 PACKAGE = Path(featurevault.__file__).parent
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
-#: the top-level modules that are not at a Feast import path (internal, or the package itself)
-NOT_FEAST_PATHS = {"__init__", "client", "config", "errors", "store", "store_quality"}
+#: the public top-level modules that are not at a Feast import path (the package and its exceptions)
+PUBLIC_NOT_FEAST = {"__init__", "errors"}
 
 #: cached backend handles of the store: internal plumbing, not values a user is handed
 INTERNAL_HANDLES = {"online_store", "offline_store", "guard", "quarantine"}
 
 
 def feast_path_modules() -> list[str]:
-    top = [f"featurevault.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem not in NOT_FEAST_PATHS]
+    top = [
+        f"featurevault.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem not in PUBLIC_NOT_FEAST and p.stem[0] != "_"
+    ]
     infra = [
         "featurevault." + ".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
         for p in (PACKAGE / "infra").rglob("*.py")
@@ -67,6 +71,19 @@ def test_the_feast_paths_are_the_expected_modules() -> None:
         "featurevault.infra.offline_stores.file_source",
     ):
         assert name in modules
+
+
+def test_every_other_module_is_private_by_name() -> None:
+    """A top-level module or package is public (the package, errors, a Feast path) or starts with ``_``."""
+    public = {f"featurevault.{name}".removesuffix(".__init__") for name in PUBLIC_NOT_FEAST} | set(feast_path_modules())
+    entries = [p for p in PACKAGE.iterdir() if (p.suffix == ".py" or (p / "__init__.py").exists())]
+    assert len(entries) > 20
+    exposed = sorted(
+        f"featurevault.{p.stem}"
+        for p in entries
+        if not p.stem.startswith("_") and f"featurevault.{p.stem}" not in public
+    )
+    assert not exposed, f"internal modules without a leading underscore: {exposed}"
 
 
 @pytest.mark.parametrize("name", sorted(featurevault.__all__))
@@ -141,7 +158,7 @@ def test_every_type_a_public_store_method_returns_is_exported() -> None:
 
 def test_the_recovery_service_results_are_exported() -> None:
     """``store.recovery()`` returns the service; what its methods return is public too."""
-    from featurevault.recovery.service import RecoveryService
+    from featurevault._recovery.service import RecoveryService
 
     exported = {id(getattr(featurevault, n)) for n in featurevault.__all__}
     namespace = _type_checking_namespace(sys.modules[RecoveryService.__module__])
@@ -197,7 +214,7 @@ def test_the_feast_path_decorator_module_stays_callable() -> None:
     from featurevault.on_demand_feature_view import on_demand_feature_view
 
     assert callable(featurevault.on_demand_feature_view)
-    assert on_demand_feature_view is importlib.import_module("featurevault.model.on_demand").on_demand_feature_view
+    assert on_demand_feature_view is importlib.import_module("featurevault._model.on_demand").on_demand_feature_view
 
 
 def test_import_featurevault_stays_light() -> None:

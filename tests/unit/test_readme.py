@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from featurevault.cli.scaffold import scaffold
+from featurevault._cli.scaffold import scaffold
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -32,7 +32,7 @@ def test_readme_push_example_changes_the_online_read(tmp_path: Path) -> None:
     scaffold(repo)
     for args in (["apply"], ["materialize-incremental", "now"]):
         done = subprocess.run(
-            [sys.executable, "-m", "featurevault.cli.main", *args], cwd=repo, capture_output=True, text=True
+            [sys.executable, "-m", "featurevault._cli.main", *args], cwd=repo, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr
     code = push_block + "\nassert pushed['driver_trips_avg_7d'] == [1000] and pushed['driver_conv_rate'] == [1.0]\n"

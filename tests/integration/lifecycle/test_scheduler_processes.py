@@ -20,8 +20,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from featurevault import FeatureStore
-from featurevault.ops.repo import load_repo
-from featurevault.server import create_app
+from featurevault._ops.repo import load_repo
+from featurevault._server import create_app
 from tests.integration.server.harness import cli_command, free_port
 from tests.unit.lifecycle.fraud_repo import CONFIG, NOW, write_repo
 from tests.unit.lifecycle.test_schedule import SCHEDULED

@@ -74,7 +74,7 @@ class Location:
         self.uri = uri
         self.endpoint = endpoint
         if endpoint:
-            from featurevault.backends.offline import object_store
+            from featurevault._backends.offline import object_store
 
             self.fs, self.root = object_store.open_location(uri, endpoint)
         else:

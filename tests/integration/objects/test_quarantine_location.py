@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from featurevault.errors import BackendError
-from featurevault.quality import one_of
-from featurevault.store import FeatureStore
+from featurevault._quality import one_of
+from featurevault._store import FeatureStore
 from tests.integration.objects.moto_server import TEST_CREDENTIALS, Location, MotoServer
 from tests.unit.quality.rules_repo import T0, make_store, views
 
@@ -67,7 +67,7 @@ def test_release_forget_and_purge(store: FeatureStore, location: Location) -> No
 
 
 def test_cli_lists_and_forgets_at_the_location(store: FeatureStore) -> None:
-    from featurevault.cli.main import app
+    from featurevault._cli.main import app
 
     repo = str(store.config.repo_path)
     listed = CliRunner().invoke(app, ["-c", repo, "quarantine", "list", "--format", "json"])

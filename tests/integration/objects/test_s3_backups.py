@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from featurevault.errors import RecoveryError
-from featurevault.store import FeatureStore
+from featurevault._store import FeatureStore
 from tests.integration.objects.moto_server import TEST_CREDENTIALS, Location, MotoServer, s3_location
 from tests.integration.recovery.demo import cli, cli_json, make_demo
 from tests.unit.online.repo_defs import open_store

@@ -13,12 +13,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from featurevault.backends.offline.base import OfflineStore
-from featurevault.backends.offline.duckdb import Config, Store
+from featurevault._backends.offline.base import OfflineStore
+from featurevault._backends.offline.duckdb import Config, Store
 from featurevault.errors import DataSourceError
-from featurevault.model import DeltaSource, FeatureView, Field
-from featurevault.ops.historical import get_historical_features
-from featurevault.ops.offline_specs import source_spec
+from featurevault._model import DeltaSource, FeatureView, Field
+from featurevault._ops.historical import get_historical_features
+from featurevault._ops.offline_specs import source_spec
 from featurevault.types import Float64, Int64
 from tests.unit.offline.conftest import DRIVER, SPARK, contents, make_view, spark_engine, write_parquet
 
@@ -70,7 +70,7 @@ def bucket(moto: MotoServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OfflineStore]:
     """Each engine in turn; Spark's session has no S3A connector, so it reads the objects itself."""
     if request.param == "spark":
-        from featurevault.backends.offline import spark_files
+        from featurevault._backends.offline import spark_files
 
         store: OfflineStore = spark_engine(request, tmp_path)
         assert not spark_files.has_s3a(store.spark)  # type: ignore[attr-defined]
@@ -141,8 +141,6 @@ def test_bad_credentials_are_reported_as_such(
         view = make_view("h", "s3://locked/h", ["rate"], s3_endpoint_override=server.endpoint)
         with pytest.raises(DataSourceError, match=r"h_source.*s3://locked/h.*access denied: check the credentials"):
             get_historical_features(engine, contents(view), entity(), ["h:rate"]).to_df()
-        if isinstance(engine, Store):
-            return  # the DuckDB engine reads Delta tables from local paths only
         table = FeatureView(
             name="h", source=delta_source("s3://locked/d", server.endpoint), entities=[DRIVER], schema=SCHEMA
         )
@@ -150,7 +148,8 @@ def test_bad_credentials_are_reported_as_such(
             get_historical_features(engine, contents(table), entity(), ["h:rate"]).to_df()
 
 
-# -- Delta tables in object storage (the Spark engine: the log read by deltalake, the objects by executors) --
+# -- Delta tables in object storage (the log read by deltalake; the objects by DuckDB through pyarrow's
+# S3FileSystem, or by Spark's executors) --
 
 SCHEMA = [Field(name="driver_id", dtype=Int64), Field(name="rate", dtype=Float64)]
 
@@ -190,12 +189,10 @@ def delta_bucket(moto: MotoServer, bucket: str, tmp_path: Path) -> str:
     return bucket
 
 
-@pytest.mark.xdist_group("spark")
 @pytest.mark.parametrize("as_of", [None, 2])
-def test_a_delta_table_in_s3_on_spark_equals_the_local_table_on_duckdb(
-    moto: MotoServer, delta_bucket: str, tmp_path: Path, request: pytest.FixtureRequest, as_of: int | None
+def test_a_delta_table_in_s3_equals_the_local_table_on_duckdb(
+    moto: MotoServer, delta_bucket: str, tmp_path: Path, engine: OfflineStore, as_of: int | None
 ) -> None:
-    spark = spark_engine(request, tmp_path)
     duck = Store.from_config(Config(), resolve=lambda p: tmp_path / p)
     ttl = timedelta(hours=2)
     local = FeatureView(name="h", source=delta_source("hd", as_of=as_of), entities=[DRIVER], schema=SCHEMA, ttl=ttl)
@@ -203,7 +200,7 @@ def test_a_delta_table_in_s3_on_spark_equals_the_local_table_on_duckdb(
     remote = FeatureView(name="h", source=remote_source, entities=[DRIVER], schema=SCHEMA, ttl=ttl)
     expected = get_historical_features(duck, contents(local), entity(), ["h:rate"]).to_df()
     before = len(moto.objects_read(delta_bucket))
-    got = get_historical_features(spark, contents(remote), entity(), ["h:rate"]).to_df()
+    got = get_historical_features(engine, contents(remote), entity(), ["h:rate"]).to_df()
     pd.testing.assert_frame_equal(got, expected)
     # version 2 holds days 14-16 only: the rows of day 17 are not in it
     rates = [None if pd.isna(v) else v for v in got["rate"].tolist()]
@@ -212,4 +209,3 @@ def test_a_delta_table_in_s3_on_spark_equals_the_local_table_on_duckdb(
     # of 7 partitions; at version 2 no file's event times (from the log) meet the window: none is fetched
     assert read == ({"date=2024-01-17"} if as_of is None else set())
     duck.close()
-    spark.close()

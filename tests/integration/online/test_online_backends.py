@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 
-from featurevault.ops import materialize as materialize_ops
-from featurevault.ops.online import FieldStatus
+from featurevault._ops import materialize as materialize_ops
+from featurevault._ops.online import FieldStatus
 from tests.unit.online.repo_defs import ALL, SQLITE_ONLINE, T0, Harness, open_store, source_tables
 
 pytestmark = pytest.mark.integration

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from featurevault.errors import PermissionDeniedError
-from featurevault.governance.principal import Principal
-from featurevault.model import AuthzedAction, Permission, RoleBasedPolicy
-from featurevault.model.permission import ALL_ACTIONS
-from featurevault.quality.saved_dataset import SavedDatasetFileStorage
-from featurevault.store import FeatureStore
+from featurevault._governance.principal import Principal
+from featurevault._model import AuthzedAction, Permission, RoleBasedPolicy
+from featurevault._model.permission import ALL_ACTIONS
+from featurevault._quality.saved_dataset import SavedDatasetFileStorage
+from featurevault._store import FeatureStore
 from tests.unit.quality.rules_repo import T0, make_store, views
 
 ADMIN = Principal("qa-admin", roles=["admin"])

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from featurevault.store import FeatureStore
+from featurevault._store import FeatureStore
 from tests.conformance.conftest import POSTGRES
 from tests.integration.objects.moto_server import TEST_CREDENTIALS, s3_location
 from tests.unit.quality.rules_repo import T0, make_store, rows
@@ -30,8 +30,8 @@ BAD_EVERY = 7  # users 0, 7, 14, ... carry a tier the rules refuse
 CHILD = """
 import sys, time
 from datetime import timedelta
-from featurevault.ops import materialize
-from featurevault.store import FeatureStore
+from featurevault._ops import materialize
+from featurevault._store import FeatureStore
 from tests.unit.quality.rules_repo import T0
 
 materialize.BATCH_ROWS = 100

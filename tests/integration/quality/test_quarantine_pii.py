@@ -25,9 +25,9 @@ from tests.unit.server.testclient import TestClient
 from typer.testing import CliRunner
 
 from featurevault import FeatureStore
-from featurevault.governance.auth import TokenStore
-from featurevault.governance.principal import Principal
-from featurevault.ops.repo import load_repo
+from featurevault._governance.auth import TokenStore
+from featurevault._governance.principal import Principal
+from featurevault._ops.repo import load_repo
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +36,7 @@ BAD = {"user_id": 9, "email": "zed@example.com", "phone": "555-000-9999", "ssn":
 RULED = REPO.replace(
     '    schedule="@hourly",\n',
     '    schedule="@hourly",\n    rules=[between("amount", 0, 1000, on_fail="quarantine")],\n',
-).replace("from featurevault.types import", "from featurevault.quality import between\nfrom featurevault.types import")
+).replace("from featurevault.types import", "from featurevault._quality import between\nfrom featurevault.types import")
 #: a reader of the view without READ_PII, and one with it
 READER, COMPLIANCE = "data-scientists", "compliance"
 
@@ -57,7 +57,7 @@ class Env:
         return self.admin.as_principal(Principal(f"tok-{role}", roles=[role]))
 
     def cli(self, role: str, *args: str) -> Any:
-        from featurevault.cli.main import app
+        from featurevault._cli.main import app
 
         result = CliRunner().invoke(
             app, ["-c", str(self.repo), *args, "--format", "json"], env={"FEATUREVAULT_TOKEN": self.tokens[role]}
@@ -140,7 +140,7 @@ def test_cli_list_and_show_mask_as_the_sdk(env: Env) -> None:
 
 
 def test_cli_table_shows_no_raw_pii(env: Env) -> None:
-    from featurevault.cli.main import app
+    from featurevault._cli.main import app
 
     (entry,) = env.admin.quarantine.list(VIEW)
     result = CliRunner().invoke(
@@ -154,7 +154,7 @@ def test_cli_table_shows_no_raw_pii(env: Env) -> None:
 
 
 def test_http_routes_mask_as_the_sdk(env: Env) -> None:
-    from featurevault.server import create_app
+    from featurevault._server import create_app
 
     with FeatureStore(repo_path=env.repo) as server_store, TestClient(create_app(server_store)) as client:
 

@@ -12,7 +12,7 @@ from typing import Any
 
 def cli(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "featurevault.cli.main", "-c", str(repo), *args],
+        [sys.executable, "-m", "featurevault._cli.main", "-c", str(repo), *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
@@ -26,7 +26,7 @@ def cli_json(repo: Path, *args: str, env: dict[str, str] | None = None) -> Any:
 
 
 def make_demo(where: Path, extra_config: str = "") -> Path:
-    from featurevault.cli.scaffold import scaffold
+    from featurevault._cli.scaffold import scaffold
 
     repo = where / "demo"
     scaffold(repo)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from featurevault.errors import BackupIntegrityError, BackupNotFoundError, RequestError
-from featurevault.recovery.retention import apply_retention
+from featurevault._recovery.retention import apply_retention
 from tests.integration.objects.moto_server import Location
 from tests.unit.online.repo_defs import ALL, T0, Harness, open_store, source_tables
 

@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from featurevault.store import FeatureStore
+from featurevault._store import FeatureStore
 from tests.integration.objects.moto_server import Location
 from tests.integration.recovery.demo import cli, cli_json, make_demo
 
@@ -28,7 +28,7 @@ def _fill_bulk(repo: Path) -> None:
 
 def _start(repo: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "featurevault.cli.main", "-c", str(repo), *args],
+        [sys.executable, "-m", "featurevault._cli.main", "-c", str(repo), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -59,7 +59,7 @@ def test_a_backup_killed_half_way_is_never_listed_and_is_pruned(tmp_path: Path, 
     complete = cli_json(repo, "backup", "create")
     assert [b["backup_id"] for b in cli_json(repo, "backup", "list")] == [complete["backup_id"]]
 
-    from featurevault.recovery.retention import apply_retention
+    from featurevault._recovery.retention import apply_retention
 
     with FeatureStore(repo_path=repo) as store:
         result = apply_retention(store.recovery().context(), keep_last=5, now=datetime.now(UTC) + timedelta(hours=2))

@@ -22,9 +22,9 @@ from typer.testing import CliRunner
 
 from featurevault import FeatureStore
 from featurevault.errors import PermissionDeniedError
-from featurevault.governance.auth import TokenStore
-from featurevault.governance.principal import Principal
-from featurevault.ops.repo import load_repo
+from featurevault._governance.auth import TokenStore
+from featurevault._governance.principal import Principal
+from featurevault._ops.repo import load_repo
 
 #: roles the tests act as: one granted everything, one granted nothing on the resources the rows touch
 ROLES = ("platform-admin", "intern")
@@ -73,7 +73,7 @@ class EntryPointEnv:
         return self.admin.as_principal(self.principal(role))
 
     def cli(self, role: str, *args: str) -> str:
-        from featurevault.cli.main import app
+        from featurevault._cli.main import app
 
         env = {"FEATUREVAULT_TOKEN": self.tokens[role], "COLUMNS": "200"}
         result = self.runner.invoke(app, ["-c", str(self.repo), *args], env=env)
@@ -87,7 +87,7 @@ class EntryPointEnv:
     @property
     def client(self) -> TestClient:
         if self._client is None:
-            from featurevault.server import create_app
+            from featurevault._server import create_app
 
             self._client = TestClient(create_app(self.server_store)).__enter__()
         return self._client

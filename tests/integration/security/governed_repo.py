@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from featurevault.governance.principal import Principal
+from featurevault._governance.principal import Principal
 from tests.support.repo_builder import RepoBuilder
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -18,9 +18,9 @@ from datetime import timedelta
 import pandas as pd
 
 from featurevault import Entity, FeatureService, FeatureView, Field, FileSource, PushSource, on_demand_feature_view
-from featurevault.governance.permissions import permissions_from_access_policies
-from featurevault.model import AuthzedAction, Permission, RoleBasedPolicy
-from featurevault.model.permission import ALL_ACTIONS
+from featurevault._governance.permissions import permissions_from_access_policies
+from featurevault._model import AuthzedAction, Permission, RoleBasedPolicy
+from featurevault._model.permission import ALL_ACTIONS
 from featurevault.types import Float64, Int64, String
 
 user = Entity(name="user", join_keys=["user_id"], tags={"pii": "true"})

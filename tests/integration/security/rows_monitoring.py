@@ -6,7 +6,7 @@ from tests.integration.security.entry_point_env import EntryPointEnv
 from tests.integration.security.entry_row import Row
 
 from featurevault import FeatureService, LoggingConfig
-from featurevault.model import RepoContents
+from featurevault._model import RepoContents
 
 LOGGED = "logged_scoring"
 

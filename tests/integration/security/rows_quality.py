@@ -10,8 +10,8 @@ PII = "user_pii_features"
 
 def _profiled(env: EntryPointEnv) -> str:
     """A stored profile of the PII view, taken by the library directly (no audited call); returns its id."""
-    from featurevault.ops.offline_specs import view_spec
-    from featurevault.quality.profile import profile_view, save_profile
+    from featurevault._ops.offline_specs import view_spec
+    from featurevault._quality.profile import profile_view, save_profile
 
     admin = env.admin
     view = admin.registry.contents().feature_views[PII]

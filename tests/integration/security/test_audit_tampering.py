@@ -12,13 +12,13 @@ from typing import Any
 import psycopg
 import pytest
 
-from featurevault.backends.registry.sqlite import Store as SqliteRegistry
+from featurevault._backends.registry.sqlite import Store as SqliteRegistry
 from featurevault.errors import AuditError
-from featurevault.governance.audit import AuditLog, make_record
-from featurevault.governance.audit_anchor import TrailAnchor
-from featurevault.governance.audit_chain import GENESIS, key_id, record_hash, seal
-from featurevault.governance.audit_sinks import AuditSink, FileSink, PostgresSink
-from featurevault.governance.audit_verify import Tamper, VerifyResult, verify_trail
+from featurevault._governance.audit import AuditLog, make_record
+from featurevault._governance.audit_anchor import TrailAnchor
+from featurevault._governance.audit_chain import GENESIS, key_id, record_hash, seal
+from featurevault._governance.audit_sinks import AuditSink, FileSink, PostgresSink
+from featurevault._governance.audit_verify import Tamper, VerifyResult, verify_trail
 
 pytestmark = pytest.mark.integration
 
@@ -243,7 +243,7 @@ def test_cli_verify_reports_the_kind_as_json(tmp_path: Path) -> None:
     env.pop("FEATUREVAULT_TOKEN", None)
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "featurevault.cli.main", "-c", str(repo), *args]
+        command = [sys.executable, "-m", "featurevault._cli.main", "-c", str(repo), *args]
         return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
     assert cli("apply").returncode == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from featurevault.governance.audit_sinks import FileSink
+from featurevault._governance.audit_sinks import FileSink
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -24,7 +24,7 @@ def _cli(repo: Path, *args: str, token: str | None = None) -> subprocess.Complet
     if token:
         env["FEATUREVAULT_TOKEN"] = token
     return subprocess.run(
-        [sys.executable, "-m", "featurevault.cli.main", "-c", str(repo), *args],
+        [sys.executable, "-m", "featurevault._cli.main", "-c", str(repo), *args],
         capture_output=True,
         text=True,
         env=env,
@@ -94,7 +94,7 @@ def test_security_commands_end_to_end(repo: Path) -> None:
 def test_the_first_token_bootstrap_is_for_token_auth_only(repo: Path) -> None:
     from typer.testing import CliRunner
 
-    from featurevault.cli.main import app
+    from featurevault._cli.main import app
 
     config = repo / "feature_store.yaml"
     oidc = "    type: oidc\n    issuer: https://idp.example\n    audience: fv\n    jwks_path: jwks.json\n"

@@ -12,9 +12,9 @@ import pytest
 
 from featurevault import FeatureStore
 from featurevault.errors import EncryptionKeyError
-from featurevault.governance.crypto import rotate_master_key
-from featurevault.ops.apply import apply_contents
-from featurevault.ops.repo import load_repo
+from featurevault._governance.crypto import rotate_master_key
+from featurevault._ops.apply import apply_contents
+from featurevault._ops.repo import load_repo
 from tests.integration.security.governed_repo import ADMIN, NOW
 
 SSN = ["user_pii_features:ssn", "user_pii_features:amount", "derived:email_domain"]

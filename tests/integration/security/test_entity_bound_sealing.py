@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from featurevault import Entity, FeatureStore, FeatureView, Field, FileSource, PushSource
 from featurevault.errors import SealedValueIntegrityError
-from featurevault.governance.crypto import MAGIC, MAGIC_V1
-from featurevault.ops import codec
+from featurevault._governance.crypto import MAGIC, MAGIC_V1
+from featurevault._ops import codec
 from featurevault.types import Float64, Int64, String
 from tests.conformance.conftest import online_section
 

@@ -28,7 +28,7 @@ from tests.integration.security.entry_row import Row
 from tests.integration.security.governed_repo import NOW, users_frame
 
 from featurevault import Entity, FeatureStore
-from featurevault.ops.repo import load_repo
+from featurevault._ops.repo import load_repo
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("entry_points")]
 
@@ -78,7 +78,7 @@ def _write_body() -> dict[str, Any]:
 def _backup_id(env: EntryPointEnv) -> str:
     """A backup of the env's repo, made by the library directly (no audit record of its own)."""
     if not hasattr(env, "backup_id"):
-        from featurevault.recovery.backup import create_backup
+        from featurevault._recovery.backup import create_backup
 
         env.backup_id = create_backup(env.admin.recovery().context()).manifest.backup_id  # type: ignore[attr-defined]
     return env.backup_id  # type: ignore[attr-defined]
@@ -131,8 +131,8 @@ def _staging_definitions(env: EntryPointEnv) -> None:
     """Documented definitions applied to the staging environment (its audit sink is off), for promote."""
     from featurevault import FeatureService, FeatureView, Field, FileSource
     from featurevault import Permission, RoleBasedPolicy
-    from featurevault.model.permission import ALL_ACTIONS
-    from featurevault.quality import between
+    from featurevault._model.permission import ALL_ACTIONS
+    from featurevault._quality import between
     from featurevault.types import Int64
 
     frame = pd.DataFrame({"user_id": [1], "event_timestamp": [NOW], "user_txn_count_7d": [3]})
@@ -174,8 +174,8 @@ def _cli_promote(env: EntryPointEnv, role: str) -> Any:
 
 def _with_a_flag(env: EntryPointEnv) -> None:
     """A flag on fraud_model_v2, written to the registry directly (leaving no audit record of its own)."""
-    from featurevault.lifecycle.flags import store_flag
-    from featurevault.model.flags import FeatureFlag
+    from featurevault._lifecycle.flags import store_flag
+    from featurevault._model.flags import FeatureFlag
 
     target = "feature_service:fraud_model_v2"
     store_flag(env.admin.registry.registry, env.admin.project, FeatureFlag(target, percent=50), target)
@@ -472,7 +472,7 @@ def _quarantined(env: EntryPointEnv) -> str:
 
     import pyarrow as pa
 
-    from featurevault.quality.quarantine import QuarantineBatch, entries_of
+    from featurevault._quality.quarantine import QuarantineBatch, entries_of
 
     rows = pa.Table.from_pandas(_pii_rows(), preserve_index=False).append_column("__fv_rule", pa.array(["r"]))
     batch = QuarantineBatch(PII, "online", "push", uuid.uuid4().hex, "setup", uuid.uuid4().hex)
@@ -482,7 +482,7 @@ def _quarantined(env: EntryPointEnv) -> str:
 
 
 def _saved(env: EntryPointEnv) -> None:
-    from featurevault.quality.saved_dataset import SavedDatasetFileStorage, save_dataset
+    from featurevault._quality.saved_dataset import SavedDatasetFileStorage, save_dataset
 
     admin = env.admin
     save_dataset(
@@ -498,8 +498,8 @@ def _saved(env: EntryPointEnv) -> None:
 
 
 def _profiled(env: EntryPointEnv) -> None:
-    from featurevault.ops.offline_specs import view_spec
-    from featurevault.quality.profile import profile_view, save_profile
+    from featurevault._ops.offline_specs import view_spec
+    from featurevault._quality.profile import profile_view, save_profile
 
     admin = env.admin
     view = admin.registry.contents().feature_views[PII]
@@ -515,7 +515,7 @@ def _validated(env: EntryPointEnv) -> None:
 
 
 def _storage() -> Any:
-    from featurevault.quality.saved_dataset import SavedDatasetFileStorage
+    from featurevault._quality.saved_dataset import SavedDatasetFileStorage
 
     return SavedDatasetFileStorage(path="data/ds.parquet")
 
@@ -706,7 +706,7 @@ def sdk_entry_points() -> set[str]:
 
 
 def cli_entry_points() -> set[str]:
-    from featurevault.cli.main import app
+    from featurevault._cli.main import app
 
     def walk(command: Any, words: tuple[str, ...]) -> Iterator[str]:
         if hasattr(command, "commands"):  # a group (typer ships its own click classes)
@@ -719,7 +719,7 @@ def cli_entry_points() -> set[str]:
 
 
 def http_entry_points(store: FeatureStore) -> set[str]:
-    from featurevault.server import create_app
+    from featurevault._server import create_app
 
     def walk(routes: list[Any], prefix: str) -> Iterator[str]:
         for route in routes:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from featurevault import FeatureStore
-from featurevault.governance.audit_verify import verify_chain
-from featurevault.governance.auth import TokenStore
-from featurevault.server import create_app
+from featurevault._governance.audit_verify import verify_chain
+from featurevault._governance.auth import TokenStore
+from featurevault._server import create_app
 from tests.unit.server.testclient import TestClient
 
 

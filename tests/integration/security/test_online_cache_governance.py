@@ -17,9 +17,9 @@ import pytest
 
 from featurevault import FeatureStore
 from featurevault.errors import PermissionDeniedError
-from featurevault.ops import codec
-from featurevault.ops.apply import apply_contents
-from featurevault.ops.repo import load_repo
+from featurevault._ops import codec
+from featurevault._ops.apply import apply_contents
+from featurevault._ops.repo import load_repo
 from tests.integration.security.governed_repo import ADMIN, NOW
 
 SSN = ["user_pii_features:ssn", "user_pii_features:amount"]

@@ -11,9 +11,9 @@ import psycopg
 import pytest
 
 from featurevault.errors import AuditError
-from featurevault.governance.audit import AuditLog, make_record
-from featurevault.governance.audit_verify import verify_chain
-from featurevault.governance.audit_sinks import PostgresSink
+from featurevault._governance.audit import AuditLog, make_record
+from featurevault._governance.audit_verify import verify_chain
+from featurevault._governance.audit_sinks import PostgresSink
 
 pytestmark = pytest.mark.integration
 

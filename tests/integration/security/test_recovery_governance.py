@@ -10,7 +10,7 @@ import pytest
 
 from featurevault import FeatureStore
 from featurevault.errors import PermissionDeniedError
-from featurevault.governance.principal import Principal
+from featurevault._governance.principal import Principal
 
 Call = Callable[[FeatureStore, str], Any]
 
@@ -62,8 +62,8 @@ def test_restore_and_drill_are_audited_with_their_backup(admin: FeatureStore, tm
 
 
 def test_http_routes_list_backups_and_status_as_the_caller(admin: FeatureStore) -> None:
-    from featurevault.governance.auth import TokenStore
-    from featurevault.server import create_app
+    from featurevault._governance.auth import TokenStore
+    from featurevault._server import create_app
     from tests.unit.server.testclient import TestClient
 
     tokens = TokenStore(admin.registry.registry, "secured")

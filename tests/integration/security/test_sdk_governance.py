@@ -18,10 +18,10 @@ from featurevault.errors import (
     PermissionDeniedError,
     SchemaMismatchError,
 )
-from featurevault.governance.audit_verify import verify_chain
-from featurevault.governance.auth import TokenStore
-from featurevault.governance.principal import Principal
-from featurevault.model import AuthzedAction
+from featurevault._governance.audit_verify import verify_chain
+from featurevault._governance.auth import TokenStore
+from featurevault._governance.principal import Principal
+from featurevault._model import AuthzedAction
 
 
 A = AuthzedAction
@@ -177,8 +177,8 @@ def test_writes_and_definition_changes_are_audited(admin: FeatureStore) -> None:
 
 
 def test_apply_and_teardown_need_grants(admin: FeatureStore, repo: Path) -> None:
-    from featurevault.ops.apply import apply_contents
-    from featurevault.ops.repo import load_repo
+    from featurevault._ops.apply import apply_contents
+    from featurevault._ops.repo import load_repo
 
     features = repo / "features.py"
     features.write_text(features.read_text().replace('"pii.masking": "partial"', '"pii.masking": "redact"'))
@@ -227,7 +227,7 @@ def test_injection_attempts_are_rejected_or_harmless(admin: FeatureStore, evil: 
     with pytest.raises(FeatureVaultError):
         ds.get_online_features([f"{evil}:age"], [{"user_id": 1}])
     with pytest.raises(DefinitionError):
-        from featurevault.model import Permission
+        from featurevault._model import Permission
 
         Permission(name=evil)
     try:

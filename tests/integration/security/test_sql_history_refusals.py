@@ -14,9 +14,9 @@ from tests.unit.server.testclient import TestClient
 
 from featurevault import Entity, FeatureStore
 from featurevault.errors import DataSourceError, PermissionDeniedError
-from featurevault.governance.auth import TokenStore
-from featurevault.governance.principal import Principal
-from featurevault.server import create_app
+from featurevault._governance.auth import TokenStore
+from featurevault._governance.principal import Principal
+from featurevault._server import create_app
 
 pytestmark = pytest.mark.integration
 
@@ -89,7 +89,7 @@ def test_registry_history_names_the_principal_and_the_os_user(admin: FeatureStor
 
 
 def test_an_apply_that_changes_nothing_still_needs_describe(admin: FeatureStore, repo: Path) -> None:
-    from featurevault.ops.repo import load_repo
+    from featurevault._ops.repo import load_repo
 
     intern = admin.as_principal(Principal("ivy", roles=["intern"]))
     with pytest.raises(PermissionDeniedError, match="DESCRIBE on project:secured"):

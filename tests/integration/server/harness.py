@@ -94,7 +94,7 @@ def free_port() -> int:
 
 
 def cli_command(repo: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "featurevault.cli.main", "-c", str(repo), *args]
+    return [sys.executable, "-m", "featurevault._cli.main", "-c", str(repo), *args]
 
 
 @dataclass

@@ -12,8 +12,8 @@ import pytest
 from tests.unit.server.testclient import TestClient
 
 from featurevault import FeatureStore
-from featurevault.ops.repo import load_repo
-from featurevault.server import create_app
+from featurevault._ops.repo import load_repo
+from featurevault._server import create_app
 from tests.unit.lifecycle.fraud_repo import NOW, write_repo
 
 pytestmark = pytest.mark.integration

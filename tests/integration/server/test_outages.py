@@ -22,10 +22,10 @@ from typing import Any
 import httpx
 import pytest
 
-from featurevault.governance.auth import TokenStore
-from featurevault.ops.apply import apply_contents
-from featurevault.ops.repo import load_repo
-from featurevault.store import FeatureStore
+from featurevault._governance.auth import TokenStore
+from featurevault._ops.apply import apply_contents
+from featurevault._ops.repo import load_repo
+from featurevault._store import FeatureStore
 from tests.integration.server.harness import RunningServer, make_repo, redis_yaml, serve
 from tests.integration.tcp_proxy import TcpProxy
 
@@ -39,7 +39,7 @@ PG_URL = "postgresql://postgres@127.0.0.1:{port}/test?schema={schema}"
 
 READERS = """
 
-from featurevault.model import AuthzedAction, Permission, RoleBasedPolicy
+from featurevault._model import AuthzedAction, Permission, RoleBasedPolicy
 
 readers = Permission(
     name="readers",

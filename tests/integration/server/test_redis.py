@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from featurevault.client import FeatureServerClient
-from featurevault.store import FeatureStore
+from featurevault._client import FeatureServerClient
+from featurevault._store import FeatureStore
 from tests.integration.server.harness import make_repo, redis_yaml, serve
 
 pytestmark = pytest.mark.integration

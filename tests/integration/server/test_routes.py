@@ -9,9 +9,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from featurevault.client import FeatureServerClient
+from featurevault._client import FeatureServerClient
 from featurevault.errors import FeatureViewNotFoundError
-from featurevault.store import FeatureStore
+from featurevault._store import FeatureStore
 from tests.integration.server.harness import RunningServer
 
 pytestmark = pytest.mark.integration

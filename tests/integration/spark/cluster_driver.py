@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from featurevault import FeatureView, FileSource
-from featurevault.backends.offline import spark_files
-from featurevault.store import FeatureStore
+from featurevault._backends.offline import spark_files
+from featurevault._store import FeatureStore
 from tests.integration.spark.spark_repo import local_config, spark_repo
 from tests.unit.online.repo_defs import T0, driver, driver_stats
 

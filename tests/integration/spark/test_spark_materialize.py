@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from featurevault.errors import FeatureVaultError
-from featurevault.ops import materialize as materialize_ops
+from featurevault._ops import materialize as materialize_ops
 from tests.unit.online.repo_defs import T0, Harness, driver_rows
 
 from .spark_repo import _drop_namespace, _online_section, namespace, spark_repo

@@ -18,8 +18,8 @@ from tests.support.repo_builder import open_repo
 from tests.unit.server.testclient import TestClient
 
 from featurevault import FeatureStore
-from featurevault.governance.auth import TokenStore
-from featurevault.server import create_app
+from featurevault._governance.auth import TokenStore
+from featurevault._server import create_app
 
 ANALYST = """
 analyst_browses = Permission(
@@ -42,7 +42,7 @@ OPS = """
 from datetime import timedelta
 
 from featurevault import Alert, FeatureView, Field
-from featurevault.model import AuthzedAction, Permission, RoleBasedPolicy
+from featurevault._model import AuthzedAction, Permission, RoleBasedPolicy
 from featurevault.types import Int64
 
 user_activity = FeatureView(
@@ -76,7 +76,7 @@ def write_ops_repo(repo: Path) -> Path:
 
 def prepare_ops_repo(repo: Path) -> dict[str, str]:
     """Apply, materialize, baseline, profile, quarantine a row, monitor, back up; tokens per role."""
-    from featurevault.quality.quarantine import QuarantineBatch, entries_of
+    from featurevault._quality.quarantine import QuarantineBatch, entries_of
 
     admin = open_repo(repo, principal=ADMIN, apply_files=True)
     admin.materialize(NOW - timedelta(days=1), NOW)

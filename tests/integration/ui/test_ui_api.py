@@ -11,7 +11,7 @@ from tests.integration.security.governed_repo import ADMIN
 from tests.unit.server.testclient import TestClient
 
 from featurevault import FeatureStore
-from featurevault.server import ServerSettings, create_app
+from featurevault._server import ServerSettings, create_app
 
 pytestmark = pytest.mark.integration
 
@@ -201,7 +201,7 @@ def test_lineage_follows_pii_and_permissions(ui_client: Client) -> None:
 def test_serve_workers_leave_the_dashboard_out_when_told(
     ui_repo: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from featurevault.server.app import ENV_PREFIX, app_from_env
+    from featurevault._server.app import ENV_PREFIX, app_from_env
 
     repo, _ = ui_repo
     monkeypatch.setenv(f"{ENV_PREFIX}REPO", str(repo))

@@ -18,7 +18,7 @@ from tests.integration.ui.conftest import prepare_ops_repo, write_ops_repo
 from tests.unit.server.testclient import TestClient
 
 from featurevault import FeatureStore
-from featurevault.server import create_app
+from featurevault._server import create_app
 
 pytestmark = pytest.mark.integration
 

@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
-from featurevault.backends.registry.sqlite import Store
+from featurevault._backends.registry.sqlite import Store
 from featurevault.errors import RegistryConflictError, RegistryError
-from featurevault.ops.registry_cache import RegistryCache
+from featurevault._ops.registry_cache import RegistryCache
 
 
 def _registry(tmp_path: Path) -> Store:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from featurevault.backends.online.postgres import table_name
-from featurevault.backends.online.redis import parse_connection_string
-from featurevault.backends.registry.postgres import parse_url
-from featurevault.config import parse_config
+from featurevault._backends.online.postgres import table_name
+from featurevault._backends.online.redis import parse_connection_string
+from featurevault._backends.registry.postgres import parse_url
+from featurevault._config import parse_config
 from featurevault.errors import ConfigError, RegistryError
 
 

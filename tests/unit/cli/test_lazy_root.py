@@ -8,8 +8,8 @@ from contextlib import redirect_stdout
 import pytest
 import typer.main
 
-from featurevault.cli.lazy import lazy_root
-from featurevault.cli.main import app
+from featurevault._cli.lazy import lazy_root
+from featurevault._cli.main import app
 
 
 def _help(command: object) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from featurevault.cli.main import app
+from featurevault._cli.main import app
 
 
 def test_cert_and_key_are_feasts_names_for_tls_options(tmp_path: Path) -> None:
@@ -24,9 +24,9 @@ def test_serve_defaults_are_the_documented_timeouts_and_limits() -> None:
     """docs/server.md, "Limits, timeouts and outages": 1 s online timeout; 5 s, 10 s, 30 s, 64 KiB for slow clients."""
     import inspect
 
-    from featurevault.cli.serve_commands import serve
-    from featurevault.server import app as server_app
-    from featurevault.server.connections import ConnectionLimits
+    from featurevault._cli.serve_commands import serve
+    from featurevault._server import app as server_app
+    from featurevault._server.connections import ConnectionLimits
 
     options = {name: p.default for name, p in inspect.signature(serve).parameters.items()}
     assert options["online_timeout"] == 1.0

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from featurevault.cli.main import app
+from featurevault._cli.main import app
 
 SRC = Path(__file__).resolve().parents[3] / "src"
 
@@ -38,7 +38,7 @@ def _required(cmd: object) -> list[str]:
 def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", "COLUMNS": "100"}
     return subprocess.run(
-        [sys.executable, "-m", "featurevault.cli.main", *args],
+        [sys.executable, "-m", "featurevault._cli.main", *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -133,7 +133,7 @@ def test_teardown_without_a_terminal_needs_yes(tmp_path: Path) -> None:
 
 def test_install_hint_prints_whole(tmp_path: Path) -> None:
     """Bracketed text is not taken for rich markup."""
-    from featurevault.cli.common import err_console
+    from featurevault._cli.common import err_console
 
     with err_console.capture() as captured:
         err_console.print("pip install 'featurevault[server]' and [bold]x[/bold]")
@@ -146,7 +146,7 @@ def test_unexpected_failure_is_one_line_and_debug_shows_the_traceback(
     import typer
 
     monkeypatch.setattr(sys, "argv", ["featurevault"])
-    from featurevault.cli.common import run_app, state
+    from featurevault._cli.common import run_app, state
 
     broken = typer.Typer()
 

@@ -43,7 +43,7 @@ def test_checked_in_reference_is_current() -> None:
 def test_every_cli_command_is_in_the_reference(pages: dict[str, str]) -> None:
     import typer.main
 
-    from featurevault.cli.main import app
+    from featurevault._cli.main import app
 
     root = typer.main.get_command(app)
     ctx = root.context_class(root, info_name="featurevault")
@@ -52,8 +52,8 @@ def test_every_cli_command_is_in_the_reference(pages: dict[str, str]) -> None:
 
 
 def test_config_reference_has_every_key_with_its_default(pages: dict[str, str]) -> None:
-    from featurevault.backends.offline.duckdb import Config as DuckDBOfflineStoreConfig
-    from featurevault.config import RegistryConfig
+    from featurevault._backends.offline.duckdb import Config as DuckDBOfflineStoreConfig
+    from featurevault._config import RegistryConfig
 
     text = pages["config.md"]
     for key, model in (("registry.", RegistryConfig), ("offline_store.", DuckDBOfflineStoreConfig)):

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from featurevault.config import RepoConfig, load_repo_config
+from featurevault._config import RepoConfig, load_repo_config
 
 from .snippets import Block, all_blocks, runnable_pages
 
@@ -26,7 +26,7 @@ _CONFIG_KEYS = set(RepoConfig.model_fields) - {"repo_path"}
 
 def _cli(*args: str, cwd: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "featurevault.cli.main", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "featurevault._cli.main", *args], cwd=cwd, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, f"featurevault {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
 
@@ -44,7 +44,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _bash_prelude() -> str:
     """A ``featurevault`` shell function running this checkout's CLI with this interpreter."""
-    return f'set -euo pipefail\nfeaturevault() {{ "{sys.executable}" -m featurevault.cli.main "$@"; }}\n'
+    return f'set -euo pipefail\nfeaturevault() {{ "{sys.executable}" -m featurevault._cli.main "$@"; }}\n'
 
 
 def _run_bash(block: Block, cwd: Path, scratch: Path) -> Path:

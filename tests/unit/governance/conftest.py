@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from featurevault.model import (
+from featurevault._model import (
     Entity,
     FeatureService,
     FeatureView,

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from featurevault.config import AuditConfig, parse_config
+from featurevault._config import AuditConfig, parse_config
 from featurevault.errors import ConfigError
-from featurevault.governance.audit import AuditLog, make_record
-from featurevault.governance.audit_anchor import TrailAnchor
-from featurevault.governance.audit_sinks import FileSink
-from featurevault.governance.audit_verify import Tamper, verify_trail
-from featurevault.governance.keys import load_audit_key
+from featurevault._governance.audit import AuditLog, make_record
+from featurevault._governance.audit_anchor import TrailAnchor
+from featurevault._governance.audit_sinks import FileSink
+from featurevault._governance.audit_verify import Tamper, verify_trail
+from featurevault._governance.keys import load_audit_key
 
 KEY = b"audit-key-for-tests-0123456789abcdef"
 

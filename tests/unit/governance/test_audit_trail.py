@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from featurevault.errors import AuditError
-from featurevault.governance.audit import AuditLog, make_record
-from featurevault.governance.audit_verify import verify_chain
-from featurevault.governance.audit_sinks import FileSink
+from featurevault._governance.audit import AuditLog, make_record
+from featurevault._governance.audit_verify import verify_chain
+from featurevault._governance.audit_sinks import FileSink
 
 
 def _record(i: int, principal: str = "alice", action: str = "READ_ONLINE") -> dict:
@@ -76,7 +76,7 @@ def test_tamper_edit_is_reported_at_the_edited_record(tmp_path: Path) -> None:
 
 
 def test_tamper_edit_with_recomputed_hash_breaks_the_next_link(tmp_path: Path) -> None:
-    from featurevault.governance.audit_chain import record_hash
+    from featurevault._governance.audit_chain import record_hash
 
     sink = _trail(tmp_path)
     lines = _lines(sink.path)
@@ -165,7 +165,7 @@ def test_sink_recovery_retries_kept_records(tmp_path: Path) -> None:
 
 
 def test_records_cut_from_the_end_are_caught_by_the_anchored_head(tmp_path: Path, registry: Any) -> None:
-    from featurevault.governance.audit_anchor import TrailAnchor
+    from featurevault._governance.audit_anchor import TrailAnchor
 
     sink = FileSink(tmp_path / "audit.jsonl", max_bytes=10_000_000, backups=0)
     anchor = TrailAnchor(registry, "p")
@@ -186,7 +186,7 @@ def test_records_cut_from_the_end_are_caught_by_the_anchored_head(tmp_path: Path
 
 
 def test_a_rewritten_head_record_is_caught(tmp_path: Path) -> None:
-    from featurevault.governance.audit_chain import record_hash
+    from featurevault._governance.audit_chain import record_hash
 
     sink = _trail(tmp_path)
     records = list(sink.read())

@@ -10,9 +10,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from featurevault.config import NoAuthConfig, OidcAuthConfig, TokenAuthConfig
+from featurevault._config import NoAuthConfig, OidcAuthConfig, TokenAuthConfig
 from featurevault.errors import AuthenticationError, RequestError
-from featurevault.governance.auth import (
+from featurevault._governance.auth import (
     TOKEN_NAMESPACE,
     OidcAuthenticator,
     TokenStore,
@@ -20,7 +20,7 @@ from featurevault.governance.auth import (
     build_authenticator,
     parse_duration,
 )
-from featurevault.governance.principal import ANONYMOUS
+from featurevault._governance.principal import ANONYMOUS
 
 ISSUER = "https://idp.example.com"
 AUDIENCE = "featurevault"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jwt
 
-from featurevault.governance.auth import claimed_identity, scrub
+from featurevault._governance.auth import claimed_identity, scrub
 
 
 def test_a_token_claims_its_name_and_a_jwt_its_username_claim() -> None:

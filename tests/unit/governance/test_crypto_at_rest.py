@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from featurevault.config import PiiConfig
+from featurevault._config import PiiConfig
 from featurevault.errors import ConfigError, EncryptionKeyError, SealedValueIntegrityError
-from featurevault.governance.crypto import (
+from featurevault._governance.crypto import (
     KEYS_NAMESPACE,
     MAGIC_V1,
     KeyRing,

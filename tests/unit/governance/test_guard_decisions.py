@@ -10,16 +10,16 @@ import pyarrow as pa
 import pytest
 
 from featurevault.errors import PermissionDeniedError
-from featurevault.governance.audit import AuditLog
-from featurevault.governance.audit_verify import verify_chain
-from featurevault.governance.audit_sinks import FileSink
-from featurevault.governance.guard import Guard
-from featurevault.governance.permissions import Resource, permissions_from_access_policies
-from featurevault.governance.principal import ANONYMOUS, Principal
-from featurevault.governance.targets import push_actions
-from featurevault.model import AuthzedAction, Permission, RepoContents, RoleBasedPolicy
-from featurevault.model.permission import READ
-from featurevault.ops.resolve import resolve_features
+from featurevault._governance.audit import AuditLog
+from featurevault._governance.audit_verify import verify_chain
+from featurevault._governance.audit_sinks import FileSink
+from featurevault._governance.guard import Guard
+from featurevault._governance.permissions import Resource, permissions_from_access_policies
+from featurevault._governance.principal import ANONYMOUS, Principal
+from featurevault._governance.targets import push_actions
+from featurevault._model import AuthzedAction, Permission, RepoContents, RoleBasedPolicy
+from featurevault._model.permission import READ
+from featurevault._ops.resolve import resolve_features
 
 A = AuthzedAction
 POLICIES = {

@@ -9,17 +9,17 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from featurevault.governance.audit import AuditLog
-from featurevault.governance.audit_sinks import FileSink
-from featurevault.governance.guard_audit import Auditor, entity_count_and_sample
-from featurevault.governance.guard_authz import ALLOWED_CLEAR, Authorizer
-from featurevault.governance.guard_masking import MaskedRetrievalJob, OutputMasker
-from featurevault.governance.guard_plans import PlanCache
-from featurevault.governance.guard_sealing import Sealing, record_form
-from featurevault.governance.permissions import permissions_from_access_policies
-from featurevault.governance.principal import Principal
-from featurevault.model import AuthzedAction, Permission, RepoContents, RoleBasedPolicy
-from featurevault.ops.resolve import resolve_features
+from featurevault._governance.audit import AuditLog
+from featurevault._governance.audit_sinks import FileSink
+from featurevault._governance.guard_audit import Auditor, entity_count_and_sample
+from featurevault._governance.guard_authz import ALLOWED_CLEAR, Authorizer
+from featurevault._governance.guard_masking import MaskedRetrievalJob, OutputMasker
+from featurevault._governance.guard_plans import PlanCache
+from featurevault._governance.guard_sealing import Sealing, record_form
+from featurevault._governance.permissions import permissions_from_access_policies
+from featurevault._governance.principal import Principal
+from featurevault._model import AuthzedAction, Permission, RepoContents, RoleBasedPolicy
+from featurevault._ops.resolve import resolve_features
 
 A = AuthzedAction
 REFS = ["user_pii_features:email", "user_pii_features:ssn", "user_pii_features:amount"]

@@ -3,15 +3,15 @@ from __future__ import annotations
 import pytest
 
 from featurevault.errors import DefinitionError, PermissionDeniedError, RequestError
-from featurevault.governance.permissions import (
+from featurevault._governance.permissions import (
     Enforcer,
     Resource,
     check,
     expand_actions,
     permissions_from_access_policies,
 )
-from featurevault.governance.principal import ANONYMOUS, Principal
-from featurevault.model import (
+from featurevault._governance.principal import ANONYMOUS, Principal
+from featurevault._model import (
     AllowAll,
     AuthzedAction,
     FeatureService,
@@ -21,7 +21,7 @@ from featurevault.model import (
     RepoContents,
     RoleBasedPolicy,
 )
-from featurevault.model.permission import ALL_ACTIONS, CRUD, READ, WRITE
+from featurevault._model.permission import ALL_ACTIONS, CRUD, READ, WRITE
 
 A = AuthzedAction
 

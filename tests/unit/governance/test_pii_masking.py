@@ -5,8 +5,8 @@ import pyarrow as pa
 import pytest
 
 from featurevault.errors import DefinitionError
-from featurevault.governance.pii import Masker, build_catalog, output_strategies
-from featurevault.model import FeatureView, Field, FileSource, OnDemandFeatureView, RepoContents
+from featurevault._governance.pii import Masker, build_catalog, output_strategies
+from featurevault._model import FeatureView, Field, FileSource, OnDemandFeatureView, RepoContents
 from featurevault.types import String
 
 KEY = b"k" * 32
@@ -108,7 +108,7 @@ def test_short_hash_key_is_refused() -> None:
 
 def test_a_masked_job_refuses_to_hand_out_a_spark_dataframe() -> None:
     from featurevault.errors import PermissionDeniedError
-    from featurevault.governance.guard import MaskedRetrievalJob
+    from featurevault._governance.guard import MaskedRetrievalJob
 
     class Job:
         def to_spark_df(self) -> object:  # would carry the raw values

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from featurevault.config import AuditConfig, NoAuthConfig, OidcAuthConfig, RepoConfig, TokenAuthConfig
+from featurevault._config import AuditConfig, NoAuthConfig, OidcAuthConfig, RepoConfig, TokenAuthConfig
 from featurevault.errors import ConfigError
 
 

@@ -40,7 +40,7 @@ DEFINITIONS = """\
 from datetime import timedelta
 
 from featurevault import Entity, FeatureService, FeatureView, Field, FileSource
-from featurevault.quality import between, not_null
+from featurevault._quality import between, not_null
 from featurevault.types import Float64, Int64
 
 user = Entity(name="user", join_keys=["user_id"], description="A card holder", owner="risk@example.com")

@@ -23,8 +23,8 @@ import typer
 from typer.testing import CliRunner
 
 from featurevault import FeatureStore
-from featurevault.cli.main import app
-from featurevault.ops.repo import load_repo
+from featurevault._cli.main import app
+from featurevault._ops.repo import load_repo
 from tests.unit.lifecycle.fraud_repo import write_repo
 from tests.unit.lifecycle.test_schedule import SCHEDULED
 

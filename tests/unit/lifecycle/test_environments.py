@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from featurevault import FeatureStore
-from featurevault.config import load_repo_config
+from featurevault._config import load_repo_config
 from featurevault.errors import ConfigError
-from featurevault.lifecycle.environments import overlay
-from featurevault.ops.repo import load_repo
+from featurevault._lifecycle.environments import overlay
+from featurevault._ops.repo import load_repo
 from tests.unit.lifecycle.fraud_repo import write_repo
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from featurevault import FeatureStore
 from featurevault.errors import FlagError, FlagNotFoundError
-from featurevault.ops.online_response import FieldStatus
-from featurevault.ops.repo import load_repo
+from featurevault._ops.online_response import FieldStatus
+from featurevault._ops.repo import load_repo
 from tests.unit.lifecycle.fraud_repo import NOW, USERS, write_repo
 
 ALL_USERS = {"user_id": list(range(1, USERS + 1))}

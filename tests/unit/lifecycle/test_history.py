@@ -9,7 +9,7 @@ import pytest
 
 from featurevault import FeatureStore
 from featurevault.errors import VersionNotFoundError
-from featurevault.ops.repo import load_repo
+from featurevault._ops.repo import load_repo
 from tests.unit.lifecycle.fraud_repo import DEFINITIONS, write_repo
 
 

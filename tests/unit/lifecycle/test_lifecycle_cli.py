@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from featurevault.cli.main import app
+from featurevault._cli.main import app
 from featurevault.errors import FeatureVaultError
 from tests.unit.lifecycle.fraud_repo import DEFINITIONS, write_repo
 

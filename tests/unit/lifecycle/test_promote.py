@@ -8,7 +8,7 @@ import pytest
 
 from featurevault import FeatureStore
 from featurevault.errors import GateError
-from featurevault.ops.repo import load_repo
+from featurevault._ops.repo import load_repo
 from tests.unit.lifecycle.fraud_repo import DEFINITIONS, write_repo
 
 
@@ -91,7 +91,7 @@ def test_the_first_promotion_into_a_prod_without_permissions_is_a_bootstrap(repo
     import json
 
     from featurevault.errors import PermissionDeniedError
-    from featurevault.governance.principal import Principal
+    from featurevault._governance.principal import Principal
 
     admins = (
         "\nfrom featurevault import Permission, RoleBasedPolicy\n"

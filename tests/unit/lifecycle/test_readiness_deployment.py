@@ -15,11 +15,11 @@ import pytest
 from typer.testing import CliRunner
 
 from featurevault import FeatureStore
-from featurevault.cli.main import app
-from featurevault.cli.scaffold_ci import scaffold_ci
-from featurevault.ops.repo import load_repo
-from featurevault.quality.readiness import FAIL, NOT_CHECKED, PASS
-from featurevault.server import create_app
+from featurevault._cli.main import app
+from featurevault._cli.scaffold_ci import scaffold_ci
+from featurevault._ops.repo import load_repo
+from featurevault._quality.readiness import FAIL, NOT_CHECKED, PASS
+from featurevault._server import create_app
 from tests.unit.lifecycle.fraud_repo import DEFINITIONS, write_repo
 from tests.unit.server.testclient import TestClient
 

@@ -11,8 +11,8 @@ import pytest
 
 from featurevault import FeatureStore
 from featurevault.errors import DefinitionError, ScheduleError
-from featurevault.lifecycle import schedule
-from featurevault.ops.repo import load_repo
+from featurevault._lifecycle import schedule
+from featurevault._ops.repo import load_repo
 from tests.unit.lifecycle.fraud_repo import DEFINITIONS, NOW, write_repo
 
 SCHEDULED = DEFINITIONS.replace(

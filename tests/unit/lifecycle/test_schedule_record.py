@@ -13,11 +13,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
 from featurevault import FeatureStore
-from featurevault.cli.main import app
-from featurevault.lifecycle import schedule
-from featurevault.lifecycle.schedule_metrics import ScheduleCollector
-from featurevault.lifecycle.schedule_record import last_runs
-from featurevault.ops.repo import load_repo
+from featurevault._cli.main import app
+from featurevault._lifecycle import schedule
+from featurevault._lifecycle.schedule_metrics import ScheduleCollector
+from featurevault._lifecycle.schedule_record import last_runs
+from featurevault._ops.repo import load_repo
 from tests.unit.lifecycle.fraud_repo import NOW, write_repo
 from tests.unit.lifecycle.test_schedule import SCHEDULED
 

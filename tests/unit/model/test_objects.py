@@ -5,7 +5,7 @@ import pytest
 import featurevault
 from featurevault import Entity, FeatureService, FeatureView, Field, FileSource, PushSource, ValueType
 from featurevault.errors import DefinitionError, FeatureNotFoundError, UnsupportedConstructError
-from featurevault.model import OnDemandFeatureView, RepoContents
+from featurevault._model import OnDemandFeatureView, RepoContents
 from featurevault.types import Array, Bool, Bytes, Float32, Int64, Json, Map, String, UnixTimestamp
 
 

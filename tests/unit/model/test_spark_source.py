@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from featurevault.errors import DefinitionError
-from featurevault.model import DeltaFormat, FileSource
-from featurevault.model.sources import source_from_dict
-from featurevault.model.spark_source import SparkSource
+from featurevault._model import DeltaFormat, FileSource
+from featurevault._model.sources import source_from_dict
+from featurevault._model.spark_source import SparkSource
 
 
 def test_importable_from_featurevault_and_feasts_path() -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from featurevault import Entity, FeatureView, Field, FileSource
-from featurevault.model.feature_view import FeatureView as ModelFeatureView
+from featurevault._model.feature_view import FeatureView as ModelFeatureView
 from featurevault.types import Float32
 
 DRIVER = Entity(name="driver", join_keys=["driver_id"])

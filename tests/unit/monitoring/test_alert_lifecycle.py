@@ -65,7 +65,7 @@ def test_stale_view_fires_then_resolves_after_materialize(tmp_path: Path) -> Non
 def _last_materialization(store: Any) -> Any:
     from datetime import datetime
 
-    from featurevault.ops.materialize import watermarks
+    from featurevault._ops.materialize import watermarks
 
     return datetime.fromisoformat(watermarks(store)["user_stats"]["at"])
 

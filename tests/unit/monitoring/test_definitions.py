@@ -8,10 +8,10 @@ import pytest
 
 from featurevault import Alert
 from featurevault.errors import DefinitionError, LintError
-from featurevault.model.alert_condition import parse_condition
-from featurevault.monitoring.rules_export import alert_rules
-from featurevault.ops.repo import load_repo
-from featurevault.quality.lint import run_lint
+from featurevault._model.alert_condition import parse_condition
+from featurevault._monitoring.rules_export import alert_rules
+from featurevault._ops.repo import load_repo
+from featurevault._quality.lint import run_lint
 from tests.unit.monitoring.repo import NOW, definitions, frame, make_store, write
 
 
@@ -101,7 +101,7 @@ def test_runbook_file_must_exist_in_the_repo(tmp_path: Path) -> None:
     )
     (tmp_path / "runbooks").mkdir()
     (tmp_path / "runbooks" / "here.md").write_text("# here\n")
-    from featurevault.config import load_repo_config
+    from featurevault._config import load_repo_config
 
     report = run_lint(load_repo(tmp_path), load_repo_config(tmp_path))
     assert [(f.rule, f.message) for f in report.findings if f.rule == "FV601"] == [

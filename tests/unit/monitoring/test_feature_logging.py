@@ -12,9 +12,9 @@ import pytest
 
 from featurevault import FeatureService, FileLoggingDestination, LoggingConfig
 from featurevault.errors import DefinitionError, MonitoringError
-from featurevault.model.feature_service import FeatureService as ServiceModel
-from featurevault.monitoring.feature_log import FeatureLogger
-from featurevault.server import create_app
+from featurevault._model.feature_service import FeatureService as ServiceModel
+from featurevault._monitoring.feature_log import FeatureLogger
+from featurevault._server import create_app
 from tests.unit.monitoring.repo import USERS, definitions, frame, make_store, recent, write
 from tests.unit.server.testclient import TestClient
 

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from featurevault import Alert, FeatureView
-from featurevault.model.rules import between
-from featurevault.monitoring.freshness import online_newest_event
-from featurevault.monitoring.serving_latency import LatencyWindow, histogram_quantile
-from featurevault.server import create_app
-from featurevault.server.app import ServerSettings
+from featurevault._model.rules import between
+from featurevault._monitoring.freshness import online_newest_event
+from featurevault._monitoring.serving_latency import LatencyWindow, histogram_quantile
+from featurevault._server import create_app
+from featurevault._server.app import ServerSettings
 from tests.unit.monitoring.repo import definitions, frame, make_store, recent, write
 from tests.unit.server.testclient import TestClient
 
@@ -163,7 +163,7 @@ def test_rule_failures_count_quarantined_rows(tmp_path: Path) -> None:
 
 
 def test_exported_serving_rule_reads_the_project_wide_series(tmp_path: Path) -> None:
-    from featurevault.monitoring.rules_export import alert_rules
+    from featurevault._monitoring.rules_export import alert_rules
 
     write(tmp_path / "data" / "users.parquet", frame(recent() - timedelta(hours=2), 1, seed=2))
     slow = Alert(name="slow_serving", feature_view="user_stats", condition="serving_p99_ms > 50", runbook=RUNBOOK)

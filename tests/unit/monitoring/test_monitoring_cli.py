@@ -10,7 +10,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from featurevault import FeatureService, FeatureStore, FileLoggingDestination, LoggingConfig
-from featurevault.cli.main import app
+from featurevault._cli.main import app
 from tests.support.repo_builder import RepoBuilder
 from tests.unit.monitoring.repo import definitions, frame, recent
 

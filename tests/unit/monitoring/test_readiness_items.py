@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from featurevault import Alert, RepoConfig
-from featurevault.model import RepoContents
-from featurevault.quality.readiness import evaluate_readiness
+from featurevault._model import RepoContents
+from featurevault._quality.readiness import evaluate_readiness
 from tests.unit.monitoring.repo import definitions
 
 ITEMS = (
@@ -57,7 +57,7 @@ def test_alerts_and_a_paging_route_pass() -> None:
 
 
 def _dashboards(contents: RepoContents, recorded: dict | None) -> tuple[str, str]:
-    from featurevault.quality.readiness import ReadinessFacts
+    from featurevault._quality.readiness import ReadinessFacts
 
     report = evaluate_readiness(contents, RepoConfig(project="p"), ReadinessFacts(metrics_recorded=recorded))
     item = next(i for i in report.items if i.title == "Dashboards created")

@@ -10,8 +10,8 @@ from pathlib import Path
 from tests.unit.server.testclient import TestClient
 
 from featurevault import Alert
-from featurevault.server import create_app
-from featurevault.server.app import ServerSettings
+from featurevault._server import create_app
+from featurevault._server.app import ServerSettings
 from tests.unit.monitoring.repo import definitions, frame, make_store, write
 
 

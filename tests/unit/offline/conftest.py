@@ -11,9 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from featurevault.backends.offline.base import OfflineStore
-from featurevault.backends.offline.duckdb import Config, Store
-from featurevault.model import Entity, FeatureView, Field, FileSource, RepoContents
+from featurevault._backends.offline.base import OfflineStore
+from featurevault._backends.offline.duckdb import Config, Store
+from featurevault._model import Entity, FeatureView, Field, FileSource, RepoContents
 from featurevault.types import Float64, Int64
 
 T0 = datetime(2024, 1, 15, 12, 0, 0)
@@ -82,7 +82,7 @@ SPARK = pytest.param("spark", marks=pytest.mark.xdist_group("spark"))
 
 def spark_engine(request: pytest.FixtureRequest, tmp_path: Path) -> OfflineStore:
     """The Spark engine on the run's shared local[2] session, resolving paths under tmp_path."""
-    from featurevault.backends.offline import spark
+    from featurevault._backends.offline import spark
 
     request.getfixturevalue("spark_session")
     return spark.Store.from_config(spark.Config(), resolve=lambda p: tmp_path / p)

@@ -9,9 +9,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from featurevault.backends.offline.duckdb import Store
+from featurevault._backends.offline.duckdb import Store
 from featurevault.errors import RequestError, SchemaMismatchError
-from featurevault.ops.historical import get_historical_features
+from featurevault._ops.historical import get_historical_features
 
 from .conftest import contents, make_view, ts, write_parquet
 

@@ -1,4 +1,5 @@
-"""forget: one entity's rows deleted online, from Delta tables and from the quarantine; Parquet reported."""
+"""forget: one entity's rows deleted online, from Delta tables (on local disk and in S3) and from the
+quarantine; Parquet reported."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ import pyarrow.parquet as pq
 import pytest
 
 from featurevault import FeatureView, FileSource
-from featurevault.quality import between
+from featurevault._quality import between
+
+from tests.integration.objects.moto_server import Location
 
 from .delta_repo import SCHEMA, T0, USER, DeltaRepo, day_rows, make_repo
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> DeltaRepo:
-    repo = make_repo(tmp_path / "repo", days=2, rules=[between("amount", 0, 1000, on_fail="quarantine")])
+def repo(tmp_path: Path, location: Location) -> DeltaRepo:
+    rules = [between("amount", 0, 1000, on_fail="quarantine")]
+    repo = make_repo(tmp_path / "repo", days=2, rules=rules, location=location)
     bad = day_rows(1, users=(2, 3)).assign(amount=[-5.0, -7.0])  # both break the rule: quarantined
     repo.store.write_to_offline_store("tx_stats", bad)
     repo.store.materialize(T0, T0 + timedelta(days=5))

@@ -9,11 +9,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from featurevault.backends.offline.base import EVENT_TS
-from featurevault.backends.offline.duckdb import Store
+from featurevault._backends.offline.base import EVENT_TS
+from featurevault._backends.offline.duckdb import Store
 from featurevault.errors import SchemaMismatchError
-from featurevault.model import Entity, FeatureView, FileSource, PushSource
-from featurevault.ops.offline_specs import source_spec, view_spec
+from featurevault._model import Entity, FeatureView, FileSource, PushSource
+from featurevault._ops.offline_specs import source_spec, view_spec
 
 from .conftest import make_view, ts, write_parquet
 

@@ -1,4 +1,5 @@
-"""offline compact / vacuum / retention: every row kept by compaction, rows past retention deleted by vacuum."""
+"""offline compact / vacuum / retention: every row kept by compaction, rows past retention deleted by vacuum
+(Delta tables on local disk and in S3)."""
 
 from __future__ import annotations
 
@@ -12,32 +13,31 @@ import pyarrow.parquet as pq
 import pytest
 
 from featurevault import FeatureView, FileSource
-from featurevault.backends.offline.parquet_compact import JOURNAL, compact_parquet, recover
+from featurevault._backends.offline.parquet_compact import JOURNAL, compact_parquet, recover
 from featurevault.errors import FeatureViewNotFoundError
+from tests.integration.objects.moto_server import Location
 
 from .delta_repo import SCHEMA, T0, USER, DeltaRepo, day_rows, make_repo
 
 
 def _delta_rows(repo: DeltaRepo) -> list[tuple[int, float]]:
-    from deltalake import DeltaTable
-
-    table = DeltaTable(str(repo.path)).to_pyarrow_table()
+    table = repo.delta_table().to_pyarrow_table()
     return sorted(zip(table.column("user_id").to_pylist(), table.column("amount").to_pylist(), strict=True))
 
 
-def test_delta_compaction_merges_the_small_files_of_a_partition_and_keeps_every_row(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "repo", days=1)
+def test_delta_compaction_merges_the_small_files_of_a_partition_and_keeps_every_row(
+    tmp_path: Path, location: Location
+) -> None:
+    repo = make_repo(tmp_path / "repo", days=1, location=location)
     for user in range(3, 9):  # six more small files in the first day's partition
         repo.store.write_to_offline_store("tx_stats", day_rows(0, users=(user,)))
     before = _delta_rows(repo)
-    assert len(list(repo.path.glob("event_date=2024-01-01/*.parquet"))) == 7
+    assert len(repo.data_files("event_date=2024-01-01")) == 7
     result = repo.store.compact_offline().to_dict()
     [entry] = result["sources"]
     assert entry["format"] == "delta" and entry["files_removed"] == 7 and entry["files_added"] == 1
     assert _delta_rows(repo) == before and len(before) == 8
-    from deltalake import DeltaTable
-
-    assert len(DeltaTable(str(repo.path)).file_uris()) == 1
+    assert len(repo.delta_table().file_uris()) == 1
     assert repo.amounts(as_of=entry["version"] - 1) == repo.amounts()  # the version before still reads the same
 
 
@@ -112,9 +112,9 @@ def test_parquet_compaction_leaves_large_files_and_lone_small_files_alone(tmp_pa
     assert compact_parquet("events", files[:1], target_bytes=1 << 30).files_removed == 0  # nothing to merge with
 
 
-def test_vacuum_deletes_rows_past_the_view_retention_and_old_files(tmp_path: Path) -> None:
+def test_vacuum_deletes_rows_past_the_view_retention_and_old_files(tmp_path: Path, location: Location) -> None:
     now = datetime.now(UTC)
-    repo = make_repo(tmp_path / "repo", days=1, retention=timedelta(days=90))
+    repo = make_repo(tmp_path / "repo", days=1, retention=timedelta(days=90), location=location)
     old = day_rows(0).assign(event_timestamp=[now - timedelta(days=100)] * 2, amount=[-1.0, -2.0])
     recent = day_rows(0).assign(event_timestamp=[now - timedelta(days=10)] * 2, amount=[5.0, 6.0])
     repo.store.write_to_offline_store("tx_stats", old)
@@ -126,13 +126,14 @@ def test_vacuum_deletes_rows_past_the_view_retention_and_old_files(tmp_path: Pat
     [entry] = done["sources"]
     assert entry["rows_deleted"] == 4 and entry["retention_seconds"] == 90 * 86400 and entry["files_removed"] > 0
     assert _delta_rows(repo) == [(1, 5.0), (2, 6.0)]
+    assert len(repo.data_files()) == len(repo.delta_table().file_uris())  # the files of old versions are gone
     from featurevault.errors import DataSourceError
 
     with pytest.raises(DataSourceError):  # the files of version 0 are gone: time travel ends at the vacuum
         repo.amounts(as_of=0)
     status = repo.store.recovery().status()
     assert status["last_offline_vacuum"]["rows_deleted"] == 4
-    from featurevault.server.metrics import recovery_gauges
+    from featurevault._server.metrics import recovery_gauges
 
     gauges = {g.name: g.samples[0].value for g in recovery_gauges(status)}
     assert gauges["featurevault_offline_vacuum_last_rows_deleted"] == 4
@@ -154,8 +155,8 @@ def test_vacuum_keeps_rows_without_retention_and_reports_parquet_sources(tmp_pat
 
 
 def test_retention_from_a_tag_and_in_the_plan(tmp_path: Path) -> None:
-    from featurevault.ops.apply import plan
-    from featurevault.model import RepoContents
+    from featurevault._ops.apply import plan
+    from featurevault._model import RepoContents
 
     repo = make_repo(tmp_path / "repo", days=1)
     tagged = FeatureView(name="tx_stats", source=repo.source, entities=[USER], schema=SCHEMA, tags={"retention": "90d"})

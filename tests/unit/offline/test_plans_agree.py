@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from featurevault.backends.offline.duckdb import Store
-from featurevault.ops.historical import get_historical_features
+from featurevault._backends.offline.duckdb import Store
+from featurevault._ops.historical import get_historical_features
 
 from .conftest import SPARK, contents, make_view, spark_engine, ts, write_parquet
 
@@ -85,7 +85,7 @@ def test_auto_strategy_picks_by_versions_per_key(
     write_parquet(tmp_path / "many.parquet", many)
     engine = make_engine()
     entity = pd.DataFrame({"driver_id": [1], "event_timestamp": [ts(500)]})
-    caplog.set_level("DEBUG", logger="featurevault.backends.offline.duckdb")
+    caplog.set_level("DEBUG", logger="featurevault._backends.offline.duckdb")
     for name, plan in (("few", "hash"), ("many", "asof")):
         caplog.clear()
         view = make_view(name, f"{name}.parquet", ["rate"])

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from featurevault.backends.offline.base import OfflineStore as Store
-from featurevault.model import Entity, Field, OnDemandFeatureView, RequestSource
-from featurevault.ops.historical import get_historical_features
+from featurevault._backends.offline.base import OfflineStore as Store
+from featurevault._model import Entity, Field, OnDemandFeatureView, RequestSource
+from featurevault._ops.historical import get_historical_features
 from featurevault.types import Float64, Int64, String
 
 from .conftest import DRIVER, contents, make_view, ts, write_parquet

@@ -9,11 +9,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from featurevault.backends.offline.duckdb import Config, Store
-from featurevault.config import RepoConfig, section_config
+from featurevault._backends.offline.duckdb import Config, Store
+from featurevault._config import RepoConfig, section_config
 from featurevault.errors import ConfigError, RequestError, SchemaMismatchError
-from featurevault.model import Field, OnDemandFeatureView
-from featurevault.ops.historical import RetrievalJob, get_historical_features
+from featurevault._model import Field, OnDemandFeatureView
+from featurevault._ops.historical import RetrievalJob, get_historical_features
 from featurevault.types import Float64, Int64
 
 from .conftest import contents, make_view, ts, write_parquet
@@ -88,7 +88,7 @@ def test_on_demand_failures_name_the_view(
 
 
 def test_missing_request_column_is_named(make_engine: Callable[..., Store], tmp_path: Path) -> None:
-    from featurevault.model import RequestSource
+    from featurevault._model import RequestSource
 
     stats = _stats(tmp_path)
     request = RequestSource(name="req", schema=[Field(name="amount", dtype=Float64)])

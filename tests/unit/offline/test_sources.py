@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from featurevault.backends.offline.duckdb import Store
+from featurevault._backends.offline.duckdb import Store
 from featurevault.errors import DataSourceError, EntityKeyError, SchemaMismatchError
-from featurevault.ops.historical import get_historical_features
-from featurevault.ops.offline_specs import source_spec, view_spec
+from featurevault._ops.historical import get_historical_features
+from featurevault._ops.offline_specs import source_spec, view_spec
 
 from .conftest import contents, make_view, ts, write_parquet
 

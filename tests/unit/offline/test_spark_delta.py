@@ -12,12 +12,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from featurevault.backends.offline import duckdb as duckdb_engine
-from featurevault.backends.offline import spark_files
+from featurevault._backends.offline import duckdb as duckdb_engine
+from featurevault._backends.offline import spark_files
 from featurevault.errors import DataSourceError
-from featurevault.model import DeltaSource, FeatureView, Field, FileSource
-from featurevault.ops.historical import get_historical_features
-from featurevault.ops.offline_specs import source_spec
+from featurevault._model import DeltaSource, FeatureView, Field, FileSource
+from featurevault._ops.historical import get_historical_features
+from featurevault._ops.offline_specs import source_spec
 from featurevault.types import Float64, Int64, String
 
 from .conftest import DRIVER, contents, spark_engine
@@ -98,7 +98,7 @@ def test_spark_reads_the_same_rows_as_duckdb_at_every_version(engines: Any, tabl
 
 
 def test_a_file_source_in_delta_format_and_a_spark_source_read_the_table_too(engines: Any, table: Path) -> None:
-    from featurevault.model import SparkSource
+    from featurevault._model import SparkSource
 
     spark, duck = engines
     expected = get_historical_features(

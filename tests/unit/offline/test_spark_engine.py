@@ -12,12 +12,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from featurevault.backends.offline import duckdb as duckdb_engine
-from featurevault.backends.offline.base import OfflineStore
+from featurevault._backends.offline import duckdb as duckdb_engine
+from featurevault._backends.offline.base import OfflineStore
 from featurevault.errors import RequestError
-from featurevault.model import Entity, FeatureView, Field, FileSource, SparkSource
-from featurevault.ops.historical import get_historical_features
-from featurevault.model.types import PRIMITIVES, Array, Int64
+from featurevault._model import Entity, FeatureView, Field, FileSource, SparkSource
+from featurevault._ops.historical import get_historical_features
+from featurevault._model.types import PRIMITIVES, Array, Int64
 
 from .conftest import DRIVER, contents, make_view, spark_engine, ts, write_parquet
 

@@ -14,8 +14,8 @@ import pyarrow as pa
 import yaml
 
 from featurevault import Entity, FeatureService, FeatureView, Field, FileSource, PushSource, RequestSource
-from featurevault.model import on_demand_feature_view
-from featurevault.store import FeatureStore
+from featurevault._model import on_demand_feature_view
+from featurevault._store import FeatureStore
 from featurevault.types import Float32, Float64, Int64, String
 from tests.support.repo_builder import RepoBuilder
 

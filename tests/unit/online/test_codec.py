@@ -10,8 +10,8 @@ import pyarrow as pa
 import pytest
 
 from featurevault.errors import SchemaMismatchError
-from featurevault.model import Field
-from featurevault.ops import codec
+from featurevault._model import Field
+from featurevault._ops import codec
 from featurevault.types import (
     Array,
     Bool,

@@ -158,7 +158,7 @@ def feast_repo(tmp_path: Path) -> Iterator[Path]:
 
 
 def _plan(repo: Path) -> tuple[int, str]:
-    from featurevault.cli.main import app
+    from featurevault._cli.main import app
 
     result = CliRunner().invoke(app, ["--chdir", str(repo), "plan"])
     if result.exception is not None and not isinstance(result.exception, SystemExit):

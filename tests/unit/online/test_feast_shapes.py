@@ -100,7 +100,7 @@ def test_offline_only_view_requested_online_is_refused_by_name(repo: Harness) ->
 def test_http_response_echoes_entity_columns(loaded: Harness, fast_online: bool) -> None:
     import io
 
-    from featurevault.server import ServerSettings, create_app
+    from featurevault._server import ServerSettings, create_app
     from tests.unit.server.testclient import TestClient
 
     app = create_app(loaded, ServerSettings(fast_online=fast_online), access_log_stream=io.StringIO())

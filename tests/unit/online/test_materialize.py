@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from featurevault.errors import FeatureViewNotFoundError, RequestError
-from featurevault.ops import materialize as materialize_ops
+from featurevault._ops import materialize as materialize_ops
 from tests.unit.online.repo_defs import T0, Harness
 
 REFS = ["driver_stats:conv_rate", "driver_stats:city"]

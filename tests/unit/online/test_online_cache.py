@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from featurevault.backends.online.base import Maintainable
-from featurevault.backends.online.sqlite import Store as SqliteStore
-from featurevault.config import load_repo_config
-from featurevault.ops.online_cache import CachedMaintainableStore, OnlineCache, wrap
-from featurevault.server.metrics import online_cache_families
+from featurevault._backends.online.base import Maintainable
+from featurevault._backends.online.sqlite import Store as SqliteStore
+from featurevault._config import load_repo_config
+from featurevault._ops.online_cache import CachedMaintainableStore, OnlineCache, wrap
+from featurevault._server.metrics import online_cache_families
 
 
 class Clock:

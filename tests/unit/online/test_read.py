@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from featurevault.errors import EntityKeyError, FeatureNotFoundError, RequestError
-from featurevault.ops.online import TIMESTAMP_POSTFIX, FieldStatus
+from featurevault._ops.online import TIMESTAMP_POSTFIX, FieldStatus
 from tests.unit.online.repo_defs import T0, Harness, service
 
 

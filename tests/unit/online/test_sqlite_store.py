@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from featurevault.backends.online.sqlite import Config, Store
+from featurevault._backends.online.sqlite import Config, Store
 from featurevault.errors import BackendError
 
 

@@ -12,8 +12,8 @@ import pytest
 from featurevault import FeatureView, Field, PushSource
 from featurevault.errors import DataSourceNotFoundError, EntityKeyError, FeatureViewNotFoundError, SchemaMismatchError
 from featurevault.types import Float32
-from featurevault.ops import codec
-from featurevault.ops.write import PushMode
+from featurevault._ops import codec
+from featurevault._ops.write import PushMode
 from tests.unit.online.repo_defs import T0, Harness
 
 FRESH = ["driver_fresh:conv_rate", "driver_fresh:trips", "driver_fresh:city"]

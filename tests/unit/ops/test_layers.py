@@ -14,25 +14,25 @@ import featurevault
 
 PACKAGE = Path(featurevault.__file__).parent
 
-SHELLS = ("featurevault.cli", "featurevault.server", "featurevault.ui")
+SHELLS = ("featurevault._cli", "featurevault._server", "featurevault._ui")
 #: a backend is called: it never sees definitions (it gets plain specs), operations, policy or the facade
 ABOVE_BACKENDS = (
-    "featurevault.model",
+    "featurevault._model",
     "featurevault.types",
-    "featurevault.ops",
-    "featurevault.governance",
-    "featurevault.quality",
-    "featurevault.monitoring",
-    "featurevault.recovery",
-    "featurevault.lifecycle",
-    "featurevault.store",
+    "featurevault._ops",
+    "featurevault._governance",
+    "featurevault._quality",
+    "featurevault._monitoring",
+    "featurevault._recovery",
+    "featurevault._lifecycle",
+    "featurevault._store",
     *SHELLS,
 )
 
 #: package (under featurevault/) -> the modules it must never import
 NEVER = {
-    "ops": ("featurevault.store", *SHELLS),
-    "backends": ABOVE_BACKENDS,
+    "_ops": ("featurevault._store", *SHELLS),
+    "_backends": ABOVE_BACKENDS,
 }
 
 
@@ -69,20 +69,20 @@ def test_the_check_sees_every_form_of_import(tmp_path: Path) -> None:
     source = tmp_path / "m.py"
     source.write_text(
         "from typing import TYPE_CHECKING\n"
-        "import featurevault.store\n"
-        "from featurevault import cli\n"
+        "import featurevault._store\n"
+        "from featurevault import _cli\n"
         "if TYPE_CHECKING:\n"
-        "    from featurevault.server.app import build\n"
+        "    from featurevault._server.app import build\n"
         "def f():\n"
-        "    from featurevault.model import FeatureView\n"
+        "    from featurevault._model import FeatureView\n"
     )
     modules = [m for _, m in imported(source)]
-    forbidden = NEVER["ops"] + NEVER["backends"]
+    forbidden = NEVER["_ops"] + NEVER["_backends"]
     assert [m for m in modules if breaks(m, forbidden)] == [
-        "featurevault.store",
-        "featurevault.cli",
-        "featurevault.server.app",
-        "featurevault.server.app.build",
-        "featurevault.model",
-        "featurevault.model.FeatureView",
+        "featurevault._store",
+        "featurevault._cli",
+        "featurevault._server.app",
+        "featurevault._server.app.build",
+        "featurevault._model",
+        "featurevault._model.FeatureView",
     ]

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from featurevault import FeatureStore
-from featurevault.backends.registry.sqlite import Store
+from featurevault._backends.registry.sqlite import Store
 from featurevault.errors import RegistryError, RegistryUnavailableError
-from featurevault.governance.auth import TokenStore
-from featurevault.model import Entity, RepoContents
-from featurevault.ops import apply as apply_ops
-from featurevault.ops.registry_cache import RegistryCache
+from featurevault._governance.auth import TokenStore
+from featurevault._model import Entity, RepoContents
+from featurevault._ops import apply as apply_ops
+from featurevault._ops.registry_cache import RegistryCache
 
 
 def contents_with(*names: str) -> dict[str, Any]:
@@ -177,7 +177,7 @@ def test_token_checks_read_the_cached_tokens_not_the_registry(tmp_path: Path) ->
 
 
 def test_a_token_created_after_the_server_started_works_at_once_and_garbage_is_rate_limited(tmp_path: Path) -> None:
-    from featurevault.server import create_app
+    from featurevault._server import create_app
     from tests.unit.server.testclient import TestClient
 
     repo = tmp_path / "repo"

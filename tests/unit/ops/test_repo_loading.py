@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from featurevault.errors import DuplicateObjectError, RepoLoadError, UnsupportedConstructError
-from featurevault.ops.repo import load_repo
+from featurevault._ops.repo import load_repo
 
 HEADER = (
     "from datetime import timedelta\n"

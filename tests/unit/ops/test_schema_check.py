@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from featurevault.errors import DefinitionError
-from featurevault.ops.schema_check import holds_losslessly
+from featurevault._ops.schema_check import holds_losslessly
 from featurevault.types import Array, Float32, Float64, Int32, Int64, Json, Map, String, Struct, UnixTimestamp
 from tests.unit.online.repo_defs import driver, open_store
 

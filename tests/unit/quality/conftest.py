@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from featurevault.quality import not_null
-from featurevault.model import Entity, FeatureService, FeatureView, Field, FileSource, RepoContents
+from featurevault._quality import not_null
+from featurevault._model import Entity, FeatureService, FeatureView, Field, FileSource, RepoContents
 from featurevault.types import Float32, Int64
 
 GOOD_ENTITY: dict[str, Any] = {"description": "Registered user identified by UUID"}

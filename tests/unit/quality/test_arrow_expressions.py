@@ -6,10 +6,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from featurevault.quality import expression
-from featurevault.quality.rules.arrow import failing_mask
-from featurevault.quality.rules.arrow_expr import Unsupported, compile_expression
-from featurevault.quality.rules.engine import cursor
+from featurevault._quality import expression
+from featurevault._quality.rules.arrow import failing_mask
+from featurevault._quality.rules.arrow_expr import Unsupported, compile_expression
+from featurevault._quality.rules.engine import cursor
 
 N = 500
 

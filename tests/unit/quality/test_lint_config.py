@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from featurevault.config import LintConfig, RepoConfig
+from featurevault._config import LintConfig, RepoConfig
 from featurevault.errors import ConfigError, LintError
-from featurevault.model import RepoContents
-from featurevault.quality.lint import check_apply, lint_blocks_apply, rule_levels, run_lint
+from featurevault._model import RepoContents
+from featurevault._quality.lint import check_apply, lint_blocks_apply, rule_levels, run_lint
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_per_object_tag_ignore(build: SimpleNamespace) -> None:
 
 
 def test_per_feature_tag_ignore(build: SimpleNamespace) -> None:
-    from featurevault.model import Field
+    from featurevault._model import Field
     from featurevault.types import Float32
 
     driver = build.entity("driver")
@@ -135,7 +135,7 @@ def test_bare_yaml_off_is_the_level_off(tmp_path) -> None:
     """docs/lint.md writes ``FV304: off``; YAML 1.1 reads that as false, which must mean "off"."""
     import yaml
 
-    from featurevault.config import parse_config
+    from featurevault._config import parse_config
 
     data = yaml.safe_load("project: p\nlint: {severity: {FV101: error, FV304: off}}\n")
     assert data["lint"]["severity"]["FV304"] is False
@@ -146,7 +146,7 @@ def test_bare_yaml_off_is_the_level_off(tmp_path) -> None:
 def test_bare_yaml_on_is_rejected_with_a_hint(tmp_path) -> None:
     import yaml
 
-    from featurevault.config import parse_config
+    from featurevault._config import parse_config
 
     data = yaml.safe_load("project: p\nlint: {severity: {FV304: on}}\n")
     with pytest.raises(ConfigError, match=r'FV304.*"off", "warning", "error"'):

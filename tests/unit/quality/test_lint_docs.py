@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from featurevault.quality.lint import RULES
+from featurevault._quality.lint import RULES
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "lint.md"
 

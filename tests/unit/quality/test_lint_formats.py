@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from featurevault.model import Entity
-from featurevault.quality.lint import Finding, LintReport, run_lint
-from featurevault.quality.lint.formats import TABLE_COLUMNS, table_rows, to_github, to_json, to_sarif
+from featurevault._model import Entity
+from featurevault._quality.lint import Finding, LintReport, run_lint
+from featurevault._quality.lint.formats import TABLE_COLUMNS, table_rows, to_github, to_json, to_sarif
 
 
 @pytest.fixture

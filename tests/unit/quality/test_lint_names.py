@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from featurevault.quality.lint import run_lint
+from featurevault._quality.lint import run_lint
 
 # From the seed's "Naming Conventions", with the entities each name is about.
 GOOD_NAMES = {

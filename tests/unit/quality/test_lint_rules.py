@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from featurevault.model import Entity, Field, OnDemandFeatureView, RequestSource
-from featurevault.quality.lint import Finding, run_lint
+from featurevault._model import Entity, Field, OnDemandFeatureView, RequestSource
+from featurevault._quality.lint import Finding, run_lint
 from featurevault.types import Float64, Int64
 
 

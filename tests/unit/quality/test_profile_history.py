@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from featurevault.cli.main import app
-from featurevault.quality.profile import NAMESPACE, Profile
-from featurevault.store import FeatureStore
+from featurevault._cli.main import app
+from featurevault._quality.profile import NAMESPACE, Profile
+from featurevault._store import FeatureStore
 from tests.unit.quality.rules_repo import T0, make_store, rows
 from tests.unit.server.testclient import TestClient
 
@@ -97,7 +97,7 @@ def test_cli_bad_use(store: FeatureStore) -> None:
 
 
 def test_http_history_and_one_profile(store: FeatureStore) -> None:
-    from featurevault.server import create_app
+    from featurevault._server import create_app
 
     first = store.profile("user_stats", T0 - DAY, T0 + DAY)
     second = store.profile("user_stats")

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from featurevault.errors import DataQualityError
-from featurevault.quality.saved_dataset import (
+from featurevault._quality.saved_dataset import (
     DistributionProfiler,
     SavedDatasetFileStorage,
     ValidationFailed,
@@ -86,7 +86,7 @@ def test_validate_counts_and_exit_code(tmp_path: Path) -> None:
     assert counts["one_of_tier"] == 0 and counts["max_ge_avg"] == 0
     assert report.blocked  # NaN amounts break the block rule
     store.close()
-    cli = [sys.executable, "-m", "featurevault.cli.main", "-c", str(tmp_path)]
+    cli = [sys.executable, "-m", "featurevault._cli.main", "-c", str(tmp_path)]
     out = subprocess.run([*cli, "validate", "user_stats", "--format", "json"], capture_output=True, text=True)
     assert out.returncode == 1, out.stderr
     assert json.loads(out.stdout)["views"][0]["rules"][1]["failed"] == counts["between_avg_amount"]
@@ -114,7 +114,7 @@ def test_backfill_gaps_against_backfill_start(tmp_path: Path) -> None:
     assert view.earliest == T0 and view.backfill_start == T0 - timedelta(days=2)
     assert [d.day for d in view.missing_days] == [30, 31, 3, 4]  # Dec 30-31 before the data, Jan 3-4 gaps
     assert not view.backfilled
-    from featurevault.quality.readiness import ReadinessFacts, evaluate_readiness
+    from featurevault._quality.readiness import ReadinessFacts, evaluate_readiness
 
     facts = ReadinessFacts(last_validation=store.last_validation())
     items = {i.title: i for i in evaluate_readiness(store.registry.contents(), store.config, facts).items}

@@ -12,12 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from featurevault import FeatureStore
-from featurevault.backends.registry.sqlite import Store as SqliteRegistry
-from featurevault.cli.main import app
-from featurevault.cli.scaffold import scaffold
-from featurevault.config import load_repo_config
+from featurevault._backends.registry.sqlite import Store as SqliteRegistry
+from featurevault._cli.main import app
+from featurevault._cli.scaffold import scaffold
+from featurevault._config import load_repo_config
 from featurevault.errors import LintError
-from featurevault.ops.repo import load_repo
+from featurevault._ops.repo import load_repo
 
 runner = CliRunner()
 FEAST_NAMED = Path(__file__).resolve().parents[2] / "fixtures" / "feast_named_features.py"
@@ -83,7 +83,7 @@ def test_lint_select_ignore_and_clean_exit(demo: Path) -> None:
 
 def _cli(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """The real entry point, as a shell runs it (exit codes and error lines included)."""
-    command = [sys.executable, "-m", "featurevault.cli.main", "--chdir", str(repo), *args]
+    command = [sys.executable, "-m", "featurevault._cli.main", "--chdir", str(repo), *args]
     return subprocess.run(command, capture_output=True, text=True, check=False)
 
 

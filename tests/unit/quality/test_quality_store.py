@@ -12,8 +12,8 @@ import pytest
 
 from featurevault import FeatureView, Field
 from featurevault.errors import DataQualityError, DefinitionError, SchemaMismatchError
-from featurevault.model import RepoContents
-from featurevault.quality import between, expression, matches, not_null, one_of
+from featurevault._model import RepoContents
+from featurevault._quality import between, expression, matches, not_null, one_of
 from featurevault.types import String
 from tests.unit.quality.rules_repo import SCHEMA, T0, make_store, mixed_rows, rows, user, views
 
@@ -109,7 +109,7 @@ def test_quarantined_pii_is_sealed_when_pii_is_encrypted_at_rest(
     yaml = tmp_path / "feature_store.yaml"
     yaml.write_text(yaml.read_text() + "pii:\n    encrypt_at_rest: true\n")
     monkeypatch.setenv("FEATUREVAULT_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
-    from featurevault.store import FeatureStore
+    from featurevault._store import FeatureStore
 
     with FeatureStore(repo_path=tmp_path) as store:
         store.push("live_push", rows([(5, {"email": "hidden@example.com", "tier": "gold"})]).to_pandas())
@@ -155,7 +155,7 @@ def test_source_type_changed_since_apply_blocks_naming_column(tmp_path: Path) ->
 
 
 def test_blocked_push_is_422_over_http_and_failures_are_counted(tmp_path: Path) -> None:
-    from featurevault.server import ServerSettings, create_app
+    from featurevault._server import ServerSettings, create_app
     from tests.unit.server.testclient import TestClient
 
     store = make_store(tmp_path, on_fail={"one_of_tier": "block"})
@@ -186,8 +186,8 @@ def test_blocked_push_is_422_over_http_and_failures_are_counted(tmp_path: Path) 
 
 
 def test_null_policy_fill_serves_the_default_marked_filled(tmp_path: Path) -> None:
-    from featurevault.ops.online_response import FieldStatus
-    from featurevault.server.feast_shape import feast_body
+    from featurevault._ops.online_response import FieldStatus
+    from featurevault._server.feast_shape import feast_body
 
     store = make_store(tmp_path)
     schema = [

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pyarrow as pa
 
-from featurevault.quality.quarantine.base import from_jsonable, jsonable, row_texts
+from featurevault._quality.quarantine.base import from_jsonable, jsonable, row_texts
 
 
 def _reference(table: pa.Table) -> list[str]:

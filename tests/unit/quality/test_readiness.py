@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 from pydantic import BaseModel
 
-from featurevault.config import RepoConfig
-from featurevault.model import Field, OnDemandFeatureView, RepoContents
-from featurevault.quality.readiness import (
+from featurevault._config import RepoConfig
+from featurevault._model import Field, OnDemandFeatureView, RepoContents
+from featurevault._quality.readiness import (
     CHECKLIST,
     FAIL,
     NOT_CHECKED,
@@ -274,10 +274,10 @@ def test_naming_item_says_which_rules_the_lint_config_switched_off(build: Simple
 
 
 def test_every_gap_says_what_to_do(tmp_path: Path) -> None:
-    from featurevault.cli.scaffold import scaffold
-    from featurevault.config import load_repo_config
-    from featurevault.ops.repo import load_repo
-    from featurevault.quality.readiness_steps import NEXT_STEPS
+    from featurevault._cli.scaffold import scaffold
+    from featurevault._config import load_repo_config
+    from featurevault._ops.repo import load_repo
+    from featurevault._quality.readiness_steps import NEXT_STEPS
 
     scaffold(tmp_path / "demo")
     config = load_repo_config(tmp_path / "demo")

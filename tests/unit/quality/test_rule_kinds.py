@@ -12,10 +12,10 @@ import pyarrow as pa
 import pytest
 
 from featurevault.errors import DefinitionError
-from featurevault.model.rules import Rule
-from featurevault.quality import between, expression, matches, not_null, one_of, unique
-from featurevault.quality.rules.arrow import failing_mask
-from featurevault.quality.rules.sql import failing_condition, failure_counts_sql
+from featurevault._model.rules import Rule
+from featurevault._quality import between, expression, matches, not_null, one_of, unique
+from featurevault._quality.rules.arrow import failing_mask
+from featurevault._quality.rules.sql import failing_condition, failure_counts_sql
 
 NAN, INF = float("nan"), float("inf")
 PARIS = timezone(timedelta(hours=1))
@@ -109,7 +109,7 @@ def test_bad_rules_are_refused_at_definition(build: object, message: str) -> Non
 
 
 def test_expression_engine_cannot_touch_files() -> None:
-    from featurevault.quality.rules.engine import cursor
+    from featurevault._quality.rules.engine import cursor
 
     with cursor() as cur, pytest.raises(duckdb.Error, match="disabled"):
         cur.sql("SELECT * FROM read_csv('/etc/passwd')").fetchall()

@@ -12,8 +12,8 @@ import pytest
 
 from featurevault import FeatureView
 from featurevault.errors import DataQualityError
-from featurevault.quality import metrics, unique
-from featurevault.store import FeatureStore
+from featurevault._quality import metrics, unique
+from featurevault._store import FeatureStore
 from tests.unit.quality.rules_repo import SCHEMA, T0, make_store, rows, user, views
 
 WINDOW = (T0 - timedelta(days=2), T0 + timedelta(days=1))
@@ -99,7 +99,7 @@ def test_window_bounds_the_check(tmp_path: Path) -> None:
 def test_warn_writes_and_counts_the_window_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     store = _store(tmp_path, _duplicated_history(), unique(["user_id", "event_timestamp"], on_fail="warn"))
     before = metrics.failure_counts().get(("user_stats", RULE, "warn"), 0)
-    with caplog.at_level(logging.WARNING, logger="featurevault.quality.window"):
+    with caplog.at_level(logging.WARNING, logger="featurevault._quality.window"):
         store.materialize(*WINDOW, ["user_stats"])
     assert metrics.failure_counts()[("user_stats", RULE, "warn")] - before == 2
     assert any(RULE in r.getMessage() and "2 source rows" in r.getMessage() for r in caplog.records)
@@ -109,7 +109,7 @@ def test_warn_writes_and_counts_the_window_once(tmp_path: Path, caplog: pytest.L
 
 def test_duplicates_across_batches_are_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two users sharing an email arrive in different batches (one row per batch here)."""
-    monkeypatch.setattr("featurevault.ops.materialize.BATCH_ROWS", 1)
+    monkeypatch.setattr("featurevault._ops.materialize.BATCH_ROWS", 1)
     stats = rows([(1, {"email": "same@x.io"}), (2, {"email": "same@x.io"}), (3, {"email": "own@x.io"})])
     store = _store(tmp_path, stats, unique("email"))
     (view,) = store.materialize(*WINDOW, ["user_stats"]).views
@@ -119,7 +119,7 @@ def test_duplicates_across_batches_are_caught(tmp_path: Path, monkeypatch: pytes
 
 
 def test_block_across_batches_refuses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("featurevault.ops.materialize.BATCH_ROWS", 1)
+    monkeypatch.setattr("featurevault._ops.materialize.BATCH_ROWS", 1)
     stats = rows([(1, {"email": "same@x.io"}), (2, {"email": "same@x.io"})])
     store = _store(tmp_path, stats, unique("email", on_fail="block"))
     with pytest.raises(DataQualityError, match="'unique_email'") as caught:

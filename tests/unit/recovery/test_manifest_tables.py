@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from featurevault.backends.online.sqlite import Store as SqliteOnline
-from featurevault.backends.registry.sqlite import Store as SqliteRegistry
-from featurevault.ops.materialize import NAMESPACE
-from featurevault.recovery import online_snapshot
-from featurevault.recovery.backup import _rewind_watermarks
-from featurevault.recovery.manifest import FileEntry, Manifest
+from featurevault._backends.online.sqlite import Store as SqliteOnline
+from featurevault._backends.registry.sqlite import Store as SqliteRegistry
+from featurevault._ops.materialize import NAMESPACE
+from featurevault._recovery import online_snapshot
+from featurevault._recovery.backup import _rewind_watermarks
+from featurevault._recovery.manifest import FileEntry, Manifest
 
 
 def _manifest(*files: FileEntry, watermarks: dict[str, str] | None = None) -> Manifest:

@@ -17,8 +17,8 @@ from featurevault.errors import (
     FeatureServiceNotFoundError,
     FeatureViewNotFoundError,
 )
-from featurevault.model import RepoContents
-from featurevault.ops.online_response import FieldStatus, OnlineResponse, ResponseColumn
+from featurevault._model import RepoContents
+from featurevault._ops.online_response import FieldStatus, OnlineResponse, ResponseColumn
 from featurevault.types import Float64, Int64
 
 

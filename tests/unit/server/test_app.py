@@ -8,8 +8,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.unit.server.testclient import TestClient
 
 from featurevault.errors import PermissionDeniedError
-from featurevault.server import ServerSettings, create_app
-from featurevault.server.auth import ANONYMOUS, Principal
+from featurevault._server import ServerSettings, create_app
+from featurevault._server.auth import ANONYMOUS, Principal
 from tests.unit.server.fake_store import FakeStore
 
 
@@ -241,7 +241,7 @@ def test_access_log_is_json_lines(store: FakeStore) -> None:
     line = json.loads(stream.getvalue().splitlines()[0])
     assert line["method"] == "POST" and line["route"] == "/get-online-features" and line["status"] == 200
     assert line["feature_service"] == "driver_v1" and line["entities"] == 1 and line["principal"] == "anonymous"
-    assert line["duration_ms"] >= 0 and line["logger"] == "featurevault.server.access"
+    assert line["duration_ms"] >= 0 and line["logger"] == "featurevault._server.access"
 
 
 def test_auth_seam_sees_principal_action_and_resources(store: FakeStore) -> None:
@@ -297,7 +297,7 @@ def test_threaded_reads_answer_the_same(store: FakeStore) -> None:
 
 def test_authentication_failures_are_401_and_the_principal_reaches_the_store(store: FakeStore) -> None:
     from featurevault.errors import AuthenticationError
-    from featurevault.governance.context import request_principal
+    from featurevault._governance.context import request_principal
 
     alice = Principal("alice")
     seen_by_store: list[str] = []
@@ -352,7 +352,7 @@ def test_default_entity_row_limit_is_ten_thousand(store: FakeStore) -> None:
 
 def test_a_sealed_value_failing_its_check_is_500_not_a_retryable_503() -> None:
     from featurevault.errors import EncryptionKeyError, SealedValueIntegrityError
-    from featurevault.server.errors import status_for
+    from featurevault._server.errors import status_for
 
     assert status_for(SealedValueIntegrityError("moved value")) == 500  # retrying will not help
     assert status_for(EncryptionKeyError("no master key")) == 503  # the operator sets the key

@@ -4,9 +4,9 @@ import httpx
 import pandas as pd
 import pytest
 
-from featurevault.client import FeatureServerClient, entity_columns, frame_columns
+from featurevault._client import FeatureServerClient, entity_columns, frame_columns
 from featurevault.errors import BackendUnavailableError, EntityKeyError, FeatureServiceNotFoundError, RequestError
-from featurevault.ops.online_response import FieldStatus
+from featurevault._ops.online_response import FieldStatus
 
 FEAST_ANSWER = {
     "metadata": {"feature_names": ["driver_id", "conv_rate", "trips", "plus_one"]},

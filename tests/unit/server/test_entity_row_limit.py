@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from featurevault.server import create_app
+from featurevault._server import create_app
 from tests.unit.online.repo_defs import ALL, Harness, open_store, source_tables
 from tests.unit.server.testclient import TestClient
 

@@ -1,8 +1,8 @@
 import math
 from datetime import UTC, datetime
 
-from featurevault.ops.online_response import FieldStatus, OnlineResponse, ResponseColumn
-from featurevault.server.feast_shape import EPOCH, feast_body, json_values, rfc3339_micros
+from featurevault._ops.online_response import FieldStatus, OnlineResponse, ResponseColumn
+from featurevault._server.feast_shape import EPOCH, feast_body, json_values, rfc3339_micros
 from featurevault.types import Bytes, Float64, Int64, String
 
 P, N, O = FieldStatus.PRESENT, FieldStatus.NOT_FOUND, FieldStatus.OUTSIDE_MAX_AGE

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from featurevault.ui import cache
+from featurevault._ui import cache
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,5 @@
 """Feast path ``feast.infra.offline_stores.bigquery_source``: imports, and is refused at plan/apply."""
 
-from featurevault.model.unsupported import BigQuerySource
+from featurevault._model.unsupported import BigQuerySource
 
 __all__ = ["BigQuerySource"]

@@ -1,5 +1,5 @@
 """Feast path ``feast.infra.offline_stores.duckdb``."""
 
-from featurevault.backends.offline.duckdb import Config as DuckDBOfflineStoreConfig
+from featurevault._backends.offline.duckdb import Config as DuckDBOfflineStoreConfig
 
 __all__ = ["DuckDBOfflineStoreConfig"]

@@ -1,5 +1,5 @@
 """Feast path ``feast.infra.offline_stores.file``: the file offline store is DuckDB over the files."""
 
-from featurevault.backends.offline.duckdb import Config as FileOfflineStoreConfig
+from featurevault._backends.offline.duckdb import Config as FileOfflineStoreConfig
 
 __all__ = ["FileOfflineStoreConfig"]

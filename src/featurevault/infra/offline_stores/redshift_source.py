@@ -1,5 +1,5 @@
 """Feast path ``feast.infra.offline_stores.redshift_source``: imports, and is refused at plan/apply."""
 
-from featurevault.model.unsupported import RedshiftSource
+from featurevault._model.unsupported import RedshiftSource
 
 __all__ = ["RedshiftSource"]

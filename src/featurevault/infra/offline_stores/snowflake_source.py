@@ -1,5 +1,5 @@
 """Feast path ``feast.infra.offline_stores.snowflake_source``: imports, and is refused at plan/apply."""
 
-from featurevault.model.unsupported import SnowflakeSource
+from featurevault._model.unsupported import SnowflakeSource
 
 __all__ = ["SnowflakeSource"]

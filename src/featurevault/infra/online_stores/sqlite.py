@@ -1,5 +1,5 @@
 """Feast path ``feast.infra.online_stores.sqlite``."""
 
-from featurevault.backends.online.sqlite import Config as SqliteOnlineStoreConfig
+from featurevault._backends.online.sqlite import Config as SqliteOnlineStoreConfig
 
 __all__ = ["SqliteOnlineStoreConfig"]

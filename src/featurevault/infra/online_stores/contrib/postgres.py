@@ -1,5 +1,5 @@
 """Feast's older path ``feast.infra.online_stores.contrib.postgres``."""
 
-from featurevault.backends.online.postgres import Config as PostgreSQLOnlineStoreConfig
+from featurevault._backends.online.postgres import Config as PostgreSQLOnlineStoreConfig
 
 __all__ = ["PostgreSQLOnlineStoreConfig"]

@@ -1,5 +1,5 @@
 """Feast path ``feast.infra.offline_stores.contrib.athena_offline_store.athena_source``: imports, and is refused at plan/apply."""
 
-from featurevault.model.unsupported import AthenaSource
+from featurevault._model.unsupported import AthenaSource
 
 __all__ = ["AthenaSource"]

@@ -1,5 +1,5 @@
 """Feast path ``feast.infra.offline_stores.contrib.mssql_offline_store.mssqlserver_source``: imports, and is refused at plan/apply."""
 
-from featurevault.model.unsupported import MsSqlServerSource
+from featurevault._model.unsupported import MsSqlServerSource
 
 __all__ = ["MsSqlServerSource"]

@@ -1,5 +1,5 @@
 """Feast's import path of ``SparkSource``."""
 
-from featurevault.model.spark_source import SparkSource
+from featurevault._model.spark_source import SparkSource
 
 __all__ = ["SparkSource"]

@@ -1,5 +1,5 @@
 """Feast path ``feast.infra.offline_stores.contrib.trino_offline_store.trino_source``: imports, and is refused at plan/apply."""
 
-from featurevault.model.unsupported import TrinoSource
+from featurevault._model.unsupported import TrinoSource
 
 __all__ = ["TrinoSource"]

@@ -32,7 +32,7 @@ The principal is also kept on ``request.state.principal`` for handlers and logs.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -190,7 +190,7 @@ def _audit_refusal(store: FeatureStore, header: str | None, route: str, exc: Aut
     store.guard.record_unauthenticated(route, scrub(scrub(str(exc), credential), header), claimed)
 
 
-def authorize(request: Request, principal: Principal, action: str, resources: list[Resource]) -> None:
+def authorize(request: Request, principal: Principal, action: str, resources: Sequence[Resource]) -> None:
     """Ask the app's authorizer about each resource; the first refusal raises.
 
     Also makes ``principal`` the caller of the store calls this request makes next.

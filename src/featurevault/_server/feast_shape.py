@@ -48,28 +48,28 @@ def feast_body(result: OnlineResponse) -> dict[str, Any]:
     rows = len(columns[0]) if columns else 0
     present = ["PRESENT"] * rows
     epochs = [EPOCH] * rows
-    last_states: Any = present  # the last shared state list converted, and its text
-    state_text = present
+    # the last shared state and event-time lists converted, and their text
+    last_states: Any = None
+    state_text: list[str] = []
     last_micros: Any = None
-    stamp_text = epochs
+    stamp_text: list[str] = []
     vectors = []
     for values, dtype, states, micros in zip(columns, dtypes, row_states, event_micros, strict=True):
-        has_null = any(map(operator.is_, values, repeat(None)))
-        if dtype is None or (states is None and not has_null):
+        if dtype is None:  # a join key echoes the request
             text = present
-        elif states is last_states and not has_null:
-            text = state_text
-        elif states is not None and not has_null:
-            last_states, state_text = states, list(map(STATUS_NAMES.__getitem__, states))
-            text = state_text
-        else:
+        elif any(map(operator.is_, values, repeat(None))):  # nulls: this column's own statuses
             text = list(map(STATUS_NAMES.__getitem__, column_statuses(values, dtype, states)))
+        elif states is None:
+            text = present
+        else:
+            if states is not last_states:
+                last_states, state_text = states, list(map(STATUS_NAMES.__getitem__, states))
+            text = state_text
         if micros is None:
             stamps = epochs
-        elif micros is last_micros:
-            stamps = stamp_text
         else:
-            last_micros, stamp_text = micros, rfc3339_micros(micros, rows)
+            if micros is not last_micros:
+                last_micros, stamp_text = micros, rfc3339_micros(micros, rows)
             stamps = stamp_text
         json = _one_value(values) if rows == 1 else json_values(values)
         vectors.append({"values": json, "statuses": text, "event_timestamps": stamps})

@@ -107,8 +107,8 @@ def _read_and_encode(
     return orjson.dumps(feast_body(result))
 
 
-def _views_of(refs: list[str]) -> list[Resource]:
-    return list(_views_of_refs(tuple(refs)))
+def _views_of(refs: list[str]) -> tuple[Resource, ...]:
+    return _views_of_refs(tuple(refs))
 
 
 @functools.lru_cache(maxsize=256)

@@ -20,9 +20,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from featurevault._backends.offline.object_store import SCHEME, filesystem, is_object_path
+from featurevault._backends.offline.object_store import (
+    SCHEME,
+    aws_region,
+    describe_location,
+    filesystem,
+    is_object_path,
+)
 from featurevault._backends.offline.specs import SourceSpec
-from featurevault.errors import DataSourceError, MissingDependencyError
+from featurevault.errors import DataSourceError, missing_dependency
 
 #: where a table is: a local directory, or its ``s3://bucket/prefix`` URI (no trailing slash)
 Location = Path | str
@@ -50,9 +56,7 @@ def deltalake() -> Any:
     try:
         import deltalake as module
     except ImportError:
-        raise MissingDependencyError(
-            "Delta tables need the 'deltalake' package: pip install 'featurevault[delta]'"
-        ) from None
+        raise missing_dependency("deltalake", "delta") from None
     return module
 
 
@@ -73,7 +77,7 @@ def storage_options(endpoint: str | None) -> dict[str, str]:
         options["AWS_ENDPOINT_URL"] = endpoint if "://" in endpoint else f"https://{endpoint}"
         if endpoint.startswith("http://"):
             options["AWS_ALLOW_HTTP"] = "true"
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    region = aws_region()
     if region:
         options["AWS_REGION"] = region
     options.update({k: os.environ[k] for k in FORWARDED_ENVIRONMENT if os.environ.get(k)})
@@ -87,8 +91,7 @@ def options_for(source: SourceSpec, where: Location) -> dict[str, str] | None:
 
 def describe(source: SourceSpec, where: Location) -> str:
     """``'s3://b/p' at http://host:port`` (the endpoint only when overridden) or ``'/local/path'``."""
-    at = f" at {source.s3_endpoint_override}" if isinstance(where, str) and source.s3_endpoint_override else ""
-    return f"{str(where)!r}{at}"
+    return describe_location(where, source.s3_endpoint_override) if isinstance(where, str) else repr(str(where))
 
 
 def failure_reason(exc: BaseException, where: Location) -> str:

@@ -42,10 +42,15 @@ def filesystem(endpoint_override: str | None, **options: Any) -> Any:
         scheme, sep, host = endpoint_override.partition("://")
         kwargs["endpoint_override"] = host if sep else endpoint_override
         kwargs["scheme"] = scheme if sep else "https"
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    region = aws_region()
     if region:
         kwargs["region"] = region
     return fs.S3FileSystem(**{**kwargs, **options})
+
+
+def aws_region() -> str | None:
+    """The region of the usual AWS environment (``AWS_REGION``, else ``AWS_DEFAULT_REGION``)."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
 
 
 @dataclass

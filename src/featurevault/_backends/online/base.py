@@ -95,8 +95,8 @@ class Maintainable(ABC):
             yield keys
 
     def scan_all_keys(self, batch_size: int = 10_000) -> Iterator[tuple[str, list[bytes]]]:
-        """(table, keys) batches of every table of the project (stores that list a whole namespace in
-        one pass, such as Redis, whose SCAN walks the whole keyspace each time, override it)."""
+        """(table, keys) batches of every table of the project, table by table (what the generic
+        :meth:`restore_in_place` lists first; Redis restores with its own, one SCAN for the project)."""
         for table in self.tables():  # type: ignore[attr-defined]
             for keys in self.scan_keys(table, batch_size):
                 yield table, keys

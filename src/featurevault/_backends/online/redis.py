@@ -334,24 +334,6 @@ class Store(OnlineStore, Maintainable):
         except redis.RedisError as exc:
             raise self._failure(exc, f"scanning {table!r}", "write_timeout_seconds") from None
 
-    def scan_all_keys(self, batch_size: int = 10_000) -> Iterator[tuple[str, list[bytes]]]:
-        """One SCAN of the project's namespace for the keys of every table (a SCAN walks the whole keyspace)."""
-        skip = len(self._base)
-        batches: dict[bytes, list[bytes]] = {}
-        try:
-            for key in self._writer.scan_iter(match=_glob_escape(self._base) + b"*", count=batch_size):
-                table, _, rest = key[skip:].partition(b":")
-                batch = batches.setdefault(table, [])
-                batch.append(rest)
-                if len(batch) >= batch_size:
-                    yield table.decode(), batch
-                    batches[table] = []
-            for table, batch in batches.items():
-                if batch:
-                    yield table.decode(), batch
-        except redis.RedisError as exc:
-            raise self._failure(exc, "scanning the project's keys", "write_timeout_seconds") from None
-
     def restore_in_place(
         self, loads: Mapping[str, Batches], progress: Callable[[str, int], None] | None = None
     ) -> dict[str, int]:

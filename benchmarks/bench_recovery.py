@@ -20,6 +20,7 @@ alternating A B A B:
 Reported: records/s (median of the repetitions) and the ratio featurevault / floor.
 
     python -m benchmarks.bench_recovery [--records 100000] [--repeat 3] [--backends sqlite,redis,postgres]
+        [--redis-server shared|dedicated|wiped]
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -114,10 +116,14 @@ def sqlite_floor(store: Any, where: Path) -> tuple[Callable[[], None], Callable[
     return dump, load
 
 
-def redis_floor(store: Any, where: Path) -> tuple[Callable[[], None], Callable[[], None]]:
+def redis_floor(store: Any, where: Path, server: str = "shared") -> tuple[Callable[[], None], Callable[[], None]]:
+    """SCAN + MGET of the table to a file, and pipelined ``MSET`` of the file back. The load's keys sit
+    in the table's database (``shared``) or in database 1 (``dedicated``, ``wiped``: the project's
+    database holds nothing else); with ``wiped`` they are removed, untimed, before each load."""
     import redis
 
     client = redis.Redis(host="127.0.0.1", port=6379)
+    loader = client if server == "shared" else redis.Redis(host="127.0.0.1", port=6379, db=1)
     pattern = store._namespace(TABLE) + b"*"
     dump_file = where / "floor-dump.bin"
     load_prefix = f"benchrec_{RUN}_floor:".encode()
@@ -134,7 +140,7 @@ def redis_floor(store: Any, where: Path) -> tuple[Callable[[], None], Callable[[
                 _write_pairs(out, batch, client.mget(batch))
 
     def load() -> None:
-        pipe = client.pipeline(transaction=False)
+        pipe = loader.pipeline(transaction=False)
         flat: list[bytes] = []
         for key, value in _read_pairs(dump_file):
             flat += [load_prefix + key, value]
@@ -146,11 +152,18 @@ def redis_floor(store: Any, where: Path) -> tuple[Callable[[], None], Callable[[
         pipe.execute()
 
     def cleanup() -> None:
-        keys = list(client.scan_iter(match=load_prefix + b"*", count=1000))
+        keys = list(loader.scan_iter(match=load_prefix + b"*", count=1000))
         for start in range(0, len(keys), 1000):
-            client.unlink(*keys[start : start + 1000])
+            loader.unlink(*keys[start : start + 1000])
 
-    load.cleanup = cleanup  # type: ignore[attr-defined]
+    def cleanup_and_close() -> None:
+        cleanup()
+        for each in {client, loader}:
+            each.close()
+
+    load.cleanup = cleanup_and_close  # type: ignore[attr-defined]
+    if server == "wiped":
+        load.prepare = cleanup  # type: ignore[attr-defined]
     return dump, load
 
 
@@ -182,6 +195,7 @@ def postgres_floor(store: Any, where: Path) -> tuple[Callable[[], None], Callabl
             while chunk := data.read(1 << 20):
                 copy.write(chunk)
 
+    load.cleanup = conn.close  # type: ignore[attr-defined]
     return dump, load
 
 
@@ -198,13 +212,19 @@ def _read_pairs(path: Path) -> Any:
             yield data.read(klen), data.read(vlen)
 
 
+REDIS_SERVERS = {
+    "shared": "the floor's copy of the table, in the same database (a restore's SCAN walks both)",
+    "dedicated": "nothing (the floor loads into database 1): a restore's SCAN walks the project's keys alone",
+    "wiped": "nothing, and before each restore and load their keys are removed, as in a recovery",
+}
+
 FLOORS = {"sqlite": sqlite_floor, "redis": redis_floor, "postgres": postgres_floor}
 
 
 # -- featurevault ---------------------------------------------------------------------------------
 
 
-def featurevault_ops(store: Any, where: Path) -> tuple[Callable[[], None], Callable[[], None]]:
+def featurevault_ops(store: Any, where: Path, server: str = "shared") -> tuple[Callable[[], None], Callable[[], None]]:
     target = BackupTarget.open(str(where / "fv-backups"), Path)
     state: dict[str, Any] = {}
 
@@ -218,10 +238,12 @@ def featurevault_ops(store: Any, where: Path) -> tuple[Callable[[], None], Calla
     def load() -> None:
         online_snapshot.load(store, target, state["manifest"])
 
+    if server == "wiped":  # a recovery: the server lost every key (removed untimed before each restore)
+        load.prepare = partial(store.drop, TABLE)  # type: ignore[attr-defined]
     return dump, load
 
 
-def run_backend(backend: str, n: int, repeat: int) -> dict[str, Any]:
+def run_backend(backend: str, n: int, repeat: int, redis_server: str = "shared") -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-recovery-") as scratch:
         where = Path(scratch)
         store = build(backend, where)
@@ -229,8 +251,9 @@ def run_backend(backend: str, n: int, repeat: int) -> dict[str, Any]:
         for start in range(0, n, 50_000):
             store.write(TABLE, keys[start : start + 50_000], values[start : start + 50_000])
         del keys, values
-        fv_dump, fv_load = featurevault_ops(store, where)
-        floor_dump, floor_load = FLOORS[backend](store, where)
+        server = {"server": redis_server} if backend == "redis" else {}
+        fv_dump, fv_load = featurevault_ops(store, where, **server)
+        floor_dump, floor_load = FLOORS[backend](store, where, **server)
         ops = [
             ("fv_backup", fv_dump),
             ("floor_backup", floor_dump),
@@ -244,6 +267,8 @@ def run_backend(backend: str, n: int, repeat: int) -> dict[str, Any]:
             op()
         for _ in range(repeat):  # interleaved A B A B
             for name, op in ops:
+                if hasattr(op, "prepare"):
+                    op.prepare()
                 began = time.perf_counter()
                 op()
                 times[name].append(time.perf_counter() - began)
@@ -259,6 +284,7 @@ def run_backend(backend: str, n: int, repeat: int) -> dict[str, Any]:
     rate = {k: n / statistics.median(v) for k, v in times.items()}
     return {
         "backend": backend,
+        **({"redis_server": redis_server} if backend == "redis" else {}),
         "records": n,
         "repeat": repeat,
         "backup_records_per_s": round(rate["fv_backup"]),
@@ -285,10 +311,17 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,redis,postgres")
+    parser.add_argument(
+        "--redis-server",
+        choices=REDIS_SERVERS,
+        default="shared",
+        help="what the Redis server holds besides the table: "
+        + "; ".join(f"{k}: {v}" for k, v in REDIS_SERVERS.items()),
+    )
     args = parser.parse_args()
     results = []
     for backend in args.backends.split(","):
-        results.append(run_backend(backend, args.records, args.repeat))
+        results.append(run_backend(backend, args.records, args.repeat, args.redis_server))
         print(json.dumps(results[-1]), flush=True)
     print(
         "\n| backend | records | backup rec/s | floor dump rec/s | ratio | restore rec/s | floor load rec/s | ratio |"
@@ -296,7 +329,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
-            f"| {r['backend']} | {r['records']:,} | {r['backup_records_per_s']:,} | {r['floor_dump_records_per_s']:,} | "
+            f"| {r['backend']}{' (' + r['redis_server'] + ')' if 'redis_server' in r else ''} | {r['records']:,} | {r['backup_records_per_s']:,} | {r['floor_dump_records_per_s']:,} | "
             f"{r['backup_ratio']} | {r['restore_records_per_s']:,} | {r['floor_load_records_per_s']:,} | "
             f"{r['restore_ratio']} |"
         )

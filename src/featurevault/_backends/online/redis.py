@@ -45,10 +45,10 @@ logger = logging.getLogger(__name__)
 
 SETTING = "online_store.connection_string"
 
-# SET .. EX for every key of a chunk in one command (KEYS = keys, ARGV = ttl, records...)
 # keys a restore's SCAN walks per call: fewer round trips, each blocking the server a few ms at most
 _RESTORE_SCAN_COUNT = 20_000
 
+# SET .. EX for every key of a chunk in one command (KEYS = keys, ARGV = ttl, records...)
 _SET_EX_SCRIPT = "for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ARGV[1]) end return #KEYS"
 
 
@@ -397,10 +397,14 @@ class Store(OnlineStore, Maintainable):
                 pool.release(conn)
 
     def _project_keys(self) -> set[bytes]:
-        """Every key of the project, full: one SCAN walk of the keyspace, each reply added whole."""
+        """Every key of the project, full: one SCAN walk of the keyspace, each reply added whole.
+
+        A database that holds no key at all (a server wiped before a recovery) is not walked."""
         pattern = _glob_escape(self._base) + b"*"
         held: set[bytes] = set()
         try:
+            if not self.cluster and self._writer.dbsize() == 0:
+                return held
             if self.cluster:
                 held.update(self._writer.scan_iter(match=pattern, count=_RESTORE_SCAN_COUNT))
                 return held

@@ -201,6 +201,37 @@ def test_server_going_away_during_write_then_rerun_completes(backend: Any) -> No
     assert store.read("fv", keys) == new
 
 
+@pytest.mark.parametrize("backend", ["redis"], indirect=True)
+def test_restore_replaces_a_connection_killed_midway_then_reruns_after_a_cut(backend: Any) -> None:
+    """A Redis restore streams its writes on one connection: killed once, it is replaced and the chunks
+    not yet answered are sent again; cut for good, the restore fails in one line and a rerun completes."""
+    proxy, make, kill = backend
+    store = make(write_timeout_seconds=10, read_timeout_seconds=30, write_batch_size=500)
+    keys = [f"key{i:05d}".encode() for i in range(20_000)]
+    store.write("fv", [*keys, b"stale"], [b"old"] * (len(keys) + 1))
+    batches = [(keys[i : i + 5_000], [b"new"] * 5_000) for i in range(0, len(keys), 5_000)]
+    snapshot = {"fv": lambda: iter(batches)}
+
+    def kill_after_first_batch(table: str, count: int) -> None:
+        if count == 5_000:
+            assert kill(proxy.upstream_ports) >= 1
+
+    assert store.restore_in_place(snapshot, kill_after_first_batch) == {"fv": 20_000}  # type: ignore[attr-defined]
+    assert store.read("fv", keys) == [b"new"] * len(keys) and store.read("fv", [b"stale"]) == [None]
+
+    store.write("fv", [b"stale"], [b"old"])
+
+    def cut_after_first_batch(table: str, count: int) -> None:
+        if count == 5_000:
+            proxy.refuse()
+
+    error = one_line_error(lambda: store.restore_in_place(snapshot, cut_after_first_batch))  # type: ignore[attr-defined]
+    assert "write" in error and "redis" in error
+    proxy.forward()
+    assert store.restore_in_place(snapshot) == {"fv": 20_000}  # type: ignore[attr-defined]
+    assert store.read("fv", keys) == [b"new"] * len(keys) and store.read("fv", [b"stale"]) == [None]
+
+
 # -- bad settings: one line naming the setting -------------------------------------------------
 
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import deque
+from contextlib import nullcontext
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -338,63 +340,33 @@ class Store(OnlineStore, Maintainable):
         self, loads: Mapping[str, Batches], progress: Callable[[str, int], None] | None = None
     ) -> dict[str, int]:
         """The keys the project holds are listed whole (no per-key split by table) before anything is
-        written; each batch written is struck off that list by its full keys, and what remains in the
-        restored tables' namespaces is unlinked at the end."""
+        written; the batches go out as one stream of ``MSET`` chunks (:class:`_MsetStream`), each
+        struck off that list by its full keys, and what remains in the restored tables' namespaces is
+        unlinked at the end."""
         restored = {table.encode() for table in loads}
         held = self._project_keys()
         written = {}
-        for table, batches in loads.items():
-            ns = self._namespace(table)
-            count = 0
-            for keys, records in batches():
-                full = [ns + k for k in keys]
-                if self.cluster or self.config.key_ttl_seconds is not None:
-                    self._write_full(full, records)
-                else:
-                    self._write_streamed(full, records)
-                held.difference_update(full)
-                count += len(full)
-                if progress is not None:
-                    progress(table, count)
-            written[table] = count
+        streamed = not self.cluster and self.config.key_ttl_seconds is None
+        with _MsetStream(self) if streamed else nullcontext() as stream:
+            for table, batches in loads.items():
+                ns = self._namespace(table)
+                count = 0
+                for keys, records in batches():
+                    full = [ns + k for k in keys]
+                    if stream is None:
+                        self._write_full(full, records)
+                    else:
+                        stream.send(full, records)
+                    held.difference_update(full)
+                    count += len(full)
+                    if progress is not None:
+                        progress(table, count)
+                written[table] = count
         skip = len(self._base)
         stale = [key for key in held if key[skip:].partition(b":")[0] in restored]  # other tables' keys stay
         for start in range(0, len(stale), 10_000):
             self._unlink(stale[start : start + 10_000], "removing stale keys")
         return written
-
-    def _write_streamed(self, keys: list[bytes], records: Sequence[bytes]) -> None:
-        """``MSET`` chunks sent one by one on one connection and their replies read after the last, so the
-        server applies a chunk while the next is packed (a pipeline packs all its chunks, then waits).
-        A connection the server closed is replaced and the batch sent again: ``MSET`` can be repeated."""
-        step = self.config.write_batch_size
-        pool = self._writer.connection_pool
-        for attempt in (1, 2):
-            conn = pool.get_connection()
-            try:
-                for start in range(0, len(keys), step):
-                    chunk = keys[start : start + step]
-                    flat: list[bytes] = [b""] * (2 * len(chunk))
-                    flat[0::2] = chunk
-                    flat[1::2] = records[start : start + step]
-                    packed = (
-                        conn.pack_command("MSET", *flat) if _pack_command is None else [_pack_command(("MSET", *flat))]
-                    )
-                    conn.send_packed_command(packed, check_health=False)
-                for _ in range(0, len(keys), step):
-                    conn.read_response()
-                return
-            except redis.ConnectionError as exc:
-                conn.disconnect()
-                if attempt == 2:
-                    raise self._failure(exc, "write", "write_timeout_seconds") from None
-            except BaseException as exc:
-                conn.disconnect()  # replies may be left unread on it
-                if isinstance(exc, redis.RedisError):
-                    raise self._failure(exc, "write", "write_timeout_seconds") from None
-                raise
-            finally:
-                pool.release(conn)
 
     def _project_keys(self) -> set[bytes]:
         """Every key of the project, full: one SCAN walk of the keyspace, each reply added whole.
@@ -470,6 +442,76 @@ class Store(OnlineStore, Maintainable):
         nodes = ",".join(f"{h}:{p}" for h, p in self.settings.nodes)
         kind = "redis cluster" if self.cluster else "redis"
         return f"{kind} online store {nodes} db {self.settings.db} prefix {self.config.key_prefix!r}"
+
+
+class _MsetStream:
+    """``MSET`` chunks on one connection for a whole restore, each sent as soon as it is packed; a reply
+    is read once more than ``window`` chunks are outstanding, so the server applies one chunk while the
+    client packs the next, across the snapshot's batches too. The unanswered chunks are kept: a
+    connection the server closes is replaced once and they are sent again (``MSET`` can be repeated)."""
+
+    def __init__(self, store: Store, window: int = 16) -> None:
+        self.store = store
+        self.window = window
+        self.step = store.config.write_batch_size
+        self.pool = store._writer.connection_pool
+        self.conn: Any = None
+        self.unanswered: deque[list[bytes]] = deque()
+        self.retried = False
+
+    def __enter__(self) -> _MsetStream:
+        try:
+            self.conn = self.pool.get_connection()
+        except redis.RedisError as exc:
+            raise self.store._failure(exc, "write", "write_timeout_seconds") from None
+        return self
+
+    def send(self, keys: list[bytes], records: Sequence[bytes]) -> None:
+        for start in range(0, len(keys), self.step):
+            chunk = keys[start : start + self.step]
+            flat: list[bytes] = [b""] * (2 * len(chunk))
+            flat[0::2] = chunk
+            flat[1::2] = records[start : start + self.step]
+            packed = (
+                self.conn.pack_command("MSET", *flat) if _pack_command is None else [_pack_command(("MSET", *flat))]
+            )
+            self.unanswered.append(packed)
+            self._io(partial(self.conn.send_packed_command, packed, check_health=False))
+            while len(self.unanswered) > self.window:
+                self._io(self._answer)
+
+    def _answer(self) -> None:
+        self.conn.read_response()
+        self.unanswered.popleft()
+
+    def _io(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except redis.ConnectionError as exc:
+            if self.retried:
+                raise self.store._failure(exc, "write", "write_timeout_seconds") from None
+            self.retried = True
+            self.conn.disconnect()
+            try:  # the step's own chunk is among them, unless it was a reply that was lost
+                for packed in self.unanswered:
+                    self.conn.send_packed_command(packed, check_health=False)
+            except redis.RedisError as again:
+                raise self.store._failure(again, "write", "write_timeout_seconds") from None
+        except redis.RedisError as exc:
+            raise self.store._failure(exc, "write", "write_timeout_seconds") from None
+
+    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
+        try:
+            if kind is None:
+                while self.unanswered:
+                    self._io(self._answer)
+            else:
+                self.conn.disconnect()  # replies may be left unread on it
+        except BaseException:
+            self.conn.disconnect()
+            raise
+        finally:
+            self.pool.release(self.conn)
 
 
 _GLOB_SPECIAL = re.compile(rb"([*?\[\]\\])")

@@ -17,10 +17,16 @@ alternating A B A B:
   copy of the whole file, is reported beside it (``page_copy``): an upper bound no
   record-level restore reaches.
 
+A Redis restore lists the keys the project holds with a SCAN, which walks every key of the
+database, so ``--redis-server`` says what the database holds besides the table: ``dedicated``
+(nothing; the floor loads into database 1, so each side works on a database holding one copy),
+``shared`` (the floor's copy too: the SCAN walks twice the keys) or ``wiped`` (nothing, and both
+the table and the floor's copy are removed, untimed, before each restore and load: a recovery).
+
 Reported: records/s (median of the repetitions) and the ratio featurevault / floor.
 
     python -m benchmarks.bench_recovery [--records 100000] [--repeat 3] [--backends sqlite,redis,postgres]
-        [--redis-server shared|dedicated|wiped]
+        [--redis-server dedicated|shared|wiped]
 """
 
 from __future__ import annotations
@@ -116,7 +122,7 @@ def sqlite_floor(store: Any, where: Path) -> tuple[Callable[[], None], Callable[
     return dump, load
 
 
-def redis_floor(store: Any, where: Path, server: str = "shared") -> tuple[Callable[[], None], Callable[[], None]]:
+def redis_floor(store: Any, where: Path, server: str = "dedicated") -> tuple[Callable[[], None], Callable[[], None]]:
     """SCAN + MGET of the table to a file, and pipelined ``MSET`` of the file back. The load's keys sit
     in the table's database (``shared``) or in database 1 (``dedicated``, ``wiped``: the project's
     database holds nothing else); with ``wiped`` they are removed, untimed, before each load."""
@@ -213,8 +219,8 @@ def _read_pairs(path: Path) -> Any:
 
 
 REDIS_SERVERS = {
-    "shared": "the floor's copy of the table, in the same database (a restore's SCAN walks both)",
     "dedicated": "nothing (the floor loads into database 1): a restore's SCAN walks the project's keys alone",
+    "shared": "the floor's copy of the table, in the same database (a restore's SCAN walks both)",
     "wiped": "nothing, and before each restore and load their keys are removed, as in a recovery",
 }
 
@@ -224,7 +230,9 @@ FLOORS = {"sqlite": sqlite_floor, "redis": redis_floor, "postgres": postgres_flo
 # -- featurevault ---------------------------------------------------------------------------------
 
 
-def featurevault_ops(store: Any, where: Path, server: str = "shared") -> tuple[Callable[[], None], Callable[[], None]]:
+def featurevault_ops(
+    store: Any, where: Path, server: str = "dedicated"
+) -> tuple[Callable[[], None], Callable[[], None]]:
     target = BackupTarget.open(str(where / "fv-backups"), Path)
     state: dict[str, Any] = {}
 
@@ -243,7 +251,7 @@ def featurevault_ops(store: Any, where: Path, server: str = "shared") -> tuple[C
     return dump, load
 
 
-def run_backend(backend: str, n: int, repeat: int, redis_server: str = "shared") -> dict[str, Any]:
+def run_backend(backend: str, n: int, repeat: int, redis_server: str = "dedicated") -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-recovery-") as scratch:
         where = Path(scratch)
         store = build(backend, where)
@@ -314,8 +322,8 @@ def main() -> None:
     parser.add_argument(
         "--redis-server",
         choices=REDIS_SERVERS,
-        default="shared",
-        help="what the Redis server holds besides the table: "
+        default="dedicated",
+        help="what the Redis database holds besides the table: "
         + "; ".join(f"{k}: {v}" for k, v in REDIS_SERVERS.items()),
     )
     args = parser.parse_args()

@@ -16,6 +16,7 @@ import hmac
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 GENESIS = "0" * 64
@@ -41,9 +42,16 @@ def record_hash(record: dict[str, Any], key: bytes | None = None) -> str:
 
 
 def seal(
-    records: list[dict[str, Any]], last_seq: int, last_hash: str, key: bytes | None = None
+    records: list[dict[str, Any]],
+    last_seq: int,
+    last_hash: str,
+    key: bytes | None = None,
+    lines: list[bytes] | None = None,
 ) -> list[dict[str, Any]]:
-    """Number and chain ``records`` after the record (last_seq, last_hash); keyed when ``key`` is given."""
+    """Number and chain ``records`` after the record (last_seq, last_hash); keyed when ``key`` is given.
+
+    With ``lines``, each sealed record is also appended to it as one line of JSON: the canonical
+    encoding that was hashed, with ``hash`` added last (no second encoding of the record)."""
     sealed = []
     mac = hmac.new(key, digestmod=hashlib.sha256) if key is not None else None
     named = {"key_id": key_id(key)} if key is not None else {}
@@ -59,11 +67,23 @@ def seal(
             step.update(data)
             last_hash = step.hexdigest()
         sealed.append({**body, "hash": last_hash})
+        if lines is not None:
+            lines.append(b'%s,"hash":"%s"}\n' % (data[:-1], last_hash.encode("ascii")))
     return sealed
 
 
 def clip(value: Any) -> Any:
-    """Bound what a caller-controlled value can add to a record (names may be 1 MB strings)."""
+    """Bound what a caller-controlled value can add to a record (names may be 1 MB strings).
+
+    A tuple (the feature refs and resources a call names again and again) is clipped once and
+    remembered; it comes back as a list, as every other sequence does."""
+    if type(value) is tuple:
+        try:
+            strings = _clip_strings(value)
+        except TypeError:  # an item that cannot be a cache key
+            strings = None
+        if strings is not None:
+            return list(strings)
     if isinstance(value, str):
         value = value.replace("\x00", "\\x00")
         return value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + f"...(+{len(value) - _MAX_TEXT} chars)"
@@ -77,6 +97,14 @@ def clip(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float)):
         return value
     return clip(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _clip_strings(value: tuple[Any, ...]) -> tuple[str, ...] | None:
+    """A tuple of strings clipped (kept as a tuple: nothing shared can change); None for any other tuple."""
+    if not all(type(v) is str for v in value):
+        return None
+    return tuple(clip(list(value)))
 
 
 def matches(

@@ -30,7 +30,9 @@ class AuditSink:
 
     key: bytes | None = None
 
-    def _seal(self, records: list[dict[str, Any]], last: dict[str, Any]) -> list[dict[str, Any]]:
+    def _seal(
+        self, records: list[dict[str, Any]], last: dict[str, Any], lines: list[bytes] | None = None
+    ) -> list[dict[str, Any]]:
         """``records`` chained after ``last``; refuses to continue a keyed trail without its key."""
         if self.key is None and "key_id" in last:
             raise AuditError(
@@ -42,7 +44,7 @@ class AuditSink:
                 f"audit trail {self.describe()} is keyed with key id {last['key_id']}, "
                 f"not with the audit key set here (key id {key_id(self.key)})"
             )
-        return seal(records, last.get("seq", 0), last.get("hash", GENESIS), self.key)
+        return seal(records, last.get("seq", 0), last.get("hash", GENESIS), self.key, lines)
 
     def append(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Seal and store ``records``; returns them sealed."""
@@ -112,8 +114,9 @@ class FileSink(AuditSink):
         with open(self.lock_path, "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                sealed = self._seal(records, self._last_record())
-                self._write_lines([(json.dumps(r, sort_keys=True, ensure_ascii=True) + "\n").encode() for r in sealed])
+                lines: list[bytes] = []
+                sealed = self._seal(records, self._last_record(), lines)
+                self._write_lines(lines)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
         return sealed

@@ -80,13 +80,14 @@ def test_security_commands_end_to_end(repo: Path) -> None:
 
     path = repo / "data" / "audit.jsonl"
     lines = path.read_text().splitlines()
-    lines[1] = lines[1].replace('"outcome": "ok"', '"outcome": "OK"')
+    assert '"outcome":"ok"' in lines[1]  # lines are the canonical JSON that was hashed, with the hash last
+    lines[1] = lines[1].replace('"outcome":"ok"', '"outcome":"OK"')
     path.write_text("\n".join(lines) + "\n")
     broken = _cli(repo, "audit", "verify", token=root)
     assert broken.returncode == 1 and "seq 2" in broken.stderr and "edited" in broken.stderr
     assert len(list(FileSink(path, 10**9, 5).read())) == len(lines) + 1  # the verify itself is audited
 
-    path.write_text("\n".join(lines[:1] + [lines[1].replace('"outcome": "OK"', '"outcome": "ok"')]) + "\n")
+    path.write_text("\n".join(lines[:1] + [lines[1].replace('"outcome":"OK"', '"outcome":"ok"')]) + "\n")
     cut = _cli(repo, "audit", "verify", token=root)  # the tail was removed: only the registry's head can tell
     assert cut.returncode == 1 and "removed from the end" in cut.stderr
 

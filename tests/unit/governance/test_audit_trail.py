@@ -9,6 +9,7 @@ import pytest
 
 from featurevault.errors import AuditError
 from featurevault._governance.audit import AuditLog, make_record
+from featurevault._governance.audit_chain import canonical, clip
 from featurevault._governance.audit_verify import verify_chain
 from featurevault._governance.audit_sinks import FileSink
 
@@ -133,6 +134,32 @@ def test_caller_data_is_clipped_and_stored_harmlessly(tmp_path: Path) -> None:
     assert len(json.dumps(rec)) < 5000 and "\x00" not in json.dumps(rec)
     assert rec["principal"].startswith("'; DROP TABLE audit; --\\x00../../etc/passwd")
     assert verify_chain([rec]).ok and sink.path.read_text().count("\n") == 1
+
+
+def test_a_line_is_the_hashed_encoding_with_the_hash_last(tmp_path: Path) -> None:
+    sink = FileSink(tmp_path / "a.jsonl", max_bytes=10_000_000, backups=0)
+    sealed = sink.append([_record(0), _record(1)])
+    lines = sink.path.read_text().splitlines()
+    assert [json.loads(line) for line in lines] == sealed
+    for line, record in zip(lines, sealed):
+        assert line.endswith(f',"hash":"{record["hash"]}"}}')
+        assert line.removesuffix(f',"hash":"{record["hash"]}"}}') + "}" == canonical(
+            {k: v for k, v in record.items() if k != "hash"}
+        )
+    assert verify_chain(list(sink.read())).ok
+
+
+def test_tuples_are_clipped_once_and_never_shared_mutably() -> None:
+    refs = ("view:a", "x" * 1_000, ("nested", "y" * 1_000))
+    first, second = clip(refs), clip(refs)
+    assert first == second == ["view:a", "x" * 512 + "...(+488 chars)", ["nested", "y" * 512 + "...(+488 chars)"]]
+    first.append("changed")
+    first[2].append("changed")
+    assert clip(refs) == second  # what a caller does to its copy does not reach the next record
+    unhashable = ("view:a", ["a", "list"])
+    assert clip(unhashable) == ["view:a", ["a", "list"]]
+    record = make_record(principal="p", roles=("r",), action="READ_ONLINE", resource="fv", outcome="ok", features=refs)
+    assert record["roles"] == ["r"] and record["resource"] == ["fv"] and record["features"] == second
 
 
 def test_unwritable_sink_fails_closed(tmp_path: Path) -> None:

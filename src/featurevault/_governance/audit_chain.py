@@ -75,15 +75,11 @@ def seal(
 def clip(value: Any) -> Any:
     """Bound what a caller-controlled value can add to a record (names may be 1 MB strings).
 
-    A tuple (the feature refs and resources a call names again and again) is clipped once and
-    remembered; it comes back as a list, as every other sequence does."""
-    if type(value) is tuple:
-        try:
-            strings = _clip_strings(value)
-        except TypeError:  # an item that cannot be a cache key
-            strings = None
-        if strings is not None:
-            return list(strings)
+    A short tuple of short strings (the feature refs, resources and roles a call names again and
+    again) is clipped once and remembered; it comes back as a list, as every other sequence does.
+    Only those are remembered, so what the cache keeps stays small whatever callers send."""
+    if type(value) is tuple and len(value) <= _MAX_ITEMS and all(type(v) is str and len(v) <= _MAX_TEXT for v in value):
+        return list(_clip_short_strings(value))
     if isinstance(value, str):
         value = value.replace("\x00", "\\x00")
         return value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + f"...(+{len(value) - _MAX_TEXT} chars)"
@@ -99,11 +95,9 @@ def clip(value: Any) -> Any:
     return clip(str(value))
 
 
-@lru_cache(maxsize=4096)
-def _clip_strings(value: tuple[Any, ...]) -> tuple[str, ...] | None:
-    """A tuple of strings clipped (kept as a tuple: nothing shared can change); None for any other tuple."""
-    if not all(type(v) is str for v in value):
-        return None
+@lru_cache(maxsize=256)
+def _clip_short_strings(value: tuple[str, ...]) -> tuple[str, ...]:
+    """A tuple of strings clipped, kept as a tuple: nothing shared can change."""
     return tuple(clip(list(value)))
 
 

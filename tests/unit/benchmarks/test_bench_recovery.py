@@ -7,6 +7,8 @@ behind on the servers.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import redis
 
@@ -42,11 +44,11 @@ def test_every_backend_and_setting_runs_and_cleans_up(backend: str, server: str)
     assert _leftovers() == []
 
 
-def test_the_restore_gives_back_what_the_backup_took(tmp_path: pytest.TempPathFactory) -> None:
-    store = bench_recovery.build("sqlite", tmp_path)  # type: ignore[arg-type]
+def test_the_restore_gives_back_what_the_backup_took(tmp_path: Path) -> None:
+    store = bench_recovery.build("sqlite", tmp_path)
     keys, values = bench_recovery.records(50)
     store.write(bench_recovery.TABLE, keys, values)
-    dump, load = bench_recovery.featurevault_ops(store, tmp_path)  # type: ignore[arg-type]
+    dump, load = bench_recovery.featurevault_ops(store, tmp_path)
     dump()
     store.write(bench_recovery.TABLE, [b"after-the-backup"], [b"x"])
     load()

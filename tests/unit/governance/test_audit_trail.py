@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ import pytest
 
 from featurevault.errors import AuditError
 from featurevault._governance.audit import AuditLog, make_record
-from featurevault._governance.audit_chain import canonical, clip
+from featurevault._governance.audit_chain import _clip_short_strings, canonical, clip
 from featurevault._governance.audit_verify import verify_chain
 from featurevault._governance.audit_sinks import FileSink
 
@@ -149,17 +150,29 @@ def test_a_line_is_the_hashed_encoding_with_the_hash_last(tmp_path: Path) -> Non
     assert verify_chain(list(sink.read())).ok
 
 
-def test_tuples_are_clipped_once_and_never_shared_mutably() -> None:
-    refs = ("view:a", "x" * 1_000, ("nested", "y" * 1_000))
+def test_short_string_tuples_are_clipped_once_and_never_shared_mutably() -> None:
+    refs = ("view:a", "view:b\x00", f"view:{uuid.uuid4().hex}")
+    before = _clip_short_strings.cache_info()
     first, second = clip(refs), clip(refs)
-    assert first == second == ["view:a", "x" * 512 + "...(+488 chars)", ["nested", "y" * 512 + "...(+488 chars)"]]
+    assert first == second == ["view:a", "view:b\\x00", refs[2]]
+    after = _clip_short_strings.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)  # clipped once, then remembered
     first.append("changed")
-    first[2].append("changed")
     assert clip(refs) == second  # what a caller does to its copy does not reach the next record
-    unhashable = ("view:a", ["a", "list"])
-    assert clip(unhashable) == ["view:a", ["a", "list"]]
     record = make_record(principal="p", roles=("r",), action="READ_ONLINE", resource="fv", outcome="ok", features=refs)
     assert record["roles"] == ["r"] and record["resource"] == ["fv"] and record["features"] == second
+
+
+def test_long_or_nested_tuples_are_clipped_each_time_and_never_remembered() -> None:
+    before = _clip_short_strings.cache_info()
+    long_text = ("view:a", "x" * 1_000_000)
+    nested = ("view:a", ("nested", "y" * 1_000), ["a", "list"])
+    many = tuple(f"f{i}" for i in range(1_000))
+    assert clip(long_text) == ["view:a", "x" * 512 + "...(+999488 chars)"]
+    assert clip(nested) == ["view:a", ["nested", "y" * 512 + "...(+488 chars)"], ["a", "list"]]
+    assert clip(many) == [*many[:200], "...(+800 more)"]
+    after = _clip_short_strings.cache_info()
+    assert after.currsize == before.currsize and after.misses == before.misses  # none became a cache key
 
 
 def test_unwritable_sink_fails_closed(tmp_path: Path) -> None:
